@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { registerCommands } from "./commands.js";
+
+/** Exit codes shared by every subcommand: 0 all good, 1 a check failed, 2 bad usage or input. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Raised by subcommands for bad usage or input; printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+function packageVersion(): string {
+  const url = new URL("../../package.json", import.meta.url);
+  try {
+    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+  } catch {
+    // Running from the source tree (vitest) rather than dist/.
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+      .version;
+  }
+}
+
+/** Builds the `lvmlab` program; subcommands load the engine only when they run. */
+export function buildProgram(): Command {
+  const program = new Command("lvmlab")
+    .description("Deterministic benchmarking and chaos-testing harness for LVM2 and device-mapper")
+    .version(packageVersion(), "-V, --version")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(text.split("\n").filter(Boolean)[0] ?? text),
+    });
+  registerCommands(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return process.exitCode === undefined ? EXIT_OK : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT_OK;
+      if (error.code === "commander.help") return EXIT_OK;
+      process.stderr.write("\n");
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`lvmlab: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}

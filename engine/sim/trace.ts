@@ -1,0 +1,54 @@
+/**
+ * The engine's trace bus: named events emitted synchronously at every step that matters to crash
+ * consistency, so that a fault can fire at an exact point and a sweep can enumerate every point.
+ *
+ * Listeners run inside the emitting call. A listener that throws (for example a power cut raising
+ * {@link SimulationHalt}) unwinds the engine at exactly that point, which is how crash points work.
+ */
+
+/** Payload of a trace event: small, JSON-serialisable facts (device names, seqno, region, …). */
+export type TraceData = Readonly<Record<string, string | number | boolean | null | undefined>>;
+
+/** One emitted event, numbered in emission order across the whole bus. */
+export interface TraceEvent {
+  readonly name: string;
+  /** 1-based index of this event among all events on this bus. */
+  readonly index: number;
+  /** 1-based index of this event among the events with the same name. */
+  readonly occurrence: number;
+  readonly data: TraceData;
+}
+
+/** A listener for trace events. */
+export type TraceListener = (event: TraceEvent) => void;
+
+/** The trace bus. One per simulated machine; dropped on reboot with every other in-memory object. */
+export class Trace {
+  readonly #listeners: TraceListener[] = [];
+  readonly #counts = new Map<string, number>();
+  #index = 0;
+
+  /** Subscribe to every event; returns a function that unsubscribes. */
+  subscribe(listener: TraceListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const at = this.#listeners.indexOf(listener);
+      if (at >= 0) this.#listeners.splice(at, 1);
+    };
+  }
+
+  /** Emit an event to every listener, in subscription order. */
+  emit(name: string, data: TraceData = {}): void {
+    const occurrence = (this.#counts.get(name) ?? 0) + 1;
+    this.#counts.set(name, occurrence);
+    this.#index += 1;
+    const event: TraceEvent = { name, index: this.#index, occurrence, data };
+    // Copy so a listener may unsubscribe itself while we iterate.
+    for (const listener of [...this.#listeners]) listener(event);
+  }
+
+  /** How many events with this name were emitted so far (all events when name is omitted). */
+  count(name?: string): number {
+    return name === undefined ? this.#index : (this.#counts.get(name) ?? 0);
+  }
+}

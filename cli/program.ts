@@ -18,8 +18,9 @@ function packageVersion(): string {
     return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
   } catch {
     // Running from the source tree (vitest) rather than dist/.
-    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
-      .version;
+    return (
+      JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+    ).version;
   }
 }
 

@@ -54,5 +54,13 @@ export interface BlockDevice {
 
 /** Fresh zeroed counters. */
 export function emptyIoStats(): IoStats {
-  return { readOps: 0, readBytes: 0, writeOps: 0, writeBytes: 0, flushOps: 0, discardOps: 0, discardBytes: 0 };
+  return {
+    readOps: 0,
+    readBytes: 0,
+    writeOps: 0,
+    writeBytes: 0,
+    flushOps: 0,
+    discardOps: 0,
+    discardBytes: 0,
+  };
 }

@@ -59,7 +59,9 @@ export class Scheduler {
   at(atNs: number, task: SchedulerTask, label = "task"): ScheduledEvent {
     if (!Number.isFinite(atNs)) throw new RangeError(`Cannot schedule ${label} at non-finite time ${atNs}`);
     if (atNs < this.#nowNs) {
-      throw new RangeError(`Cannot schedule ${label} at ${atNs} ns: the clock is already at ${this.#nowNs} ns`);
+      throw new RangeError(
+        `Cannot schedule ${label} at ${atNs} ns: the clock is already at ${this.#nowNs} ns`,
+      );
     }
     this.#seq += 1;
     const event: ScheduledEvent = { atNs, seq: this.#seq, label, cancelled: false };
@@ -109,7 +111,8 @@ export class Scheduler {
 
   /** Move the clock forward with no event (e.g. a synchronous request that took time). */
   advanceTo(atNs: number): void {
-    if (atNs < this.#nowNs) throw new RangeError(`Cannot move the clock back from ${this.#nowNs} to ${atNs} ns`);
+    if (atNs < this.#nowNs)
+      throw new RangeError(`Cannot move the clock back from ${this.#nowNs} to ${atNs} ns`);
     const next = this.#peekLive();
     if (next !== undefined && next.event.atNs < atNs) {
       throw new RangeError(`Cannot skip past the event ${next.event.label} due at ${next.event.atNs} ns`);

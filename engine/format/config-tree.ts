@@ -48,6 +48,10 @@ export interface ConfigAssignment {
   readonly key: string;
   readonly value: ConfigValue;
   readonly at?: SourcePosition;
+  /** LVM2 separates groups of lines with blank lines; kept so that print(parse(x)) == x. */
+  readonly blankLineBefore?: boolean;
+  /** A trailing `# comment` (backup files carry them, e.g. `# Hint only`), without the `#`. */
+  readonly comment?: string;
 }
 
 /** `key { … }`. */
@@ -56,6 +60,8 @@ export interface ConfigSection {
   readonly key: string;
   readonly items: readonly ConfigNode[];
   readonly at?: SourcePosition;
+  /** A blank line precedes the section (see {@link ConfigAssignment.blankLineBefore}). */
+  readonly blankLineBefore?: boolean;
 }
 
 /** A node of the tree. */

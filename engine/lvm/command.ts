@@ -1,0 +1,38 @@
+import type { OptionSpec, ParsedArgs } from "./args.js";
+import type { Host } from "./host.js";
+import type { CommandOutput } from "./output.js";
+
+/** LVM2's exit codes (`tools/errors.h`). */
+export const ECMD_PROCESSED = 0;
+export const EINVALID_CMD_LINE = 3;
+export const ECMD_FAILED = 5;
+
+/** A command failed the way LVM2 reports failures: message on stderr, exit code 5, nothing written. */
+export class LvmCommandError extends Error {
+  override readonly name = "LvmCommandError";
+
+  constructor(
+    message: string,
+    readonly exitCode: number = ECMD_FAILED,
+  ) {
+    super(message);
+  }
+}
+
+/** What a command runs with. */
+export interface CommandContext {
+  readonly host: Host;
+  readonly out: CommandOutput;
+  /** The full command line as typed, for metadata `description = "Write from …"`. */
+  readonly commandLine: string;
+}
+
+/** One LVM2 command. */
+export interface LvmCommandDef {
+  readonly name: string;
+  /** Report and display commands never write; the front end opens images read-only for them. */
+  readonly readOnly: boolean;
+  readonly options: readonly OptionSpec[];
+  /** Runs the command; returns LVM2's exit code. Throws {@link LvmCommandError} to fail. */
+  run(context: CommandContext, args: ParsedArgs): number;
+}

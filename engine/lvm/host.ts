@@ -1,0 +1,57 @@
+import type { BlockDevice } from "../block/device.js";
+import type { Mutations } from "../sim/mutations.js";
+import { NO_MUTATIONS } from "../sim/mutations.js";
+import { Scheduler } from "../sim/scheduler.js";
+import { Trace } from "../sim/trace.js";
+
+/**
+ * Unix time lvmlab's virtual clock starts at (2026-01-01T00:00:00Z). Metadata records creation
+ * times; taking them from virtual time keeps the same seed producing the same bytes.
+ */
+export const VIRTUAL_EPOCH_SECONDS = 1_767_225_600;
+
+/** What a simulated machine is made of, as the commands see it. */
+export interface HostOptions {
+  /** The block devices LVM2 may scan, by the name commands use for them (e.g. "a.img", "/dev/sdb"). */
+  readonly devices: ReadonlyArray<readonly [string, BlockDevice]>;
+  readonly trace?: Trace;
+  readonly scheduler?: Scheduler;
+  readonly mutations?: Mutations;
+  /** Host name written into metadata (`creation_host`). */
+  readonly hostname?: string;
+}
+
+/**
+ * The simulated machine the LVM2 commands run on: its disks, trace bus, virtual clock and the
+ * active mutations. Dropped whole on reboot; everything that must survive lives on the devices.
+ */
+export class Host {
+  readonly devices: ReadonlyMap<string, BlockDevice>;
+  readonly trace: Trace;
+  readonly scheduler: Scheduler;
+  readonly mutations: Mutations;
+  readonly hostname: string;
+
+  constructor(options: HostOptions) {
+    const devices = new Map<string, BlockDevice>();
+    for (const [name, device] of options.devices) {
+      if (devices.has(name)) throw new Error(`Device ${name} is listed twice; give each device once`);
+      devices.set(name, device);
+    }
+    this.devices = devices;
+    this.trace = options.trace ?? new Trace();
+    this.scheduler = options.scheduler ?? new Scheduler();
+    this.mutations = options.mutations ?? NO_MUTATIONS;
+    this.hostname = options.hostname ?? "lvmlab";
+  }
+
+  /** Virtual wall-clock time in whole Unix seconds, for metadata timestamps. */
+  nowSeconds(): number {
+    return VIRTUAL_EPOCH_SECONDS + Math.floor(this.scheduler.nowNs / 1e9);
+  }
+
+  /** The device with this name, or undefined. */
+  device(name: string): BlockDevice | undefined {
+    return this.devices.get(name);
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * A sparse in-memory block device: only written 4 KiB pages are held, so a 1 TiB PV costs memory
+ * only for what a scenario wrote. Clones share pages copy-on-write, which makes "snapshot the
+ * persisted layer, try a crash state, throw it away" cheap.
+ */
+
+import type { MutationInfo, Mutations } from "../sim/mutations.js";
+import { NO_MUTATIONS } from "../sim/mutations.js";
+import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js";
+import { emptyIoStats } from "./device.js";
+import { BlockDeviceError } from "./errors.js";
+import { issueTimeNs, validateDeviceSize, validateRequest } from "./validate.js";
+
+/** Page size of the sparse store; the unit of memory a write costs. */
+export const PAGE_BYTES = 4096;
+
+/** Mutation: discard frees every page it touches, even partially covered ones, losing live data. */
+export const MUTATION_DISCARD_FREES_PARTIAL_PAGES = "block.memory.discard-frees-partial-pages";
+
+/** Catalogue entry for {@link MUTATION_DISCARD_FREES_PARTIAL_PAGES}. */
+export const DISCARD_FREES_PARTIAL_PAGES: MutationInfo = {
+  name: MUTATION_DISCARD_FREES_PARTIAL_PAGES,
+  description: "MemoryDevice.discard drops partially covered pages, zeroing sectors outside the range",
+};
+
+/** Options for a {@link MemoryDevice}. */
+export interface MemoryDeviceOptions {
+  /** Refuse (ENOSPC) writes that would make the device hold more than this many bytes of pages. */
+  readonly maxResidentBytes?: number;
+  /** Deliberate bugs to build in; empty in normal runs. */
+  readonly mutations?: Mutations;
+}
+
+/** One written page as seen by {@link MemoryDevice.writtenPages}; `bytes` must not be modified. */
+export interface WrittenPage {
+  readonly offsetBytes: number;
+  readonly bytes: Uint8Array;
+}
+
+/** A sparse, byte-addressed block device held in memory. */
+export class MemoryDevice implements BlockDevice {
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly stats: IoStats = emptyIoStats();
+  readonly #pages = new Map<number, Uint8Array>();
+  // Pages that another clone may also reference; copied before the first write here.
+  readonly #shared = new Set<number>();
+  readonly #maxResidentBytes: number;
+  readonly #mutations: Mutations;
+
+  constructor(name: string, sizeBytes: number, options: MemoryDeviceOptions = {}) {
+    validateDeviceSize(name, sizeBytes);
+    const maxResidentBytes = options.maxResidentBytes ?? Number.POSITIVE_INFINITY;
+    if (!(maxResidentBytes >= 0)) {
+      throw new BlockDeviceError(
+        "EINVAL",
+        name,
+        0,
+        0,
+        `maxResidentBytes ${maxResidentBytes} is not a non-negative number; give a byte budget`,
+      );
+    }
+    this.name = name;
+    this.sizeBytes = sizeBytes;
+    this.#maxResidentBytes = maxResidentBytes;
+    this.#mutations = options.mutations ?? NO_MUTATIONS;
+  }
+
+  /** Bytes of page memory this device references (pages shared with clones count in each). */
+  get residentBytes(): number {
+    return this.#pages.size * PAGE_BYTES;
+  }
+
+  /** Fill `dst` from the device; unwritten pages read as zeros. */
+  read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    validateRequest(this, { offsetBytes, lengthBytes: dst.length }, { kind: "read" });
+    const pages = this.#pages;
+    let done = 0;
+    const total = dst.length;
+    while (done < total) {
+      const at = offsetBytes + done;
+      const pageIndex = Math.floor(at / PAGE_BYTES);
+      const inPage = at - pageIndex * PAGE_BYTES;
+      const chunk = Math.min(PAGE_BYTES - inPage, total - done);
+      const page = pages.get(pageIndex);
+      if (page === undefined) dst.fill(0, done, done + chunk);
+      else if (chunk === PAGE_BYTES) dst.set(page, done);
+      else dst.set(page.subarray(inPage, inPage + chunk), done);
+      done += chunk;
+    }
+    this.stats.readOps += 1;
+    this.stats.readBytes += total;
+    return atNs;
+  }
+
+  /** Write `data`, allocating pages on first touch. */
+  write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    validateRequest(this, { offsetBytes, lengthBytes: data.length }, { kind: "write" });
+    this.#checkBudget(offsetBytes, data.length);
+    let done = 0;
+    const total = data.length;
+    while (done < total) {
+      const at = offsetBytes + done;
+      const pageIndex = Math.floor(at / PAGE_BYTES);
+      const inPage = at - pageIndex * PAGE_BYTES;
+      const chunk = Math.min(PAGE_BYTES - inPage, total - done);
+      const page = this.#writablePage(pageIndex);
+      page.set(chunk === total ? data : data.subarray(done, done + chunk), inPage);
+      done += chunk;
+    }
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += total;
+    return atNs;
+  }
+
+  /** Memory is as durable as this device gets; counts the flush and completes at once. */
+  flush(options: IoOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    this.stats.flushOps += 1;
+    return atNs;
+  }
+
+  /** Free whole pages in the range and zero the covered part of partial ones. */
+  discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    validateRequest(this, { offsetBytes, lengthBytes }, { kind: "discard" });
+    const endBytes = offsetBytes + lengthBytes;
+    const freePartial = this.#mutations.has(MUTATION_DISCARD_FREES_PARTIAL_PAGES);
+    const firstPage = Math.floor(offsetBytes / PAGE_BYTES);
+    const endPage = Math.ceil(endBytes / PAGE_BYTES);
+    // A huge discard over a sparse device walks the map, not every page of the range.
+    if (endPage - firstPage > this.#pages.size) {
+      for (const pageIndex of [...this.#pages.keys()]) {
+        if (pageIndex >= firstPage && pageIndex < endPage)
+          this.#discardInPage(pageIndex, offsetBytes, endBytes, freePartial);
+      }
+    } else {
+      for (let pageIndex = firstPage; pageIndex < endPage; pageIndex++) {
+        if (this.#pages.has(pageIndex)) this.#discardInPage(pageIndex, offsetBytes, endBytes, freePartial);
+      }
+    }
+    this.stats.discardOps += 1;
+    this.stats.discardBytes += lengthBytes;
+    return atNs;
+  }
+
+  /**
+   * A new device with the same name, size, options and contents whose pages are shared
+   * copy-on-write; stats start at zero. Costs one map entry per written page, no data copies.
+   */
+  clone(options: { readonly name?: string } = {}): MemoryDevice {
+    const copy = new MemoryDevice(options.name ?? this.name, this.sizeBytes, {
+      maxResidentBytes: this.#maxResidentBytes,
+      mutations: this.#mutations,
+    });
+    for (const [pageIndex, page] of this.#pages) {
+      copy.#pages.set(pageIndex, page);
+      copy.#shared.add(pageIndex);
+      this.#shared.add(pageIndex);
+    }
+    return copy;
+  }
+
+  /** Written pages in ascending offset order (for comparisons and for writing images). */
+  *writtenPages(): Generator<WrittenPage> {
+    const indexes = [...this.#pages.keys()].sort((a, b) => a - b);
+    for (const pageIndex of indexes) {
+      const bytes = this.#pages.get(pageIndex);
+      // A page dropped while iterating is skipped, not reported as zeros.
+      if (bytes === undefined) continue;
+      const offsetBytes = pageIndex * PAGE_BYTES;
+      const visibleBytes = Math.min(PAGE_BYTES, this.sizeBytes - offsetBytes);
+      yield { offsetBytes, bytes: visibleBytes === PAGE_BYTES ? bytes : bytes.subarray(0, visibleBytes) };
+    }
+  }
+
+  #writablePage(pageIndex: number): Uint8Array {
+    const page = this.#pages.get(pageIndex);
+    if (page === undefined) {
+      const fresh = new Uint8Array(PAGE_BYTES);
+      this.#pages.set(pageIndex, fresh);
+      return fresh;
+    }
+    if (this.#shared.size > 0 && this.#shared.delete(pageIndex)) {
+      const own = page.slice();
+      this.#pages.set(pageIndex, own);
+      return own;
+    }
+    return page;
+  }
+
+  #checkBudget(offsetBytes: number, lengthBytes: number): void {
+    if (this.#maxResidentBytes === Number.POSITIVE_INFINITY || lengthBytes === 0) return;
+    const firstPage = Math.floor(offsetBytes / PAGE_BYTES);
+    const endPage = Math.ceil((offsetBytes + lengthBytes) / PAGE_BYTES);
+    let newPages = 0;
+    for (let pageIndex = firstPage; pageIndex < endPage; pageIndex++) {
+      if (!this.#pages.has(pageIndex)) newPages += 1;
+    }
+    const neededBytes = (this.#pages.size + newPages) * PAGE_BYTES;
+    if (neededBytes > this.#maxResidentBytes) {
+      throw new BlockDeviceError(
+        "ENOSPC",
+        this.name,
+        offsetBytes,
+        lengthBytes,
+        `write needs ${newPages} new pages, raising memory to ${neededBytes} bytes over the ` +
+          `maxResidentBytes budget of ${this.#maxResidentBytes}; discard data or raise the budget`,
+      );
+    }
+  }
+
+  #discardInPage(pageIndex: number, startBytes: number, endBytes: number, freePartial: boolean): void {
+    const pageStart = pageIndex * PAGE_BYTES;
+    const visibleBytes = Math.min(PAGE_BYTES, this.sizeBytes - pageStart);
+    const from = Math.max(startBytes, pageStart) - pageStart;
+    const to = Math.min(endBytes, pageStart + visibleBytes) - pageStart;
+    if ((from === 0 && to === visibleBytes) || freePartial) {
+      this.#pages.delete(pageIndex);
+      this.#shared.delete(pageIndex);
+      return;
+    }
+    this.#writablePage(pageIndex).fill(0, from, to);
+  }
+}

@@ -111,7 +111,7 @@ describe("FileDevice", () => {
     writer.close();
     const past = new Date(Date.UTC(2020, 0, 1));
     fs.utimesSync(file, past, past);
-    const before = fs.readFileSync(file);
+    const before = new Uint8Array(fs.readFileSync(file));
     const mtimeBefore = fs.statSync(file).mtimeMs;
 
     const device = FileDevice.open(file, { readOnly: true });

@@ -1,0 +1,239 @@
+/**
+ * The circular metadata buffer (`_vg_write_raw`, `_next_rlocn_offset`, `format-text.c`): where a
+ * new copy of the text goes, how a copy that runs past the end wraps to offset 512, the zero fill
+ * up to the next sector, and reading a copy back with its checksum.
+ */
+import type { BlockDevice, WriteOptions } from "../block/device.js";
+import { SECTOR_BYTES } from "../block/device.js";
+import { lvmCrcChain } from "./crc.js";
+import { isEmptyOrIgnored, MDA_HEADER_BYTES, type RawLocn } from "./mda-header.js";
+
+/** LVM2 aligns every copy to this (`MDA_ORIGINAL_ALIGNMENT`). */
+export const MDA_TEXT_ALIGNMENT_BYTES = 512;
+
+/** Largest single copy that fits: two copies must coexist, each may lose up to 511 bytes to alignment. */
+export function maxMetadataBytes(mdaSizeBytes: number): number {
+  return Math.floor((mdaSizeBytes - MDA_HEADER_BYTES) / 2) - 512;
+}
+
+/** One device write of a copy, relative to the mda start. */
+export interface TextWrite {
+  readonly offsetBytes: number;
+  /** Length on disk, including the zero fill to the next 512-byte boundary. */
+  readonly lengthBytes: number;
+  /** Range of the text carried by this write; the rest of the write is zeros. */
+  readonly textStartBytes: number;
+  readonly textEndBytes: number;
+}
+
+/** Where a new copy goes and the one or two writes that put it there. */
+export interface TextPlacement {
+  /** New slot offset relative to the mda start. */
+  readonly offsetBytes: number;
+  readonly sizeBytes: number;
+  /** Bytes written at offset 512 because the copy ran past the end (0 = no wrap). */
+  readonly wrapBytes: number;
+  readonly writes: readonly TextWrite[];
+}
+
+/** Who is writing, for LVM2's error messages. */
+export interface PlacementContext {
+  readonly vgName: string;
+  readonly seqno: number;
+  readonly device: string;
+}
+
+/** A copy that cannot be written to this mda (too large, or overlapping the live copy). */
+export class MetadataTooLargeError extends Error {
+  override readonly name = "MetadataTooLargeError";
+}
+
+function roundUp(value: number, to: number): number {
+  return Math.ceil(value / to) * to;
+}
+
+/** LVM2's `_next_rlocn_offset`: after the old copy, rounded up to 512, or back to 512 near the end. */
+export function nextTextOffset(mdaSizeBytes: number, old: RawLocn | undefined): number {
+  if (old === undefined || isEmptyOrIgnored(old)) return MDA_HEADER_BYTES;
+  const oldLast = lastByteOf(mdaSizeBytes, old);
+  if (mdaSizeBytes - oldLast < MDA_TEXT_ALIGNMENT_BYTES) return MDA_HEADER_BYTES;
+  const newStart = roundUp(oldLast + 1, MDA_TEXT_ALIGNMENT_BYTES);
+  if (newStart > mdaSizeBytes - MDA_TEXT_ALIGNMENT_BYTES) return MDA_HEADER_BYTES;
+  return newStart;
+}
+
+/** Inclusive last byte (relative to the mda start) of a copy, following a wrap to offset 512. */
+function lastByteOf(mdaSizeBytes: number, locn: RawLocn): number {
+  const wrap = locn.offsetBytes + locn.sizeBytes - mdaSizeBytes;
+  return wrap > 0 ? wrap + MDA_HEADER_BYTES - 1 : locn.offsetBytes + locn.sizeBytes - 1;
+}
+
+/**
+ * Places a new copy of `sizeBytes` after the committed copy `old` exactly as `_vg_write_raw` does;
+ * throws {@link MetadataTooLargeError} with LVM2's message when it cannot fit.
+ */
+export function placeMetadataText(
+  mdaSizeBytes: number,
+  old: RawLocn | undefined,
+  options: PlacementContext & { readonly sizeBytes: number },
+): TextPlacement {
+  const { sizeBytes, vgName, seqno, device } = options;
+  if (mdaSizeBytes % SECTOR_BYTES !== 0 || mdaSizeBytes < MDA_HEADER_BYTES + 2 * MDA_TEXT_ALIGNMENT_BYTES) {
+    throw new RangeError(
+      `Metadata area on ${device} has size ${mdaSizeBytes}: expected a multiple of 512 of at least 1536`,
+    );
+  }
+  if (!Number.isInteger(sizeBytes) || sizeBytes <= 0) {
+    throw new RangeError(
+      `Metadata text for VG ${vgName} has size ${sizeBytes}: expected at least 1 byte (the NUL)`,
+    );
+  }
+  const maxBytes = maxMetadataBytes(mdaSizeBytes);
+  if (sizeBytes > maxBytes) {
+    throw new MetadataTooLargeError(
+      `VG ${vgName} ${seqno} metadata on ${device} (${sizeBytes} bytes) exceeds maximum metadata size (${maxBytes} bytes)`,
+    );
+  }
+  const live = old !== undefined && !isEmptyOrIgnored(old) ? old : undefined;
+  const newStart = nextTextOffset(mdaSizeBytes, live);
+  const newWrap = Math.max(0, newStart + sizeBytes - mdaSizeBytes);
+  const newLast = newWrap > 0 ? newWrap + MDA_HEADER_BYTES - 1 : newStart + sizeBytes - 1;
+  if (live !== undefined && overlaps(mdaSizeBytes, live, { newStart, newLast, newWrap })) {
+    throw new MetadataTooLargeError(
+      `VG ${vgName} ${seqno} metadata on ${device} (${sizeBytes} bytes) too large for circular buffer ` +
+        `(${mdaSizeBytes - MDA_HEADER_BYTES} bytes with ${live.sizeBytes} used)`,
+    );
+  }
+  const writes: TextWrite[] =
+    newWrap === 0
+      ? [
+          {
+            offsetBytes: newStart,
+            lengthBytes: roundUp(sizeBytes, SECTOR_BYTES),
+            textStartBytes: 0,
+            textEndBytes: sizeBytes,
+          },
+        ]
+      : [
+          {
+            offsetBytes: newStart,
+            lengthBytes: mdaSizeBytes - newStart,
+            textStartBytes: 0,
+            textEndBytes: sizeBytes - newWrap,
+          },
+          {
+            offsetBytes: MDA_HEADER_BYTES,
+            lengthBytes: roundUp(newWrap, SECTOR_BYTES),
+            textStartBytes: sizeBytes - newWrap,
+            textEndBytes: sizeBytes,
+          },
+        ];
+  return { offsetBytes: newStart, sizeBytes, wrapBytes: newWrap, writes };
+}
+
+// The sanity check of _vg_write_raw; with the max_size rule it should never fire.
+function overlaps(
+  mdaSizeBytes: number,
+  old: RawLocn,
+  next: { readonly newStart: number; readonly newLast: number; readonly newWrap: number },
+): boolean {
+  const oldStart = old.offsetBytes;
+  const oldWrap = Math.max(0, old.offsetBytes + old.sizeBytes - mdaSizeBytes);
+  const oldLast = lastByteOf(mdaSizeBytes, old);
+  const { newStart, newLast, newWrap } = next;
+  if (newWrap && oldWrap) return true;
+  if (!newWrap && !oldWrap && newStart > oldLast && newLast > newStart) return false;
+  if (!newWrap && !oldWrap && newStart < oldStart && newLast < oldStart) return false;
+  if (oldWrap && !newWrap && oldLast < newStart && newStart < newLast && newLast < oldStart) return false;
+  if (newWrap && !oldWrap && newLast < oldStart && oldStart < oldLast && oldLast < newStart) return false;
+  return true;
+}
+
+/** Options for writing a copy. */
+export interface WriteTextOptions extends WriteOptions {
+  /** Called before each device write (index 0 or 1), so a fault can land between them. */
+  readonly beforeWrite?: (write: TextWrite, index: number) => void;
+}
+
+/** Issues the writes of a placement; `text` is the whole copy including its NUL. */
+export function writeMetadataText(
+  device: BlockDevice,
+  mdaStartBytes: number,
+  placement: TextPlacement,
+  text: Uint8Array,
+  options: WriteTextOptions = {},
+): void {
+  if (text.length !== placement.sizeBytes) {
+    throw new RangeError(
+      `Metadata text is ${text.length} bytes but the placement is for ${placement.sizeBytes}`,
+    );
+  }
+  placement.writes.forEach((write, index) => {
+    const buf = new Uint8Array(write.lengthBytes);
+    buf.set(text.subarray(write.textStartBytes, write.textEndBytes));
+    options.beforeWrite?.(write, index);
+    device.write(mdaStartBytes + write.offsetBytes, buf, {
+      issueNs: options.issueNs ?? 0,
+      fua: options.fua ?? false,
+    });
+  });
+}
+
+/** A copy read back from the buffer: its bytes, or why it is unusable with LVM2's warning. */
+export type TextReadResult =
+  | { readonly ok: true; readonly text: Uint8Array }
+  | { readonly ok: false; readonly problem: "bounds" | "checksum"; readonly warning: string };
+
+/** Reads the copy `locn` points at (joining a wrapped copy) and checks its bounds and checksum. */
+export function readMetadataText(
+  device: BlockDevice,
+  area: { readonly startBytes: number; readonly sizeBytes: number },
+  locn: RawLocn,
+): TextReadResult {
+  const { startBytes, sizeBytes: mdaSizeBytes } = area;
+  if (
+    locn.offsetBytes < 0 ||
+    locn.sizeBytes < 0 ||
+    locn.offsetBytes >= mdaSizeBytes ||
+    locn.sizeBytes > mdaSizeBytes - MDA_HEADER_BYTES ||
+    startBytes + mdaSizeBytes > device.sizeBytes
+  ) {
+    return {
+      ok: false,
+      problem: "bounds",
+      warning:
+        `WARNING: Metadata location out of bounds (offset ${locn.offsetBytes} size ${locn.sizeBytes} ` +
+        `mda ${mdaSizeBytes}) on ${device.name}.`,
+    };
+  }
+  const wrap = Math.max(0, locn.offsetBytes + locn.sizeBytes - mdaSizeBytes);
+  const text = new Uint8Array(locn.sizeBytes);
+  readUnaligned(device, startBytes + locn.offsetBytes, text.subarray(0, locn.sizeBytes - wrap));
+  if (wrap > 0) readUnaligned(device, startBytes + MDA_HEADER_BYTES, text.subarray(locn.sizeBytes - wrap));
+  const computed = lvmCrcChain([
+    text.subarray(0, locn.sizeBytes - wrap),
+    text.subarray(locn.sizeBytes - wrap),
+  ]);
+  if (computed !== locn.checksum >>> 0) {
+    return {
+      ok: false,
+      problem: "checksum",
+      warning: `WARNING: Checksum error on ${device.name} at offset ${startBytes + locn.offsetBytes}.`,
+    };
+  }
+  return { ok: true, text };
+}
+
+// BlockDevice requests are sector-aligned; metadata copies end anywhere.
+function readUnaligned(device: BlockDevice, offsetBytes: number, dst: Uint8Array): void {
+  if (dst.length === 0) return;
+  const first = Math.floor(offsetBytes / SECTOR_BYTES) * SECTOR_BYTES;
+  const end = roundUp(offsetBytes + dst.length, SECTOR_BYTES);
+  if (first === offsetBytes && end === offsetBytes + dst.length) {
+    device.read(offsetBytes, dst);
+    return;
+  }
+  const buf = new Uint8Array(end - first);
+  device.read(first, buf);
+  dst.set(buf.subarray(offsetBytes - first, offsetBytes - first + dst.length));
+}

@@ -137,7 +137,9 @@ export class Rng {
   /** A new buffer of `lengthBytes` random bytes. */
   bytes(lengthBytes: number): Uint8Array {
     if (!Number.isInteger(lengthBytes) || lengthBytes < 0 || lengthBytes > MAX_BYTES_ALLOC) {
-      throw new RangeError(`Rng.bytes length must be an integer in [0, ${MAX_BYTES_ALLOC}], got ${lengthBytes}`);
+      throw new RangeError(
+        `Rng.bytes length must be an integer in [0, ${MAX_BYTES_ALLOC}], got ${lengthBytes}`,
+      );
     }
     return this.fill(new Uint8Array(lengthBytes));
   }

@@ -1,0 +1,97 @@
+/**
+ * A BlockDevice with a timing model: data goes to the wrapped device unchanged, and completion
+ * times come from a device profile, the device's request queue and an optional shared bus.
+ */
+import {
+  type Bus,
+  type DeviceCounters,
+  type DeviceProfile,
+  DeviceQueue,
+  type Rng,
+  type TimingRequest,
+} from "../sim/mod.js";
+import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js";
+
+/** Options for a {@link TimedDevice}. */
+export interface TimedDeviceOptions {
+  /** Shared bus or controller this device sits behind. */
+  readonly bus?: Bus;
+  /** Device timing stream for rotational position and jitter, e.g. `rng.fork("timing").fork(name)`. */
+  readonly rng?: Rng;
+}
+
+/**
+ * Wraps `inner` with `profile`'s timing. The data path, errors and {@link IoStats} are the inner
+ * device's; a request that fails there costs no modelled time. When the inner device reports a
+ * later completion than the model (it is itself timed or delayed), the later time wins.
+ */
+export class TimedDevice implements BlockDevice {
+  /** The queue holding this device's timing state and utilisation counters. */
+  readonly queue: DeviceQueue;
+
+  constructor(
+    readonly inner: BlockDevice,
+    profile: DeviceProfile,
+    options: TimedDeviceOptions = {},
+  ) {
+    this.queue = new DeviceQueue(profile, options);
+  }
+
+  /** The inner device's name. */
+  get name(): string {
+    return this.inner.name;
+  }
+
+  /** The inner device's size. */
+  get sizeBytes(): number {
+    return this.inner.sizeBytes;
+  }
+
+  /** The inner device's counters; timing adds no I/O of its own. */
+  get stats(): IoStats {
+    return this.inner.stats;
+  }
+
+  /** The timing profile in use. */
+  get profile(): DeviceProfile {
+    return this.queue.profile;
+  }
+
+  /** Utilisation counters of the device's queue. */
+  get counters(): Readonly<DeviceCounters> {
+    return this.queue.counters;
+  }
+
+  /** Read through the inner device; completes when the model says. */
+  read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
+    const issueNs = options.issueNs ?? 0;
+    const innerNs = this.inner.read(offsetBytes, dst, { issueNs });
+    return this.#complete({ op: "read", offsetBytes, lengthBytes: dst.length }, issueNs, innerNs);
+  }
+
+  /** Write through the inner device; a FUA write pays a flush on a device with a volatile cache. */
+  write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
+    const issueNs = options.issueNs ?? 0;
+    const fua = options.fua === true;
+    const innerNs = this.inner.write(offsetBytes, data, { issueNs, fua });
+    return this.#complete({ op: "write", offsetBytes, lengthBytes: data.length, fua }, issueNs, innerNs);
+  }
+
+  /** Flush the inner device; waits for every request accepted before it. */
+  flush(options: IoOptions = {}): number {
+    const issueNs = options.issueNs ?? 0;
+    const innerNs = this.inner.flush({ issueNs });
+    return this.#complete({ op: "flush", offsetBytes: 0, lengthBytes: 0 }, issueNs, innerNs);
+  }
+
+  /** Discard on the inner device; costs a command, no transfer. */
+  discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
+    const issueNs = options.issueNs ?? 0;
+    const innerNs = this.inner.discard(offsetBytes, lengthBytes, { issueNs });
+    return this.#complete({ op: "discard", offsetBytes, lengthBytes }, issueNs, innerNs);
+  }
+
+  #complete(request: TimingRequest, issueNs: number, innerNs: number): number {
+    return Math.max(innerNs, this.queue.submit(request, issueNs).completeNs);
+  }
+}

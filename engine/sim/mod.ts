@@ -1,0 +1,45 @@
+/** Public API of engine/sim: seeded randomness, virtual time, the trace bus, mutations and device timing. */
+export { isSimulationHalt, SimulationHalt } from "./halt.js";
+export { type MutationInfo, type Mutations, NO_MUTATIONS } from "./mutations.js";
+export { Rng } from "./rng.js";
+export { type ScheduledEvent, Scheduler, type SchedulerOptions, type SchedulerTask } from "./scheduler.js";
+export {
+  assertTimingRequest,
+  BUILTIN_PROFILES,
+  Bus,
+  type BusCounters,
+  type BusOccupancy,
+  type BusOptions,
+  CUSTOM_PREFIX,
+  type CustomProfileFields,
+  customProfile,
+  type DeviceCounters,
+  type DeviceKind,
+  type DeviceProfile,
+  DeviceQueue,
+  type DeviceQueueOptions,
+  HDD_PROFILE,
+  type HddMechanics,
+  MAX_PARALLELISM,
+  MAX_REQUEST_BYTES,
+  NVME_PROFILE,
+  parseBytes,
+  parseBytesPerSec,
+  parseCustomProfile,
+  parseDurationNs,
+  type QueueCompletion,
+  REALDM_100MIB_PROFILE,
+  resolveProfile,
+  revolutionNs,
+  rotationalLatencyNs,
+  SATA_SSD_PROFILE,
+  type ServiceBreakdown,
+  type ServiceOptions,
+  seekNs,
+  serviceBreakdown,
+  serviceNs,
+  type TimingOp,
+  type TimingRequest,
+  validateProfile,
+} from "./timing/mod.js";
+export { Trace, type TraceData, type TraceEvent, type TraceListener } from "./trace.js";

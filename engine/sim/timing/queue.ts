@@ -1,0 +1,209 @@
+/**
+ * A device's request queue: `parallelism` servers work on requests first come, first served, and
+ * every data transfer also passes through the device's one shared data path (its bandwidth counts
+ * reads and writes together) and, when the device sits behind one, a {@link Bus}. Deterministic,
+ * with state bounded by the parallelism.
+ */
+import type { Rng } from "../rng.js";
+import type { Bus } from "./bus.js";
+import { type DeviceProfile, validateProfile } from "./profile.js";
+import { type ServiceBreakdown, serviceBreakdown, type TimingRequest } from "./service.js";
+
+/** Options for a {@link DeviceQueue}. */
+export interface DeviceQueueOptions {
+  /** Shared bus or controller the device's transfers also occupy. */
+  readonly bus?: Bus;
+  /** Device timing stream (fork "timing/<device>"); without it every request costs the averages. */
+  readonly rng?: Rng;
+}
+
+/** When a request ran and why it waited. */
+export interface QueueCompletion {
+  readonly issueNs: number;
+  /** When a server picked the request up. */
+  readonly startNs: number;
+  /** When the device's data path took the request (the end of positioning and latency when no data moves). */
+  readonly transferStartNs: number;
+  readonly completeNs: number;
+  /** Time waiting for a free server. */
+  readonly queueWaitNs: number;
+  /** How much later the transfer ended than it would have on an idle data path and bus. */
+  readonly transferWaitNs: number;
+  readonly service: ServiceBreakdown;
+}
+
+/** Running totals of one device, for utilisation reports. */
+export interface DeviceCounters {
+  requests: number;
+  reads: number;
+  writes: number;
+  flushes: number;
+  discards: number;
+  /** Bytes read plus bytes written. */
+  bytesTransferred: number;
+  /** Server time spent on requests, summed over servers (issue to completion minus queue wait). */
+  busyNs: number;
+  /** Time requests waited for a free server. */
+  queueWaitNs: number;
+  /** Time requests waited for the data path or the bus. */
+  transferWaitNs: number;
+  /** Latest completion time handed out. */
+  lastCompleteNs: number;
+}
+
+/** A request may not be issued later than this (about 104 days of virtual time). */
+const MAX_ISSUE_NS = 2 ** 53 / 1000;
+
+/** First-come, first-served queue in front of one device. */
+export class DeviceQueue {
+  readonly profile: DeviceProfile;
+  readonly bus: Bus | undefined;
+  readonly #rng: Rng | undefined;
+  /** Time at which each server becomes free. */
+  readonly #serverFreeNs: Float64Array;
+  #dataPathFreeNs = 0;
+  #headOffsetBytes = 0;
+  readonly #counters: DeviceCounters = {
+    requests: 0,
+    reads: 0,
+    writes: 0,
+    flushes: 0,
+    discards: 0,
+    bytesTransferred: 0,
+    busyNs: 0,
+    queueWaitNs: 0,
+    transferWaitNs: 0,
+    lastCompleteNs: 0,
+  };
+
+  constructor(profile: DeviceProfile, options: DeviceQueueOptions = {}) {
+    this.profile = validateProfile(profile);
+    this.bus = options.bus;
+    this.#rng = options.rng;
+    this.#serverFreeNs = new Float64Array(profile.parallelism);
+  }
+
+  /** Running totals (a live view; copy it to keep a snapshot). */
+  get counters(): Readonly<DeviceCounters> {
+    return this.#counters;
+  }
+
+  /** Where the last read or write ended; the next request there is sequential. */
+  get headOffsetBytes(): number {
+    return this.#headOffsetBytes;
+  }
+
+  /** Fraction of the device's server capacity used over `elapsedNs` (1 = every server always busy). */
+  utilisation(elapsedNs: number): number {
+    return elapsedNs > 0 ? this.#counters.busyNs / (elapsedNs * this.profile.parallelism) : 0;
+  }
+
+  /**
+   * Serve `request`, issued at `issueNs`, after every request submitted before it. Requests are
+   * served in submission order, so callers submit in (roughly) issue order, as a block layer would.
+   */
+  submit(request: TimingRequest, issueNs: number): QueueCompletion {
+    if (!Number.isFinite(issueNs) || issueNs < 0 || issueNs > MAX_ISSUE_NS) {
+      throw new RangeError(
+        `Device ${this.profile.name}: issueNs must be a finite number in [0, ${MAX_ISSUE_NS}], got ${issueNs}`,
+      );
+    }
+    const service = serviceBreakdown(this.profile, request, {
+      rng: this.#rng,
+      headOffsetBytes: this.#headOffsetBytes,
+    });
+    const completion =
+      request.op === "flush" ? this.#barrier(issueNs, service) : this.#serve(request, issueNs, service);
+    if (!(completion.completeNs >= issueNs + service.totalNs)) {
+      throw new Error(
+        `Device ${this.profile.name}: request ${request.op} at ${request.offsetBytes} completes at ${completion.completeNs} ns, before issue ${issueNs} ns + service ${service.totalNs} ns`,
+      );
+    }
+    this.#account(request, completion);
+    return completion;
+  }
+
+  /** A flush waits for every server, so it makes durable everything accepted before it (SATA's FLUSH CACHE is not queued either). */
+  #barrier(issueNs: number, service: ServiceBreakdown): QueueCompletion {
+    let startNs = issueNs;
+    for (const freeNs of this.#serverFreeNs) startNs = Math.max(startNs, freeNs);
+    const completeNs = startNs + service.totalNs;
+    this.#serverFreeNs.fill(completeNs);
+    return {
+      issueNs,
+      startNs,
+      transferStartNs: completeNs,
+      completeNs,
+      queueWaitNs: startNs - issueNs,
+      transferWaitNs: 0,
+      service,
+    };
+  }
+
+  #serve(request: TimingRequest, issueNs: number, service: ServiceBreakdown): QueueCompletion {
+    // Earliest free server; the lowest index wins ties, which keeps the choice deterministic.
+    let server = 0;
+    for (let i = 1; i < this.#serverFreeNs.length; i++) {
+      if (this.#serverFreeNs[i]! < this.#serverFreeNs[server]!) server = i;
+    }
+    const startNs = Math.max(issueNs, this.#serverFreeNs[server]!);
+    const readyNs = startNs + service.positioningNs + service.latencyNs;
+    let transferStartNs = readyNs;
+    let transferEndNs = readyNs;
+    if (service.transferNs > 0) {
+      transferStartNs = Math.max(readyNs, this.#dataPathFreeNs);
+      transferEndNs = transferStartNs + service.transferNs;
+      if (this.bus !== undefined) {
+        // The bus carries the bytes in one reservation of its own length. The transfer ends when
+        // both the device and the bus have moved every byte: a fluid approximation that lets a
+        // fast bus interleave several slow devices and a slow bus split itself between them.
+        const busStartNs = Math.max(transferStartNs, this.bus.freeAtNs);
+        const busNs = this.bus.transferNs(request.lengthBytes);
+        this.bus.occupy(busStartNs, busNs, {
+          lengthBytes: request.lengthBytes,
+          waitNs: busStartNs - transferStartNs,
+        });
+        transferEndNs = Math.max(transferEndNs, busStartNs + busNs);
+      }
+      this.#dataPathFreeNs = transferEndNs;
+    }
+    const completeNs = transferEndNs + service.commitNs;
+    this.#serverFreeNs[server] = completeNs;
+    return {
+      issueNs,
+      startNs,
+      transferStartNs,
+      completeNs,
+      queueWaitNs: startNs - issueNs,
+      transferWaitNs: transferEndNs - readyNs - service.transferNs,
+      service,
+    };
+  }
+
+  #account(request: TimingRequest, completion: QueueCompletion): void {
+    const c = this.#counters;
+    c.requests += 1;
+    c.busyNs += completion.completeNs - completion.startNs;
+    c.queueWaitNs += completion.queueWaitNs;
+    c.transferWaitNs += completion.transferWaitNs;
+    c.lastCompleteNs = Math.max(c.lastCompleteNs, completion.completeNs);
+    switch (request.op) {
+      case "read":
+        c.reads += 1;
+        c.bytesTransferred += request.lengthBytes;
+        this.#headOffsetBytes = request.offsetBytes + request.lengthBytes;
+        break;
+      case "write":
+        c.writes += 1;
+        c.bytesTransferred += request.lengthBytes;
+        this.#headOffsetBytes = request.offsetBytes + request.lengthBytes;
+        break;
+      case "flush":
+        c.flushes += 1;
+        break;
+      case "discard":
+        c.discards += 1;
+        break;
+    }
+  }
+}

@@ -1,0 +1,586 @@
+/**
+ * The `mirror` target (dm-raid1.c): writes go to every leg and complete when the last leg does;
+ * reads go to the default leg (no read balancing) and retry on another in-sync leg after an error;
+ * a region log records which regions may differ between legs so that only those are resynced,
+ * always from the default leg to the others.
+ *
+ * Table: `mirror <log type> <#log args> <log args…> <#legs> <dev> <offset> … [1 handle_errors]`.
+ * Status: `<#legs> <dev>… <in-sync>/<regions> 1 <AADSR…> <log status>`.
+ */
+
+import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
+import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
+import type { Trace } from "../../sim/trace.js";
+import { checkDeviceRef, type DeviceRef, deviceLabel, Target } from "../target.js";
+import { RegionHash, type RegionState } from "./region-hash.js";
+import {
+  CoreRegionLog,
+  DiskRegionLog,
+  type LegFlushResult,
+  type LogSyncMode,
+  type RegionLog,
+} from "./region-log.js";
+
+/** Mutation: a write is acknowledged once the default leg has it; the other legs get it at the next flush. */
+export const MIRROR_ACK_AFTER_ONE_LEG = "mirror-ack-after-one-leg";
+/** Mutation: data goes to the legs before the region is marked dirty in the log. */
+export const MIRROR_WRITE_BEFORE_MARK = "mirror-write-before-mark";
+
+/** The mirror target's mutations, for the mutant catalogue. */
+export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
+  {
+    name: MIRROR_ACK_AFTER_ONE_LEG,
+    description: "mirror acknowledges a write after the default leg; other legs catch up at the next flush",
+  },
+  {
+    name: MIRROR_WRITE_BEFORE_MARK,
+    description: "mirror writes data before the region is marked dirty and the log flushed",
+  },
+];
+
+/** Most legs a mirror may have (LVM2's DEFAULT_MIRROR_MAX_IMAGES). */
+export const MAX_MIRROR_LEGS = 8;
+/** Bound on writes the ack-after-one-leg mutation may hold back before it must catch up. */
+const MAX_DEFERRED_WRITES = 1 << 16;
+
+/** Leg error kinds, as dm-raid1 records them; the status char shows the most serious. */
+export type LegErrorType = "F" | "D" | "S" | "R";
+
+/** Options of a mirror target. */
+export interface MirrorOptions {
+  readonly lengthSectors: number;
+  /** Region size in sectors, a power of two (LVM2's default is 4096 = 2 MiB). */
+  readonly regionSizeSectors: number;
+  /** The legs (`lv_mimage_N`), leg 0 first; leg 0 starts as the default leg. */
+  readonly legs: readonly DeviceRef[];
+  /** The disk log device (`lv_mlog`); a core log when absent. */
+  readonly logDevice?: BlockDevice;
+  /** `nosync` trusts the legs to be identical; `sync` forces a full resync. */
+  readonly sync?: LogSyncMode;
+  /** Hold failed writes for userspace (dmeventd) instead of pretending they succeeded. */
+  readonly handleErrors?: boolean;
+  /** Resync speed limit in bytes per second of virtual time; unlimited when absent or 0. */
+  readonly syncSpeedBytesPerSecond?: number;
+  /** Virtual time of activation (the log is read then). */
+  readonly activateNs?: number;
+  readonly trace?: Trace;
+  readonly mutations?: Mutations;
+}
+
+/** One resync step's outcome. */
+export interface MirrorResyncStep {
+  /** The region copied, or undefined when no region needed it. */
+  readonly region: number | undefined;
+  /** False when the copy hit an I/O error. */
+  readonly success: boolean;
+  /** When the copy and its log update completed. */
+  readonly doneNs: number;
+  /** Earliest time the next step may start under the sync speed limit. */
+  readonly nextStepNs: number;
+  readonly syncedRegions: number;
+  readonly totalRegions: number;
+  /** True when there was nothing left to resync. */
+  readonly done: boolean;
+}
+
+/** A write held by `handle_errors` for userspace to requeue once the mirror is reconfigured. */
+export interface HeldWrite {
+  readonly offsetBytes: number;
+  readonly data: Uint8Array;
+}
+
+interface Leg {
+  readonly ref: DeviceRef;
+  readonly baseBytes: number;
+  errorCount: number;
+  readonly errorTypes: Set<LegErrorType>;
+}
+
+interface DeferredWrite {
+  readonly leg: Leg;
+  readonly offsetBytes: number;
+  readonly data: Uint8Array;
+}
+
+/** The dm-mirror target. Construction activates it: the log is read at `activateNs` (see {@link readyNs}). */
+export class MirrorTarget extends Target {
+  readonly targetType = "mirror";
+  readonly regionSizeSectors: number;
+  readonly handleErrors: boolean;
+  /** Completion time of the activation's log read and header write. */
+  readonly readyNs: number;
+  readonly #legs: Leg[];
+  readonly #log: RegionLog;
+  readonly #rh: RegionHash;
+  readonly #regionBytes: number;
+  readonly #trace: Trace | undefined;
+  readonly #ackAfterOneLeg: boolean;
+  readonly #writeBeforeMark: boolean;
+  readonly #syncSpeedBytesPerSecond: number;
+  readonly #deferred: DeferredWrite[] = [];
+  readonly #held: HeldWrite[] = [];
+  #defaultLeg = 0;
+  #inSync = false;
+  #legFailure = false;
+  #logFailure = false;
+  #legsFlushedInPass = false;
+  #scratch: Uint8Array | undefined;
+
+  constructor(name: string, options: MirrorOptions) {
+    super(name, options.lengthSectors);
+    const count = options.legs.length;
+    if (count < 1 || count > MAX_MIRROR_LEGS) {
+      throw new RangeError(`Mirror ${name}: needs 1..${MAX_MIRROR_LEGS} legs, got ${count}`);
+    }
+    for (const ref of options.legs) checkDeviceRef(name, ref, options.lengthSectors);
+    this.regionSizeSectors = options.regionSizeSectors;
+    this.#regionBytes = options.regionSizeSectors * SECTOR_BYTES;
+    this.handleErrors = options.handleErrors ?? false;
+    this.#trace = options.trace;
+    const mutations = options.mutations ?? NO_MUTATIONS;
+    this.#ackAfterOneLeg = mutations.has(MIRROR_ACK_AFTER_ONE_LEG);
+    this.#writeBeforeMark = mutations.has(MIRROR_WRITE_BEFORE_MARK);
+    const speed = options.syncSpeedBytesPerSecond ?? 0;
+    if (!(speed >= 0) || !Number.isFinite(speed)) {
+      throw new RangeError(
+        `Mirror ${name}: sync speed must be a finite number of bytes/s >= 0, got ${speed}`,
+      );
+    }
+    this.#syncSpeedBytesPerSecond = speed;
+    this.#legs = options.legs.map((ref) => ({
+      ref: { device: ref.device, offsetSectors: ref.offsetSectors },
+      baseBytes: ref.offsetSectors * SECTOR_BYTES,
+      errorCount: 0,
+      errorTypes: new Set<LegErrorType>(),
+    }));
+    const logOptions = {
+      regionSizeSectors: options.regionSizeSectors,
+      targetSectors: options.lengthSectors,
+      trace: options.trace,
+      mirrorName: name,
+      ...(options.sync === undefined ? {} : { sync: options.sync }),
+    };
+    this.#log =
+      options.logDevice === undefined
+        ? new CoreRegionLog(logOptions)
+        : new DiskRegionLog({ ...logOptions, device: options.logDevice });
+    this.#rh = new RegionHash(this.#log);
+    this.readyNs = this.#log.resume(options.activateNs ?? 0);
+    this.#logFailure = this.#log.failed;
+    this.#inSync = this.#log.syncCount === this.#log.regionCount;
+  }
+
+  /** The region log (core or disk). */
+  get log(): RegionLog {
+    return this.#log;
+  }
+
+  /** Number of regions. */
+  get regionCount(): number {
+    return this.#log.regionCount;
+  }
+
+  /** Index of the leg reads go to and resync copies from. */
+  get defaultLeg(): number {
+    return this.#defaultLeg;
+  }
+
+  /** True once every region is in sync (and no write failed since). */
+  get inSync(): boolean {
+    return this.#inSync;
+  }
+
+  /** LVM2's `copy_percent` / `sync_percent`: regions in sync over all regions, in percent. */
+  get syncPercent(): number {
+    return (100 * this.#log.syncCount) / this.#log.regionCount;
+  }
+
+  /** The legs' devices and offsets, in table order. */
+  get legs(): readonly DeviceRef[] {
+    return this.#legs.map((l) => l.ref);
+  }
+
+  /** Status char per leg: A alive, F flush failed, D write failed, S sync failed, R read failed. */
+  legHealth(): string {
+    return this.#legs.map(statusChar).join("");
+  }
+
+  /** Writes held by `handle_errors`; taking them hands them to the caller for requeueing on the new table. */
+  takeHeldWrites(): HeldWrite[] {
+    return this.#held.splice(0, this.#held.length);
+  }
+
+  params(): string {
+    const legs = this.#legs.map((l) => `${deviceLabel(l.ref.device)} ${l.ref.offsetSectors}`).join(" ");
+    const features = this.handleErrors ? " 1 handle_errors" : "";
+    return `${this.#log.params()} ${this.#legs.length} ${legs}${features}`;
+  }
+
+  override statusParams(): string {
+    const names = this.#legs.map((l) => deviceLabel(l.ref.device)).join(" ");
+    return `${this.#legs.length} ${names} ${this.#log.syncCount}/${this.#log.regionCount} 1 ${this.legHealth()} ${this.#log.statusParams()}`;
+  }
+
+  /** Persist pending clears and the log, as dm-raid1's postsuspend does. */
+  suspend(options: { readonly issueNs?: number } = {}): number {
+    const nowNs = this.#applyDeferred(options.issueNs ?? 0);
+    return this.#pass(nowNs);
+  }
+
+  /**
+   * Copy the next out-of-sync region from the default leg to the others, then record it clean and
+   * in sync (legs flushed before the log says so). Throttled by the sync speed limit.
+   */
+  resyncStep(options: { readonly issueNs?: number } = {}): MirrorResyncStep {
+    const issueNs = options.issueNs ?? 0;
+    let nowNs = this.#pass(issueNs);
+    const total = this.#log.regionCount;
+    const region = this.#rh.startRecovery();
+    if (region === undefined) {
+      this.#noteInSync();
+      return {
+        region,
+        success: true,
+        doneNs: nowNs,
+        nextStepNs: nowNs,
+        syncedRegions: this.#log.syncCount,
+        totalRegions: total,
+        done: true,
+      };
+    }
+    const startBytes = region * this.#regionBytes;
+    const lengthBytes = Math.min(this.#regionBytes, this.sizeBytes - startBytes);
+    this.#scratch ??= new Uint8Array(this.#regionBytes);
+    const buffer = this.#scratch.subarray(0, lengthBytes);
+    const from = this.#legs[this.#defaultLeg]!;
+    let success = true;
+    let copiedNs = nowNs;
+    try {
+      copiedNs = from.ref.device.read(from.baseBytes + startBytes, buffer, { issueNs: nowNs });
+    } catch (error) {
+      if (!isBlockDeviceError(error)) throw error;
+      this.#failLeg(this.#defaultLeg, "S");
+      success = false;
+    }
+    if (success) {
+      let writtenNs = copiedNs;
+      for (let i = 0; i < this.#legs.length; i++) {
+        if (i === this.#defaultLeg) continue;
+        const leg = this.#legs[i]!;
+        try {
+          writtenNs = Math.max(
+            writtenNs,
+            leg.ref.device.write(leg.baseBytes + startBytes, buffer, { issueNs: copiedNs }),
+          );
+        } catch (error) {
+          if (!isBlockDeviceError(error)) throw error;
+          this.#failLeg(i, "S");
+          success = false;
+        }
+      }
+      copiedNs = writtenNs;
+    }
+    this.#rh.endRecovery(region, success);
+    nowNs = this.#pass(copiedNs);
+    this.#noteInSync();
+    this.#trace?.emit("mirror.resync.step", {
+      mirror: this.name,
+      region,
+      success,
+      synced: this.#log.syncCount,
+      total,
+    });
+    const throttleNs =
+      this.#syncSpeedBytesPerSecond > 0
+        ? issueNs + Math.ceil((lengthBytes * 1e9) / this.#syncSpeedBytesPerSecond)
+        : 0;
+    return {
+      region,
+      success,
+      doneNs: nowNs,
+      nextStepNs: Math.max(nowNs, throttleNs),
+      syncedRegions: this.#log.syncCount,
+      totalRegions: total,
+      done: false,
+    };
+  }
+
+  protected mapRead(offsetBytes: number, dst: Uint8Array, issueNs: number): number {
+    let doneNs = issueNs;
+    let pos = 0;
+    while (pos < dst.byteLength) {
+      const at = offsetBytes + pos;
+      const region = Math.floor(at / this.#regionBytes);
+      const len = Math.min(dst.byteLength - pos, (region + 1) * this.#regionBytes - at);
+      doneNs = Math.max(doneNs, this.#readRegionPiece(region, at, dst.subarray(pos, pos + len), issueNs));
+      pos += len;
+    }
+    return doneNs;
+  }
+
+  protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
+    let nowNs = this.#pass(issueNs);
+    const first = Math.floor(offsetBytes / this.#regionBytes);
+    const last = Math.floor((offsetBytes + data.byteLength - 1) / this.#regionBytes);
+    const states: RegionState[] = [];
+    for (let r = first; r <= last; r++) {
+      const state = this.#rh.getState(r);
+      // Recovery runs to completion inside resyncStep, so no write can ever meet a recovering region.
+      if (state === "RECOVERING") throw new Error(`Mirror ${this.name}: write met region ${r} mid-recovery`);
+      states.push(state);
+    }
+    const toAllLegs = (state: RegionState) => state === "CLEAN" || state === "DIRTY";
+    if (
+      this.handleErrors &&
+      ((this.#logFailure && states.some(toAllLegs)) || (this.#legFailure && !states.every(toAllLegs)))
+    ) {
+      return this.#hold(offsetBytes, data, "the mirror has a failed log or leg");
+    }
+    if (!this.#writeBeforeMark) nowNs = this.#markAndFlush(first, last, nowNs);
+    const failedLegs = new Set<number>();
+    const failedRegions: number[] = [];
+    let nosyncError: BlockDeviceError | undefined;
+    let doneNs = nowNs;
+    for (let r = first; r <= last; r++) {
+      const start = Math.max(offsetBytes, r * this.#regionBytes);
+      const end = Math.min(offsetBytes + data.byteLength, (r + 1) * this.#regionBytes);
+      const piece = data.subarray(start - offsetBytes, end - offsetBytes);
+      if (!toAllLegs(states[r - first]!)) {
+        // Out-of-sync regions only go to the default leg; an error there is the caller's.
+        const leg = this.#legs[this.#defaultLeg]!;
+        try {
+          doneNs = Math.max(
+            doneNs,
+            leg.ref.device.write(leg.baseBytes + start, piece, { issueNs: nowNs, fua }),
+          );
+        } catch (error) {
+          if (!isBlockDeviceError(error)) throw error;
+          nosyncError ??= error;
+        }
+        continue;
+      }
+      let regionFailed = false;
+      for (let i = 0; i < this.#legs.length; i++) {
+        const leg = this.#legs[i]!;
+        if (this.#ackAfterOneLeg && i !== this.#defaultLeg) {
+          this.#defer(leg, start, piece);
+          continue;
+        }
+        try {
+          doneNs = Math.max(
+            doneNs,
+            leg.ref.device.write(leg.baseBytes + start, piece, { issueNs: nowNs, fua }),
+          );
+        } catch (error) {
+          if (!isBlockDeviceError(error)) throw error;
+          failedLegs.add(i);
+          regionFailed = true;
+        }
+      }
+      if (regionFailed) failedRegions.push(r);
+    }
+    if (this.#writeBeforeMark) doneNs = this.#markAndFlush(first, last, doneNs);
+    for (const i of failedLegs) this.#failLeg(i, "D");
+    for (const r of failedRegions) {
+      if (!this.#logFailure) {
+        this.#inSync = false;
+        this.#rh.markNosync(r);
+      }
+    }
+    for (let r = first; r <= last; r++) this.#rh.dec(r);
+    if (nosyncError !== undefined) throw nosyncError;
+    if (failedRegions.length > 0) {
+      if (this.#legs.every((l) => l.errorCount > 0)) {
+        throw new BlockDeviceError(
+          "EIO",
+          this.name,
+          offsetBytes,
+          data.byteLength,
+          "every mirror leg failed the write",
+        );
+      }
+      if (this.handleErrors) return this.#hold(offsetBytes, data, "a leg failed the write");
+      // Without handle_errors dm-raid1 pretends the write succeeded: the healthy legs have it.
+    }
+    return doneNs;
+  }
+
+  protected mapFlush(issueNs: number): number {
+    let nowNs = this.#applyDeferred(issueNs);
+    this.#legsFlushedInPass = false;
+    nowNs = this.#pass(nowNs);
+    if (this.#legsFlushedInPass) return nowNs;
+    const result = this.#flushLegs(nowNs);
+    if (this.#legs.every((l) => l.errorCount > 0)) {
+      throw new BlockDeviceError("EIO", this.name, 0, 0, "every mirror leg failed the flush");
+    }
+    return result.doneNs;
+  }
+
+  /** Discards go to every leg and never degrade the mirror (dm-raid1 reports them unsupported on error). */
+  protected mapDiscard(offsetBytes: number, lengthBytes: number, issueNs: number): number {
+    let doneNs = issueNs;
+    for (const leg of this.#legs) {
+      doneNs = Math.max(
+        doneNs,
+        leg.ref.device.discard(leg.baseBytes + offsetBytes, lengthBytes, { issueNs }),
+      );
+    }
+    return doneNs;
+  }
+
+  #readRegionPiece(region: number, offsetBytes: number, dst: Uint8Array, issueNs: number): number {
+    const regionInSync = () => {
+      const state = this.#rh.getState(region);
+      return state === "CLEAN" || state === "DIRTY";
+    };
+    const pick = (): number | undefined => {
+      if (regionInSync()) return this.#chooseLeg();
+      return this.#legs[this.#defaultLeg]!.errorCount > 0 ? undefined : this.#defaultLeg;
+    };
+    let leg = pick();
+    let lastError: BlockDeviceError | undefined;
+    for (let attempt = 0; attempt <= this.#legs.length; attempt++) {
+      if (leg === undefined) break;
+      const l = this.#legs[leg]!;
+      try {
+        return l.ref.device.read(l.baseBytes + offsetBytes, dst, { issueNs });
+      } catch (error) {
+        if (!isBlockDeviceError(error)) throw error;
+        lastError = error;
+        this.#failLeg(leg, "R");
+        const defaultOk = this.#legs[this.#defaultLeg]!.errorCount === 0;
+        if (!defaultOk && !(regionInSync() && this.#chooseLeg() !== undefined)) break;
+        leg = pick();
+      }
+    }
+    throw new BlockDeviceError(
+      "EIO",
+      this.name,
+      offsetBytes,
+      dst.byteLength,
+      `no mirror leg could serve the read of region ${region}${lastError === undefined ? "" : ` (last: ${lastError.message})`}`,
+    );
+  }
+
+  /** dm-raid1's choose_mirror: the default leg if healthy, else the nearest healthy leg walking backwards. */
+  #chooseLeg(): number | undefined {
+    const n = this.#legs.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.#defaultLeg - k + n) % n;
+      if (this.#legs[i]!.errorCount === 0) return i;
+    }
+    return undefined;
+  }
+
+  #markAndFlush(first: number, last: number, issueNs: number): number {
+    for (let r = first; r <= last; r++) this.#rh.inc(r);
+    return this.#logFlush(() => this.#rh.flush(issueNs, (t) => this.#flushLegs(t)), issueNs);
+  }
+
+  /** One pass of the mirror daemon: apply recovery results and pending clears, then flush the log. */
+  #pass(issueNs: number): number {
+    return this.#logFlush(
+      () =>
+        this.#rh.updateStates(issueNs, {
+          errorsHandled: this.handleErrors,
+          flushLegs: (t) => this.#flushLegs(t),
+        }),
+      issueNs,
+    );
+  }
+
+  /** Run a log flush; a log device error marks the log failed instead of failing the caller's I/O. */
+  #logFlush(flush: () => number, issueNs: number): number {
+    try {
+      return flush();
+    } catch (error) {
+      if (!isBlockDeviceError(error)) throw error;
+      this.#logFailure = true;
+      return issueNs;
+    }
+  }
+
+  #flushLegs(issueNs: number): LegFlushResult {
+    this.#legsFlushedInPass = true;
+    let doneNs = issueNs;
+    let failed = false;
+    for (let i = 0; i < this.#legs.length; i++) {
+      try {
+        doneNs = Math.max(doneNs, this.#legs[i]!.ref.device.flush({ issueNs }));
+      } catch (error) {
+        if (!isBlockDeviceError(error)) throw error;
+        this.#failLeg(i, "F");
+        failed = true;
+      }
+    }
+    return { doneNs, failed };
+  }
+
+  /** dm-raid1's fail_mirror: count the error; with handle_errors move the default off a failed leg. */
+  #failLeg(index: number, type: LegErrorType): void {
+    const leg = this.#legs[index]!;
+    this.#legFailure = true;
+    leg.errorCount += 1;
+    if (leg.errorTypes.has(type)) return;
+    leg.errorTypes.add(type);
+    this.#trace?.emit("mirror.leg.fail", {
+      mirror: this.name,
+      leg: index,
+      device: leg.ref.device.name,
+      type,
+    });
+    if (!this.handleErrors || index !== this.#defaultLeg) return;
+    // Reading a failing primary beats returning stale data from a leg that is not in sync.
+    if (!this.#inSync) return;
+    const healthy = this.#legs.findIndex((l) => l.errorCount === 0);
+    if (healthy >= 0) {
+      this.#defaultLeg = healthy;
+      this.#trace?.emit("mirror.leg.default", { mirror: this.name, leg: healthy });
+    }
+  }
+
+  #noteInSync(): void {
+    if (this.#inSync || this.#log.syncCount !== this.#log.regionCount) return;
+    this.#inSync = true;
+    // dm-raid1's reset_ms_flags: a fully synced mirror forgets past leg errors.
+    this.#legFailure = false;
+    for (const leg of this.#legs) {
+      leg.errorCount = 0;
+      leg.errorTypes.clear();
+    }
+  }
+
+  #hold(offsetBytes: number, data: Uint8Array, why: string): never {
+    this.#held.push({ offsetBytes, data: data.slice() });
+    throw new BlockDeviceError(
+      "EIO",
+      this.name,
+      offsetBytes,
+      data.byteLength,
+      `write held by handle_errors because ${why}; reconfigure the mirror (lvconvert --repair) and requeue it`,
+    );
+  }
+
+  #defer(leg: Leg, offsetBytes: number, data: Uint8Array): void {
+    if (this.#deferred.length >= MAX_DEFERRED_WRITES) {
+      throw new Error(`Mirror ${this.name}: more than ${MAX_DEFERRED_WRITES} deferred leg writes`);
+    }
+    this.#deferred.push({ leg, offsetBytes, data: data.slice() });
+  }
+
+  #applyDeferred(issueNs: number): number {
+    let doneNs = issueNs;
+    for (const d of this.#deferred.splice(0, this.#deferred.length)) {
+      doneNs = Math.max(doneNs, d.leg.ref.device.write(d.leg.baseBytes + d.offsetBytes, d.data, { issueNs }));
+    }
+    return doneNs;
+  }
+}
+
+function statusChar(leg: Leg): string {
+  if (leg.errorCount === 0) return "A";
+  for (const type of ["F", "D", "S", "R"] as const) if (leg.errorTypes.has(type)) return type;
+  return "U";
+}

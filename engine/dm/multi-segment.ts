@@ -1,0 +1,141 @@
+/**
+ * A mapped device made of several table lines, e.g. an LV with several segments: targets laid end
+ * to end by sector, requests split at target boundaries exactly as dm core splits bios.
+ */
+
+import {
+  type BlockDevice,
+  emptyIoStats,
+  type IoOptions,
+  type IoStats,
+  SECTOR_BYTES,
+  type WriteOptions,
+} from "../block/device.js";
+import { checkRequest, type MappedDevice, type Target, targetLine } from "./target.js";
+
+/** Upper bound on table lines; LVM2's own limit on segments per LV is far below this. */
+export const MAX_SEGMENTS = 65_536;
+
+/** Targets concatenated into one mapped device; each target keeps its own offsets starting at 0. */
+export class MultiSegmentDevice implements MappedDevice {
+  readonly sizeBytes: number;
+  readonly lengthSectors: number;
+  readonly stats: IoStats = emptyIoStats();
+  readonly #targets: readonly Target[];
+  /** Start byte of each target, ascending; `#startsBytes[i + 1]` is target i's end. */
+  readonly #startsBytes: number[];
+
+  constructor(
+    readonly name: string,
+    targets: readonly Target[],
+  ) {
+    if (targets.length === 0 || targets.length > MAX_SEGMENTS) {
+      throw new RangeError(`Mapped device ${name}: needs 1..${MAX_SEGMENTS} targets, got ${targets.length}`);
+    }
+    this.#targets = [...targets];
+    this.#startsBytes = [0];
+    let end = 0;
+    for (const target of targets) {
+      end += target.sizeBytes;
+      this.#startsBytes.push(end);
+    }
+    this.sizeBytes = end;
+    this.lengthSectors = end / SECTOR_BYTES;
+  }
+
+  /** The targets in table order. */
+  get targets(): readonly Target[] {
+    return this.#targets;
+  }
+
+  table(): string {
+    return this.#targets
+      .map((t, i) => targetLine(this.#startsBytes[i]! / SECTOR_BYTES, t, t.params()))
+      .join("\n");
+  }
+
+  status(): string {
+    return this.#targets
+      .map((t, i) => targetLine(this.#startsBytes[i]! / SECTOR_BYTES, t, t.statusParams()))
+      .join("\n");
+  }
+
+  read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
+    checkRequest(this, offsetBytes, dst.byteLength);
+    this.stats.readOps += 1;
+    this.stats.readBytes += dst.byteLength;
+    const issueNs = options.issueNs ?? 0;
+    return this.#split(offsetBytes, dst.byteLength, issueNs, (t, off, at, len) =>
+      t.read(off, dst.subarray(at, at + len), { issueNs }),
+    );
+  }
+
+  write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
+    checkRequest(this, offsetBytes, data.byteLength);
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.byteLength;
+    const issueNs = options.issueNs ?? 0;
+    const fua = options.fua ?? false;
+    return this.#split(offsetBytes, data.byteLength, issueNs, (t, off, at, len) =>
+      t.write(off, data.subarray(at, at + len), { issueNs, fua }),
+    );
+  }
+
+  flush(options: IoOptions = {}): number {
+    this.stats.flushOps += 1;
+    const issueNs = options.issueNs ?? 0;
+    let doneNs = issueNs;
+    for (const target of this.#targets) doneNs = Math.max(doneNs, target.flush({ issueNs }));
+    return doneNs;
+  }
+
+  discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
+    checkRequest(this, offsetBytes, lengthBytes);
+    this.stats.discardOps += 1;
+    this.stats.discardBytes += lengthBytes;
+    const issueNs = options.issueNs ?? 0;
+    return this.#split(offsetBytes, lengthBytes, issueNs, (t, off, _at, len) =>
+      t.discard(off, len, { issueNs }),
+    );
+  }
+
+  /** Index of the target holding byte `offsetBytes` (binary search over the starts). */
+  #targetAt(offsetBytes: number): number {
+    let lo = 0;
+    let hi = this.#targets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#startsBytes[mid]! <= offsetBytes) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Issue the pieces in parallel: completion is the latest piece's. */
+  #split(
+    offsetBytes: number,
+    lengthBytes: number,
+    issueNs: number,
+    io: (
+      target: BlockDevice,
+      targetOffsetBytes: number,
+      bufferOffsetBytes: number,
+      lengthBytes: number,
+    ) => number,
+  ): number {
+    let doneNs = issueNs;
+    let index = this.#targetAt(offsetBytes);
+    let done = 0;
+    while (done < lengthBytes) {
+      const target = this.#targets[index]!;
+      const start = this.#startsBytes[index]!;
+      const end = this.#startsBytes[index + 1]!;
+      const pos = offsetBytes + done;
+      const len = Math.min(lengthBytes - done, end - pos);
+      doneNs = Math.max(doneNs, io(target, pos - start, done, len));
+      done += len;
+      index += 1;
+    }
+    return doneNs;
+  }
+}

@@ -1,0 +1,318 @@
+import type { BlockDevice } from "../engine/block/device.js";
+import type { Scheduler } from "../engine/sim/scheduler.js";
+import type { Trace } from "../engine/sim/trace.js";
+import { FaultyDevice } from "./device-wrapper.js";
+import type { Activation, FaultContext, FaultKind } from "./kinds/context.js";
+import { type PowerCutOutcome, type PowerCutPlan, resolvePowerCut } from "./kinds/power-cut.js";
+import { FAULT_KINDS } from "./kinds/registry.js";
+import { FaultRandom } from "./random.js";
+import { buildFaultRecord, type FaultRecord, type FaultSink, specFromRecord } from "./record.js";
+import { checkReferences, type FaultSpec, FaultSpecError } from "./schema.js";
+import {
+  type CowSpace,
+  isPowerCuttable,
+  type MdaLocator,
+  type PowerCuttable,
+  type Throttleable,
+} from "./targets.js";
+import { armTrigger, armWindow, FaultBus, type FiredAt, type TriggerContext, WriteTap } from "./trigger.js";
+
+/**
+ * `FaultInjector` arms a list of faults against one simulated machine: it wraps each PV in a
+ * {@link FaultyDevice} (all sharing one VG write counter), resolves targets by name when a fault
+ * fires, writes a record per firing, and chains faults through `after` triggers, so "a PV loss
+ * during a sync stall, then a power cut" is three specs. Faults never change the engine; they act
+ * through the wrappers and the small target interfaces in `targets.ts`.
+ */
+
+/** Options for {@link FaultInjector}. */
+export interface FaultInjectorOptions {
+  /** The run seed; each fault's stream is derived from it and the fault's seed path. */
+  readonly seed: string | number;
+  /** Seed path of the fault streams; `faults` unless the runner nests it. */
+  readonly seedPath?: string;
+  readonly trace: Trace;
+  readonly scheduler: Scheduler;
+  /** Where fault records go; records are also kept in {@link FaultInjector.records}. */
+  readonly sink?: FaultSink;
+  /** Locates a PV's metadata areas (from the format layer); metadata-corruption uses it. */
+  readonly locateMdas?: MdaLocator;
+}
+
+/** One armed fault: its spec and the identity of its random stream. */
+export interface ArmedFault {
+  readonly spec: FaultSpec;
+  readonly index: number;
+  readonly label: string;
+  readonly seed: string | number;
+  readonly seedPath: string;
+}
+
+interface WrappedDevice {
+  readonly device: FaultyDevice;
+  readonly cache: PowerCuttable | undefined;
+}
+
+/** Arms fault specs against a machine's devices, trace and scheduler. */
+export class FaultInjector {
+  readonly #faults: readonly ArmedFault[];
+  readonly #options: FaultInjectorOptions;
+  readonly #tap = new WriteTap();
+  readonly #bus = new FaultBus();
+  readonly #devices = new Map<string, WrappedDevice>();
+  readonly #syncTargets = new Map<string, Throttleable>();
+  readonly #stallDepth = new Map<string, number>();
+  readonly #snapshots = new Map<string, CowSpace>();
+  readonly #records: FaultRecord[] = [];
+  readonly #disarms: (() => void)[] = [];
+  #armed = false;
+  #powerCut: PowerCutPlan | undefined;
+
+  constructor(specs: readonly FaultSpec[], options: FaultInjectorOptions) {
+    const issues = checkReferences(specs);
+    if (issues.length > 0) throw new FaultSpecError(issues);
+    const base = options.seedPath ?? "faults";
+    this.#options = options;
+    this.#faults = specs.map((spec, index) => {
+      const name = spec.id ?? String(index);
+      return {
+        spec,
+        index,
+        label: spec.id ?? `${spec.kind}#${index}`,
+        seed: options.seed,
+        seedPath: `${base}/${name}:${spec.kind}`,
+      };
+    });
+  }
+
+  /**
+   * An injector that replays recorded firings: each fault gets the spec, seed and seed path of its
+   * record, so it fires at the same point and makes the same random choices.
+   */
+  static fromRecords(
+    records: readonly FaultRecord[],
+    options: Omit<FaultInjectorOptions, "seed">,
+  ): FaultInjector {
+    const injector = new FaultInjector(
+      records.map((r) => specFromRecord(r)),
+      { ...options, seed: records[0]?.seed ?? 0 },
+    );
+    injector.#replaceIdentities(records);
+    return injector;
+  }
+
+  #replaceIdentities(records: readonly FaultRecord[]): void {
+    const faults = this.#faults as ArmedFault[];
+    records.forEach((record, index) => {
+      const fault = faults[index]!;
+      faults[index] = { ...fault, seed: record.seed, seedPath: record.seedPath };
+    });
+  }
+
+  /** The armed faults, in spec order. */
+  get faults(): readonly ArmedFault[] {
+    return this.#faults;
+  }
+
+  /** The `fault` records written so far, in firing order. */
+  get records(): readonly FaultRecord[] {
+    return this.#records;
+  }
+
+  /** Block writes across every wrapped PV so far. */
+  get vgWriteCount(): number {
+    return this.#tap.vgWriteCount;
+  }
+
+  /** The power cut that halted the machine, until {@link resolvePowerCut} is called. */
+  get powerCut(): PowerCutPlan | undefined {
+    return this.#powerCut;
+  }
+
+  /**
+   * Wrap a PV so device faults can act on it; use the returned device in its place. Its volatile
+   * cache for power cuts is `options.cache`, else the device itself when it has `powerCut`.
+   */
+  wrap(device: BlockDevice, options: { readonly cache?: PowerCuttable } = {}): FaultyDevice {
+    if (this.#devices.has(device.name)) {
+      throw new Error(
+        `Device ${device.name} is already wrapped by this fault injector; names must be unique`,
+      );
+    }
+    const wrapped = new FaultyDevice(device, { tap: this.#tap });
+    this.#devices.set(device.name, {
+      device: wrapped,
+      cache: options.cache ?? (isPowerCuttable(device) ? device : undefined),
+    });
+    return wrapped;
+  }
+
+  /** The wrapper of a PV by name. */
+  device(name: string): FaultyDevice {
+    const entry = this.#devices.get(name);
+    if (entry === undefined) {
+      throw new Error(
+        `No PV named ${name} is wrapped by the fault injector (have: ${[...this.#devices.keys()].join(", ") || "none"}); ` +
+          "wrap every PV before arming",
+      );
+    }
+    return entry.device;
+  }
+
+  /** Make a mirror resync, pvmove copy or snapshot merge stallable by name. */
+  registerSyncTarget(name: string, target: Throttleable): void {
+    this.#syncTargets.set(name, target);
+  }
+
+  /** Make a snapshot's COW store exhaustible by name. */
+  registerSnapshot(name: string, cow: CowSpace): void {
+    this.#snapshots.set(name, cow);
+  }
+
+  /** Arm every fault. Call once, after wrapping the PVs and before the machine runs. */
+  arm(): void {
+    if (this.#armed) throw new Error("Fault injector is already armed; create a new one per run");
+    this.#armed = true;
+    for (const fault of this.#faults) this.#checkDevices(fault);
+    const context = this.#triggerContext();
+    for (const fault of this.#faults) {
+      this.#disarms.push(
+        armTrigger(fault.spec.at, context, {
+          label: fault.label,
+          onFire: (firedAt) => this.#fire(fault, firedAt),
+        }),
+      );
+    }
+  }
+
+  /** Disarm everything that has not fired yet (windows still open stay open). */
+  disarm(): void {
+    for (const disarm of this.#disarms.splice(0)) disarm();
+  }
+
+  /**
+   * After catching a power-cut halt: resolve every device's volatile cache by the policy the fault
+   * chose, and return what each kept. The machine must then be rebooted.
+   */
+  resolvePowerCut(): PowerCutOutcome[] {
+    const plan = this.#powerCut;
+    if (plan === undefined)
+      throw new Error("No power cut is pending; resolvePowerCut is for after a power-cut halt");
+    this.#powerCut = undefined;
+    return resolvePowerCut(plan, { cacheOf: (name) => this.#devices.get(name)?.cache });
+  }
+
+  #triggerContext(): TriggerContext {
+    return {
+      trace: this.#options.trace,
+      scheduler: this.#options.scheduler,
+      writes: this.#tap,
+      bus: this.#bus,
+    };
+  }
+
+  #checkDevices(fault: ArmedFault): void {
+    const spec = fault.spec as FaultSpec & { device?: string; devices?: string[] };
+    const names = [spec.at.device, spec.device, ...(spec.devices ?? [])];
+    for (const name of names) {
+      if (name !== undefined && !this.#devices.has(name)) {
+        throw new Error(
+          `Fault ${fault.label} names device ${name}, which is not a wrapped PV (have: ${[...this.#devices.keys()].join(", ") || "none"})`,
+        );
+      }
+    }
+  }
+
+  #fire(fault: ArmedFault, firedAt: FiredAt): void {
+    const { spec } = fault;
+    const context = this.#faultContext(fault, firedAt);
+    // The registry's type ties each kind name to its implementation.
+    const kind = FAULT_KINDS[spec.kind] as FaultKind<typeof spec.kind>;
+    const activation: Activation = kind.activate(spec as never, context);
+    const record = buildFaultRecord(spec, {
+      firedAt,
+      seed: fault.seed,
+      seedPath: fault.seedPath,
+      effect: activation.effect,
+    });
+    this.#records.push(record);
+    this.#options.sink?.write(record);
+    if (activation.halt !== undefined) throw activation.halt;
+    const window = "window" in spec ? spec.window : undefined;
+    if (spec.id !== undefined) this.#bus.announce(spec.id, "fired", firedAt.tNs);
+    if (window === undefined || activation.clear === undefined) return;
+    const clear = activation.clear;
+    armWindow(window, this.#triggerContext(), {
+      startNs: firedAt.tNs,
+      label: fault.label,
+      onEnd: (endAt) => {
+        const effect = clear() ?? {};
+        this.#writeCleared(fault, endAt, effect);
+      },
+    });
+  }
+
+  #writeCleared(fault: ArmedFault, clearedAt: FiredAt, effect: FaultRecord["effect"]): void {
+    const { spec } = fault;
+    this.#options.sink?.write({
+      type: "fault-cleared",
+      kind: spec.kind,
+      ...(spec.id === undefined ? {} : { id: spec.id }),
+      seedPath: fault.seedPath,
+      clearedAt: { ...clearedAt },
+      effect,
+    });
+    if (spec.id !== undefined) this.#bus.announce(spec.id, "cleared", clearedAt.tNs);
+  }
+
+  #faultContext(fault: ArmedFault, firedAt: FiredAt): FaultContext {
+    return {
+      label: fault.label,
+      firedAt,
+      random: FaultRandom.fromSeed(fault.seed, fault.seedPath),
+      scheduler: this.#options.scheduler,
+      device: (name) => this.device(name),
+      deviceNames: () => [...this.#devices.keys()],
+      stall: (target) => this.#stall(fault, target),
+      snapshot: (name) => {
+        const cow = this.#snapshots.get(name);
+        if (cow === undefined) {
+          throw new Error(
+            `Fault ${fault.label} targets snapshot ${name}, which is not registered (have: ${[...this.#snapshots.keys()].join(", ") || "none"}); ` +
+              "register it with registerSnapshot after activating it",
+          );
+        }
+        return cow;
+      },
+      locateMdas: (device) => this.#options.locateMdas?.(device.inner),
+      beginPowerCut: (policies) => {
+        const at = `${fault.label} at t=${firedAt.tNs} ns`;
+        this.#powerCut = { at, tNs: firedAt.tNs, policies };
+        for (const { device } of this.#devices.values()) device.powerOff(at);
+      },
+      consumed: (effect) =>
+        this.#writeCleared(fault, { tNs: Math.max(firedAt.tNs, this.#options.scheduler.nowNs) }, effect),
+    };
+  }
+
+  #stall(fault: ArmedFault, name: string): () => void {
+    const target = this.#syncTargets.get(name);
+    if (target === undefined) {
+      throw new Error(
+        `Fault ${fault.label} targets ${name}, which is not a registered sync target (have: ${[...this.#syncTargets.keys()].join(", ") || "none"}); ` +
+          "register the mirror, pvmove or merge with registerSyncTarget",
+      );
+    }
+    const depth = this.#stallDepth.get(name) ?? 0;
+    this.#stallDepth.set(name, depth + 1);
+    if (depth === 0) target.setSyncStalled(true);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#stallDepth.get(name) ?? 1) - 1;
+      this.#stallDepth.set(name, left);
+      if (left === 0) target.setSyncStalled(false);
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { SECTOR_BYTES } from "../../engine/block/device.js";
+import { BlockDeviceError } from "../../engine/block/errors.js";
+import { EffectStage } from "../device-wrapper.js";
+import { listForRecord } from "../record.js";
+import type { FaultKind } from "./context.js";
+
+/**
+ * `latent-sector-errors`: reads touching a bad sector fail with EIO, like dm-dust with 512-byte
+ * blocks. The bad sectors are given (`sectors`) or a seeded set of `count` sectors inside
+ * `[rangeStartSector, rangeStartSector + rangeSectors)`. With `healOnWrite` a write over a bad
+ * sector removes it (the drive remaps it), as dm-dust does.
+ */
+export const latentSectorErrors: FaultKind<"latent-sector-errors"> = {
+  kind: "latent-sector-errors",
+  activate(spec, context) {
+    const device = context.device(spec.device);
+    const deviceSectors = device.sizeBytes / SECTOR_BYTES;
+    let chosen: number[];
+    if (spec.sectors !== undefined) {
+      chosen = [...new Set(spec.sectors)].sort((a, b) => a - b);
+      const outside = chosen.find((s) => s >= deviceSectors);
+      if (outside !== undefined) {
+        throw new RangeError(
+          `Fault ${context.label} sector ${outside} is past the end of ${spec.device} (${deviceSectors} sectors)`,
+        );
+      }
+    } else {
+      const rangeSectors = spec.rangeSectors ?? deviceSectors - spec.rangeStartSector;
+      if (spec.rangeStartSector + rangeSectors > deviceSectors || rangeSectors <= 0) {
+        throw new RangeError(
+          `Fault ${context.label} range [${spec.rangeStartSector}, +${rangeSectors}) is outside ${spec.device} (${deviceSectors} sectors)`,
+        );
+      }
+      chosen = context.random.sample(spec.count ?? 1, rangeSectors).map((s) => s + spec.rangeStartSector);
+    }
+    const bad = new Set(chosen);
+    const label = context.label;
+    let healed = 0;
+    const remove = device.addEffect({
+      label,
+      stage: EffectStage.latent,
+      check(request) {
+        if (request.op !== "read" || bad.size === 0) return;
+        const first = firstBadSector(bad, request.offsetBytes, request.lengthBytes);
+        if (first === undefined) return;
+        throw new BlockDeviceError(
+          "EIO",
+          request.device,
+          first * SECTOR_BYTES,
+          SECTOR_BYTES,
+          `latent sector error at sector ${first} (fault ${label})`,
+        );
+      },
+      afterWrite(_request, landedOffsetBytes, lengthBytes) {
+        if (!spec.healOnWrite || bad.size === 0) return;
+        const start = landedOffsetBytes / SECTOR_BYTES;
+        const end = start + lengthBytes / SECTOR_BYTES;
+        for (let s = start; s < end; s += 1) if (bad.delete(s)) healed += 1;
+      },
+    });
+    return {
+      effect: { device: spec.device, ...listForRecord("sectors", chosen) },
+      clear() {
+        remove();
+        return { device: spec.device, healed, stillBad: bad.size };
+      },
+    };
+  },
+};
+
+// Walk whichever is smaller: the request's sectors or the bad set.
+function firstBadSector(
+  bad: ReadonlySet<number>,
+  offsetBytes: number,
+  lengthBytes: number,
+): number | undefined {
+  const start = offsetBytes / SECTOR_BYTES;
+  const end = start + lengthBytes / SECTOR_BYTES;
+  if (end - start <= bad.size) {
+    for (let s = start; s < end; s += 1) if (bad.has(s)) return s;
+    return undefined;
+  }
+  let first: number | undefined;
+  for (const s of bad) if (s >= start && s < end && (first === undefined || s < first)) first = s;
+  return first;
+}

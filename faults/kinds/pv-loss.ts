@@ -1,0 +1,38 @@
+import { BlockDeviceError } from "../../engine/block/errors.js";
+import { EffectStage } from "../device-wrapper.js";
+import type { FaultKind } from "./context.js";
+
+/**
+ * `pv-loss`: the PV disappears, so every request fails with ENXIO (what Linux returns for a
+ * device that is gone). With a window it comes back when the window closes: intact (a cable
+ * reconnected) or blank (`returnAs: "blank"`, the disk was swapped for a new one).
+ */
+export const pvLoss: FaultKind<"pv-loss"> = {
+  kind: "pv-loss",
+  activate(spec, context) {
+    const device = context.device(spec.device);
+    const label = context.label;
+    const remove = device.addEffect({
+      label,
+      stage: EffectStage.loss,
+      check(request) {
+        throw new BlockDeviceError(
+          "ENXIO",
+          request.device,
+          request.offsetBytes,
+          request.lengthBytes,
+          `the PV is missing (fault ${label})`,
+        );
+      },
+    });
+    return {
+      effect: { device: spec.device },
+      clear() {
+        remove();
+        // A replacement disk reads as zeros everywhere.
+        if (spec.returnAs === "blank") device.inner.discard(0, device.sizeBytes);
+        return { device: spec.device, returnedAs: spec.returnAs };
+      },
+    };
+  },
+};

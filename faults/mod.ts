@@ -1,0 +1,52 @@
+/** Fault injection: the catalogue, schemas, triggers, device wrappers, kinds and the injector. */
+export {
+  type CatalogueEntry,
+  type CatalogueParam,
+  COMMON_PARAMS,
+  FAULT_CATALOGUE,
+  formatCatalogue,
+  formatCatalogueMarkdown,
+} from "./catalogue.js";
+export { type ArmedFault, FaultInjector, type FaultInjectorOptions } from "./compose.js";
+export {
+  type DeviceEffect,
+  EffectStage,
+  FaultyDevice,
+  type IoRequest,
+  type WriteAction,
+} from "./device-wrapper.js";
+export type { Activation, FaultContext, FaultKind } from "./kinds/context.js";
+export { type PowerCutOutcome, type PowerCutPlan, resolvePowerCut } from "./kinds/power-cut.js";
+export { FAULT_KINDS } from "./kinds/registry.js";
+export { FaultRandom } from "./random.js";
+export {
+  type AnyFaultRecord,
+  ArrayFaultSink,
+  buildFaultRecord,
+  type FaultClearedRecord,
+  type FaultRecord,
+  type FaultSink,
+  ndjsonFaultSink,
+  parseFaultRecordLine,
+  specFromRecord,
+} from "./record.js";
+export {
+  FAULT_KIND_NAMES,
+  type FaultKindName,
+  type FaultSpec,
+  FaultSpecError,
+  type FaultSpecInput,
+  parseFaultSpec,
+  parseFaultSpecs,
+  type Trigger,
+  type Window,
+} from "./schema.js";
+export type {
+  CowSpace,
+  CrashPolicy,
+  MdaLocation,
+  MdaLocator,
+  PowerCuttable,
+  Throttleable,
+} from "./targets.js";
+export { FaultBus, type FiredAt, WriteTap } from "./trigger.js";

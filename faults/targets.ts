@@ -1,0 +1,52 @@
+import type { BlockDevice } from "../engine/block/device.js";
+
+/**
+ * The small interfaces faults need from engine objects that are not BlockDevices. Faults sit
+ * above the engine, so they name only what they call; engine classes satisfy them structurally.
+ */
+
+/** A resolved crash policy, exactly as the engine's volatile cache takes it (seeds filled in). */
+export type CrashPolicy =
+  | { readonly kind: "drop-all" }
+  | { readonly kind: "keep-all" }
+  | { readonly kind: "prefix"; readonly count: number }
+  | { readonly kind: "subset"; readonly seed: number }
+  | { readonly kind: "torn"; readonly seed: number };
+
+/** A device with a volatile write cache that a power cut resolves (the engine's VolatileCache). */
+export interface PowerCuttable {
+  /** Materialise one crash state of the unflushed writes; returns what was kept. */
+  powerCut(policy: CrashPolicy): unknown;
+}
+
+/** Background copy work that a sync stall can stop: mirror resync, pvmove copy, snapshot merge. */
+export interface Throttleable {
+  /** While stalled the work makes no progress; foreground I/O continues. */
+  setSyncStalled(stalled: boolean): void;
+}
+
+/** A snapshot's COW exception store, whose usable space a cow-exhaustion fault limits. */
+export interface CowSpace {
+  /** Chunks allocated so far (header and metadata areas included). */
+  cowChunksUsed(): number;
+  /** Cap the chunks the store may allocate; `undefined` lifts the cap. */
+  setCowChunkLimit(limitChunks: number | undefined): void;
+}
+
+/** A metadata area's location on a PV, as the pv_header lists it. */
+export interface MdaLocation {
+  readonly offsetBytes: number;
+  readonly sizeBytes: number;
+}
+
+/** Finds a PV's metadata areas (the format layer reads the label and pv_header). */
+export type MdaLocator = (device: BlockDevice) => readonly MdaLocation[];
+
+/** True when `value` has a `powerCut` method. */
+export function isPowerCuttable(value: unknown): value is PowerCuttable {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { powerCut?: unknown }).powerCut === "function"
+  );
+}

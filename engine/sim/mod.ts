@@ -5,6 +5,7 @@ export { Rng } from "./rng.js";
 export { type ScheduledEvent, Scheduler, type SchedulerOptions, type SchedulerTask } from "./scheduler.js";
 export {
   assertTimingRequest,
+  BANDWIDTH_PER_SERVER,
   BUILTIN_PROFILES,
   Bus,
   type BusCounters,
@@ -22,6 +23,7 @@ export {
   type HddMechanics,
   MAX_PARALLELISM,
   MAX_REQUEST_BYTES,
+  MUTATION_BANDWIDTH_PER_SERVER,
   NVME_PROFILE,
   parseBytes,
   parseBytesPerSec,

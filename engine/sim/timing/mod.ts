@@ -17,9 +17,11 @@ export {
   SATA_SSD_PROFILE,
 } from "./profiles.js";
 export {
+  BANDWIDTH_PER_SERVER,
   type DeviceCounters,
   DeviceQueue,
   type DeviceQueueOptions,
+  MUTATION_BANDWIDTH_PER_SERVER,
   type QueueCompletion,
 } from "./queue.js";
 export { resolveProfile } from "./resolve.js";

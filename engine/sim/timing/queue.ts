@@ -4,10 +4,21 @@
  * reads and writes together) and, when the device sits behind one, a {@link Bus}. Deterministic,
  * with state bounded by the parallelism.
  */
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../mutations.js";
 import type { Rng } from "../rng.js";
 import type { Bus } from "./bus.js";
 import { type DeviceProfile, validateProfile } from "./profile.js";
 import { type ServiceBreakdown, serviceBreakdown, type TimingRequest } from "./service.js";
+
+/** Mutation: every server gets the whole device bandwidth, so parallelism multiplies throughput. */
+export const MUTATION_BANDWIDTH_PER_SERVER = "sim.timing.bandwidth-per-server";
+
+/** Catalogue entry for {@link MUTATION_BANDWIDTH_PER_SERVER}. */
+export const BANDWIDTH_PER_SERVER: MutationInfo = {
+  name: MUTATION_BANDWIDTH_PER_SERVER,
+  description:
+    "DeviceQueue lets transfers on different servers overlap, ignoring the shared device bandwidth",
+};
 
 /** Options for a {@link DeviceQueue}. */
 export interface DeviceQueueOptions {
@@ -15,6 +26,8 @@ export interface DeviceQueueOptions {
   readonly bus?: Bus;
   /** Device timing stream (fork "timing/<device>"); without it every request costs the averages. */
   readonly rng?: Rng;
+  /** Deliberate bugs to build in; empty in normal runs. */
+  readonly mutations?: Mutations;
 }
 
 /** When a request ran and why it waited. */
@@ -59,6 +72,7 @@ export class DeviceQueue {
   readonly profile: DeviceProfile;
   readonly bus: Bus | undefined;
   readonly #rng: Rng | undefined;
+  readonly #bandwidthPerServer: boolean;
   /** Time at which each server becomes free. */
   readonly #serverFreeNs: Float64Array;
   #dataPathFreeNs = 0;
@@ -80,6 +94,7 @@ export class DeviceQueue {
     this.profile = validateProfile(profile);
     this.bus = options.bus;
     this.#rng = options.rng;
+    this.#bandwidthPerServer = (options.mutations ?? NO_MUTATIONS).has(MUTATION_BANDWIDTH_PER_SERVER);
     this.#serverFreeNs = new Float64Array(profile.parallelism);
   }
 
@@ -151,7 +166,7 @@ export class DeviceQueue {
     let transferStartNs = readyNs;
     let transferEndNs = readyNs;
     if (service.transferNs > 0) {
-      transferStartNs = Math.max(readyNs, this.#dataPathFreeNs);
+      transferStartNs = this.#bandwidthPerServer ? readyNs : Math.max(readyNs, this.#dataPathFreeNs);
       transferEndNs = transferStartNs + service.transferNs;
       if (this.bus !== undefined) {
         // The bus carries the bytes in one reservation of its own length. The transfer ends when

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { type Mutations, NO_MUTATIONS } from "../../../../engine/sim/mutations.js";
 import { Rng } from "../../../../engine/sim/rng.js";
 import { Bus } from "../../../../engine/sim/timing/bus.js";
 import { customProfile } from "../../../../engine/sim/timing/custom.js";
 import { HDD_PROFILE, REALDM_100MIB_PROFILE } from "../../../../engine/sim/timing/profiles.js";
-import { DeviceQueue } from "../../../../engine/sim/timing/queue.js";
+import { DeviceQueue, MUTATION_BANDWIDTH_PER_SERVER } from "../../../../engine/sim/timing/queue.js";
 import type { TimingRequest } from "../../../../engine/sim/timing/service.js";
 
 const MiB = 1024 * 1024;
@@ -12,6 +13,22 @@ const write = (offsetBytes: number, lengthBytes: number): TimingRequest => ({
   offsetBytes,
   lengthBytes,
 });
+
+/** Drain 8 MiB through devices of 1 and 8 servers at 100 MiB/s; both must take 80 ms. */
+function sharedBandwidthViolations(mutations: Mutations): string[] {
+  const violations: string[] = [];
+  for (const parallelism of [1, 8]) {
+    const queue = new DeviceQueue(customProfile({ bandwidthBytesPerSec: 100 * MiB, parallelism }), {
+      mutations,
+    });
+    let lastNs = 0;
+    for (let i = 0; i < 8; i++) lastNs = queue.submit(write(i * MiB, MiB), 0).completeNs;
+    if (lastNs !== 80_000_000) {
+      violations.push(`${parallelism} servers drained 8 MiB in ${lastNs} ns, expected 80000000 ns`);
+    }
+  }
+  return violations;
+}
 
 describe("device queue", () => {
   it("completes N concurrent requests on one server at 1x, 2x, … Nx the service time", () => {
@@ -44,15 +61,12 @@ describe("device queue", () => {
   });
 
   it("shares one bandwidth across servers, so parallelism does not multiply throughput", () => {
-    const profile = (parallelism: number) => customProfile({ bandwidthBytesPerSec: 100 * MiB, parallelism });
-    const drain = (queue: DeviceQueue) => {
-      let last = 0;
-      for (let i = 0; i < 8; i++) last = queue.submit(write(i * MiB, MiB), 0).completeNs;
-      return last;
-    };
-    // 8 MiB at 100 MiB/s takes 80 ms however many servers there are.
-    expect(drain(new DeviceQueue(profile(1)))).toBe(80_000_000);
-    expect(drain(new DeviceQueue(profile(8)))).toBe(80_000_000);
+    expect(sharedBandwidthViolations(NO_MUTATIONS)).toEqual([]);
+  });
+
+  it("catches the bandwidth-per-server mutation", () => {
+    const violations = sharedBandwidthViolations(new Set([MUTATION_BANDWIDTH_PER_SERVER]));
+    expect(violations).toEqual(["8 servers drained 8 MiB in 10000000 ns, expected 80000000 ns"]);
   });
 
   it("counts reads and writes against the same bandwidth", () => {

@@ -1,0 +1,491 @@
+/**
+ * The shadow model: for every written verify unit ("block") of every LV, which write generations
+ * may legally be found there after a crash, and the read-back that classifies what is found.
+ *
+ * Per block it keeps the durable generation (acknowledged and then covered by a completed flush,
+ * or written with FUA) and the generations still in flight or in a volatile cache (issued, or
+ * acknowledged but not yet flushed). After a crash the allowed set is {durable} ∪ {cached newer
+ * than durable}; "never written" (zeros) counts as durable generation 0. Classifications are
+ * defined in verify-header.ts.
+ *
+ * Memory is proportional to blocks written: one Map entry (a number) per durable block, one small
+ * record per block with unflushed writes, and per snapshot one frozen record per block the origin
+ * changed after the snapshot (copy-on-write, as dm-snapshot's exception store).
+ *
+ * Ordering follows calls, not virtual time: the engine's devices are synchronous, so a write whose
+ * `write()` returned is in the device's cache when a later `flush()` is called.
+ */
+
+import type { BlockDevice } from "../engine/block/device.js";
+import { isBlockDeviceError } from "../engine/block/errors.js";
+import type { BlockCheck, BlockExpectation, Classification, HeaderVerifyKind } from "./verify-header.js";
+import { CLASSIFICATIONS, checkBlock, HEADER_BYTES, MAX_UNIT_BYTES } from "./verify-header.js";
+
+/** Generation 0: the block was never written; it must read as zeros. */
+export const NEVER_WRITTEN = 0;
+/** Unflushed generations one block may hold before the oracle refuses (a missing fsync, most likely). */
+export const MAX_CACHED_GENERATIONS_PER_BLOCK = 4096;
+/** Default bound on examples kept per verification report. */
+export const DEFAULT_MAX_EXAMPLES = 16;
+/** Largest read issued by a verification pass. */
+const VERIFY_READ_BYTES = 1 << 20;
+/** Most blocks one `verifyDevice` call will read with `allBlocks`. */
+export const MAX_VERIFY_BLOCKS = 1 << 24;
+
+/** How an LV's blocks are written and checked. */
+export interface LvRegistration {
+  /** Bytes per verify unit; offsets and lengths of writes are multiples of it. */
+  readonly blockBytes: number;
+  readonly sizeBytes: number;
+  readonly seed: number;
+  readonly verify: HeaderVerifyKind;
+  readonly pattern?: Uint8Array;
+  /** Name used in messages, e.g. "vg0/lv0". */
+  readonly name?: string;
+}
+
+interface PendingRecord {
+  durable: number;
+  /** Acknowledged, not yet flushed, ascending. */
+  acked: number[];
+  /** Issued, not acknowledged (in flight, or failed with an error), ascending. */
+  inflight: number[];
+}
+
+interface FrozenRecord {
+  readonly durable: number;
+  readonly others: readonly number[];
+}
+
+interface LvState {
+  readonly id: number;
+  readonly registration: LvRegistration;
+  readonly durable: Map<number, number>;
+  readonly pending: Map<number, PendingRecord>;
+  readonly snapshots: LvState[];
+  readonly base?: { readonly origin: LvState; readonly frozen: Map<number, FrozenRecord> };
+}
+
+/** One classified block kept as an example for a report. */
+export interface VerifyExample {
+  readonly blockIndex: number;
+  readonly offsetBytes: number;
+  readonly lengthBytes: number;
+  readonly classification: Classification;
+  readonly expected: { readonly allowed: readonly number[]; readonly durable: number };
+  readonly found: { readonly generation?: number; readonly lvId?: number; readonly offsetBytes?: number };
+  readonly fioReason: string;
+  readonly detail: string;
+}
+
+/** The result of reading back one LV. */
+export interface VerifyReport {
+  readonly lvId: number;
+  readonly device: string;
+  readonly blocksChecked: number;
+  readonly counts: Readonly<Record<Classification, number>>;
+  /** The first few failures in offset order. */
+  readonly examples: readonly VerifyExample[];
+  /** True when every block checked is ok. */
+  readonly ok: boolean;
+  /** Virtual time at which the last read completed. */
+  readonly completionNs: number;
+}
+
+/** Options of {@link ShadowOracle.verifyDevice}. */
+export interface VerifyOptions {
+  /** Read every block of the LV, not only written ones; unwritten blocks must read as zeros. */
+  readonly allBlocks?: boolean;
+  /** "crash" (default): any generation a crash may leave; "latest": the newest acknowledged one, for checks during a run. */
+  readonly mode?: "crash" | "latest";
+  readonly issueNs?: number;
+  readonly maxExamples?: number;
+  /** After the check, take each ok block's found generation as its durable state (recovery done). */
+  readonly adopt?: boolean;
+  /** Check only these block indices (e.g. a verify_backlog batch). */
+  readonly blocks?: readonly number[];
+}
+
+function emptyCounts(): Record<Classification, number> {
+  return Object.fromEntries(CLASSIFICATIONS.map((c) => [c, 0])) as Record<Classification, number>;
+}
+
+/** The shadow model of what each LV must hold. */
+export class ShadowOracle {
+  readonly #lvs = new Map<number, LvState>();
+  #generation = 0;
+
+  /** Declare an LV before writing to it. */
+  registerLv(lvId: number, registration: LvRegistration): void {
+    if (this.#lvs.has(lvId)) throw new Error(`Oracle: LV ${lvId} is already registered`);
+    const { blockBytes, sizeBytes } = registration;
+    if (!Number.isInteger(lvId) || lvId < 0 || lvId > 0xffffffff) {
+      throw new RangeError(`Oracle: LV id must be a u32, got ${lvId}`);
+    }
+    if (
+      blockBytes < 512 ||
+      blockBytes % 512 !== 0 ||
+      blockBytes > MAX_UNIT_BYTES ||
+      blockBytes <= HEADER_BYTES
+    ) {
+      throw new RangeError(
+        `Oracle: LV ${lvId} block size ${blockBytes} must be a multiple of 512 up to ${MAX_UNIT_BYTES}`,
+      );
+    }
+    if (sizeBytes % blockBytes !== 0 && sizeBytes < blockBytes) {
+      throw new RangeError(`Oracle: LV ${lvId} of ${sizeBytes} bytes holds no ${blockBytes}-byte block`);
+    }
+    this.#lvs.set(lvId, { id: lvId, registration, durable: new Map(), pending: new Map(), snapshots: [] });
+  }
+
+  /** True when `lvId` is registered. */
+  has(lvId: number): boolean {
+    return this.#lvs.has(lvId);
+  }
+
+  /** The registration of `lvId`. */
+  registration(lvId: number): LvRegistration {
+    return this.#lv(lvId).registration;
+  }
+
+  /** A fresh generation number for the next write (1, 2, 3, …; unique across LVs). */
+  nextGeneration(): number {
+    this.#generation += 1;
+    return this.#generation;
+  }
+
+  /** Blocks with any record, own or frozen: the oracle's memory footprint in entries. */
+  trackedBlocks(lvId: number): number {
+    const lv = this.#lv(lvId);
+    return lv.durable.size + lv.pending.size + (lv.base?.frozen.size ?? 0);
+  }
+
+  #lv(lvId: number): LvState {
+    const lv = this.#lvs.get(lvId);
+    if (lv === undefined) throw new Error(`Oracle: LV ${lvId} is not registered; call registerLv first`);
+    return lv;
+  }
+
+  *#blocksOf(lv: LvState, offsetBytes: number, lengthBytes: number): Generator<number> {
+    const unit = lv.registration.blockBytes;
+    if (offsetBytes % unit !== 0 || lengthBytes % unit !== 0 || lengthBytes <= 0) {
+      throw new RangeError(
+        `Oracle: write at ${offsetBytes} (+${lengthBytes}) on LV ${lv.id} is not a whole number of ${unit}-byte blocks`,
+      );
+    }
+    if (offsetBytes + lengthBytes > lv.registration.sizeBytes) {
+      throw new RangeError(`Oracle: write at ${offsetBytes} (+${lengthBytes}) runs past LV ${lv.id}'s end`);
+    }
+    for (let b = offsetBytes / unit; b < (offsetBytes + lengthBytes) / unit; b++) yield b;
+  }
+
+  // The state a snapshot shares with its origin is copied out before the origin changes it.
+  #freezeForSnapshots(lv: LvState, block: number): void {
+    for (const snap of lv.snapshots) {
+      const frozen = snap.base!.frozen;
+      if (frozen.has(block)) continue;
+      const pending = lv.pending.get(block);
+      frozen.set(
+        block,
+        pending === undefined
+          ? { durable: lv.durable.get(block) ?? NEVER_WRITTEN, others: [] }
+          : { durable: pending.durable, others: [...pending.acked, ...pending.inflight] },
+      );
+    }
+  }
+
+  #pendingFor(lv: LvState, block: number): PendingRecord {
+    let record = lv.pending.get(block);
+    if (record === undefined) {
+      record = { durable: lv.durable.get(block) ?? NEVER_WRITTEN, acked: [], inflight: [] };
+      lv.pending.set(block, record);
+    }
+    return record;
+  }
+
+  /** A write of `generation` was issued: from now on it may be on the media. */
+  issueWrite(lvId: number, offsetBytes: number, lengthBytes: number, generation: number): void {
+    const lv = this.#lv(lvId);
+    for (const block of this.#blocksOf(lv, offsetBytes, lengthBytes)) {
+      this.#freezeForSnapshots(lv, block);
+      const record = this.#pendingFor(lv, block);
+      const newest = Math.max(record.durable, record.acked.at(-1) ?? 0, record.inflight.at(-1) ?? 0);
+      if (generation <= newest) {
+        throw new Error(
+          `Oracle: generation ${generation} for LV ${lvId} block ${block} is not newer than ${newest}`,
+        );
+      }
+      if (record.acked.length + record.inflight.length >= MAX_CACHED_GENERATIONS_PER_BLOCK) {
+        throw new Error(
+          `Oracle: LV ${lvId} block ${block} has ${MAX_CACHED_GENERATIONS_PER_BLOCK} unflushed generations; ` +
+            "the workload never flushes, add fsync=N",
+        );
+      }
+      record.inflight.push(generation);
+    }
+  }
+
+  /** The write of `generation` completed; with FUA it is durable now. */
+  ackWrite(
+    lvId: number,
+    offsetBytes: number,
+    lengthBytes: number,
+    options: { generation: number; fua?: boolean },
+  ): void {
+    const lv = this.#lv(lvId);
+    const generation = options.generation;
+    for (const block of this.#blocksOf(lv, offsetBytes, lengthBytes)) {
+      const record = lv.pending.get(block);
+      const at = record?.inflight.indexOf(generation) ?? -1;
+      if (record === undefined || at < 0) {
+        throw new Error(
+          `Oracle: ack of generation ${generation} on LV ${lvId} block ${block} that was never issued`,
+        );
+      }
+      this.#freezeForSnapshots(lv, block);
+      record.inflight.splice(at, 1);
+      if (options.fua === true) {
+        this.#promote(lv, block, record, generation);
+      } else {
+        record.acked.push(generation);
+        record.acked.sort((a, b) => a - b);
+      }
+    }
+  }
+
+  #promote(lv: LvState, block: number, record: PendingRecord, generation: number): void {
+    record.durable = generation;
+    record.acked = record.acked.filter((g) => g > generation);
+    // Older in-flight writes may still land (they were issued but never acknowledged); keep them.
+    if (record.acked.length === 0 && record.inflight.length === 0) {
+      lv.pending.delete(block);
+      lv.durable.set(block, generation);
+    }
+  }
+
+  /** A flush of the LV completed: every acknowledged write is durable now. */
+  flush(lvId: number): void {
+    const lv = this.#lv(lvId);
+    for (const [block, record] of [...lv.pending]) {
+      const newest = record.acked.at(-1);
+      if (newest === undefined) continue;
+      this.#freezeForSnapshots(lv, block);
+      this.#promote(lv, block, record, newest);
+    }
+  }
+
+  /**
+   * `snapshotLvId` becomes a snapshot of `originLvId` as it is now: after a crash it must show,
+   * per block, what the origin was allowed to show at this moment.
+   */
+  snapshot(originLvId: number, snapshotLvId: number, options: { name?: string } = {}): void {
+    const origin = this.#lv(originLvId);
+    if (origin.base !== undefined)
+      throw new Error(`Oracle: LV ${originLvId} is a snapshot; snapshots of snapshots are not modelled`);
+    if (this.#lvs.has(snapshotLvId)) throw new Error(`Oracle: LV ${snapshotLvId} is already registered`);
+    const registration = {
+      ...origin.registration,
+      ...(options.name === undefined ? {} : { name: options.name }),
+    };
+    const snap: LvState = {
+      id: snapshotLvId,
+      registration,
+      durable: new Map(),
+      pending: new Map(),
+      snapshots: [],
+      base: { origin, frozen: new Map() },
+    };
+    origin.snapshots.push(snap);
+    this.#lvs.set(snapshotLvId, snap);
+  }
+
+  /** Forget a snapshot (lvremove); the origin stops copying state for it. */
+  dropSnapshot(snapshotLvId: number): void {
+    const snap = this.#lv(snapshotLvId);
+    if (snap.base === undefined) throw new Error(`Oracle: LV ${snapshotLvId} is not a snapshot`);
+    const list = snap.base.origin.snapshots;
+    list.splice(list.indexOf(snap), 1);
+    this.#lvs.delete(snapshotLvId);
+  }
+
+  // Which LV's writes a block shows: its own, else (for a snapshot) the origin's as frozen.
+  #recordOf(lv: LvState, block: number): { record: FrozenRecord; writerId: number } | undefined {
+    const pending = lv.pending.get(block);
+    if (pending !== undefined) {
+      return {
+        record: { durable: pending.durable, others: [...pending.acked, ...pending.inflight] },
+        writerId: lv.id,
+      };
+    }
+    const durable = lv.durable.get(block);
+    if (durable !== undefined) return { record: { durable, others: [] }, writerId: lv.id };
+    if (lv.base === undefined) return undefined;
+    const frozen = lv.base.frozen.get(block);
+    if (frozen !== undefined) return { record: frozen, writerId: lv.base.origin.id };
+    return this.#recordOf(lv.base.origin, block);
+  }
+
+  /** What block `blockIndex` of `lvId` may hold: after a crash ("crash") or right now ("latest"). */
+  expectation(
+    lvId: number,
+    blockIndex: number,
+    options: { mode?: "crash" | "latest" } = {},
+  ): BlockExpectation {
+    const lv = this.#lv(lvId);
+    const reg = lv.registration;
+    const found = this.#recordOf(lv, blockIndex);
+    const record = found?.record ?? { durable: NEVER_WRITTEN, others: [] };
+    let allowed: number[];
+    if (options.mode === "latest") {
+      const pending = lv.pending.get(blockIndex);
+      const settled = pending === undefined ? record.durable : (pending.acked.at(-1) ?? pending.durable);
+      allowed = [settled, ...(pending?.inflight.filter((g) => g > settled) ?? [])];
+    } else {
+      allowed = [record.durable, ...record.others];
+    }
+    return {
+      lvId: found?.writerId ?? lvId,
+      offsetBytes: blockIndex * reg.blockBytes,
+      seed: reg.seed,
+      verify: reg.verify,
+      ...(reg.pattern === undefined ? {} : { pattern: reg.pattern }),
+      allowed,
+      durable: record.durable,
+      candidates: record.others,
+    };
+  }
+
+  /** Block indices with any record for `lvId`, ascending. */
+  writtenBlocks(lvId: number): number[] {
+    const lv = this.#lv(lvId);
+    const set = new Set<number>([...lv.durable.keys(), ...lv.pending.keys()]);
+    if (lv.base !== undefined) {
+      for (const b of lv.base.frozen.keys()) set.add(b);
+      const origin = lv.base.origin;
+      for (const b of origin.durable.keys()) set.add(b);
+      for (const b of origin.pending.keys()) set.add(b);
+    }
+    return [...set].sort((a, b) => a - b);
+  }
+
+  /**
+   * Read back `lvId` from `device` and classify every written block (or every block with
+   * `allBlocks`). EIO and ENXIO make a block unreadable; any other error, a simulation halt
+   * included, propagates.
+   */
+  verifyDevice(device: BlockDevice, lvId: number, options: VerifyOptions = {}): VerifyReport {
+    const lv = this.#lv(lvId);
+    const unit = lv.registration.blockBytes;
+    const totalBlocks = Math.floor(Math.min(lv.registration.sizeBytes, device.sizeBytes) / unit);
+    let blocks: readonly number[];
+    if (options.blocks !== undefined) blocks = options.blocks;
+    else if (options.allBlocks === true) {
+      if (totalBlocks > MAX_VERIFY_BLOCKS) {
+        throw new RangeError(
+          `Oracle: LV ${lvId} has ${totalBlocks} blocks, more than ${MAX_VERIFY_BLOCKS} to read back`,
+        );
+      }
+      blocks = Array.from({ length: totalBlocks }, (_, i) => i);
+    } else blocks = this.writtenBlocks(lvId);
+    const maxExamples = options.maxExamples ?? DEFAULT_MAX_EXAMPLES;
+    const counts = emptyCounts();
+    const examples: VerifyExample[] = [];
+    const adopted: [number, number][] = [];
+    let nowNs = options.issueNs ?? 0;
+    let completionNs = nowNs;
+    const buffer = new Uint8Array(Math.max(unit, Math.floor(VERIFY_READ_BYTES / unit) * unit));
+    const record = (block: number, check: BlockCheck, expected: BlockExpectation): void => {
+      counts[check.classification] += 1;
+      if (check.classification === "ok") {
+        if (options.adopt === true) adopted.push([block, check.foundGeneration ?? pickFound(expected)]);
+        return;
+      }
+      if (examples.length < maxExamples) {
+        examples.push({
+          blockIndex: block,
+          offsetBytes: block * unit,
+          lengthBytes: unit,
+          classification: check.classification,
+          expected: { allowed: expected.allowed, durable: expected.durable },
+          found: {
+            ...(check.foundGeneration === undefined ? {} : { generation: check.foundGeneration }),
+            ...(check.foundLvId === undefined ? {} : { lvId: check.foundLvId }),
+            ...(check.foundOffsetBytes === undefined ? {} : { offsetBytes: check.foundOffsetBytes }),
+          },
+          fioReason: check.fioReason,
+          detail: check.detail,
+        });
+      }
+    };
+    const mode = options.mode ?? "crash";
+    let i = 0;
+    while (i < blocks.length) {
+      const first = blocks[i]!;
+      if (!(first >= 0 && first < totalBlocks)) {
+        throw new RangeError(`Oracle: block ${first} is outside LV ${lvId} (${totalBlocks} blocks)`);
+      }
+      let count = 1;
+      while (
+        i + count < blocks.length &&
+        blocks[i + count] === first + count &&
+        (count + 1) * unit <= buffer.length
+      ) {
+        count += 1;
+      }
+      const span = buffer.subarray(0, count * unit);
+      let readOk = true;
+      try {
+        completionNs = Math.max(completionNs, device.read(first * unit, span, { issueNs: nowNs }));
+      } catch (error) {
+        if (!isBlockDeviceError(error, "EIO") && !isBlockDeviceError(error, "ENXIO")) throw error;
+        readOk = false;
+      }
+      for (let k = 0; k < count; k++) {
+        const block = first + k;
+        const expected = this.expectation(lvId, block, { mode });
+        const view = span.subarray(k * unit, (k + 1) * unit);
+        let check: BlockCheck;
+        if (readOk) check = checkBlock(view, expected);
+        else {
+          try {
+            completionNs = Math.max(completionNs, device.read(block * unit, view, { issueNs: nowNs }));
+            check = checkBlock(view, expected);
+          } catch (error) {
+            if (!isBlockDeviceError(error, "EIO") && !isBlockDeviceError(error, "ENXIO")) throw error;
+            check = {
+              classification: "unreadable",
+              fioReason: `io_u error on file ${device.name}: Input/output error: read offset=${block * unit}, buflen=${unit}`,
+              detail: `unreadable: ${(error as Error).message}`,
+            };
+          }
+        }
+        record(block, check, expected);
+      }
+      nowNs = completionNs;
+      i += count;
+    }
+    for (const [block, generation] of adopted) this.#adopt(lv, block, generation);
+    const failed = blocks.length - counts.ok;
+    return {
+      lvId,
+      device: device.name,
+      blocksChecked: blocks.length,
+      counts,
+      examples,
+      ok: failed === 0,
+      completionNs,
+    };
+  }
+
+  #adopt(lv: LvState, block: number, generation: number): void {
+    this.#freezeForSnapshots(lv, block);
+    lv.pending.delete(block);
+    if (generation === NEVER_WRITTEN && lv.base === undefined) lv.durable.delete(block);
+    else lv.durable.set(block, generation);
+  }
+}
+
+// An ok block with no header found was zeros, i.e. "never written".
+function pickFound(_expected: BlockExpectation): number {
+  return NEVER_WRITTEN;
+}

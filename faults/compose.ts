@@ -1,11 +1,13 @@
 import type { BlockDevice } from "../engine/block/device.js";
+import { Rng } from "../engine/sim/rng.js";
 import type { Scheduler } from "../engine/sim/scheduler.js";
 import type { Trace } from "../engine/sim/trace.js";
 import { FaultyDevice } from "./device-wrapper.js";
 import type { Activation, FaultContext, FaultKind } from "./kinds/context.js";
 import { type PowerCutOutcome, type PowerCutPlan, resolvePowerCut } from "./kinds/power-cut.js";
 import { FAULT_KINDS } from "./kinds/registry.js";
-import { FaultRandom } from "./random.js";
+import { locateMdasFromLabel } from "./mda-locator.js";
+import { rootSeedOf } from "./random.js";
 import { buildFaultRecord, type FaultRecord, type FaultSink, specFromRecord } from "./record.js";
 import { checkReferences, type FaultSpec, FaultSpecError } from "./schema.js";
 import {
@@ -27,15 +29,13 @@ import { armTrigger, armWindow, FaultBus, type FiredAt, type TriggerContext, Wri
 
 /** Options for {@link FaultInjector}. */
 export interface FaultInjectorOptions {
-  /** The run seed; each fault's stream is derived from it and the fault's seed path. */
-  readonly seed: string | number;
-  /** Seed path of the fault streams; `faults` unless the runner nests it. */
-  readonly seedPath?: string;
+  /** The faults' random stream (e.g. `Rng.fromSeed(seed).fork("faults")`); each fault forks its own. */
+  readonly rng: Rng;
   readonly trace: Trace;
   readonly scheduler: Scheduler;
   /** Where fault records go; records are also kept in {@link FaultInjector.records}. */
   readonly sink?: FaultSink;
-  /** Locates a PV's metadata areas (from the format layer); metadata-corruption uses it. */
+  /** Locates a PV's metadata areas for metadata-corruption; default: read the label and pv_header. */
   readonly locateMdas?: MdaLocator;
 }
 
@@ -44,7 +44,8 @@ export interface ArmedFault {
   readonly spec: FaultSpec;
   readonly index: number;
   readonly label: string;
-  readonly seed: string | number;
+  /** The root seed of the run (first segment of the seed path). */
+  readonly seed: string;
   readonly seedPath: string;
 }
 
@@ -55,7 +56,7 @@ interface WrappedDevice {
 
 /** Arms fault specs against a machine's devices, trace and scheduler. */
 export class FaultInjector {
-  readonly #faults: readonly ArmedFault[];
+  #faults: readonly ArmedFault[];
   readonly #options: FaultInjectorOptions;
   readonly #tap = new WriteTap();
   readonly #bus = new FaultBus();
@@ -71,17 +72,10 @@ export class FaultInjector {
   constructor(specs: readonly FaultSpec[], options: FaultInjectorOptions) {
     const issues = checkReferences(specs);
     if (issues.length > 0) throw new FaultSpecError(issues);
-    const base = options.seedPath ?? "faults";
     this.#options = options;
     this.#faults = specs.map((spec, index) => {
-      const name = spec.id ?? String(index);
-      return {
-        spec,
-        index,
-        label: spec.id ?? `${spec.kind}#${index}`,
-        seed: options.seed,
-        seedPath: `${base}/${name}:${spec.kind}`,
-      };
+      const seedPath = options.rng.fork(`${spec.id ?? String(index)}:${spec.kind}`).seedPath;
+      return { spec, index, label: spec.id ?? `${spec.kind}#${index}`, seed: rootSeedOf(seedPath), seedPath };
     });
   }
 
@@ -89,24 +83,16 @@ export class FaultInjector {
    * An injector that replays recorded firings: each fault gets the spec, seed and seed path of its
    * record, so it fires at the same point and makes the same random choices.
    */
-  static fromRecords(
-    records: readonly FaultRecord[],
-    options: Omit<FaultInjectorOptions, "seed">,
-  ): FaultInjector {
+  static fromRecords(records: readonly FaultRecord[], options: FaultInjectorOptions): FaultInjector {
     const injector = new FaultInjector(
       records.map((r) => specFromRecord(r)),
-      { ...options, seed: records[0]?.seed ?? 0 },
+      options,
     );
-    injector.#replaceIdentities(records);
-    return injector;
-  }
-
-  #replaceIdentities(records: readonly FaultRecord[]): void {
-    const faults = this.#faults as ArmedFault[];
-    records.forEach((record, index) => {
-      const fault = faults[index]!;
-      faults[index] = { ...fault, seed: record.seed, seedPath: record.seedPath };
+    injector.#faults = injector.#faults.map((fault, index) => {
+      const record = records[index]!;
+      return { ...fault, seed: String(record.seed), seedPath: record.seedPath };
     });
+    return injector;
   }
 
   /** The armed faults, in spec order. */
@@ -269,7 +255,7 @@ export class FaultInjector {
     return {
       label: fault.label,
       firedAt,
-      random: FaultRandom.fromSeed(fault.seed, fault.seedPath),
+      random: Rng.fromSeedPath(fault.seedPath),
       scheduler: this.#options.scheduler,
       device: (name) => this.device(name),
       deviceNames: () => [...this.#devices.keys()],
@@ -284,7 +270,7 @@ export class FaultInjector {
         }
         return cow;
       },
-      locateMdas: (device) => this.#options.locateMdas?.(device.inner),
+      locateMdas: (device) => (this.#options.locateMdas ?? locateMdasFromLabel)(device.inner),
       beginPowerCut: (policies) => {
         const at = `${fault.label} at t=${firedAt.tNs} ns`;
         this.#powerCut = { at, tNs: firedAt.tNs, policies };

@@ -18,7 +18,8 @@ export {
 export type { Activation, FaultContext, FaultKind } from "./kinds/context.js";
 export { type PowerCutOutcome, type PowerCutPlan, resolvePowerCut } from "./kinds/power-cut.js";
 export { FAULT_KINDS } from "./kinds/registry.js";
-export { FaultRandom } from "./random.js";
+export { locateMdasFromLabel } from "./mda-locator.js";
+export { rootSeedOf, sampleDistinct } from "./random.js";
 export {
   type AnyFaultRecord,
   ArrayFaultSink,

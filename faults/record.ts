@@ -4,7 +4,7 @@ import type { FiredAt } from "./trigger.js";
 /**
  * The NDJSON records faults write. A `fault` record is written the moment a fault fires and
  * carries the parsed spec (defaults filled), the seed and the seed path of the fault's random
- * stream, so {@link specFromRecord} plus `FaultRandom.fromSeed(seed, seedPath)` replay it exactly.
+ * stream, so {@link specFromRecord} plus `Rng.fromSeedPath(seedPath)` replay it exactly.
  * `effect` says what the fault did (sectors torn, policies chosen) so a report can show it.
  */
 

@@ -1,5 +1,6 @@
 import { SECTOR_BYTES } from "../../engine/block/device.js";
 import { EffectStage } from "../device-wrapper.js";
+import { sampleDistinct } from "../random.js";
 import { listForRecord } from "../record.js";
 import type { FaultKind } from "./context.js";
 
@@ -26,9 +27,9 @@ export const bitRot: FaultKind<"bit-rot"> = {
       );
     }
     // Absolute bit positions on the device, ascending.
-    const bitPositions = context.random
-      .sample(spec.bits, lengthBytes * 8)
-      .map((b) => b + spec.offsetBytes * 8);
+    const bitPositions = sampleDistinct(context.random, spec.bits, lengthBytes * 8).map(
+      (b) => b + spec.offsetBytes * 8,
+    );
     const effect = { device: spec.device, mode: spec.mode, ...listForRecord("bitPositions", bitPositions) };
     if (spec.mode === "at-rest") {
       flipAtRest(device.inner, bitPositions, context.firedAt.tNs);

@@ -1,7 +1,7 @@
 import type { SimulationHalt } from "../../engine/sim/halt.js";
+import type { Rng } from "../../engine/sim/rng.js";
 import type { Scheduler } from "../../engine/sim/scheduler.js";
 import type { FaultyDevice } from "../device-wrapper.js";
-import type { FaultRandom } from "../random.js";
 import type { JsonValue } from "../record.js";
 import type { FaultKindName, SpecOf } from "../schema.js";
 import type { CowSpace, CrashPolicy, MdaLocation } from "../targets.js";
@@ -13,7 +13,7 @@ export interface FaultContext {
   readonly label: string;
   readonly firedAt: FiredAt;
   /** The fault's own seeded stream (its seed path is in the record). */
-  readonly random: FaultRandom;
+  readonly random: Rng;
   readonly scheduler: Scheduler;
   /** The wrapped PV with this name; throws a clear error when there is none. */
   device(name: string): FaultyDevice;

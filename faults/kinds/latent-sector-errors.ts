@@ -1,6 +1,7 @@
 import { SECTOR_BYTES } from "../../engine/block/device.js";
 import { BlockDeviceError } from "../../engine/block/errors.js";
 import { EffectStage } from "../device-wrapper.js";
+import { sampleDistinct } from "../random.js";
 import { listForRecord } from "../record.js";
 import type { FaultKind } from "./context.js";
 
@@ -31,7 +32,9 @@ export const latentSectorErrors: FaultKind<"latent-sector-errors"> = {
           `Fault ${context.label} range [${spec.rangeStartSector}, +${rangeSectors}) is outside ${spec.device} (${deviceSectors} sectors)`,
         );
       }
-      chosen = context.random.sample(spec.count ?? 1, rangeSectors).map((s) => s + spec.rangeStartSector);
+      chosen = sampleDistinct(context.random, spec.count ?? 1, rangeSectors).map(
+        (s) => s + spec.rangeStartSector,
+      );
     }
     const bad = new Set(chosen);
     const label = context.label;

@@ -1,5 +1,7 @@
 import { SECTOR_BYTES } from "../../engine/block/device.js";
+import { MDA_HEADER_BYTES, parseMdaHeader } from "../../engine/format/mda-header.js";
 import type { FaultyDevice } from "../device-wrapper.js";
+import { sampleDistinct } from "../random.js";
 import type { JsonValue } from "../record.js";
 import type { FaultContext, FaultKind } from "./context.js";
 
@@ -23,7 +25,7 @@ export const metadataCorruption: FaultKind<"metadata-corruption"> = {
           "list more devices or pick another scope",
       );
     }
-    const chosen = context.random.sample(wanted, n).map((i) => candidates[i]!);
+    const chosen = sampleDistinct(context.random, wanted, n).map((i) => candidates[i]!);
     const damaged: JsonValue[] = chosen.map((name) => damage(context.device(name), spec, context));
     return { effect: { field: spec.field, damaged } };
   },
@@ -32,8 +34,6 @@ export const metadataCorruption: FaultKind<"metadata-corruption"> = {
 const HEADER_CHECKSUM_BYTES = 4;
 const HEADER_MAGIC_OFFSET = 4;
 const HEADER_MAGIC_BYTES = 16;
-const HEADER_SIZE_OFFSET = 32;
-const SLOT0_OFFSET = 40;
 
 function damage(
   device: FaultyDevice,
@@ -47,7 +47,7 @@ function damage(
   const mdaOffsetBytes = mdaOffsetOf(device, spec, context);
   const media = device.inner;
   const issueNs = context.firedAt.tNs;
-  const header = new Uint8Array(SECTOR_BYTES);
+  const header = new Uint8Array(MDA_HEADER_BYTES);
   media.read(mdaOffsetBytes, header, { issueNs });
   let byteOffset: number;
   if (spec.field === "checksum") byteOffset = mdaOffsetBytes + context.random.int(HEADER_CHECKSUM_BYTES);
@@ -89,20 +89,18 @@ function mdaOffsetOf(
 function textByteOffset(
   deviceName: string,
   mdaOffsetBytes: number,
-  header: Uint8Array,
+  headerBytes: Uint8Array,
   context: FaultContext,
 ): number {
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  const mdaSizeBytes = Number(view.getBigUint64(HEADER_SIZE_OFFSET, true));
-  const textOffset = Number(view.getBigUint64(SLOT0_OFFSET, true));
-  const textSize = Number(view.getBigUint64(SLOT0_OFFSET + 8, true));
-  if (textSize < 2 || textOffset < SECTOR_BYTES || textOffset >= mdaSizeBytes) {
+  const { header } = parseMdaHeader(headerBytes, { device: deviceName, expectedStartBytes: mdaOffsetBytes });
+  const text = header.committed;
+  if (text.sizeBytes < 2 || text.offsetBytes < MDA_HEADER_BYTES || text.offsetBytes >= header.sizeBytes) {
     throw new RangeError(
       `Fault ${context.label} found no committed metadata text on ${deviceName} (mda at ${mdaOffsetBytes}: ` +
-        `slot 0 offset ${textOffset}, size ${textSize}, mda size ${mdaSizeBytes}); fire it after the VG is written`,
+        `slot 0 offset ${text.offsetBytes}, size ${text.sizeBytes}, mda size ${header.sizeBytes}); fire it after the VG is written`,
     );
   }
-  const logical = textOffset + context.random.int(textSize - 1);
-  const physical = logical < mdaSizeBytes ? logical : SECTOR_BYTES + (logical - mdaSizeBytes);
+  const logical = text.offsetBytes + context.random.int(text.sizeBytes - 1);
+  const physical = logical < header.sizeBytes ? logical : MDA_HEADER_BYTES + (logical - header.sizeBytes);
   return mdaOffsetBytes + physical;
 }

@@ -1,6 +1,7 @@
 import { SECTOR_BYTES } from "../../engine/block/device.js";
+import type { Rng } from "../../engine/sim/rng.js";
 import { EffectStage } from "../device-wrapper.js";
-import type { FaultRandom } from "../random.js";
+import { sampleDistinct } from "../random.js";
 import { type FaultKind, writeFaultDevice } from "./context.js";
 
 /**
@@ -50,7 +51,7 @@ export const tornWrite: FaultKind<"torn-write"> = {
 function keptSectors(
   spec: { readonly pattern: "subset" | "prefix"; readonly keepSectors?: readonly number[] | undefined },
   sectors: number,
-  random: FaultRandom,
+  random: Rng,
 ): number[] {
   if (spec.keepSectors !== undefined) {
     return [...new Set(spec.keepSectors.filter((s) => s < sectors))].sort((a, b) => a - b);
@@ -58,5 +59,5 @@ function keptSectors(
   // Keep 0..sectors-1 sectors so at least one is lost: a tear that keeps everything is no tear.
   const count = random.int(sectors);
   if (spec.pattern === "prefix") return Array.from({ length: count }, (_, s) => s);
-  return random.sample(count, sectors);
+  return sampleDistinct(random, count, sectors);
 }

@@ -203,6 +203,36 @@ describe("shared bus", () => {
     expect(wider).toBeCloseTo(0.75, 2);
   });
 
+  it("reproduces real dm: first writes to an origin with a snapshot run at about half speed", () => {
+    // Each 1 MiB origin write first copies its 4 KiB chunks: read from the origin disk, write to
+    // the COW disk as each read lands, then write the new data to the origin once all are copied.
+    const total = 64;
+    const chunk = 4096;
+    const linear = new DeviceQueue(REALDM_100MIB_PROFILE);
+    let linearNs = 0;
+    for (let i = 0; i < total; i++) linearNs = linear.submit(write(i * MiB, MiB), linearNs).completeNs;
+
+    const origin = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const cow = new DeviceQueue(REALDM_100MIB_PROFILE);
+    let nowNs = 0;
+    for (let i = 0; i < total; i++) {
+      const readsDone = Array.from(
+        { length: MiB / chunk },
+        (_, c) =>
+          origin.submit({ op: "read", offsetBytes: i * MiB + c * chunk, lengthBytes: chunk }, nowNs)
+            .completeNs,
+      );
+      let copiedNs = nowNs;
+      for (const [c, readNs] of readsDone.entries()) {
+        copiedNs = Math.max(copiedNs, cow.submit(write(i * MiB + c * chunk, chunk), readNs).completeNs);
+      }
+      nowNs = origin.submit(write(i * MiB, MiB), copiedNs).completeNs;
+    }
+    const ratio = linearNs / nowNs;
+    expect(ratio).toBeGreaterThan(0.45);
+    expect(ratio).toBeLessThan(0.52);
+  });
+
   it("rejects an overlapping reservation and a bad bandwidth", () => {
     const bus = new Bus("b", { bandwidthBytesPerSec: 1e6 });
     bus.occupy(0, 100, { lengthBytes: 1, waitNs: 0 });

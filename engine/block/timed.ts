@@ -7,6 +7,7 @@ import {
   type DeviceCounters,
   type DeviceProfile,
   DeviceQueue,
+  type Mutations,
   type Rng,
   type TimingRequest,
 } from "../sim/mod.js";
@@ -18,6 +19,8 @@ export interface TimedDeviceOptions {
   readonly bus?: Bus;
   /** Device timing stream for rotational position and jitter, e.g. `rng.fork("timing").fork(name)`. */
   readonly rng?: Rng;
+  /** Deliberate timing bugs to build in (see `MUTATION_BANDWIDTH_PER_SERVER`); empty in normal runs. */
+  readonly mutations?: Mutations;
 }
 
 /**

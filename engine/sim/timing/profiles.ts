@@ -4,6 +4,11 @@
  */
 import { type DeviceProfile, validateProfile } from "./profile.js";
 
+/** Validate and freeze a built-in, so no caller can change it for everyone else. */
+function frozen(profile: DeviceProfile): DeviceProfile {
+  return Object.freeze(validateProfile(profile));
+}
+
 /**
  * A consumer NVMe SSD, after the Samsung 970 EVO Plus 1 TB data sheet: sequential 3,500 MB/s read
  * and 3,300 MB/s write (the lower figure, since the model shares one bandwidth); 4 KiB random QD1
@@ -11,7 +16,7 @@ import { type DeviceProfile, validateProfile } from "./profile.js";
  * transfer is taken off; 600,000 read IOPS at high queue depth, hence 32 servers by Little's law
  * (600k × 52.6 µs). Volatile DRAM cache; flush cost is an estimate.
  */
-export const NVME_PROFILE: DeviceProfile = validateProfile({
+export const NVME_PROFILE: DeviceProfile = frozen({
   name: "nvme",
   kind: "nvme",
   readLatencyNs: 51_000,
@@ -29,7 +34,7 @@ export const NVME_PROFILE: DeviceProfile = validateProfile({
  * and ≈ 20 µs fixed latency after the 7.7 µs transfer; 98,000 read IOPS at QD32, hence 8 servers
  * (98k × 77 µs ≈ 7.6). Volatile cache; flush cost is an estimate.
  */
-export const SATA_SSD_PROFILE: DeviceProfile = validateProfile({
+export const SATA_SSD_PROFILE: DeviceProfile = frozen({
   name: "sata-ssd",
   kind: "ssd",
   readLatencyNs: 69_000,
@@ -48,7 +53,7 @@ export const SATA_SSD_PROFILE: DeviceProfile = validateProfile({
  * Sustained media rate 140 MB/s, 200 µs command overhead and the flush cost are estimates for
  * the class. One actuator, so one server; the write cache is on by default.
  */
-export const HDD_PROFILE: DeviceProfile = validateProfile({
+export const HDD_PROFILE: DeviceProfile = frozen({
   name: "hdd",
   kind: "hdd",
   readLatencyNs: 200_000,
@@ -58,13 +63,13 @@ export const HDD_PROFILE: DeviceProfile = validateProfile({
   parallelism: 1,
   volatileCache: true,
   jitterFraction: 0.05,
-  hdd: {
+  hdd: Object.freeze({
     rpm: 7200,
     trackToTrackSeekNs: 1_000_000,
     averageSeekNs: 8_500_000,
     fullStrokeSeekNs: 20_000_000,
     sizeBytes: 1e12,
-  },
+  }),
 });
 
 /**
@@ -72,7 +77,7 @@ export const HDD_PROFILE: DeviceProfile = validateProfile({
  * 100 MiB/s counting reads and writes together, so a 1 MiB dd at queue depth 1 was bandwidth-bound
  * (101.6 MiB/s). Latencies, servers and flush cost are estimates small enough to keep it so.
  */
-export const REALDM_100MIB_PROFILE: DeviceProfile = validateProfile({
+export const REALDM_100MIB_PROFILE: DeviceProfile = frozen({
   name: "realdm-100mib",
   kind: "virtual",
   readLatencyNs: 50_000,

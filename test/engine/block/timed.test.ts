@@ -12,6 +12,7 @@ import { Rng } from "../../../engine/sim/rng.js";
 import { Bus } from "../../../engine/sim/timing/bus.js";
 import { customProfile } from "../../../engine/sim/timing/custom.js";
 import { HDD_PROFILE, REALDM_100MIB_PROFILE } from "../../../engine/sim/timing/profiles.js";
+import { MUTATION_BANDWIDTH_PER_SERVER } from "../../../engine/sim/timing/queue.js";
 
 const MiB = 1024 * 1024;
 
@@ -121,6 +122,17 @@ describe("TimedDevice", () => {
     const misaligned = new TimedDevice(new MemoryDevice("pv1", MiB), REALDM_100MIB_PROFILE);
     expect(() => misaligned.read(100, new Uint8Array(512))).toThrow(BlockDeviceError);
     expect(misaligned.counters.requests).toBe(0);
+  });
+
+  it("passes timing mutations to its queue", () => {
+    const profile = customProfile({ bandwidthBytesPerSec: 100 * MiB, parallelism: 2 });
+    const drain = (disk: TimedDevice) =>
+      Math.max(disk.write(0, new Uint8Array(MiB)), disk.write(MiB, new Uint8Array(MiB)));
+    expect(drain(new TimedDevice(new DelayDevice(0), profile))).toBe(20_000_000);
+    const mutated = new TimedDevice(new DelayDevice(0), profile, {
+      mutations: new Set([MUTATION_BANDWIDTH_PER_SERVER]),
+    });
+    expect(drain(mutated)).toBe(10_000_000);
   });
 
   it("makes sequential disk reads far cheaper than random ones", () => {

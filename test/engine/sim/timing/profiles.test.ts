@@ -23,6 +23,14 @@ describe("built-in profiles", () => {
     for (const profile of BUILTIN_PROFILES.values()) expect(validateProfile(profile)).toBe(profile);
   });
 
+  it("are frozen, so one caller cannot change them for everyone", () => {
+    expect(Object.isFrozen(HDD_PROFILE)).toBe(true);
+    expect(Object.isFrozen(HDD_PROFILE.hdd)).toBe(true);
+    expect(() => {
+      (NVME_PROFILE as { parallelism: number }).parallelism = 1;
+    }).toThrow(TypeError);
+  });
+
   it("order flash and disk by random 4 KiB read time", () => {
     const read = { op: "read", offsetBytes: 512 * MiB, lengthBytes: 4096 } as const;
     const nvme = serviceNs(NVME_PROFILE, read);

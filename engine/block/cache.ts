@@ -1,0 +1,424 @@
+/**
+ * A disk's volatile write cache: a persisted layer (the backing device) plus the ordered log of
+ * writes since the last completed flush. Reads see the newest data at once; a flush writes the log
+ * back in order; FUA writes and discards are durable when they complete. A power cut keeps some
+ * subset of the log (the CrashMonkey / dm-log-writes model), chosen by a policy or enumerated.
+ *
+ * When the log grows past its bounds the oldest writes are written back early, as a real drive
+ * destages its cache. That only removes crash states (those writes can no longer be lost), never
+ * adds a state a real drive could not reach.
+ */
+
+import type { MutationInfo, Mutations } from "../sim/mutations.js";
+import { NO_MUTATIONS } from "../sim/mutations.js";
+import type { Trace } from "../sim/trace.js";
+import type { CrashPolicy, CrashState, CrashStateSummary, KeptWrite } from "./crash-state.js";
+import { applyCrashState, chooseCrashState, summariseCrashState } from "./crash-state.js";
+import type { CrashStateCount, CrashStateOptions } from "./crash-states.js";
+import { countCrashStates, DEFAULT_CRASH_STATE_LIMIT, enumerateCrashStates } from "./crash-states.js";
+import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js";
+import { emptyIoStats, SECTOR_BYTES } from "./device.js";
+import { BlockDeviceError } from "./errors.js";
+import { PAGE_BYTES } from "./memory.js";
+import { issueTimeNs, validateRequest } from "./validate.js";
+import type { LoggedWrite } from "./write-log.js";
+import { liveRuns, supersede } from "./write-log.js";
+
+/** Mutation: FUA writes are cached like ordinary writes, so a power cut can lose them. */
+export const MUTATION_FUA_STAYS_VOLATILE = "block.cache.fua-stays-volatile";
+
+/** Catalogue entry for {@link MUTATION_FUA_STAYS_VOLATILE}. */
+export const FUA_STAYS_VOLATILE: MutationInfo = {
+  name: MUTATION_FUA_STAYS_VOLATILE,
+  description: "VolatileCache ignores FUA: forced-unit-access writes stay in the volatile log",
+};
+
+/** Default bound on logged writes before the oldest are written back. */
+export const DEFAULT_MAX_LOG_WRITES = 65_536;
+/** Default bound on logged bytes before the oldest writes are written back. */
+export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+const SECTORS_PER_PAGE = PAGE_BYTES / SECTOR_BYTES;
+
+/** Options for a {@link VolatileCache}. */
+export interface VolatileCacheOptions {
+  /** Name for errors and trace events; defaults to the backing device's name. */
+  readonly name?: string;
+  /** Write back the oldest logged writes once more than this many are pending. */
+  readonly maxLogWrites?: number;
+  /** Write back the oldest logged writes once more than this many bytes are pending. */
+  readonly maxLogBytes?: number;
+  /** Trace bus for `block.write`, `block.flush`, `block.discard` and `block.powercut` events. */
+  readonly trace?: Trace;
+  /** Deliberate bugs to build in; empty in normal runs. */
+  readonly mutations?: Mutations;
+}
+
+/** What a power cut did, for the NDJSON record; replay it with `{ kind: "explicit", kept }`. */
+export interface CrashOutcome extends CrashStateSummary {
+  readonly device: string;
+  readonly policy: CrashPolicy;
+  readonly kept: readonly KeptWrite[];
+}
+
+// The newest cached bytes of one page, and per sector the seq of the write that put them there
+// (0 = clean: the persisted layer holds the newest data).
+interface OverlayPage {
+  readonly bytes: Uint8Array;
+  readonly seq: Float64Array;
+}
+
+/** A volatile write cache in front of a persisted layer. */
+export class VolatileCache implements BlockDevice {
+  readonly name: string;
+  readonly sizeBytes: number;
+  /** Requests issued to the cache (what the host asked for); the backing device counts what persisted. */
+  readonly stats: IoStats = emptyIoStats();
+  /** The persisted layer. */
+  readonly backing: BlockDevice;
+  readonly #maxLogWrites: number;
+  readonly #maxLogBytes: number;
+  readonly #trace: Trace | undefined;
+  readonly #mutations: Mutations;
+  #log: LoggedWrite[] = [];
+  #head = 0;
+  #logBytes = 0;
+  #seq = 0;
+  #generation = 0;
+  #destagedWrites = 0;
+  readonly #overlay = new Map<number, OverlayPage>();
+
+  constructor(backing: BlockDevice, options: VolatileCacheOptions = {}) {
+    this.backing = backing;
+    this.name = options.name ?? backing.name;
+    this.sizeBytes = backing.sizeBytes;
+    this.#maxLogWrites = options.maxLogWrites ?? DEFAULT_MAX_LOG_WRITES;
+    this.#maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+    if (
+      !Number.isInteger(this.#maxLogWrites) ||
+      this.#maxLogWrites < 1 ||
+      !(this.#maxLogBytes >= SECTOR_BYTES)
+    ) {
+      throw new BlockDeviceError(
+        "EINVAL",
+        this.name,
+        0,
+        0,
+        `cache bounds maxLogWrites=${this.#maxLogWrites}, maxLogBytes=${this.#maxLogBytes} are invalid; ` +
+          `allow at least one write and ${SECTOR_BYTES} bytes`,
+      );
+    }
+    this.#trace = options.trace;
+    this.#mutations = options.mutations ?? NO_MUTATIONS;
+  }
+
+  /** Writes in the volatile log (since the last completed flush). */
+  get pendingWrites(): number {
+    return this.#log.length - this.#head;
+  }
+
+  /** Bytes held in the volatile log. */
+  get pendingBytes(): number {
+    return this.#logBytes;
+  }
+
+  /** Writes written back early because the log reached its bounds. */
+  get destagedWrites(): number {
+    return this.#destagedWrites;
+  }
+
+  /** Bumped on every change to the log; crash states are only valid for the generation they came from. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Distinct crash states (whole writes, no tearing) up to {@link DEFAULT_CRASH_STATE_LIMIT}. */
+  get crashStateCount(): number {
+    return this.countCrashStates({ limit: DEFAULT_CRASH_STATE_LIMIT }).count;
+  }
+
+  /** Read the newest data: the persisted layer overlaid with cached sectors. */
+  read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    validateRequest(this, { offsetBytes, lengthBytes: dst.length }, { kind: "read" });
+    let doneNs = atNs;
+    if (this.#overlay.size === 0 || !this.#fullyCached(offsetBytes, dst.length)) {
+      doneNs = this.backing.read(offsetBytes, dst, { issueNs: atNs });
+    }
+    if (this.#overlay.size > 0) this.#overlayInto(offsetBytes, dst);
+    this.stats.readOps += 1;
+    this.stats.readBytes += dst.length;
+    return doneNs;
+  }
+
+  /** Log the write (completing at once), or with FUA write it through before completing. */
+  write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    validateRequest(this, { offsetBytes, lengthBytes: data.length }, { kind: "write" });
+    const fua = options.fua === true;
+    this.#trace?.emit("block.write", { device: this.name, offsetBytes, lengthBytes: data.length, fua });
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.length;
+    if (data.length === 0) return atNs;
+    if (fua && !this.#mutations.has(MUTATION_FUA_STAYS_VOLATILE)) {
+      const doneNs = this.backing.write(offsetBytes, data, { issueNs: atNs, fua: true });
+      this.#durable(offsetBytes, data.length);
+      return doneNs;
+    }
+    this.#seq += 1;
+    const entry: LoggedWrite = {
+      seq: this.#seq,
+      offsetBytes,
+      data: data.slice(),
+      live: null,
+      liveSectors: data.length / SECTOR_BYTES,
+    };
+    this.#log.push(entry);
+    this.#logBytes += data.length;
+    this.#generation += 1;
+    this.#cacheInOverlay(entry);
+    let doneNs = atNs;
+    while (this.pendingWrites > this.#maxLogWrites || this.#logBytes > this.#maxLogBytes) {
+      doneNs = this.#destageOldest(doneNs, { early: true });
+    }
+    return doneNs;
+  }
+
+  /** Write the whole log back in order, then flush the persisted layer. */
+  flush(options: IoOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    this.#trace?.emit("block.flush", { device: this.name, pendingWrites: this.pendingWrites });
+    let doneNs = atNs;
+    while (this.pendingWrites > 0) doneNs = this.#destageOldest(doneNs, { early: false });
+    doneNs = this.backing.flush({ issueNs: doneNs });
+    this.#clearLog();
+    this.stats.flushOps += 1;
+    return doneNs;
+  }
+
+  /** Discard on the persisted layer at once; cached sectors in the range can no longer come back. */
+  discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    validateRequest(this, { offsetBytes, lengthBytes }, { kind: "discard" });
+    this.#trace?.emit("block.discard", { device: this.name, offsetBytes, lengthBytes });
+    const doneNs = this.backing.discard(offsetBytes, lengthBytes, { issueNs: atNs });
+    this.#durable(offsetBytes, lengthBytes);
+    this.stats.discardOps += 1;
+    this.stats.discardBytes += lengthBytes;
+    return doneNs;
+  }
+
+  /**
+   * Lose power: write the part of the log the policy keeps to the persisted layer, drop the rest,
+   * and clear the cache. Returns what was kept, which replays with `{ kind: "explicit", kept }`.
+   */
+  powerCut(policy: CrashPolicy, options: IoOptions = {}): CrashOutcome {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    const log = this.#pending();
+    const state = chooseCrashState(log, policy);
+    applyCrashState(log, state, this.backing, { issueNs: atNs });
+    const outcome: CrashOutcome = {
+      device: this.name,
+      policy,
+      ...summariseCrashState(log, state),
+      kept: state.kept,
+    };
+    this.#clearLog();
+    this.#trace?.emit("block.powercut", {
+      device: this.name,
+      policy: policy.kind,
+      pendingWrites: outcome.pendingWrites,
+      keptWrites: outcome.keptWrites,
+      tornWrites: outcome.tornWrites,
+    });
+    return outcome;
+  }
+
+  /** Count distinct crash states reachable from the current log (reads the persisted layer). */
+  countCrashStates(options: CrashStateOptions = {}): CrashStateCount {
+    return countCrashStates(this.#pending(), this.#persistedReader(), {
+      mutations: this.#mutations,
+      ...options,
+    });
+  }
+
+  /**
+   * Yield each distinct crash state of the current log, at most `options.limit`. Materialise one
+   * with {@link applyCrashState} onto a clone of the persisted layer; the log must not change meanwhile.
+   */
+  *enumerateCrashStates(options: CrashStateOptions = {}): Generator<CrashState, CrashStateCount> {
+    const generation = this.#generation;
+    const states = enumerateCrashStates(this.#pending(), this.#persistedReader(), options);
+    for (;;) {
+      const next = states.next();
+      if (next.done === true) return next.value;
+      yield next.value;
+      if (this.#generation !== generation) {
+        throw new Error(
+          `The cache log of ${this.name} changed while enumerating crash states (generation ` +
+            `${generation} -> ${this.#generation}); finish enumerating before issuing more requests`,
+        );
+      }
+    }
+  }
+
+  /** Write a crash state of the current log onto `target` (e.g. a clone of the persisted layer). */
+  applyCrashState(state: CrashState, target: BlockDevice, options: IoOptions = {}): number {
+    return applyCrashState(this.#pending(), state, target, options);
+  }
+
+  #pending(): LoggedWrite[] {
+    if (this.#head > 0) {
+      this.#log = this.#log.slice(this.#head);
+      this.#head = 0;
+    }
+    return this.#log;
+  }
+
+  #persistedReader(): (offsetBytes: number, dst: Uint8Array) => void {
+    return (offsetBytes, dst) => {
+      this.backing.read(offsetBytes, dst);
+    };
+  }
+
+  #clearLog(): void {
+    this.#log = [];
+    this.#head = 0;
+    this.#logBytes = 0;
+    this.#overlay.clear();
+    this.#generation += 1;
+  }
+
+  #destageOldest(issueNs: number, how: { readonly early: boolean }): number {
+    const entry = this.#log[this.#head];
+    if (entry === undefined) {
+      throw new Error(`Cache ${this.name} asked to write back from an empty log (head ${this.#head})`);
+    }
+    let doneNs = issueNs;
+    for (const [first, count] of liveRuns(entry)) {
+      const data = entry.data.subarray(first * SECTOR_BYTES, (first + count) * SECTOR_BYTES);
+      doneNs = this.backing.write(entry.offsetBytes + first * SECTOR_BYTES, data, { issueNs: doneNs });
+    }
+    // Release the data now; the slot itself goes at the next compaction.
+    this.#log[this.#head] = undefined as unknown as LoggedWrite;
+    this.#head += 1;
+    this.#logBytes -= entry.data.length;
+    this.#generation += 1;
+    if (how.early) {
+      this.#destagedWrites += 1;
+      this.#cleanOverlay(entry);
+    }
+    // Drop consumed slots now and then, so the array does not keep growing under steady destaging.
+    if (this.#head > 1024 && this.#head * 2 > this.#log.length) {
+      this.#log = this.#log.slice(this.#head);
+      this.#head = 0;
+    }
+    return doneNs;
+  }
+
+  // A durable request covered this range: older logged sectors there are dead, and reads must go
+  // to the persisted layer, which now holds the newest data.
+  #durable(offsetBytes: number, lengthBytes: number): void {
+    const endBytes = offsetBytes + lengthBytes;
+    let changed = false;
+    for (let i = this.#head; i < this.#log.length; i++) {
+      if (supersede(this.#log[i]!, { offsetBytes, endBytes }) > 0) changed = true;
+    }
+    if (changed) this.#generation += 1;
+    this.#forEachOverlayPage(offsetBytes, endBytes, (page, pageIndex, fromSector, toSector) => {
+      page.seq.fill(0, fromSector, toSector);
+      if (page.seq.every((seq) => seq === 0)) this.#overlay.delete(pageIndex);
+    });
+  }
+
+  #cacheInOverlay(entry: LoggedWrite): void {
+    const { offsetBytes, data, seq } = entry;
+    let done = 0;
+    while (done < data.length) {
+      const at = offsetBytes + done;
+      const pageIndex = Math.floor(at / PAGE_BYTES);
+      const inPage = at - pageIndex * PAGE_BYTES;
+      const chunk = Math.min(PAGE_BYTES - inPage, data.length - done);
+      let page = this.#overlay.get(pageIndex);
+      if (page === undefined) {
+        page = { bytes: new Uint8Array(PAGE_BYTES), seq: new Float64Array(SECTORS_PER_PAGE) };
+        this.#overlay.set(pageIndex, page);
+      }
+      page.bytes.set(data.subarray(done, done + chunk), inPage);
+      page.seq.fill(seq, inPage / SECTOR_BYTES, (inPage + chunk) / SECTOR_BYTES);
+      done += chunk;
+    }
+  }
+
+  // After writing back `entry`, sectors it was the newest writer of are clean again.
+  #cleanOverlay(entry: LoggedWrite): void {
+    this.#forEachOverlayPage(
+      entry.offsetBytes,
+      entry.offsetBytes + entry.data.length,
+      (page, pageIndex, from, to) => {
+        for (let s = from; s < to; s++) if (page.seq[s] === entry.seq) page.seq[s] = 0;
+        if (page.seq.every((seq) => seq === 0)) this.#overlay.delete(pageIndex);
+      },
+    );
+  }
+
+  #forEachOverlayPage(
+    offsetBytes: number,
+    endBytes: number,
+    visit: (page: OverlayPage, pageIndex: number, fromSector: number, toSector: number) => void,
+  ): void {
+    if (this.#overlay.size === 0 || endBytes <= offsetBytes) return;
+    const firstPage = Math.floor(offsetBytes / PAGE_BYTES);
+    const endPage = Math.ceil(endBytes / PAGE_BYTES);
+    const visitPage = (pageIndex: number, page: OverlayPage): void => {
+      const pageStart = pageIndex * PAGE_BYTES;
+      const from = (Math.max(offsetBytes, pageStart) - pageStart) / SECTOR_BYTES;
+      const to = (Math.min(endBytes, pageStart + PAGE_BYTES) - pageStart) / SECTOR_BYTES;
+      visit(page, pageIndex, from, to);
+    };
+    // A huge range (a whole-device discard) walks the overlay, not every page of the range.
+    if (endPage - firstPage > this.#overlay.size) {
+      for (const [pageIndex, page] of [...this.#overlay]) {
+        if (pageIndex >= firstPage && pageIndex < endPage) visitPage(pageIndex, page);
+      }
+    } else {
+      for (let pageIndex = firstPage; pageIndex < endPage; pageIndex++) {
+        const page = this.#overlay.get(pageIndex);
+        if (page !== undefined) visitPage(pageIndex, page);
+      }
+    }
+  }
+
+  #fullyCached(offsetBytes: number, lengthBytes: number): boolean {
+    if (lengthBytes === 0) return true;
+    if (lengthBytes / PAGE_BYTES > this.#overlay.size + 1) return false;
+    let cached = true;
+    let touched = 0;
+    this.#forEachOverlayPage(offsetBytes, offsetBytes + lengthBytes, (page, _index, from, to) => {
+      for (let s = from; s < to; s++) {
+        if (page.seq[s] === 0) cached = false;
+        else touched += 1;
+      }
+    });
+    return cached && touched === lengthBytes / SECTOR_BYTES;
+  }
+
+  #overlayInto(offsetBytes: number, dst: Uint8Array): void {
+    this.#forEachOverlayPage(offsetBytes, offsetBytes + dst.length, (page, pageIndex, from, to) => {
+      const pageStart = pageIndex * PAGE_BYTES;
+      let s = from;
+      while (s < to) {
+        if (page.seq[s] === 0) {
+          s += 1;
+          continue;
+        }
+        let end = s + 1;
+        while (end < to && page.seq[end] !== 0) end += 1;
+        const srcStart = s * SECTOR_BYTES;
+        const dstStart = pageStart + srcStart - offsetBytes;
+        dst.set(page.bytes.subarray(srcStart, end * SECTOR_BYTES), dstStart);
+        s = end;
+      }
+    });
+  }
+}

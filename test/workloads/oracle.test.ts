@@ -1,0 +1,298 @@
+import { describe, expect, it } from "vitest";
+import type { BlockDevice } from "../../engine/block/device.js";
+import { ShadowOracle } from "../../workloads/oracle.js";
+import { fillBlock, HEADER_BYTES } from "../../workloads/verify-header.js";
+import { CacheDouble, FlatDevice } from "./doubles.js";
+
+const UNIT = 4096;
+const LV = 7;
+const SEED = 1234;
+
+function setup(blocks = 16): { oracle: ShadowOracle; device: FlatDevice } {
+  const oracle = new ShadowOracle();
+  oracle.registerLv(LV, { blockBytes: UNIT, sizeBytes: blocks * UNIT, seed: SEED, verify: "xxh64" });
+  return { oracle, device: new FlatDevice("lv", blocks * UNIT) };
+}
+
+/** Write one block through the oracle's protocol: issue, device write, ack. */
+function write(
+  oracle: ShadowOracle,
+  device: BlockDevice,
+  block: number,
+  options: { fua?: boolean; lvId?: number } = {},
+): number {
+  const lvId = options.lvId ?? LV;
+  const generation = oracle.nextGeneration();
+  const buf = new Uint8Array(UNIT);
+  fillBlock(buf, { lvId, offsetBytes: block * UNIT, generation, seed: SEED, verify: "xxh64" });
+  oracle.issueWrite(lvId, block * UNIT, UNIT, generation);
+  device.write(block * UNIT, buf, { fua: options.fua === true });
+  oracle.ackWrite(lvId, block * UNIT, UNIT, { generation, fua: options.fua === true });
+  return generation;
+}
+
+function image(generation: number, block: number, lvId = LV): Uint8Array {
+  const buf = new Uint8Array(UNIT);
+  fillBlock(buf, { lvId, offsetBytes: block * UNIT, generation, seed: SEED, verify: "xxh64" });
+  return buf;
+}
+
+describe("ShadowOracle classifications (one constructed case each)", () => {
+  it("ok: flushed writes read back", () => {
+    const { oracle, device } = setup();
+    for (let b = 0; b < 4; b++) write(oracle, device, b);
+    device.flush();
+    oracle.flush(LV);
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.blocksChecked).toBe(4);
+    expect(report.counts.ok).toBe(4);
+    expect(report.ok).toBe(true);
+  });
+
+  it("lost: a flushed block reads as zeros", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 2);
+    oracle.flush(LV);
+    device.bytes.fill(0, 2 * UNIT, 3 * UNIT);
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.counts.lost).toBe(1);
+    expect(report.ok).toBe(false);
+    expect(report.examples[0]).toMatchObject({ blockIndex: 2, classification: "lost" });
+    expect(report.examples[0]!.fioReason).toContain("bad magic header 0");
+  });
+
+  it("lost: an older generation replaces a flushed newer one", () => {
+    const { oracle, device } = setup();
+    const first = write(oracle, device, 1);
+    oracle.flush(LV);
+    const old = device.bytes.slice(UNIT, 2 * UNIT);
+    const second = write(oracle, device, 1);
+    oracle.flush(LV);
+    device.bytes.set(old, UNIT);
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.counts.lost).toBe(1);
+    expect(report.examples[0]!.found.generation).toBe(first);
+    expect(report.examples[0]!.expected.durable).toBe(second);
+    expect(report.examples[0]!.fioReason).toBe(`bad header numberio ${first}, wanted ${second}`);
+  });
+
+  it("stale: a generation the oracle never allowed at this block", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 3);
+    oracle.flush(LV);
+    device.bytes.set(image(999, 3), 3 * UNIT);
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.counts.stale).toBe(1);
+    expect(report.examples[0]!.found.generation).toBe(999);
+  });
+
+  it("stale: a snapshot shows origin data written after it was taken (broken copy-on-write)", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 0);
+    device.flush();
+    oracle.flush(LV);
+    oracle.snapshot(LV, 8);
+    const snapDevice = new FlatDevice("snap", device.sizeBytes);
+    snapDevice.bytes.set(device.bytes);
+    write(oracle, device, 0);
+    oracle.flush(LV);
+    expect(oracle.verifyDevice(snapDevice, 8).ok).toBe(true);
+    // The snapshot now shows the origin's new data, as if the exception was never copied.
+    snapDevice.bytes.set(device.bytes.subarray(0, UNIT), 0);
+    const report = oracle.verifyDevice(snapDevice, 8);
+    expect(report.counts.stale).toBe(1);
+    expect(oracle.verifyDevice(device, LV).ok).toBe(true);
+  });
+
+  it("misdirected: another block's data sits here", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 4);
+    write(oracle, device, 5);
+    oracle.flush(LV);
+    device.bytes.copyWithin(5 * UNIT, 4 * UNIT, 5 * UNIT);
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.counts.misdirected).toBe(1);
+    expect(report.examples[0]).toMatchObject({ blockIndex: 5, found: { offsetBytes: 4 * UNIT } });
+    expect(report.examples[0]!.fioReason).toBe(`bad header offset ${4 * UNIT}, wanted ${5 * UNIT}`);
+  });
+
+  it("misdirected: another LV's block", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 6);
+    oracle.flush(LV);
+    device.bytes.set(image(1, 6, LV + 1), 6 * UNIT);
+    expect(oracle.verifyDevice(device, LV).counts.misdirected).toBe(1);
+  });
+
+  it("corrupt: one flipped payload byte, or one flipped header byte", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 0);
+    write(oracle, device, 1);
+    oracle.flush(LV);
+    device.bytes[UNIT - 100] ^= 0x40;
+    device.bytes[UNIT + 9] ^= 0x01;
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.counts.corrupt).toBe(2);
+    expect(report.examples[0]!.fioReason).toContain("xxh64: verify failed");
+    expect(report.examples[1]!.fioReason).toContain("bad header crc");
+  });
+
+  it("torn: half the sectors from the unflushed write, half from the durable one", () => {
+    const { oracle, device } = setup();
+    const durable = write(oracle, device, 2);
+    oracle.flush(LV);
+    const cached = write(oracle, device, 2);
+    const mixed = image(durable, 2);
+    mixed.set(image(cached, 2).subarray(0, 4 * 512), 0);
+    device.bytes.set(mixed, 2 * UNIT);
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.counts.torn).toBe(1);
+    expect(report.examples[0]!.detail).toBe(
+      `torn write: sectors 0-3 from generation ${cached}, sectors 4-7 from generation ${durable}`,
+    );
+  });
+
+  it("torn: a first write that only partly reached the media (the rest zeros)", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 3);
+    device.bytes.fill(0, 3 * UNIT + 2048, 4 * UNIT);
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.counts.torn).toBe(1);
+    expect(report.examples[0]!.detail).toContain("zeros");
+  });
+
+  it("unreadable: the device fails the read with EIO", () => {
+    const { oracle, device } = setup();
+    for (let b = 0; b < 4; b++) write(oracle, device, b);
+    oracle.flush(LV);
+    device.failReads.add((2 * UNIT) / 512 + 3);
+    const report = oracle.verifyDevice(device, LV);
+    expect(report.counts).toMatchObject({ ok: 3, unreadable: 1 });
+    expect(report.examples[0]!.blockIndex).toBe(2);
+    expect(report.examples[0]!.fioReason).toContain("Input/output error");
+  });
+
+  it("unwritten blocks must read as zeros when every block is checked", () => {
+    const { oracle, device } = setup(4);
+    write(oracle, device, 0);
+    oracle.flush(LV);
+    device.bytes.set(image(1, 3), 3 * UNIT);
+    const report = oracle.verifyDevice(device, LV, { allBlocks: true });
+    expect(report.blocksChecked).toBe(4);
+    expect(report.counts).toMatchObject({ ok: 3, stale: 1 });
+  });
+
+  it("keeps the example list bounded", () => {
+    const { oracle, device } = setup(64);
+    for (let b = 0; b < 64; b++) write(oracle, device, b);
+    oracle.flush(LV);
+    device.bytes.fill(0);
+    const report = oracle.verifyDevice(device, LV, { maxExamples: 5 });
+    expect(report.counts.lost).toBe(64);
+    expect(report.examples).toHaveLength(5);
+  });
+});
+
+describe("ShadowOracle crash states", () => {
+  it("accepts every legal crash state of a small log and rejects dropping a flushed write", () => {
+    const oracle = new ShadowOracle();
+    const blocks = 8;
+    oracle.registerLv(LV, { blockBytes: UNIT, sizeBytes: blocks * UNIT, seed: SEED, verify: "xxh64" });
+    const cache = new CacheDouble("disk", blocks * UNIT);
+    // Epoch 1: three writes, flushed.
+    write(oracle, cache, 0);
+    write(oracle, cache, 1);
+    write(oracle, cache, 2);
+    cache.flush();
+    oracle.flush(LV);
+    // Epoch 2: unflushed writes, two of them overwriting flushed blocks, one twice, one FUA.
+    write(oracle, cache, 1);
+    write(oracle, cache, 3);
+    write(oracle, cache, 1);
+    write(oracle, cache, 4, { fua: true });
+    write(oracle, cache, 2);
+    write(oracle, cache, 5);
+    expect(cache.log).toHaveLength(5);
+    const states = 1 << cache.log.length;
+    let accepted = 0;
+    for (let mask = 0; mask < states; mask++) {
+      const report = oracle.verifyDevice(cache.crashState(mask), LV, { allBlocks: true });
+      if (!report.ok) throw new Error(`Crash state ${mask} rejected: ${JSON.stringify(report.examples)}`);
+      accepted += 1;
+    }
+    expect(accepted).toBe(32);
+
+    // Illegal: the flushed write to block 0 vanishes.
+    const broken = cache.crashState(states - 1);
+    broken.bytes.fill(0, 0, UNIT);
+    const bad = oracle.verifyDevice(broken, LV, { allBlocks: true });
+    expect(bad.ok).toBe(false);
+    expect(bad.counts.lost).toBe(1);
+
+    // Illegal: the FUA write to block 4 vanishes although it never sat in the cache.
+    const noFua = cache.crashState(0);
+    noFua.bytes.fill(0, 4 * UNIT, 5 * UNIT);
+    expect(oracle.verifyDevice(noFua, LV).counts.lost).toBe(1);
+  });
+
+  it("after a flush the cached generations are no longer allowed", () => {
+    const { oracle, device } = setup();
+    const first = write(oracle, device, 0);
+    oracle.flush(LV);
+    write(oracle, device, 0);
+    expect(oracle.expectation(LV, 0).allowed).toHaveLength(2);
+    oracle.flush(LV);
+    expect(oracle.expectation(LV, 0).allowed).toHaveLength(1);
+    device.bytes.set(image(first, 0), 0);
+    expect(oracle.verifyDevice(device, LV).counts.lost).toBe(1);
+  });
+
+  it("a write cut by a crash before its ack stays allowed, alongside the durable one", () => {
+    const { oracle, device } = setup();
+    const durable = write(oracle, device, 0);
+    oracle.flush(LV);
+    const generation = oracle.nextGeneration();
+    oracle.issueWrite(LV, 0, UNIT, generation);
+    expect(oracle.expectation(LV, 0).allowed).toEqual([durable, generation]);
+    oracle.flush(LV);
+    expect(oracle.expectation(LV, 0).allowed).toEqual([durable, generation]);
+  });
+
+  it("adopting a verified state makes it the new baseline", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 0);
+    oracle.flush(LV);
+    write(oracle, device, 0);
+    const report = oracle.verifyDevice(device, LV, { adopt: true });
+    expect(report.ok).toBe(true);
+    expect(oracle.expectation(LV, 0).allowed).toHaveLength(1);
+  });
+
+  it("memory stays proportional to blocks written, not to LV size", () => {
+    const oracle = new ShadowOracle();
+    const sizeBytes = 2 ** 40; // 1 TiB LV
+    oracle.registerLv(LV, { blockBytes: UNIT, sizeBytes, seed: SEED, verify: "xxh64" });
+    for (let i = 0; i < 100; i++) {
+      const generation = oracle.nextGeneration();
+      const offset = ((i * 1_999_993) % 200_000_000) * UNIT;
+      oracle.issueWrite(LV, offset, UNIT, generation);
+      oracle.ackWrite(LV, offset, UNIT, { generation });
+    }
+    oracle.flush(LV);
+    expect(oracle.trackedBlocks(LV)).toBe(100);
+  });
+
+  it("rejects generations that go backwards and acks of writes never issued", () => {
+    const { oracle } = setup();
+    oracle.issueWrite(LV, 0, UNIT, 5);
+    expect(() => oracle.issueWrite(LV, 0, UNIT, 4)).toThrow(/not newer than 5/);
+    expect(() => oracle.ackWrite(LV, UNIT, UNIT, { generation: 5 })).toThrow(/never issued/);
+    expect(() => oracle.issueWrite(LV, 100, UNIT, 6)).toThrow(/whole number/);
+  });
+
+  it("the header is at the start of the unit", () => {
+    const buf = image(3, 0);
+    expect(new DataView(buf.buffer).getUint32(0, true)).toBe(0x766d766c);
+    expect(HEADER_BYTES).toBe(64);
+  });
+});

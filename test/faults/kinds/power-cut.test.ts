@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { MemoryDevice } from "../../../engine/block/memory.js";
+import { hashDevice, MiB, readMedia, runAndReplay, runCase, stepData, stepTarget } from "../machine.js";
+
+const blank = hashDevice(new MemoryDevice("blank", MiB));
+const devices = ["pv0", "pv1"];
+
+describe("power-cut", () => {
+  it("halts at the 5th VG write, before it is issued, and drop-all loses every unflushed write", () => {
+    const result = runCase(
+      { cached: true, specs: [{ kind: "power-cut", at: { write: 5 }, policy: { kind: "drop-all" } }] },
+      10,
+    );
+    expect(result.halt?.reason).toBe("power-cut");
+    expect(result.halt?.at).toContain("write 3 on pv1 (VG write 5");
+    expect(result.outcomes.map((o) => o.step)).toEqual([]);
+    expect(result.machine.caches.get("pv0")!.log).toHaveLength(0);
+    expect(result.hashes).toEqual({ pv0: blank, pv1: blank });
+  });
+
+  it("keep-all keeps exactly the writes issued before the cut", () => {
+    const result = runCase(
+      { cached: true, specs: [{ kind: "power-cut", at: { write: 5 }, policy: { kind: "keep-all" } }] },
+      10,
+    );
+    for (let step = 1; step <= 4; step += 1) {
+      const t = stepTarget(step, devices);
+      expect(readMedia(result.machine, t.device, t.offsetBytes, t.lengthBytes)).toEqual(
+        stepData(step, t.lengthBytes),
+      );
+    }
+    const fifth = stepTarget(5, devices);
+    expect(
+      readMedia(result.machine, fifth.device, fifth.offsetBytes, fifth.lengthBytes).every((b) => b === 0),
+    ).toBe(true);
+  });
+
+  it("applies per-device policies and powers every device off", () => {
+    const result = runCase(
+      {
+        cached: true,
+        specs: [
+          {
+            kind: "power-cut",
+            at: { event: "workload.step", occurrence: 7 },
+            policy: { kind: "keep-all" },
+            perDevice: { pv1: { kind: "drop-all" } },
+          },
+        ],
+      },
+      10,
+    );
+    expect(result.halt?.at).toContain("workload.step #7");
+    expect(result.hashes.pv1).toBe(blank);
+    expect(result.hashes.pv0).not.toBe(blank);
+    expect(result.machine.sink.fired[0]?.effect).toEqual({
+      policies: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
+    });
+    expect(() => result.machine.pvs.get("pv0")!.read(0, new Uint8Array(512))).toThrow(/lost power/);
+  });
+
+  it("fires at a virtual time and not before", () => {
+    const result = runCase({ cached: true, specs: [{ kind: "power-cut", at: { timeNs: 6500 } }] }, 10);
+    expect(result.halt?.at).toBe("t=6500 ns");
+    expect(result.machine.injector.vgWriteCount).toBe(6);
+    expect(result.machine.sink.fired[0]?.firedAt).toEqual({ tNs: 6500 });
+  });
+
+  it("a seeded subset leaves the same bytes for the same seed, other bytes for another seed, and replays", () => {
+    const specs = [{ kind: "power-cut" as const, at: { write: 41 }, policy: { kind: "torn" as const } }];
+    const a = runCase({ cached: true, seed: 7, specs }, 60);
+    const b = runCase({ cached: true, seed: 7, specs }, 60);
+    const c = runCase({ cached: true, seed: 8, specs }, 60);
+    expect(b.hashes).toEqual(a.hashes);
+    expect(c.hashes).not.toEqual(a.hashes);
+    const policies = a.machine.sink.fired[0]?.effect.policies as Record<
+      string,
+      { kind: string; seed: number }
+    >;
+    expect(policies.pv0?.kind).toBe("torn");
+    expect(policies.pv0?.seed).not.toBe(policies.pv1?.seed);
+    const { first, replay } = runAndReplay({ cached: true, seed: 7, specs }, 60);
+    expect(replay.hashes).toEqual(first.hashes);
+    expect(replay.halt?.at).toBe(first.halt?.at);
+  });
+});

@@ -113,43 +113,130 @@ function hddField(fields: MutableFields): NonNullable<MutableFields["hdd"]> {
   return fields.hdd;
 }
 
-/** Spec keys, what they set, and how their value is parsed. */
-const KEYS: Readonly<Record<string, { readonly help: string; readonly parse: KeyParser }>> = {
-  bw: {
-    help: "bandwidth, reads and writes together (100MiB)",
-    parse: (v, f) => (f.bandwidthBytesPerSec = parseBytesPerSec(v)),
-  },
-  lat: {
-    help: "read and write latency (200us)",
-    parse: (v, f) => {
-      f.readLatencyNs ??= parseDurationNs(v);
-      f.writeLatencyNs ??= parseDurationNs(v);
+/**
+ * Spec keys, what they set, and how their value is parsed, applied in this order: "lat" comes after
+ * "rlat" and "wlat" because it only fills the latencies they leave unset.
+ */
+const KEYS: ReadonlyMap<string, { readonly help: string; readonly parse: KeyParser }> = new Map([
+  [
+    "bw",
+    {
+      help: "bandwidth, reads and writes together (100MiB)",
+      parse: (v: string, f: MutableFields) => {
+        f.bandwidthBytesPerSec = parseBytesPerSec(v);
+      },
     },
-  },
-  rlat: { help: "read latency", parse: (v, f) => (f.readLatencyNs = parseDurationNs(v)) },
-  wlat: { help: "write latency", parse: (v, f) => (f.writeLatencyNs = parseDurationNs(v)) },
-  flat: { help: "flush latency", parse: (v, f) => (f.flushLatencyNs = parseDurationNs(v)) },
-  par: { help: "parallel servers", parse: (v, f) => (f.parallelism = parseCount(v)) },
-  cache: { help: "volatile write cache (on/off)", parse: (v, f) => (f.volatileCache = parseBoolean(v)) },
-  jitter: {
-    help: "latency jitter fraction (0.1 or 10%)",
-    parse: (v, f) => (f.jitterFraction = parseFraction(v)),
-  },
-  rpm: { help: "spindle speed, makes it a disk", parse: (v, f) => (hddField(f).rpm = parseCount(v)) },
-  seek: { help: "average seek", parse: (v, f) => (hddField(f).averageSeekNs = parseDurationNs(v)) },
-  t2t: {
-    help: "track-to-track seek",
-    parse: (v, f) => (hddField(f).trackToTrackSeekNs = parseDurationNs(v)),
-  },
-  fullseek: {
-    help: "full-stroke seek",
-    parse: (v, f) => (hddField(f).fullStrokeSeekNs = parseDurationNs(v)),
-  },
-  size: {
-    help: "disk size for seek scaling (1TB)",
-    parse: (v, f) => (hddField(f).sizeBytes = parseBytes(v)),
-  },
-};
+  ],
+  [
+    "rlat",
+    {
+      help: "read latency",
+      parse: (v, f) => {
+        f.readLatencyNs = parseDurationNs(v);
+      },
+    },
+  ],
+  [
+    "wlat",
+    {
+      help: "write latency",
+      parse: (v, f) => {
+        f.writeLatencyNs = parseDurationNs(v);
+      },
+    },
+  ],
+  [
+    "lat",
+    {
+      help: "read and write latency (200us)",
+      parse: (v, f) => {
+        f.readLatencyNs ??= parseDurationNs(v);
+        f.writeLatencyNs ??= parseDurationNs(v);
+      },
+    },
+  ],
+  [
+    "flat",
+    {
+      help: "flush latency",
+      parse: (v, f) => {
+        f.flushLatencyNs = parseDurationNs(v);
+      },
+    },
+  ],
+  [
+    "par",
+    {
+      help: "parallel servers",
+      parse: (v, f) => {
+        f.parallelism = parseCount(v);
+      },
+    },
+  ],
+  [
+    "cache",
+    {
+      help: "volatile write cache (on/off)",
+      parse: (v, f) => {
+        f.volatileCache = parseBoolean(v);
+      },
+    },
+  ],
+  [
+    "jitter",
+    {
+      help: "latency jitter fraction (0.1 or 10%)",
+      parse: (v, f) => {
+        f.jitterFraction = parseFraction(v);
+      },
+    },
+  ],
+  [
+    "rpm",
+    {
+      help: "spindle speed, makes it a disk",
+      parse: (v, f) => {
+        hddField(f).rpm = parseCount(v);
+      },
+    },
+  ],
+  [
+    "seek",
+    {
+      help: "average seek",
+      parse: (v, f) => {
+        hddField(f).averageSeekNs = parseDurationNs(v);
+      },
+    },
+  ],
+  [
+    "t2t",
+    {
+      help: "track-to-track seek",
+      parse: (v, f) => {
+        hddField(f).trackToTrackSeekNs = parseDurationNs(v);
+      },
+    },
+  ],
+  [
+    "fullseek",
+    {
+      help: "full-stroke seek",
+      parse: (v, f) => {
+        hddField(f).fullStrokeSeekNs = parseDurationNs(v);
+      },
+    },
+  ],
+  [
+    "size",
+    {
+      help: "disk size for seek scaling (1TB)",
+      parse: (v, f) => {
+        hddField(f).sizeBytes = parseBytes(v);
+      },
+    },
+  ],
+]);
 
 /** Most keys one spec may carry; every key may appear once, so this is generous. */
 const MAX_SPEC_KEYS = 32;
@@ -172,26 +259,27 @@ export function parseCustomProfile(spec: string): DeviceProfile {
       `Device profile "${spec}": ${pairs.length} keys, at most ${MAX_SPEC_KEYS} are allowed`,
     );
   }
-  const fields: MutableFields = { name: spec, bandwidthBytesPerSec: Number.NaN };
-  const seen = new Set<string>();
-  // "lat" only fills what rlat/wlat leave unset, so apply it last whatever the order.
-  const ordered = [...pairs].sort((a, b) => Number(a.startsWith("lat=")) - Number(b.startsWith("lat=")));
-  for (const pair of ordered) {
+  const values = new Map<string, string>();
+  for (const pair of pairs) {
     const at = pair.indexOf("=");
     const key = (at < 0 ? pair : pair.slice(0, at)).trim();
     const value = at < 0 ? "" : pair.slice(at + 1).trim();
-    const entry = KEYS[key];
-    if (entry === undefined) {
-      const known = Object.entries(KEYS)
-        .map(([k, e]) => `${k} (${e.help})`)
-        .join(", ");
+    if (!KEYS.has(key)) {
+      const known = [...KEYS].map(([k, e]) => `${k} (${e.help})`).join(", ");
       throw new RangeError(`Device profile "${spec}": unknown key "${key}"; known keys are ${known}`);
     }
-    if (seen.has(key))
+    if (values.has(key)) {
       throw new RangeError(`Device profile "${spec}": key "${key}" is given twice; keep one`);
-    seen.add(key);
-    if (value === "")
+    }
+    if (value === "") {
       throw new RangeError(`Device profile "${spec}": key "${key}" has no value; write ${key}=<value>`);
+    }
+    values.set(key, value);
+  }
+  const fields: MutableFields = { name: spec, bandwidthBytesPerSec: Number.NaN };
+  for (const [key, entry] of KEYS) {
+    const value = values.get(key);
+    if (value === undefined) continue;
     try {
       entry.parse(value, fields);
     } catch (error) {
@@ -199,8 +287,9 @@ export function parseCustomProfile(spec: string): DeviceProfile {
       throw new RangeError(`Device profile "${spec}": bad value for key "${key}": ${reason}`);
     }
   }
-  if (!seen.has("bw")) throw new RangeError(`Device profile "${spec}": key "bw" is required, e.g. bw=100MiB`);
-  if (fields.hdd !== undefined && !seen.has("rpm")) {
+  if (!values.has("bw"))
+    throw new RangeError(`Device profile "${spec}": key "bw" is required, e.g. bw=100MiB`);
+  if (fields.hdd !== undefined && !values.has("rpm")) {
     throw new RangeError(`Device profile "${spec}": seek keys need "rpm" to make the device a spinning disk`);
   }
   return customProfile(fields);

@@ -85,6 +85,12 @@ describe("custom profiles from a spec", () => {
     expect(p.bandwidthBytesPerSec).toBe(1e9);
   });
 
+  it("tolerates spaces around keys and values", () => {
+    const p = resolveProfile("custom: lat = 1ms , bw=1GB");
+    expect(p.readLatencyNs).toBe(1_000_000);
+    expect(p.bandwidthBytesPerSec).toBe(1e9);
+  });
+
   it("parses cache, jitter and flush latency", () => {
     const p = resolveProfile("custom:bw=25MiB,flat=2ms,cache=on,jitter=10%");
     expect(p.volatileCache).toBe(true);
@@ -122,6 +128,9 @@ describe("custom profiles from a spec", () => {
     ["custom:bw=100MiB,rpm=7200,seek=30ms", /seek times are inconsistent/],
     ["custom:bw=0", /bandwidthBytesPerSec must be a number in \[1, /],
     ["customs:bw=1", /Unknown device profile/],
+    ["custom:bw=1MB,toString=1", /unknown key "toString"/],
+    ["custom:bw=1MB,__proto__=1", /unknown key "__proto__"/],
+    ["custom:", /key "bw" is required/],
   ])("rejects %s with a clear message", (spec, message) => {
     expect(() => resolveProfile(spec)).toThrow(message);
   });

@@ -1,9 +1,12 @@
 import type { Command } from "commander";
+import { register as registerCompare } from "./cmd-compare.js";
+import { register as registerReport } from "./cmd-report.js";
 
 /**
  * Registers every subcommand. Each registration module defines options only and imports the
  * engine lazily inside its action, so `lvmlab --help` starts fast.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerReport(program);
+  registerCompare(program);
 }

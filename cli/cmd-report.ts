@@ -1,0 +1,85 @@
+import { type Command, Option } from "commander";
+
+/** Output formats of `lvmlab report`. */
+export const REPORT_FORMATS = ["terminal", "md", "html", "junit", "json"] as const;
+
+interface ReportFlags {
+  readonly format: (typeof REPORT_FORMATS)[number];
+  readonly out?: string;
+  readonly outDir?: string;
+  readonly check?: boolean;
+}
+
+/** Registers `lvmlab report RESULTS.ndjson... --format terminal|md|html|junit|json [--out FILE]`. */
+export function register(program: Command): void {
+  program
+    .command("report")
+    .description(
+      "Render NDJSON results as a terminal summary, Markdown, HTML with SVG charts, JUnit XML or JSON",
+    )
+    .argument(
+      "<results...>",
+      "NDJSON files or directories of shard files written by lvmlab (merged in order)",
+    )
+    .addOption(
+      new Option("-f, --format <format>", "output format").choices(REPORT_FORMATS).default("terminal"),
+    )
+    .option("-o, --out <file>", "write the report to FILE instead of stdout")
+    .option("--out-dir <dir>", "write every format (summary.txt, report.md/html/json, junit.xml) into DIR")
+    .option("--check", "exit 1 when a case failed or a mutant survived")
+    .action(async (results: string[], flags: ReportFlags) => {
+      const [{ UsageError }, reports, { writeFileSync }] = await Promise.all([
+        import("./program.js"),
+        import("../reports/mod.js"),
+        import("node:fs"),
+      ]);
+      const { expandInputPaths } = await import("../reports/input-paths.js");
+      let records: Awaited<ReturnType<typeof reports.readRecordFiles>>;
+      try {
+        records = await reports.readRecordFiles(expandInputPaths(results));
+      } catch (error) {
+        if (reports.isRecordInputError(error)) throw new UsageError(error.message);
+        throw error;
+      }
+      for (const warning of records.warnings) process.stderr.write(`lvmlab: warning: ${warning}\n`);
+      const model = reports.summarizeRecords(records);
+      const write = (path: string, text: string) => {
+        try {
+          writeFileSync(path, text);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new UsageError(`Cannot write ${path}: ${reason}; check that the directory exists`);
+        }
+      };
+      if (flags.outDir !== undefined) {
+        let written: ReturnType<typeof reports.writeAllReports>;
+        try {
+          written = reports.writeAllReports(records, flags.outDir);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new UsageError(`Cannot write reports into ${flags.outDir}: ${reason}`);
+        }
+        process.stdout.write(`Reports written to ${flags.outDir}:\n`);
+        for (const path of Object.values(written)) process.stdout.write(`  ${path}\n`);
+      } else {
+        const toStdout = flags.out === undefined;
+        const text =
+          flags.format === "md"
+            ? reports.renderMarkdown(model)
+            : flags.format === "html"
+              ? reports.renderHtml(model)
+              : flags.format === "junit"
+                ? reports.renderJunit(model)
+                : flags.format === "json"
+                  ? reports.renderJson(model)
+                  : reports.renderTerminal(model, {
+                      color: toStdout && reports.shouldUseColor(process.stdout, process.env),
+                    });
+        if (flags.out === undefined) process.stdout.write(text);
+        else write(flags.out, text);
+      }
+      if (flags.check && (model.cases.failed > 0 || model.mutants.caught < model.mutants.total)) {
+        process.exitCode = 1;
+      }
+    });
+}

@@ -57,6 +57,17 @@ describe("Rng streams", () => {
     expect(a).not.toEqual(draws(Rng.fromSeed(1), 20));
   });
 
+  it("gives sibling streams with near-identical labels uncorrelated draws", () => {
+    const root = Rng.fromSeed(42);
+    const a = draws(root.fork("job0"), 10_000);
+    const b = draws(root.fork("job1"), 10_000);
+    let covariance = 0;
+    for (let i = 0; i < a.length; i++) covariance += (a[i]! - 0.5) * (b[i]! - 0.5);
+    const correlation = covariance / a.length / (1 / 12);
+    // Independent streams give a correlation with sd 1/√10000 = 0.01.
+    expect(Math.abs(correlation)).toBeLessThan(0.05);
+  });
+
   it("records the seed path and rebuilds a stream from it", () => {
     const job = Rng.fromSeed(42).fork("workload").fork("job0");
     expect(job.seedPath).toBe("42/workload/job0");

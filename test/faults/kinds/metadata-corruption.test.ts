@@ -36,7 +36,7 @@ function formatPv(device: BlockDevice, index: number): void {
 
 function machineWith(spec: FaultSpecInput, seed = 1): Machine {
   const machine = makeMachine({ seed, devices: pvNames, sizeBytes: 4 * MiB, specs: [spec] });
-  pvNames.forEach((name, i) => formatPv(machine.media.get(name)!, i));
+  for (const [i, name] of pvNames.entries()) formatPv(machine.media.get(name)!, i);
   return machine;
 }
 
@@ -114,7 +114,7 @@ describe("metadata-corruption", () => {
       expect(["pv2", "pv3"]).toContain(damaged[0]);
       chosen.add(damaged[0]!);
       const replay = makeMachine({ seed: 99, devices: pvNames, sizeBytes: 4 * MiB, records: a.sink.fired });
-      pvNames.forEach((name, i) => formatPv(replay.media.get(name)!, i));
+      for (const [i, name] of pvNames.entries()) formatPv(replay.media.get(name)!, i);
       replay.scheduler.run();
       expect(hashMedia(replay)).toEqual(hashMedia(a));
     }

@@ -1,0 +1,129 @@
+/**
+ * LVM2's on-disk format: label and pv_header, mda_header and the circular metadata buffer, the
+ * config-language parser and printers, the commit protocol and the scan.
+ */
+
+export {
+  type AreaState,
+  type AreaWrite,
+  COMMIT_BEFORE_TEXT,
+  type CommitOptions,
+  commitVgMetadata,
+  METADATA_EVENTS,
+  type MetadataAreaRef,
+  MetadataWriteError,
+  MUTATION_COMMIT_BEFORE_TEXT,
+  revertVgMetadata,
+  type VgMetadataWrite,
+  writeVgMetadata,
+} from "./commit.js";
+export {
+  CONFIG_MAX_DEPTH,
+  CONFIG_MAX_INPUT_BYTES,
+  type ParseConfigOptions,
+  parseConfig,
+} from "./config-parse.js";
+export { ConfigParseError, isConfigParseError } from "./config-parse-error.js";
+export {
+  AREA_ARRAY_KEYS,
+  type ConfigPrintStyle,
+  escapeDoubleQuotes,
+  type PrintConfigOptions,
+  printConfig,
+} from "./config-print.js";
+export * from "./config-tree.js";
+export { INITIAL_CRC, lvmCrc, lvmCrcChain } from "./crc.js";
+export { isOnDiskFormatError, OnDiskFormatError, type OnDiskFormatProblem } from "./format-error.js";
+export {
+  DEFAULT_LABEL_SECTOR,
+  decodeLabelHeader,
+  type FoundLabel,
+  findLabel,
+  LABEL_ID,
+  LABEL_SCAN_SECTORS,
+  type LabelHeader,
+  LVM2_LABEL_TYPE,
+  looksLikeLabel,
+  sealLabelSector,
+} from "./label.js";
+export {
+  BAD_MDA,
+  BAD_MDA_NOT_REPAIRABLE,
+  badFieldNames,
+  describeMdaHeader,
+  EMPTY_RAW_LOCN,
+  encodeMdaHeader,
+  FMTT_MAGIC,
+  FMTT_VERSION,
+  isEmptyOrIgnored,
+  MDA_HEADER_BYTES,
+  type MdaHeader,
+  type ParsedMdaHeader,
+  parseMdaHeader,
+  RAW_LOCN_IGNORED,
+  type RawLocn,
+} from "./mda-header.js";
+export {
+  MetadataTooLargeError,
+  maxMetadataBytes,
+  nextTextOffset,
+  placeMetadataText,
+  readMetadataText,
+  type TextPlacement,
+  type TextReadResult,
+  type TextWrite,
+  writeMetadataText,
+} from "./mda-text.js";
+export {
+  type DiskLocn,
+  decodePvLabel,
+  encodePvLabel,
+  MAX_MDAS_PER_PV,
+  PV_EXT_USED,
+  PV_HEADER_EXTENSION_VERSION,
+  type PvHeader,
+  type PvHeaderExtension,
+} from "./pv-header.js";
+export {
+  DEFAULT_EXTENT_SIZE_SECTORS,
+  DEFAULT_MDA_SIZE_BYTES,
+  DEFAULT_MDA_START_BYTES,
+  DEFAULT_PE_START_SECTORS,
+  defaultPvLayout,
+  type PvLayout,
+  type PvLayoutOptions,
+  peCountFor,
+  wipePvLabel,
+  writeFreshPv,
+} from "./pv-layout.js";
+export {
+  describeMdaStatus,
+  type MdaRepair,
+  type MdaScanStatus,
+  type ScannedPv,
+  type ScannedVg,
+  type ScanResult,
+  scanDevices,
+} from "./scan.js";
+export {
+  formatUuid,
+  generateUuid,
+  InvalidUuidError,
+  isValidUuid,
+  parseUuid,
+  type RandomSource,
+  UUID_ALPHABET,
+  UUID_LENGTH,
+} from "./uuid.js";
+export {
+  backupFileTree,
+  ctimeUtc,
+  LVM2_VERSION_STRING,
+  type MetadataHeaderInfo,
+  type NamedPv,
+  rawMetadataBytes,
+  rawMetadataTree,
+  summarizeVgText,
+  type VgSummary,
+  VgTextError,
+} from "./vg-text.js";

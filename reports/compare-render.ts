@@ -1,7 +1,7 @@
 /** Renders a CompareResult as a terminal table, a GFM table, or JSON. */
 import { createPainter } from "./color.js";
 import type { CompareResult, MetricComparison, Verdict } from "./compare.js";
-import { escapeMarkdownCell } from "./escape.js";
+import { escapeMarkdownCell, stripControlDeep } from "./escape.js";
 import { formatChange, formatMetric } from "./format.js";
 import type { Provenance } from "./summarize.js";
 
@@ -44,7 +44,8 @@ function totals(result: CompareResult): string {
 }
 
 /** Terminal table of the comparison with a one-line verdict at the end. Ends with a newline. */
-export function renderCompareTerminal(result: CompareResult, options: CompareRenderOptions = {}): string {
+export function renderCompareTerminal(untrusted: CompareResult, options: CompareRenderOptions = {}): string {
+  const result = stripControlDeep(untrusted);
   const paint = createPainter(options.color === true);
   const rows = rowsOf(result, options).map(cells);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

@@ -23,7 +23,7 @@ export const escapeHtml = escapeXml;
  * and `<`/`>`/`&` become entities so a record cannot inject HTML into a rendered article.
  */
 export function escapeMarkdownCell(text: string): string {
-  return text
+  return stripControl(text.replace(/\r?\n/g, " "))
     .replace(/\\/g, "\\\\")
     .replace(/\|/g, "\\|")
     .replace(/\r?\n/g, " ")
@@ -38,10 +38,31 @@ export function escapeMarkdownCell(text: string): string {
  * table cell pipes are escaped too, because GFM splits cells before it parses code spans.
  */
 export function markdownCode(text: string, options: { inTable?: boolean } = {}): string {
-  const oneLine = text.replace(/\r?\n/g, " ");
+  const oneLine = stripControl(text.replace(/\r?\n/g, " "));
   const flat = options.inTable ? oneLine.replace(/\|/g, "\\|") : oneLine;
   let fence = "`";
   while (flat.includes(fence)) fence += "`";
   const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
   return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/** Replaces control characters (ANSI escapes, carriage returns) so record text cannot drive a terminal. */
+export function stripControl(text: string): string {
+  return text.replace(TERMINAL_CONTROL, "\uFFFD");
+}
+
+/** Copies plain data with stripControl applied to every string inside it (depth-limited). */
+export function stripControlDeep<T>(value: T, depth = 0): T {
+  if (depth > 32) throw new RangeError("Report data nests deeper than 32 levels; records are malformed");
+  if (typeof value === "string") return stripControl(value) as T;
+  if (Array.isArray(value)) return value.map((item) => stripControlDeep(item, depth + 1)) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = stripControlDeep(item, depth + 1);
+    return out as T;
+  }
+  return value;
 }

@@ -4,6 +4,7 @@
  */
 import { caseLabel, caseVerdict, damageSummary } from "./case-text.js";
 import { createPainter, type Painter } from "./color.js";
+import { stripControlDeep } from "./escape.js";
 import { formatCount, formatMetric, formatNs, formatRatio, formatSpread } from "./format.js";
 import { BASELINE_CONFIG, type BenchCell, type ReportModel } from "./summarize.js";
 
@@ -211,7 +212,8 @@ function mutantLines(model: ReportModel, paint: Painter): string[] {
 }
 
 /** Renders the terminal summary; plain text unless `color` is set. Ends with a newline. */
-export function renderTerminal(model: ReportModel, options: TerminalOptions = {}): string {
+export function renderTerminal(untrusted: ReportModel, options: TerminalOptions = {}): string {
+  const model = stripControlDeep(untrusted);
   const paint = createPainter(options.color === true);
   const lines = [
     ...provenanceLines(model, paint),

@@ -4,7 +4,7 @@
  * seed or a rule; the state is plain data so it can be written to NDJSON and replayed exactly.
  */
 
-import seedrandom from "seedrandom";
+import { Rng } from "../sim/rng.js";
 import type { BlockDevice } from "./device.js";
 import { SECTOR_BYTES } from "./device.js";
 import type { LoggedWrite, SectorRun } from "./write-log.js";
@@ -61,11 +61,10 @@ export interface CrashStateSummary {
 const TORN_DROP = 1 / 3;
 const TORN_KEEP = 2 / 3;
 
-/** The random stream for a seeded policy; the policy kind is part of the seed so streams differ. */
+/** The random stream for a seeded policy, forked by policy kind so subset and torn streams differ. */
 function streamFor(kind: string, seed: number | string): () => number {
-  // engine/sim/rng.ts (Rng.fromSeed) was not in the tree when this was written; alea is the same
-  // generator it wraps. Switch to Rng once it lands so every stream forks from one place.
-  return seedrandom.alea(`${kind}:${seed}`);
+  const rng = Rng.fromSeed(seed).fork(`crash-${kind}`);
+  return () => rng.next();
 }
 
 function keptWhole(write: LoggedWrite, logIndex: number): KeptWrite {

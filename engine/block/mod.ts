@@ -1,0 +1,68 @@
+/** Public face of engine/block: the BlockDevice contract, its backends and the volatile write cache. */
+
+export {
+  type CrashOutcome,
+  DEFAULT_MAX_LOG_BYTES,
+  DEFAULT_MAX_LOG_WRITES,
+  FUA_STAYS_VOLATILE,
+  MUTATION_FUA_STAYS_VOLATILE,
+  VolatileCache,
+  type VolatileCacheOptions,
+} from "./cache.js";
+export {
+  applyCrashState,
+  type CrashPolicy,
+  type CrashState,
+  type CrashStateSummary,
+  chooseCrashState,
+  type KeptWrite,
+  type KeptWriteRef,
+  summariseCrashState,
+} from "./crash-state.js";
+export {
+  COUNT_ASSUMES_DISJOINT,
+  type CrashStateCount,
+  type CrashStateOptions,
+  countCrashStates,
+  DEFAULT_CRASH_STATE_LIMIT,
+  enumerateCrashStates,
+  MUTATION_COUNT_ASSUMES_DISJOINT,
+  type PersistedReader,
+} from "./crash-states.js";
+export {
+  type BlockDevice,
+  emptyIoStats,
+  type IoOptions,
+  type IoStats,
+  SECTOR_BYTES,
+  type WriteOptions,
+} from "./device.js";
+export { BlockDeviceError, type BlockErrorCode, isBlockDeviceError } from "./errors.js";
+export { FileDevice, type FileDeviceOpenOptions } from "./file.js";
+export {
+  DISCARD_FREES_PARTIAL_PAGES,
+  MemoryDevice,
+  type MemoryDeviceOptions,
+  MUTATION_DISCARD_FREES_PARTIAL_PAGES,
+  PAGE_BYTES,
+  type WrittenPage,
+} from "./memory.js";
+export { TimedDevice, type TimedDeviceOptions } from "./timed.js";
+export {
+  issueTimeNs,
+  type RequestKind,
+  type RequestTarget,
+  type ValidateOptions,
+  validateDeviceSize,
+  validateRequest,
+} from "./validate.js";
+export {
+  isLive,
+  type LoggedWrite,
+  liveRuns,
+  normaliseRuns,
+  runsOf,
+  type SectorRun,
+  sectorCount,
+  supersede,
+} from "./write-log.js";

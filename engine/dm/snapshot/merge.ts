@@ -1,0 +1,108 @@
+/**
+ * The `snapshot-merge` target (dm-snap.c `snapshot_merge_*`): `lvconvert --merge` puts the
+ * snapshot's content back into the origin. It presents the snapshot's view while it works and
+ * merges from the last exception backwards, one run of consecutive chunks per step: copy the COW
+ * chunks over the origin, flush the origin, then zero those exceptions and write their area with
+ * PREFLUSH|FUA. A crash at any point resumes from the exceptions still on disk.
+ *
+ * Table: `snapshot-merge <origin> <cow> P <chunk size>`.
+ */
+
+import { BlockDeviceError } from "../../block/errors.js";
+import { type SnapshotOptions, SnapshotTarget } from "./snapshot.js";
+
+/** Options of a merging snapshot. */
+export interface SnapshotMergeOptions extends SnapshotOptions {
+  /** Other snapshots of the same origin: they copy-on-write before the merge overwrites the origin. */
+  readonly others?: readonly SnapshotTarget[];
+  /** Most chunks one step copies (the kernel copies a whole run); unlimited when absent. */
+  readonly maxChunksPerStep?: number;
+}
+
+/** One merge step's outcome. */
+export interface MergeStep {
+  /** Origin chunk where the merged run starts; undefined when nothing was left. */
+  readonly oldChunk: number | undefined;
+  readonly mergedChunks: number;
+  readonly remainingExceptions: number;
+  readonly done: boolean;
+  readonly doneNs: number;
+}
+
+/** A snapshot being merged into its origin; use it as the origin LV's table while merging. */
+export class SnapshotMergeTarget extends SnapshotTarget {
+  override readonly targetType = "snapshot-merge";
+  readonly #others: readonly SnapshotTarget[];
+  readonly #maxChunks: number;
+  #buffer: Uint8Array | undefined;
+
+  constructor(name: string, options: SnapshotMergeOptions) {
+    super(name, options);
+    if (!this.valid) {
+      throw new BlockDeviceError(
+        "EINVAL",
+        options.cow.name,
+        0,
+        0,
+        `Snapshot ${name} is invalid and cannot be merged; remove it with lvremove`,
+      );
+    }
+    this.#others = options.others ?? [];
+    const max = options.maxChunksPerStep ?? Number.POSITIVE_INFINITY;
+    if (!(max >= 1))
+      throw new RangeError(`Snapshot merge ${name}: maxChunksPerStep must be >= 1, got ${max}`);
+    this.#maxChunks = max;
+  }
+
+  /** Merge the next run of exceptions (from the end); returns progress. */
+  mergeStep(options: { readonly issueNs?: number } = {}): MergeStep {
+    const issueNs = options.issueNs ?? 0;
+    const prepared = this.store.prepareMerge(issueNs);
+    if (prepared === undefined) {
+      return { oldChunk: undefined, mergedChunks: 0, remainingExceptions: 0, done: true, doneNs: issueNs };
+    }
+    const { run } = prepared;
+    const chunks = Math.min(run.chunks, this.#maxChunks);
+    // Take the tail of the run: commit_merge clears entries from the end of the area.
+    const oldChunk = run.oldChunk + run.chunks - chunks;
+    const newChunk = run.newChunk + run.chunks - chunks;
+    const startBytes = oldChunk * this.chunkBytes;
+    const lengthBytes = Math.min(chunks * this.chunkBytes, this.sizeBytes - startBytes);
+    let nowNs = prepared.doneNs;
+    for (const other of this.#others) {
+      nowNs = Math.max(nowNs, other.commitCopies(other.copyChunks(startBytes, lengthBytes, nowNs), nowNs));
+    }
+    if (this.#buffer === undefined || this.#buffer.byteLength < lengthBytes)
+      this.#buffer = new Uint8Array(lengthBytes);
+    const buffer = this.#buffer.subarray(0, lengthBytes);
+    nowNs = this.store.cow.read(this.store.chunkOffsetBytes(newChunk), buffer, { issueNs: nowNs });
+    nowNs = this.origin.write(startBytes, buffer, { issueNs: nowNs });
+    nowNs = this.origin.flush({ issueNs: nowNs });
+    nowNs = this.store.commitMerge(chunks, nowNs);
+    const remaining = this.store.exceptionCount;
+    this.trace?.emit("snapshot.merge.step", { snapshot: this.name, oldChunk, chunks, remaining });
+    return { oldChunk, mergedChunks: chunks, remainingExceptions: remaining, done: false, doneNs: nowNs };
+  }
+
+  /** Writes to chunks without an exception land on the origin (other snapshots copy first). */
+  protected override mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
+    return this.forEachChunk(offsetBytes, data.byteLength, (chunk, inChunk, at, len) => {
+      const piece = data.subarray(at, at + len);
+      const cowChunk = this.store.lookup(chunk);
+      if (cowChunk !== undefined) {
+        return this.store.cow.write(this.store.chunkOffsetBytes(cowChunk) + inChunk, piece, { issueNs, fua });
+      }
+      const originOffset = chunk * this.chunkBytes + inChunk;
+      let nowNs = issueNs;
+      for (const other of this.#others) {
+        nowNs = Math.max(nowNs, other.commitCopies(other.copyChunks(originOffset, len, issueNs), issueNs));
+      }
+      return this.origin.write(originOffset, piece, { issueNs: nowNs, fua });
+    });
+  }
+
+  /** The merging device's flushes must reach both the origin and the COW. */
+  protected override mapFlush(issueNs: number): number {
+    return Math.max(this.origin.flush({ issueNs }), this.store.cow.flush({ issueNs }));
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The `snapshot-origin` target (dm-snap.c `origin_map`): the origin LV while it has snapshots.
+ * Reads pass straight through; a write first makes every snapshot that lacks an exception for the
+ * chunk copy the old data to its COW device and commit the exception (flushed), and only then
+ * overwrites the origin.
+ *
+ * Table: `snapshot-origin <origin>`; status is empty.
+ */
+
+import type { BlockDevice } from "../../block/device.js";
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
+import { deviceLabel, Target } from "../target.js";
+import type { PendingCopies, SnapshotTarget } from "./snapshot.js";
+
+/** Mutation: the origin is overwritten after the old chunk is copied but before its exception is committed. */
+export const SNAPSHOT_ORIGIN_BEFORE_COMMIT = "snapshot-origin-before-commit";
+
+/** The snapshot-origin target's mutations, for the mutant catalogue. */
+export const SNAPSHOT_ORIGIN_MUTATIONS: readonly MutationInfo[] = [
+  {
+    name: SNAPSHOT_ORIGIN_BEFORE_COMMIT,
+    description: "origin write lands before the snapshot's exception for the old chunk is committed",
+  },
+];
+
+/** Most snapshots one origin may carry; each origin write costs a copy per snapshot, so keep it bounded. */
+export const MAX_SNAPSHOTS_PER_ORIGIN = 256;
+
+/** Options of a snapshot-origin target. */
+export interface SnapshotOriginOptions {
+  /** The origin's data device (`<lv>-real`). */
+  readonly origin: BlockDevice;
+  /** Defaults to the origin's size. */
+  readonly lengthSectors?: number;
+  readonly mutations?: Mutations;
+}
+
+/** The origin with copy-on-write for its registered snapshots. */
+export class SnapshotOriginTarget extends Target {
+  readonly targetType = "snapshot-origin";
+  readonly origin: BlockDevice;
+  readonly #snapshots: SnapshotTarget[] = [];
+  readonly #originBeforeCommit: boolean;
+
+  constructor(name: string, options: SnapshotOriginOptions) {
+    super(name, options.lengthSectors ?? Math.floor(options.origin.sizeBytes / 512));
+    if (this.sizeBytes > options.origin.sizeBytes) {
+      throw new RangeError(`Snapshot origin ${name}: longer than its device ${options.origin.name}`);
+    }
+    this.origin = options.origin;
+    this.#originBeforeCommit = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_ORIGIN_BEFORE_COMMIT);
+  }
+
+  /** Snapshots that copy-on-write from this origin, in registration order. */
+  get snapshots(): readonly SnapshotTarget[] {
+    return this.#snapshots;
+  }
+
+  /** Attach a snapshot whose origin is this target's device (what activating a snapshot LV does). */
+  register(snapshot: SnapshotTarget): void {
+    if (snapshot.origin !== this.origin) {
+      throw new Error(
+        `Snapshot ${snapshot.name} reads from ${snapshot.origin.name}, not this origin's device ${this.origin.name}`,
+      );
+    }
+    if (this.#snapshots.includes(snapshot)) return;
+    if (this.#snapshots.length >= MAX_SNAPSHOTS_PER_ORIGIN) {
+      throw new RangeError(
+        `Origin ${this.name} already has ${MAX_SNAPSHOTS_PER_ORIGIN} snapshots; remove one first`,
+      );
+    }
+    this.#snapshots.push(snapshot);
+  }
+
+  /** Detach a snapshot (deactivation or lvremove). */
+  unregister(snapshot: SnapshotTarget): void {
+    const at = this.#snapshots.indexOf(snapshot);
+    if (at >= 0) this.#snapshots.splice(at, 1);
+  }
+
+  params(): string {
+    return deviceLabel(this.origin);
+  }
+
+  protected mapRead(offsetBytes: number, dst: Uint8Array, issueNs: number): number {
+    return this.origin.read(offsetBytes, dst, { issueNs });
+  }
+
+  protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
+    return this.#copyOnWrite(offsetBytes, data.byteLength, issueNs, (atNs) =>
+      this.origin.write(offsetBytes, data, { issueNs: atNs, fua }),
+    );
+  }
+
+  protected mapFlush(issueNs: number): number {
+    return this.origin.flush({ issueNs });
+  }
+
+  /** A discard destroys data like a write does, so snapshots copy first. */
+  protected mapDiscard(offsetBytes: number, lengthBytes: number, issueNs: number): number {
+    return this.#copyOnWrite(offsetBytes, lengthBytes, issueNs, (atNs) =>
+      this.origin.discard(offsetBytes, lengthBytes, { issueNs: atNs }),
+    );
+  }
+
+  /** Copy for every snapshot in parallel, commit, and only then run `overwrite`. */
+  #copyOnWrite(
+    offsetBytes: number,
+    lengthBytes: number,
+    issueNs: number,
+    overwrite: (atNs: number) => number,
+  ): number {
+    const pending: [SnapshotTarget, PendingCopies][] = [];
+    for (const snapshot of this.#snapshots) {
+      if (!snapshot.valid) continue;
+      pending.push([snapshot, snapshot.copyChunks(offsetBytes, lengthBytes, issueNs)]);
+    }
+    if (this.#originBeforeCommit) {
+      let doneNs = overwrite(issueNs);
+      for (const [snapshot, copies] of pending)
+        doneNs = Math.max(doneNs, snapshot.commitCopies(copies, copies.doneNs));
+      return doneNs;
+    }
+    let committedNs = issueNs;
+    for (const [snapshot, copies] of pending) {
+      committedNs = Math.max(committedNs, snapshot.commitCopies(copies, copies.doneNs));
+    }
+    return overwrite(committedNs);
+  }
+}

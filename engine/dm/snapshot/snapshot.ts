@@ -1,0 +1,274 @@
+/**
+ * The `snapshot` target (dm-snap.c): a point-in-time view of an origin. Chunks the origin has
+ * overwritten since are read from their copies in the COW device's exception store; the rest from
+ * the origin. Writable: a write to the snapshot gets its own COW chunk. When the COW space runs out
+ * the snapshot is invalidated (LVM2 loads the store as `P`, not `PO`): every later snapshot I/O
+ * fails with EIO while the origin carries on.
+ *
+ * Table: `snapshot <origin> <cow> P <chunk size>`. Status: `<allocated>/<total> <metadata>` or `Invalid`.
+ */
+
+import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
+import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
+import type { Mutations } from "../../sim/mutations.js";
+import type { Trace } from "../../sim/trace.js";
+import { deviceLabel, Target } from "../target.js";
+import { type ExceptionEntry, PersistentExceptionStore } from "./exception-store.js";
+
+/** Options of a snapshot target. */
+export interface SnapshotOptions {
+  /** The origin's data device (LVM2's `<lv>-real`), never the snapshot-origin device itself. */
+  readonly origin: BlockDevice;
+  /** The COW device (`<snap>-cow`). */
+  readonly cow: BlockDevice;
+  /** Chunk size in sectors; a power of two (LVM2: 8..1024, i.e. 4 KiB–512 KiB). */
+  readonly chunkSizeSectors: number;
+  /** Defaults to the origin's size. */
+  readonly lengthSectors?: number;
+  readonly activateNs?: number;
+  readonly trace?: Trace;
+  readonly mutations?: Mutations;
+}
+
+/** Copies made for an origin write that still need their exceptions committed. */
+export interface PendingCopies {
+  readonly doneNs: number;
+  readonly entries: readonly ExceptionEntry[];
+}
+
+/** A persistent, writable dm snapshot. */
+export class SnapshotTarget extends Target {
+  readonly targetType: string = "snapshot";
+  readonly store: PersistentExceptionStore;
+  /** Completion time of the store load at activation. */
+  readonly readyNs: number;
+  readonly origin: BlockDevice;
+  protected readonly chunkBytes: number;
+  protected readonly trace: Trace | undefined;
+  #scratch: Uint8Array | undefined;
+
+  constructor(name: string, options: SnapshotOptions) {
+    super(name, options.lengthSectors ?? Math.floor(options.origin.sizeBytes / SECTOR_BYTES));
+    if (this.sizeBytes > options.origin.sizeBytes) {
+      throw new RangeError(
+        `Snapshot ${name}: ${this.lengthSectors} sectors is longer than origin ${options.origin.name}`,
+      );
+    }
+    this.origin = options.origin;
+    this.trace = options.trace;
+    this.store = new PersistentExceptionStore(options.cow, {
+      chunkSizeSectors: options.chunkSizeSectors,
+      issueNs: options.activateNs ?? 0,
+      snapshotName: name,
+      ...(options.trace === undefined ? {} : { trace: options.trace }),
+      ...(options.mutations === undefined ? {} : { mutations: options.mutations }),
+    });
+    this.readyNs = this.store.readyNs;
+    this.chunkBytes = this.store.chunkBytes;
+  }
+
+  /** False once invalidated; all snapshot I/O then fails with EIO. */
+  get valid(): boolean {
+    return this.store.valid;
+  }
+
+  /** LVM2's `snap_percent` (Data%): allocated COW sectors over COW size, in percent. */
+  get snapPercent(): number {
+    const u = this.store.usage();
+    return (100 * u.sectorsAllocated) / u.totalSectors;
+  }
+
+  params(): string {
+    return `${deviceLabel(this.origin)} ${deviceLabel(this.store.cow)} P ${this.store.chunkSizeSectors}`;
+  }
+
+  override statusParams(): string {
+    if (!this.valid) return "Invalid";
+    const u = this.store.usage();
+    return `${u.sectorsAllocated}/${u.totalSectors} ${u.metadataSectors}`;
+  }
+
+  /**
+   * Before the origin overwrites `[offsetBytes, +lengthBytes)`: copy every chunk in that range that
+   * has no exception yet into a fresh COW chunk. The exceptions are not committed yet; pass the
+   * result to {@link commitCopies}. Running out of COW space invalidates the snapshot.
+   */
+  copyChunks(offsetBytes: number, lengthBytes: number, issueNs: number): PendingCopies {
+    const entries: ExceptionEntry[] = [];
+    if (!this.valid || lengthBytes === 0 || offsetBytes >= this.sizeBytes)
+      return { doneNs: issueNs, entries };
+    const first = Math.floor(offsetBytes / this.chunkBytes);
+    const last = Math.floor((Math.min(offsetBytes + lengthBytes, this.sizeBytes) - 1) / this.chunkBytes);
+    let doneNs = issueNs;
+    for (let chunk = first; chunk <= last; chunk++) {
+      if (this.store.lookup(chunk) !== undefined) continue;
+      const copied = this.#copyChunk(chunk, issueNs);
+      if (copied === undefined) return { doneNs, entries: [] };
+      doneNs = Math.max(doneNs, copied.doneNs);
+      entries.push(copied.entry);
+    }
+    return { doneNs, entries };
+  }
+
+  /** Commit the exceptions of {@link copyChunks}; only then may the origin be overwritten. */
+  commitCopies(pending: PendingCopies, issueNs: number): number {
+    if (pending.entries.length === 0 || !this.valid) return Math.max(issueNs, pending.doneNs);
+    const doneNs = this.store.commit(pending.entries, Math.max(issueNs, pending.doneNs));
+    if (!this.valid) this.#invalidated("exception commit failed");
+    return doneNs;
+  }
+
+  /** Invalidate the snapshot (overflow or I/O error): header rewritten with valid = 0. */
+  invalidate(reason: string, issueNs: number): number {
+    if (!this.valid) return issueNs;
+    const doneNs = this.store.invalidate(issueNs);
+    this.#invalidated(reason);
+    return doneNs;
+  }
+
+  protected mapRead(offsetBytes: number, dst: Uint8Array, issueNs: number): number {
+    this.#checkValid(offsetBytes, dst.byteLength);
+    return this.forEachChunk(offsetBytes, dst.byteLength, (chunk, inChunk, at, len) => {
+      const piece = dst.subarray(at, at + len);
+      const cowChunk = this.store.lookup(chunk);
+      if (cowChunk !== undefined) {
+        return this.store.cow.read(this.store.chunkOffsetBytes(cowChunk) + inChunk, piece, { issueNs });
+      }
+      return this.origin.read(chunk * this.chunkBytes + inChunk, piece, { issueNs });
+    });
+  }
+
+  protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
+    this.#checkValid(offsetBytes, data.byteLength);
+    return this.forEachChunk(offsetBytes, data.byteLength, (chunk, inChunk, at, len) => {
+      const piece = data.subarray(at, at + len);
+      let cowChunk = this.store.lookup(chunk);
+      let nowNs = issueNs;
+      if (cowChunk === undefined) {
+        cowChunk = this.store.prepare();
+        if (cowChunk === undefined) {
+          this.invalidate("unable to allocate exception", issueNs);
+          throw this.#eio(offsetBytes, data.byteLength);
+        }
+        const cowOffset = this.store.chunkOffsetBytes(cowChunk);
+        if (inChunk === 0 && len === this.#chunkLength(chunk)) {
+          // A full-chunk write is its own copy: write it straight to the new chunk, then commit.
+          nowNs = this.#cowIo(
+            () => this.store.cow.write(cowOffset, piece, { issueNs: nowNs }),
+            offsetBytes,
+            len,
+          );
+          nowNs = this.commitCopies(
+            { doneNs: nowNs, entries: [{ oldChunk: chunk, newChunk: cowChunk }] },
+            nowNs,
+          );
+          if (!this.valid) throw this.#eio(offsetBytes, len);
+          return nowNs;
+        }
+        nowNs = this.#cowIo(() => this.#copyInto(chunk, cowChunk!, nowNs), offsetBytes, len);
+        nowNs = this.commitCopies(
+          { doneNs: nowNs, entries: [{ oldChunk: chunk, newChunk: cowChunk }] },
+          nowNs,
+        );
+        if (!this.valid) throw this.#eio(offsetBytes, len);
+      }
+      const target = this.store.chunkOffsetBytes(cowChunk) + inChunk;
+      return this.store.cow.write(target, piece, { issueNs: nowNs, fua });
+    });
+  }
+
+  /** Flushes go to the COW device, where the snapshot's own data lives (even when invalid, like dm-snap). */
+  protected mapFlush(issueNs: number): number {
+    return this.store.cow.flush({ issueNs });
+  }
+
+  /** dm-snapshot takes no discards unless told to (`discard_zeroes_cow`), which LVM2 never does. */
+  protected mapDiscard(offsetBytes: number, lengthBytes: number): number {
+    throw new BlockDeviceError(
+      "EINVAL",
+      this.name,
+      offsetBytes,
+      lengthBytes,
+      "snapshot target does not support discards",
+    );
+  }
+
+  /** Split a range at chunk boundaries; the pieces run in parallel. */
+  protected forEachChunk(
+    offsetBytes: number,
+    lengthBytes: number,
+    io: (chunk: number, inChunkBytes: number, bufferOffsetBytes: number, lengthBytes: number) => number,
+  ): number {
+    let doneNs = 0;
+    let pos = 0;
+    while (pos < lengthBytes) {
+      const at = offsetBytes + pos;
+      const chunk = Math.floor(at / this.chunkBytes);
+      const inChunk = at - chunk * this.chunkBytes;
+      const len = Math.min(lengthBytes - pos, this.chunkBytes - inChunk);
+      doneNs = Math.max(doneNs, io(chunk, inChunk, pos, len));
+      pos += len;
+    }
+    return doneNs;
+  }
+
+  /** Copy origin chunk `chunk` into a newly allocated COW chunk; undefined (and invalid) on overflow or error. */
+  #copyChunk(chunk: number, issueNs: number): { doneNs: number; entry: ExceptionEntry } | undefined {
+    const newChunk = this.store.prepare();
+    if (newChunk === undefined) {
+      this.invalidate("unable to allocate exception", issueNs);
+      return undefined;
+    }
+    try {
+      const doneNs = this.#copyInto(chunk, newChunk, issueNs);
+      return { doneNs, entry: { oldChunk: chunk, newChunk } };
+    } catch (error) {
+      if (!isBlockDeviceError(error)) throw error;
+      this.invalidate(`copy of chunk ${chunk} failed: ${error.code}`, issueNs);
+      return undefined;
+    }
+  }
+
+  #copyInto(chunk: number, newChunk: number, issueNs: number): number {
+    const len = this.#chunkLength(chunk);
+    this.#scratch ??= new Uint8Array(this.chunkBytes);
+    const buffer = this.#scratch.subarray(0, len);
+    let nowNs = this.origin.read(chunk * this.chunkBytes, buffer, { issueNs });
+    nowNs = this.store.cow.write(this.store.chunkOffsetBytes(newChunk), buffer, { issueNs: nowNs });
+    this.trace?.emit("snapshot.cow.copy", { snapshot: this.name, oldChunk: chunk, newChunk });
+    return nowNs;
+  }
+
+  /** Bytes of a chunk that lie inside the snapshot (the last chunk may be short, as kcopyd clips it). */
+  #chunkLength(chunk: number): number {
+    return Math.min(this.chunkBytes, this.sizeBytes - chunk * this.chunkBytes);
+  }
+
+  #cowIo(io: () => number, offsetBytes: number, lengthBytes: number): number {
+    try {
+      return io();
+    } catch (error) {
+      if (!isBlockDeviceError(error)) throw error;
+      this.invalidate(`COW I/O failed: ${error.code}`, 0);
+      throw this.#eio(offsetBytes, lengthBytes);
+    }
+  }
+
+  #invalidated(reason: string): void {
+    this.trace?.emit("snapshot.invalidate", { snapshot: this.name, reason });
+  }
+
+  #checkValid(offsetBytes: number, lengthBytes: number): void {
+    if (!this.valid) throw this.#eio(offsetBytes, lengthBytes);
+  }
+
+  #eio(offsetBytes: number, lengthBytes: number): BlockDeviceError {
+    return new BlockDeviceError(
+      "EIO",
+      this.name,
+      offsetBytes,
+      lengthBytes,
+      "snapshot is invalid (COW space exhausted or I/O error); remove it with lvremove",
+    );
+  }
+}

@@ -61,7 +61,9 @@ describe("snapshot: copy-on-write", () => {
         expected.push(reference.slice());
         randomWrites(origin, reference, `cow-${chunkSectors}-${s}`, 60);
         expect(firstDifference(readAll(origin), reference)).toBe(-1);
-        snaps.forEach((sn, k) => expect(firstDifference(readAll(sn), expected[k]!)).toBe(-1));
+        snaps.forEach((sn, k) => {
+          expect(firstDifference(readAll(sn), expected[k]!)).toBe(-1);
+        });
       }
       for (const sn of snaps) expect(sn.valid).toBe(true);
       // The oldest snapshot has seen the most overwrites, so it holds the most exceptions.

@@ -107,3 +107,41 @@ export function vgText(options: Parameters<typeof vgSection>[0]): Uint8Array {
     }),
   );
 }
+
+import type { BlockDevice } from "../../../engine/block/device.js";
+import type { MetadataAreaRef } from "../../../engine/format/commit.js";
+import { defaultPvLayout, writeFreshPv } from "../../../engine/format/pv-layout.js";
+
+/** Fresh PVs (pvcreate'd, mdas empty) and their metadata areas in order. */
+export function freshPvs(
+  count: number,
+  options: { readonly sizeBytes?: number; readonly metadataCopies?: 0 | 1 | 2 } = {},
+): { devices: MemoryDevice[]; uuids: string[]; areas: MetadataAreaRef[] } {
+  const devices: MemoryDevice[] = [];
+  const uuids: string[] = [];
+  const areas: MetadataAreaRef[] = [];
+  for (let i = 0; i < count; i++) {
+    const device = pvDevice(`pv${i}.img`, options.sizeBytes);
+    const pvUuid = testUuid(i);
+    const layout = defaultPvLayout(device.sizeBytes, { metadataCopies: options.metadataCopies ?? 1 });
+    writeFreshPv(device, { pvUuid, layout, inVg: true });
+    layout.metadataAreas.forEach((area, mdaIndex) => {
+      areas.push({ device, pvUuid, mdaIndex, startBytes: area.offsetBytes });
+    });
+    devices.push(device);
+    uuids.push(pvUuid);
+  }
+  return { devices, uuids, areas };
+}
+
+/** Areas re-pointed at other devices with the same names (e.g. crash-state copies). */
+export function areasOn(
+  areas: readonly MetadataAreaRef[],
+  devices: readonly BlockDevice[],
+): MetadataAreaRef[] {
+  return areas.map((area) => {
+    const device = devices.find((d) => d.name === area.device.name);
+    if (device === undefined) throw new Error(`No device named ${area.device.name}`);
+    return { ...area, device };
+  });
+}

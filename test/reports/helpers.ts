@@ -29,7 +29,7 @@ export function expectGolden(actual: string, name: string): void {
 
 /** One NDJSON line per object. */
 export function ndjson(records: readonly object[]): string {
-  return records.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  return `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
 }
 
 /** A valid case record with the given overrides. */

@@ -303,6 +303,29 @@ describe("mirror: disk log format and protocol", () => {
   });
 });
 
+describe("mirror: trace events", () => {
+  it("emit mark, log flush and clear in protocol order, and leg failures once per kind", () => {
+    const trace = new Trace();
+    const { mirror, legs } = rig({ extra: { sync: "nosync", trace } });
+    const names: string[] = [];
+    trace.subscribe((e) => names.push(`${e.name}${e.data.region === undefined ? "" : `:${e.data.region}`}`));
+    mirror.write(0, new Uint8Array(4096));
+    mirror.write(32 * KiB, new Uint8Array(4096));
+    expect(names).toEqual([
+      "mirror.region.mark:0",
+      "mirror.log.flush",
+      "mirror.region.clear:0",
+      "mirror.log.flush",
+      "mirror.region.mark:1",
+      "mirror.log.flush",
+    ]);
+    legs[1]!.failWrites = true;
+    mirror.write(0, new Uint8Array(4096));
+    mirror.write(4096, new Uint8Array(4096));
+    expect(trace.count("mirror.leg.fail")).toBe(1);
+  });
+});
+
 describe("mirror: resync on the scheduler", () => {
   it("copies one region per step at the sync speed limit and emits mirror.resync.step", () => {
     const trace = new Trace();

@@ -1,0 +1,87 @@
+/**
+ * Public face of engine/dm: device-mapper targets as stackable BlockDevices, configured from
+ * dm-table-like parameters (devices and sector offsets), never from the VG model.
+ */
+
+export { ErrorTarget } from "./error.js";
+export { type LinearOptions, LinearTarget } from "./linear.js";
+export {
+  type HeldWrite,
+  type LegErrorType,
+  MAX_MIRROR_LEGS,
+  MIRROR_ACK_AFTER_ONE_LEG,
+  MIRROR_MUTATIONS,
+  MIRROR_WRITE_BEFORE_MARK,
+  type MirrorOptions,
+  type MirrorResyncStep,
+  MirrorTarget,
+} from "./mirror/mirror.js";
+export { RegionHash, type RegionState } from "./mirror/region-hash.js";
+export {
+  CoreRegionLog,
+  type DiskLogOptions,
+  DiskRegionLog,
+  diskLogIoBytes,
+  type FlushLegs,
+  type LegFlushResult,
+  type LogSyncMode,
+  MAX_MIRROR_REGIONS,
+  MIRROR_LOG_BITS_OFFSET_BYTES,
+  MIRROR_LOG_MAGIC,
+  MIRROR_LOG_VERSION,
+  type RegionLog,
+  type RegionLogOptions,
+  regionBitsetBytes,
+  testBitLe,
+} from "./mirror/region-log.js";
+export {
+  type MirrorResyncDriverOptions,
+  type MirrorResyncHandle,
+  startMirrorResync,
+} from "./mirror/resync-driver.js";
+export { MAX_SEGMENTS, MultiSegmentDevice } from "./multi-segment.js";
+export {
+  EXCEPTION_BYTES,
+  EXCEPTION_STORE_MUTATIONS,
+  type ExceptionEntry,
+  type ExceptionStoreOptions,
+  MAX_CHUNK_SECTORS,
+  type MergeRun,
+  PersistentExceptionStore,
+  SNAPSHOT_DISK_VERSION,
+  SNAPSHOT_MAGIC,
+  SNAPSHOT_SKIP_EXCEPTION_FLUSH,
+  type SnapshotUsage,
+} from "./snapshot/exception-store.js";
+export { type MergeStep, type SnapshotMergeOptions, SnapshotMergeTarget } from "./snapshot/merge.js";
+export { type PendingCopies, type SnapshotOptions, SnapshotTarget } from "./snapshot/snapshot.js";
+export {
+  MAX_SNAPSHOTS_PER_ORIGIN,
+  SNAPSHOT_ORIGIN_BEFORE_COMMIT,
+  SNAPSHOT_ORIGIN_MUTATIONS,
+  type SnapshotOriginOptions,
+  SnapshotOriginTarget,
+} from "./snapshot/snapshot-origin.js";
+export { MAX_STRIPES, type StripedOptions, StripedTarget } from "./striped.js";
+export {
+  checkDeviceRef,
+  checkRequest,
+  type DeviceRef,
+  deviceLabel,
+  type MappedDevice,
+  Target,
+  targetLine,
+} from "./target.js";
+export { ZeroTarget } from "./zero.js";
+
+import type { MutationInfo } from "../sim/mutations.js";
+import { MIRROR_MUTATIONS } from "./mirror/mirror.js";
+import { EXCEPTION_STORE_MUTATIONS } from "./snapshot/exception-store.js";
+import { SNAPSHOT_ORIGIN_MUTATIONS } from "./snapshot/snapshot-origin.js";
+
+/** Every mutation engine/dm honours, for the mutant catalogue. */
+export const DM_MUTATIONS: readonly MutationInfo[] = [
+  ...MIRROR_MUTATIONS,
+  ...EXCEPTION_STORE_MUTATIONS,
+  ...SNAPSHOT_ORIGIN_MUTATIONS,
+];

@@ -4,9 +4,9 @@
  * `outnl()` becomes `blankLineBefore` on the node after it), flags in table order, PVs renamed
  * `pvN` by position, visible LVs before hidden ones (`_print_lvs`).
  *
- * One blank line cannot be carried by the tree: `_text_vg_export` calls `outnl()` once more before
- * the (usually empty) `historical_logical_volumes` block, so the raw text has an empty line before
- * the VG's closing brace (two when the VG has no LVs). The printer in `engine/format` must add it.
+ * `_text_vg_export` calls `outnl()` before the logical and historical volume blocks even when they
+ * are empty, so the VG section ends with one blank line before its closing brace (two without
+ * LVs); those become the section's `linesAtEnd` (or `commentsBefore` of a historical block).
  */
 
 import {
@@ -205,6 +205,12 @@ export function exportVg(vg: VolumeGroup): ConfigSection {
       ),
     );
   }
-  if (vg.historicalLvs) items.push(blank(vg.historicalLvs));
-  return cfg.section(vg.name, items);
+  // The outnl() before each of the LV and historical blocks, whether or not the block is printed.
+  const pending = vg.lvs.length > 0 ? 1 : 2;
+  if (vg.historicalLvs) {
+    const hist: ConfigSection = { ...vg.historicalLvs, blankLineBefore: true };
+    items.push(pending === 2 ? { ...hist, commentsBefore: [""] } : hist);
+    return cfg.section(vg.name, items);
+  }
+  return { ...cfg.section(vg.name, items), linesAtEnd: pending === 2 ? ["", ""] : [""] };
 }

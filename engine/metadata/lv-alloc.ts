@@ -152,12 +152,13 @@ export function addMirrorLog(
     mirrors: 0,
     logCount: 1,
     regionSizeSectors: seg.regionSizeSectors ?? DEFAULT_REGION_SIZE_SECTORS,
-    policy: options.policy ?? lv.allocationPolicy,
+    policy: options.policy ?? "inherit",
     ...(options.pvs ? { pvs: options.pvs } : {}),
     parallelAreas: buildParallelAreas(vg, lvName),
   });
   const logName = `${lvName}_mlog`;
-  let log = emptyLv(logName, options, ["READ", "WRITE"], "inherit");
+  // `_create_mirror_log` stores the command's --alloc (usually inherit) on the log LV.
+  let log = emptyLv(logName, options, ["READ", "WRITE"], options.policy ?? "inherit");
   log = appendStripedRows(vg, log, [alloc.logAreas.map((a) => ({ ...a }))]);
   const top: LogicalVolume = { ...lv, segments: [{ ...seg, mirrorLog: logName }] };
   return putLv(putLv(vg, top), log);
@@ -192,9 +193,13 @@ export function createLv(vg: VolumeGroup, spec: CreateLvSpec): { vg: VolumeGroup
   // _lv_insert_empty_sublvs + _lv_extend_layered_lv: image m takes areas [m*stripes, (m+1)*stripes).
   const imageNames: string[] = [];
   for (let m = 0; m < mirrors; m++) {
-    const imageName = nextLvName(next, `${name}_mimage_`);
+    // `_lv_insert_empty_sublvs` names images `%s_mimage_%u` by index and gives them the LV's policy.
+    const imageName = `${name}_mimage_${m}`;
+    if (findLv(next, imageName)) {
+      throw new AllocationError(`Logical volume ${imageName} already exists in volume group ${vg.name}`);
+    }
     imageNames.push(imageName);
-    let image = emptyLv(imageName, spec, ["READ", "WRITE"], "inherit");
+    let image = emptyLv(imageName, spec, ["READ", "WRITE"], policy);
     const rows = alloc.rows.map((row) => row.slice(m * stripes, (m + 1) * stripes));
     image = appendStripedRows(next, image, rows, {
       ...(spec.stripeSizeSectors !== undefined ? { stripeSizeSectors: spec.stripeSizeSectors } : {}),

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../engine/format/config-parse.js";
+import { printConfig } from "../../../engine/format/config-print.js";
 import type { ConfigNode, ConfigSection } from "../../../engine/format/config-tree.js";
 import { exportVg } from "../../../engine/metadata/export.js";
 import { importVg } from "../../../engine/metadata/import.js";
@@ -11,17 +13,17 @@ import {
 } from "../../fixtures/metadata/examples.js";
 import { rawVgSection } from "../../fixtures/metadata/raw-text.js";
 
-/** Drops source positions and explicit `blankLineBefore: false`, which carry no content. */
+/** Drops source positions, which carry no content; keeps every blank line. */
 function normalise(node: ConfigNode): unknown {
+  const common = {
+    key: node.key,
+    blank: node.blankLineBefore === true,
+    before: node.commentsBefore ?? [],
+  };
   if (node.kind === "section") {
-    return {
-      kind: "section",
-      key: node.key,
-      blank: node.blankLineBefore === true,
-      items: node.items.map(normalise),
-    };
+    return { kind: "section", ...common, atEnd: node.linesAtEnd ?? [], items: node.items.map(normalise) };
   }
-  return { kind: "assign", key: node.key, blank: node.blankLineBefore === true, value: node.value };
+  return { kind: "assign", ...common, value: node.value };
 }
 
 const FIXTURES: Record<string, string> = { PVMOVE_RUNNING, PVMOVE_ATOMIC, PVMOVE_FINISH_A, MIXED, EMPTY_VG };
@@ -32,6 +34,18 @@ describe("export(import(tree)) equals the tree LVM2 wrote", () => {
       const tree = rawVgSection(text);
       const back = exportVg(importVg(tree));
       expect(normalise(back)).toEqual(normalise(tree));
+    });
+  }
+});
+
+describe("text → parseConfig → import → export → printConfig gives LVM2's bytes back", () => {
+  for (const [name, text] of Object.entries(FIXTURES)) {
+    it(name, () => {
+      const file = parseConfig(text);
+      const vgIndex = file.items.findIndex((n) => n.kind === "section");
+      const vg = importVg(file.items[vgIndex] as ConfigSection);
+      const items = file.items.map((n, i) => (i === vgIndex ? exportVg(vg) : n));
+      expect(printConfig({ ...file, items }, { style: "raw" })).toBe(text);
     });
   }
 });

@@ -184,10 +184,16 @@ export const FAULT_CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     kind: "cow-exhaustion",
-    description: "A snapshot's COW space runs out: usable chunks capped at used + freeChunks",
+    description: "A snapshot's COW space runs out: filled (or capped) until freeChunks are left",
     windowed: true,
     params: [
       p("snapshot", "string", "required", "Registered snapshot name"),
+      p(
+        "mode",
+        "fill|limit",
+        "fill",
+        "Copy unchanged origin chunks into the COW, or cap a store that has a limit hook",
+      ),
       p("freeChunks", "int", "0", "Chunks still allocatable after the fault"),
     ],
   },

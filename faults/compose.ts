@@ -12,6 +12,7 @@ import { buildFaultRecord, type FaultRecord, type FaultSink, specFromRecord } fr
 import { checkReferences, type FaultSpec, FaultSpecError } from "./schema.js";
 import {
   type CowSpace,
+  type FillableSnapshot,
   isPowerCuttable,
   type MdaLocator,
   type PowerCuttable,
@@ -63,7 +64,7 @@ export class FaultInjector {
   readonly #devices = new Map<string, WrappedDevice>();
   readonly #syncTargets = new Map<string, Throttleable>();
   readonly #stallDepth = new Map<string, number>();
-  readonly #snapshots = new Map<string, CowSpace>();
+  readonly #snapshots = new Map<string, CowSpace | FillableSnapshot>();
   readonly #records: FaultRecord[] = [];
   readonly #disarms: (() => void)[] = [];
   #armed = false;
@@ -151,7 +152,7 @@ export class FaultInjector {
   }
 
   /** Make a snapshot's COW store exhaustible by name. */
-  registerSnapshot(name: string, cow: CowSpace): void {
+  registerSnapshot(name: string, cow: CowSpace | FillableSnapshot): void {
     this.#snapshots.set(name, cow);
   }
 

@@ -1,4 +1,6 @@
 /** Fault injection: the catalogue, schemas, triggers, device wrappers, kinds and the injector. */
+
+export { type BackgroundHandle, type StallableDriver, stallableDriver } from "./adapters.js";
 export {
   type CatalogueEntry,
   type CatalogueParam,
@@ -45,6 +47,7 @@ export {
 export type {
   CowSpace,
   CrashPolicy,
+  FillableSnapshot,
   MdaLocation,
   MdaLocator,
   PowerCuttable,

@@ -214,12 +214,23 @@ const metadataCorruption = z
     }
   });
 
-const cowExhaustion = z.strictObject({
-  ...windowed,
-  kind: z.literal("cow-exhaustion"),
-  snapshot: name,
-  freeChunks: ns.default(0),
-});
+const cowExhaustion = z
+  .strictObject({
+    ...windowed,
+    kind: z.literal("cow-exhaustion"),
+    snapshot: name,
+    mode: z.enum(["fill", "limit"]).default("fill"),
+    freeChunks: ns.default(0),
+  })
+  .superRefine((s, ctx) => {
+    if (s.mode === "fill" && s.window !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["window"],
+        message: "Only allowed when mode is limit (a fill cannot be undone)",
+      });
+    }
+  });
 
 const flakey = z
   .strictObject({

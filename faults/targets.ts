@@ -1,4 +1,5 @@
 import type { BlockDevice } from "../engine/block/device.js";
+import type { SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
 
 /**
  * The small interfaces faults need from engine objects that are not BlockDevices. Faults sit
@@ -25,7 +26,17 @@ export interface Throttleable {
   setSyncStalled(stalled: boolean): void;
 }
 
-/** A snapshot's COW exception store, whose usable space a cow-exhaustion fault limits. */
+/**
+ * A snapshot whose COW store a cow-exhaustion fault fills (the engine's SnapshotTarget): the fault
+ * copies still-unchanged origin chunks into the COW exactly as an origin write would, without
+ * changing the origin.
+ */
+export type FillableSnapshot = Pick<
+  SnapshotTarget,
+  "valid" | "sizeBytes" | "store" | "copyChunks" | "commitCopies"
+>;
+
+/** A COW store with a settable cap, for `mode: "limit"` (needs an engine hook; see the report). */
 export interface CowSpace {
   /** Chunks allocated so far (header and metadata areas included). */
   cowChunksUsed(): number;
@@ -48,5 +59,23 @@ export function isPowerCuttable(value: unknown): value is PowerCuttable {
     typeof value === "object" &&
     value !== null &&
     typeof (value as { powerCut?: unknown }).powerCut === "function"
+  );
+}
+
+/** True when `value` can be filled like the engine's SnapshotTarget. */
+export function isFillableSnapshot(value: unknown): value is FillableSnapshot {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { copyChunks?: unknown }).copyChunks === "function"
+  );
+}
+
+/** True when `value` has a settable COW chunk cap. */
+export function isCowSpace(value: unknown): value is CowSpace {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { setCowChunkLimit?: unknown }).setCowChunkLimit === "function"
   );
 }

@@ -4,7 +4,7 @@ import type { Scheduler } from "../../engine/sim/scheduler.js";
 import type { FaultyDevice } from "../device-wrapper.js";
 import type { JsonValue } from "../record.js";
 import type { FaultKindName, SpecOf } from "../schema.js";
-import type { CowSpace, CrashPolicy, MdaLocation } from "../targets.js";
+import type { CowSpace, CrashPolicy, FillableSnapshot, MdaLocation } from "../targets.js";
 import type { FiredAt } from "../trigger.js";
 
 /** What a fault kind may touch when it fires; the injector provides it. */
@@ -22,7 +22,7 @@ export interface FaultContext {
   /** Stop a resync/copy/merge; returns the function that releases this stall (stalls nest). */
   stall(target: string): () => void;
   /** The snapshot COW store with this name. */
-  snapshot(name: string): CowSpace;
+  snapshot(name: string): CowSpace | FillableSnapshot;
   /** The PV's metadata areas, when the format layer can locate them. */
   locateMdas(device: FaultyDevice): readonly MdaLocation[] | undefined;
   /** Power every device off with these policies; the runner resolves the caches after the halt. */

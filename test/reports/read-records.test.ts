@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -140,5 +140,20 @@ describe("readRecords", () => {
   it("accepts text in memory through readRecords", async () => {
     const set = await readRecords({ text: ndjson([caseRecord()]), source: "mem" });
     expect(set.cases).toHaveLength(1);
+  });
+
+  it("parses the example in reports/RECORDS.md, so the documentation stays valid", () => {
+    const doc = readFileSync(join("reports", "RECORDS.md"), "utf8");
+    const example = /## Example\n\n```\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const set = parseRecords(example!, { source: "RECORDS.md" });
+    expect(set.warnings).toEqual([]);
+    expect([
+      set.meta.length,
+      set.cases.length,
+      set.progress.length,
+      set.faults.length,
+      set.bench.length,
+    ]).toEqual([1, 1, 1, 1, 1]);
   });
 });

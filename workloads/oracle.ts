@@ -397,25 +397,10 @@ export class ShadowOracle {
     const record = (block: number, check: BlockCheck, expected: BlockExpectation): void => {
       counts[check.classification] += 1;
       if (check.classification === "ok") {
-        if (options.adopt === true) adopted.push([block, check.foundGeneration ?? pickFound(expected)]);
+        if (options.adopt === true) adopted.push([block, check.foundGeneration ?? NEVER_WRITTEN]);
         return;
       }
-      if (examples.length < maxExamples) {
-        examples.push({
-          blockIndex: block,
-          offsetBytes: block * unit,
-          lengthBytes: unit,
-          classification: check.classification,
-          expected: { allowed: expected.allowed, durable: expected.durable },
-          found: {
-            ...(check.foundGeneration === undefined ? {} : { generation: check.foundGeneration }),
-            ...(check.foundLvId === undefined ? {} : { lvId: check.foundLvId }),
-            ...(check.foundOffsetBytes === undefined ? {} : { offsetBytes: check.foundOffsetBytes }),
-          },
-          fioReason: check.fioReason,
-          detail: check.detail,
-        });
-      }
+      if (examples.length < maxExamples) examples.push(exampleOf(block, unit, check, expected));
     };
     const mode = options.mode ?? "crash";
     let i = 0;
@@ -477,6 +462,40 @@ export class ShadowOracle {
     };
   }
 
+  /**
+   * Check units already read (e.g. a workload's read) against the oracle; blocks with no record
+   * are skipped with `onlyWritten`, since a read-only job cannot know what they should hold.
+   */
+  checkBuffer(
+    lvId: number,
+    offsetBytes: number,
+    data: Uint8Array,
+    options: { mode?: "crash" | "latest"; onlyWritten?: boolean; maxExamples?: number } = {},
+  ): { checked: number; counts: Record<Classification, number>; examples: VerifyExample[] } {
+    const lv = this.#lv(lvId);
+    const unit = lv.registration.blockBytes;
+    if (offsetBytes % unit !== 0 || data.length % unit !== 0) {
+      throw new RangeError(
+        `Oracle: read at ${offsetBytes} (+${data.length}) is not whole ${unit}-byte blocks of LV ${lvId}`,
+      );
+    }
+    const counts = emptyCounts();
+    const examples: VerifyExample[] = [];
+    let checked = 0;
+    for (let k = 0; k < data.length / unit; k++) {
+      const block = offsetBytes / unit + k;
+      if (options.onlyWritten === true && this.#recordOf(lv, block) === undefined) continue;
+      const expected = this.expectation(lvId, block, { mode: options.mode ?? "latest" });
+      const check = checkBlock(data.subarray(k * unit, (k + 1) * unit), expected);
+      checked += 1;
+      counts[check.classification] += 1;
+      if (check.classification !== "ok" && examples.length < (options.maxExamples ?? DEFAULT_MAX_EXAMPLES)) {
+        examples.push(exampleOf(block, unit, check, expected));
+      }
+    }
+    return { checked, counts, examples };
+  }
+
   #adopt(lv: LvState, block: number, generation: number): void {
     this.#freezeForSnapshots(lv, block);
     lv.pending.delete(block);
@@ -485,7 +504,24 @@ export class ShadowOracle {
   }
 }
 
-// An ok block with no header found was zeros, i.e. "never written".
-function pickFound(_expected: BlockExpectation): number {
-  return NEVER_WRITTEN;
+function exampleOf(
+  block: number,
+  unit: number,
+  check: BlockCheck,
+  expected: BlockExpectation,
+): VerifyExample {
+  return {
+    blockIndex: block,
+    offsetBytes: block * unit,
+    lengthBytes: unit,
+    classification: check.classification,
+    expected: { allowed: expected.allowed, durable: expected.durable },
+    found: {
+      ...(check.foundGeneration === undefined ? {} : { generation: check.foundGeneration }),
+      ...(check.foundLvId === undefined ? {} : { lvId: check.foundLvId }),
+      ...(check.foundOffsetBytes === undefined ? {} : { offsetBytes: check.foundOffsetBytes }),
+    },
+    fioReason: check.fioReason,
+    detail: check.detail,
+  };
 }

@@ -386,7 +386,7 @@ export function checkBlock(buf: Uint8Array, expected: BlockExpectation): BlockCh
     header.storedCrc !== header.computedCrc
   ) {
     if (isZero(buf)) {
-      if (allowed.includes(0)) return OK;
+      if (allowed.includes(0)) return { ...OK, foundGeneration: 0 };
       return {
         classification: "lost",
         fioReason: `bad magic header 0, wanted ${hex(HEADER_MAGIC)}`,
@@ -431,7 +431,7 @@ export function checkBlock(buf: Uint8Array, expected: BlockExpectation): BlockCh
     return { classification: "corrupt", ...found, fioReason, detail: `inconsistent header: ${fioReason}` };
   }
   if (!payloadMatches(buf, expected, header)) {
-    const fioReason = `${expected.verify}: verify failed (payload checksum mismatch, stored ${hex(header.checksumHi)}${hex(header.checksumLo).padStart(8, "0")})`;
+    const fioReason = `${expected.verify}: verify failed`;
     return tornOrCorrupt(
       buf,
       expected,
@@ -440,7 +440,7 @@ export function checkBlock(buf: Uint8Array, expected: BlockExpectation): BlockCh
       `corrupt payload of generation ${header.generation}`,
     );
   }
-  if (allowed.includes(header.generation)) return OK;
+  if (allowed.includes(header.generation)) return { ...OK, ...found };
   const wanted = Math.max(...allowed);
   const fioReason = `bad header numberio ${header.generation}, wanted ${wanted}`;
   if (header.generation < expected.durable) {

@@ -40,7 +40,8 @@ export class FlatDevice implements BlockDevice {
 
   #complete(issueNs: number, bytes: number): number {
     let best = 0;
-    for (let i = 1; i < this.#busyUntil.length; i++) if (this.#busyUntil[i]! < this.#busyUntil[best]!) best = i;
+    for (let i = 1; i < this.#busyUntil.length; i++)
+      if (this.#busyUntil[i]! < this.#busyUntil[best]!) best = i;
     const start = Math.max(issueNs, this.#busyUntil[best]!);
     const done = start + this.#serviceNs + Math.round(bytes * this.#nsPerByte);
     this.#busyUntil[best] = done;
@@ -56,7 +57,8 @@ export class FlatDevice implements BlockDevice {
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
     this.#check(offsetBytes, dst.length);
     for (let s = offsetBytes; s < offsetBytes + dst.length; s += 512) {
-      if (this.failReads.has(s / 512)) throw new BlockDeviceError("EIO", this.name, s, 512, "injected read error");
+      if (this.failReads.has(s / 512))
+        throw new BlockDeviceError("EIO", this.name, s, 512, "injected read error");
     }
     dst.set(this.bytes.subarray(offsetBytes, offsetBytes + dst.length));
     this.stats.readOps += 1;
@@ -113,7 +115,8 @@ export class CacheDouble implements BlockDevice {
     for (const entry of this.log) {
       const lo = Math.max(offsetBytes, entry.offsetBytes);
       const hi = Math.min(offsetBytes + dst.length, entry.offsetBytes + entry.data.length);
-      if (lo < hi) dst.set(entry.data.subarray(lo - entry.offsetBytes, hi - entry.offsetBytes), lo - offsetBytes);
+      if (lo < hi)
+        dst.set(entry.data.subarray(lo - entry.offsetBytes, hi - entry.offsetBytes), lo - offsetBytes);
     }
     return options.issueNs ?? 0;
   }
@@ -127,7 +130,8 @@ export class CacheDouble implements BlockDevice {
       for (const entry of this.log) {
         const lo = Math.max(offsetBytes, entry.offsetBytes);
         const hi = Math.min(offsetBytes + data.length, entry.offsetBytes + entry.data.length);
-        if (lo < hi) entry.data.set(data.subarray(lo - offsetBytes, hi - offsetBytes), lo - entry.offsetBytes);
+        if (lo < hi)
+          entry.data.set(data.subarray(lo - offsetBytes, hi - offsetBytes), lo - entry.offsetBytes);
       }
     } else {
       this.log.push({ offsetBytes, data: data.slice() });

@@ -129,8 +129,8 @@ describe("ShadowOracle classifications (one constructed case each)", () => {
     write(oracle, device, 0);
     write(oracle, device, 1);
     oracle.flush(LV);
-    device.bytes[UNIT - 100] ^= 0x40;
-    device.bytes[UNIT + 9] ^= 0x01;
+    device.bytes[UNIT - 100]! ^= 0x40;
+    device.bytes[UNIT + 9]! ^= 0x01;
     const report = oracle.verifyDevice(device, LV);
     expect(report.counts.corrupt).toBe(2);
     expect(report.examples[0]!.fioReason).toContain("xxh64: verify failed");

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { register as registerCompare } from "./cmd-compare.js";
+import { register as registerFaults } from "./cmd-faults.js";
 import { register as registerReport } from "./cmd-report.js";
 
 /**
@@ -9,4 +10,5 @@ import { register as registerReport } from "./cmd-report.js";
 export function registerCommands(program: Command): void {
   registerReport(program);
   registerCompare(program);
+  registerFaults(program);
 }

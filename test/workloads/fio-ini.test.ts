@@ -1,0 +1,138 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { FioSyntaxError, formatFioJobFile, jobsFromFioFile, parseFioIni } from "../../workloads/fio-ini.js";
+import { defineJob, JobSpecError } from "../../workloads/job-spec.js";
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/workloads/${name}`, import.meta.url), "utf8");
+
+describe("fio job files", () => {
+  it("reads [global] inheritance, comments, flags and fio's option syntax", () => {
+    const jobs = jobsFromFioFile(fixture("mixed.fio"), { file: "mixed.fio" });
+    expect(jobs.map((j) => j.name)).toEqual(["seq-read", "rand-write", "mixed", "per-direction"]);
+    const [seq, rand, mixed, per] = jobs as [
+      (typeof jobs)[0],
+      (typeof jobs)[0],
+      (typeof jobs)[0],
+      (typeof jobs)[0],
+    ];
+    expect(seq).toMatchObject({ rw: "read", iodepth: 8, size: { bytes: 64 * 1024 * 1024 } });
+    expect(seq.bs.read).toEqual({ kind: "fixed", bytes: 4096 });
+    expect(seq.passthrough).toEqual({ ioengine: "libaio", direct: "1", group_reporting: "" });
+    expect(rand).toMatchObject({
+      rw: "randwrite",
+      iodepth: 32,
+      randomDistribution: { kind: "zipf", theta: 1.2 },
+      fsync: 64,
+      verify: "crc32c",
+      verifyBacklog: 1024,
+    });
+    expect(mixed).toMatchObject({
+      stonewall: true,
+      rw: "randrw",
+      rwmixread: 70,
+      rateIops: { read: 500, write: 1000 },
+      runtimeNs: 30e9,
+      timeBased: true,
+      fuaPercentage: 10,
+      offset: { percent: 25 },
+    });
+    expect(mixed.bs.write).toEqual({
+      kind: "split",
+      entries: [
+        { bytes: 4096, percent: 50 },
+        { bytes: 65536, percent: 40 },
+        { bytes: 1048576, percent: 10 },
+      ],
+    });
+    expect(per).toMatchObject({
+      rw: "rw",
+      bs: { read: { kind: "fixed", bytes: 8192 }, write: { kind: "range", minBytes: 4096, maxBytes: 65536 } },
+      rateBytesPerSec: { read: 1048576, write: 0 },
+      randomDistribution: { kind: "normal", devPercent: 5, center: 0.25 },
+      norandommap: true,
+      numjobs: 2,
+      numberIos: 1000,
+      endFsync: true,
+      verify: "pattern",
+      verifyPattern: [0xde, 0xad, 0xbe, 0xef],
+    });
+  });
+
+  it("round-trips: print(parse(x)) parses back to the same jobs", () => {
+    for (const name of ["mixed.fio", "kb-base-1000.fio"]) {
+      const jobs = jobsFromFioFile(fixture(name), { file: name });
+      const printed = formatFioJobFile(jobs);
+      expect(jobsFromFioFile(printed, { file: "printed.fio" })).toEqual(jobs);
+    }
+  });
+
+  it("reads sizes under kb_base=1000 as the standards say", () => {
+    const [job] = jobsFromFioFile(fixture("kb-base-1000.fio"));
+    expect(job).toMatchObject({ kbBase: 1000, size: { bytes: 1_000_000 }, ioSizeBytes: 10_000_000 });
+    expect(job!.bs.write).toEqual({ kind: "fixed", bytes: 4096 });
+  });
+
+  it("rejects an unsupported option naming the option, the job and the line", () => {
+    let error: unknown;
+    try {
+      jobsFromFioFile(fixture("unsupported-option.fio"), { file: "unsupported-option.fio" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(JobSpecError);
+    const spec = error as JobSpecError;
+    expect(spec.option).toBe("ramp_time");
+    expect(spec.job).toBe("warm");
+    expect(spec.message).toBe(
+      'Job "warm" (unsupported-option.fio:6): option ramp_time=5: is not supported by lvmlab; remove it or see workloads/README.md for the supported list',
+    );
+  });
+
+  it.each([
+    ["[j]\nrw=trim\n", "rw", /trim modes are not modelled/],
+    ["[j]\nbs=4q\n", "bs", /"4q" is not a size/],
+    ["[j]\nbs=1000\n", "bs", /multiples of 512/],
+    ["[j]\nbssplit=4k/60:8k/60\n", "bssplit", /add up to 120/],
+    ["[j]\nrandom_distribution=zoned:60/10:40/90\n", "random_distribution", /zoned/],
+    ["[j]\nrandom_distribution=zipf:1\n", "random_distribution", /different from 1.0/],
+    ["[j]\nverify=md5\n", "verify", /xxhash/],
+    ["[j]\niodepth=0\n", "iodepth", /too small|>=1/i],
+    ["[j]\nverify=pattern\n", "verify_pattern", /needs verify_pattern/],
+    ["[j]\nrw=write:4k\n", "rw", /offset modifier/],
+    ["[j]\ntime_based\n", "time_based", /needs runtime/],
+  ])("rejects %j with an error naming %s", (text, option, detail) => {
+    let error: unknown;
+    try {
+      jobsFromFioFile(text, { file: "x.fio" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(JobSpecError);
+    expect((error as JobSpecError).option).toBe(option);
+    expect((error as JobSpecError).message).toMatch(detail);
+  });
+
+  it("reports syntax errors with file and line", () => {
+    expect(() => parseFioIni("rw=read\n", { file: "a.fio" })).toThrow(FioSyntaxError);
+    expect(() => parseFioIni("[ok]\n[broken\n", { file: "a.fio" })).toThrow(
+      /a\.fio:2: malformed section header/,
+    );
+    expect(() => jobsFromFioFile("[global]\nbs=4k\n", { file: "g.fio" })).toThrow(/no job sections/);
+  });
+
+  it("defineJob fills fio's defaults and names the fio option in schema errors", () => {
+    const job = defineJob({ name: "d" });
+    expect(job).toMatchObject({
+      rw: "read",
+      iodepth: 1,
+      rwmixread: 50,
+      verify: "none",
+      loops: 1,
+      kbBase: 1024,
+    });
+    expect(job.bs.read).toEqual({ kind: "fixed", bytes: 4096 });
+    expect(() => defineJob({ name: "d", runtimeNs: -1 })).toThrow(/option runtime=-1/);
+    expect(() => defineJob({ name: "d", bogus: 1 } as never)).toThrow(/option bogus=\?: is not an option/);
+  });
+});

@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import type { BlockDevice } from "../../../engine/block/device.js";
+import { commitVgMetadata, type MetadataAreaRef, writeVgMetadata } from "../../../engine/format/commit.js";
+import { MDA_HEADER_BYTES, parseMdaHeader } from "../../../engine/format/mda-header.js";
+import { writeFreshPv } from "../../../engine/format/pv-layout.js";
+import { describeMdaStatus, scanDevices } from "../../../engine/format/scan.js";
+import { formatUuid } from "../../../engine/format/uuid.js";
+import { freshPvs, pvDevice, testUuid, vgText } from "./helpers.js";
+
+function commit(areas: readonly MetadataAreaRef[], uuids: readonly string[], seqno: number, lvs = 0): void {
+  commitVgMetadata(writeVgMetadata(areas, vgText({ seqno, pvUuids: uuids, lvs }), { vgName: "vg0", seqno }));
+}
+
+function corruptHeader(area: MetadataAreaRef, mutate: (bytes: Uint8Array) => void): void {
+  const bytes = new Uint8Array(MDA_HEADER_BYTES);
+  area.device.read(area.startBytes, bytes);
+  mutate(bytes);
+  area.device.write(area.startBytes, bytes);
+}
+
+describe("scan", () => {
+  it("reads a consistent VG with no warnings", () => {
+    const { devices, areas, uuids } = freshPvs(3);
+    commit(areas, uuids, 1);
+    const result = scanDevices(devices);
+    expect(result.warnings).toEqual([]);
+    expect(result.vgs).toHaveLength(1);
+    expect(result.vgs[0]).toMatchObject({ vgName: "vg0", seqno: 1, inconsistent: false, missingPvUuids: [] });
+    expect(result.vgs[0]!.text).toBe(
+      new TextDecoder().decode(vgText({ seqno: 1, pvUuids: uuids })).slice(0, -1),
+    );
+    expect(result.orphans).toEqual([]);
+    expect(result.pvs.flatMap((pv) => pv.mdas.map((m) => m.repair))).toEqual(["none", "none", "none"]);
+  });
+
+  it("picks the highest seqno and prints LVM2's warnings for older copies (roll forward)", () => {
+    const { devices, areas, uuids } = freshPvs(3);
+    commit(areas, uuids, 1);
+    // seqno 2 reaches only pv0 (a commit cut short): it still wins.
+    commit([areas[0]!], uuids, 2, 1);
+    const result = scanDevices(devices);
+    expect(result.vgs[0]?.seqno).toBe(2);
+    expect(result.vgs[0]?.source).toEqual({ device: "pv0.img", mdaIndex: 0 });
+    expect(result.warnings).toEqual([
+      "WARNING: ignoring metadata seqno 1 on pv1.img for seqno 2 on pv0.img for VG vg0.",
+      "WARNING: ignoring metadata seqno 1 on pv2.img for seqno 2 on pv0.img for VG vg0.",
+      "WARNING: Inconsistent metadata found for VG vg0.",
+      "See vgck --updatemetadata to correct inconsistency.",
+    ]);
+    const statuses = result.pvs.flatMap((pv) => pv.mdas);
+    expect(statuses.map((s) => [s.outdated, s.repair])).toEqual([
+      [false, "none"],
+      [true, "vgck --updatemetadata"],
+      [true, "vgck --updatemetadata"],
+    ]);
+  });
+
+  it("on an equal seqno with different text, keeps the first device scanned and flags the other MISMATCH", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit([areas[0]!], uuids, 3, 0);
+    commit([areas[1]!], uuids, 3, 2);
+    const result = scanDevices(devices);
+    expect(result.vgs[0]?.source.device).toBe("pv0.img");
+    expect(result.warnings[0]).toBe("WARNING: Scanning pv1.img mda1 found mismatch with other metadata.");
+    const second = result.pvs[1]!.mdas[0]!;
+    expect(describeMdaStatus(second)).toBe("pv1.img mda1: bad, MISMATCH -> vgck --updatemetadata");
+    // Scanning in the other order makes the other copy win: order decides, as in LVM2.
+    expect(scanDevices([devices[1]!, devices[0]!]).vgs[0]?.source.device).toBe("pv1.img");
+  });
+
+  it("reports a header with a bad checksum as repairable by vgck and uses the other PVs", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit(areas, uuids, 1);
+    corruptHeader(areas[1]!, (b) => {
+      b[0] = (b[0] ?? 0) ^ 0xff;
+    });
+    const result = scanDevices(devices);
+    expect(result.vgs[0]?.seqno).toBe(1);
+    expect(result.warnings.slice(0, 4)).toEqual([
+      expect.stringMatching(/^WARNING: Wrong checksum [0-9a-f]+ in mda header on pv1\.img at 4096\.$/),
+      "WARNING: Bad metadata header on pv1.img at 4096.",
+      "WARNING: Scanning pv1.img mda1 failed to read metadata summary.",
+      "WARNING: Repair VG metadata on pv1.img with vgck --updatemetadata.",
+    ]);
+    expect(describeMdaStatus(result.pvs[1]!.mdas[0]!)).toBe(
+      "pv1.img mda1: bad, HEADER|CHECKSUM -> vgck --updatemetadata",
+    );
+    expect(result.vgs[0]?.inconsistent).toBe(true);
+  });
+
+  it("reports a bad magic as needing pvck --repair (bad_fields 0x34, as LVM2 printed)", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit(areas, uuids, 1);
+    corruptHeader(areas[0]!, (b) => {
+      b[6] = 0;
+    });
+    const status = scanDevices(devices).pvs[0]!.mdas[0]!;
+    expect(status.badFields).toBe(0x34);
+    expect(status.repair).toBe("pvck --repair");
+  });
+
+  it("reports metadata text with a bad checksum and falls back to the good copies", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit(areas, uuids, 1);
+    devices[0]!.write(4096 + 512, new Uint8Array(512).fill(0x20));
+    const result = scanDevices(devices);
+    expect(result.vgs[0]?.source.device).toBe("pv1.img");
+    expect(result.warnings.slice(0, 2)).toEqual([
+      "WARNING: Checksum error on pv0.img at offset 4608.",
+      "WARNING: Bad metadata text on pv0.img in mda1.",
+    ]);
+    expect(describeMdaStatus(result.pvs[0]!.mdas[0]!)).toBe(
+      "pv0.img mda1: bad, TEXT -> vgck --updatemetadata",
+    );
+  });
+
+  it("names missing PVs by uuid, in LVM2's words", () => {
+    const { devices, areas, uuids } = freshPvs(3);
+    commit(areas, uuids, 1);
+    const result = scanDevices([devices[0]!, devices[2]!]);
+    expect(result.vgs[0]?.missingPvUuids).toEqual([testUuid(1)]);
+    expect(result.warnings).toEqual([
+      `WARNING: Couldn't find device with uuid ${formatUuid(testUuid(1))}.`,
+      `WARNING: VG vg0 is missing PV ${formatUuid(testUuid(1))} (last written to /dev/loop1).`,
+    ]);
+  });
+
+  it("treats a PV whose label CRC is bad as missing, silently, like LVM2", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit(areas, uuids, 1);
+    const label = new Uint8Array(512);
+    devices[1]!.read(512, label);
+    label[300] = (label[300] ?? 0) ^ 1;
+    devices[1]!.write(512, label);
+    const result = scanDevices(devices);
+    expect(result.unlabelled).toEqual(["pv1.img"]);
+    expect(result.notes).toEqual(["Label checksum incorrect on pv1.img - ignoring"]);
+    expect(result.vgs[0]?.missingPvUuids).toEqual([testUuid(1)]);
+  });
+
+  it("reports orphan PVs and unlabelled devices", () => {
+    const orphan = pvDevice("orphan.img");
+    writeFreshPv(orphan, { pvUuid: testUuid(7) });
+    const blank = pvDevice("blank.img");
+    const result = scanDevices([orphan, blank]);
+    expect(result.orphans).toEqual([{ device: "orphan.img", pvUuid: testUuid(7) }]);
+    expect(result.unlabelled).toEqual(["blank.img"]);
+    expect(result.vgs).toEqual([]);
+    expect(result.pvs[0]!.mdas[0]!.state).toBe("empty");
+  });
+
+  it("skips ignored mdas", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commitVgMetadata(
+      writeVgMetadata([areas[0]!, { ...areas[1]!, ignored: true }], vgText({ seqno: 1, pvUuids: uuids }), {
+        vgName: "vg0",
+        seqno: 1,
+      }),
+    );
+    const result = scanDevices(devices);
+    expect(result.pvs[1]!.mdas[0]!.state).toBe("ignored");
+    expect(result.vgs[0]?.seqno).toBe(1);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("never writes to the devices it reads", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit(areas, uuids, 1);
+    corruptHeader(areas[1]!, (b) => {
+      b[0] = 0;
+    });
+    const writesBefore = devices.map((d) => d.stats.writeOps);
+    const guarded: BlockDevice[] = devices.map((d) => ({
+      name: d.name,
+      sizeBytes: d.sizeBytes,
+      stats: d.stats,
+      read: (o, dst, opt) => d.read(o, dst, opt),
+      write: () => {
+        throw new Error(`Scan wrote to ${d.name}`);
+      },
+      flush: () => {
+        throw new Error(`Scan flushed ${d.name}`);
+      },
+      discard: () => {
+        throw new Error(`Scan discarded on ${d.name}`);
+      },
+    }));
+    scanDevices(guarded);
+    expect(devices.map((d) => d.stats.writeOps)).toEqual(writesBefore);
+    const header = new Uint8Array(512);
+    devices[1]!.read(4096, header);
+    expect(parseMdaHeader(header, { device: "pv1.img", expectedStartBytes: 4096 }).badFields).not.toBe(0);
+  });
+});

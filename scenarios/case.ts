@@ -1,0 +1,42 @@
+/**
+ * A case is one (scenario, seed[, crash point]) run. Its key is stable text, used for sharding,
+ * resuming and merging, and it appears in the replay command.
+ */
+
+/** A crash point: the Nth trace event or the Nth block write of the run, counted from its start. */
+export interface CrashPoint {
+  readonly kind: "event" | "write";
+  /** 1-based index among all trace events, or among all PV block writes. */
+  readonly index: number;
+  /** Human-readable place, e.g. "metadata.commit#3" or "write 57 on pv1". */
+  readonly label: string;
+}
+
+/** What to run. */
+export interface CaseSpec {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly crashPoint?: CrashPoint;
+}
+
+/** Stable text key: `name@seed` or `name@seed/event:37`. */
+export function caseKey(spec: CaseSpec): string {
+  const base = `${spec.scenario}@${spec.seed}`;
+  return spec.crashPoint === undefined ? base : `${base}/${spec.crashPoint.kind}:${spec.crashPoint.index}`;
+}
+
+/** Parses a key made by {@link caseKey} (the crash point's label is not part of the key). */
+export function parseCaseKey(key: string): CaseSpec {
+  const match = /^([a-z0-9][a-z0-9._-]*)@(\d+)(?:\/(event|write):(\d+))?$/.exec(key);
+  if (!match) throw new RangeError(`Bad case "${key}": expected scenario@seed or scenario@seed/event:N`);
+  const spec: CaseSpec = { scenario: match[1]!, seed: Number(match[2]) };
+  if (match[3] === undefined) return spec;
+  const kind = match[3] as CrashPoint["kind"];
+  const index = Number(match[4]);
+  return { ...spec, crashPoint: { kind, index, label: `${kind} ${index}` } };
+}
+
+/** The one command that replays a case exactly. */
+export function replayCommand(spec: CaseSpec): string {
+  return `lvmlab replay ${caseKey(spec)}`;
+}

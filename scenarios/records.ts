@@ -1,0 +1,57 @@
+/**
+ * The records the runner writes (the stable NDJSON interface; `reports/records.ts` is the reader's
+ * schema for the same names). A case record carries everything needed to replay and judge it.
+ */
+
+/** Oracle classification counts. */
+export interface VerifyCounts {
+  ok: number;
+  lost: number;
+  stale: number;
+  torn: number;
+  misdirected: number;
+  corrupt: number;
+  unreadable: number;
+}
+
+/** A fault that fired during a case, as recorded by the fault injector. */
+export interface CaseFault {
+  readonly kind: string;
+  readonly [key: string]: unknown;
+}
+
+/** One case's result. */
+export interface CaseRecord {
+  readonly type: "case";
+  readonly scenario: string;
+  readonly seed: number;
+  readonly status: "pass" | "fail";
+  readonly crashPoint: string | null;
+  readonly faults: readonly CaseFault[];
+  readonly verify: VerifyCounts;
+  readonly replay: string;
+  /** One line: why it failed, or what passed. */
+  readonly verdict: string;
+  /** Every expectation that failed, one line each. */
+  readonly failures: readonly string[];
+  /** Virtual time the case covered. */
+  readonly durationNs: number;
+  readonly tags: readonly string[];
+  /** Stable case key (scenario@seed[/event:N]). */
+  readonly key: string;
+}
+
+/** The runner's totals. */
+export interface SummaryRecord {
+  readonly type: "summary";
+  readonly cases: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly interrupted: boolean;
+  readonly shard: string | null;
+}
+
+/** Zero counts. */
+export function emptyVerifyCounts(): VerifyCounts {
+  return { ok: 0, lost: 0, stale: 0, torn: 0, misdirected: 0, corrupt: 0, unreadable: 0 };
+}

@@ -39,7 +39,10 @@ describe("FaultyDevice", () => {
     pv.addEffect({
       label: "slow",
       stage: EffectStage.latency,
-      latency: (_r, ns) => (seen.push("latency"), ns),
+      latency: (_r, ns) => {
+        seen.push("latency");
+        return ns;
+      },
     });
     pv.addEffect({ label: "flakey", stage: EffectStage.flakey, check: () => void seen.push("flakey") });
     pv.addEffect({ label: "lost", stage: EffectStage.loss, check: () => void seen.push("loss") });

@@ -164,9 +164,8 @@ function groupLines(result: RunResult, groupId: number): string[] {
     );
     const runs = active.map((j) => Math.max(1, Math.round(j.runtimeNs / 1e6)));
     const io = active.reduce((sum, j) => sum + j[direction].bytes, 0);
-    const group = result.groups.find((g) => g.groupId === groupId);
-    const groupMs = Math.max(1, Math.round(((group?.endNs ?? 0) - (group?.startNs ?? 0)) / 1e6));
-    const agg = Math.floor((1000 * io) / groupMs);
+    // fio's aggregate bandwidth is the group's bytes over its longest job run time.
+    const agg = Math.floor((1000 * io) / Math.max(...runs));
     const b = (n: number, pow2: boolean) => num2str(n, { pow2, unit: "B/s" });
     lines.push(
       `${direction === "read" ? "   READ" : "  WRITE"}: bw=${b(agg, true)} (${b(agg, false)}), ` +

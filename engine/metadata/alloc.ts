@@ -27,6 +27,7 @@
  * `cling_tag_list` (tags-based cling); these paths are absent rather than approximated.
  */
 
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
 import { pvFreeRanges, pvUsage } from "./extent-map.js";
 import {
   type AllocPolicy,
@@ -36,6 +37,17 @@ import {
   type VolumeGroup,
 } from "./model.js";
 import { allPvs, type PvSelection } from "./pv-list.js";
+
+/** Mutation: the allocator's free-space map forgets the extents of the VG's first LV (a stale cache). */
+export const MUTATION_ALLOC_STALE_FREE_SPACE = "metadata.alloc.stale-free-space";
+
+/** Catalogue entry for {@link MUTATION_ALLOC_STALE_FREE_SPACE}. */
+export const ALLOC_STALE_FREE_SPACE: MutationInfo = {
+  name: MUTATION_ALLOC_STALE_FREE_SPACE,
+  description:
+    "The extent allocator builds its free-space map without the first LV's extents, as if free space were " +
+    "cached and had drifted from the segments: the next allocation can hand out extents already in use",
+};
 
 const ALLOC_CONTIGUOUS = 1;
 const ALLOC_CLING = 2;
@@ -99,6 +111,8 @@ export interface AllocRequest {
   readonly maximiseCling?: boolean;
   /** `allocation/mirror_logs_require_separate_pvs`, default false. */
   readonly mirrorLogsSeparate?: boolean;
+  /** Deliberate bugs to build in (tests only); see {@link MUTATION_ALLOC_STALE_FREE_SPACE}. */
+  readonly mutations?: Mutations;
 }
 
 /** One PV extent run chosen for one parallel area. */
@@ -199,8 +213,9 @@ function* areasOf(map: PvMap): Generator<PvArea> {
   for (let n = map.head.next; n !== map.head; n = n.next) yield n as PvArea;
 }
 
-function createPvMaps(vg: VolumeGroup, pvs: readonly PvSelection[]): PvMap[] {
-  const usage = pvUsage(vg);
+function createPvMaps(vg: VolumeGroup, pvs: readonly PvSelection[], mutations: Mutations): PvMap[] {
+  const seen = mutations.has(MUTATION_ALLOC_STALE_FREE_SPACE) ? { ...vg, lvs: vg.lvs.slice(1) } : vg;
+  const usage = pvUsage(seen);
   const maps: PvMap[] = [];
   for (const sel of pvs) {
     const pv = vg.pvs.find((p) => p.name === sel.pv);
@@ -211,7 +226,7 @@ function createPvMaps(vg: VolumeGroup, pvs: readonly PvSelection[]): PvMap[] {
       map = { pv: pv.name, head: newHead(), peCount: 0 };
       maps.push(map);
     }
-    const free = pvFreeRanges(vg, pv.name, { usage });
+    const free = pvFreeRanges(seen, pv.name, { usage });
     const ranges = sel.ranges ?? [{ pe: 0, count: pv.peCount }];
     for (const range of ranges) {
       const end = Math.min(range.pe + range.count - 1, pv.peCount - 1);
@@ -281,6 +296,7 @@ class Allocator {
   readonly mirrorLogsSeparate: boolean;
   readonly approx: boolean;
   readonly parallelAreas: readonly SegPvs[] | undefined;
+  readonly mutations: Mutations;
   /** `allocated_areas`: areaCount data lists then logAreaCount log lists. */
   readonly allocatedAreas: AllocatedArea[][];
   private readonly lvsByName: ReadonlyMap<string, LogicalVolume>;
@@ -314,6 +330,7 @@ class Allocator {
     this.mirrorLogsSeparate = req.mirrorLogsSeparate ?? false;
     this.approx = req.approx ?? false;
     this.parallelAreas = req.parallelAreas;
+    this.mutations = req.mutations ?? NO_MUTATIONS;
     this.allocatedAreas = Array.from({ length: this.areaCount + this.logAreaCount }, () => []);
     this.lvsByName = new Map(vg.lvs.map((l) => [l.name, l] as const));
   }
@@ -802,7 +819,7 @@ class Allocator {
     }
     const canSplit = this.alloc !== ALLOC_CONTIGUOUS;
     const prev = lv?.segments[lv.segments.length - 1];
-    const maps = createPvMaps(this.vg, pvs);
+    const maps = createPvMaps(this.vg, pvs, this.mutations);
     const slots = this.areaCount + this.logAreaCount;
     if (maps.length > 0 && maps.length < slots && this.alloc !== ALLOC_ANYWHERE && this.mirrorLogsSeparate) {
       throw new AllocationError(

@@ -5,6 +5,7 @@
  * for `engine/lvm`'s lvcreate, lvextend, lvremove and pvmove.
  */
 
+import type { Mutations } from "../sim/mutations.js";
 import {
   type Allocation,
   AllocationError,
@@ -63,6 +64,8 @@ export interface CreateLvSpec extends LvIdentity {
   readonly approx?: boolean;
   /** Extra status flags for the new LV (e.g. NOTSYNCED for `--nosync`). */
   readonly extraStatus?: readonly LvStatusFlag[];
+  /** Deliberate bugs to build in (tests only). */
+  readonly mutations?: Mutations;
 }
 
 function emptyLv(
@@ -137,7 +140,7 @@ function requireLv(vg: VolumeGroup, name: string): LogicalVolume {
 export function addMirrorLog(
   vg: VolumeGroup,
   lvName: string,
-  options: LvIdentity & { pvs?: readonly PvSelection[]; policy?: AllocPolicy },
+  options: LvIdentity & { pvs?: readonly PvSelection[]; policy?: AllocPolicy; mutations?: Mutations },
 ): VolumeGroup {
   const lv = requireLv(vg, lvName);
   const seg = lv.segments[0];
@@ -155,6 +158,7 @@ export function addMirrorLog(
     policy: options.policy ?? "inherit",
     ...(options.pvs ? { pvs: options.pvs } : {}),
     parallelAreas: buildParallelAreas(vg, lvName),
+    ...(options.mutations ? { mutations: options.mutations } : {}),
   });
   const logName = `${lvName}_mlog`;
   // `_create_mirror_log` stores the command's --alloc (usually inherit) on the log LV.
@@ -182,6 +186,7 @@ export function createLv(vg: VolumeGroup, spec: CreateLvSpec): { vg: VolumeGroup
     policy,
     ...(spec.pvs ? { pvs: spec.pvs } : {}),
     ...(spec.approx ? { approx: true } : {}),
+    ...(spec.mutations ? { mutations: spec.mutations } : {}),
   };
   const alloc = allocateExtents(next, request);
   if (mirrors <= 1) {
@@ -237,7 +242,12 @@ export function extendLv(
   vg: VolumeGroup,
   name: string,
   extents: number,
-  options: { policy?: AllocPolicy; pvs?: readonly PvSelection[]; approx?: boolean } = {},
+  options: {
+    policy?: AllocPolicy;
+    pvs?: readonly PvSelection[];
+    approx?: boolean;
+    mutations?: Mutations;
+  } = {},
 ): VolumeGroup {
   const lv = requireLv(vg, name);
   const last = lv.segments[lv.segments.length - 1];
@@ -249,6 +259,7 @@ export function extendLv(
     policy,
     ...(options.pvs ? { pvs: options.pvs } : {}),
     ...(options.approx ? { approx: true } : {}),
+    ...(options.mutations ? { mutations: options.mutations } : {}),
   };
   if (last.type === "striped") {
     const alloc = allocateExtents(vg, { ...common, stripes: last.stripeCount });

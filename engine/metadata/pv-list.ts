@@ -5,19 +5,13 @@
  * and with `allocatableOnly` non-allocatable, missing and full PVs are skipped.
  */
 
-import { pvFreeExtents } from "./extent-map.js";
+import { type PeRange, pvFreeExtents } from "./extent-map.js";
 import type { PhysicalVolume, VolumeGroup } from "./model.js";
-
-/** A run of extents `[pe, pe + count)`. */
-export interface PeSpan {
-  readonly pe: number;
-  readonly count: number;
-}
 
 /** One PV an allocation may use, restricted to `ranges` (the whole PV when absent). */
 export interface PvSelection {
   readonly pv: string;
-  readonly ranges?: readonly PeSpan[];
+  readonly ranges?: readonly PeRange[];
 }
 
 /** Every PV of the VG, in VG order, unrestricted: what commands use when no PV is named. */
@@ -25,7 +19,7 @@ export function allPvs(vg: VolumeGroup): PvSelection[] {
   return vg.pvs.map((pv) => ({ pv: pv.name }));
 }
 
-function parseRanges(spec: string, pv: PhysicalVolume, arg: string, into: PeSpan[]): void {
+function parseRanges(spec: string, pv: PhysicalVolume, arg: string, into: PeRange[]): void {
   const size = pv.peCount;
   const fail = (why: string): never => {
     throw new Error(
@@ -71,7 +65,7 @@ function parseRanges(spec: string, pv: PhysicalVolume, arg: string, into: PeSpan
   }
 }
 
-function addRange(list: PeSpan[], range: PeSpan, arg: string): void {
+function addRange(list: PeRange[], range: PeRange, arg: string): void {
   for (const r of list) {
     if (range.pe <= r.pe + r.count - 1 && r.pe <= range.pe + range.count - 1) {
       throw new Error(
@@ -91,7 +85,7 @@ export function createPvList(
   args: readonly string[],
   options: { allocatableOnly?: boolean } = {},
 ): PvSelection[] {
-  const out: { pv: string; ranges: PeSpan[] }[] = [];
+  const out: { pv: string; ranges: PeRange[] }[] = [];
   for (const arg of args) {
     const colon = arg.indexOf(":");
     const device = colon < 0 ? arg : arg.slice(0, colon);

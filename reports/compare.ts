@@ -195,6 +195,14 @@ export function compareRecordSets(
       (metricOrder.get(a.metric) ?? 0) - (metricOrder.get(b.metric) ?? 0),
   );
   const warnings = [...base.warnings.map((w) => `base: ${w}`), ...head.warnings.map((w) => `head: ${w}`)];
+  const schemaOf = (set: RecordSet) => set.meta.find((m) => m.schema !== undefined)?.schema;
+  const baseSchema = schemaOf(base);
+  const headSchema = schemaOf(head);
+  if (baseSchema !== undefined && headSchema !== undefined && baseSchema !== headSchema) {
+    warnings.push(
+      `Base records use schema v${baseSchema} and head records v${headSchema}; only fields both versions define are compared`,
+    );
+  }
   if (out.comparisons.length === 0) {
     warnings.push("No benchmark cell appears in both base and head; nothing was compared");
   }

@@ -60,12 +60,13 @@ function mutantXml(mutant: MutantRecord): string[] {
   return [`${open}>`, `      <failure${attrs({ message, type: "mutant" })}/>`, "    </testcase>"];
 }
 
-function suite(name: string, tests: number, failures: number, body: string[]): string[] {
+/** One <testsuite> as a single string; built in an array literal, never push(...), for 100k-case suites. */
+function suite(name: string, tests: number, failures: number, body: readonly string[]): string {
   return [
     `  <testsuite${attrs({ name, tests, failures, errors: 0, skipped: 0 })}>`,
     ...body,
     "  </testsuite>",
-  ];
+  ].join("\n");
 }
 
 /** Renders JUnit XML for the model's cases and mutants. Ends with a newline. */
@@ -73,11 +74,11 @@ export function renderJunit(model: ReportModel, options: JunitOptions = {}): str
   const suites: string[] = [];
   for (const scenario of model.cases.scenarios) {
     suites.push(
-      ...suite(scenario.scenario, scenario.cases.length, scenario.failed, scenario.cases.flatMap(caseXml)),
+      suite(scenario.scenario, scenario.cases.length, scenario.failed, scenario.cases.flatMap(caseXml)),
     );
   }
   const { total, caught, list } = model.mutants;
-  if (total > 0) suites.push(...suite("mutants", total, total - caught, list.flatMap(mutantXml)));
+  if (total > 0) suites.push(suite("mutants", total, total - caught, list.flatMap(mutantXml)));
   const tests = model.cases.total + total;
   const failures = model.cases.failed + (total - caught);
   return [

@@ -80,20 +80,26 @@ export function addRecord(set: RecordSet, record: LvmlabRecord): void {
   }
 }
 
+function appendAll<T>(target: T[], source: readonly T[]): void {
+  // A loop, not push(...source): spreading millions of records as arguments overflows the stack.
+  for (const item of source) target.push(item);
+}
+
 /** Concatenates record sets (e.g. the shards of one sweep) in the order given. */
 export function mergeRecordSets(sets: readonly RecordSet[]): RecordSet {
+  if (sets.length === 1) return sets[0]!;
   const merged = emptyRecordSet();
   for (const set of sets) {
-    merged.meta.push(...set.meta);
-    merged.cases.push(...set.cases);
-    merged.summaries.push(...set.summaries);
-    merged.bench.push(...set.bench);
-    merged.microbench.push(...set.microbench);
-    merged.mutants.push(...set.mutants);
-    merged.progress.push(...set.progress);
-    merged.faults.push(...set.faults);
-    merged.unknown.push(...set.unknown);
-    merged.warnings.push(...set.warnings);
+    appendAll(merged.meta, set.meta);
+    appendAll(merged.cases, set.cases);
+    appendAll(merged.summaries, set.summaries);
+    appendAll(merged.bench, set.bench);
+    appendAll(merged.microbench, set.microbench);
+    appendAll(merged.mutants, set.mutants);
+    appendAll(merged.progress, set.progress);
+    appendAll(merged.faults, set.faults);
+    appendAll(merged.unknown, set.unknown);
+    appendAll(merged.warnings, set.warnings);
   }
   return merged;
 }

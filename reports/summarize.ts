@@ -14,6 +14,7 @@ import type {
   ProgressKind,
   ProgressRecord,
 } from "./records.js";
+import { RECORD_SCHEMA_VERSION } from "./records.js";
 import { bootstrapMeanCi, mad, mean, median } from "./stats.js";
 
 /** The config every overhead ratio is taken against. */
@@ -330,6 +331,12 @@ function summarizeTimelines(progress: readonly ProgressRecord[], faults: readonl
 /** Builds the report model; deterministic for the same records in any order of shards. */
 export function summarizeRecords(set: RecordSet): ReportModel {
   const warnings = [...set.warnings];
+  const newer = set.meta.find((m) => m.schema !== undefined && m.schema > RECORD_SCHEMA_VERSION);
+  if (newer !== undefined) {
+    warnings.push(
+      `Records use schema v${newer.schema} but this lvmlab reads v${RECORD_SCHEMA_VERSION}; fields it does not know are ignored, upgrade lvmlab to see them`,
+    );
+  }
   const cases = summarizeCases(set.cases, warnings);
   checkSummaries(set, warnings);
   const mutants = [...set.mutants].sort((a, b) => compareText(a.name, b.name));

@@ -177,6 +177,16 @@ describe("compare inputs", () => {
     expect(md).not.toContain("no change |");
   });
 
+  it("compares across record schema versions and says so", () => {
+    const base = parseRecords(ndjson([{ type: "meta", schema: 1 }, benchRecord()]));
+    const head = parseRecords(ndjson([{ type: "meta", schema: 2 }, benchRecord({ newField: { x: 1 } })]));
+    const result = compareRecordSets(base, head);
+    expect(result.warnings).toContain(
+      "Base records use schema v1 and head records v2; only fields both versions define are compared",
+    );
+    expect(result.regressions).toBe(0);
+  });
+
   it("rejects a threshold outside [0, 100)", () => {
     const set = parseRecords(ndjson([benchRecord()]));
     expect(() => compareRecordSets(set, set, { thresholdPercent: -1 })).toThrow(/Threshold -1%/);

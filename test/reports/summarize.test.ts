@@ -91,6 +91,11 @@ describe("summarizeRecords", () => {
     expect(points[points.length - 1]).toEqual({ tNs: 4999 * 1000, percent: 100 });
   });
 
+  it("warns when records come from a newer schema version", () => {
+    const model = summarizeRecords(parseRecords(ndjson([{ type: "meta", schema: 99 }, caseRecord()])));
+    expect(model.warnings[0]).toMatch(/^Records use schema v99 but this lvmlab reads v1;/);
+  });
+
   it("merges provenance over shards", () => {
     const model = summarizeRecords(
       parseRecords(

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { renderJunit } from "../../reports/junit.js";
 import { parseRecords, readRecords } from "../../reports/read-records.js";
+import { emptyRecordSet, mergeRecordSets } from "../../reports/record-set.js";
 import { MAX_POINTS_PER_SERIES, summarizeRecords } from "../../reports/summarize.js";
 import { writeAllReports } from "../../reports/write-all.js";
 import { benchRecord, caseRecord, fixture, ndjson } from "./helpers.js";
@@ -123,5 +125,23 @@ describe("writeAllReports", () => {
     ]);
     expect(readFileSync(paths.summary, "utf8")).toBe(readFileSync(fixture("results.golden.txt"), "utf8"));
     expect(readFileSync(paths.html, "utf8")).toBe(readFileSync(fixture("results.golden.html"), "utf8"));
+  });
+});
+
+describe("large inputs", () => {
+  // Spreading more than roughly 100k arguments (push(...items)) overflows V8's stack.
+  it("merges 300k cases without overflowing the stack", () => {
+    const template = parseRecords(ndjson([caseRecord()])).cases[0]!;
+    const shard = emptyRecordSet();
+    for (let i = 0; i < 300_000; i++) shard.cases.push(template);
+    expect(mergeRecordSets([shard, emptyRecordSet()]).cases).toHaveLength(300_000);
+  });
+
+  it("renders a 30k-case scenario (about 300k JUnit lines) without overflowing the stack", () => {
+    const template = parseRecords(ndjson([caseRecord()])).cases[0]!;
+    const set = emptyRecordSet();
+    for (let seed = 0; seed < 30_000; seed++) set.cases.push({ ...template, seed });
+    const xml = renderJunit(summarizeRecords(set));
+    expect(xml.match(/<testcase /g)?.length).toBe(30_000);
   });
 });

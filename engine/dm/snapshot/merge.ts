@@ -86,7 +86,7 @@ export class SnapshotMergeTarget extends SnapshotTarget {
 
   /** Writes to chunks without an exception land on the origin (other snapshots copy first). */
   protected override mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
-    return this.forEachChunk(offsetBytes, data.byteLength, (chunk, inChunk, at, len) => {
+    return this.forEachChunk(offsetBytes, data.byteLength, issueNs, (chunk, inChunk, at, len) => {
       const piece = data.subarray(at, at + len);
       const cowChunk = this.store.lookup(chunk);
       if (cowChunk !== undefined) {

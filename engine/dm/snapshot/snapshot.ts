@@ -128,7 +128,7 @@ export class SnapshotTarget extends Target {
 
   protected mapRead(offsetBytes: number, dst: Uint8Array, issueNs: number): number {
     this.#checkValid(offsetBytes, dst.byteLength);
-    return this.forEachChunk(offsetBytes, dst.byteLength, (chunk, inChunk, at, len) => {
+    return this.forEachChunk(offsetBytes, dst.byteLength, issueNs, (chunk, inChunk, at, len) => {
       const piece = dst.subarray(at, at + len);
       const cowChunk = this.store.lookup(chunk);
       if (cowChunk !== undefined) {
@@ -140,7 +140,7 @@ export class SnapshotTarget extends Target {
 
   protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
     this.#checkValid(offsetBytes, data.byteLength);
-    return this.forEachChunk(offsetBytes, data.byteLength, (chunk, inChunk, at, len) => {
+    return this.forEachChunk(offsetBytes, data.byteLength, issueNs, (chunk, inChunk, at, len) => {
       const piece = data.subarray(at, at + len);
       let cowChunk = this.store.lookup(chunk);
       let nowNs = issueNs;
@@ -157,6 +157,7 @@ export class SnapshotTarget extends Target {
             () => this.store.cow.write(cowOffset, piece, { issueNs: nowNs }),
             offsetBytes,
             len,
+            nowNs,
           );
           nowNs = this.commitCopies(
             { doneNs: nowNs, entries: [{ oldChunk: chunk, newChunk: cowChunk }] },
@@ -165,7 +166,7 @@ export class SnapshotTarget extends Target {
           if (!this.valid) throw this.#eio(offsetBytes, len);
           return nowNs;
         }
-        nowNs = this.#cowIo(() => this.#copyInto(chunk, cowChunk!, nowNs), offsetBytes, len);
+        nowNs = this.#cowIo(() => this.#copyInto(chunk, cowChunk!, nowNs), offsetBytes, len, nowNs);
         nowNs = this.commitCopies(
           { doneNs: nowNs, entries: [{ oldChunk: chunk, newChunk: cowChunk }] },
           nowNs,
@@ -197,9 +198,10 @@ export class SnapshotTarget extends Target {
   protected forEachChunk(
     offsetBytes: number,
     lengthBytes: number,
+    issueNs: number,
     io: (chunk: number, inChunkBytes: number, bufferOffsetBytes: number, lengthBytes: number) => number,
   ): number {
-    let doneNs = 0;
+    let doneNs = issueNs;
     let pos = 0;
     while (pos < lengthBytes) {
       const at = offsetBytes + pos;
@@ -244,12 +246,12 @@ export class SnapshotTarget extends Target {
     return Math.min(this.chunkBytes, this.sizeBytes - chunk * this.chunkBytes);
   }
 
-  #cowIo(io: () => number, offsetBytes: number, lengthBytes: number): number {
+  #cowIo(io: () => number, offsetBytes: number, lengthBytes: number, issueNs: number): number {
     try {
       return io();
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
-      this.invalidate(`COW I/O failed: ${error.code}`, 0);
+      this.invalidate(`COW I/O failed: ${error.code}`, issueNs);
       throw this.#eio(offsetBytes, lengthBytes);
     }
   }

@@ -32,6 +32,14 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "lvmlab-cli-"));
 }
 
+describe("lvmlab --help", () => {
+  it("lists report and compare", async () => {
+    expect(await runCli(["--help"])).toBe(EXIT_OK);
+    expect(stdout).toMatch(/report \[options\] <results\.\.\.>/);
+    expect(stdout).toMatch(/compare \[options\] \[base\] \[head\]/);
+  });
+});
+
 describe("lvmlab report", () => {
   it("prints the terminal summary without colour when stdout is not a TTY", async () => {
     expect(await runCli(["report", fixture("results.ndjson")])).toBe(EXIT_OK);

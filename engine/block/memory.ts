@@ -9,6 +9,7 @@ import { NO_MUTATIONS } from "../sim/mutations.js";
 import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js";
 import { emptyIoStats } from "./device.js";
 import { BlockDeviceError } from "./errors.js";
+import { PagePool } from "./page-pool.js";
 import { issueTimeNs, validateDeviceSize, validateRequest } from "./validate.js";
 
 /** Page size of the sparse store; the unit of memory a write costs. */
@@ -43,6 +44,7 @@ export class MemoryDevice implements BlockDevice {
   readonly sizeBytes: number;
   readonly stats: IoStats = emptyIoStats();
   readonly #pages = new Map<number, Uint8Array>();
+  readonly #pool = new PagePool();
   // Pages that another clone may also reference; copied before the first write here.
   readonly #shared = new Set<number>();
   readonly #maxResidentBytes: number;
@@ -66,8 +68,16 @@ export class MemoryDevice implements BlockDevice {
     this.#mutations = options.mutations ?? NO_MUTATIONS;
   }
 
-  /** Bytes of page memory this device references (pages shared with clones count in each). */
+  /**
+   * Memory this device holds: its written pages (pages shared with clones count in each) plus
+   * page slots it keeps for reuse. Stays within about twice {@link mappedBytes} plus 64 KiB.
+   */
   get residentBytes(): number {
+    return this.#pages.size * PAGE_BYTES + this.#pool.spareBytes;
+  }
+
+  /** Bytes of pages that hold written data: what the device stores, whatever it costs. */
+  get mappedBytes(): number {
     return this.#pages.size * PAGE_BYTES;
   }
 
@@ -106,7 +116,7 @@ export class MemoryDevice implements BlockDevice {
       const pageIndex = Math.floor(at / PAGE_BYTES);
       const inPage = at - pageIndex * PAGE_BYTES;
       const chunk = Math.min(PAGE_BYTES - inPage, total - done);
-      const page = this.#writablePage(pageIndex);
+      const page = this.#writablePage(pageIndex, chunk === PAGE_BYTES);
       page.set(chunk === total ? data : data.subarray(done, done + chunk), inPage);
       done += chunk;
     }
@@ -176,15 +186,17 @@ export class MemoryDevice implements BlockDevice {
     }
   }
 
-  #writablePage(pageIndex: number): Uint8Array {
+  /** The page to modify, allocated or unshared first; `overwrite` = the caller replaces all of it. */
+  #writablePage(pageIndex: number, overwrite: boolean): Uint8Array {
     const page = this.#pages.get(pageIndex);
     if (page === undefined) {
-      const fresh = new Uint8Array(PAGE_BYTES);
+      const fresh = this.#pool.take({ zeroed: !overwrite });
       this.#pages.set(pageIndex, fresh);
       return fresh;
     }
     if (this.#shared.size > 0 && this.#shared.delete(pageIndex)) {
-      const own = page.slice();
+      const own = this.#pool.take({ zeroed: false });
+      if (!overwrite) own.set(page);
       this.#pages.set(pageIndex, own);
       return own;
     }
@@ -218,10 +230,12 @@ export class MemoryDevice implements BlockDevice {
     const from = Math.max(startBytes, pageStart) - pageStart;
     const to = Math.min(endBytes, pageStart + visibleBytes) - pageStart;
     if ((from === 0 && to === visibleBytes) || freePartial) {
+      const page = this.#pages.get(pageIndex);
       this.#pages.delete(pageIndex);
-      this.#shared.delete(pageIndex);
+      // A page a clone may still read is left to the garbage collector, never reused here.
+      if (!this.#shared.delete(pageIndex) && page !== undefined) this.#pool.give(page);
       return;
     }
-    this.#writablePage(pageIndex).fill(0, from, to);
+    this.#writablePage(pageIndex, false).fill(0, from, to);
   }
 }

@@ -308,7 +308,14 @@ function microbenchSection(model: ReportModel): Markup[] {
     td(String(c.nsPerOp.n), true),
     td(formatNs(c.nsPerOp.mean), true),
     td(`${formatNs(c.nsPerOp.ciLow)} – ${formatNs(c.nsPerOp.ciHigh)}`, true),
-    td(c.ratioToBaseline === undefined ? "–" : `${formatRatio(c.ratioToBaseline)} ${c.baseline ?? ""}`, true),
+    td(
+      c.ratioToBaseline === undefined
+        ? c.baseline === undefined
+          ? "baseline"
+          : "–"
+        : `${formatRatio(c.ratioToBaseline)} ${c.baseline ?? "baseline"}`,
+      true,
+    ),
   ]);
   const header = [
     { label: "Suite" },

@@ -16,7 +16,7 @@ export class LinearTarget extends Target {
 
   constructor(name: string, options: LinearOptions) {
     super(name, options.lengthSectors);
-    checkDeviceRef(name, options, options.lengthSectors);
+    checkDeviceRef(options, { target: name, lengthSectors: options.lengthSectors });
     this.#ref = { device: options.device, offsetSectors: options.offsetSectors };
     this.#baseBytes = options.offsetSectors * SECTOR_BYTES;
   }

@@ -3,6 +3,7 @@
  * dm-table-like parameters (devices and sector offsets), never from the VG model.
  */
 
+export { type DmsetupFormatOptions, formatDmsetup } from "./dmsetup.js";
 export { ErrorTarget } from "./error.js";
 export { type LinearOptions, LinearTarget } from "./linear.js";
 export {
@@ -64,6 +65,7 @@ export {
 } from "./snapshot/snapshot-origin.js";
 export { MAX_STRIPES, type StripedOptions, StripedTarget } from "./striped.js";
 export {
+  type ByteRange,
   checkDeviceRef,
   checkRequest,
   type DeviceRef,

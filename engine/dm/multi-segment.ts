@@ -50,18 +50,20 @@ export class MultiSegmentDevice implements MappedDevice {
 
   table(): string {
     return this.#targets
-      .map((t, i) => targetLine(this.#startsBytes[i]! / SECTOR_BYTES, t, t.params()))
+      .map((t, i) => targetLine(t, { startSectors: this.#startsBytes[i]! / SECTOR_BYTES, args: t.params() }))
       .join("\n");
   }
 
   status(): string {
     return this.#targets
-      .map((t, i) => targetLine(this.#startsBytes[i]! / SECTOR_BYTES, t, t.statusParams()))
+      .map((t, i) =>
+        targetLine(t, { startSectors: this.#startsBytes[i]! / SECTOR_BYTES, args: t.statusParams() }),
+      )
       .join("\n");
   }
 
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
-    checkRequest(this, offsetBytes, dst.byteLength);
+    checkRequest(this, { offsetBytes, lengthBytes: dst.byteLength });
     this.stats.readOps += 1;
     this.stats.readBytes += dst.byteLength;
     const issueNs = options.issueNs ?? 0;
@@ -71,7 +73,7 @@ export class MultiSegmentDevice implements MappedDevice {
   }
 
   write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
-    checkRequest(this, offsetBytes, data.byteLength);
+    checkRequest(this, { offsetBytes, lengthBytes: data.byteLength });
     this.stats.writeOps += 1;
     this.stats.writeBytes += data.byteLength;
     const issueNs = options.issueNs ?? 0;
@@ -90,7 +92,7 @@ export class MultiSegmentDevice implements MappedDevice {
   }
 
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
-    checkRequest(this, offsetBytes, lengthBytes);
+    checkRequest(this, { offsetBytes, lengthBytes });
     this.stats.discardOps += 1;
     this.stats.discardBytes += lengthBytes;
     const issueNs = options.issueNs ?? 0;

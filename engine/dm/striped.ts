@@ -49,7 +49,7 @@ export class StripedTarget extends Target {
         `Striped target ${name}: stripe length ${perStripe} is not divisible by chunk size ${chunk}`,
       );
     }
-    for (const ref of options.stripes) checkDeviceRef(name, ref, perStripe);
+    for (const ref of options.stripes) checkDeviceRef(ref, { target: name, lengthSectors: perStripe });
     this.chunkSizeSectors = chunk;
     this.#chunkBytes = chunk * SECTOR_BYTES;
     this.#stripes = options.stripes.map((r) => ({ device: r.device, offsetSectors: r.offsetSectors }));

@@ -35,8 +35,15 @@ export function deviceLabel(device: BlockDevice): string {
   return device.name;
 }
 
+/** A byte range of a request. */
+export interface ByteRange {
+  readonly offsetBytes: number;
+  readonly lengthBytes: number;
+}
+
 /** Throw EINVAL unless `[offsetBytes, offsetBytes + lengthBytes)` is sector-aligned and inside `sizeBytes`. */
-export function checkRequest(device: BlockDevice, offsetBytes: number, lengthBytes: number): void {
+export function checkRequest(device: BlockDevice, range: ByteRange): void {
+  const { offsetBytes, lengthBytes } = range;
   if (
     !Number.isSafeInteger(offsetBytes) ||
     !Number.isSafeInteger(lengthBytes) ||
@@ -64,8 +71,12 @@ export function checkRequest(device: BlockDevice, offsetBytes: number, lengthByt
   }
 }
 
-/** Throw EINVAL unless the referenced range `[offsetSectors, offsetSectors + lengthSectors)` fits on the device. */
-export function checkDeviceRef(target: string, ref: DeviceRef, lengthSectors: number): void {
+/** Throw EINVAL unless `[offsetSectors, offsetSectors + lengthSectors)` of the referenced device exists. */
+export function checkDeviceRef(
+  ref: DeviceRef,
+  options: { readonly target: string; readonly lengthSectors: number },
+): void {
+  const { target, lengthSectors } = options;
   const deviceSectors = Math.floor(ref.device.sizeBytes / SECTOR_BYTES);
   if (
     !Number.isSafeInteger(ref.offsetSectors) ||
@@ -113,22 +124,22 @@ export abstract class Target implements MappedDevice {
   }
 
   table(): string {
-    return targetLine(0, this, this.params());
+    return targetLine(this, { startSectors: 0, args: this.params() });
   }
 
   status(): string {
-    return targetLine(0, this, this.statusParams());
+    return targetLine(this, { startSectors: 0, args: this.statusParams() });
   }
 
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
-    checkRequest(this, offsetBytes, dst.byteLength);
+    checkRequest(this, { offsetBytes, lengthBytes: dst.byteLength });
     this.stats.readOps += 1;
     this.stats.readBytes += dst.byteLength;
     return this.mapRead(offsetBytes, dst, options.issueNs ?? 0);
   }
 
   write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
-    checkRequest(this, offsetBytes, data.byteLength);
+    checkRequest(this, { offsetBytes, lengthBytes: data.byteLength });
     this.stats.writeOps += 1;
     this.stats.writeBytes += data.byteLength;
     return this.mapWrite(offsetBytes, data, options.issueNs ?? 0, options.fua ?? false);
@@ -140,7 +151,7 @@ export abstract class Target implements MappedDevice {
   }
 
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
-    checkRequest(this, offsetBytes, lengthBytes);
+    checkRequest(this, { offsetBytes, lengthBytes });
     this.stats.discardOps += 1;
     this.stats.discardBytes += lengthBytes;
     return this.mapDiscard(offsetBytes, lengthBytes, options.issueNs ?? 0);
@@ -153,7 +164,11 @@ export abstract class Target implements MappedDevice {
 }
 
 /** One `dmsetup` line: `<start> <length> <type>[ <args>]`. */
-export function targetLine(startSectors: number, target: Target, args: string): string {
+export function targetLine(
+  target: Target,
+  options: { readonly startSectors: number; readonly args: string },
+): string {
+  const { startSectors, args } = options;
   const head = `${startSectors} ${target.lengthSectors} ${target.targetType}`;
   return args === "" ? head : `${head} ${args}`;
 }

@@ -133,7 +133,8 @@ export class MirrorTarget extends Target {
     if (count < 1 || count > MAX_MIRROR_LEGS) {
       throw new RangeError(`Mirror ${name}: needs 1..${MAX_MIRROR_LEGS} legs, got ${count}`);
     }
-    for (const ref of options.legs) checkDeviceRef(name, ref, options.lengthSectors);
+    for (const ref of options.legs)
+      checkDeviceRef(ref, { target: name, lengthSectors: options.lengthSectors });
     this.regionSizeSectors = options.regionSizeSectors;
     this.#regionBytes = options.regionSizeSectors * SECTOR_BYTES;
     this.handleErrors = options.handleErrors ?? false;

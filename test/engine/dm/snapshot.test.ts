@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BlockDevice } from "../../../engine/block/device.js";
 import { isBlockDeviceError } from "../../../engine/block/errors.js";
+import { formatDmsetup } from "../../../engine/dm/dmsetup.js";
 import { MirrorTarget } from "../../../engine/dm/mirror/mirror.js";
 import { SNAPSHOT_MAGIC } from "../../../engine/dm/snapshot/exception-store.js";
 import { SnapshotTarget } from "../../../engine/dm/snapshot/snapshot.js";
@@ -175,5 +176,19 @@ describe("snapshot: copy-on-write", () => {
     expect(firstDifference(readAll(snap), before)).toBe(-1);
     for (const leg of legs) expect(firstDifference(leg.current, reference)).toBe(-1);
     expect(origin.table()).toBe("0 1024 snapshot-origin vg-lv-real");
+    // What `dmsetup table` shows for the activated LVs (the kernel prints major:minor, we print names).
+    expect(formatDmsetup([snap, origin, mirror], { report: "table" })).toBe(
+      [
+        "vg-lv: 0 1024 snapshot-origin vg-lv-real",
+        "vg-lv-real: 0 1024 mirror core 2 128 nosync 2 pv0 0 pv1 0",
+        "vg-s: 0 1024 snapshot vg-lv-real cow P 16",
+      ].join("\n"),
+    );
+    expect(formatDmsetup([origin, snap], { report: "status" })).toBe(
+      [
+        "vg-lv: 0 1024 snapshot-origin",
+        `vg-s: 0 1024 snapshot ${snap.store.usage().sectorsAllocated}/2048 32`,
+      ].join("\n"),
+    );
   });
 });

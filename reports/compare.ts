@@ -11,6 +11,29 @@ import { compareConfig, compareText, type Provenance, summarizeProvenance } from
 /** Default regression threshold in percent. */
 export const DEFAULT_THRESHOLD_PERCENT = 5;
 
+/**
+ * Deliberate bug for proving the compare tests can fail: every metric is judged as
+ * higher-is-better, so a latency regression reads as an improvement.
+ */
+export const MUTATION_COMPARE_IGNORES_DIRECTION = "reports.compare.ignores-metric-direction";
+/**
+ * Deliberate bug: the verdict uses the point estimate instead of the whole CI, so noise around the
+ * threshold raises false alarms (the criterion pitfall the CI rule exists to avoid).
+ */
+export const MUTATION_COMPARE_POINT_ESTIMATE = "reports.compare.point-estimate-verdict";
+
+/** The compare mutations with what they break, in the engine's MutationInfo shape. */
+export const COMPARE_MUTATIONS: readonly { readonly name: string; readonly description: string }[] = [
+  {
+    name: MUTATION_COMPARE_IGNORES_DIRECTION,
+    description: "compare judges latency, CPU and write amplification as higher-is-better",
+  },
+  {
+    name: MUTATION_COMPARE_POINT_ESTIMATE,
+    description: "compare calls a regression from the mean ratio alone, ignoring its confidence interval",
+  },
+];
+
 /** faster = better past the threshold, slower = worse past it, no change = the CI reaches inside it. */
 export type Verdict = "faster" | "slower" | "no change";
 
@@ -59,6 +82,8 @@ export interface CompareOptions {
   readonly resamples?: number;
   /** Extra seed material for the bootstrap; the default makes reports reproducible. */
   readonly seed?: string;
+  /** Deliberate bugs to enable (tests only); see COMPARE_MUTATIONS. */
+  readonly mutations?: ReadonlySet<string>;
 }
 
 /** Judges a ratio CI against the threshold, in the metric's direction. */
@@ -74,6 +99,18 @@ export function verdictOf(
   const wholeCiAbove = ratioLow > 1 + t;
   if (better === "higher") return wholeCiBelow ? "slower" : wholeCiAbove ? "faster" : "no change";
   return wholeCiAbove ? "slower" : wholeCiBelow ? "faster" : "no change";
+}
+
+function mutatedVerdict(
+  ci: { estimate: number; low: number; high: number },
+  better: Better,
+  settings: { thresholdPercent: number; mutations: ReadonlySet<string> },
+): Verdict {
+  const direction = settings.mutations.has(MUTATION_COMPARE_IGNORES_DIRECTION) ? "higher" : better;
+  if (settings.mutations.has(MUTATION_COMPARE_POINT_ESTIMATE)) {
+    return verdictOf(ci.estimate, ci.estimate, direction, settings.thresholdPercent);
+  }
+  return verdictOf(ci.low, ci.high, direction, settings.thresholdPercent);
 }
 
 interface Cell<R> {
@@ -97,7 +134,13 @@ function compareCells<R>(
   base: Map<string, Cell<R>>,
   head: Map<string, Cell<R>>,
   metrics: readonly MetricDef<R>[],
-  settings: { thresholdPercent: number; confidence: number; resamples: number | undefined; seed: string },
+  settings: {
+    thresholdPercent: number;
+    confidence: number;
+    resamples: number | undefined;
+    seed: string;
+    mutations: ReadonlySet<string>;
+  },
   out: { comparisons: MetricComparison[]; added: string[]; removed: string[] },
 ): void {
   for (const key of base.keys()) if (!head.has(key)) out.removed.push(`${kind} ${key}`);
@@ -132,7 +175,7 @@ function compareCells<R>(
         ratio: ci.estimate,
         ratioLow: ci.low,
         ratioHigh: ci.high,
-        verdict: verdictOf(ci.low, ci.high, metric.better, settings.thresholdPercent),
+        verdict: mutatedVerdict(ci, metric.better, settings),
       });
     }
   }
@@ -162,6 +205,7 @@ export function compareRecordSets(
     confidence: options.confidence ?? 0.95,
     resamples: options.resamples,
     seed: options.seed ?? "lvmlab",
+    mutations: options.mutations ?? new Set<string>(),
   };
   const out = { comparisons: [] as MetricComparison[], added: [] as string[], removed: [] as string[] };
   const byBenchKey = (r: { profile: string; workload: string; config: string }) =>

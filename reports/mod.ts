@@ -2,11 +2,14 @@
 export { caseLabel, caseVerdict, DAMAGE_CLASSES, damageSummary, faultSummary } from "./case-text.js";
 export { createPainter, type Painter, type Style, shouldUseColor } from "./color.js";
 export {
+  COMPARE_MUTATIONS,
   type CompareOptions,
   type CompareResult,
   compareRecordSets,
   DEFAULT_THRESHOLD_PERCENT,
   type MetricComparison,
+  MUTATION_COMPARE_IGNORES_DIRECTION,
+  MUTATION_COMPARE_POINT_ESTIMATE,
   type Verdict,
   verdictOf,
 } from "./compare.js";

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { compareRecordSets, verdictOf } from "../../reports/compare.js";
+import {
+  compareRecordSets,
+  MUTATION_COMPARE_IGNORES_DIRECTION,
+  MUTATION_COMPARE_POINT_ESTIMATE,
+  verdictOf,
+} from "../../reports/compare.js";
 import { renderCompareMarkdown, renderCompareTerminal } from "../../reports/compare-render.js";
 import { parseRecords } from "../../reports/read-records.js";
 import { mergeRecordSets } from "../../reports/record-set.js";
@@ -109,6 +114,47 @@ describe("compare verdicts", () => {
     expect(verdictOf(1.06, 1.2, "lower", 5)).toBe("slower");
     expect(verdictOf(0.8, 0.94, "lower", 5)).toBe("faster");
     expect(() => verdictOf(1.1, 1.0, "lower", 5)).toThrow(/inverted/);
+  });
+});
+
+/** Verdicts for a 7% drop measured with ±10% noise: the CI reaches inside a 5% threshold. */
+function noisySmallDrop(mutations: ReadonlySet<string> = new Set()) {
+  const base = createRng("wide-base");
+  const head = createRng("wide-head");
+  const baseSet = parseRecords(ndjson(cellRecords(base, { config: "linear" }, { noisePercent: 10 })));
+  const headSet = parseRecords(
+    ndjson(cellRecords(head, { config: "linear" }, { noisePercent: 10, throughputFactor: 0.93 })),
+  );
+  return compareRecordSets(baseSet, headSet, { thresholdPercent: 5, mutations });
+}
+
+describe("compare gates on the whole CI, not on noise", () => {
+  it("does not call a 7% drop inside ±10% noise a regression", () => {
+    const iops = noisySmallDrop().comparisons.find((c) => c.metric === "iops")!;
+    expect(iops.ratio).toBeLessThan(0.95);
+    expect(iops.ratioHigh).toBeGreaterThan(0.95);
+    expect(iops.verdict).toBe("no change");
+  });
+});
+
+describe("mutations prove these tests can fail", () => {
+  it("judging by the point estimate raises the false alarm the CI rule avoids", () => {
+    const iops = noisySmallDrop(new Set([MUTATION_COMPARE_POINT_ESTIMATE])).comparisons.find(
+      (c) => c.metric === "iops",
+    )!;
+    expect(iops.verdict).toBe("slower");
+  });
+
+  it("ignoring the metric direction turns the planted latency regression into an improvement", () => {
+    const { baseSet, headSet } = run("planted", { mirror: 0.8 });
+    const mutated = compareRecordSets(baseSet, headSet, {
+      mutations: new Set([MUTATION_COMPARE_IGNORES_DIRECTION]),
+    });
+    const p99 = mutated.comparisons.find(
+      (c) => c.cell === "ssd/randwrite-4k/mirror" && c.metric === "latNs.p99",
+    );
+    expect(p99?.verdict).toBe("faster");
+    expect(mutated.regressions).not.toBe(7);
   });
 });
 

@@ -50,23 +50,25 @@ interface Outcome {
 /** The snapshot's content and the origin's generations after a reboot, checked against what is allowed. */
 function verify(
   real: TestDisk,
-  cow: TestDisk,
+  cows: readonly TestDisk[],
   atSnapshot: Uint8Array,
   allowed: readonly Set<number>[],
   problems: string[],
 ): void {
-  const snap = new SnapshotTarget("vg-snap", { origin: real, cow, chunkSizeSectors: CHUNK_SECTORS });
-  if (!snap.valid) {
-    problems.push("snapshot invalid after reboot");
-    return;
-  }
-  const view = new Uint8Array(ORIGIN_BYTES);
-  snap.read(0, view);
-  const at = firstDifference(view, atSnapshot);
-  if (at >= 0) {
-    problems.push(
-      `snapshot differs from the origin at snapshot time at byte ${at} (block ${Math.floor(at / BLOCK)})`,
-    );
+  for (const cow of cows) {
+    const snap = new SnapshotTarget(cow.name, { origin: real, cow, chunkSizeSectors: CHUNK_SECTORS });
+    if (!snap.valid) {
+      problems.push(`${cow.name}: snapshot invalid after reboot`);
+      continue;
+    }
+    const view = new Uint8Array(ORIGIN_BYTES);
+    snap.read(0, view);
+    const at = firstDifference(view, atSnapshot);
+    if (at >= 0) {
+      problems.push(
+        `${cow.name}: differs from the origin at snapshot time at byte ${at} (block ${Math.floor(at / BLOCK)})`,
+      );
+    }
   }
   for (let b = 0; b < BLOCKS; b++) {
     const g = generationOf(real.current.subarray(b * BLOCK, (b + 1) * BLOCK));
@@ -79,22 +81,27 @@ function cowCrashRun(options: {
   haltAtEvent?: { name: string; occurrence: number };
   policy: CrashPolicy;
   mutations?: Mutations;
+  snapshots?: number;
 }): Outcome {
   const machine = new Machine();
   const real = prefilled(machine);
-  const cow = new TestDisk("vg-snap-cow", COW_BYTES, machine);
   const trace = new Trace();
   const mutations = options.mutations;
-  const snap = new SnapshotTarget("vg-snap", {
-    origin: real,
-    cow,
-    chunkSizeSectors: CHUNK_SECTORS,
-    trace,
-    ...(mutations ? { mutations } : {}),
-  });
-  cow.flush(); // lvcreate -s finishes with the new COW header durable.
   const origin = new SnapshotOriginTarget("vg-lv", { origin: real, ...(mutations ? { mutations } : {}) });
-  origin.register(snap);
+  const cows: TestDisk[] = [];
+  for (let i = 0; i < (options.snapshots ?? 1); i++) {
+    const cow = new TestDisk(`vg-snap${i}-cow`, COW_BYTES, machine);
+    const snap = new SnapshotTarget(`vg-snap${i}`, {
+      origin: real,
+      cow,
+      chunkSizeSectors: CHUNK_SECTORS,
+      trace,
+      ...(mutations ? { mutations } : {}),
+    });
+    cow.flush(); // lvcreate -s finishes with the new COW header durable.
+    origin.register(snap);
+    cows.push(cow);
+  }
   const atSnapshot = real.current.slice();
   const allowed = Array.from({ length: BLOCKS }, (_, b) => new Set([1_000_000 + b]));
   const latest = Array.from({ length: BLOCKS }, (_, b) => 1_000_000 + b);
@@ -133,8 +140,8 @@ function cowCrashRun(options: {
   }
   const problems: string[] = [];
   if (!halted) return { halted, problems };
-  const [r, c] = rebootDisks([real, cow], options.policy).disks;
-  verify(r!, c!, atSnapshot, allowed, problems);
+  const [r, ...c] = rebootDisks([real, ...cows], options.policy).disks;
+  verify(r!, c, atSnapshot, allowed, problems);
   return { halted, problems };
 }
 
@@ -145,11 +152,11 @@ const POLICIES: readonly CrashPolicy[] = [
   { subsetSeed: "b" },
 ];
 
-function cowSweep(mutations?: Mutations): Outcome[] {
+function cowSweep(mutations?: Mutations, snapshots = 1, everyNth = 1): Outcome[] {
   const outcomes: Outcome[] = [];
   for (const policy of POLICIES) {
-    for (let n = 1; n < 500; n++) {
-      const o = cowCrashRun({ haltAtWrite: n, policy, ...(mutations ? { mutations } : {}) });
+    for (let n = 1; n < 1000; n += everyNth) {
+      const o = cowCrashRun({ haltAtWrite: n, policy, snapshots, ...(mutations ? { mutations } : {}) });
       if (!o.halted) break;
       outcomes.push(o);
     }
@@ -161,6 +168,13 @@ describe("snapshot: power cut in the middle of copy-on-write", () => {
   it("at every block write the snapshot keeps the old data and the origin only allowed data", () => {
     const outcomes = cowSweep();
     expect(outcomes.length).toBeGreaterThan(200);
+    for (const o of outcomes) expect(o.problems).toEqual([]);
+  });
+
+  it("with three snapshots of one origin, each keeps the old data at every third crash point", () => {
+    // Every third crash point keeps this case fast; the one-snapshot sweep covers every point.
+    const outcomes = cowSweep(undefined, 3, 3);
+    expect(outcomes.length).toBeGreaterThan(100);
     for (const o of outcomes) expect(o.problems).toEqual([]);
   });
 

@@ -92,7 +92,15 @@ export {
   reservedLvNameProblem,
 } from "./names.js";
 export { allPvs, createPvList, type PvSelection } from "./pv-list.js";
-export { mergeSegments, stripedSegmentsCompatible } from "./segment-merge.js";
+export {
+  checkpointPvmove,
+  finishPvmove,
+  type PvmoveSetup,
+  type PvmoveSpec,
+  pvmoveProgress,
+  setUpPvmove,
+} from "./pvmove.js";
+export { mergeSegments, splitSegmentAt, stripedSegmentsCompatible } from "./segment-merge.js";
 export {
   assertValidVg,
   MetadataValidationError,

@@ -45,3 +45,48 @@ export function mergeSegments(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume
   }
   return changed ? { ...lv, segments: out } : lv;
 }
+
+/**
+ * `lv_split_segment`: splits the segment of `lv` that contains `le` so that a segment starts at
+ * `le`; area offsets of the tail advance by the split point divided by the segment's area multiple.
+ * Returns the LV unchanged when a segment already starts there.
+ */
+export function splitSegmentAt(lv: LogicalVolume, le: number): LogicalVolume {
+  const index = lv.segments.findIndex((s) => s.startExtent <= le && le < s.startExtent + s.extentCount);
+  const seg = lv.segments[index];
+  if (!seg) throw new Error(`Segment with extent ${le} in LV ${lv.name} not found; cannot split there`);
+  if (seg.startExtent === le) return lv;
+  if (seg.type !== "striped" && seg.type !== "mirror") {
+    throw new Error(`Cannot split ${seg.type === "other" ? seg.segType : seg.type} segment of LV ${lv.name}`);
+  }
+  const offset = le - seg.startExtent;
+  const multiple = seg.type === "striped" ? seg.stripeCount : 1;
+  if (offset % multiple !== 0) {
+    throw new Error(`Cannot split LV ${lv.name} at extent ${le}: not a multiple of its ${multiple} stripes`);
+  }
+  const areaOffset = offset / multiple;
+  const head: Segment = { ...seg, extentCount: offset };
+  const tailAreas = seg.areas.map((a) =>
+    a.kind === "pv" ? { ...a, pe: a.pe + areaOffset } : { ...a, le: a.le + areaOffset },
+  );
+  const tail: Segment =
+    seg.type === "mirror"
+      ? {
+          ...seg,
+          startExtent: le,
+          extentCount: seg.extentCount - offset,
+          areas: tailAreas,
+          ...(seg.extentsMoved !== undefined
+            ? { extentsMoved: Math.max(0, Math.min(seg.extentsMoved - offset, seg.extentCount - offset)) }
+            : {}),
+        }
+      : { ...seg, startExtent: le, extentCount: seg.extentCount - offset, areas: tailAreas };
+  const headFixed: Segment =
+    head.type === "mirror" && head.extentsMoved !== undefined
+      ? { ...head, extentsMoved: Math.min(head.extentsMoved, offset) }
+      : head;
+  return {
+    ...lv,
+    segments: [...lv.segments.slice(0, index), headFixed, tail, ...lv.segments.slice(index + 1)],
+  };
+}

@@ -1,3 +1,4 @@
+import type { CrashPolicy } from "../engine/block/crash-state.js";
 import type { BlockDevice } from "../engine/block/device.js";
 import type { SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
 
@@ -6,18 +7,13 @@ import type { SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
  * above the engine, so they name only what they call; engine classes satisfy them structurally.
  */
 
-/** A resolved crash policy, exactly as the engine's volatile cache takes it (seeds filled in). */
-export type CrashPolicy =
-  | { readonly kind: "drop-all" }
-  | { readonly kind: "keep-all" }
-  | { readonly kind: "prefix"; readonly count: number }
-  | { readonly kind: "subset"; readonly seed: number }
-  | { readonly kind: "torn"; readonly seed: number };
+/** A crash policy exactly as the engine's volatile cache takes it (faults fill in the seeds). */
+export type { CrashPolicy } from "../engine/block/crash-state.js";
 
 /** A device with a volatile write cache that a power cut resolves (the engine's VolatileCache). */
 export interface PowerCuttable {
   /** Materialise one crash state of the unflushed writes; returns what was kept. */
-  powerCut(policy: CrashPolicy): unknown;
+  powerCut(policy: CrashPolicy, options?: { readonly issueNs?: number }): unknown;
 }
 
 /** Background copy work that a sync stall can stop: mirror resync, pvmove copy, snapshot merge. */

@@ -1,4 +1,5 @@
 import { SimulationHalt } from "../../engine/sim/halt.js";
+import type { JsonValue } from "../record.js";
 import type { CrashPolicySpec } from "../schema.js";
 import type { CrashPolicy, PowerCuttable } from "../targets.js";
 import { describeFiredAt, type FaultKind } from "./context.js";
@@ -31,7 +32,7 @@ export const powerCut: FaultKind<"power-cut"> = {
     context.beginPowerCut(policies);
     const at = describeFiredAt(context.firedAt);
     return {
-      effect: { policies: Object.fromEntries([...policies].map(([name, p]) => [name, { ...p }])) },
+      effect: { policies: JSON.parse(JSON.stringify(Object.fromEntries(policies))) as JsonValue },
       halt: new SimulationHalt("power-cut", at),
     };
   },
@@ -74,7 +75,12 @@ export function resolvePowerCut(
   const outcomes: PowerCutOutcome[] = [];
   for (const [device, policy] of plan.policies) {
     const cache = options.cacheOf(device);
-    outcomes.push({ device, policy, cached: cache !== undefined, kept: cache?.powerCut(policy) });
+    outcomes.push({
+      device,
+      policy,
+      cached: cache !== undefined,
+      kept: cache?.powerCut(policy, { issueNs: plan.tNs }),
+    });
   }
   return outcomes;
 }

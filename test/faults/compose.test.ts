@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { VolatileCache } from "../../engine/block/cache.js";
 import { MemoryDevice } from "../../engine/block/memory.js";
 import { MirrorTarget } from "../../engine/dm/mirror/mirror.js";
 import { startMirrorResync } from "../../engine/dm/mirror/resync-driver.js";
@@ -10,7 +11,7 @@ import { stallableDriver } from "../../faults/adapters.js";
 import { FaultInjector } from "../../faults/compose.js";
 import { ArrayFaultSink, type FaultRecord } from "../../faults/record.js";
 import { FaultSpecError, type FaultSpecInput, parseFaultSpecs } from "../../faults/schema.js";
-import { hashDevice, TestCache } from "./machine.js";
+import { hashDevice } from "./machine.js";
 
 const KiB = 1024;
 const MS = 1_000_000;
@@ -43,9 +44,9 @@ function run(source: { specs: readonly FaultSpecInput[] } | { records: readonly 
     "records" in source
       ? FaultInjector.fromRecords(source.records, options)
       : new FaultInjector(parseFaultSpecs(source.specs), options);
-  const caches = [0, 1].map((i) => new TestCache(new MemoryDevice(`pv${i}`, 256 * KiB)));
+  const caches = [0, 1].map((i) => new VolatileCache(new MemoryDevice(`pv${i}`, 256 * KiB)));
   const legs = caches.map((c) => injector.wrap(c));
-  caches[0]!.persisted.write(0, new Uint8Array(256 * KiB).fill(0x5a));
+  caches[0]!.backing.write(0, new Uint8Array(256 * KiB).fill(0x5a));
   const mirror = new MirrorTarget("vg-lv", {
     lengthSectors: (256 * KiB) / 512,
     regionSizeSectors: 64,
@@ -77,7 +78,7 @@ function run(source: { specs: readonly FaultSpecInput[] } | { records: readonly 
     halt = error;
   }
   const outcomes = halt === undefined ? [] : injector.resolvePowerCut();
-  const hashes = caches.map((c) => hashDevice(c.persisted));
+  const hashes = caches.map((c) => hashDevice(c.backing));
   return { sink, halt, outcomes, hashes, readErrors, scheduler, mirror };
 }
 

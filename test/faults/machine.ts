@@ -1,92 +1,26 @@
 import { createHash } from "node:crypto";
-import { applyCrashState, chooseCrashState, summariseCrashState } from "../../engine/block/crash-state.js";
-import {
-  type BlockDevice,
-  emptyIoStats,
-  type IoOptions,
-  type WriteOptions,
-} from "../../engine/block/device.js";
+import { VolatileCache } from "../../engine/block/cache.js";
+import type { BlockDevice } from "../../engine/block/device.js";
 import { isBlockDeviceError } from "../../engine/block/errors.js";
 import { MemoryDevice } from "../../engine/block/memory.js";
-import { type LoggedWrite, supersede } from "../../engine/block/write-log.js";
 import { isSimulationHalt, type SimulationHalt } from "../../engine/sim/halt.js";
 import { Rng } from "../../engine/sim/rng.js";
 import { Scheduler } from "../../engine/sim/scheduler.js";
 import { Trace } from "../../engine/sim/trace.js";
 import { FaultInjector } from "../../faults/compose.js";
 import type { FaultyDevice } from "../../faults/device-wrapper.js";
+import type { PowerCutOutcome } from "../../faults/kinds/power-cut.js";
 import { ArrayFaultSink, type FaultRecord } from "../../faults/record.js";
 import { type FaultSpecInput, parseFaultSpecs } from "../../faults/schema.js";
-import type { CrashPolicy, PowerCuttable } from "../../faults/targets.js";
 
 /**
- * A small simulated machine for fault tests: real MemoryDevices (optionally behind a test volatile
- * cache built on the engine's crash-state functions), a scheduler, a trace, the injector, and a
+ * A small simulated machine for fault tests: real MemoryDevices (optionally behind the engine's
+ * VolatileCache), a scheduler, a trace, the injector, and a
  * deterministic workload that emits a `workload.step` trace event before each write.
  */
 
 export const MiB = 1024 * 1024;
 export const STEP_NS = 1000;
-
-/** A minimal volatile write cache (test double until engine/block lands its VolatileCache). */
-export class TestCache implements BlockDevice, PowerCuttable {
-  readonly name: string;
-  readonly sizeBytes: number;
-  readonly stats = emptyIoStats();
-  readonly log: LoggedWrite[] = [];
-  #seq = 0;
-
-  constructor(readonly persisted: MemoryDevice) {
-    this.name = persisted.name;
-    this.sizeBytes = persisted.sizeBytes;
-  }
-
-  read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
-    const done = this.persisted.read(offsetBytes, dst, options);
-    const end = offsetBytes + dst.length;
-    for (const w of this.log) {
-      const from = Math.max(offsetBytes, w.offsetBytes);
-      const to = Math.min(end, w.offsetBytes + w.data.length);
-      if (from < to) dst.set(w.data.subarray(from - w.offsetBytes, to - w.offsetBytes), from - offsetBytes);
-    }
-    return done;
-  }
-
-  write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
-    if (options.fua) {
-      for (const w of this.log) supersede(w, { offsetBytes, endBytes: offsetBytes + data.length });
-      return this.persisted.write(offsetBytes, data, options);
-    }
-    this.#seq += 1;
-    this.log.push({
-      seq: this.#seq,
-      offsetBytes,
-      data: data.slice(),
-      live: null,
-      liveSectors: data.length / 512,
-    });
-    return options.issueNs ?? 0;
-  }
-
-  flush(options: IoOptions = {}): number {
-    applyCrashState(this.log, chooseCrashState(this.log, { kind: "keep-all" }), this.persisted);
-    this.log.length = 0;
-    return options.issueNs ?? 0;
-  }
-
-  discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
-    for (const w of this.log) supersede(w, { offsetBytes, endBytes: offsetBytes + lengthBytes });
-    return this.persisted.discard(offsetBytes, lengthBytes, options);
-  }
-
-  powerCut(policy: CrashPolicy): unknown {
-    const state = chooseCrashState(this.log, policy);
-    applyCrashState(this.log, state, this.persisted);
-    const summary = summariseCrashState(this.log, state);
-    this.log.length = 0;
-    return summary;
-  }
-}
 
 export interface MachineOptions {
   readonly seed?: number;
@@ -104,7 +38,7 @@ export interface Machine {
   readonly sink: ArrayFaultSink;
   readonly injector: FaultInjector;
   readonly media: Map<string, MemoryDevice>;
-  readonly caches: Map<string, TestCache>;
+  readonly caches: Map<string, VolatileCache>;
   readonly pvs: Map<string, FaultyDevice>;
 }
 
@@ -119,14 +53,14 @@ export function makeMachine(options: MachineOptions = {}): Machine {
       ? FaultInjector.fromRecords(options.records, injectorOptions)
       : new FaultInjector(parseFaultSpecs(options.specs ?? []), injectorOptions);
   const media = new Map<string, MemoryDevice>();
-  const caches = new Map<string, TestCache>();
+  const caches = new Map<string, VolatileCache>();
   const pvs = new Map<string, FaultyDevice>();
   for (const name of options.devices ?? ["pv0", "pv1"]) {
     const memory = new MemoryDevice(name, options.sizeBytes ?? MiB);
     media.set(name, memory);
     let below: BlockDevice = memory;
     if (options.cached) {
-      const cache = new TestCache(memory);
+      const cache = new VolatileCache(memory);
       caches.set(name, cache);
       below = cache;
     }
@@ -232,6 +166,8 @@ export interface CaseResult {
   readonly machine: Machine;
   readonly outcomes: StepOutcome[];
   readonly halt?: SimulationHalt;
+  /** What each cache kept, when a power cut halted the run. */
+  readonly powerCut?: PowerCutOutcome[];
   readonly hashes: Record<string, string>;
 }
 
@@ -240,15 +176,16 @@ export function runCase(options: MachineOptions, steps: number): CaseResult {
   const machine = makeMachine(options);
   let outcomes: StepOutcome[] = [];
   let halt: SimulationHalt | undefined;
+  let powerCut: PowerCutOutcome[] = [];
   try {
     outcomes = runWorkload(machine, steps);
   } catch (error) {
     if (!isSimulationHalt(error)) throw error;
     halt = error;
-    machine.injector.resolvePowerCut();
+    powerCut = machine.injector.resolvePowerCut();
   }
   const hashes = hashMedia(machine);
-  return halt === undefined ? { machine, outcomes, hashes } : { machine, outcomes, halt, hashes };
+  return halt === undefined ? { machine, outcomes, hashes } : { machine, outcomes, halt, powerCut, hashes };
 }
 
 /** Runs a case, then replays it from its own fault records; both results. */

@@ -111,8 +111,11 @@ describe("triggers", () => {
   it("ends a window after a duration or at the Nth later event", () => {
     const ctx = context();
     const ends: FiredAt[] = [];
-    const win = (w: unknown) =>
-      parseFaultSpec({ kind: "pv-loss", device: "d", at: { timeNs: 0 }, window: w }).window as Window;
+    const win = (w: unknown): Window => {
+      const spec = parseFaultSpec({ kind: "pv-loss", device: "d", at: { timeNs: 0 }, window: w });
+      if (!("window" in spec) || spec.window === undefined) throw new Error("expected a window");
+      return spec.window;
+    };
     ctx.trace.emit("tick");
     armWindow(win({ untilEvent: "tick", occurrence: 2 }), ctx, {
       startNs: 0,

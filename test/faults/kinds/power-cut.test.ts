@@ -14,7 +14,11 @@ describe("power-cut", () => {
     expect(result.halt?.reason).toBe("power-cut");
     expect(result.halt?.at).toContain("write 3 on pv1 (VG write 5");
     expect(result.outcomes.map((o) => o.step)).toEqual([]);
-    expect(result.machine.caches.get("pv0")!.log).toHaveLength(0);
+    expect(result.powerCut?.map((o) => [o.device, o.policy.kind, o.cached])).toEqual([
+      ["pv0", "drop-all", true],
+      ["pv1", "drop-all", true],
+    ]);
+    expect(result.powerCut?.map((o) => (o.kept as { pendingWrites: number }).pendingWrites)).toEqual([2, 2]);
     expect(result.hashes).toEqual({ pv0: blank, pv1: blank });
   });
 

@@ -19,7 +19,9 @@ import { countCrashStates, DEFAULT_CRASH_STATE_LIMIT, enumerateCrashStates } fro
 import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js";
 import { emptyIoStats, SECTOR_BYTES } from "./device.js";
 import { BlockDeviceError } from "./errors.js";
+import { LogArena } from "./log-arena.js";
 import { PAGE_BYTES } from "./memory.js";
+import { PagePool } from "./page-pool.js";
 import { issueTimeNs, validateRequest } from "./validate.js";
 import type { LoggedWrite } from "./write-log.js";
 import { liveRuns, supersede } from "./write-log.js";
@@ -39,6 +41,8 @@ export const DEFAULT_MAX_LOG_WRITES = 65_536;
 export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 const SECTORS_PER_PAGE = PAGE_BYTES / SECTOR_BYTES;
+// Overlay page records kept for reuse across flushes (16 MiB of pages).
+const MAX_SPARE_OVERLAY_PAGES = 4096;
 
 /** Options for a {@link VolatileCache}. */
 export interface VolatileCacheOptions {
@@ -87,6 +91,10 @@ export class VolatileCache implements BlockDevice {
   #generation = 0;
   #destagedWrites = 0;
   readonly #overlay = new Map<number, OverlayPage>();
+  // Allocation per write dominated the cache's cost, so log copies and overlay pages are pooled.
+  readonly #arena = new LogArena();
+  readonly #pagePool = new PagePool();
+  readonly #spareOverlay: OverlayPage[] = [];
 
   constructor(backing: BlockDevice, options: VolatileCacheOptions = {}) {
     this.backing = backing;
@@ -169,7 +177,7 @@ export class VolatileCache implements BlockDevice {
     const entry: LoggedWrite = {
       seq: this.#seq,
       offsetBytes,
-      data: data.slice(),
+      data: this.#arena.copy(data),
       live: null,
       liveSectors: data.length / SECTOR_BYTES,
     };
@@ -285,6 +293,8 @@ export class VolatileCache implements BlockDevice {
     this.#log = [];
     this.#head = 0;
     this.#logBytes = 0;
+    this.#arena.clear();
+    for (const page of this.#overlay.values()) this.#recycleOverlayPage(page);
     this.#overlay.clear();
     this.#generation += 1;
   }
@@ -302,6 +312,7 @@ export class VolatileCache implements BlockDevice {
     // Release the data now; the slot itself goes at the next compaction.
     this.#log[this.#head] = undefined as unknown as LoggedWrite;
     this.#head += 1;
+    this.#arena.releaseOldest();
     this.#logBytes -= entry.data.length;
     this.#generation += 1;
     if (how.early) {
@@ -327,7 +338,7 @@ export class VolatileCache implements BlockDevice {
     if (changed) this.#generation += 1;
     this.#forEachOverlayPage(offsetBytes, endBytes, (page, pageIndex, fromSector, toSector) => {
       page.seq.fill(0, fromSector, toSector);
-      if (page.seq.every((seq) => seq === 0)) this.#overlay.delete(pageIndex);
+      if (page.seq.every((seq) => seq === 0)) this.#dropOverlayPage(pageIndex, page);
     });
   }
 
@@ -341,13 +352,28 @@ export class VolatileCache implements BlockDevice {
       const chunk = Math.min(PAGE_BYTES - inPage, data.length - done);
       let page = this.#overlay.get(pageIndex);
       if (page === undefined) {
-        page = { bytes: new Uint8Array(PAGE_BYTES), seq: new Float64Array(SECTORS_PER_PAGE) };
+        page = this.#spareOverlay.pop() ?? {
+          bytes: this.#pagePool.take({ zeroed: false }),
+          seq: new Float64Array(SECTORS_PER_PAGE),
+        };
         this.#overlay.set(pageIndex, page);
       }
       page.bytes.set(data.subarray(done, done + chunk), inPage);
       page.seq.fill(seq, inPage / SECTOR_BYTES, (inPage + chunk) / SECTOR_BYTES);
       done += chunk;
     }
+  }
+
+  #dropOverlayPage(pageIndex: number, page: OverlayPage): void {
+    this.#overlay.delete(pageIndex);
+    this.#recycleOverlayPage(page);
+  }
+
+  // Only `seq` must be clean on reuse: bytes of a sector are read only while its seq is set.
+  #recycleOverlayPage(page: OverlayPage): void {
+    if (this.#spareOverlay.length >= MAX_SPARE_OVERLAY_PAGES) return;
+    page.seq.fill(0);
+    this.#spareOverlay.push(page);
   }
 
   // After writing back `entry`, sectors it was the newest writer of are clean again.

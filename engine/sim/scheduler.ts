@@ -80,6 +80,21 @@ export class Scheduler {
     event.cancelled = true;
   }
 
+  /**
+   * Cancel every pending event the predicate selects; returns how many. A reboot uses this to kill
+   * the old kernel's background work while the test harness's own timers stay armed.
+   */
+  cancelWhere(predicate: (event: ScheduledEvent) => boolean): number {
+    let cancelled = 0;
+    for (const entry of this.#heap) {
+      if (!entry.event.cancelled && predicate(entry.event)) {
+        entry.event.cancelled = true;
+        cancelled += 1;
+      }
+    }
+    return cancelled;
+  }
+
   /** Run the earliest pending event. Returns false when nothing is left. */
   step(): boolean {
     for (;;) {

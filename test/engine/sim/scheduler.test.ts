@@ -131,3 +131,16 @@ describe("Scheduler", () => {
       if (seen[i]! < seen[i - 1]!) throw new Error(`Out of order at ${i}`);
   });
 });
+
+describe("Scheduler.cancelWhere", () => {
+  it("cancels only the selected pending events and reports how many", () => {
+    const scheduler = new Scheduler();
+    const ran: string[] = [];
+    scheduler.at(10, () => ran.push("kernel"), "mirror.resync vg0-m");
+    scheduler.at(20, () => ran.push("fault"), "power-cut#0");
+    scheduler.at(30, () => ran.push("kernel2"), "job w io");
+    expect(scheduler.cancelWhere((e) => e.label !== "power-cut#0")).toBe(2);
+    scheduler.run();
+    expect(ran).toEqual(["fault"]);
+  });
+});

@@ -1,0 +1,65 @@
+import type { CrashPoint } from "./case.js";
+import { type ExecutorOptions, executeCase } from "./executor.js";
+import type { Scenario } from "./schema.js";
+
+/** Most crash points one (scenario, seed) may yield; exploration beyond is refused, not truncated. */
+export const MAX_CRASH_POINTS = 100_000;
+
+/**
+ * Finds every crash point of a case by running it once without a crash: each trace event after the
+ * faults are armed, and each PV block write, between the scenario's `explore.from` and `explore.to`
+ * events (the whole run when they are absent). Points are numbered as the fault triggers count
+ * them — from arming — so a power cut armed at a point lands exactly there.
+ */
+export function discoverCrashPoints(
+  scenario: Scenario,
+  seed: number,
+  options: ExecutorOptions = {},
+): CrashPoint[] {
+  const explore = scenario.explore ?? { writes: true };
+  const from = scenario.explore?.from;
+  const to = scenario.explore?.to;
+  const points: CrashPoint[] = [];
+  let finish: () => void = () => {};
+  executeCase(
+    scenario,
+    { scenario: scenario.name, seed },
+    {
+      ...options,
+      onArmed(machine) {
+        const baseWrites = machine.injector.vgWriteCount;
+        const occurrences = new Map<string, number>();
+        let inside = from === undefined;
+        let done = false;
+        let eventIndex = 0;
+        let lastWrites = 0;
+        const addWritesUpTo = (writes: number) => {
+          if (explore.writes && inside && !done) {
+            for (let w = lastWrites + 1; w <= writes; w++)
+              points.push({ kind: "write", index: w, label: `write ${w}` });
+          }
+          lastWrites = writes;
+        };
+        // Writes after the last event of the run still count as crash points.
+        finish = () => addWritesUpTo(machine.injector.vgWriteCount - baseWrites);
+        machine.trace.subscribe((event) => {
+          if (done) return;
+          addWritesUpTo(machine.injector.vgWriteCount - baseWrites);
+          eventIndex += 1;
+          const occurrence = (occurrences.get(event.name) ?? 0) + 1;
+          occurrences.set(event.name, occurrence);
+          if (!inside && event.name === from) inside = true;
+          if (inside) points.push({ kind: "event", index: eventIndex, label: `${event.name}#${occurrence}` });
+          if (inside && to !== undefined && event.name === to) done = true;
+          if (points.length > MAX_CRASH_POINTS) {
+            throw new RangeError(
+              `${scenario.name}: more than ${MAX_CRASH_POINTS} crash points; narrow explore.from/to`,
+            );
+          }
+        });
+      },
+    },
+  );
+  finish();
+  return points;
+}

@@ -1,0 +1,266 @@
+/**
+ * Runs one case on the engine: build the machine, run the setup, arm the faults, run the phases,
+ * and if the machine halted (a power cut) resolve every disk's volatile cache, reboot, and run the
+ * operator's recovery. Then read every written block back through the oracle and check the
+ * scenario's expectations. Everything is a function of (scenario, seed, crash point, mutations).
+ */
+import { isBlockDeviceError } from "../engine/block/errors.js";
+import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js";
+import { runLvm } from "../engine/lvm/run.js";
+import { findVg, scanHost } from "../engine/lvm/vg-read.js";
+import { isSimulationHalt } from "../engine/sim/halt.js";
+import { type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
+import { Rng } from "../engine/sim/rng.js";
+import type { FaultSpec } from "../faults/schema.js";
+import { ShadowOracle } from "../workloads/oracle.js";
+import { runJobs } from "../workloads/runner.js";
+import { type CaseSpec, type CrashPoint, caseKey, replayCommand } from "./case.js";
+import { splitCommandLine } from "./command-line.js";
+import { checkExpectations } from "./expectations.js";
+import { jobsFromOptions } from "./jobs.js";
+import { Machine, type MachineStorage } from "./machine.js";
+import { type CaseRecord, emptyVerifyCounts, type VerifyCounts } from "./records.js";
+import type { Phase, Scenario } from "./schema.js";
+
+/** How cases run. */
+export interface ExecutorOptions {
+  readonly storage?: MachineStorage;
+  /** Deliberate engine bugs (mutation testing); none by default. */
+  readonly mutations?: Mutations;
+  /** Called once the faults are armed (crash-point discovery subscribes to the trace here). */
+  readonly onArmed?: (machine: Machine) => void;
+}
+
+/** What one run of a case observed; the record is built from it. */
+export interface CaseRun {
+  readonly record: CaseRecord;
+  readonly machine: Machine;
+  readonly lvmLog: readonly string[];
+}
+
+const MAX_RECOVERY_ATTEMPTS = 4;
+
+/** A power cut exactly at the crash point, in fault-catalogue terms. */
+function crashFault(scenario: Scenario, point: CrashPoint): FaultSpec {
+  const policy = scenario.explore?.policy ?? { kind: "drop-all" as const };
+  if (point.kind === "write") {
+    return { kind: "power-cut", id: "explore", at: { write: point.index }, policy } as FaultSpec;
+  }
+  const match = /^(.+)#(\d+)$/.exec(point.label);
+  if (!match) throw new RangeError(`Crash point ${point.label} does not name an event as name#occurrence`);
+  return {
+    kind: "power-cut",
+    id: "explore",
+    at: { event: match[1]!, occurrence: Number(match[2]) },
+    policy,
+  } as FaultSpec;
+}
+
+/** The state a case carries between phases. */
+class CaseState {
+  readonly oracle = new ShadowOracle();
+  readonly lvIds = new Map<string, number>();
+  readonly lvmLog: string[] = [];
+  readonly failures: string[] = [];
+  readonly rng: Rng;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly machine: Machine,
+    seed: number,
+  ) {
+    this.rng = Rng.fromSeed(seed).fork(scenario.name.replaceAll("/", "_"));
+  }
+
+  lvm(line: string): { exitCode: number; stdout: string; stderr: string } {
+    const result = runLvm(this.machine.host, splitCommandLine(line));
+    this.lvmLog.push(
+      `$ ${line}`,
+      ...result.stdout.split("\n").filter(Boolean),
+      ...result.stderr.split("\n").filter(Boolean),
+    );
+    return result;
+  }
+
+  lvId(path: string): number {
+    let id = this.lvIds.get(path);
+    if (id === undefined) {
+      id = this.lvIds.size + 1;
+      this.lvIds.set(path, id);
+    }
+    return id;
+  }
+
+  /** The active device of vg/lv, activating it (and what it stacks on) when needed. */
+  device(path: string) {
+    const [vgName, lvName] = path.split("/") as [string, string];
+    const handle = findVg(scanHost(this.machine.host), vgName);
+    if (handle === undefined) throw new Error(`Volume group ${vgName} not found for ${path}`);
+    const lv = handle.vg.lvs.find((l) => l.name === lvName);
+    if (lv === undefined) throw new Error(`Logical volume ${path} not found`);
+    const live = deviceMapperOf(this.machine.host).lv(lv.id);
+    return (live ?? activateLv(this.machine.host, handle.vg, lvName)).device;
+  }
+}
+
+function runPhase(state: CaseState, phase: Phase, index: number): void {
+  if ("lvm" in phase) {
+    const result = state.lvm(phase.lvm);
+    if (result.exitCode !== phase.expectExit) {
+      state.failures.push(
+        `phases[${index}] "${phase.lvm}" exited ${result.exitCode}, expected ${phase.expectExit}: ${result.stderr.trim().split("\n")[0] ?? ""}`,
+      );
+    }
+    noteSnapshot(state, phase.lvm, result.exitCode);
+    return;
+  }
+  if ("wait" in phase) {
+    const scheduler = state.machine.scheduler;
+    if (phase.wait === "background") scheduler.run();
+    else scheduler.run(scheduler.nowNs + phase.wait.ns);
+    return;
+  }
+  const { lv, jobs } = phase.workload;
+  const specs = jobsFromOptions(jobs, `${state.scenario.name} phases[${index}]`);
+  const device = state.device(lv);
+  runJobs(specs, device, {
+    rng: state.rng.fork(`workload${index}`),
+    oracle: state.oracle,
+    scheduler: state.machine.scheduler,
+    startNs: state.machine.scheduler.nowNs,
+    lvIds: [state.lvId(lv)],
+  });
+}
+
+/** After `lvcreate -s … vg/origin`, the oracle freezes the origin's image for the snapshot. */
+function noteSnapshot(state: CaseState, line: string, exitCode: number): void {
+  if (exitCode !== 0) return;
+  const argv = splitCommandLine(line);
+  if (argv[0] !== "lvcreate" || !argv.some((a) => a === "-s" || a === "--snapshot")) return;
+  const nameAt = argv.findIndex((a) => a === "-n" || a === "--name");
+  const origin = argv.filter((a) => /^[^-][^/]*\/[^/]+$/.test(a)).at(-1);
+  if (nameAt < 0 || origin === undefined) return;
+  const vgName = origin.split("/")[0]!;
+  const snapPath = `${vgName}/${argv[nameAt + 1]}`;
+  if (!state.lvIds.has(origin)) return;
+  state.oracle.snapshot(state.lvId(origin), state.lvId(snapPath), { name: snapPath });
+}
+
+function runRecovery(state: CaseState): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      for (const line of state.scenario.recovery) state.lvm(line);
+      state.machine.scheduler.run();
+      return;
+    } catch (error) {
+      if (!isSimulationHalt(error) || attempt >= MAX_RECOVERY_ATTEMPTS) throw error;
+      // A fault cut the power again during recovery: reboot and recover from the start.
+      resolveHalt(state.machine);
+    }
+  }
+}
+
+function resolveHalt(machine: Machine): void {
+  if (machine.injector.powerCut !== undefined) machine.injector.resolvePowerCut();
+  machine.reboot();
+}
+
+function verifyAll(state: CaseState, crashed: boolean): VerifyCounts {
+  const counts = emptyVerifyCounts();
+  for (const [path, lvId] of state.lvIds) {
+    if (!state.oracle.has(lvId)) continue;
+    let device: ReturnType<CaseState["device"]>;
+    try {
+      device = state.device(path);
+    } catch (error) {
+      state.failures.push(`cannot read ${path} back: ${(error as Error).message}`);
+      counts.unreadable += state.oracle.trackedBlocks(lvId);
+      continue;
+    }
+    const report = state.oracle.verifyDevice(device, lvId, {
+      mode: crashed ? "crash" : "latest",
+      issueNs: state.machine.scheduler.nowNs,
+    });
+    for (const key of Object.keys(counts) as (keyof VerifyCounts)[]) counts[key] += report.counts[key] ?? 0;
+    for (const example of report.examples.slice(0, 3)) {
+      if (example.classification !== "ok") state.lvmLog.push(`verify ${path}: ${example.detail}`);
+    }
+  }
+  return counts;
+}
+
+/** Runs a case and returns its record and the machine, for inspection by tests and `--keep`. */
+export function executeCase(scenario: Scenario, spec: CaseSpec, options: ExecutorOptions = {}): CaseRun {
+  const faults = [...scenario.faults];
+  if (spec.crashPoint !== undefined) faults.push(crashFault(scenario, spec.crashPoint));
+  const rng = Rng.fromSeed(spec.seed).fork(scenario.name.replaceAll("/", "_"));
+  const machine = new Machine(scenario, {
+    rng,
+    faults,
+    storage: options.storage ?? { kind: "memory" },
+    mutations: options.mutations ?? NO_MUTATIONS,
+  });
+  const state = new CaseState(scenario, machine, spec.seed);
+  let crashed = false;
+  let haltedAt: string | undefined;
+  try {
+    for (const line of scenario.setup) {
+      const result = state.lvm(line);
+      if (result.exitCode !== 0) {
+        throw new Error(
+          `setup "${line}" exited ${result.exitCode}: ${result.stderr.trim().split("\n")[0] ?? ""}`,
+        );
+      }
+    }
+    machine.syncAll();
+    machine.injector.arm();
+    options.onArmed?.(machine);
+    try {
+      scenario.phases.forEach((phase, index) => runPhase(state, phase, index));
+      machine.scheduler.run();
+    } catch (error) {
+      if (!isSimulationHalt(error)) throw error;
+      crashed = true;
+      haltedAt = error.at;
+      resolveHalt(machine);
+    }
+    runRecovery(state);
+  } catch (error) {
+    if (isSimulationHalt(error))
+      state.failures.push(`the machine halted again during recovery: ${error.message}`);
+    else if (isBlockDeviceError(error))
+      state.failures.push(`I/O error not handled by the engine: ${error.message}`);
+    else state.failures.push(`the case could not run: ${(error as Error).message}`);
+  }
+  let verify = emptyVerifyCounts();
+  try {
+    verify = verifyAll(state, crashed);
+    state.failures.push(...checkExpectations(scenario.expect, { state, verify, crashed }));
+  } catch (error) {
+    if (isSimulationHalt(error))
+      state.failures.push(`a fault halted the machine during verification: ${error.message}`);
+    else state.failures.push(`verification could not run: ${(error as Error).message}`);
+  }
+  const status = state.failures.length === 0 ? "pass" : "fail";
+  const record: CaseRecord = {
+    type: "case",
+    scenario: scenario.name,
+    seed: spec.seed,
+    status,
+    crashPoint: spec.crashPoint?.label ?? haltedAt ?? null,
+    faults: machine.injector.records.map((r) => ({ ...r })) as CaseRecord["faults"],
+    verify,
+    replay: replayCommand(spec),
+    verdict:
+      status === "pass"
+        ? `${verify.ok} blocks verified${crashed ? " after a crash and recovery" : ""}`
+        : state.failures[0]!,
+    failures: state.failures,
+    durationNs: machine.scheduler.nowNs,
+    tags: scenario.tags,
+    key: caseKey(spec),
+  };
+  return { record, machine, lvmLog: state.lvmLog };
+}
+
+export type { CaseState };

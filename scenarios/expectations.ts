@@ -1,0 +1,136 @@
+/**
+ * The checks a scenario's `expect` asks for, run after recovery. Each returns one line per
+ * violation, naming the LV, PV or class that broke it, so a failing case says why at a glance.
+ */
+import { createHash } from "node:crypto";
+import type { BlockDevice } from "../engine/block/device.js";
+import { isBlockDeviceError } from "../engine/block/errors.js";
+import { deviceMapperOf } from "../engine/lvm/activation/activate.js";
+import { dmName } from "../engine/lvm/activation/dm-name.js";
+import { findVg, scanHost } from "../engine/lvm/vg-read.js";
+import type { CaseState } from "./executor.js";
+import { usedExtentsOnPv } from "./extent-usage.js";
+import type { VerifyCounts } from "./records.js";
+import type { Expectations } from "./schema.js";
+
+/** What the checks look at. */
+export interface ExpectationInput {
+  readonly state: CaseState;
+  readonly verify: VerifyCounts;
+  readonly crashed: boolean;
+}
+
+const DAMAGE = ["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"] as const;
+const CHUNK_BYTES = 1 << 20;
+
+function deviceDigest(device: BlockDevice): string {
+  const hash = createHash("sha256");
+  const buffer = new Uint8Array(CHUNK_BYTES);
+  for (let offset = 0; offset < device.sizeBytes; offset += CHUNK_BYTES) {
+    const view = buffer.subarray(0, Math.min(CHUNK_BYTES, device.sizeBytes - offset));
+    device.read(offset, view);
+    hash.update(view);
+  }
+  return hash.digest("hex");
+}
+
+/** Runs every check the scenario asks for; returns the violations. */
+export function checkExpectations(expect: Expectations, input: ExpectationInput): string[] {
+  const failures: string[] = [];
+  const { state, verify } = input;
+  const host = state.machine.host;
+  if (expect.noAcknowledgedDataLost) {
+    for (const kind of DAMAGE) {
+      if (verify[kind] > 0 && !expect.detects.includes(kind)) {
+        failures.push(`${verify[kind]} ${kind} block(s) after recovery: acknowledged data was not preserved`);
+      }
+    }
+  }
+  for (const kind of expect.detects) {
+    if (verify[kind] === 0)
+      failures.push(`expected the oracle to detect ${kind} blocks, found none (damage went unnoticed)`);
+  }
+  const scan = scanHost(host);
+  if (expect.metadataConsistent) {
+    for (const vg of scan.result.vgs) {
+      if (vg.inconsistent)
+        failures.push(`VG ${vg.vgName}: metadata copies disagree after recovery (seqno ${vg.seqno})`);
+    }
+    const warnings = scan.result.warnings.filter((w) => !/Couldn't find device|is missing PV/.test(w));
+    if (warnings.length > 0) failures.push(`metadata warnings after recovery: ${warnings[0]}`);
+  }
+  const vgs = new Map(scan.result.vgs.map((v) => [v.vgName, findVg(scan, v.vgName)!]));
+  const lvOf = (path: string) => {
+    const [vgName, lvName] = path.split("/") as [string, string];
+    const handle = vgs.get(vgName);
+    return { handle, lv: handle?.vg.lvs.find((l) => l.name === lvName), vgName, lvName };
+  };
+  for (const path of expect.mirrorLegsIdentical) {
+    const { handle, lv, vgName, lvName } = lvOf(path);
+    if (handle === undefined || lv === undefined) {
+      failures.push(`mirror ${path} does not exist after recovery`);
+      continue;
+    }
+    state.device(path);
+    const seg = lv.segments[0];
+    if (seg?.type !== "mirror") {
+      failures.push(`${path} is not a mirror after recovery (segment type ${seg?.type ?? "none"})`);
+      continue;
+    }
+    const digests = seg.areas.map((area) => {
+      const name = area.kind === "lv" ? dmName(vgName, area.lv) : `${vgName}/${lvName}`;
+      const device = deviceMapperOf(host).device(name);
+      return device === undefined ? `(no device ${name})` : deviceDigest(device);
+    });
+    if (new Set(digests).size !== 1) failures.push(`mirror ${path}: legs differ after resync`);
+  }
+  for (const path of expect.snapshotInvalid) {
+    try {
+      const device = state.device(path);
+      device.read(0, new Uint8Array(512));
+      failures.push(`snapshot ${path} still reads after recovery; expected it invalidated`);
+    } catch (error) {
+      if (!isBlockDeviceError(error, "EIO")) failures.push(`snapshot ${path}: ${(error as Error).message}`);
+    }
+  }
+  if (expect.noPvmoveLeft) {
+    for (const [, handle] of vgs) {
+      for (const lv of handle.vg.lvs) {
+        if (lv.status.includes("PVMOVE") || /^pvmove\d+$/.test(lv.name)) {
+          failures.push(`${handle.vg.name}/${lv.name} is left over after recovery`);
+        }
+        if (lv.status.includes("LOCKED"))
+          failures.push(`${handle.vg.name}/${lv.name} is still LOCKED after recovery`);
+      }
+    }
+  }
+  for (const device of expect.pvsEmpty) {
+    for (const [, handle] of vgs) {
+      const pv = handle.vg.pvs.find((p) => p.deviceHint === device);
+      if (pv === undefined) continue;
+      const used = usedExtentsOnPv(handle.vg, pv.name);
+      if (used > 0) failures.push(`PV ${device} still holds ${used} allocated extent(s) after recovery`);
+    }
+  }
+  for (const [path, expected] of Object.entries(expect.segtypes)) {
+    const { lv } = lvOf(path);
+    const found = lv?.segments.map((s) =>
+      s.type === "striped"
+        ? s.stripeCount === 1
+          ? "linear"
+          : "striped"
+        : s.type === "other"
+          ? s.segType
+          : s.type,
+    );
+    if (found === undefined) failures.push(`${path} does not exist after recovery`);
+    else if (found.join(",") !== expected.join(",")) {
+      failures.push(`${path} has segment types ${found.join(",")}, expected ${expected.join(",")}`);
+    }
+  }
+  const log = state.lvmLog.join("\n");
+  for (const text of expect.messages) {
+    if (!log.includes(text)) failures.push(`expected the commands to print "${text}"`);
+  }
+  return failures;
+}

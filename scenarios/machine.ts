@@ -1,0 +1,128 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { VolatileCache } from "../engine/block/cache.js";
+import type { BlockDevice } from "../engine/block/device.js";
+import { FileDevice } from "../engine/block/file.js";
+import { MemoryDevice } from "../engine/block/memory.js";
+import { TimedDevice } from "../engine/block/timed.js";
+import { Host } from "../engine/lvm/host.js";
+import type { Mutations } from "../engine/sim/mutations.js";
+import type { Rng } from "../engine/sim/rng.js";
+import { Scheduler } from "../engine/sim/scheduler.js";
+import { Bus } from "../engine/sim/timing/bus.js";
+import { resolveProfile } from "../engine/sim/timing/resolve.js";
+import { Trace } from "../engine/sim/trace.js";
+import { FaultInjector } from "../faults/compose.js";
+import type { FaultSpec } from "../faults/schema.js";
+import type { Scenario } from "./schema.js";
+import { parseSizeText } from "./size-text.js";
+
+/** Where a case's PVs live. */
+export interface MachineStorage {
+  /** "memory" (default) or "file" images in `workDir`. */
+  readonly kind: "memory" | "file";
+  readonly workDir?: string;
+}
+
+/** One PV's stack, bottom to top: media → volatile cache → timing → fault wrapper. */
+export interface PvStack {
+  readonly name: string;
+  /** What persisted: survives power cuts and reboots. */
+  readonly media: BlockDevice;
+  readonly cache: VolatileCache;
+  readonly timed: TimedDevice;
+  /** What the host sees. */
+  readonly device: BlockDevice;
+}
+
+/**
+ * The simulated machine of one case: disks (which persist across reboots), the trace bus and the
+ * virtual clock (which run on through a reboot, so faults can also fire during recovery), and the
+ * Host, which a reboot replaces with a fresh one that knows only what the disks hold.
+ */
+export class Machine {
+  readonly trace = new Trace();
+  readonly scheduler = new Scheduler();
+  readonly pvs: readonly PvStack[];
+  readonly injector: FaultInjector;
+  host: Host;
+  reboots = 0;
+
+  constructor(
+    readonly scenario: Scenario,
+    options: {
+      readonly rng: Rng;
+      readonly faults: readonly FaultSpec[];
+      readonly storage: MachineStorage;
+      readonly mutations: Mutations;
+    },
+  ) {
+    this.injector = new FaultInjector(options.faults, {
+      rng: options.rng.fork("faults"),
+      trace: this.trace,
+      scheduler: this.scheduler,
+    });
+    const buses = new Map(
+      scenario.buses.map((b) => [
+        b.name,
+        new Bus(b.name, { bandwidthBytesPerSec: parseSizeText(b.bandwidth) }),
+      ]),
+    );
+    const timingRng = options.rng.fork("timing");
+    this.pvs = scenario.pvs.map((pv) => {
+      const sizeBytes = parseSizeText(pv.size);
+      const media = makeMedia(pv.name, sizeBytes, options.storage);
+      const cache = new VolatileCache(media, { name: pv.name });
+      const bus = pv.bus === undefined ? undefined : buses.get(pv.bus);
+      if (pv.bus !== undefined && bus === undefined) {
+        throw new RangeError(`PV ${pv.name} names bus "${pv.bus}", which the scenario does not define`);
+      }
+      const timed = new TimedDevice(cache, resolveProfile(pv.profile), {
+        rng: timingRng.fork(pv.name),
+        mutations: options.mutations,
+        ...(bus === undefined ? {} : { bus }),
+      });
+      const device = this.injector.wrap(timed, { cache });
+      return { name: pv.name, media, cache, timed, device };
+    });
+    this.mutations = options.mutations;
+    this.host = this.#newHost();
+  }
+
+  readonly mutations: Mutations;
+
+  #newHost(): Host {
+    return new Host({
+      devices: this.pvs.map((pv) => [pv.name, pv.device] as const),
+      trace: this.trace,
+      scheduler: this.scheduler,
+      mutations: this.mutations,
+    });
+  }
+
+  /** Makes every PV's cache durable (used after setup, which is not under test). */
+  syncAll(): void {
+    for (const pv of this.pvs) pv.cache.flush();
+  }
+
+  /**
+   * Reboots after a crash: every in-memory object of the old kernel is dropped (tables, mirrors,
+   * pollers and their scheduled steps), and a fresh Host scans the disks. The clock, the trace bus
+   * and the fault injector's own timers run on, so faults can also fire during recovery.
+   */
+  reboot(): void {
+    this.reboots += 1;
+    const faultLabels = this.injector.faults.map((f) => f.label);
+    this.scheduler.cancelWhere(
+      (event) => !faultLabels.some((label) => event.label === label || event.label.startsWith(`${label} `)),
+    );
+    this.host = this.#newHost();
+  }
+}
+
+function makeMedia(name: string, sizeBytes: number, storage: MachineStorage): BlockDevice {
+  if (storage.kind === "memory") return new MemoryDevice(name, sizeBytes);
+  const dir = storage.workDir ?? ".lvmlab-work";
+  mkdirSync(dir, { recursive: true });
+  return FileDevice.open(join(dir, `${name.replaceAll("/", "_")}.img`), { name, create: { sizeBytes } });
+}

@@ -32,6 +32,7 @@ export function startMirrorResync(
   const maxSteps = options.maxSteps ?? 2 * mirror.regionCount + 2;
   let steps = 0;
   let finished = false;
+  let stopped = false;
   let pending: ScheduledEvent | undefined;
   const run = (nowNs: number): void => {
     pending = undefined;
@@ -43,6 +44,8 @@ export function startMirrorResync(
     steps += 1;
     const step = mirror.resyncStep({ issueNs: nowNs });
     options.onStep?.(step);
+    // onStep may have stopped the resync; it must not be rescheduled behind its back.
+    if (stopped) return;
     if (step.done) {
       finished = true;
       options.onDone?.(step.doneNs);
@@ -59,6 +62,7 @@ export function startMirrorResync(
       return steps;
     },
     stop() {
+      stopped = true;
       if (pending !== undefined) scheduler.cancel(pending);
       pending = undefined;
     },

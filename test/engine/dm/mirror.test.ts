@@ -327,6 +327,22 @@ describe("mirror: trace events", () => {
 });
 
 describe("mirror: resync on the scheduler", () => {
+  it("stops when told to, leaving the mirror partly synced (a sync stall)", () => {
+    const { mirror } = rig();
+    const scheduler = new Scheduler();
+    let handle: ReturnType<typeof startMirrorResync> | undefined;
+    handle = startMirrorResync(mirror, scheduler, {
+      onStep: (s) => {
+        if (s.syncedRegions === 3) handle?.stop();
+      },
+    });
+    scheduler.run();
+    expect(handle.finished).toBe(false);
+    expect(handle.steps).toBe(3);
+    expect(mirror.syncPercent).toBe(37.5);
+    expect(mirror.status()).toContain(" 3/8 1 AA ");
+  });
+
   it("copies one region per step at the sync speed limit and emits mirror.resync.step", () => {
     const trace = new Trace();
     const { mirror } = rig({ extra: { syncSpeedBytesPerSecond: 32 * KiB * 10, trace } });

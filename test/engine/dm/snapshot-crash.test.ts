@@ -300,6 +300,32 @@ describe("snapshot: merge", () => {
     expect(crashes).toBeGreaterThan(20);
   });
 
+  it("other snapshots of the origin copy-on-write before the merge overwrites it", () => {
+    const machine = new Machine();
+    const { real, cow, expected } = prepared(machine);
+    // A second snapshot taken after the first one's changes: it must keep today's origin.
+    const cow2 = new TestDisk("vg-snap2-cow", COW_BYTES, machine);
+    const other = new SnapshotTarget("vg-snap2", {
+      origin: real,
+      cow: cow2,
+      chunkSizeSectors: CHUNK_SECTORS,
+    });
+    const before = real.current.slice();
+    const merging = new SnapshotMergeTarget("vg-lv", {
+      origin: real,
+      cow,
+      chunkSizeSectors: CHUNK_SECTORS,
+      others: [other],
+      maxChunksPerStep: 2,
+    });
+    for (let i = 0; i < 200 && !merging.mergeStep().done; i++);
+    expect(firstDifference(real.current, expected)).toBe(-1);
+    const view = new Uint8Array(ORIGIN_BYTES);
+    other.read(0, view);
+    expect(firstDifference(view, before)).toBe(-1);
+    expect(other.store.exceptionCount).toBeGreaterThan(0);
+  });
+
   it("refuses to merge an invalid snapshot", () => {
     const machine = new Machine();
     const real = prefilled(machine);

@@ -216,7 +216,7 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
     machine.injector.arm();
     options.onArmed?.(machine);
     try {
-      scenario.phases.forEach((phase, index) => runPhase(state, phase, index));
+      for (const [index, phase] of scenario.phases.entries()) runPhase(state, phase, index);
       machine.scheduler.run();
     } catch (error) {
       if (!isSimulationHalt(error)) throw error;

@@ -3,6 +3,6 @@
  * every dash inside either name doubled, and an optional layer suffix (`real`, `cow`).
  */
 export function dmName(vgName: string, lvName: string, layer?: string): string {
-  const escape = (s: string) => s.replaceAll("-", "--");
-  return `${escape(vgName)}-${escape(lvName)}${layer === undefined ? "" : `-${layer}`}`;
+  const double = (s: string) => s.replaceAll("-", "--");
+  return `${double(vgName)}-${double(lvName)}${layer === undefined ? "" : `-${layer}`}`;
 }

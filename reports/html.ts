@@ -17,7 +17,7 @@ export interface HtmlOptions {
   readonly title?: string;
   /** Most case rows in the table (failures first); the rest are counted. */
   readonly maxCaseRows?: number;
-  /** Most progress timelines charted (failing cases first are not known here: first by scenario, seed). */
+  /** Most progress timelines charted; timelines of failing cases come first. */
   readonly maxTimelines?: number;
 }
 
@@ -185,7 +185,16 @@ function latencySection(model: ReportModel): Markup[] {
 }
 
 function progressSection(model: ReportModel, maxTimelines: number): Markup[] {
-  const timelines = model.timelines.filter((t) => t.series.length > 0 || t.faults.length > 0);
+  const failing = new Set(
+    model.cases.scenarios.flatMap((s) =>
+      s.cases.filter((c) => c.status === "fail").map((c) => `${c.scenario}\u0000${c.seed}`),
+    ),
+  );
+  const isFailing = (t: { scenario: string; seed: number }) => failing.has(`${t.scenario}\u0000${t.seed}`);
+  // Failing cases first (stable, so the order stays scenario then seed), then as many others as fit.
+  const timelines = model.timelines
+    .filter((t) => t.series.length > 0 || t.faults.length > 0)
+    .sort((a, b) => Number(isFailing(b)) - Number(isFailing(a)));
   if (timelines.length === 0) return [];
   const shown = timelines.slice(0, maxTimelines);
   const children: Markup[] = [

@@ -1,18 +1,22 @@
 /** Expands report inputs: a file stays itself, a directory means every *.ndjson file in it. */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { RecordInputError } from "./read-records.js";
+import { RecordInputError, STDIN_PATH } from "./read-records.js";
 
 /** Most shard files taken from one directory, so a wrong directory cannot open thousands of files. */
 export const MAX_FILES_PER_DIRECTORY = 10_000;
 
 /**
  * Returns the NDJSON files named by `paths`, in argument order; a directory contributes its
- * *.ndjson files sorted by name. Throws RecordInputError for a missing path or an empty directory.
+ * *.ndjson files sorted by name, and "-" (standard input) passes through. Throws RecordInputError for a missing path or an empty directory.
  */
 export function expandInputPaths(paths: readonly string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
+    if (path === STDIN_PATH) {
+      files.push(path);
+      continue;
+    }
     let isDirectory: boolean;
     try {
       isDirectory = statSync(path).isDirectory();

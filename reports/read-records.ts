@@ -192,14 +192,20 @@ function describeFsError(error: unknown, path: string): RecordInputError {
   );
 }
 
+/** The path that means standard input, as in most Unix tools. */
+export const STDIN_PATH = "-";
+
 /**
- * Reads records from a file path (streamed line by line) or from `{text}` in memory, and groups
- * them by type. Throws RecordInputError naming file, line and field on bad input.
+ * Reads records from a file path (streamed line by line; "-" is standard input) or from `{text}`
+ * in memory, and groups them by type. Throws RecordInputError naming file, line and field.
  */
 export async function readRecords(input: string | { text: string; source?: string }): Promise<RecordSet> {
   if (typeof input !== "string") return parseRecords(input.text, { source: input.source ?? "<input>" });
-  const collector = new RecordCollector(input);
-  const stream = createReadStream(input, { encoding: "utf8" });
+  const fromStdin = input === STDIN_PATH;
+  const collector = new RecordCollector(fromStdin ? "<stdin>" : input);
+  const stream = fromStdin
+    ? process.stdin.setEncoding("utf8")
+    : createReadStream(input, { encoding: "utf8" });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const line of lines) collector.add(line);
@@ -208,7 +214,7 @@ export async function readRecords(input: string | { text: string; source?: strin
     throw describeFsError(error, input);
   } finally {
     lines.close();
-    stream.destroy();
+    if (!fromStdin) stream.destroy();
   }
   return collector.set;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { expandInputPaths } from "../../reports/input-paths.js";
 import {
@@ -135,6 +136,21 @@ describe("readRecords", () => {
     expect(() => expandInputPaths([join(dir, "missing")])).toThrow(/no such file or directory/);
     const empty = mkdtempSync(join(tmpdir(), "lvmlab-empty-"));
     expect(() => expandInputPaths([empty])).toThrow(/holds no \*\.ndjson files/);
+  });
+
+  it('reads standard input for the path "-"', async () => {
+    const original = Object.getOwnPropertyDescriptor(process, "stdin")!;
+    const fake = Readable.from([ndjson([caseRecord({ seed: 7 })])]) as Readable & {
+      setEncoding: Readable["setEncoding"];
+    };
+    Object.defineProperty(process, "stdin", { value: fake, configurable: true });
+    try {
+      const set = await readRecords("-");
+      expect(set.cases.map((c) => c.seed)).toEqual([7]);
+      expect(expandInputPaths(["-"])).toEqual(["-"]);
+    } finally {
+      Object.defineProperty(process, "stdin", original);
+    }
   });
 
   it("accepts text in memory through readRecords", async () => {

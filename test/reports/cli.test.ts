@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -154,6 +154,19 @@ describe("lvmlab compare", () => {
       comparisons: { metric: string; baseN: number }[];
     };
     expect(json.comparisons.find((c) => c.metric === "iops")?.baseN).toBe(4);
+    const baseDir = join(dir, "base");
+    const headDir = join(dir, "head");
+    mkdirSync(baseDir);
+    mkdirSync(headDir);
+    renameSync(b1, join(baseDir, "shard-1.ndjson"));
+    renameSync(b2, join(baseDir, "shard-2.ndjson"));
+    renameSync(h1, join(headDir, "shard-1.ndjson"));
+    renameSync(h2, join(headDir, "shard-2.ndjson"));
+    const fromDirs = join(dir, "dirs.json");
+    expect(await runCli(["compare", baseDir, headDir, "--format", "json", "--out", fromDirs])).toBe(
+      EXIT_FAILED,
+    );
+    expect(readFileSync(fromDirs, "utf8")).toBe(readFileSync(out, "utf8"));
   });
 
   it("exits 2 for a bad threshold, missing inputs, or a bad record", async () => {

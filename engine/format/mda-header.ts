@@ -115,7 +115,10 @@ export interface MdaHeaderSource {
   readonly expectedStartBytes: number;
 }
 
-/** Decodes a 512-byte header and classifies it as `raw_parse_mda_header`; never throws on bad bytes. */
+/**
+ * Decodes a 512-byte header and classifies it as LVM2 does (`_raw_read_mda_header`), with the
+ * wording of Debian's lvm2 2.03.16; never throws on bad bytes.
+ */
 export function parseMdaHeader(bytes: Uint8Array, source: MdaHeaderSource): ParsedMdaHeader {
   if (bytes.length !== MDA_HEADER_BYTES) {
     throw new RangeError(`mda_header must be ${MDA_HEADER_BYTES} bytes, got ${bytes.length}`);
@@ -126,26 +129,27 @@ export function parseMdaHeader(bytes: Uint8Array, source: MdaHeaderSource): Pars
   let badFields = 0;
   const checksum = view.getUint32(0, true);
   if (checksum !== lvmCrc(bytes.subarray(4))) {
-    warnings.push(`WARNING: Wrong checksum ${checksum.toString(16)} in mda header on ${at}.`);
+    warnings.push(`WARNING: wrong checksum ${checksum.toString(16)} in mda header on ${at}`);
     badFields |= BAD_MDA.CHECKSUM;
   }
   const magic = bytes.slice(4, 20);
   if (!bytesEqual(magic, FMTT_MAGIC)) {
-    warnings.push(`WARNING: Wrong magic number in mda header on ${at}.`);
+    warnings.push(`WARNING: wrong magic number in mda header on ${at}`);
     badFields |= BAD_MDA.MAGIC;
   }
   const version = view.getUint32(20, true);
   if (version !== FMTT_VERSION) {
-    warnings.push(`WARNING: Wrong version ${version} in mda header on ${at}.`);
+    warnings.push(`WARNING: wrong version ${version} in mda header on ${at}`);
     badFields |= BAD_MDA.VERSION;
   }
   // Values past 2^53 cannot be a real offset; keep them as -1 so they fail every comparison.
   const startBytes = readU64(view, 24) ?? -1;
   if (startBytes !== source.expectedStartBytes) {
-    warnings.push(`WARNING: Wrong start sector ${view.getBigUint64(24, true)} in mda header on ${at}.`);
+    warnings.push(`WARNING: wrong start sector ${view.getBigUint64(24, true)} in mda header on ${at}`);
     badFields |= BAD_MDA.START;
   }
   const sizeBytes = readU64(view, 32) ?? -1;
+  // 2.03.16 has no size check (newer LVM2 does, with this wording); we need it to stay in bounds.
   if (sizeBytes < MDA_HEADER_BYTES) {
     warnings.push(
       `WARNING: Metadata area size ${view.getBigUint64(32, true)} too small in mda header on ${at}.`,

@@ -182,7 +182,9 @@ export function writeMetadataText(
 /** A copy read back from the buffer: its bytes, or why it is unusable with LVM2's warning. */
 export type TextReadResult =
   | { readonly ok: true; readonly text: Uint8Array }
-  | { readonly ok: false; readonly problem: "bounds" | "checksum"; readonly warning: string };
+  | { readonly ok: false; readonly problem: "bounds"; readonly warning: string }
+  /** The bytes read are kept so callers can run LVM2's other checks on them (the VG name). */
+  | { readonly ok: false; readonly problem: "checksum"; readonly warning: string; readonly text: Uint8Array };
 
 /** Reads the copy `locn` points at (joining a wrapped copy) and checks its bounds and checksum. */
 export function readMetadataText(
@@ -219,6 +221,7 @@ export function readMetadataText(
       ok: false,
       problem: "checksum",
       warning: `WARNING: Checksum error on ${device.name} at offset ${startBytes + locn.offsetBytes}.`,
+      text,
     };
   }
   return { ok: true, text };

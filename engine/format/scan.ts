@@ -1,10 +1,16 @@
 /**
- * The scan LVM2 runs before every command (`label_scan`, `_text_read`, `lvmcache_update_vgname_and_id`,
- * `_vg_read`): find each device's label, read every metadata area's header and its committed
- * (slot 0) text, check checksums, parse, group copies by VG, keep the highest seqno (on an equal
- * seqno with different text the first device scanned wins and later ones are MISMATCH), and
- * report what LVM2 prints: ignored older copies, inconsistent metadata, bad headers and text,
- * missing PVs by uuid, and orphan PVs. Reading never writes.
+ * The scan LVM2 runs before every command, modelled on Debian's lvm2 2.03.16 in two phases, with
+ * its warnings verbatim:
+ *
+ * 1. Label scan (`label_scan`, `_text_read`, `lvmcache_update_vgname_and_id`): per device find the
+ *    label, read each mda header, and read the committed (slot 0) text unless a copy with the
+ *    same checksum and size was already seen. A higher seqno replaces the VG summary; an equal
+ *    seqno with a different checksum or size loses to the copy scanned first (MISMATCH).
+ * 2. VG read (`_vg_read`): read every good mda of the VG's PVs in order, keep the highest seqno,
+ *    warn about each older copy ("ignoring metadata seqno …"), then name missing PVs by uuid.
+ *
+ * Each mda gets a status saying whether `vgck --updatemetadata` can repair it or the header needs
+ * `pvck --repair`. Orphan PVs (label, no VG metadata) are listed. Reading never writes.
  */
 import type { BlockDevice } from "../block/device.js";
 import { isBlockDeviceError } from "../block/errors.js";
@@ -18,9 +24,9 @@ import {
   BAD_MDA_NOT_REPAIRABLE,
   badFieldNames,
   MDA_HEADER_BYTES,
-  type MdaHeader,
   parseMdaHeader,
   RAW_LOCN_IGNORED,
+  type RawLocn,
 } from "./mda-header.js";
 import { readMetadataText } from "./mda-text.js";
 import { decodePvLabel, type PvHeader } from "./pv-header.js";
@@ -41,7 +47,7 @@ export interface MdaScanStatus {
   badFields: number;
   /** "ignored" (RAW_LOCN_IGNORED), "empty" (no committed copy), "bad", or "good". */
   state: "good" | "empty" | "ignored" | "bad";
-  /** The committed copy's summary, for good areas. */
+  /** The committed copy's summary, for areas that had a readable one. */
   seqno?: number;
   vgName?: string;
   vgId?: string;
@@ -69,11 +75,11 @@ export interface ScannedVg {
   readonly text: string;
   readonly file: ConfigFile;
   readonly summary: VgSummary;
-  /** Where the chosen copy was read (first in scan order among the highest). */
+  /** Where the chosen copy was read (the first in read order among the highest). */
   readonly source: { readonly device: string; readonly mdaIndex: number };
   /** PV uuids (32 characters) the metadata names but no scanned device carries. */
   readonly missingPvUuids: readonly string[];
-  /** Some copy disagreed (older seqno, mismatch) or was unreadable. */
+  /** Some copy of a member PV was older, mismatched or unreadable. */
   readonly inconsistent: boolean;
 }
 
@@ -81,23 +87,28 @@ export interface ScannedVg {
 export interface ScanResult {
   readonly vgs: readonly ScannedVg[];
   readonly pvs: readonly ScannedPv[];
-  /** PVs with a label but in no VG (pvcreate'd only), by device name. */
+  /** PVs with a label but in no VG (pvcreate'd only). */
   readonly orphans: readonly { readonly device: string; readonly pvUuid: string }[];
   /** Devices with no valid label (not PVs, or a damaged label: LVM2 silently skips those). */
   readonly unlabelled: readonly string[];
-  /** LVM2's warnings, verbatim, in the order it prints them. */
+  /** LVM2's warnings (stderr), verbatim, in the order it prints them. */
   readonly warnings: readonly string[];
-  /** Quieter log lines (skipped labels) that LVM2 prints only with -v. */
+  /** Quieter lines: skipped labels (-v) and "Retrying metadata scan." (stdout). */
   readonly notes: readonly string[];
 }
 
 const MAX_DEVICES = 65536;
+// NAME_LEN in LVM2 is 128 including the NUL.
+const VG_NAME_MAX = 127;
 
-interface GoodCopy {
-  readonly status: MdaScanStatus;
-  readonly summary: VgSummary;
-  readonly text: string;
-  readonly file: ConfigFile;
+/** LVM2's `validate_name`: [a-zA-Z0-9+_.-], not starting with '-', not "." or "..". */
+function validName(name: string): boolean {
+  return (
+    /^[a-zA-Z0-9+_.][a-zA-Z0-9+_.-]*$/.test(name) &&
+    name !== "." &&
+    name !== ".." &&
+    name.length <= VG_NAME_MAX
+  );
 }
 
 function repairFor(badFields: number, outdated: boolean): MdaRepair {
@@ -105,7 +116,72 @@ function repairFor(badFields: number, outdated: boolean): MdaRepair {
   return badFields !== 0 || outdated ? "vgck --updatemetadata" : "none";
 }
 
+function markBad(status: MdaScanStatus, bits: number): void {
+  status.badFields |= bits;
+  status.state = "bad";
+  status.repair = repairFor(status.badFields, status.outdated);
+}
+
 const textDecoder = new TextDecoder("utf-8", { fatal: false });
+
+/** A good mda waiting for the VG read, with the header facts needed to read it again. */
+interface InUseMda {
+  readonly device: BlockDevice;
+  readonly status: MdaScanStatus;
+  readonly area: { readonly startBytes: number; readonly sizeBytes: number };
+  readonly locn: RawLocn;
+}
+
+/** lvmcache's per-VG summary. */
+interface VgInfo {
+  readonly vgName: string;
+  readonly vgId: string;
+  seqno: number;
+  checksum: number;
+  sizeBytes: number;
+  readonly mdas: InUseMda[];
+  /** PVs attached to this VG, in scan order (what a rescan reads again). */
+  readonly members: { readonly device: BlockDevice; readonly header: PvHeader }[];
+  /** The label scan saw different seqnos or checksums (`scan_summary_mismatch`). */
+  mismatch: boolean;
+}
+
+/** A copy read and parsed, or the warning lines explaining why not. */
+type CopyRead =
+  | { readonly ok: true; readonly text: string; readonly file: ConfigFile; readonly summary: VgSummary }
+  | { readonly ok: false; readonly checksumLines: readonly string[]; readonly parseLine?: string };
+
+function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string): CopyRead {
+  const { device, area, locn } = mda;
+  let read: ReturnType<typeof readMetadataText>;
+  try {
+    read = readMetadataText(device, area, locn);
+  } catch (error) {
+    if (!isBlockDeviceError(error)) throw error;
+    return { ok: false, checksumLines: [`WARNING: ${error.message}`] };
+  }
+  if (!read.ok && read.problem === "bounds") return { ok: false, checksumLines: [read.warning] };
+  const bytes = read.text;
+  // config_file_read_fd checks that the text begins with a valid VG name before the checksum.
+  const nameEnd = bytes.findIndex((b) => b === 0 || b === 0x7b || b === 0x20 || (b >= 9 && b <= 13));
+  const name = textDecoder.decode(bytes.subarray(0, nameEnd < 0 ? Math.min(bytes.length, 128) : nameEnd));
+  const lines = validName(name)
+    ? []
+    : [
+        `WARNING: Metadata location on ${device.name} at offset ${area.startBytes + locn.offsetBytes} begins with invalid name.`,
+      ];
+  if (!read.ok) return { ok: false, checksumLines: [...lines, read.warning] };
+  if (lines.length > 0) return { ok: false, checksumLines: lines };
+  try {
+    const file = parseConfig(bytes, { fileName: mdaLabel });
+    const summary = summarizeVgText(file);
+    const nul = bytes.indexOf(0);
+    return { ok: true, file, summary, text: textDecoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul)) };
+  } catch (error) {
+    if (!isConfigParseError(error) && !(error instanceof VgTextError)) throw error;
+    return { ok: false, checksumLines: [], parseLine: `WARNING: ${error.message}` };
+  }
+}
 
 /** Scans devices in the given order (the order decides which equal-seqno copy wins). */
 export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
@@ -115,15 +191,16 @@ export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
   const notes: string[] = [];
   const pvs: ScannedPv[] = [];
   const unlabelled: string[] = [];
-  const copies: GoodCopy[] = [];
+  const vgInfos = new Map<string, VgInfo>();
 
+  // Phase 1: label scan.
   for (const device of devices) {
     let found: ReturnType<typeof findLabel>;
     try {
       found = findLabel(device);
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
-      warnings.push(`WARNING: Failed to read label on ${device.name}: ${error.message}`);
+      warnings.push(`WARNING: ${error.message}`);
       unlabelled.push(device.name);
       continue;
     }
@@ -141,19 +218,40 @@ export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
       unlabelled.push(device.name);
       continue;
     }
-    const mdas = header.metadataAreas.map((area, mdaIndex) => {
-      const read = readArea(
-        device,
-        { pvUuid: header.pvUuid, mdaIndex, startBytes: area.offsetBytes },
-        warnings,
-      );
-      if (read.copy !== undefined) copies.push(read.copy);
-      return read.status;
-    });
+    const mdas = scanPv(device, header, { vgInfos, warnings, notes });
     pvs.push({ device, header, labelSector: found.label.sector, mdas });
   }
 
-  const vgs = assembleVgs(copies, pvs, warnings);
+  // Phase 2: read each VG from its good mdas, in VG name order as vgs reports them. A VG whose
+  // label scan saw differing summaries is rescanned first (lvmcache_label_rescan_vg), which
+  // repeats that scan's warnings, as LVM2 does.
+  const present = new Set(pvs.map((pv) => pv.header.pvUuid));
+  const vgs: ScannedVg[] = [];
+  const ordered = [...vgInfos.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, first] of ordered) {
+    let info = first;
+    if (info.mismatch) {
+      vgInfos.delete(key);
+      for (const member of info.members) {
+        const at = pvs.findIndex((pv) => pv.device === member.device);
+        const mdas = scanPv(member.device, member.header, { vgInfos, warnings, notes });
+        if (at >= 0) pvs[at] = { ...pvs[at]!, mdas };
+      }
+      const rescanned = vgInfos.get(key);
+      if (rescanned === undefined) continue;
+      info = rescanned;
+    }
+    const vg = readVg(info, present, warnings);
+    if (vg !== undefined) vgs.push(vg);
+  }
+  for (const vg of vgs) {
+    const members = new Set(vg.summary.pvs.map((pv) => pv.pvUuid));
+    Object.assign(vg, {
+      inconsistent:
+        vg.inconsistent ||
+        pvs.some((pv) => members.has(pv.header.pvUuid) && pv.mdas.some((m) => m.state === "bad")),
+    });
+  }
   const members = new Set(vgs.flatMap((vg) => vg.summary.pvs.map((pv) => pv.pvUuid)));
   const orphans = pvs
     .filter((pv) => !members.has(pv.header.pvUuid) && pv.mdas.every((m) => m.state !== "good"))
@@ -161,11 +259,38 @@ export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
   return { vgs, pvs, orphans, unlabelled, warnings, notes };
 }
 
-function readArea(
+function scanPv(device: BlockDevice, header: PvHeader, state: ScanState): MdaScanStatus[] {
+  const mdas = header.metadataAreas.map((area, mdaIndex) =>
+    scanMda(device, { pvUuid: header.pvUuid, mdaIndex, startBytes: area.offsetBytes }, state),
+  );
+  // label.c: a PV whose mdas all failed is still a PV, but LVM2 says it got no summary from it.
+  if (mdas.some((m) => m.state === "bad") && !mdas.some((m) => m.state === "good")) {
+    state.warnings.push(
+      `WARNING: scan failed to get metadata summary from ${device.name} PVID ${header.pvUuid}`,
+    );
+  }
+  // lvmcache attaches the PV to the VG its (first) good mda names.
+  const named = mdas.find((m) => m.vgName !== undefined && m.vgId !== undefined);
+  if (named !== undefined) {
+    const info = state.vgInfos.get(`${named.vgName}/${named.vgId}`);
+    if (info !== undefined && !info.members.some((m) => m.device === device))
+      info.members.push({ device, header });
+  }
+  return mdas;
+}
+
+interface ScanState {
+  readonly vgInfos: Map<string, VgInfo>;
+  readonly warnings: string[];
+  readonly notes: string[];
+}
+
+function scanMda(
   device: BlockDevice,
   where: { readonly pvUuid: string; readonly mdaIndex: number; readonly startBytes: number },
-  warnings: string[],
-): { readonly status: MdaScanStatus; readonly copy?: GoodCopy } {
+  state: ScanState,
+): MdaScanStatus {
+  const { warnings } = state;
   const status: MdaScanStatus = {
     device: device.name,
     pvUuid: where.pvUuid,
@@ -176,191 +301,201 @@ function readArea(
     outdated: false,
     repair: "none",
   };
-  const copy = readCopy(device, where, status, warnings);
-  return copy === undefined ? { status } : { status, copy };
-}
-
-function readCopy(
-  device: BlockDevice,
-  where: { readonly startBytes: number; readonly mdaIndex: number },
-  status: MdaScanStatus,
-  warnings: string[],
-): GoodCopy | undefined {
   const mdaNum = where.mdaIndex + 1;
-  const markBad = (bits: number, lines: readonly string[]): undefined => {
-    status.badFields |= bits;
-    status.state = "bad";
-    status.repair = repairFor(status.badFields, false);
+  const failed = (bits: number, lines: readonly string[]): MdaScanStatus => {
+    markBad(status, bits);
     warnings.push(
       ...lines,
-      `WARNING: Scanning ${device.name} mda${mdaNum} failed to read metadata summary.`,
-      `WARNING: Repair VG metadata on ${device.name} with vgck --updatemetadata.`,
+      `WARNING: scanning ${device.name} mda${mdaNum} failed to read metadata summary.`,
+      `WARNING: repair VG metadata on ${device.name} with vgck --updatemetadata.`,
     );
-    return undefined;
+    return status;
   };
+  const badHeader = `WARNING: bad metadata header on ${device.name} at ${where.startBytes}.`;
 
   const bytes = new Uint8Array(MDA_HEADER_BYTES);
   try {
-    if (where.startBytes + MDA_HEADER_BYTES > device.sizeBytes || where.startBytes % 512 !== 0) {
-      return markBad(BAD_MDA.READ | BAD_MDA.HEADER, [
-        `Failed to read metadata area header on ${device.name} at ${where.startBytes}.`,
-        `WARNING: Bad metadata header on ${device.name} at ${where.startBytes}.`,
+    if (where.startBytes % 512 !== 0 || where.startBytes + MDA_HEADER_BYTES > device.sizeBytes) {
+      return failed(BAD_MDA.READ | BAD_MDA.HEADER, [
+        `Failed to read metadata area header on ${device.name} at ${where.startBytes}`,
+        badHeader,
       ]);
     }
     device.read(where.startBytes, bytes);
   } catch (error) {
     if (!isBlockDeviceError(error)) throw error;
-    return markBad(BAD_MDA.READ | BAD_MDA.HEADER, [
-      `Failed to read metadata area header on ${device.name} at ${where.startBytes}.`,
-      `WARNING: Bad metadata header on ${device.name} at ${where.startBytes}.`,
+    return failed(BAD_MDA.READ | BAD_MDA.HEADER, [
+      `Failed to read metadata area header on ${device.name} at ${where.startBytes}`,
+      badHeader,
     ]);
   }
   const parsed = parseMdaHeader(bytes, { device: device.name, expectedStartBytes: where.startBytes });
-  if (parsed.badFields !== 0) {
-    return markBad(parsed.badFields | BAD_MDA.HEADER, [
-      ...parsed.warnings,
-      `WARNING: Bad metadata header on ${device.name} at ${where.startBytes}.`,
-    ]);
-  }
-  const header: MdaHeader = parsed.header;
-  if ((header.committed.flags & RAW_LOCN_IGNORED) !== 0) {
+  if (parsed.badFields !== 0)
+    return failed(parsed.badFields | BAD_MDA.HEADER, [...parsed.warnings, badHeader]);
+  const header = parsed.header;
+  const locn = header.committed;
+  if ((locn.flags & RAW_LOCN_IGNORED) !== 0) {
     status.state = "ignored";
-    return undefined;
+    return status;
   }
-  if (header.committed.offsetBytes === 0) {
+  if (locn.offsetBytes === 0) {
     status.state = "empty";
-    return undefined;
+    return status;
   }
-  let text: Uint8Array;
-  try {
-    const read = readMetadataText(
-      device,
-      { startBytes: where.startBytes, sizeBytes: header.sizeBytes },
-      header.committed,
-    );
-    if (!read.ok) {
-      return markBad(BAD_MDA.TEXT, [
-        read.warning,
-        `WARNING: Bad metadata text on ${device.name} in mda${mdaNum}.`,
+  const mda: Omit<InUseMda, "status"> = {
+    device,
+    area: { startBytes: where.startBytes, sizeBytes: header.sizeBytes },
+    locn,
+  };
+  const at = where.startBytes + locn.offsetBytes;
+  // lvmcache_lookup_mda: a copy whose checksum and size are already known is not read again here.
+  let known: VgInfo | undefined;
+  for (const info of state.vgInfos.values()) {
+    if (info.checksum === locn.checksum && info.sizeBytes === locn.sizeBytes) {
+      known = info;
+      break;
+    }
+  }
+  let vgName: string;
+  let vgId: string;
+  let seqno: number;
+  if (known !== undefined) {
+    ({ vgName, vgId, seqno } = known);
+  } else {
+    const copy = readCopy(mda, `${device.name} mda${mdaNum} at ${at}`);
+    if (!copy.ok) {
+      // _read_mda_header_and_metadata retries once; the disk has not changed, so neither do the lines.
+      const attempt = [
+        ...copy.checksumLines,
+        ...(copy.parseLine === undefined ? [] : [copy.parseLine]),
+        `WARNING: invalid metadata text from ${device.name} at ${at}.`,
+        `WARNING: metadata on ${device.name} at ${at} has invalid summary for VG.`,
+      ];
+      warnings.push(...attempt);
+      state.notes.push("Retrying metadata scan.");
+      return failed(BAD_MDA.TEXT, [
+        ...attempt,
+        `WARNING: bad metadata text on ${device.name} in mda${mdaNum}`,
       ]);
     }
-    text = read.text;
-  } catch (error) {
-    if (!isBlockDeviceError(error)) throw error;
-    return markBad(BAD_MDA.TEXT, [`WARNING: Bad metadata text on ${device.name} in mda${mdaNum}.`]);
+    ({ vgName, vgId, seqno } = copy.summary);
+    if (!validName(vgName)) {
+      const line = `WARNING: metadata on ${device.name} at ${at} has invalid VG name.`;
+      warnings.push(line);
+      state.notes.push("Retrying metadata scan.");
+      return failed(BAD_MDA.TEXT, [line, `WARNING: bad metadata text on ${device.name} in mda${mdaNum}`]);
+    }
   }
-  const at = where.startBytes + header.committed.offsetBytes;
-  let file: ConfigFile;
-  let summary: VgSummary;
-  try {
-    file = parseConfig(text, { fileName: `${device.name} mda${mdaNum} at ${at}` });
-    summary = summarizeVgText(file);
-  } catch (error) {
-    if (!isConfigParseError(error) && !(error instanceof VgTextError)) throw error;
-    return markBad(BAD_MDA.TEXT, [
-      `WARNING: Invalid metadata text from ${device.name} at ${at}: ${error.message}`,
-      `WARNING: Bad metadata text on ${device.name} in mda${mdaNum}.`,
-    ]);
-  }
-  status.state = "good";
-  status.seqno = summary.seqno;
-  status.vgName = summary.vgName;
-  status.vgId = summary.vgId;
-  status.checksum = header.committed.checksum;
-  status.sizeBytes = header.committed.sizeBytes;
-  const nul = text.indexOf(0);
-  return { status, summary, file, text: textDecoder.decode(nul < 0 ? text : text.subarray(0, nul)) };
-}
-
-function assembleVgs(
-  copies: readonly GoodCopy[],
-  pvs: readonly ScannedPv[],
-  warnings: string[],
-): ScannedVg[] {
-  const byVg = new Map<string, GoodCopy[]>();
-  for (const copy of copies) {
-    const key = `${copy.summary.vgName}/${copy.summary.vgId}`;
-    const list = byVg.get(key) ?? [];
-    list.push(copy);
-    byVg.set(key, list);
-  }
-  const present = new Set(pvs.map((pv) => pv.header.pvUuid));
-  const vgs: ScannedVg[] = [];
-  for (const list of byVg.values()) {
-    // Label scan (lvmcache_update_vgname_and_id): a higher seqno replaces the summary; an equal
-    // seqno with a different checksum or size loses to the copy scanned first.
-    let best = list[0]!;
-    for (const copy of list.slice(1)) {
-      if (copy.summary.seqno > best.summary.seqno) {
-        best = copy;
-      } else if (
-        copy.summary.seqno === best.summary.seqno &&
-        (copy.status.checksum !== best.status.checksum || copy.status.sizeBytes !== best.status.sizeBytes)
-      ) {
-        copy.status.badFields |= BAD_MDA.MISMATCH;
-        copy.status.state = "bad";
-        copy.status.repair = repairFor(copy.status.badFields, false);
-        warnings.push(
-          `WARNING: Scanning ${copy.status.device} mda${copy.status.mdaIndex + 1} found mismatch with other metadata.`,
-        );
-      }
-    }
-    // Re-check mismatches against the final winner: copies scanned before a higher seqno appeared.
-    for (const copy of list) {
-      if (copy === best || copy.status.state !== "good" || copy.summary.seqno !== best.summary.seqno)
-        continue;
-      if (copy.status.checksum !== best.status.checksum || copy.status.sizeBytes !== best.status.sizeBytes) {
-        copy.status.badFields |= BAD_MDA.MISMATCH;
-        copy.status.state = "bad";
-        copy.status.repair = repairFor(copy.status.badFields, false);
-        warnings.push(
-          `WARNING: Scanning ${copy.status.device} mda${copy.status.mdaIndex + 1} found mismatch with other metadata.`,
-        );
-      }
-    }
-    const { vgName, vgId, seqno } = best.summary;
-    // vg_read: every good copy with a lower seqno is ignored, loudly.
-    let inconsistent = list.some((c) => (c.status.badFields & BAD_MDA.MISMATCH) !== 0);
-    for (const copy of list) {
-      if (copy.status.state !== "good" || copy.summary.seqno >= seqno) continue;
-      copy.status.outdated = true;
-      copy.status.repair = repairFor(copy.status.badFields, true);
-      inconsistent = true;
-      warnings.push(
-        `WARNING: ignoring metadata seqno ${copy.summary.seqno} on ${copy.status.device} for seqno ${seqno} on ${best.status.device} for VG ${vgName}.`,
-      );
-    }
-    const memberUuids = new Set(best.summary.pvs.map((pv) => pv.pvUuid));
-    const badMemberMdas = pvs.some(
-      (pv) => memberUuids.has(pv.header.pvUuid) && pv.mdas.some((m) => m.state === "bad"),
-    );
-    if (inconsistent || badMemberMdas) {
-      warnings.push(
-        `WARNING: Inconsistent metadata found for VG ${vgName}.`,
-        "See vgck --updatemetadata to correct inconsistency.",
-      );
-    }
-    const missing = best.summary.pvs.filter((pv) => !present.has(pv.pvUuid));
-    for (const pv of missing)
-      warnings.push(`WARNING: Couldn't find device with uuid ${formatUuid(pv.pvUuid)}.`);
-    for (const pv of missing) {
-      warnings.push(
-        `WARNING: VG ${vgName} is missing PV ${formatUuid(pv.pvUuid)} (last written to ${pv.deviceHint ?? "[unknown]"}).`,
-      );
-    }
-    vgs.push({
+  Object.assign(status, { vgName, vgId, seqno, checksum: locn.checksum, sizeBytes: locn.sizeBytes });
+  const key = `${vgName}/${vgId}`;
+  const info = state.vgInfos.get(key);
+  if (info === undefined) {
+    state.vgInfos.set(key, {
       vgName,
       vgId,
       seqno,
-      text: best.text,
-      file: best.file,
-      summary: best.summary,
-      source: { device: best.status.device, mdaIndex: best.status.mdaIndex },
-      missingPvUuids: missing.map((pv) => pv.pvUuid),
-      inconsistent: inconsistent || badMemberMdas,
+      checksum: locn.checksum,
+      sizeBytes: locn.sizeBytes,
+      mdas: [],
+      members: [],
+      mismatch: false,
     });
+  } else if (seqno > info.seqno) {
+    Object.assign(info, { seqno, checksum: locn.checksum, sizeBytes: locn.sizeBytes, mismatch: true });
+  } else if (seqno < info.seqno) {
+    info.mismatch = true;
+  } else if (info.checksum !== locn.checksum || info.sizeBytes !== locn.sizeBytes) {
+    info.mismatch = true;
+    // The PV stays attached to the VG (scanPv) although this mda is dropped: a rescan reads it again.
+    markBad(status, BAD_MDA.MISMATCH);
+    warnings.push(
+      `WARNING: scan of VG ${vgName} from ${device.name} mda${mdaNum} found mda_checksum ${locn.checksum.toString(16)} ` +
+        `mda_size ${locn.sizeBytes} vs ${info.checksum.toString(16)} ${info.sizeBytes}`,
+      `WARNING: Scanning ${device.name} mda${mdaNum} found mismatch with other metadata.`,
+    );
+    return status;
   }
-  return vgs;
+  status.state = "good";
+  state.vgInfos.get(key)!.mdas.push({ ...mda, status });
+  return status;
+}
+
+function readVg(info: VgInfo, present: ReadonlySet<string>, warnings: string[]): ScannedVg | undefined {
+  let best: { readonly mda: InUseMda; readonly copy: Extract<CopyRead, { ok: true }> } | undefined;
+  let foundOld = false;
+  const good: { readonly mda: InUseMda; readonly seqno: number }[] = [];
+  for (const mda of info.mdas) {
+    const { device, status, locn, area } = mda;
+    const mdaNum = status.mdaIndex + 1;
+    const copy = readCopy(mda, `${device.name} mda${mdaNum} at ${area.startBytes + locn.offsetBytes}`);
+    if (!copy.ok) {
+      markBad(status, BAD_MDA.TEXT);
+      warnings.push(
+        ...copy.checksumLines,
+        ...(copy.parseLine === undefined ? [] : [copy.parseLine]),
+        `WARNING: couldn't read volume group metadata from ${device.name}.`,
+        `WARNING: Failed to read metadata text at ${area.startBytes + locn.offsetBytes} off ${locn.offsetBytes} ` +
+          `size ${locn.sizeBytes} VG ${info.vgName} on ${device.name}`,
+        `WARNING: reading ${device.name} mda${mdaNum} failed to read metadata.`,
+        `WARNING: repair VG metadata on ${device.name} with vgck --updatemetadata.`,
+        `WARNING: Reading VG ${info.vgName} on ${device.name} failed.`,
+      );
+      continue;
+    }
+    good.push({ mda, seqno: copy.summary.seqno });
+    if (best === undefined) {
+      best = { mda, copy };
+    } else if (copy.summary.seqno > best.copy.summary.seqno) {
+      warnings.push(
+        `WARNING: ignoring metadata seqno ${best.copy.summary.seqno} on ${best.mda.device.name} for seqno ` +
+          `${copy.summary.seqno} on ${device.name} for VG ${info.vgName}.`,
+      );
+      foundOld = true;
+      best = { mda, copy };
+    } else if (copy.summary.seqno < best.copy.summary.seqno) {
+      warnings.push(
+        `WARNING: ignoring metadata seqno ${copy.summary.seqno} on ${device.name} for seqno ` +
+          `${best.copy.summary.seqno} on ${best.mda.device.name} for VG ${info.vgName}.`,
+      );
+      foundOld = true;
+    }
+  }
+  if (foundOld) {
+    warnings.push(
+      `WARNING: Inconsistent metadata found for VG ${info.vgName}.`,
+      "See vgck --updatemetadata to correct inconsistency.",
+    );
+  }
+  if (best === undefined) return undefined;
+  const chosen = best;
+  for (const { mda, seqno } of good) {
+    if (seqno < chosen.copy.summary.seqno) {
+      mda.status.outdated = true;
+      mda.status.repair = repairFor(mda.status.badFields, true);
+    }
+  }
+  const summary = chosen.copy.summary;
+  const missing = summary.pvs.filter((pv) => !present.has(pv.pvUuid));
+  for (const pv of missing)
+    warnings.push(`WARNING: Couldn't find device with uuid ${formatUuid(pv.pvUuid)}.`);
+  for (const pv of missing) {
+    warnings.push(
+      pv.deviceHint === undefined
+        ? `WARNING: VG ${summary.vgName} is missing PV ${formatUuid(pv.pvUuid)}.`
+        : `WARNING: VG ${summary.vgName} is missing PV ${formatUuid(pv.pvUuid)} (last written to ${pv.deviceHint}).`,
+    );
+  }
+  return {
+    vgName: summary.vgName,
+    vgId: summary.vgId,
+    seqno: summary.seqno,
+    text: chosen.copy.text,
+    file: chosen.copy.file,
+    summary,
+    source: { device: chosen.mda.device.name, mdaIndex: chosen.mda.status.mdaIndex },
+    missingPvUuids: missing.map((pv) => pv.pvUuid),
+    inconsistent: foundOld,
+  };
 }
 
 /** Names of an mda's bad_fields bits plus its repair, for reports: `CHECKSUM|HEADER -> vgck --updatemetadata`. */

@@ -123,6 +123,7 @@ describe("writing and reading copies", () => {
       ok: false,
       problem: "checksum",
       warning: "WARNING: Checksum error on pv0.img at offset 4608.",
+      text,
     });
     expect(
       readMetadataText(device, { startBytes: 4096, sizeBytes: MDA_60K }, locnOf(MDA_60K, 100, 1)),

@@ -61,7 +61,15 @@ describe("scan", () => {
     commit([areas[1]!], uuids, 3, 2);
     const result = scanDevices(devices);
     expect(result.vgs[0]?.source.device).toBe("pv0.img");
-    expect(result.warnings[0]).toBe("WARNING: Scanning pv1.img mda1 found mismatch with other metadata.");
+    const mismatch = [
+      expect.stringMatching(
+        /^WARNING: scan of VG vg0 from pv1\.img mda1 found mda_checksum [0-9a-f]+ mda_size \d+ vs [0-9a-f]+ \d+$/,
+      ),
+      "WARNING: Scanning pv1.img mda1 found mismatch with other metadata.",
+      `WARNING: scan failed to get metadata summary from pv1.img PVID ${testUuid(1)}`,
+    ];
+    // The differing summaries make LVM2 rescan the VG's PVs, which repeats the lines.
+    expect(result.warnings).toEqual([...mismatch, ...mismatch]);
     const second = result.pvs[1]!.mdas[0]!;
     expect(describeMdaStatus(second)).toBe("pv1.img mda1: bad, MISMATCH -> vgck --updatemetadata");
     // Scanning in the other order makes the other copy win: order decides, as in LVM2.
@@ -76,11 +84,12 @@ describe("scan", () => {
     });
     const result = scanDevices(devices);
     expect(result.vgs[0]?.seqno).toBe(1);
-    expect(result.warnings.slice(0, 4)).toEqual([
-      expect.stringMatching(/^WARNING: Wrong checksum [0-9a-f]+ in mda header on pv1\.img at 4096\.$/),
-      "WARNING: Bad metadata header on pv1.img at 4096.",
-      "WARNING: Scanning pv1.img mda1 failed to read metadata summary.",
-      "WARNING: Repair VG metadata on pv1.img with vgck --updatemetadata.",
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^WARNING: wrong checksum [0-9a-f]+ in mda header on pv1\.img at 4096$/),
+      "WARNING: bad metadata header on pv1.img at 4096.",
+      "WARNING: scanning pv1.img mda1 failed to read metadata summary.",
+      "WARNING: repair VG metadata on pv1.img with vgck --updatemetadata.",
+      `WARNING: scan failed to get metadata summary from pv1.img PVID ${testUuid(1)}`,
     ]);
     expect(describeMdaStatus(result.pvs[1]!.mdas[0]!)).toBe(
       "pv1.img mda1: bad, HEADER|CHECKSUM -> vgck --updatemetadata",
@@ -99,19 +108,51 @@ describe("scan", () => {
     expect(status.repair).toBe("pvck --repair");
   });
 
-  it("reports metadata text with a bad checksum and falls back to the good copies", () => {
+  it("reports bad text on the first PV during the label scan (with LVM2's retry) and uses the others", () => {
     const { devices, areas, uuids } = freshPvs(2);
     commit(areas, uuids, 1);
     devices[0]!.write(4096 + 512, new Uint8Array(512).fill(0x20));
     const result = scanDevices(devices);
     expect(result.vgs[0]?.source.device).toBe("pv1.img");
-    expect(result.warnings.slice(0, 2)).toEqual([
+    const attempt = [
+      "WARNING: Metadata location on pv0.img at offset 4608 begins with invalid name.",
       "WARNING: Checksum error on pv0.img at offset 4608.",
-      "WARNING: Bad metadata text on pv0.img in mda1.",
+      "WARNING: invalid metadata text from pv0.img at 4608.",
+      "WARNING: metadata on pv0.img at 4608 has invalid summary for VG.",
+    ];
+    expect(result.warnings).toEqual([
+      ...attempt,
+      ...attempt,
+      "WARNING: bad metadata text on pv0.img in mda1",
+      "WARNING: scanning pv0.img mda1 failed to read metadata summary.",
+      "WARNING: repair VG metadata on pv0.img with vgck --updatemetadata.",
+      `WARNING: scan failed to get metadata summary from pv0.img PVID ${testUuid(0)}`,
     ]);
+    expect(result.notes).toContain("Retrying metadata scan.");
     expect(describeMdaStatus(result.pvs[0]!.mdas[0]!)).toBe(
       "pv0.img mda1: bad, TEXT -> vgck --updatemetadata",
     );
+  });
+
+  it("reports bad text on a later PV when the VG is read, as LVM2's vg_read does", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit(areas, uuids, 1);
+    const sector = new Uint8Array(512);
+    devices[1]!.read(4096 + 512, sector);
+    sector[100] = (sector[100] ?? 0) ^ 1;
+    devices[1]!.write(4096 + 512, sector);
+    const result = scanDevices(devices);
+    expect(result.vgs[0]?.source.device).toBe("pv0.img");
+    expect(result.warnings).toEqual([
+      "WARNING: Checksum error on pv1.img at offset 4608.",
+      "WARNING: couldn't read volume group metadata from pv1.img.",
+      `WARNING: Failed to read metadata text at 4608 off 512 size ${result.pvs[1]!.mdas[0]!.sizeBytes} VG vg0 on pv1.img`,
+      "WARNING: reading pv1.img mda1 failed to read metadata.",
+      "WARNING: repair VG metadata on pv1.img with vgck --updatemetadata.",
+      "WARNING: Reading VG vg0 on pv1.img failed.",
+    ]);
+    expect(result.pvs[1]!.mdas[0]!.repair).toBe("vgck --updatemetadata");
+    expect(result.vgs[0]?.inconsistent).toBe(true);
   });
 
   it("names missing PVs by uuid, in LVM2's words", () => {

@@ -56,6 +56,10 @@ export class TestDisk implements BlockDevice {
   failReads = false;
   failWrites = false;
   failFlushes = false;
+  /** Service time of a read or write, in virtual ns. */
+  latencyNs = 1000;
+  /** Service time of a flush, in virtual ns. */
+  flushLatencyNs = 5000;
 
   constructor(
     readonly name: string,
@@ -83,7 +87,7 @@ export class TestDisk implements BlockDevice {
     dst.set(this.current.subarray(offsetBytes, offsetBytes + dst.byteLength));
     this.stats.readOps += 1;
     this.stats.readBytes += dst.byteLength;
-    return (options.issueNs ?? 0) + 1000;
+    return (options.issueNs ?? 0) + this.latencyNs;
   }
 
   write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
@@ -97,7 +101,7 @@ export class TestDisk implements BlockDevice {
     else this.#pending.push({ offsetBytes, data: data.slice() });
     this.stats.writeOps += 1;
     this.stats.writeBytes += data.byteLength;
-    return (options.issueNs ?? 0) + 1000;
+    return (options.issueNs ?? 0) + this.latencyNs;
   }
 
   flush(options: IoOptions = {}): number {
@@ -110,7 +114,7 @@ export class TestDisk implements BlockDevice {
       );
     this.#pending.length = 0;
     this.stats.flushOps += 1;
-    return (options.issueNs ?? 0) + 5000;
+    return (options.issueNs ?? 0) + this.flushLatencyNs;
   }
 
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {

@@ -83,6 +83,18 @@ describe("striped", () => {
     expect(lv.status()).toBe("0 288 striped 3 pv0 pv1 pv2 1 AAA");
   });
 
+  it("issues the pieces of a request in parallel: completion is the slowest stripe's", () => {
+    const pvs = [new TestDisk("a", 64 * KiB), new TestDisk("b", 64 * KiB)];
+    pvs[1]!.latencyNs = 9_000;
+    const lv = new StripedTarget("s", {
+      lengthSectors: 64,
+      chunkSizeSectors: 8,
+      stripes: pvs.map((device) => ({ device, offsetSectors: 0 })),
+    });
+    expect(lv.write(0, new Uint8Array(4096), { issueNs: 50 })).toBe(1_050);
+    expect(lv.write(0, new Uint8Array(16384), { issueNs: 50 })).toBe(9_050);
+  });
+
   it("checks the kernel's divisibility rules and marks a failing stripe D", () => {
     const pvs = [new TestDisk("a", 64 * KiB), new TestDisk("b", 64 * KiB)];
     expect(

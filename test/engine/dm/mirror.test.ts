@@ -303,6 +303,37 @@ describe("mirror: disk log format and protocol", () => {
   });
 });
 
+describe("mirror: virtual time", () => {
+  /** Completion time of one write to an in-sync region of a core-log mirror with a slow second leg. */
+  function writeCompletionNs(mutations?: Mutations): number {
+    const { legs, mirror } = rig({
+      disk: false,
+      extra: { sync: "nosync" },
+      ...(mutations ? { mutations } : {}),
+    });
+    legs[0]!.latencyNs = 1_000;
+    legs[1]!.latencyNs = 7_000;
+    return mirror.write(0, new Uint8Array(4096), { issueNs: 100_000 });
+  }
+
+  it("a write completes when the slowest leg completes", () => {
+    expect(writeCompletionNs()).toBe(107_000);
+  });
+
+  it("catches a write acknowledged after the default leg by its completion time", () => {
+    expect(writeCompletionNs(new Set([MIRROR_ACK_AFTER_ONE_LEG]))).not.toBe(107_000);
+  });
+
+  it("with a disk log, data is issued only after the mark's log write and flush complete", () => {
+    const { legs, log, mirror } = rig({ extra: { sync: "nosync" } });
+    log.latencyNs = 2_000;
+    log.flushLatencyNs = 3_000;
+    for (const leg of legs) leg.latencyNs = 1_000;
+    // Log write (2 µs) then log flush (3 µs), then both legs in parallel (1 µs).
+    expect(mirror.write(0, new Uint8Array(4096), { issueNs: 0 })).toBe(6_000);
+  });
+});
+
 describe("mirror: trace events", () => {
   it("emit mark, log flush and clear in protocol order, and leg failures once per kind", () => {
     const trace = new Trace();

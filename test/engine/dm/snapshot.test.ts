@@ -113,6 +113,19 @@ describe("snapshot: copy-on-write", () => {
     expect(again.store.prepare()).toBe(303);
   });
 
+  it("an origin write completes only after the copy and the flushed commit", () => {
+    const { real, origin, cows } = setup(1 * MiB, [2 * MiB], 8);
+    const snap = new SnapshotTarget("vg-s0", { origin: real, cow: cows[0]!, chunkSizeSectors: 8 });
+    origin.register(snap);
+    real.latencyNs = 1_000;
+    cows[0]!.latencyNs = 2_000;
+    cows[0]!.flushLatencyNs = 10_000;
+    // read old chunk 1 µs, write copy 2 µs, preflush 10 µs, area FUA write 2 µs, origin write 1 µs.
+    expect(origin.write(0, new Uint8Array(4096), { issueNs: 0 })).toBe(16_000);
+    // The chunk now has an exception: the next write goes straight to the origin.
+    expect(origin.write(0, new Uint8Array(4096), { issueNs: 0 })).toBe(1_000);
+  });
+
   it("writable snapshot: its writes land in the COW only, partial chunks copy the origin first", () => {
     const { real, origin, cows } = setup(1 * MiB, [2 * MiB], 128);
     const snap = new SnapshotTarget("vg-s0", { origin: real, cow: cows[0]!, chunkSizeSectors: 128 });

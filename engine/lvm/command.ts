@@ -1,6 +1,7 @@
 import type { OptionSpec, ParsedArgs } from "./args.js";
 import type { Host } from "./host.js";
 import type { CommandOutput } from "./output.js";
+import type { LvRuntimeProvider } from "./runtime.js";
 
 /** LVM2's exit codes (`tools/errors.h`). */
 export const ECMD_PROCESSED = 0;
@@ -25,6 +26,10 @@ export interface CommandContext {
   readonly out: CommandOutput;
   /** The full command line as typed, for metadata `description = "Write from …"`. */
   readonly commandLine: string;
+  /** Runtime state for report fields; absent means the Host's activation record only. */
+  readonly runtime?: LvRuntimeProvider;
+  /** False with `--driverloaded n`: no activation, and runtime report fields read as unknown. */
+  readonly driverLoaded?: boolean;
 }
 
 /** One LVM2 command. */

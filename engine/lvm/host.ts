@@ -1,6 +1,7 @@
 import type { BlockDevice } from "../block/device.js";
 import type { Mutations } from "../sim/mutations.js";
 import { NO_MUTATIONS } from "../sim/mutations.js";
+import { Rng } from "../sim/rng.js";
 import { Scheduler } from "../sim/scheduler.js";
 import { Trace } from "../sim/trace.js";
 
@@ -9,6 +10,12 @@ import { Trace } from "../sim/trace.js";
  * times; taking them from virtual time keeps the same seed producing the same bytes.
  */
 export const VIRTUAL_EPOCH_SECONDS = 1_767_225_600;
+
+/** File access for vgcfgbackup/vgcfgrestore; the CLI passes node:fs, simulations a Map. */
+export interface HostFiles {
+  readText(path: string): string;
+  writeText(path: string, text: string): void;
+}
 
 /** What a simulated machine is made of, as the commands see it. */
 export interface HostOptions {
@@ -19,6 +26,10 @@ export interface HostOptions {
   readonly mutations?: Mutations;
   /** Host name written into metadata (`creation_host`). */
   readonly hostname?: string;
+  /** Seed for new PV, VG and LV ids; the same seed and commands give the same bytes. */
+  readonly seed?: string;
+  /** Where backup files are read and written; absent means those commands fail with a clear message. */
+  readonly files?: HostFiles;
 }
 
 /**
@@ -31,6 +42,14 @@ export class Host {
   readonly scheduler: Scheduler;
   readonly mutations: Mutations;
   readonly hostname: string;
+  /** The stream new ids are drawn from. */
+  readonly ids: Rng;
+  readonly files: HostFiles | undefined;
+  /**
+   * LV ids (38-character uuids) that are active. Kept in memory only, like the kernel's tables:
+   * a reboot (a fresh Host) starts with nothing active.
+   */
+  readonly activeLvs = new Set<string>();
 
   constructor(options: HostOptions) {
     const devices = new Map<string, BlockDevice>();
@@ -43,6 +62,8 @@ export class Host {
     this.scheduler = options.scheduler ?? new Scheduler();
     this.mutations = options.mutations ?? NO_MUTATIONS;
     this.hostname = options.hostname ?? "lvmlab";
+    this.files = options.files;
+    this.ids = Rng.fromSeed(options.seed ?? "lvmlab").fork("ids");
   }
 
   /** Virtual wall-clock time in whole Unix seconds, for metadata timestamps. */

@@ -30,6 +30,7 @@ import {
   type VolumeGroup,
 } from "../../metadata/model.js";
 import type { Host } from "../host.js";
+import { DmDevice } from "./dm-device.js";
 import { dmName } from "./dm-name.js";
 import { type ActiveLv, DeviceMapper } from "./registry.js";
 
@@ -68,8 +69,32 @@ class TableBuilder {
     readonly dm: DeviceMapper,
     readonly vg: VolumeGroup,
     readonly options: ActivateOptions,
+    /** dm names whose tables are rebuilt and swapped in place (a reload) instead of reused. */
+    readonly reload: ReadonlySet<string> = new Set(),
   ) {
     this.#kinds = lvKinds(vg);
+  }
+
+  /** A live device to reuse, unless this build reloads it. */
+  #existing(name: string): MappedDevice | undefined {
+    const built = this.#built.get(name);
+    if (built !== undefined) return built;
+    return this.reload.has(name) ? undefined : this.dm.device(name);
+  }
+
+  /** Registers a freshly built table under `name`, swapping it into the live device on a reload. */
+  #register(name: string, table: MappedDevice): DmDevice {
+    const live = this.dm.device(name);
+    let device: DmDevice;
+    if (live instanceof DmDevice) {
+      live.reload(table);
+      device = live;
+    } else {
+      device = new DmDevice(name, table);
+      this.dm.load(name, device);
+    }
+    this.#built.set(name, device);
+    return device;
   }
 
   get extentSectors(): number {
@@ -86,25 +111,18 @@ class TableBuilder {
   /** The device I/O to `lvName` goes through, building (and registering) it on first use. */
   top(lvName: string): MappedDevice {
     const name = dmName(this.vg.name, lvName);
-    const live = this.#built.get(name) ?? this.dm.device(name);
+    const live = this.#existing(name);
     if (live !== undefined) return live;
     const kind = this.#kinds.get(lvName);
-    let device: MappedDevice;
-    if (kind?.cow) {
-      device = this.#snapshotDevice(lvName);
-    } else if (kind?.origin) {
-      device = this.#originDevice(lvName);
-    } else {
-      device = this.segments(lvName);
-    }
-    this.#built.set(name, device);
-    return device;
+    if (kind?.cow) return this.#snapshotDevice(lvName);
+    if (kind?.origin) return this.#originDevice(lvName);
+    return this.segments(lvName);
   }
 
   /** The LV's own segments as one mapped device named `vg-lv[-layer]`. */
   segments(lvName: string, layer?: string): MappedDevice {
     const name = dmName(this.vg.name, lvName, layer);
-    const live = this.#built.get(name) ?? this.dm.device(name);
+    const live = this.#existing(name);
     if (live !== undefined) return live;
     const lv = this.lv(lvName);
     const isPvmove = lv.status.includes("PVMOVE");
@@ -122,10 +140,7 @@ class TableBuilder {
       }
       return this.#target(targetName, seg, lengthSectors, isPvmove);
     });
-    const device = new MultiSegmentDevice(name, targets);
-    this.dm.load(name, device);
-    this.#built.set(name, device);
-    return device;
+    return this.#register(name, new MultiSegmentDevice(name, targets));
   }
 
   #target(name: string, seg: Segment, lengthSectors: number, isPvmove: boolean): Target {
@@ -211,10 +226,9 @@ class TableBuilder {
       .find(
         (seg): seg is SnapshotSegment => seg?.type === "snapshot" && seg.origin === originName && seg.merging,
       );
-    let device: MappedDevice;
     if (merging !== undefined) {
       // The kernel loads `snapshot-merge <real> <cow>` on the origin while a merge runs.
-      device = new SnapshotMergeTarget(name, {
+      const merge = new SnapshotMergeTarget(name, {
         origin: real,
         cow: this.segments(merging.cowStore, "cow"),
         chunkSizeSectors: merging.chunkSizeSectors,
@@ -222,25 +236,21 @@ class TableBuilder {
         mutations: this.host.mutations,
         activateNs: this.host.scheduler.nowNs,
       });
-    } else {
-      const origin = new SnapshotOriginTarget(name, { origin: real, mutations: this.host.mutations });
-      device = origin;
-      this.#built.set(name, origin);
-      for (const lv of this.vg.lvs) {
-        const seg = lv.segments[0];
-        if (seg?.type === "snapshot" && seg.origin === originName) {
-          origin.register(this.#snapshotTarget(seg, real));
-        }
-      }
+      return this.#register(name, merge);
     }
-    this.dm.load(name, device);
+    const origin = new SnapshotOriginTarget(name, { origin: real, mutations: this.host.mutations });
+    const device = this.#register(name, origin);
+    for (const lv of this.vg.lvs) {
+      const seg = lv.segments[0];
+      if (seg?.type === "snapshot" && seg.origin === originName) origin.register(this.#snapshotTarget(seg, real));
+    }
     return device;
   }
 
   #snapshotTarget(seg: SnapshotSegment, real: MappedDevice): SnapshotTarget {
     const name = dmName(this.vg.name, seg.cowStore);
-    const existing = this.#built.get(name) ?? this.dm.device(name);
-    if (existing instanceof SnapshotTarget) return existing;
+    const existing = this.#existing(name);
+    if (existing instanceof DmDevice && existing.live instanceof SnapshotTarget) return existing.live;
     const snapshot = new SnapshotTarget(name, {
       origin: real,
       cow: this.segments(seg.cowStore, "cow"),
@@ -249,8 +259,7 @@ class TableBuilder {
       mutations: this.host.mutations,
       activateNs: this.host.scheduler.nowNs,
     });
-    this.dm.load(name, snapshot);
-    this.#built.set(name, snapshot);
+    this.#register(name, snapshot);
     return snapshot;
   }
 
@@ -272,6 +281,42 @@ class TableBuilder {
     if (!(device instanceof MultiSegmentDevice)) return [];
     return device.targets.filter((t): t is MirrorTarget => t instanceof MirrorTarget);
   }
+}
+
+/** The mirror targets in the live table of the dm device `name`. */
+export function mirrorsIn(dm: DeviceMapper, name: string): MirrorTarget[] {
+  const device = dm.device(name);
+  const table = device instanceof DmDevice ? device.live : device;
+  if (!(table instanceof MultiSegmentDevice)) return [];
+  return table.targets.filter((t): t is MirrorTarget => t instanceof MirrorTarget);
+}
+
+/** The snapshot target behind a snapshot LV's device, if it is one. */
+function snapshotIn(device: MappedDevice): SnapshotTarget | undefined {
+  const table = device instanceof DmDevice ? device.live : device;
+  return table instanceof SnapshotTarget && !(table instanceof SnapshotMergeTarget) ? table : undefined;
+}
+
+/**
+ * Reloads the tables of `lvName` from (new) metadata, as `lv_update_and_reload` does: its own
+ * segment table is rebuilt and swapped in place, so LVs stacked on it keep working. Sub-LVs that
+ * already exist are reused. Returns the updated activation record.
+ */
+export function reloadLv(host: Host, vg: VolumeGroup, lvName: string, options: ActivateOptions = {}): ActiveLv {
+  const dm = deviceMapperOf(host);
+  const kinds = lvKinds(vg);
+  const layer = kinds.get(lvName)?.origin ? "real" : undefined;
+  const names = new Set([dmName(vg.name, lvName, layer), dmName(vg.name, lvName)]);
+  const builder = new TableBuilder(host, dm, vg, options, names);
+  const lv = builder.lv(lvName);
+  const device = builder.top(lvName);
+  if (layer !== undefined) builder.segments(lvName, layer);
+  const mirrors = builder.mirrorsOf(lvName);
+  const snapshot = snapshotIn(device);
+  const active: ActiveLv = { vgName: vg.name, lvName, lvId: lv.id, device, mirrors, ...(snapshot === undefined ? {} : { snapshot }) };
+  dm.setLv(active);
+  host.activeLvs.add(lv.id);
+  return active;
 }
 
 /** Activates one LV (and everything it stacks on); returns its activation record. */

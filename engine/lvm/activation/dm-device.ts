@@ -1,0 +1,80 @@
+import type { IoOptions, IoStats, WriteOptions } from "../../block/device.js";
+import { emptyIoStats } from "../../block/device.js";
+import type { MappedDevice } from "../../dm/target.js";
+
+/**
+ * A device-mapper device as the kernel keeps it: a name whose table can be replaced (suspend, load,
+ * resume) while the devices stacked on it keep pointing at the same device. pvmove checkpoints and
+ * lvconvert reload tables this way without rebuilding their parents.
+ */
+export class DmDevice implements MappedDevice {
+  readonly stats: IoStats = emptyIoStats();
+  #table: MappedDevice;
+  #reloads = 0;
+
+  constructor(
+    readonly name: string,
+    table: MappedDevice,
+  ) {
+    this.#table = table;
+  }
+
+  /** The live table. */
+  get live(): MappedDevice {
+    return this.#table;
+  }
+
+  /** Tables loaded after the first one. */
+  get reloads(): number {
+    return this.#reloads;
+  }
+
+  get sizeBytes(): number {
+    return this.#table.sizeBytes;
+  }
+
+  get lengthSectors(): number {
+    return this.#table.lengthSectors;
+  }
+
+  /** Replaces the table (the new one must not shrink under parents that map past its end). */
+  reload(table: MappedDevice): void {
+    this.#table = table;
+    this.#reloads += 1;
+  }
+
+  table(): string {
+    return this.#table.table();
+  }
+
+  status(): string {
+    return this.#table.status();
+  }
+
+  read(offsetBytes: number, dst: Uint8Array, options?: IoOptions): number {
+    const done = this.#table.read(offsetBytes, dst, options);
+    this.stats.readOps += 1;
+    this.stats.readBytes += dst.byteLength;
+    return done;
+  }
+
+  write(offsetBytes: number, data: Uint8Array, options?: WriteOptions): number {
+    const done = this.#table.write(offsetBytes, data, options);
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.byteLength;
+    return done;
+  }
+
+  flush(options?: IoOptions): number {
+    const done = this.#table.flush(options);
+    this.stats.flushOps += 1;
+    return done;
+  }
+
+  discard(offsetBytes: number, lengthBytes: number, options?: IoOptions): number {
+    const done = this.#table.discard(offsetBytes, lengthBytes, options);
+    this.stats.discardOps += 1;
+    this.stats.discardBytes += lengthBytes;
+    return done;
+  }
+}

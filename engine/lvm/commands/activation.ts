@@ -1,0 +1,82 @@
+/**
+ * `lvchange -a y|n VG/LV...` and `vgchange -a y|n [VG...]`: activation is recorded in the Host
+ * (no dm tables yet); activating an LV also marks the sub-LVs it is built from.
+ */
+
+import { lvKinds } from "../../metadata/lv-kind.js";
+import type { VolumeGroup } from "../../metadata/model.js";
+import { optionValue, type ParsedArgs } from "../args.js";
+import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import { activeSet } from "../runtime.js";
+import { requireVg, vgNames } from "../vg-read.js";
+import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
+
+function activateFlag(args: ParsedArgs): boolean {
+  const value = optionValue(args, "activate");
+  if (value === undefined)
+    throw new LvmCommandError("Need 1 or more of -a, -p, -x, --alloc, or --addtag/--deltag", 3);
+  if (/^(y|ay|ly|ey|sy)$/.test(value)) return true;
+  if (/^(n|an|ln|en|sn)$/.test(value)) return false;
+  throw new LvmCommandError(`Invalid argument for --activate: ${value}`, 3);
+}
+
+/** Sets the activation of `name` and everything beneath it. */
+export function setActive(context: CommandContext, vg: VolumeGroup, name: string, active: boolean): void {
+  const byName = new Map(vg.lvs.map((lv) => [lv.name, lv] as const));
+  const visit = (lvName: string, depth: number): void => {
+    const lv = byName.get(lvName);
+    if (!lv || depth > vg.lvs.length) return;
+    if (active) activeSet(context).add(lv.id);
+    else activeSet(context).delete(lv.id);
+    for (const seg of lv.segments) {
+      if (seg.type === "striped" || seg.type === "mirror") {
+        for (const a of seg.areas) if (a.kind === "lv") visit(a.lv, depth + 1);
+        if (seg.type === "mirror" && seg.mirrorLog) visit(seg.mirrorLog, depth + 1);
+      }
+    }
+  };
+  visit(name, 0);
+}
+
+/** The lvchange command (activation only). */
+export const lvchangeCommand: LvmCommandDef = {
+  name: "lvchange",
+  readOnly: true,
+  options: [{ long: "activate", short: "a", value: true }],
+  run(context, args) {
+    const active = activateFlag(args);
+    if (args.positionals.length === 0) throw new LvmCommandError("Please give logical volume path(s)", 3);
+    const scan = scanWithWarnings(context);
+    for (const arg of args.positionals) {
+      const { vg: vgName, lv: name } = splitLvArg(arg);
+      const vg = requireVg(scan, vgName).vg;
+      requireLv(vg, name);
+      if (!lvKinds(vg).get(name)?.visible) {
+        throw new LvmCommandError(`Unable to change internal LV ${name} directly.`);
+      }
+      setActive(context, vg, name, active);
+    }
+    return ECMD_PROCESSED;
+  },
+};
+
+/** The vgchange command (activation only). */
+export const vgchangeCommand: LvmCommandDef = {
+  name: "vgchange",
+  readOnly: true,
+  options: [{ long: "activate", short: "a", value: true }],
+  run(context, args) {
+    const active = activateFlag(args);
+    const scan = scanWithWarnings(context);
+    const names = args.positionals.length > 0 ? args.positionals : vgNames(scan);
+    for (const vgName of names) {
+      const vg = requireVg(scan, vgName).vg;
+      const kinds = lvKinds(vg);
+      const visible = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible);
+      for (const lv of visible) setActive(context, vg, lv.name, active);
+      const count = visible.filter((lv) => activeSet(context).has(lv.id)).length;
+      context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);
+    }
+    return ECMD_PROCESSED;
+  },
+};

@@ -1,0 +1,115 @@
+/** Helpers the command modules share: scanning with warnings, LV and PV arguments, new PV models. */
+import { SECTOR_BYTES } from "../../block/device.js";
+import { formatUuid } from "../../format/uuid.js";
+import { lvSizeExtents } from "../../metadata/extent-map.js";
+import type { LogicalVolume, PhysicalVolume, VolumeGroup } from "../../metadata/model.js";
+import { type CommandContext, LvmCommandError } from "../command.js";
+import { formatSize, type Units } from "../units.js";
+import { type HostScan, scanHost } from "../vg-read.js";
+
+/** Units of messages such as "Size of logical volume … changed from 8.00 MiB". */
+export const MESSAGE_UNITS: Units = { type: "r", factorBytes: 0, suffix: true };
+
+/** Scans the host and prints the scan's warnings on stderr, as every LVM2 command does. */
+export function scanWithWarnings(context: CommandContext): HostScan {
+  const scan = scanHost(context.host);
+  for (const line of scan.result.warnings) context.out.error(line);
+  return scan;
+}
+
+/** Splits `vg/lv`, `/dev/vg/lv` or (with a default VG) `lv`. */
+export function splitLvArg(arg: string, defaultVg?: string): { vg: string; lv: string } {
+  const path = arg.startsWith("/dev/") ? arg.slice(5) : arg;
+  const slash = path.indexOf("/");
+  if (slash >= 0) return { vg: path.slice(0, slash), lv: path.slice(slash + 1) };
+  if (defaultVg !== undefined) return { vg: defaultVg, lv: path };
+  throw new LvmCommandError(`Please specify a logical volume path (VG/LV) instead of "${arg}"`, 3);
+}
+
+/** The LV, or LVM2's "Failed to find logical volume" failure. */
+export function requireLv(vg: VolumeGroup, name: string): LogicalVolume {
+  const lv = vg.lvs.find((l) => l.name === name);
+  if (!lv) throw new LvmCommandError(`Failed to find logical volume "${vg.name}/${name}"`);
+  return lv;
+}
+
+/** A device named on the command line, or LVM2's "Cannot use" failure. */
+export function requireDevice(context: CommandContext, name: string): void {
+  if (context.host.device(name) === undefined) {
+    throw new LvmCommandError(`Cannot use ${name}: device not found (give it with --devices)`);
+  }
+}
+
+/** Where a PV's data area ends: its second mda, or the end of the device. */
+function dataEndBytes(scan: HostScan, device: string, sizeBytes: number): number {
+  const label = scan.labels.get(device);
+  const peStartBytes = label?.header.dataAreas[0]?.offsetBytes ?? 0;
+  let end = sizeBytes;
+  for (const area of label?.header.metadataAreas ?? []) {
+    if (area.offsetBytes > peStartBytes && area.offsetBytes < end) end = area.offsetBytes;
+  }
+  return end;
+}
+
+/** `pe_start` of a labelled device, in sectors. */
+export function peStartSectors(scan: HostScan, device: string): number {
+  const label = scan.labels.get(device);
+  if (label === undefined) throw new LvmCommandError(`No physical volume label read from ${device}`);
+  return (label.header.dataAreas[0]?.offsetBytes ?? 0) / SECTOR_BYTES;
+}
+
+/** The metadata entry for a labelled device joining a VG with `extentSizeSectors` (`pv_setup`). */
+export function newPvEntry(
+  context: CommandContext,
+  scan: HostScan,
+  options: { readonly device: string; readonly name: string; readonly extentSizeSectors: number },
+): PhysicalVolume {
+  const label = scan.labels.get(options.device);
+  const dev = context.host.device(options.device);
+  if (label === undefined || dev === undefined)
+    throw new LvmCommandError(`No physical volume label read from ${options.device}`);
+  const peStart = peStartSectors(scan, options.device);
+  const sizeBytes = label.header.deviceSizeBytes > 0 ? label.header.deviceSizeBytes : dev.sizeBytes;
+  const dataSectors = dataEndBytes(scan, options.device, sizeBytes) / SECTOR_BYTES - peStart;
+  return {
+    name: options.name,
+    id: formatUuid(label.header.pvUuid),
+    deviceHint: options.device,
+    status: ["ALLOCATABLE"],
+    flags: [],
+    tags: [],
+    devSizeSectors: sizeBytes / SECTOR_BYTES,
+    peStartSectors: peStart,
+    peCount: Math.max(0, Math.floor(dataSectors / options.extentSizeSectors)),
+    extra: [],
+  };
+}
+
+/** Renumbers PVs `pv0…` in order and rewrites every PV reference to follow. */
+export function renumberPvs(vg: VolumeGroup): VolumeGroup {
+  const rename = new Map(vg.pvs.map((pv, i) => [pv.name, `pv${i}`] as const));
+  const pvs = vg.pvs.map((pv) => ({ ...pv, name: rename.get(pv.name)! }));
+  const lvs = vg.lvs.map((lv) => ({
+    ...lv,
+    segments: lv.segments.map((seg) =>
+      seg.type === "striped" || seg.type === "mirror"
+        ? {
+            ...seg,
+            areas: seg.areas.map((a) => (a.kind === "pv" ? { ...a, pv: rename.get(a.pv) ?? a.pv } : a)),
+          }
+        : seg,
+    ),
+  }));
+  return { ...vg, pvs, lvs };
+}
+
+/** "8.00 MiB (2 extents)" as lvresize prints sizes. */
+export function sizeAndExtents(vg: VolumeGroup, extents: number): string {
+  const size = formatSize(extents * vg.extentSizeSectors, MESSAGE_UNITS, "short");
+  return `${size} (${extents} extents)`;
+}
+
+/** The LV's size in extents. */
+export function lvExtents(lv: LogicalVolume): number {
+  return lvSizeExtents(lv);
+}

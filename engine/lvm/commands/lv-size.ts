@@ -1,0 +1,64 @@
+/** Turning `-L`/`-l` into extents as lvcreate and lvresize do, with LVM2's rounding messages. */
+import { pvFreeExtents, vgFreeExtents } from "../../metadata/extent-map.js";
+import type { VolumeGroup } from "../../metadata/model.js";
+import type { PvSelection } from "../../metadata/pv-list.js";
+import { optionValue, type ParsedArgs } from "../args.js";
+import { type CommandContext, LvmCommandError } from "../command.js";
+import { parseExtents, parseSize } from "../sizes.js";
+import { formatSize } from "../units.js";
+import { MESSAGE_UNITS } from "./common.js";
+
+/** A size request: a sign and an extent count (already rounded up to whole extents). */
+export interface ExtentRequest {
+  readonly sign: "+" | "-" | "";
+  readonly extents: number;
+  /** A percentage of FREE/VG/PVS: take what fits. */
+  readonly approx: boolean;
+}
+
+/** Reads `-L`/`-l` from `args`; `pvs` restricts `%PVS`. Prints "Rounding up size …" like LVM2. */
+export function extentRequest(
+  context: CommandContext,
+  args: ParsedArgs,
+  options: { readonly vg: VolumeGroup; readonly pvs?: readonly PvSelection[] },
+): ExtentRequest | undefined {
+  const { vg } = options;
+  const sizeText = optionValue(args, "size");
+  const extentsText = optionValue(args, "extents");
+  if (sizeText !== undefined && extentsText !== undefined) {
+    throw new LvmCommandError("Please specify either size or extents (not both).", 3);
+  }
+  if (sizeText !== undefined) {
+    const size = parseSize(sizeText, 2048);
+    const extents = Math.ceil(size.sectors / vg.extentSizeSectors);
+    if (extents * vg.extentSizeSectors !== size.sectors) {
+      context.out.message(
+        `Rounding up size to full physical extent ${formatSize(extents * vg.extentSizeSectors, MESSAGE_UNITS, "short")}`,
+      );
+    }
+    return { sign: size.sign, extents, approx: false };
+  }
+  if (extentsText !== undefined) {
+    const parsed = parseExtents(extentsText);
+    if (parsed.percentOf === undefined) return { sign: parsed.sign, extents: parsed.count, approx: false };
+    let base: number;
+    switch (parsed.percentOf) {
+      case "VG":
+        base = vg.pvs.reduce((s, pv) => s + pv.peCount, 0);
+        break;
+      case "FREE":
+        base = vgFreeExtents(vg);
+        break;
+      case "PVS":
+        base = (options.pvs ?? vg.pvs.map((pv) => ({ pv: pv.name }))).reduce(
+          (s, sel) => s + pvFreeExtents(vg, sel.pv),
+          0,
+        );
+        break;
+      default:
+        throw new LvmCommandError("Specified %ORIGIN is only valid for snapshots.", 3);
+    }
+    return { sign: parsed.sign, extents: Math.floor((base * parsed.count) / 100), approx: true };
+  }
+  return undefined;
+}

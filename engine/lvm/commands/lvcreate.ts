@@ -1,0 +1,199 @@
+/**
+ * `lvcreate -L|-l SIZE [-n NAME] [-i N [-I SIZE]] [--type T] [-m N] [--alloc P] [-a y|n] VG [PV[:PE-PE]...]`:
+ * parse and round the size, check free space, build the PV list, dispatch to the segment type's
+ * module, and write once.
+ */
+
+import { AllocationError } from "../../metadata/alloc.js";
+import { pvFreeExtents, vgFreeExtents } from "../../metadata/extent-map.js";
+import { DEFAULT_STRIPE_SIZE_SECTORS } from "../../metadata/lv-alloc.js";
+import type { VolumeGroup } from "../../metadata/model.js";
+import { nameProblem, reservedLvNameProblem } from "../../metadata/names.js";
+import { createPvList, type PvSelection } from "../../metadata/pv-list.js";
+import { hasOption, optionValue, type ParsedArgs } from "../args.js";
+import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import { activeSet } from "../runtime.js";
+import { lvCreateType } from "../segtypes/registry.js";
+import { parseSize } from "../sizes.js";
+import { formatSize } from "../units.js";
+import { requireVg } from "../vg-read.js";
+import { writeVg } from "../vg-write.js";
+import { MESSAGE_UNITS, scanWithWarnings, sizeAndExtents } from "./common.js";
+import { extentRequest } from "./lv-size.js";
+import { allocOption } from "./vgcreate.js";
+
+/** Builds the PV list from arguments, warning about and dropping unusable PVs as LVM2 does. */
+export function pvListArg(
+  context: CommandContext,
+  vg: VolumeGroup,
+  pvArgs: readonly string[],
+): PvSelection[] | undefined {
+  if (pvArgs.length === 0) return undefined;
+  let list: PvSelection[];
+  try {
+    list = createPvList(vg, pvArgs);
+  } catch (error) {
+    throw new LvmCommandError((error as Error).message.replace(/; .*$/, ""));
+  }
+  const usable = list.filter((sel) => {
+    const pv = vg.pvs.find((p) => p.name === sel.pv)!;
+    if (!pv.status.includes("ALLOCATABLE")) {
+      context.out.warn(`Physical volume ${pv.deviceHint} not allocatable.`);
+      return false;
+    }
+    return !pv.status.includes("MISSING") && pvFreeExtents(vg, pv.name) > 0;
+  });
+  if (usable.length === 0) throw new LvmCommandError("No specified PVs have space available.");
+  return usable;
+}
+
+/** Converts allocator and model errors into LVM2-style command failures. */
+export function asCommandError(error: unknown): never {
+  if (error instanceof AllocationError) throw new LvmCommandError(error.message);
+  throw error;
+}
+
+function lvName(args: ParsedArgs, vg: VolumeGroup): string | undefined {
+  const name = optionValue(args, "name");
+  if (name === undefined) return undefined;
+  const bare = name.includes("/") ? name.slice(name.lastIndexOf("/") + 1) : name;
+  if (nameProblem(bare) || reservedLvNameProblem(bare)) {
+    throw new LvmCommandError(`Logical volume name "${bare}" is invalid.`, 3);
+  }
+  if (vg.lvs.some((lv) => lv.name === bare)) {
+    throw new LvmCommandError(`Logical Volume "${bare}" already exists in volume group "${vg.name}"`);
+  }
+  return bare;
+}
+
+/** The lvcreate command. */
+export const lvcreateCommand: LvmCommandDef = {
+  name: "lvcreate",
+  readOnly: false,
+  options: [
+    { long: "size", short: "L", value: true },
+    { long: "extents", short: "l", value: true },
+    { long: "name", short: "n", value: true },
+    { long: "stripes", short: "i", value: true },
+    { long: "stripesize", short: "I", value: true },
+    { long: "type", value: true },
+    { long: "mirrors", short: "m", value: true },
+    { long: "mirrorlog", value: true, aliases: ["mirror-log"] },
+    { long: "regionsize", short: "R", value: true },
+    { long: "nosync", value: false },
+    { long: "alloc", value: true },
+    { long: "activate", short: "a", value: true },
+    { long: "zero", short: "Z", value: true },
+    { long: "wipesignatures", short: "W", value: true },
+    { long: "snapshot", short: "s", value: false },
+    { long: "chunksize", short: "c", value: true },
+    { long: "contiguous", short: "C", value: true },
+  ],
+  run(context, args) {
+    const [vgArg, ...pvArgs] = args.positionals;
+    if (vgArg === undefined) throw new LvmCommandError("Please provide a volume group name", 3);
+    const vgName = vgArg.replace(/^\/dev\//, "").split("/")[0]!;
+    const stripes = Number(optionValue(args, "stripes") ?? 1);
+    if (!Number.isInteger(stripes) || stripes < 1 || stripes > 128) {
+      throw new LvmCommandError(
+        `Number of stripes (${optionValue(args, "stripes")}) must be between 1 and 128`,
+        3,
+      );
+    }
+    const mirrorsText = optionValue(args, "mirrors");
+    const mirrors = mirrorsText === undefined ? 0 : Number(mirrorsText) + 1;
+    let typeName = optionValue(args, "type") ?? (mirrors > 1 ? "mirror" : stripes > 1 ? "striped" : "linear");
+    if (hasOption(args, "snapshot")) typeName = "snapshot";
+    const type = lvCreateType(typeName);
+    if (type === undefined) {
+      throw new LvmCommandError(`Segment type ${typeName} is not supported by lvmlab lvcreate yet.`, 3);
+    }
+    const scan = scanWithWarnings(context);
+    const handle = requireVg(scan, vgName);
+    const vg = handle.vg;
+    const name = lvName(args, vg);
+    const pvs = pvListArg(context, vg, pvArgs);
+    const request = extentRequest(context, args, { vg, ...(pvs ? { pvs } : {}) });
+    if (request === undefined) throw new LvmCommandError("Please specify either size or extents", 3);
+    if (request.sign === "-") throw new LvmCommandError("Negative size is invalid.", 3);
+    let extents = request.extents;
+    let stripeSizeSectors: number | undefined;
+    if (stripes > 1) {
+      const text = optionValue(args, "stripesize");
+      if (text === undefined) {
+        stripeSizeSectors = DEFAULT_STRIPE_SIZE_SECTORS;
+        context.out.message(
+          `Using default stripesize ${formatSize(stripeSizeSectors, MESSAGE_UNITS, "short")}.`,
+        );
+      } else {
+        stripeSizeSectors = parseSize(text, 2).sectors;
+      }
+      if (stripeSizeSectors < 8 || (stripeSizeSectors & (stripeSizeSectors - 1)) !== 0) {
+        throw new LvmCommandError(
+          `Invalid stripe size ${formatSize(stripeSizeSectors, MESSAGE_UNITS, "short")}.`,
+          3,
+        );
+      }
+      if (stripeSizeSectors > vg.extentSizeSectors) {
+        context.out.message(
+          `Reducing requested stripe size ${formatSize(stripeSizeSectors, MESSAGE_UNITS, "short")} to maximum, physical extent size ${formatSize(vg.extentSizeSectors, MESSAGE_UNITS, "short")}.`,
+        );
+        stripeSizeSectors = vg.extentSizeSectors;
+      }
+      const allocatable = vg.pvs.filter((pv) => pv.status.includes("ALLOCATABLE")).length;
+      if (stripes > allocatable && optionValue(args, "alloc") !== "anywhere") {
+        throw new LvmCommandError(
+          `Number of stripes (${stripes}) must not exceed number of physical volumes (${allocatable})`,
+        );
+      }
+      if (extents % stripes !== 0) {
+        const rounded = extents + stripes - (extents % stripes);
+        context.out.message(
+          `Rounding size ${sizeAndExtents(vg, extents)} up to stripe boundary size ${sizeAndExtents(vg, rounded)}.`,
+        );
+        extents = rounded;
+      }
+    }
+    if (extents === 0) throw new LvmCommandError("Unable to create new logical volume with no extents.");
+    const free = vgFreeExtents(vg);
+    const needed = extents * Math.max(1, mirrors);
+    if (!request.approx && needed > free) {
+      throw new LvmCommandError(
+        `Volume group "${vg.name}" has insufficient free space (${free} extents): ${needed} required.`,
+      );
+    }
+    const policy = allocOption(optionValue(args, "alloc"), true);
+    const regionText = optionValue(args, "regionsize");
+    const mirrorLog = optionValue(args, "mirrorlog");
+    if (mirrorLog !== undefined && mirrorLog !== "disk" && mirrorLog !== "core") {
+      throw new LvmCommandError(`Unknown mirrorlog type: ${mirrorLog}`, 3);
+    }
+    let created: { vg: VolumeGroup; name: string };
+    try {
+      created = type.create(context, {
+        vg,
+        ...(name !== undefined ? { name } : {}),
+        extents,
+        stripes,
+        ...(stripeSizeSectors !== undefined ? { stripeSizeSectors } : {}),
+        mirrors,
+        ...(mirrorLog !== undefined ? { mirrorLog } : {}),
+        ...(regionText !== undefined ? { regionSizeSectors: parseSize(regionText, 2048).sectors } : {}),
+        ...(policy !== undefined ? { policy } : {}),
+        ...(pvs !== undefined ? { pvs } : {}),
+        approx: request.approx,
+        nosync: hasOption(args, "nosync"),
+      });
+    } catch (error) {
+      asCommandError(error);
+    }
+    const written = writeVg(context, scan, created.vg);
+    const activate = optionValue(args, "activate") ?? "y";
+    if (/^(a?y)$/.test(activate)) {
+      const lv = written.lvs.find((l) => l.name === created.name);
+      if (lv) activeSet(context).add(lv.id);
+    }
+    context.out.message(`Logical volume "${created.name}" created.`);
+    return ECMD_PROCESSED;
+  },
+};

@@ -1,0 +1,15 @@
+/** LVM2's commands over block devices: the Host, the command runner, VG read/write, reports and inspect. */
+export * from "./args.js";
+export * from "./command.js";
+export { COMMANDS } from "./commands/table.js";
+export { Host, type HostFiles, type HostOptions, VIRTUAL_EPOCH_SECONDS } from "./host.js";
+export { type InspectReport, inspectDevices, renderInspect } from "./inspect.js";
+export { CommandOutput } from "./output.js";
+export { ENO_SUCH_CMD, isReadOnlyCommand, type LvmRunResult, type RunLvmOptions, runLvm } from "./run.js";
+export { hostRuntime, type LvRuntimeProvider } from "./runtime.js";
+export { lvCreateType, registerLvCreateType } from "./segtypes/registry.js";
+export type { LvCreateRequest, LvCreateType } from "./segtypes/segtype.js";
+export * from "./sizes.js";
+export { DEFAULT_UNITS, formatSize, parseUnits, type Units } from "./units.js";
+export { findVg, type HostScan, requireVg, scanHost, type VgHandle } from "./vg-read.js";
+export { vgMetadataBytes, writeVg } from "./vg-write.js";

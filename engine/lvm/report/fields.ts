@@ -1,0 +1,306 @@
+/**
+ * The report fields lvmlab knows, with LVM2's names, headings, minimum widths and alignment
+ * (`lib/report/columns.h`) and their values computed from the model (`lib/report/report.c`,
+ * `pv_attr_dup`, `vg_attr_dup`, `lv_attr_dup_with_info_and_seg_status`).
+ */
+import {
+  lvSizeExtents,
+  pvFreeExtents,
+  segDevices,
+  segPeRanges,
+  vgFreeExtents,
+} from "../../metadata/extent-map.js";
+import { type LogicalVolume, type Segment, segmentAreas } from "../../metadata/model.js";
+import type { ReportEnv, ReportRow, VgInfo } from "./rows.js";
+
+/** How a value prints: strings left-aligned, the rest right-aligned; sizes through `--units`. */
+export type FieldKind = "str" | "num" | "size" | "pct";
+
+/** Which object a field reads; decides the rows a report needs. */
+export type FieldScope = "pv" | "vg" | "lv" | "seg" | "pvseg";
+
+/** One report field. */
+export interface FieldDef {
+  readonly name: string;
+  readonly heading: string;
+  readonly kind: FieldKind;
+  readonly scope: FieldScope;
+  readonly minWidth: number;
+  /** A string, a number (sizes in sectors), or undefined for an empty cell. */
+  readonly get: (row: ReportRow, env: ReportEnv) => string | number | undefined;
+}
+
+const ALLOC_CHAR: Readonly<Record<string, string>> = {
+  contiguous: "c",
+  cling: "l",
+  normal: "n",
+  anywhere: "a",
+  inherit: "i",
+};
+
+function segType(seg: Segment): string {
+  if (seg.type === "striped") return seg.stripeCount > 1 ? "striped" : "linear";
+  if (seg.type === "other") return seg.segType;
+  return seg.type;
+}
+
+function lvPartial(vg: VgInfo, lv: LogicalVolume): boolean {
+  const missing = new Set(vg.handle.missing);
+  return lv.segments.some((s) => segmentAreas(s).some((a) => a.kind === "pv" && missing.has(a.pv)));
+}
+
+/** `lv_attr` as LVM2 prints it, with columns 5-6 from the runtime provider. */
+export function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
+  const kind = vg.kinds.get(lv.name);
+  const notSynced = lv.status.includes("NOTSYNCED");
+  const parentNotSynced = (kind?.usedBy ?? []).some((p) =>
+    vg.vg.lvs.find((l) => l.name === p)?.status.includes("NOTSYNCED"),
+  );
+  let c0 = "-";
+  if (kind?.pvmove) c0 = "p";
+  else if (kind?.origin) c0 = "o";
+  else if (kind?.mirrored) c0 = notSynced ? "M" : "m";
+  else if (lv.segments.some((s) => s.type === "error" || s.type === "zero")) c0 = "v";
+  else if (kind?.mirrorImage) c0 = parentNotSynced ? "I" : "i";
+  else if (kind?.mirrorLog) c0 = "l";
+  else if (kind?.cow) c0 = kind.mergingCow ? "S" : "s";
+  const c1 = kind?.pvmove ? "-" : lv.status.includes("WRITE") ? "w" : lv.status.includes("READ") ? "r" : "-";
+  let c2 = ALLOC_CHAR[lv.allocationPolicy] ?? "i";
+  if (kind?.locked) c2 = c2.toUpperCase();
+  const c3 = lv.status.includes("FIXED_MINOR") ? "m" : "-";
+  const active = env.runtime.isActive(vg.vg, lv);
+  const c45 = active === undefined ? "XX" : active ? "a-" : "--";
+  let c6 = "-";
+  if (kind?.mirrored || kind?.mirrorImage || kind?.mirrorLog || kind?.pvmove) c6 = "m";
+  else if (kind?.cow || kind?.origin) c6 = "s";
+  else if (lv.segments.some((s) => s.type === "other")) c6 = "u";
+  else if (lv.segments.some((s) => s.type === "error" || s.type === "zero")) c6 = "v";
+  const c8 = lvPartial(vg, lv) ? "p" : "-";
+  const c9 = lv.flags.includes("ACTIVATION_SKIP") ? "k" : "-";
+  return `${c0}${c1}${c2}${c3}${c45}${c6}-${c8}${c9}`;
+}
+
+function lvLayout(lv: LogicalVolume, vg: VgInfo): string {
+  const kind = vg.kinds.get(lv.name);
+  const first = lv.segments[0];
+  if (kind?.pvmove || first?.type === "mirror") return "mirror";
+  if (first?.type === "snapshot") return "snapshot";
+  if (!first) return "unknown";
+  const t = segType(first);
+  return t === "error" || t === "zero"
+    ? t
+    : lv.segments.some((s) => segType(s) === "striped")
+      ? "striped"
+      : t;
+}
+
+function lvRole(lv: LogicalVolume, vg: VgInfo): string {
+  const kind = vg.kinds.get(lv.name);
+  if (kind?.pvmove) return "private,pvmove";
+  if (kind?.mirrorImage) return "private,mirror,image";
+  if (kind?.mirrorLog) return "private,mirror,log";
+  if (kind?.snapshot) return "private,snapshot";
+  if (kind?.origin) return "public,origin,thickorigin";
+  if (kind?.cow) return "public,snapshot,thicksnapshot";
+  return kind?.visible ? "public" : "private";
+}
+
+function originOf(lv: LogicalVolume, vg: VgInfo): string | undefined {
+  for (const other of vg.vg.lvs) {
+    const seg = other.segments[0];
+    if (seg?.type === "snapshot" && seg.cowStore === lv.name) return seg.origin;
+  }
+  return undefined;
+}
+
+function movePv(lv: LogicalVolume, vg: VgInfo): string | undefined {
+  if (!lv.status.includes("PVMOVE")) return undefined;
+  const area = segmentAreas(lv.segments[0]!)[0];
+  if (area?.kind !== "pv") return undefined;
+  const pv = vg.vg.pvs.find((p) => p.name === area.pv);
+  return pv && !pv.status.includes("MISSING") ? pv.deviceHint : "[unknown]";
+}
+
+const pvField = (
+  name: string,
+  heading: string,
+  kind: FieldKind,
+  minWidth: number,
+  get: FieldDef["get"],
+): FieldDef => ({ name, heading, kind, scope: "pv", minWidth, get });
+const vgField = (
+  name: string,
+  heading: string,
+  kind: FieldKind,
+  minWidth: number,
+  get: (vg: VgInfo) => string | number | undefined,
+): FieldDef => ({
+  name,
+  heading,
+  kind,
+  scope: "vg",
+  minWidth,
+  get: (row) => (row.vg ? get(row.vg) : undefined),
+});
+const lvField = (
+  name: string,
+  heading: string,
+  kind: FieldKind,
+  minWidth: number,
+  get: (lv: LogicalVolume, vg: VgInfo, env: ReportEnv) => string | number | undefined,
+): FieldDef => ({
+  name,
+  heading,
+  kind,
+  scope: "lv",
+  minWidth,
+  get: (row, env) => (row.lv && row.vg ? get(row.lv, row.vg, env) : undefined),
+});
+const segField = (
+  name: string,
+  heading: string,
+  kind: FieldKind,
+  get: (seg: Segment, vg: VgInfo) => string | number | undefined,
+): FieldDef => ({
+  name,
+  heading,
+  kind,
+  scope: "seg",
+  minWidth: 0,
+  get: (row) => (row.seg && row.vg ? get(row.seg, row.vg) : undefined),
+});
+
+const ext = (vg: VgInfo): number => vg.vg.extentSizeSectors;
+
+/** Every field, in LVM2's `-o help` spirit; the lookup is by name. */
+export const FIELDS: readonly FieldDef[] = [
+  pvField("pv_name", "PV", "str", 10, (r) => r.pv?.device),
+  pvField("pv_fmt", "Fmt", "str", 0, () => "lvm2"),
+  pvField("pv_uuid", "PV UUID", "str", 38, (r) => r.pv?.uuid),
+  pvField("dev_size", "DevSize", "size", 0, (r) => r.pv?.devSizeSectors),
+  pvField("pe_start", "1st PE", "size", 7, (r) => r.pv?.peStartSectors),
+  pvField("pv_size", "PSize", "size", 0, (r) =>
+    r.pv?.pv && r.vg ? r.pv.pv.peCount * ext(r.vg) : r.pv?.devSizeSectors,
+  ),
+  pvField("pv_free", "PFree", "size", 0, (r) =>
+    r.pv?.pv && r.vg ? pvFreeExtents(r.vg.vg, r.pv.pv.name) * ext(r.vg) : r.pv?.devSizeSectors,
+  ),
+  pvField("pv_used", "Used", "size", 0, (r) =>
+    r.pv?.pv && r.vg ? (r.pv.pv.peCount - pvFreeExtents(r.vg.vg, r.pv.pv.name)) * ext(r.vg) : 0,
+  ),
+  pvField("pv_attr", "Attr", "str", 0, (r) => {
+    const pv = r.pv?.pv;
+    if (!pv) return "---";
+    return `${pv.status.includes("ALLOCATABLE") ? "a" : "u"}${pv.status.includes("EXPORTED") ? "x" : "-"}${pv.status.includes("MISSING") ? "m" : "-"}`;
+  }),
+  pvField("pv_pe_count", "PE", "num", 3, (r) => r.pv?.pv?.peCount ?? 0),
+  pvField("pv_pe_alloc_count", "Alloc", "num", 0, (r) =>
+    r.pv?.pv && r.vg ? r.pv.pv.peCount - pvFreeExtents(r.vg.vg, r.pv.pv.name) : 0,
+  ),
+  pvField("pv_mda_count", "#PMda", "num", 0, (r) => r.pv?.mdaCount),
+  {
+    name: "pvseg_start",
+    heading: "Start",
+    kind: "num",
+    scope: "pvseg",
+    minWidth: 0,
+    get: (r) => r.pvseg?.pe,
+  },
+  {
+    name: "pvseg_size",
+    heading: "SSize",
+    kind: "num",
+    scope: "pvseg",
+    minWidth: 0,
+    get: (r) => r.pvseg?.count,
+  },
+  { name: "vg_name", heading: "VG", kind: "str", scope: "vg", minWidth: 0, get: (r) => r.vg?.vg.name ?? "" },
+  vgField("vg_fmt", "Fmt", "str", 0, () => "lvm2"),
+  vgField("vg_uuid", "VG UUID", "str", 38, (vg) => vg.vg.id),
+  vgField("vg_attr", "Attr", "str", 5, (vg) => {
+    const v = vg.vg;
+    return `${v.status.includes("WRITE") ? "w" : "r"}${v.status.includes("RESIZEABLE") ? "z" : "-"}${v.status.includes("EXPORTED") ? "x" : "-"}${vg.handle.missing.length > 0 ? "p" : "-"}${ALLOC_CHAR[v.allocationPolicy] ?? "n"}${v.status.includes("CLUSTERED") ? "c" : v.status.includes("SHARED") ? "s" : "-"}`;
+  }),
+  vgField("vg_size", "VSize", "size", 0, (vg) => vg.vg.pvs.reduce((s, pv) => s + pv.peCount, 0) * ext(vg)),
+  vgField("vg_free", "VFree", "size", 0, (vg) => vgFreeExtents(vg.vg) * ext(vg)),
+  vgField("vg_sysid", "SYS ID", "str", 0, (vg) => vg.vg.systemId ?? ""),
+  vgField("vg_systemid", "System ID", "str", 0, (vg) => vg.vg.systemId ?? ""),
+  vgField("vg_extent_size", "Ext", "size", 0, (vg) => ext(vg)),
+  vgField("vg_extent_count", "#Ext", "num", 0, (vg) => vg.vg.pvs.reduce((s, pv) => s + pv.peCount, 0)),
+  vgField("vg_free_count", "Free", "num", 0, (vg) => vgFreeExtents(vg.vg)),
+  vgField("pv_count", "#PV", "num", 0, (vg) => vg.vg.pvs.length),
+  vgField(
+    "lv_count",
+    "#LV",
+    "num",
+    0,
+    (vg) => vg.vg.lvs.filter((lv) => vg.kinds.get(lv.name)?.visible).length,
+  ),
+  vgField("snap_count", "#SN", "num", 0, (vg) => vg.vg.lvs.filter((lv) => vg.kinds.get(lv.name)?.cow).length),
+  vgField("vg_seqno", "Seq", "num", 0, (vg) => vg.vg.seqno),
+  vgField("vg_mda_count", "#VMda", "num", 0, (vg) => vg.mdaCount),
+  lvField("lv_name", "LV", "str", 4, (lv, vg) => (vg.kinds.get(lv.name)?.visible ? lv.name : `[${lv.name}]`)),
+  lvField("lv_full_name", "LV", "str", 4, (lv, vg) => `${vg.vg.name}/${lv.name}`),
+  lvField("lv_path", "Path", "str", 0, (lv, vg) =>
+    vg.kinds.get(lv.name)?.visible ? `/dev/${vg.vg.name}/${lv.name}` : "",
+  ),
+  lvField("lv_uuid", "LV UUID", "str", 38, (lv) => lv.id),
+  lvField("lv_attr", "Attr", "str", 0, (lv, vg, env) => lvAttr(vg, lv, env)),
+  lvField("lv_size", "LSize", "size", 0, (lv, vg) => lvSizeExtents(lv) * ext(vg)),
+  lvField("seg_count", "#Seg", "num", 0, (lv) => lv.segments.length),
+  lvField("lv_layout", "Layout", "str", 10, (lv, vg) => lvLayout(lv, vg)),
+  lvField("lv_role", "Role", "str", 10, (lv, vg) => lvRole(lv, vg)),
+  lvField("lv_active", "Active", "str", 0, (lv, vg, env) => {
+    const active = env.runtime.isActive(vg.vg, lv);
+    return active === undefined ? "unknown" : active ? "active" : "";
+  }),
+  lvField("origin", "Origin", "str", 0, (lv, vg) => originOf(lv, vg) ?? ""),
+  lvField("pool_lv", "Pool", "str", 0, () => ""),
+  lvField("move_pv", "Move", "str", 0, (lv, vg) => movePv(lv, vg) ?? ""),
+  lvField("convert_lv", "Convert", "str", 0, () => ""),
+  lvField("mirror_log", "Log", "str", 0, (lv) => {
+    const seg = lv.segments[0];
+    return seg?.type === "mirror" && seg.mirrorLog !== undefined ? seg.mirrorLog : "";
+  }),
+  lvField("lv_host", "Host", "str", 10, (lv) => lv.creationHost ?? ""),
+  lvField("data_percent", "Data%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
+  lvField("snap_percent", "Snap%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
+  lvField("metadata_percent", "Meta%", "pct", 6, () => undefined),
+  lvField("copy_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
+  lvField("sync_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
+  segField("segtype", "Type", "str", (seg) => segType(seg)),
+  segField("stripes", "#Str", "num", (seg) =>
+    seg.type === "striped"
+      ? seg.stripeCount
+      : seg.type === "mirror"
+        ? seg.mirrorCount
+        : segmentAreas(seg).length,
+  ),
+  segField("stripe_size", "Stripe", "size", (seg) =>
+    seg.type === "striped" ? (seg.stripeSizeSectors ?? 0) : 0,
+  ),
+  segField("region_size", "Region", "size", (seg) =>
+    seg.type === "mirror" ? (seg.regionSizeSectors ?? 0) : 0,
+  ),
+  segField("chunk_size", "Chunk", "size", (seg) => (seg.type === "snapshot" ? seg.chunkSizeSectors : 0)),
+  segField("seg_start", "Start", "size", (seg, vg) => seg.startExtent * ext(vg)),
+  segField("seg_start_pe", "Start", "num", (seg) => seg.startExtent),
+  segField("seg_size", "SSize", "size", (seg, vg) => seg.extentCount * ext(vg)),
+  segField("seg_size_pe", "SSize", "num", (seg) => seg.extentCount),
+  segField("seg_pe_ranges", "PE Ranges", "str", (seg, vg) => segPeRanges(vg.vg, seg)),
+  segField("devices", "Devices", "str", (seg, vg) => segDevices(vg.vg, seg)),
+];
+
+const BY_NAME = new Map(FIELDS.map((f) => [f.name, f] as const));
+
+/** The field `name` (or `prefix_name` for the report's prefixes, as LVM2 allows), or undefined. */
+export function findField(name: string, prefixes: readonly string[]): FieldDef | undefined {
+  const lower = name.toLowerCase();
+  const exact = BY_NAME.get(lower);
+  if (exact) return exact;
+  for (const prefix of prefixes) {
+    const hit = BY_NAME.get(`${prefix}_${lower}`);
+    if (hit) return hit;
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * Runs one LVM2 command line on a Host the way the `lvm` binary does: look the command up, parse
+ * its options, print the scan's warnings, run it, and turn failures into LVM2's messages and exit
+ * codes (3 for command-line errors, 5 for failures). A simulated power cut (SimulationHalt) is
+ * never caught here.
+ */
+import { isSimulationHalt } from "../sim/halt.js";
+import { CommandLineError, optionValue, parseArgs } from "./args.js";
+import { type CommandContext, EINVALID_CMD_LINE, LvmCommandError } from "./command.js";
+import { COMMANDS } from "./commands/table.js";
+import type { Host } from "./host.js";
+import { CommandOutput } from "./output.js";
+import { hostRuntime, type LvRuntimeProvider } from "./runtime.js";
+import { SizeArgError } from "./sizes.js";
+
+/** LVM2's "no such command" exit code (`ENO_SUCH_CMD`). */
+export const ENO_SUCH_CMD = 2;
+
+/** What a command printed and returned. */
+export interface LvmRunResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options for {@link runLvm}. */
+export interface RunLvmOptions {
+  /** Runtime state for report fields; defaults to the Host's activation record. */
+  readonly runtime?: LvRuntimeProvider;
+}
+
+/** Whether `command` only reads (reports, displays, checks without repair). */
+export function isReadOnlyCommand(argv: readonly string[]): boolean {
+  const name = argv[0];
+  const def = name === undefined ? undefined : COMMANDS.get(name);
+  if (def === undefined) return true;
+  if (!def.readOnly) return false;
+  // vgck --updatemetadata and pvck --repair write.
+  return !argv.some((a) => a === "--updatemetadata" || a === "--repair");
+}
+
+/** Runs `argv` (`["lvcreate", "-L", "8M", "vg0"]`) on `host`. */
+export function runLvm(host: Host, argv: readonly string[], options: RunLvmOptions = {}): LvmRunResult {
+  const out = new CommandOutput();
+  const exitCode = runInto(host, argv, out, options);
+  return { exitCode, stdout: out.stdoutText(), stderr: out.stderrText() };
+}
+
+function runInto(host: Host, argv: readonly string[], out: CommandOutput, options: RunLvmOptions): number {
+  const name = argv[0];
+  if (name === undefined) {
+    out.error("No command given. Try 'help'.");
+    return ENO_SUCH_CMD;
+  }
+  const def = COMMANDS.get(name);
+  if (def === undefined) {
+    out.error(`No such command '${name}'.  Try 'help'.`);
+    return ENO_SUCH_CMD;
+  }
+  try {
+    const args = parseArgs(name, argv.slice(1), def.options);
+    const driver = optionValue(args, "driverloaded");
+    const context: CommandContext = {
+      host,
+      out,
+      commandLine: argv.join(" "),
+      runtime: options.runtime ?? hostRuntime(host),
+      ...(driver !== undefined ? { driverLoaded: !/^(n|no|0)$/.test(driver) } : {}),
+    };
+    return def.run(context, args);
+  } catch (error) {
+    if (isSimulationHalt(error)) throw error;
+    if (error instanceof CommandLineError) {
+      out.error(error.message);
+      out.error("Error during parsing of command line.");
+      return EINVALID_CMD_LINE;
+    }
+    if (error instanceof SizeArgError) {
+      out.error(error.message);
+      out.error(`Invalid argument for ${name}.`);
+      return EINVALID_CMD_LINE;
+    }
+    if (error instanceof LvmCommandError) {
+      for (const line of error.message.split("\n")) out.error(line.replace(/^ {2}/, ""));
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

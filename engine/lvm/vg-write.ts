@@ -1,0 +1,165 @@
+/**
+ * Writing a VG the way LVM2's `vg_write` + `vg_commit` do: mark new member PVs used in their
+ * label, export the model with seqno + 1 and the header block ("Write from <command line>.",
+ * creation time from the virtual clock), then run the commit protocol over every metadata area of
+ * every present PV. Also what `vgremove`/`vgreduce` leave on a PV that stops being a member.
+ */
+import { SECTOR_BYTES } from "../block/device.js";
+import {
+  commitVgMetadata,
+  type MetadataAreaRef,
+  MetadataWriteError,
+  writeVgMetadata,
+} from "../format/commit.js";
+import { encodeMdaHeader } from "../format/mda-header.js";
+import { MetadataTooLargeError } from "../format/mda-text.js";
+import {
+  encodePvLabel,
+  PV_EXT_USED,
+  PV_HEADER_EXTENSION_VERSION,
+  type PvHeader,
+} from "../format/pv-header.js";
+import { parseUuid } from "../format/uuid.js";
+import { rawMetadataBytes, rawMetadataTree } from "../format/vg-text.js";
+import { exportVg } from "../metadata/export.js";
+import type { VolumeGroup } from "../metadata/model.js";
+import { validateVg } from "../metadata/validate.js";
+import { type CommandContext, LvmCommandError } from "./command.js";
+import type { HostScan } from "./vg-read.js";
+
+/** The raw metadata bytes (NUL-terminated) a write of `vg` puts on disk. */
+export function vgMetadataBytes(context: CommandContext, vg: VolumeGroup): Uint8Array {
+  const tree = rawMetadataTree(exportVg(vg), {
+    description: `Write from ${context.commandLine}.`,
+    creationHost: context.host.hostname,
+    creationTimeUnix: context.host.nowSeconds(),
+  });
+  return rawMetadataBytes(tree);
+}
+
+/** Rewrites a PV's label with the PV_EXT_USED flag set or cleared (one sector write). */
+export function writePvUsedFlag(
+  context: CommandContext,
+  scan: HostScan,
+  device: string,
+  used: boolean,
+): void {
+  const pv = scan.labels.get(device);
+  const dev = context.host.device(device);
+  if (pv === undefined || dev === undefined) {
+    throw new LvmCommandError(`Cannot update the label of ${device}: it is not a PV on this host`);
+  }
+  const flags = pv.header.extension?.flags ?? 0;
+  const next = used ? flags | PV_EXT_USED : flags & ~PV_EXT_USED;
+  if (next === flags && pv.header.extension !== undefined) return;
+  const header: PvHeader = {
+    ...pv.header,
+    extension: {
+      version: pv.header.extension?.version ?? PV_HEADER_EXTENSION_VERSION,
+      flags: next,
+      bootloaderAreas: pv.header.extension?.bootloaderAreas ?? [],
+    },
+  };
+  dev.write(pv.labelSector * SECTOR_BYTES, encodePvLabel(header, { sector: pv.labelSector }), {
+    issueNs: context.host.scheduler.nowNs,
+  });
+}
+
+/** Every metadata area of the VG's present PVs, in PV order. */
+export function vgMetadataAreas(context: CommandContext, scan: HostScan, vg: VolumeGroup): MetadataAreaRef[] {
+  const areas: MetadataAreaRef[] = [];
+  for (const pv of vg.pvs) {
+    if (pv.status.includes("MISSING")) continue;
+    const label = scan.labels.get(pv.deviceHint);
+    const device = context.host.device(pv.deviceHint);
+    if (label === undefined || device === undefined) continue;
+    label.header.metadataAreas.forEach((area, mdaIndex) => {
+      areas.push({ device, pvUuid: label.header.pvUuid, mdaIndex, startBytes: area.offsetBytes });
+    });
+  }
+  return areas;
+}
+
+/** Options for {@link writeVg}. */
+export interface WriteVgOptions {
+  /** Bad header fields to tolerate (vgck --updatemetadata rewrites over them). */
+  readonly ignoreBadFields?: number;
+}
+
+/**
+ * Validates and writes `vg` with seqno `vg.seqno + 1` to every metadata area of its present PVs,
+ * setting PV_EXT_USED on members first. Returns the VG as written. Nothing is written when the
+ * model fails validation or the text does not fit.
+ */
+export function writeVg(
+  context: CommandContext,
+  scan: HostScan,
+  vg: VolumeGroup,
+  options: WriteVgOptions = {},
+): VolumeGroup {
+  const next: VolumeGroup = { ...vg, seqno: vg.seqno + 1 };
+  const issues = validateVg(next);
+  if (issues.length > 0) {
+    const text = issues
+      .slice(0, 3)
+      .map((i) => `${i.path}: ${i.message}`)
+      .join("; ");
+    throw new LvmCommandError(`Internal error: refusing to write invalid VG ${vg.name} metadata: ${text}`);
+  }
+  const bytes = vgMetadataBytes(context, next);
+  const areas = vgMetadataAreas(context, scan, next);
+  if (areas.length === 0) {
+    throw new LvmCommandError(
+      `Cannot write VG ${vg.name}: none of its PVs has a metadata area on this host; give the devices with --devices`,
+    );
+  }
+  for (const pv of next.pvs) {
+    if (pv.status.includes("MISSING")) continue;
+    if (!scan.labels.has(pv.deviceHint)) {
+      throw new LvmCommandError(
+        `Cannot write VG ${vg.name}: PV ${parseUuid(pv.id)} has no label on ${pv.deviceHint}`,
+      );
+    }
+  }
+  const commit = {
+    vgName: next.name,
+    seqno: next.seqno,
+    trace: context.host.trace,
+    mutations: context.host.mutations,
+    issueNs: context.host.scheduler.nowNs,
+    ...(options.ignoreBadFields !== undefined ? { ignoreBadFields: options.ignoreBadFields } : {}),
+  };
+  try {
+    for (const pv of next.pvs) {
+      if (!pv.status.includes("MISSING")) writePvUsedFlag(context, scan, pv.deviceHint, true);
+    }
+    const write = writeVgMetadata(areas, bytes, commit);
+    commitVgMetadata(write, commit);
+  } catch (error) {
+    if (error instanceof MetadataWriteError || error instanceof MetadataTooLargeError) {
+      throw new LvmCommandError(`Failed to write VG ${vg.name}: ${error.message}`);
+    }
+    throw error;
+  }
+  return next;
+}
+
+/**
+ * What a PV looks like after it leaves its VG (`pv_write_orphan`): every mda header emptied (no
+ * committed copy) and PV_EXT_USED cleared.
+ */
+export function writeOrphanPv(context: CommandContext, scan: HostScan, device: string): void {
+  const pv = scan.labels.get(device);
+  const dev = context.host.device(device);
+  if (pv === undefined || dev === undefined) return;
+  for (const area of pv.header.metadataAreas) {
+    dev.write(
+      area.offsetBytes,
+      encodeMdaHeader({ startBytes: area.offsetBytes, sizeBytes: area.sizeBytes }),
+      {
+        issueNs: context.host.scheduler.nowNs,
+      },
+    );
+  }
+  writePvUsedFlag(context, scan, device, false);
+}

@@ -1,4 +1,5 @@
 import type { BlockDevice } from "../engine/block/device.js";
+import type { Mutations } from "../engine/sim/mutations.js";
 import { Rng } from "../engine/sim/rng.js";
 import type { Scheduler } from "../engine/sim/scheduler.js";
 import type { Trace } from "../engine/sim/trace.js";
@@ -36,6 +37,8 @@ export interface FaultInjectorOptions {
   readonly scheduler: Scheduler;
   /** Where fault records go; records are also kept in {@link FaultInjector.records}. */
   readonly sink?: FaultSink;
+  /** Deliberate bugs (see `MUTATION_TRIGGER_ONE_LATE`); empty in normal runs. */
+  readonly mutations?: Mutations;
   /** Locates a PV's metadata areas for metadata-corruption; default: read the label and pv_header. */
   readonly locateMdas?: MdaLocator;
 }
@@ -167,6 +170,7 @@ export class FaultInjector {
         armTrigger(fault.spec.at, context, {
           label: fault.label,
           onFire: (firedAt) => this.#fire(fault, firedAt),
+          ...(this.#options.mutations === undefined ? {} : { mutations: this.#options.mutations }),
         }),
       );
     }

@@ -53,4 +53,4 @@ export type {
   PowerCuttable,
   Throttleable,
 } from "./targets.js";
-export { FaultBus, type FiredAt, WriteTap } from "./trigger.js";
+export { FaultBus, type FiredAt, MUTATION_TRIGGER_ONE_LATE, TRIGGER_ONE_LATE, WriteTap } from "./trigger.js";

@@ -1,3 +1,4 @@
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
 import type { Scheduler } from "../engine/sim/scheduler.js";
 import type { Trace, TraceData, TraceEvent } from "../engine/sim/trace.js";
 import type { Trigger, Window } from "./schema.js";
@@ -9,6 +10,15 @@ import type { Trigger, Window } from "./schema.js";
  * trace event, or another fault firing or clearing. Counts start when the trigger is armed,
  * which the injector does before the machine runs, so they equal the trace's own occurrences.
  */
+
+/** Mutation: write and event triggers fire one occurrence late (at N+1), to prove the tests catch it. */
+export const MUTATION_TRIGGER_ONE_LATE = "faults.trigger.fires-one-late";
+
+/** Catalogue entry for {@link MUTATION_TRIGGER_ONE_LATE}. */
+export const TRIGGER_ONE_LATE: MutationInfo = {
+  name: MUTATION_TRIGGER_ONE_LATE,
+  description: "Fault triggers at the Nth block write or trace event fire at the (N+1)th instead",
+};
 
 /** Exactly where and when a fault fired; copied into its NDJSON record. */
 export interface FiredAt {
@@ -118,8 +128,14 @@ function matches(event: TraceEvent, name: string, where: TraceData | undefined):
 export function armTrigger(
   trigger: Trigger,
   context: TriggerContext,
-  options: { readonly label: string; readonly onFire: (firedAt: FiredAt) => void },
+  options: {
+    readonly label: string;
+    readonly onFire: (firedAt: FiredAt) => void;
+    /** Deliberate bugs; empty in normal runs. */
+    readonly mutations?: Mutations;
+  },
 ): () => void {
+  const late = (options.mutations ?? NO_MUTATIONS).has(MUTATION_TRIGGER_ONE_LATE) ? 1 : 0;
   let armed = true;
   let disarm: () => void = () => {};
   const fire = (firedAt: FiredAt) => {
@@ -139,7 +155,7 @@ export function armTrigger(
     const event = scheduler.at(trigger.timeNs, (nowNs) => fire({ tNs: nowNs }), options.label);
     disarm = () => scheduler.cancel(event);
   } else if (trigger.write !== undefined) {
-    const target = trigger.write;
+    const target = trigger.write + late;
     const device = trigger.device;
     let seen = 0;
     disarm = context.writes.subscribe((write) => {
@@ -154,7 +170,7 @@ export function armTrigger(
       });
     });
   } else if (trigger.event !== undefined) {
-    disarm = armEventCount(context, trigger.event, trigger.where, trigger.occurrence ?? 1, (event) =>
+    disarm = armEventCount(context, trigger.event, trigger.where, (trigger.occurrence ?? 1) + late, (event) =>
       fire({
         tNs: scheduler.nowNs,
         event: event.name,

@@ -30,6 +30,8 @@ export interface MachineOptions {
   readonly devices?: readonly string[];
   readonly sizeBytes?: number;
   readonly cached?: boolean;
+  /** Deliberate bugs for the injector. */
+  readonly mutations?: ReadonlySet<string>;
 }
 
 export interface Machine {
@@ -47,7 +49,13 @@ export function makeMachine(options: MachineOptions = {}): Machine {
   const scheduler = new Scheduler();
   const trace = new Trace();
   const sink = new ArrayFaultSink();
-  const injectorOptions = { rng: Rng.fromSeed(options.seed ?? 1).fork("faults"), trace, scheduler, sink };
+  const injectorOptions = {
+    rng: Rng.fromSeed(options.seed ?? 1).fork("faults"),
+    trace,
+    scheduler,
+    sink,
+    ...(options.mutations === undefined ? {} : { mutations: options.mutations }),
+  };
   const injector =
     options.records !== undefined
       ? FaultInjector.fromRecords(options.records, injectorOptions)

@@ -7,9 +7,12 @@ import {
   armWindow,
   FaultBus,
   type FiredAt,
+  MUTATION_TRIGGER_ONE_LATE,
+  TRIGGER_ONE_LATE,
   type TriggerContext,
   WriteTap,
 } from "../../faults/trigger.js";
+import { makeMachine, runWorkload } from "./machine.js";
 
 function context(): TriggerContext {
   return { trace: new Trace(), scheduler: new Scheduler(), writes: new WriteTap(), bus: new FaultBus() };
@@ -128,5 +131,28 @@ describe("triggers", () => {
     ctx.trace.emit("tick");
     ctx.scheduler.run();
     expect(ends).toEqual([{ tNs: 0, event: "tick", eventIndex: 3, occurrence: 3 }, { tNs: 400 }]);
+  });
+});
+
+describe("the fires-one-late mutation", () => {
+  // The firing points the injector reports for a write trigger and an event trigger.
+  function firingPoints(mutations: ReadonlySet<string>) {
+    const machine = makeMachine({
+      specs: [
+        { kind: "pv-loss", device: "pv1", at: { write: 3, device: "pv1" } },
+        { kind: "slow-device", device: "pv0", addNs: 1, at: { event: "workload.step", occurrence: 4 } },
+      ],
+      mutations,
+    });
+    runWorkload(machine, 12);
+    return Object.fromEntries(
+      machine.sink.fired.map((r) => [r.kind, r.firedAt.writeIndex ?? r.firedAt.occurrence]),
+    );
+  }
+
+  it("is caught: the suite's firing-point checks see the trigger fire one late", () => {
+    expect(firingPoints(new Set())).toEqual({ "pv-loss": 3, "slow-device": 4 });
+    expect(firingPoints(new Set([MUTATION_TRIGGER_ONE_LATE]))).toEqual({ "pv-loss": 4, "slow-device": 5 });
+    expect(TRIGGER_ONE_LATE.name).toBe(MUTATION_TRIGGER_ONE_LATE);
   });
 });

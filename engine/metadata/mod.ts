@@ -102,6 +102,14 @@ export {
 } from "./pvmove.js";
 export { mergeSegments, splitSegmentAt, stripedSegmentsCompatible } from "./segment-merge.js";
 export {
+  CHUNK_SIZE_SECTORS_MAX,
+  CHUNK_SIZE_SECTORS_MIN,
+  type CreateSnapshotSpec,
+  createSnapshot,
+  DEFAULT_CHUNK_SIZE_SECTORS,
+  startSnapshotMerge,
+} from "./snapshot.js";
+export {
   assertValidVg,
   MetadataValidationError,
   type ValidationCode,

@@ -242,7 +242,8 @@ class TableBuilder {
     const device = this.#register(name, origin);
     for (const lv of this.vg.lvs) {
       const seg = lv.segments[0];
-      if (seg?.type === "snapshot" && seg.origin === originName) origin.register(this.#snapshotTarget(seg, real));
+      if (seg?.type === "snapshot" && seg.origin === originName)
+        origin.register(this.#snapshotTarget(seg, real));
     }
     return device;
   }
@@ -302,7 +303,12 @@ function snapshotIn(device: MappedDevice): SnapshotTarget | undefined {
  * segment table is rebuilt and swapped in place, so LVs stacked on it keep working. Sub-LVs that
  * already exist are reused. Returns the updated activation record.
  */
-export function reloadLv(host: Host, vg: VolumeGroup, lvName: string, options: ActivateOptions = {}): ActiveLv {
+export function reloadLv(
+  host: Host,
+  vg: VolumeGroup,
+  lvName: string,
+  options: ActivateOptions = {},
+): ActiveLv {
   const dm = deviceMapperOf(host);
   const kinds = lvKinds(vg);
   const layer = kinds.get(lvName)?.origin ? "real" : undefined;
@@ -313,7 +319,14 @@ export function reloadLv(host: Host, vg: VolumeGroup, lvName: string, options: A
   if (layer !== undefined) builder.segments(lvName, layer);
   const mirrors = builder.mirrorsOf(lvName);
   const snapshot = snapshotIn(device);
-  const active: ActiveLv = { vgName: vg.name, lvName, lvId: lv.id, device, mirrors, ...(snapshot === undefined ? {} : { snapshot }) };
+  const active: ActiveLv = {
+    vgName: vg.name,
+    lvName,
+    lvId: lv.id,
+    device,
+    mirrors,
+    ...(snapshot === undefined ? {} : { snapshot }),
+  };
   dm.setLv(active);
   host.activeLvs.add(lv.id);
   return active;

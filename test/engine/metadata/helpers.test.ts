@@ -10,7 +10,7 @@ import {
 } from "../../../engine/metadata/extent-map.js";
 import { importVg } from "../../../engine/metadata/import.js";
 import { findPvmoveLv, lvKinds } from "../../../engine/metadata/lv-kind.js";
-import type { LogicalVolume, VolumeGroup } from "../../../engine/metadata/model.js";
+import type { LogicalVolume, Segment, VolumeGroup } from "../../../engine/metadata/model.js";
 import {
   assertNewLvName,
   nameProblem,
@@ -173,7 +173,7 @@ describe("segment split and merge", () => {
     const str = vg.lvs.find((l) => l.name === "str") as LogicalVolume;
     const grown: LogicalVolume = {
       ...str,
-      segments: [{ ...(str.segments[0] as never), extentCount: 6 }],
+      segments: [{ ...(str.segments[0] as Segment), extentCount: 6 }],
     };
     const split = splitSegmentAt(grown, 2);
     expect(split.segments.map((s) => [s.startExtent, s.extentCount])).toEqual([

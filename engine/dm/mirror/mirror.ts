@@ -197,6 +197,11 @@ export class MirrorTarget extends Target {
     return (100 * this.#log.syncCount) / this.#log.regionCount;
   }
 
+  /** Alias of {@link syncPercent} under the name `lvs -o copy_percent` uses for mirrors. */
+  get copyPercent(): number {
+    return this.syncPercent;
+  }
+
   /** The legs' devices and offsets, in table order. */
   get legs(): readonly DeviceRef[] {
     return this.#legs.map((l) => l.ref);

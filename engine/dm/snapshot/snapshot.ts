@@ -72,9 +72,14 @@ export class SnapshotTarget extends Target {
     return this.store.valid;
   }
 
-  /** LVM2's `snap_percent` (Data%): allocated COW sectors over COW size, in percent. */
-  get snapPercent(): number {
+  /**
+   * LVM2's `snap_percent` (Data%): allocated COW sectors over COW size, in percent; 0 while only
+   * metadata is allocated (as lvm2's `_snap_target_percent` reports), undefined once invalid.
+   */
+  get snapPercent(): number | undefined {
+    if (!this.valid) return undefined;
     const u = this.store.usage();
+    if (u.sectorsAllocated === u.metadataSectors) return 0;
     return (100 * u.sectorsAllocated) / u.totalSectors;
   }
 

@@ -78,6 +78,7 @@ describe("snapshot: copy-on-write", () => {
     const { real, origin, cows } = setup(2 * MiB, [2 * MiB], 8, trace);
     const snap = new SnapshotTarget("vg-s0", { origin: real, cow: cows[0]!, chunkSizeSectors: 8, trace });
     origin.register(snap);
+    expect(snap.snapPercent).toBe(0);
     const cow = cows[0]!;
     const header = new DataView(cow.current.buffer);
     expect(header.getUint32(0, true)).toBe(SNAPSHOT_MAGIC);
@@ -150,6 +151,7 @@ describe("snapshot: copy-on-write", () => {
     expect(snap.valid).toBe(false);
     expect(trace.count("snapshot.invalidate")).toBe(1);
     expect(snap.status()).toBe("0 2048 snapshot Invalid");
+    expect(snap.snapPercent).toBeUndefined();
     expect(new DataView(cows[0]!.current.buffer).getUint32(4, true)).toBe(0);
     let caught: unknown;
     try {

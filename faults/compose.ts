@@ -183,14 +183,18 @@ export class FaultInjector {
 
   /**
    * After catching a power-cut halt: resolve every device's volatile cache by the policy the fault
-   * chose, and return what each kept. The machine must then be rebooted.
+   * chose, power the devices back on for the reboot, and return what each cache kept. Faults that
+   * outlive a reboot (a lost PV, latent sectors) stay active; unfired faults stay armed.
    */
   resolvePowerCut(): PowerCutOutcome[] {
     const plan = this.#powerCut;
     if (plan === undefined)
       throw new Error("No power cut is pending; resolvePowerCut is for after a power-cut halt");
     this.#powerCut = undefined;
-    return resolvePowerCut(plan, { cacheOf: (name) => this.#devices.get(name)?.cache });
+    const outcomes = resolvePowerCut(plan, { cacheOf: (name) => this.#devices.get(name)?.cache });
+    // The runner reboots next; faults that outlive a reboot (a lost PV) stay on the devices.
+    for (const { device } of this.#devices.values()) device.powerOn();
+    return outcomes;
   }
 
   #triggerContext(): TriggerContext {

@@ -137,6 +137,17 @@ export class FaultyDevice implements BlockDevice {
     this.#powerLostAt = at;
   }
 
+  /** Power is back after the reboot: accept I/O again and forget the one-shot faults a reboot clears. */
+  powerOn(): void {
+    this.#powerLostAt = undefined;
+    this.#effects = this.#effects.filter((e) => e.survivesReboot !== false);
+  }
+
+  /** True between a power cut and the reboot. */
+  get poweredOff(): boolean {
+    return this.#powerLostAt !== undefined;
+  }
+
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
     const request = this.#request("read", offsetBytes, dst.length, options, 0);
     for (const effect of this.#effects) effect.check?.(request);

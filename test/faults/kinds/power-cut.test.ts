@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { MemoryDevice } from "../../../engine/block/memory.js";
-import { hashDevice, MiB, readMedia, runAndReplay, runCase, stepData, stepTarget } from "../machine.js";
+import {
+  hashDevice,
+  MiB,
+  makeMachine,
+  readMedia,
+  runAndReplay,
+  runCase,
+  runWorkload,
+  stepData,
+  stepTarget,
+} from "../machine.js";
 
 const blank = hashDevice(new MemoryDevice("blank", MiB));
 const devices = ["pv0", "pv1"];
@@ -39,7 +49,7 @@ describe("power-cut", () => {
     ).toBe(true);
   });
 
-  it("applies per-device policies and powers every device off", () => {
+  it("applies per-device policies, and the devices are back on once it is resolved", () => {
     const result = runCase(
       {
         cached: true,
@@ -60,7 +70,7 @@ describe("power-cut", () => {
     expect(result.machine.sink.fired[0]?.effect).toEqual({
       policies: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
     });
-    expect(() => result.machine.pvs.get("pv0")!.read(0, new Uint8Array(512))).toThrow(/lost power/);
+    expect(result.machine.pvs.get("pv0")!.poweredOff).toBe(false);
   });
 
   it("fires at a virtual time and not before", () => {
@@ -86,5 +96,32 @@ describe("power-cut", () => {
     const { first, replay } = runAndReplay({ cached: true, seed: 7, specs }, 60);
     expect(replay.hashes).toEqual(first.hashes);
     expect(replay.halt?.at).toBe(first.halt?.at);
+  });
+});
+
+describe("power-cut and reboot", () => {
+  it("powers the devices back on after resolving, keeping faults that outlive a reboot", () => {
+    const machine = makeMachine({
+      cached: true,
+      specs: [
+        { kind: "pv-loss", device: "pv1", at: { timeNs: 0 } },
+        { kind: "torn-write", device: "pv0", at: { timeNs: 0 } },
+        { kind: "power-cut", at: { timeNs: 3500 }, policy: { kind: "keep-all" } },
+        { kind: "bit-rot", device: "pv0", mode: "on-read", at: { timeNs: 9000 } },
+      ],
+    });
+    expect(() => runWorkload(machine, 3)).toThrow(/power-cut/);
+    const pv0 = machine.pvs.get("pv0")!;
+    expect(pv0.poweredOff).toBe(true);
+    machine.injector.resolvePowerCut();
+    expect(pv0.poweredOff).toBe(false);
+    expect(pv0.effects.map((e) => e.label)).toEqual([]);
+    expect(machine.pvs.get("pv1")!.effects.map((e) => e.label)).toEqual(["pv-loss#0"]);
+    expect(() => machine.pvs.get("pv1")!.read(0, new Uint8Array(512))).toThrow(/ENXIO/);
+    expect(pv0.write(0, new Uint8Array(512).fill(9), { issueNs: 4000 })).toBe(4000);
+    // Unfired faults stay armed and fire after the reboot.
+    machine.scheduler.run();
+    expect(machine.sink.fired.map((r) => r.kind)).toEqual(["pv-loss", "torn-write", "power-cut", "bit-rot"]);
+    expect(() => machine.injector.resolvePowerCut()).toThrow(/No power cut is pending/);
   });
 });

@@ -427,10 +427,25 @@ export class MirrorTarget extends Target {
   /** Discards go to every leg and never degrade the mirror (dm-raid1 reports them unsupported on error). */
   protected mapDiscard(offsetBytes: number, lengthBytes: number, issueNs: number): number {
     let doneNs = issueNs;
+    let failed: BlockDeviceError | undefined;
     for (const leg of this.#legs) {
-      doneNs = Math.max(
-        doneNs,
-        leg.ref.device.discard(leg.baseBytes + offsetBytes, lengthBytes, { issueNs }),
+      try {
+        doneNs = Math.max(
+          doneNs,
+          leg.ref.device.discard(leg.baseBytes + offsetBytes, lengthBytes, { issueNs }),
+        );
+      } catch (error) {
+        if (!isBlockDeviceError(error)) throw error;
+        failed ??= error;
+      }
+    }
+    if (failed !== undefined) {
+      throw new BlockDeviceError(
+        "EINVAL",
+        this.name,
+        offsetBytes,
+        lengthBytes,
+        `discard not supported by every leg (${failed.message}); the mirror is not degraded`,
       );
     }
     return doneNs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BlockDevice } from "../../../engine/block/device.js";
-import { isBlockDeviceError } from "../../../engine/block/errors.js";
+import { BlockDeviceError, isBlockDeviceError } from "../../../engine/block/errors.js";
 import { LinearTarget } from "../../../engine/dm/linear.js";
 import {
   MIRROR_ACK_AFTER_ONE_LEG,
@@ -167,6 +167,17 @@ describe("mirror: data path", () => {
 });
 
 describe("mirror: leg failures", () => {
+  it("a failed discard reaches every leg, fails, and does not degrade the mirror", () => {
+    const { legs, mirror } = rig({ extra: { sync: "nosync" } });
+    mirror.write(0, new Uint8Array(8192).fill(3));
+    legs[0]!.discard = () => {
+      throw new BlockDeviceError("EIO", "pv0", 0, 0, "injected discard error");
+    };
+    expect(() => mirror.discard(0, 8192)).toThrow(/discard not supported/);
+    expect(legs[1]!.current[0]).toBe(0);
+    expect(mirror.legHealth()).toBe("AA");
+  });
+
   it("retries a failed read on another in-sync leg and marks the failed leg R", () => {
     const { legs, mirror } = rig({ extra: { sync: "nosync" } });
     const ref = workload(mirror, "read-retry", 100);

@@ -42,6 +42,9 @@ export function buildProgram(): Command {
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  // Commands report failure through process.exitCode; start each run from a clean slate so an
+  // in-process caller (tests) does not inherit the previous command's code.
+  process.exitCode = undefined;
   try {
     await program.parseAsync([...argv], { from: "user" });
     return process.exitCode === undefined ? EXIT_OK : Number(process.exitCode);

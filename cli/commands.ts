@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { register as registerCompare } from "./cmd-compare.js";
 import { register as registerFaults } from "./cmd-faults.js";
+import { register as registerInspect } from "./cmd-inspect.js";
+import { register as registerLvm } from "./cmd-lvm.js";
 import { register as registerReport } from "./cmd-report.js";
 
 /**
@@ -10,5 +12,7 @@ import { register as registerReport } from "./cmd-report.js";
 export function registerCommands(program: Command): void {
   registerReport(program);
   registerCompare(program);
+  registerLvm(program);
+  registerInspect(program);
   registerFaults(program);
 }

@@ -54,10 +54,11 @@ export function parseArgs(
   const all = [...specs, ...COMMON_OPTIONS];
   const byLong = new Map<string, OptionSpec>();
   const byShort = new Map<string, OptionSpec>();
+  // A command's own options win over the common ones (vgcfgbackup's -f is --file, not --force).
   for (const spec of all) {
-    byLong.set(spec.long, spec);
-    for (const alias of spec.aliases ?? []) byLong.set(alias, spec);
-    if (spec.short !== undefined) byShort.set(spec.short, spec);
+    if (!byLong.has(spec.long)) byLong.set(spec.long, spec);
+    for (const alias of spec.aliases ?? []) if (!byLong.has(alias)) byLong.set(alias, spec);
+    if (spec.short !== undefined && !byShort.has(spec.short)) byShort.set(spec.short, spec);
   }
   const options = new Map<string, string[]>();
   const positionals: string[] = [];

@@ -2,6 +2,7 @@
 import { MemoryDevice } from "../../../engine/block/memory.js";
 import type { ConfigSection } from "../../../engine/format/config-tree.js";
 import { cfg } from "../../../engine/format/config-tree.js";
+import { withLvm2Layout } from "../../../engine/format/lvm2-layout.js";
 import { formatUuid } from "../../../engine/format/uuid.js";
 import { rawMetadataBytes, rawMetadataTree } from "../../../engine/format/vg-text.js";
 
@@ -60,7 +61,7 @@ export function vgSection(options: {
     cfg.section(`pv${i}`, [
       cfg.set("id", formatUuid(uuid)),
       cfg.set("device", `/dev/loop${i}`),
-      { ...cfg.set("status", cfg.arr("ALLOCATABLE")), blankLineBefore: true },
+      cfg.set("status", cfg.arr("ALLOCATABLE")),
       cfg.set("flags", cfg.arr()),
       cfg.set("dev_size", 131072),
       cfg.set("pe_start", 2048),
@@ -97,10 +98,10 @@ export function vgSection(options: {
   ]);
 }
 
-/** The raw bytes (with NUL) LVM2 would write for {@link vgSection}. */
+/** The raw bytes (with NUL) LVM2 would write for {@link vgSection}, blank lines included. */
 export function vgText(options: Parameters<typeof vgSection>[0]): Uint8Array {
   return rawMetadataBytes(
-    rawMetadataTree(vgSection(options), {
+    rawMetadataTree(withLvm2Layout(vgSection(options)), {
       description: `Write from test seqno ${options.seqno}.`,
       creationHost: "vm",
       creationTimeUnix: 1795236880 + options.seqno,

@@ -3,7 +3,7 @@
  * and lvmlab reads what LVM2 writes, and both print the same warnings for a commit that reached
  * only one PV. Skipped with the reason when LVM2, losetup or root is not available.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import { FileDevice } from "../../../engine/block/file.js";
 import { commitVgMetadata, type MetadataAreaRef, writeVgMetadata } from "../../../engine/format/commit.js";
 import { parseConfig } from "../../../engine/format/config-parse.js";
 import { printConfig } from "../../../engine/format/config-print.js";
+import type { ConfigNode } from "../../../engine/format/config-tree.js";
 import { lvmCrc } from "../../../engine/format/crc.js";
 import { writeFreshPv } from "../../../engine/format/pv-layout.js";
 import { scanDevices } from "../../../engine/format/scan.js";
@@ -91,6 +92,15 @@ describe.skipIf(unavailable !== undefined)(`real LVM2 interop ${unavailable ?? "
       const vgck = lvm(set, "vgck", ["vg0"]);
       expect(vgck.status).toBe(0);
       expect(warningsOf(vgck.stderr)).toEqual([]);
+      // LVM2's own export of the VG it read is ours, blank lines included (comments aside).
+      const backup = join(dir, "ours.vg");
+      expect(lvm(set, "vgcfgbackup", ["-f", backup, "vg0"]).status).toBe(0);
+      const theirs = parseConfig(readFileSync(backup, "utf8")).items.find((n) => n.kind === "section");
+      const ours = parseConfig(vgText({ seqno: 3, pvUuids: [testUuid(0), testUuid(1)], lvs: 2 })).items[0];
+      // (The backup file puts a blank line before the VG; the raw text starts with it.)
+      expect(withoutComments({ ...theirs!, blankLineBefore: false })).toEqual(
+        withoutComments({ ...ours!, blankLineBefore: false }),
+      );
     });
   });
 
@@ -205,6 +215,14 @@ describe.skipIf(unavailable !== undefined)(`real LVM2 interop ${unavailable ?? "
     });
   }
 });
+
+/** A node without positions, trailing comments and device hints (LVM2 writes the loop path). */
+function withoutComments(node: ConfigNode): unknown {
+  const { at: _at, comment: _comment, ...rest } = node as ConfigNode & { comment?: string };
+  if (rest.kind === "section")
+    return { ...rest, items: rest.items.filter((n) => n.key !== "device").map(withoutComments) };
+  return rest;
+}
 
 function readHeader(device: FileDevice): Uint8Array {
   const header = new Uint8Array(512);

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../engine/format/config-parse.js";
 import { printConfig } from "../../../engine/format/config-print.js";
-import type { ConfigSection } from "../../../engine/format/config-tree.js";
+import type { ConfigNode, ConfigSection } from "../../../engine/format/config-tree.js";
+import { withLvm2Layout } from "../../../engine/format/lvm2-layout.js";
 import {
   backupFileTree,
   ctimeUtc,
@@ -69,4 +70,24 @@ describe("VG text", () => {
       summarizeVgText(parseConfig('vg { id = "XXguk2-cKQ0-ZWHy-8KGg-ZLfW-Vmdb-s0hDEz" }')),
     ).toThrow("Metadata of VG vg has no integer 'seqno'");
   });
+});
+
+describe("withLvm2Layout", () => {
+  function stripLayout<T extends ConfigNode>(node: T): T {
+    const { blankLineBefore: _b, at: _a, ...rest } = node;
+    if (rest.kind !== "section") return rest as T;
+    const { linesAtEnd: _l, ...section } = rest as unknown as ConfigSection;
+    return { ...section, items: section.items.map(stripLayout) } as unknown as T;
+  }
+
+  for (const name of ["pvmove-raw.vg", "empty-raw.vg"]) {
+    it(`puts blank lines exactly where LVM2 did in ${name}`, () => {
+      const text = fixture(name);
+      const file = parseConfig(text);
+      const vg = file.items[0] as ConfigSection;
+      const bare = stripLayout(vg);
+      expect(printConfig({ ...file, items: [bare, ...file.items.slice(1)] })).not.toBe(text);
+      expect(printConfig({ ...file, items: [withLvm2Layout(bare), ...file.items.slice(1)] })).toBe(text);
+    });
+  }
 });

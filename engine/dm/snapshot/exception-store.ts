@@ -380,7 +380,10 @@ export class PersistentExceptionStore {
     const oldChunk = this.#areaView.getBigUint64(at, true);
     const newChunk = this.#areaView.getBigUint64(at + 8, true);
     if (oldChunk > BigInt(Number.MAX_SAFE_INTEGER) || newChunk > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw this.#corrupt(at, `exception ${slot} holds chunk numbers beyond 2^53 (${oldChunk}, ${newChunk})`);
+      throw this.#corrupt(
+        this.#areaOffsetBytes(this.#currentArea) + at,
+        `exception ${slot} of area ${this.#currentArea} holds chunk numbers beyond 2^53 (${oldChunk}, ${newChunk})`,
+      );
     }
     return [Number(oldChunk), Number(newChunk)];
   }

@@ -203,6 +203,55 @@ describe("snapshot: power cut in the middle of copy-on-write", () => {
   });
 });
 
+describe("snapshot: power cut while a metadata area fills", () => {
+  /** 4 KiB chunks hold 256 exceptions per area; CoW 270 chunks in order and crash at write `n`. */
+  function areaFillRun(n: number, policy: CrashPolicy): Outcome {
+    const machine = new Machine();
+    const bytes = 270 * 4096;
+    const real = new TestDisk("real", bytes, machine);
+    for (let c = 0; c < 270; c++) real.current.set(patternBlock(4096, 7_000 + c), c * 4096);
+    real.durable.set(real.current);
+    const cow = new TestDisk("cow", 300 * 4096, machine);
+    // Garbage where area 1 will live: only the kernel's zeroing of the next area keeps it out.
+    cow.current.fill(0xa5, 258 * 4096, 259 * 4096);
+    cow.durable.set(cow.current);
+    const snap = new SnapshotTarget("s", { origin: real, cow, chunkSizeSectors: 8 });
+    cow.flush();
+    const origin = new SnapshotOriginTarget("o", { origin: real });
+    origin.register(snap);
+    const atSnapshot = real.current.slice();
+    machine.haltAtWrite = machine.writes + n;
+    try {
+      for (let c = 0; c < 270; c++) origin.write(c * 4096, patternBlock(4096, c + 1));
+    } catch (error) {
+      if (!isSimulationHalt(error)) throw error;
+      const problems: string[] = [];
+      const [r, cw] = rebootDisks([real, cow], policy).disks;
+      const again = new SnapshotTarget("s", { origin: r!, cow: cw!, chunkSizeSectors: 8 });
+      const view = new Uint8Array(bytes);
+      again.read(0, view);
+      const at = firstDifference(view, atSnapshot);
+      if (at >= 0) problems.push(`snapshot differs at byte ${at}`);
+      return { halted: true, problems };
+    }
+    return { halted: false, problems: [] };
+  }
+
+  it("the snapshot survives a crash at every write around the area boundary", () => {
+    // Each CoW is three writes (copy, area, origin); the 256th fills area 0 and zeroes area 1.
+    let crashes = 0;
+    for (const policy of ["lose-unflushed", "keep-all", { subsetSeed: "f" }] as const) {
+      for (let n = 3 * 250; n < 3 * 262; n++) {
+        const o = areaFillRun(n, policy);
+        expect(o.halted).toBe(true);
+        expect(o.problems).toEqual([]);
+        crashes += 1;
+      }
+    }
+    expect(crashes).toBe(3 * 36);
+  });
+});
+
 describe("snapshot: merge", () => {
   /** A snapshot with exceptions from origin writes and its own writes; returns its expected content. */
   function prepared(machine: Machine) {

@@ -150,6 +150,12 @@ export class FaultyDevice implements BlockDevice {
 
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
     const request = this.#request("read", offsetBytes, dst.length, options, 0);
+    if (this.#effects.length === 0) {
+      const doneNs = this.#inner.read(offsetBytes, dst, options);
+      this.stats.readOps += 1;
+      this.stats.readBytes += dst.length;
+      return doneNs;
+    }
     for (const effect of this.#effects) effect.check?.(request);
     const doneNs = this.#inner.read(offsetBytes, dst, options);
     for (const effect of this.#effects) effect.afterRead?.(request, dst);
@@ -159,14 +165,18 @@ export class FaultyDevice implements BlockDevice {
   }
 
   write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
-    this.#assertPowered();
-    this.#assertRange("write", offsetBytes, data.length);
+    const request = this.#request("write", offsetBytes, data.length, options, this.#writes + 1);
     this.#writes += 1;
-    const request = this.#request("write", offsetBytes, data.length, options, this.#writes);
     // Triggers fire here, before the write: a fault "at write N" affects write N itself.
     this.#tap?.observe(request);
     this.#assertPowered();
     const effects = this.#effects;
+    if (effects.length === 0) {
+      const doneNs = this.#inner.write(offsetBytes, data, options);
+      this.stats.writeOps += 1;
+      this.stats.writeBytes += data.length;
+      return doneNs;
+    }
     for (const effect of effects) effect.check?.(request);
     let landedOffsetBytes = offsetBytes;
     let payload = data;

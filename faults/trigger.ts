@@ -55,7 +55,8 @@ export interface TappedWrite extends WriteObservation {
 
 /** Counts block writes across every wrapped PV of a VG and tells triggers before each one. */
 export class WriteTap {
-  readonly #listeners: ((write: TappedWrite) => void)[] = [];
+  // Replaced, never mutated, so a listener may unsubscribe itself while observe iterates.
+  #listeners: readonly ((write: TappedWrite) => void)[] = [];
   #vgWrites = 0;
 
   /** Block writes announced so far across the VG. */
@@ -66,16 +67,24 @@ export class WriteTap {
   /** Announce a write; listeners may throw (a power cut), which stops the write. */
   observe(write: WriteObservation): void {
     this.#vgWrites += 1;
-    const tapped: TappedWrite = { ...write, vgWriteIndex: this.#vgWrites };
-    for (const listener of [...this.#listeners]) listener(tapped);
+    const listeners = this.#listeners;
+    if (listeners.length === 0) return;
+    const tapped: TappedWrite = {
+      device: write.device,
+      offsetBytes: write.offsetBytes,
+      lengthBytes: write.lengthBytes,
+      issueNs: write.issueNs,
+      writeIndex: write.writeIndex,
+      vgWriteIndex: this.#vgWrites,
+    };
+    for (const listener of listeners) listener(tapped);
   }
 
   /** Listen to every write; returns a function that unsubscribes. */
   subscribe(listener: (write: TappedWrite) => void): () => void {
-    this.#listeners.push(listener);
+    this.#listeners = [...this.#listeners, listener];
     return () => {
-      const at = this.#listeners.indexOf(listener);
-      if (at >= 0) this.#listeners.splice(at, 1);
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
     };
   }
 }

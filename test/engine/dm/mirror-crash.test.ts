@@ -136,6 +136,8 @@ function sweep(disk: boolean, policies: readonly CrashPolicy[], mutations?: Muta
       });
       if (!outcome.halted) break;
       outcomes.push(outcome);
+      // A mutant only has to be caught once; stop sweeping at the first detection.
+      if (mutations !== undefined && outcome.problems.length > 0) return outcomes;
     }
   }
   return outcomes;

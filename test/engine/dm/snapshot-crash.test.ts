@@ -159,6 +159,8 @@ function cowSweep(mutations?: Mutations, snapshots = 1, everyNth = 1): Outcome[]
       const o = cowCrashRun({ haltAtWrite: n, policy, snapshots, ...(mutations ? { mutations } : {}) });
       if (!o.halted) break;
       outcomes.push(o);
+      // A mutant only has to be caught once; stop sweeping at the first detection.
+      if (mutations !== undefined && o.problems.length > 0) return outcomes;
     }
   }
   return outcomes;

@@ -8,6 +8,7 @@
 import { Buffer } from "node:buffer";
 import fs from "node:fs";
 import path from "node:path";
+import { isSimulationHalt } from "../sim/halt.js";
 import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js";
 import { emptyIoStats } from "./device.js";
 import type { BlockErrorCode } from "./errors.js";
@@ -64,8 +65,9 @@ function fsFailure(
   range: { readonly offsetBytes: number; readonly lengthBytes: number },
   what: string,
   error: unknown,
-): BlockDeviceError {
-  if (error instanceof BlockDeviceError) return error;
+): Error {
+  // Block errors pass through as raised; a simulation halt must never be swallowed or rewrapped.
+  if (error instanceof BlockDeviceError || isSimulationHalt(error)) return error;
   const errno = errnoOf(error);
   const reason = error instanceof Error ? error.message : String(error);
   return new BlockDeviceError(

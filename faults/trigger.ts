@@ -190,15 +190,18 @@ export function armTrigger(
   } else if (trigger.after !== undefined) {
     const after = trigger.after;
     const delayNs = trigger.delayNs;
-    disarm = context.bus.on(after, trigger.edge ?? "fired", (tNs) => {
+    // The first edge ends the wait (a one-shot fault may clear more than once); only the delayed
+    // event is left to cancel after it.
+    const unsubscribe = context.bus.on(after, trigger.edge ?? "fired", (tNs) => {
+      unsubscribe();
       if (delayNs === undefined) {
         fire({ tNs, after });
         return;
       }
-      // The edge itself ends the wait; only the delayed event is left to cancel.
       const event = scheduler.at(tNs + delayNs, (nowNs) => fire({ tNs: nowNs, after }), options.label);
       disarm = () => scheduler.cancel(event);
     });
+    disarm = unsubscribe;
   } else {
     throw new Error(
       `Trigger of ${options.label} has no timeNs, write, event or after; parse it with the schema`,

@@ -156,3 +156,25 @@ describe("the fires-one-late mutation", () => {
     expect(TRIGGER_ONE_LATE.name).toBe(MUTATION_TRIGGER_ONE_LATE);
   });
 });
+
+describe("after triggers on faults that clear more than once", () => {
+  it("fire once, after the first clearing", () => {
+    const machine = makeMachine({
+      specs: [
+        { id: "moves", kind: "misdirected-write", at: { write: 2, device: "pv1" }, count: 2 },
+        {
+          kind: "slow-device",
+          device: "pv0",
+          addNs: 5,
+          at: { after: "moves", edge: "cleared", delayNs: 10 },
+        },
+      ],
+    });
+    runWorkload(machine, 10);
+    expect(machine.sink.records.filter((r) => r.type === "fault-cleared")).toHaveLength(2);
+    expect(machine.sink.fired.map((r) => `${r.kind}@${r.firedAt.tNs}`)).toEqual([
+      "misdirected-write@3000",
+      "slow-device@3010",
+    ]);
+  });
+});

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FAULT_CATALOGUE, formatCatalogue, formatCatalogueMarkdown } from "../../faults/catalogue.js";
 import { FAULT_KIND_NAMES, schemaOfKind } from "../../faults/schema.js";
@@ -26,5 +27,12 @@ describe("fault catalogue", () => {
       expect(markdown).toContain(`| \`${kind}\` |`);
     }
     expect(markdown.split("\n").filter((l) => l.startsWith("| `"))).toHaveLength(FAULT_KIND_NAMES.length);
+  });
+});
+
+describe("faults/README.md", () => {
+  it("carries the current catalogue table (regenerate with lvmlab faults --list --markdown)", () => {
+    const readme = readFileSync(new URL("../../faults/README.md", import.meta.url), "utf8");
+    expect(readme).toContain(formatCatalogueMarkdown());
   });
 });

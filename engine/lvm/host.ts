@@ -63,7 +63,8 @@ export class Host {
     this.mutations = options.mutations ?? NO_MUTATIONS;
     this.hostname = options.hostname ?? "lvmlab";
     this.files = options.files;
-    this.ids = Rng.fromSeed(options.seed ?? "lvmlab").fork("ids");
+    // Rng seeds may not contain "/" (it separates seed-path levels); any text is accepted here.
+    this.ids = Rng.fromSeed((options.seed ?? "lvmlab").replaceAll("/", "_") || "lvmlab").fork("ids");
   }
 
   /** Virtual wall-clock time in whole Unix seconds, for metadata timestamps. */

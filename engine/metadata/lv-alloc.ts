@@ -283,6 +283,61 @@ export function extendLv(
   throw new AllocationError(`Cannot extend ${name}: segment type ${last.type} is not supported here`);
 }
 
+function truncateSegments(lv: LogicalVolume, newSize: number): LogicalVolume {
+  const segments: Segment[] = [];
+  for (const seg of lv.segments) {
+    if (seg.startExtent >= newSize) break;
+    const end = seg.startExtent + seg.extentCount;
+    if (end <= newSize) {
+      segments.push(seg);
+      continue;
+    }
+    const keep = newSize - seg.startExtent;
+    if (seg.type === "striped" && keep % seg.stripeCount !== 0) {
+      throw new AllocationError(
+        `Cannot reduce ${lv.name} to ${newSize} extents: segment at ${seg.startExtent} has ${seg.stripeCount} stripes; use a multiple of the stripes`,
+      );
+    }
+    if (seg.type === "snapshot" || seg.type === "other") {
+      throw new AllocationError(`Cannot reduce the ${seg.type} segment of ${lv.name}`);
+    }
+    segments.push(
+      seg.type === "mirror" && seg.extentsMoved !== undefined
+        ? { ...seg, extentCount: keep, extentsMoved: Math.min(seg.extentsMoved, keep) }
+        : { ...seg, extentCount: keep },
+    );
+  }
+  return { ...lv, segments };
+}
+
+/**
+ * `lvreduce -l -N` (`lv_reduce`): drops the last `extents` logical extents, freeing their PEs; a
+ * mirror's images shrink with it. Refuses to remove the whole LV (use {@link removeLvTree}).
+ */
+export function reduceLv(vg: VolumeGroup, name: string, extents: number): VolumeGroup {
+  const lv = requireLv(vg, name);
+  const size = lvSizeExtents(lv);
+  if (!Number.isInteger(extents) || extents <= 0 || extents >= size) {
+    throw new AllocationError(
+      `Cannot reduce ${name} by ${extents} extents: it has ${size}; give 1..${size - 1} or remove the LV`,
+    );
+  }
+  if (lv.status.includes("LOCKED") || lv.status.includes("PVMOVE")) {
+    throw new AllocationError(`Cannot resize ${name} while it is locked by pvmove`);
+  }
+  const newSize = size - extents;
+  let next = putLv(vg, truncateSegments(lv, newSize));
+  for (const seg of lv.segments) {
+    if (seg.type !== "mirror") continue;
+    for (const a of seg.areas) {
+      if (a.kind !== "lv") continue;
+      const image = requireLv(next, a.lv);
+      next = putLv(next, truncateSegments(image, a.le + Math.min(newSize, seg.extentCount)));
+    }
+  }
+  return next;
+}
+
 /** `lvremove`: drops the LV and the sub-LVs only it used (images, logs, a snapshot's internal LV). */
 export function removeLvTree(vg: VolumeGroup, name: string): VolumeGroup {
   requireLv(vg, name);

@@ -45,6 +45,7 @@ export {
   extendLv,
   type LvIdentity,
   pvmoveParallelAreas,
+  reduceLv,
   removeLvTree,
 } from "./lv-alloc.js";
 export { findPvmoveLv, isLvVisible, type LvKind, lvKinds, snapshotsOf } from "./lv-kind.js";

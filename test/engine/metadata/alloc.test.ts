@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { AllocationError, allocateExtents, mirrorLogExtents } from "../../../engine/metadata/alloc.js";
 import { exportVg } from "../../../engine/metadata/export.js";
 import { importVg } from "../../../engine/metadata/import.js";
-import { addPvmoveMirrors, createLv, extendLv } from "../../../engine/metadata/lv-alloc.js";
+import { addPvmoveMirrors, createLv, extendLv, reduceLv } from "../../../engine/metadata/lv-alloc.js";
 import type { LogicalVolume, Segment, VolumeGroup } from "../../../engine/metadata/model.js";
 import { createPvList } from "../../../engine/metadata/pv-list.js";
 import { validateVg } from "../../../engine/metadata/validate.js";
@@ -297,6 +297,25 @@ describe("pvmove destinations", () => {
         { kind: "pv", pv: "pv1", pe: 3 },
       ],
     ]);
+  });
+});
+
+describe("reduceLv", () => {
+  it("drops extents from the end, splitting the last segment, and shrinks mirror images [S: lv_reduce]", () => {
+    let vg = placeLinear(makeVg([15, 15]), "lv", [
+      ["pv0", 0, 4],
+      ["pv1", 0, 4],
+    ]);
+    vg = reduceLv(vg, "lv", 6);
+    expect(placesOf(vg, "lv")).toEqual([["pv0", 0, 2]]);
+    let mir = create(makeVg([15, 15, 15]), "mir", 5, { mirrors: 2 });
+    mir = reduceLv(mir, "mir", 2);
+    expect(validateVg(mir)).toEqual([]);
+    expect(placesOf(mir, "mir_mimage_0")).toEqual([["pv0", 0, 3]]);
+    expect(placesOf(mir, "mir_mimage_1")).toEqual([["pv1", 0, 3]]);
+    expect(() => reduceLv(mir, "mir", 3)).toThrow(/give 1\.\.2 or remove the LV/);
+    const str = create(makeVg([15, 15]), "str", 4, { stripes: 2 });
+    expect(() => reduceLv(str, "str", 1)).toThrow(/use a multiple of the stripes/);
   });
 });
 

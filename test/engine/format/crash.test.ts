@@ -5,7 +5,6 @@
  * new one whenever at least one mda committed it (LVM2's roll-forward rule).
  */
 import { describe, expect, it } from "vitest";
-import type { BlockDevice, IoOptions, WriteOptions } from "../../../engine/block/device.js";
 import type { MemoryDevice } from "../../../engine/block/memory.js";
 import {
   commitVgMetadata,
@@ -21,7 +20,7 @@ import { isSimulationHalt, SimulationHalt } from "../../../engine/sim/halt.js";
 import type { Mutations } from "../../../engine/sim/mutations.js";
 import { NO_MUTATIONS } from "../../../engine/sim/mutations.js";
 import { Trace } from "../../../engine/sim/trace.js";
-import { areasOn, pvDevice, testUuid, vgText } from "./helpers.js";
+import { areasOn, type Cut, PowerCutDevice, pvDevice, testUuid, vgText } from "./helpers.js";
 
 // A small mda (16 KiB) so that a few commits walk the whole circular buffer and wrap.
 const MDA_BYTES = 16384;
@@ -32,58 +31,6 @@ const LAYOUT: PvLayout = {
   peStartSectors: 48,
   dataEndBytes: DEVICE_BYTES,
 };
-
-type CutMode = "before-write" | "torn-write" | "after-event";
-
-interface Cut {
-  readonly mode: CutMode;
-  /** 1-based index of the block write or trace event to cut at. */
-  readonly at: number;
-}
-
-/** Wraps a device so that the n-th write across all wrapped devices cuts the power. */
-class PowerCutDevice implements BlockDevice {
-  constructor(
-    private readonly inner: MemoryDevice,
-    private readonly cut: Cut | undefined,
-    private readonly counter: { writes: number },
-  ) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-  get sizeBytes(): number {
-    return this.inner.sizeBytes;
-  }
-  get stats() {
-    return this.inner.stats;
-  }
-  read(offsetBytes: number, dst: Uint8Array, options?: IoOptions): number {
-    return this.inner.read(offsetBytes, dst, options);
-  }
-  write(offsetBytes: number, data: Uint8Array, options?: WriteOptions): number {
-    this.counter.writes += 1;
-    const cut = this.cut;
-    if (cut !== undefined && cut.mode !== "after-event" && cut.at === this.counter.writes) {
-      if (cut.mode === "torn-write") {
-        // A multi-sector write lands on a prefix of its sectors; a single sector tears mid-way.
-        const keep = data.length > 512 ? Math.floor(data.length / 1024) * 512 : 256;
-        const merged = new Uint8Array(Math.ceil(keep / 512) * 512);
-        this.inner.read(offsetBytes, merged);
-        merged.set(data.subarray(0, keep));
-        this.inner.write(offsetBytes, merged, options);
-      }
-      throw new SimulationHalt("power-cut", `${cut.mode} #${cut.at} on ${this.name}`);
-    }
-    return this.inner.write(offsetBytes, data, options);
-  }
-  flush(options?: IoOptions): number {
-    return this.inner.flush(options);
-  }
-  discard(offsetBytes: number, lengthBytes: number, options?: IoOptions): number {
-    return this.inner.discard(offsetBytes, lengthBytes, options);
-  }
-}
 
 interface Scenario {
   readonly devices: MemoryDevice[];

@@ -109,9 +109,10 @@ export function vgText(options: Parameters<typeof vgSection>[0]): Uint8Array {
   );
 }
 
-import type { BlockDevice } from "../../../engine/block/device.js";
+import type { BlockDevice, IoOptions, WriteOptions } from "../../../engine/block/device.js";
 import type { MetadataAreaRef } from "../../../engine/format/commit.js";
 import { defaultPvLayout, writeFreshPv } from "../../../engine/format/pv-layout.js";
+import { SimulationHalt } from "../../../engine/sim/halt.js";
 
 /** Fresh PVs (pvcreate'd, mdas empty) and their metadata areas in order. */
 export function freshPvs(
@@ -145,4 +146,58 @@ export function areasOn(
     if (device === undefined) throw new Error(`No device named ${area.device.name}`);
     return { ...area, device };
   });
+}
+
+/** Where a power cut lands. */
+export type CutMode = "before-write" | "torn-write" | "after-event";
+
+/** A power cut: a mode and the 1-based index of the block write or trace event. */
+export interface Cut {
+  readonly mode: CutMode;
+  /** 1-based index of the block write or trace event to cut at. */
+  readonly at: number;
+}
+
+/** Wraps a device so that the n-th write across all wrapped devices cuts the power. */
+export class PowerCutDevice implements BlockDevice {
+  constructor(
+    private readonly inner: MemoryDevice,
+    private readonly cut: Cut | undefined,
+    private readonly counter: { writes: number },
+  ) {}
+
+  get name(): string {
+    return this.inner.name;
+  }
+  get sizeBytes(): number {
+    return this.inner.sizeBytes;
+  }
+  get stats() {
+    return this.inner.stats;
+  }
+  read(offsetBytes: number, dst: Uint8Array, options?: IoOptions): number {
+    return this.inner.read(offsetBytes, dst, options);
+  }
+  write(offsetBytes: number, data: Uint8Array, options?: WriteOptions): number {
+    this.counter.writes += 1;
+    const cut = this.cut;
+    if (cut !== undefined && cut.mode !== "after-event" && cut.at === this.counter.writes) {
+      if (cut.mode === "torn-write") {
+        // A multi-sector write lands on a prefix of its sectors; a single sector tears mid-way.
+        const keep = data.length > 512 ? Math.floor(data.length / 1024) * 512 : 256;
+        const merged = new Uint8Array(Math.ceil(keep / 512) * 512);
+        this.inner.read(offsetBytes, merged);
+        merged.set(data.subarray(0, keep));
+        this.inner.write(offsetBytes, merged, options);
+      }
+      throw new SimulationHalt("power-cut", `${cut.mode} #${cut.at} on ${this.name}`);
+    }
+    return this.inner.write(offsetBytes, data, options);
+  }
+  flush(options?: IoOptions): number {
+    return this.inner.flush(options);
+  }
+  discard(offsetBytes: number, lengthBytes: number, options?: IoOptions): number {
+    return this.inner.discard(offsetBytes, lengthBytes, options);
+  }
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileDevice } from "../../../engine/block/file.js";
+import type { MemoryDevice } from "../../../engine/block/memory.js";
 import { commitVgMetadata, type MetadataAreaRef, writeVgMetadata } from "../../../engine/format/commit.js";
 import { parseConfig } from "../../../engine/format/config-parse.js";
 import { printConfig } from "../../../engine/format/config-print.js";
@@ -15,6 +16,7 @@ import type { ConfigNode } from "../../../engine/format/config-tree.js";
 import { lvmCrc } from "../../../engine/format/crc.js";
 import { writeFreshPv } from "../../../engine/format/pv-layout.js";
 import { scanDevices } from "../../../engine/format/scan.js";
+import { isSimulationHalt } from "../../../engine/sim/halt.js";
 import {
   type LoopSet,
   type LvmRun,
@@ -22,7 +24,7 @@ import {
   realLvm2Unavailable,
   withLoopDevices,
 } from "../../support/real-lvm2.js";
-import { testUuid, vgText } from "./helpers.js";
+import { areasOn, type Cut, freshPvs, PowerCutDevice, testUuid, vgText } from "./helpers.js";
 
 const MiB = 1024 * 1024;
 const unavailable = realLvm2Unavailable();
@@ -120,6 +122,53 @@ describe.skipIf(unavailable !== undefined)(`real LVM2 interop ${unavailable ?? "
       const text = result.vgs[0]!.text;
       expect(printConfig(parseConfig(text))).toBe(text);
     });
+  });
+
+  it("agrees with LVM2 on every crash state of a commit: the same seqno and the same warnings", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    for (const seqno of [1, 2]) {
+      commitVgMetadata(
+        writeVgMetadata(areas, vgText({ seqno, pvUuids: uuids, lvs: seqno }), { vgName: "vg0", seqno }),
+      );
+    }
+    const next = vgText({ seqno: 3, pvUuids: uuids, lvs: 3 });
+    const run = (cut: Cut | undefined): MemoryDevice[] => {
+      const copies = devices.map((d) => d.clone());
+      const counter = { writes: 0 };
+      const wrapped = copies.map((d) => new PowerCutDevice(d, cut, counter));
+      try {
+        commitVgMetadata(writeVgMetadata(areasOn(areas, wrapped), next, { vgName: "vg0", seqno: 3 }));
+      } catch (error) {
+        if (!isSimulationHalt(error)) throw error;
+      }
+      return copies;
+    };
+    const totalWrites = run(undefined).reduce((n, d) => n + d.stats.writeOps, 0);
+    expect(totalWrites).toBe(6);
+    const paths = [0, 1].map((i) => join(dir, `crash${i}.img`));
+    const seen = new Set<number>();
+    for (const mode of ["before-write", "torn-write"] as const) {
+      for (let at = 1; at <= totalWrites; at++) {
+        const state = run({ mode, at });
+        state.forEach((device, i) => {
+          const image = FileDevice.open(paths[i]!, {
+            create: { sizeBytes: device.sizeBytes, overwrite: true },
+          });
+          for (const page of device.writtenPages()) image.write(page.offsetBytes, page.bytes);
+          image.close();
+        });
+        withLoopDevices(paths, (set) => {
+          const ours = openAs(paths, set.devices, (files) => scanDevices(files));
+          const vgs = lvm(set, "vgs", ["--noheadings", "-o", "vg_seqno", "vg0"]);
+          const where = `${mode} #${at}`;
+          expect(warningsOf(vgs.stderr), where).toEqual(ours.warnings);
+          expect(Number(vgs.stdout.trim()), where).toBe(ours.vgs[0]?.seqno);
+          seen.add(ours.vgs[0]?.seqno ?? -1);
+        });
+      }
+    }
+    // The sweep saw both outcomes: cuts before any commit (2) and after one landed (3).
+    expect([...seen].sort()).toEqual([2, 3]);
   });
 
   /** Damage applied to lvmlab-written PVs (seqno 1, 2 committed on all) before both tools read them. */

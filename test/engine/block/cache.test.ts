@@ -1,9 +1,13 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
 import type { CrashOutcome } from "../../../engine/block/cache.js";
 import { MUTATION_FUA_STAYS_VOLATILE, VolatileCache } from "../../../engine/block/cache.js";
 import type { CrashPolicy } from "../../../engine/block/crash-state.js";
 import { isBlockDeviceError } from "../../../engine/block/errors.js";
+import { FileDevice } from "../../../engine/block/file.js";
 import { MemoryDevice } from "../../../engine/block/memory.js";
 import type { Mutations } from "../../../engine/sim/mutations.js";
 import { Trace } from "../../../engine/sim/trace.js";
@@ -412,5 +416,26 @@ describe("VolatileCache", () => {
     expect(() => cache.write(512, filled(512, 2))).toThrow("halt");
     expect(cache.pendingWrites).toBe(1);
     expect(cache.stats.writeOps).toBe(1);
+  });
+
+  it("over an image file, a power cut leaves exactly the flushed data in the reopened image", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvmlab-cache-"));
+    try {
+      const file = path.join(dir, "pv0.img");
+      const image = FileDevice.open(file, { create: { sizeBytes: 64 * 1024 } });
+      const cache = new VolatileCache(image);
+      cache.write(0, filled(4096, 1));
+      cache.flush();
+      cache.write(0, filled(512, 2));
+      cache.write(8192, filled(4096, 3));
+      cache.write(16384, filled(512, 4), { fua: true });
+      const outcome = cache.powerCut({ kind: "drop-all" });
+      expect(outcome.droppedWrites).toBe(2);
+      image.close();
+      const bytes = new Uint8Array(fs.readFileSync(file));
+      expect([bytes[0], bytes[512], bytes[8192], bytes[16384]]).toEqual([1, 1, 0, 4]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

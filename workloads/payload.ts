@@ -8,7 +8,7 @@
 /** Bytes copied from one pool start; a payload is a sequence of such chunks. */
 export const PAYLOAD_CHUNK_BYTES = 64 * 1024;
 /** Distinct 8-byte-aligned start positions in a pool. */
-export const POOL_STARTS = 32 * 1024;
+export const POOL_STARTS = 4096;
 const POOL_BYTES = POOL_STARTS * 8 + PAYLOAD_CHUNK_BYTES;
 /** Pools kept at once; a run uses one seed per LV. */
 const MAX_POOLS = 16;

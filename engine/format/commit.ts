@@ -234,10 +234,9 @@ export function writeVgMetadata(
     }
     requireSome(write, "precommitted", "precommit");
   } catch (error) {
-    if (error instanceof MetadataWriteError || error instanceof MetadataTooLargeError) {
+    // vg_write reverts the areas done so far; a power cut (SimulationHalt) just unwinds.
+    if (error instanceof MetadataWriteError || error instanceof MetadataTooLargeError)
       revertVgMetadata(write, options);
-      throw error;
-    }
     throw error;
   }
   return write;

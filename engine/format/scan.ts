@@ -163,8 +163,11 @@ function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string): CopyRead {
   if (!read.ok && read.problem === "bounds") return { ok: false, checksumLines: [read.warning] };
   const bytes = read.text;
   // config_file_read_fd checks that the text begins with a valid VG name before the checksum.
+  // Like namebuf there: up to the first space, '{' or NUL, at most NAME_LEN - 1 characters.
   const nameEnd = bytes.findIndex((b) => b === 0 || b === 0x7b || b === 0x20 || (b >= 9 && b <= 13));
-  const name = textDecoder.decode(bytes.subarray(0, nameEnd < 0 ? Math.min(bytes.length, 128) : nameEnd));
+  const name = textDecoder.decode(
+    bytes.subarray(0, Math.min(nameEnd < 0 ? bytes.length : nameEnd, VG_NAME_MAX)),
+  );
   const lines = validName(name)
     ? []
     : [

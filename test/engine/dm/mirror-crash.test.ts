@@ -15,6 +15,7 @@ import { isSimulationHalt } from "../../../engine/sim/halt.js";
 import type { Mutations } from "../../../engine/sim/mutations.js";
 import {
   type CrashPolicy,
+  firstDifference,
   generationOf,
   Machine,
   patternBlock,
@@ -183,5 +184,45 @@ describe("mirror: power cut in the middle of writes", () => {
       (o) => o.problems.length > 0,
     );
     expect(failures.length).toBeGreaterThan(0);
+  });
+});
+
+describe("mirror: power cut in the middle of resync", () => {
+  it("resumes after reactivation and ends with every leg equal to the default leg's data", () => {
+    let crashes = 0;
+    for (const policy of POLICIES) {
+      for (let n = 1; n < 200; n++) {
+        const machine = new Machine();
+        const disks = [
+          new TestDisk("pv0", LEG_BYTES, machine),
+          new TestDisk("pv1", LEG_BYTES, machine),
+          new TestDisk("mlog", 4 * KiB, machine),
+        ];
+        // Different content on the legs: only the default leg's may survive.
+        for (let b = 0; b < BLOCKS; b++) disks[0]!.current.set(patternBlock(BLOCK, 100 + b), b * BLOCK);
+        disks[0]!.durable.set(disks[0]!.current);
+        disks[1]!.current.fill(0x77);
+        disks[1]!.durable.set(disks[1]!.current);
+        const leg0 = disks[0]!.current.slice();
+        const mirror = build(disks, true, "default");
+        machine.haltAtWrite = machine.writes + n;
+        let halted = false;
+        try {
+          for (let i = 0; i <= REGIONS && !mirror.resyncStep().done; i++);
+        } catch (error) {
+          if (!isSimulationHalt(error)) throw error;
+          halted = true;
+        }
+        if (!halted) break;
+        crashes += 1;
+        const rebooted = rebootDisks(disks, policy).disks;
+        const again = build(rebooted, true, "default");
+        for (let i = 0; i <= REGIONS && !again.resyncStep().done; i++);
+        expect(again.syncPercent).toBe(100);
+        expect(firstDifference(rebooted[0]!.current, leg0)).toBe(-1);
+        expect(firstDifference(rebooted[1]!.current, leg0)).toBe(-1);
+      }
+    }
+    expect(crashes).toBeGreaterThan(20);
   });
 });

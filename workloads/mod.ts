@@ -48,7 +48,14 @@ export { FIO_PERCENTILES, LatencyRecorder, startCpuMeasurement, writeAmplificati
 export type { JobRegion, Placement } from "./offsets.js";
 export { OffsetGenerator, resolveRegion } from "./offsets.js";
 export type { LvRegistration, VerifyExample, VerifyOptions, VerifyReport } from "./oracle.js";
-export { NEVER_WRITTEN, ShadowOracle } from "./oracle.js";
+export {
+  MUTATION_ORACLE_ACK_IS_DURABLE,
+  MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED,
+  NEVER_WRITTEN,
+  ORACLE_ACK_IS_DURABLE,
+  ORACLE_ZEROS_ALWAYS_ALLOWED,
+  ShadowOracle,
+} from "./oracle.js";
 export { FeistelPermutation } from "./permutation.js";
 export type { WorkloadRng } from "./random-source.js";
 export type { JobResult, JobVerifyResult, RunJobsOptions, RunResult, VerifyFailure } from "./runner.js";

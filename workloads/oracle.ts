@@ -18,8 +18,28 @@
 
 import type { BlockDevice } from "../engine/block/device.js";
 import { isBlockDeviceError } from "../engine/block/errors.js";
+import type { MutationInfo, Mutations } from "../engine/sim/mutations.js";
+import { NO_MUTATIONS } from "../engine/sim/mutations.js";
 import type { BlockCheck, BlockExpectation, Classification, HeaderVerifyKind } from "./verify-header.js";
 import { CLASSIFICATIONS, checkBlock, HEADER_BYTES, MAX_UNIT_BYTES } from "./verify-header.js";
+
+/** Mutation: an acknowledged write counts as durable at once, forgetting the volatile cache (too strict). */
+export const MUTATION_ORACLE_ACK_IS_DURABLE = "workloads.oracle.ack-is-durable";
+
+/** Catalogue entry for {@link MUTATION_ORACLE_ACK_IS_DURABLE}. */
+export const ORACLE_ACK_IS_DURABLE: MutationInfo = {
+  name: MUTATION_ORACLE_ACK_IS_DURABLE,
+  description: "ShadowOracle treats every acknowledged write as flushed, so legal crash states are rejected",
+};
+
+/** Mutation: zeros are always allowed, so a lost write that reads as zeros passes (too lenient). */
+export const MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED = "workloads.oracle.zeros-always-allowed";
+
+/** Catalogue entry for {@link MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED}. */
+export const ORACLE_ZEROS_ALWAYS_ALLOWED: MutationInfo = {
+  name: MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED,
+  description: "ShadowOracle allows zeros in every block, so a flushed write that vanished is accepted",
+};
 
 /** Generation 0: the block was never written; it must read as zeros. */
 export const NEVER_WRITTEN = 0;
@@ -113,7 +133,12 @@ function emptyCounts(): Record<Classification, number> {
 /** The shadow model of what each LV must hold. */
 export class ShadowOracle {
   readonly #lvs = new Map<number, LvState>();
+  readonly #mutations: Mutations;
   #generation = 0;
+
+  constructor(options: { mutations?: Mutations } = {}) {
+    this.#mutations = options.mutations ?? NO_MUTATIONS;
+  }
 
   /** Declare an LV before writing to it. */
   registerLv(lvId: number, registration: LvRegistration): void {
@@ -244,7 +269,7 @@ export class ShadowOracle {
       }
       this.#freezeForSnapshots(lv, block);
       record.inflight.splice(at, 1);
-      if (options.fua === true) {
+      if (options.fua === true || this.#mutations.has(MUTATION_ORACLE_ACK_IS_DURABLE)) {
         this.#promote(lv, block, record, generation);
       } else {
         record.acked.push(generation);
@@ -342,6 +367,9 @@ export class ShadowOracle {
       allowed = [settled, ...(pending?.inflight.filter((g) => g > settled) ?? [])];
     } else {
       allowed = [record.durable, ...record.others];
+    }
+    if (this.#mutations.has(MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED) && !allowed.includes(NEVER_WRITTEN)) {
+      allowed.push(NEVER_WRITTEN);
     }
     return {
       lvId: found?.writerId ?? lvId,

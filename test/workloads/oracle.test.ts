@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { BlockDevice } from "../../engine/block/device.js";
-import { ShadowOracle } from "../../workloads/oracle.js";
+import {
+  MUTATION_ORACLE_ACK_IS_DURABLE,
+  MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED,
+  ShadowOracle,
+} from "../../workloads/oracle.js";
 import { fillBlock, HEADER_BYTES } from "../../workloads/verify-header.js";
 import { CacheDouble, FlatDevice } from "./doubles.js";
 
@@ -193,6 +197,44 @@ describe("ShadowOracle classifications (one constructed case each)", () => {
   });
 });
 
+/**
+ * The small-log crash check as a function of the oracle's mutations: how many legal crash states
+ * it rejects, and whether it rejects a state that dropped a flushed write.
+ */
+function crashCheck(mutations: ReadonlySet<string>): { legalRejected: number; illegalRejected: boolean } {
+  const oracle = new ShadowOracle({ mutations });
+  oracle.registerLv(LV, { blockBytes: UNIT, sizeBytes: 8 * UNIT, seed: SEED, verify: "xxh64" });
+  const cache = new CacheDouble("disk", 8 * UNIT);
+  write(oracle, cache, 0);
+  write(oracle, cache, 1);
+  cache.flush();
+  oracle.flush(LV);
+  write(oracle, cache, 1);
+  write(oracle, cache, 2);
+  write(oracle, cache, 3);
+  let legalRejected = 0;
+  for (let mask = 0; mask < 1 << cache.log.length; mask++) {
+    if (!oracle.verifyDevice(cache.crashState(mask), LV, { allBlocks: true }).ok) legalRejected += 1;
+  }
+  const broken = cache.crashState(0);
+  broken.bytes.fill(0, 0, UNIT);
+  return { legalRejected, illegalRejected: !oracle.verifyDevice(broken, LV).ok };
+}
+
+describe("the crash check catches a broken oracle (mutations)", () => {
+  it("the real oracle accepts all 8 legal states and rejects the illegal one", () => {
+    expect(crashCheck(new Set())).toEqual({ legalRejected: 0, illegalRejected: true });
+  });
+
+  it("catches an oracle that forgets the volatile cache (rejects legal states)", () => {
+    expect(crashCheck(new Set([MUTATION_ORACLE_ACK_IS_DURABLE])).legalRejected).toBeGreaterThan(0);
+  });
+
+  it("catches an oracle that lets zeros pass (accepts a lost flushed write)", () => {
+    expect(crashCheck(new Set([MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED])).illegalRejected).toBe(false);
+  });
+});
+
 describe("ShadowOracle crash states", () => {
   it("accepts every legal crash state of a small log and rejects dropping a flushed write", () => {
     const oracle = new ShadowOracle();
@@ -260,12 +302,13 @@ describe("ShadowOracle crash states", () => {
 
   it("adopting a verified state makes it the new baseline", () => {
     const { oracle, device } = setup();
-    write(oracle, device, 0);
+    const first = write(oracle, device, 0);
     oracle.flush(LV);
-    write(oracle, device, 0);
+    const second = write(oracle, device, 0);
+    expect(oracle.expectation(LV, 0).allowed).toEqual([first, second]);
     const report = oracle.verifyDevice(device, LV, { adopt: true });
     expect(report.ok).toBe(true);
-    expect(oracle.expectation(LV, 0).allowed).toHaveLength(1);
+    expect(oracle.expectation(LV, 0).allowed).toEqual([second]);
   });
 
   it("memory stays proportional to blocks written, not to LV size", () => {

@@ -9,7 +9,13 @@ import { type PowerCutOutcome, type PowerCutPlan, resolvePowerCut } from "./kind
 import { FAULT_KINDS } from "./kinds/registry.js";
 import { locateMdasFromLabel } from "./mda-locator.js";
 import { rootSeedOf } from "./random.js";
-import { buildFaultRecord, type FaultRecord, type FaultSink, specFromRecord } from "./record.js";
+import {
+  buildFaultRecord,
+  type FaultRecord,
+  type FaultSink,
+  type JsonValue,
+  specFromRecord,
+} from "./record.js";
 import { checkReferences, type FaultSpec, FaultSpecError } from "./schema.js";
 import {
   type CowSpace,
@@ -72,6 +78,7 @@ export class FaultInjector {
   readonly #disarms: (() => void)[] = [];
   #armed = false;
   #powerCut: PowerCutPlan | undefined;
+  #powerCutFault: ArmedFault | undefined;
 
   constructor(specs: readonly FaultSpec[], options: FaultInjectorOptions) {
     const issues = checkReferences(specs);
@@ -192,6 +199,10 @@ export class FaultInjector {
       throw new Error("No power cut is pending; resolvePowerCut is for after a power-cut halt");
     this.#powerCut = undefined;
     const outcomes = resolvePowerCut(plan, { cacheOf: (name) => this.#devices.get(name)?.cache });
+    const fault = this.#powerCutFault;
+    if (fault !== undefined) {
+      this.#writeCleared(fault, { tNs: plan.tNs }, { devices: outcomes.map(summariseOutcome) });
+    }
     // The runner reboots next; faults that outlive a reboot (a lost PV) stay on the devices.
     for (const { device } of this.#devices.values()) device.powerOn();
     return outcomes;
@@ -283,6 +294,7 @@ export class FaultInjector {
       beginPowerCut: (policies) => {
         const at = `${fault.label} at t=${firedAt.tNs} ns`;
         this.#powerCut = { at, tNs: firedAt.tNs, policies };
+        this.#powerCutFault = fault;
         for (const { device } of this.#devices.values()) device.powerOff(at);
       },
       consumed: (effect) =>
@@ -310,4 +322,21 @@ export class FaultInjector {
       if (left === 0) target.setSyncStalled(false);
     };
   }
+}
+
+const OUTCOME_COUNTS = ["pendingWrites", "keptWrites", "tornWrites", "droppedWrites", "keptSectors"] as const;
+
+// The counts of a cache's crash outcome, for the record; the kept-write list stays with the runner.
+function summariseOutcome(outcome: PowerCutOutcome): JsonValue {
+  const summary: Record<string, JsonValue> = {
+    device: outcome.device,
+    policy: outcome.policy.kind,
+    cached: outcome.cached,
+  };
+  const kept = outcome.kept as Record<string, unknown> | undefined;
+  for (const key of OUTCOME_COUNTS) {
+    const value = kept?.[key];
+    if (typeof value === "number") summary[key] = value;
+  }
+  return summary;
 }

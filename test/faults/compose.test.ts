@@ -88,13 +88,14 @@ describe("fault composition", () => {
     const timeline = result.sink.records.map((r) =>
       r.type === "fault"
         ? `fired ${r.id ?? r.kind} @${r.firedAt.tNs / MS}`
-        : `cleared ${r.id} @${r.clearedAt.tNs / MS}`,
+        : `cleared ${r.id ?? r.kind} @${r.clearedAt.tNs / MS}`,
     );
     expect(timeline).toEqual([
       "fired stall @100",
       "fired loss @300",
       "cleared loss @600",
       "fired power-cut @700",
+      "cleared power-cut @700",
     ]);
     expect(result.readErrors).toEqual(["250:ok", "400:ENXIO", "650:ok"]);
     expect(result.halt?.reason).toBe("power-cut");

@@ -29,6 +29,31 @@ describe("power-cut", () => {
       ["pv1", "drop-all", true],
     ]);
     expect(result.powerCut?.map((o) => (o.kept as { pendingWrites: number }).pendingWrites)).toEqual([2, 2]);
+    const resolved = result.machine.sink.records.find((r) => r.type === "fault-cleared");
+    expect(resolved?.effect).toEqual({
+      devices: [
+        {
+          device: "pv0",
+          policy: "drop-all",
+          cached: true,
+          pendingWrites: 2,
+          keptWrites: 0,
+          tornWrites: 0,
+          droppedWrites: 2,
+          keptSectors: 0,
+        },
+        {
+          device: "pv1",
+          policy: "drop-all",
+          cached: true,
+          pendingWrites: 2,
+          keptWrites: 0,
+          tornWrites: 0,
+          droppedWrites: 2,
+          keptSectors: 0,
+        },
+      ],
+    });
     expect(result.hashes).toEqual({ pv0: blank, pv1: blank });
   });
 

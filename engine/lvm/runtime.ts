@@ -4,8 +4,11 @@
  * can plug in later. The default knows only what the Host records: which LVs were activated.
  */
 import type { LogicalVolume, VolumeGroup } from "../metadata/model.js";
+import { deviceMapperOf } from "./activation/activate.js";
 import type { CommandContext } from "./command.js";
 import type { Host } from "./host.js";
+import { runningMirror } from "./pvmove/kernel.js";
+import { pvmoveProgressOf } from "./pvmove/progress.js";
 
 /** Runtime state of LVs, as `lvs` asks device-mapper for it. */
 export interface LvRuntimeProvider {
@@ -17,11 +20,20 @@ export interface LvRuntimeProvider {
   snapPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
 }
 
-/** The default provider: activation from `host.activeLvs`, no progress figures ("not active"). */
+/**
+ * `copy_percent` of an active pvmove LV as LVM2's `copy_percent()` computes it: committed
+ * checkpoints plus the RUNNING segment's in-sync share; undefined when the LV has no live table.
+ */
+function pvmoveCopyPercent(host: Host, vg: VolumeGroup, lv: LogicalVolume): number | undefined {
+  if (!lv.status.includes("PVMOVE") || deviceMapperOf(host).lv(lv.id) === undefined) return undefined;
+  return pvmoveProgressOf(lv, runningMirror(host, vg, lv.name)).overallPercent / 1_000_000;
+}
+
+/** The default provider: activation from `host.activeLvs`, pvmove progress from its live table. */
 export function hostRuntime(host: Host): LvRuntimeProvider {
   return {
     isActive: (_vg, lv) => host.activeLvs.has(lv.id),
-    copyPercent: () => undefined,
+    copyPercent: (vg, lv) => pvmoveCopyPercent(host, vg, lv),
     snapPercent: () => undefined,
   };
 }

@@ -1,12 +1,14 @@
 /**
  * `lvchange -a y|n VG/LV...` and `vgchange -a y|n [VG...]`: activation is recorded in the Host
- * (no dm tables yet); activating an LV also marks the sub-LVs it is built from.
+ * (no dm tables yet); activating an LV also marks the sub-LVs it is built from. A VG with an
+ * interrupted pvmove gets real tables for the move and a background poller (`--poll n` skips it).
  */
 
 import { lvKinds } from "../../metadata/lv-kind.js";
 import type { VolumeGroup } from "../../metadata/model.js";
 import { optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import { deactivateMoves, hasInterruptedMove, resumeMovesOnActivation } from "../pvmove/resume.js";
 import { activeSet } from "../runtime.js";
 import { requireVg, vgNames } from "../vg-read.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
@@ -18,6 +20,14 @@ function activateFlag(args: ParsedArgs): boolean {
   if (/^(y|ay|ly|ey|sy)$/.test(value)) return true;
   if (/^(n|an|ln|en|sn)$/.test(value)) return false;
   throw new LvmCommandError(`Invalid argument for --activate: ${value}`, 3);
+}
+
+/** `--poll y|n`: whether activation starts background polling of interrupted moves (default y). */
+function pollFlag(args: ParsedArgs): boolean {
+  const value = optionValue(args, "poll");
+  if (value === undefined || /^(y|yes|1)$/.test(value)) return true;
+  if (/^(n|no|0)$/.test(value)) return false;
+  throw new LvmCommandError(`Invalid argument for --poll: ${value}`, 3);
 }
 
 /** Sets the activation of `name` and everything beneath it. */
@@ -42,7 +52,10 @@ export function setActive(context: CommandContext, vg: VolumeGroup, name: string
 export const lvchangeCommand: LvmCommandDef = {
   name: "lvchange",
   readOnly: true,
-  options: [{ long: "activate", short: "a", value: true }],
+  options: [
+    { long: "activate", short: "a", value: true },
+    { long: "poll", value: true },
+  ],
   run(context, args) {
     const active = activateFlag(args);
     if (args.positionals.length === 0) throw new LvmCommandError("Please give logical volume path(s)", 3);
@@ -55,6 +68,9 @@ export const lvchangeCommand: LvmCommandDef = {
         throw new LvmCommandError(`Unable to change internal LV ${name} directly.`);
       }
       setActive(context, vg, name, active);
+      if (active && context.driverLoaded !== false && hasInterruptedMove(vg, name)) {
+        resumeMovesOnActivation(context, vg, { poll: pollFlag(args), lvName: name });
+      }
     }
     return ECMD_PROCESSED;
   },
@@ -64,7 +80,10 @@ export const lvchangeCommand: LvmCommandDef = {
 export const vgchangeCommand: LvmCommandDef = {
   name: "vgchange",
   readOnly: true,
-  options: [{ long: "activate", short: "a", value: true }],
+  options: [
+    { long: "activate", short: "a", value: true },
+    { long: "poll", value: true },
+  ],
   run(context, args) {
     const active = activateFlag(args);
     const scan = scanWithWarnings(context);
@@ -74,6 +93,10 @@ export const vgchangeCommand: LvmCommandDef = {
       const kinds = lvKinds(vg);
       const visible = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible);
       for (const lv of visible) setActive(context, vg, lv.name, active);
+      if (context.driverLoaded !== false && hasInterruptedMove(vg)) {
+        if (active) resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
+        else deactivateMoves(context, vg);
+      }
       const count = visible.filter((lv) => activeSet(context).has(lv.id)).length;
       context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);
     }

@@ -9,6 +9,7 @@ import { lvrenameCommand } from "./lvrename.js";
 import { lvextendCommand, lvreduceCommand, lvresizeCommand } from "./lvresize.js";
 import { pvchangeCommand } from "./pvchange.js";
 import { pvcreateCommand } from "./pvcreate.js";
+import { pvmoveCommand } from "./pvmove.js";
 import { pvremoveCommand } from "./pvremove.js";
 import { pvresizeCommand } from "./pvresize.js";
 import { lvsCommand, pvsCommand, vgsCommand } from "./reports.js";
@@ -29,6 +30,7 @@ const ALL: readonly LvmCommandDef[] = [
   pvckCommand,
   pvsCommand,
   pvdisplayCommand,
+  pvmoveCommand,
   vgcreateCommand,
   vgextendCommand,
   vgreduceCommand,

@@ -1,0 +1,81 @@
+/**
+ * Ending a move (`pvmove_finish`, `tools/pvmove_poll.c`), after the last segment is in sync or on
+ * `--abort`: two metadata commits, as LVM2 does. Write A (`_remove_mirrors_from_segments`,
+ * `_remove_pvmove_layer`): every moved LV points straight at PV areas again — a segment recorded as
+ * moved keeps its destination, any other keeps its source, and an aborted `--atomic` move keeps
+ * everything on the source — the LVs lose LOCKED and the pvmove LV becomes an `error` LV; the
+ * tables are reloaded. Write B removes the pvmove LV. A crash between them leaves the same orphan
+ * `error` LV that LVM2 leaves.
+ */
+import type { VolumeGroup } from "../../metadata/model.js";
+import { finishPvmove } from "../../metadata/pvmove.js";
+import { deviceMapperOf, reloadLv } from "../activation/activate.js";
+import { dmName } from "../activation/dm-name.js";
+import type { CommandContext } from "../command.js";
+import type { HostScan } from "../vg-read.js";
+import { writeVg } from "../vg-write.js";
+import { pvmoveActivateOptions, stopPvmoveCopy } from "./kernel.js";
+import type { PvmoveId } from "./setup.js";
+import { lvsUsing } from "./setup.js";
+
+/** What a finished or aborted move committed. */
+export interface PvmoveFinish {
+  /** The VG as committed by write A (pvmove LV as `error`). */
+  readonly writeA: VolumeGroup;
+  /** The VG as committed by write B (pvmove LV gone). */
+  readonly writeB: VolumeGroup;
+  /** The LVs that were moved (or moved back). */
+  readonly lvsChanged: readonly string[];
+}
+
+/**
+ * Flushes a live pvmove device so the copied data is on stable storage before metadata says where
+ * it lives: the suspend of `lv_update_and_reload` waits for the copy, and the copy must not be
+ * younger than the commit that relies on it.
+ */
+export function flushMoveDevice(context: CommandContext, vgName: string, lvName: string): void {
+  const device = deviceMapperOf(context.host).device(dmName(vgName, lvName));
+  if (device === undefined) return;
+  const doneNs = device.flush({ issueNs: context.host.scheduler.nowNs });
+  if (doneNs < context.host.scheduler.nowNs) {
+    throw new Error(`Flush of ${dmName(vgName, lvName)} completed at ${doneNs} ns, before it was issued`);
+  }
+}
+
+/**
+ * Finishes (or, with `abort`, aborts) the move `id` on `vg` (the VG as the poller knows it): write A,
+ * table reloads, removal of the pvmove device, write B, then `pvmove.finish` or `pvmove.abort`.
+ */
+export function finishMove(
+  context: CommandContext,
+  scan: HostScan,
+  options: { readonly vg: VolumeGroup; readonly id: PvmoveId; readonly abort?: boolean },
+): PvmoveFinish {
+  const { vg, id } = options;
+  const host = context.host;
+  const lvsChanged = lvsUsing(vg, id.lvName).map((lv) => lv.name);
+  flushMoveDevice(context, vg.name, id.lvName);
+  const writeA = writeVg(context, scan, finishPvmove(vg, id.lvName, { abort: options.abort === true }));
+  const dm = deviceMapperOf(host);
+  if (context.driverLoaded !== false) {
+    const activate = pvmoveActivateOptions(host);
+    for (const name of lvsChanged) {
+      const lv = writeA.lvs.find((l) => l.name === name);
+      if (lv !== undefined && dm.lv(lv.id) !== undefined) reloadLv(host, writeA, name, activate);
+    }
+  }
+  // Deactivate the (now error) pvmove LV, then forget it.
+  stopPvmoveCopy(host, vg.name, id.lvName);
+  dm.remove(dmName(vg.name, id.lvName));
+  dm.dropLv(id.lvId);
+  host.activeLvs.delete(id.lvId);
+  const withoutMove: VolumeGroup = { ...writeA, lvs: writeA.lvs.filter((lv) => lv.name !== id.lvName) };
+  const writeB = writeVg(context, scan, withoutMove);
+  host.trace.emit(options.abort === true ? "pvmove.abort" : "pvmove.finish", {
+    vg: vg.name,
+    lv: id.lvName,
+    source: id.displayName,
+    seqno: writeB.seqno,
+  });
+  return { writeA, writeB, lvsChanged };
+}

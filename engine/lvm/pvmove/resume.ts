@@ -1,0 +1,74 @@
+/**
+ * What activation does for a VG with an interrupted move (`toollib.c` "Spawning background pvmove
+ * process", `activation/background_polling`): the moved LVs and the pvmove LV get their tables
+ * from the committed metadata — checkpointed segments on the destination, the first unrecorded one
+ * a mirror copying again from its start, the rest on the source — and a background poller takes
+ * the move to its end unless `--poll n`.
+ */
+import type { VolumeGroup } from "../../metadata/model.js";
+import { activateLv, deactivateVg, deviceMapperOf } from "../activation/activate.js";
+import type { CommandContext } from "../command.js";
+import {
+  DEFAULT_POLLING_INTERVAL_SECONDS,
+  pvmoveActivateOptions,
+  pvmoveSettings,
+  startPvmoveCopy,
+  stopPvmoveCopy,
+} from "./kernel.js";
+import { startPoller, stopPoller } from "./pollers.js";
+import { lvsUsing, moveSourceDevice } from "./setup.js";
+
+/** The pvmove LVs of a VG, optionally only those `lvName` maps through. */
+function movesOf(vg: VolumeGroup, lvName?: string): VolumeGroup["lvs"] {
+  return vg.lvs.filter(
+    (lv) =>
+      lv.status.includes("PVMOVE") &&
+      (lvName === undefined || lv.name === lvName || lvsUsing(vg, lv.name).some((p) => p.name === lvName)),
+  );
+}
+
+/** True when the VG (or the LV `lvName` in it) has a move in its metadata. */
+export function hasInterruptedMove(vg: VolumeGroup, lvName?: string): boolean {
+  return movesOf(vg, lvName).length > 0;
+}
+
+/**
+ * Activates the moves of `vg` (those `lvName` maps through, when given) with everything they stack
+ * on, restarts their copies, and unless `poll` is false starts background pollers. Returns how many
+ * moves it found.
+ */
+export function resumeMovesOnActivation(
+  context: CommandContext,
+  vg: VolumeGroup,
+  options: { readonly poll: boolean; readonly lvName?: string },
+): number {
+  const host = context.host;
+  const moves = movesOf(vg, options.lvName);
+  const activate = pvmoveActivateOptions(host);
+  for (const move of moves) {
+    for (const parent of lvsUsing(vg, move.name)) activateLv(host, vg, parent.name, activate);
+    activateLv(host, vg, move.name, activate);
+    startPvmoveCopy(host, vg, move.name);
+    const display = moveSourceDevice(vg, move);
+    if (!options.poll || display === undefined) continue;
+    startPoller(
+      context,
+      { vgName: vg.name, lvName: move.name, lvId: move.id, displayName: display },
+      {
+        commandLine: context.commandLine,
+        intervalSeconds: pvmoveSettings(host).pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS,
+      },
+    );
+  }
+  return moves.length;
+}
+
+/** `vgchange -an` of a VG with moves: pollers and copies stop and the VG's tables go away. */
+export function deactivateMoves(context: CommandContext, vg: VolumeGroup): void {
+  const host = context.host;
+  for (const move of movesOf(vg)) {
+    stopPoller(host, move.id);
+    stopPvmoveCopy(host, vg.name, move.name);
+  }
+  if (deviceMapperOf(host).names().length > 0) deactivateVg(host, vg);
+}

@@ -167,23 +167,57 @@ export const lvdisplayCommand: LvmCommandDef = {
       for (const lv of vg.lvs) {
         const visible = info.kinds.get(lv.name)?.visible;
         if (!visible && !hasOption(args, "all")) continue;
+        if (info.kinds.get(lv.name)?.snapshot) continue;
         if (targets.some((t) => t.includes("/")) && !targets.includes(`${vg.name}/${lv.name}`)) continue;
         const o = context.out;
         const r = (label: string, value: string | number): string => `  ${label.padEnd(23)}${value}`;
         o.print("  --- Logical volume ---");
-        o.print(r("LV Path", `/dev/${vg.name}/${lv.name}`));
-        o.print(r("LV Name", lv.name));
+        if (visible) {
+          o.print(r("LV Path", `/dev/${vg.name}/${lv.name}`));
+          o.print(r("LV Name", lv.name));
+        } else {
+          o.print(r("Internal LV Name", lv.name));
+        }
         o.print(r("VG Name", vg.name));
         o.print(r("LV UUID", lv.id));
         o.print(r("LV Write Access", lv.status.includes("WRITE") ? "read/write" : "read only"));
         if (lv.creationTime !== undefined) {
           o.print(r("LV Creation host, time", `${lv.creationHost ?? ""}, ${localTime(lv.creationTime)}`));
         }
+        const kind = info.kinds.get(lv.name);
+        const state = (l: typeof lv): string => (runtime.isActive(vg, l) ? "active" : "INACTIVE");
+        const snapshots = vg.lvs.flatMap((l) => {
+          const first = l.segments[0];
+          return first?.type === "snapshot" && first.origin === lv.name ? [first] : [];
+        });
+        if (kind?.origin) {
+          o.print(r("LV snapshot status", "source of"));
+          for (const snap of snapshots) {
+            const cow = vg.lvs.find((l) => l.name === snap.cowStore);
+            o.print(`${" ".repeat(25)}${snap.cowStore} [${cow ? state(cow) : "INACTIVE"}]`);
+          }
+        }
+        const snapSeg = vg.lvs
+          .map((l) => l.segments[0])
+          .find((seg) => seg?.type === "snapshot" && seg.cowStore === lv.name);
+        const origin =
+          snapSeg?.type === "snapshot" ? vg.lvs.find((l) => l.name === snapSeg.origin) : undefined;
+        if (snapSeg?.type === "snapshot") {
+          o.print(r("LV snapshot status", `${state(lv)} destination for ${snapSeg.origin}`));
+        }
         const active = runtime.isActive(vg, lv);
         if (active !== undefined) o.print(r("LV Status", active ? "available" : "NOT available"));
         if (active) o.print(r("# open", 0));
-        o.print(r("LV Size", size(lvSizeExtents(lv) * vg.extentSizeSectors)));
-        o.print(r("Current LE", lvSizeExtents(lv)));
+        const shown = origin ?? lv;
+        o.print(r("LV Size", size(lvSizeExtents(shown) * vg.extentSizeSectors)));
+        o.print(r("Current LE", lvSizeExtents(shown)));
+        if (snapSeg?.type === "snapshot") {
+          o.print(r("COW-table size", size(lvSizeExtents(lv) * vg.extentSizeSectors)));
+          o.print(r("COW-table LE", lvSizeExtents(lv)));
+          o.print(r("Snapshot chunk size", size(snapSeg.chunkSizeSectors)));
+        }
+        const mirror = lv.segments[0];
+        if (mirror?.type === "mirror") o.print(r("Mirrored volumes", mirror.mirrorCount));
         o.print(r("Segments", lv.segments.length));
         o.print(r("Allocation", lv.allocationPolicy));
         o.print(r("Read ahead sectors", lv.readAheadSectors === undefined ? "auto" : lv.readAheadSectors));

@@ -53,15 +53,17 @@ function lvPartial(vg: VgInfo, lv: LogicalVolume): boolean {
 export function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   const kind = vg.kinds.get(lv.name);
   const notSynced = lv.status.includes("NOTSYNCED");
-  const parentNotSynced = (kind?.usedBy ?? []).some((p) =>
-    vg.vg.lvs.find((l) => l.name === p)?.status.includes("NOTSYNCED"),
-  );
+  // lv_mirror_image_in_sync: only a live mirror at 100% proves its images are in sync.
+  const imageInSync = (kind?.usedBy ?? []).some((p) => {
+    const parent = vg.vg.lvs.find((l) => l.name === p);
+    return parent !== undefined && env.runtime.copyPercent(vg.vg, parent) === 100;
+  });
   let c0 = "-";
   if (kind?.pvmove) c0 = "p";
   else if (kind?.origin) c0 = "o";
   else if (kind?.mirrored) c0 = notSynced ? "M" : "m";
   else if (lv.segments.some((s) => s.type === "error" || s.type === "zero")) c0 = "v";
-  else if (kind?.mirrorImage) c0 = parentNotSynced ? "I" : "i";
+  else if (kind?.mirrorImage) c0 = imageInSync ? "i" : "I";
   else if (kind?.mirrorLog) c0 = "l";
   else if (kind?.cow) c0 = kind.mergingCow ? "S" : "s";
   const c1 = kind?.pvmove ? "-" : lv.status.includes("WRITE") ? "w" : lv.status.includes("READ") ? "r" : "-";
@@ -258,9 +260,10 @@ export const FIELDS: readonly FieldDef[] = [
   lvField("pool_lv", "Pool", "str", 0, () => ""),
   lvField("move_pv", "Move", "str", 0, (lv, vg) => movePv(lv, vg) ?? ""),
   lvField("convert_lv", "Convert", "str", 0, () => ""),
-  lvField("mirror_log", "Log", "str", 0, (lv) => {
+  lvField("mirror_log", "Log", "str", 0, (lv, vg) => {
     const seg = lv.segments[0];
-    return seg?.type === "mirror" && seg.mirrorLog !== undefined ? seg.mirrorLog : "";
+    if (seg?.type !== "mirror" || seg.mirrorLog === undefined) return "";
+    return vg.kinds.get(seg.mirrorLog)?.visible ? seg.mirrorLog : `[${seg.mirrorLog}]`;
   }),
   lvField("lv_host", "Host", "str", 10, (lv) => lv.creationHost ?? ""),
   lvField("data_percent", "Data%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
@@ -282,7 +285,24 @@ export const FIELDS: readonly FieldDef[] = [
   segField("region_size", "Region", "size", (seg) =>
     seg.type === "mirror" ? (seg.regionSizeSectors ?? 0) : 0,
   ),
-  segField("chunk_size", "Chunk", "size", (seg) => (seg.type === "snapshot" ? seg.chunkSizeSectors : 0)),
+  {
+    name: "chunk_size",
+    heading: "Chunk",
+    kind: "size",
+    scope: "seg",
+    minWidth: 0,
+    // A COW LV reports the chunk size of the snapshot that uses it (`find_snapshot`).
+    get: (row) => {
+      if (!row.seg || !row.vg) return undefined;
+      if (row.seg.type === "snapshot") return row.seg.chunkSizeSectors;
+      const name = row.lv?.name;
+      for (const lv of row.vg.vg.lvs) {
+        const first = lv.segments[0];
+        if (first?.type === "snapshot" && first.cowStore === name) return first.chunkSizeSectors;
+      }
+      return 0;
+    },
+  },
   segField("seg_start", "Start", "size", (seg, vg) => seg.startExtent * ext(vg)),
   segField("seg_start_pe", "Start", "num", (seg) => seg.startExtent),
   segField("seg_size", "SSize", "size", (seg, vg) => seg.extentCount * ext(vg)),

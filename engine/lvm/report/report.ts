@@ -184,6 +184,8 @@ export function runReport(context: CommandContext, args: ParsedArgs, kind: Repor
         const named = targets.filter((t) => t.includes("/") && t.split("/")[0] === vg.vg.name);
         if (named.length > 0 && !named.some((t) => t.split("/")[1] === lv.name)) continue;
         if (!visible && !hasOption(args, "all")) continue;
+        // The internal snapshotN LVs never appear, even with -a.
+        if (vg.kinds.get(lv.name)?.snapshot) continue;
         if (perSegment) for (const seg of lv.segments) rows.push({ vg, lv, seg });
         else rows.push({ vg, lv });
       }

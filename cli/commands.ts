@@ -2,14 +2,24 @@ import type { Command } from "commander";
 import { register as registerCompare } from "./cmd-compare.js";
 import { register as registerFaults } from "./cmd-faults.js";
 import { register as registerInspect } from "./cmd-inspect.js";
+import { register as registerList } from "./cmd-list.js";
 import { register as registerLvm } from "./cmd-lvm.js";
+import { register as registerMerge } from "./cmd-merge.js";
+import { register as registerNightly } from "./cmd-nightly.js";
+import { register as registerReplay } from "./cmd-replay.js";
 import { register as registerReport } from "./cmd-report.js";
+import { register as registerRun } from "./cmd-run.js";
 
 /**
  * Registers every subcommand. Each registration module defines options only and imports the
  * engine lazily inside its action, so `lvmlab --help` starts fast.
  */
 export function registerCommands(program: Command): void {
+  registerRun(program);
+  registerNightly(program);
+  registerList(program);
+  registerReplay(program);
+  registerMerge(program);
   registerReport(program);
   registerCompare(program);
   registerLvm(program);

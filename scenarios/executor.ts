@@ -4,6 +4,7 @@
  * operator's recovery. Then read every written block back through the oracle and check the
  * scenario's expectations. Everything is a function of (scenario, seed, crash point, mutations).
  */
+import { join } from "node:path";
 import { isBlockDeviceError } from "../engine/block/errors.js";
 import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js";
 import { runLvm } from "../engine/lvm/run.js";
@@ -18,6 +19,7 @@ import { type CaseSpec, type CrashPoint, caseKey, replayCommand } from "./case.j
 import { splitCommandLine } from "./command-line.js";
 import { checkExpectations } from "./expectations.js";
 import { jobsFromOptions } from "./jobs.js";
+import { keepImages } from "./keep.js";
 import { Machine, type MachineStorage } from "./machine.js";
 import { type CaseRecord, emptyVerifyCounts, type VerifyCounts } from "./records.js";
 import type { Phase, Scenario } from "./schema.js";
@@ -27,6 +29,8 @@ export interface ExecutorOptions {
   readonly storage?: MachineStorage;
   /** Deliberate engine bugs (mutation testing); none by default. */
   readonly mutations?: Mutations;
+  /** Leave PV images here: `crash/` as the power cut left them, `recovered/` after recovery. */
+  readonly keepDir?: string;
   /** Called once the faults are armed (crash-point discovery subscribes to the trace here). */
   readonly onArmed?: (machine: Machine) => void;
 }
@@ -223,8 +227,10 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
       crashed = true;
       haltedAt = error.at;
       resolveHalt(machine);
+      if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "crash"));
     }
     runRecovery(state);
+    if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "recovered"));
   } catch (error) {
     if (isSimulationHalt(error))
       state.failures.push(`the machine halted again during recovery: ${error.message}`);

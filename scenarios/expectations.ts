@@ -41,7 +41,7 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
   const host = state.machine.host;
   if (expect.noAcknowledgedDataLost) {
     for (const kind of DAMAGE) {
-      if (verify[kind] > 0 && !expect.detects.includes(kind)) {
+      if (verify[kind] > 0 && !expect.detects.includes(kind) && !expect.tolerates.includes(kind)) {
         failures.push(`${verify[kind]} ${kind} block(s) after recovery: acknowledged data was not preserved`);
       }
     }

@@ -109,3 +109,16 @@ export function loadScenarioFile(file: string): LoadedScenario {
   }
   return { scenario: parseScenarioFile(text, file), file };
 }
+
+/** The built-in library plus scenario files given on the command line (`--file`). */
+export async function loadLibrary(files: readonly string[] = []): Promise<LoadedScenario[]> {
+  const all = [...(await loadScenarioModules()), ...files.map((f) => loadScenarioFile(f))];
+  const seen = new Map<string, string>();
+  for (const { scenario, file } of all) {
+    const other = seen.get(scenario.name);
+    if (other !== undefined)
+      throw new ScenarioError([`name "${scenario.name}" is also used by ${other}`], file);
+    seen.set(scenario.name, file);
+  }
+  return all;
+}

@@ -5,7 +5,7 @@ import type { BlockDevice } from "../engine/block/device.js";
 import { FileDevice } from "../engine/block/file.js";
 import { MemoryDevice } from "../engine/block/memory.js";
 import { TimedDevice } from "../engine/block/timed.js";
-import { Host } from "../engine/lvm/host.js";
+import { Host, type HostFiles } from "../engine/lvm/host.js";
 import type { Mutations } from "../engine/sim/mutations.js";
 import type { Rng } from "../engine/sim/rng.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
@@ -47,6 +47,9 @@ export class Machine {
   readonly injector: FaultInjector;
   host: Host;
   reboots = 0;
+  /** The root filesystem (`vgcfgbackup -f` files): it survives reboots, as /etc/lvm does. */
+  readonly files = new Map<string, string>();
+  readonly #idSeed: string;
 
   constructor(
     readonly scenario: Scenario,
@@ -69,6 +72,7 @@ export class Machine {
       ]),
     );
     const timingRng = options.rng.fork("timing");
+    this.#idSeed = options.rng.fork("ids").seedPath;
     this.pvs = scenario.pvs.map((pv) => {
       const sizeBytes = parseSizeText(pv.size);
       const media = makeMedia(pv.name, sizeBytes, options.storage);
@@ -92,11 +96,24 @@ export class Machine {
   readonly mutations: Mutations;
 
   #newHost(): Host {
+    const files: HostFiles = {
+      readText: (path) => {
+        const text = this.files.get(path);
+        if (text === undefined) throw new Error(`No such file ${path}`);
+        return text;
+      },
+      writeText: (path, text) => {
+        this.files.set(path, text);
+      },
+    };
     return new Host({
       devices: this.pvs.map((pv) => [pv.name, pv.device] as const),
       trace: this.trace,
       scheduler: this.scheduler,
       mutations: this.mutations,
+      // Each boot draws ids from its own stream, so ids never repeat across reboots.
+      seed: `${this.#idSeed}/boot${this.reboots}`,
+      files,
     });
   }
 

@@ -68,6 +68,8 @@ export const expectationsSchema = z.strictObject({
   noAcknowledgedDataLost: z.boolean().default(true),
   /** Damage the oracle must detect (not silently return): at least one block in each class. */
   detects: z.array(z.enum(["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"])).default([]),
+  /** Damage a fault may cause as a side effect (e.g. the block a misdirected write missed is lost). */
+  tolerates: z.array(z.enum(["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"])).default([]),
   /** Every PV's metadata areas agree (same seqno, valid checksums) after recovery. */
   metadataConsistent: z.boolean().default(true),
   /** These mirror LVs have identical legs after recovery and resync. */

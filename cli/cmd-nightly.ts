@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+
+interface NightlyFlags {
+  readonly seeds?: string;
+  readonly workers: string;
+  readonly out: string;
+  readonly devices: string;
+  readonly workDir?: string;
+  readonly quiet?: boolean;
+}
+
+/** Registers `lvmlab nightly`, what `npm start` runs. */
+export function register(program: Command): void {
+  program
+    .command("nightly")
+    .description("Run the nightly suite (scenarios tagged nightly, 8 seeds each) and write every report")
+    .option("-s, --seeds <list>", "seeds for every scenario (default: each scenario's own, normally 1..8)")
+    .option("-w, --workers <n>", "worker threads", "1")
+    .option("-o, --out <dir>", "directory for nightly.ndjson and the reports", "reports/out")
+    .option("--devices <kind>", "PV backing: memory or file", "memory")
+    .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
+    .option("-q, --quiet", "no progress output")
+    .action(async (flags: NightlyFlags) => {
+      const { UsageError } = await import("./program.js");
+      const workers = Number(flags.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+        throw new UsageError(`--workers must be a whole number from 1 to 64, got "${flags.workers}"`);
+      }
+      if (flags.devices !== "memory" && flags.devices !== "file") {
+        throw new UsageError(`--devices must be memory or file, got "${flags.devices}"`);
+      }
+      const { mkdirSync } = await import("node:fs");
+      const { join } = await import("node:path");
+      const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
+      mkdirSync(flags.out, { recursive: true });
+      const ndjson = join(flags.out, "nightly.ndjson");
+      const started = performance.now();
+      const result = await runSweepFromCli({
+        selectors: ["nightly"],
+        ...(flags.seeds === undefined ? {} : { seeds: flags.seeds }),
+        workers,
+        ndjson,
+        devices: flags.devices,
+        ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
+        quiet: flags.quiet ?? false,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const reports = await import("../reports/mod.js");
+      const records = await reports.readRecordFiles([ndjson]);
+      process.stdout.write(
+        reports.renderTerminal(reports.summarizeRecords(records), {
+          color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
+        }),
+      );
+      const written = reports.writeAllReports(records, flags.out);
+      process.stdout.write(
+        `\n${summaryLine(result)} | ${result.summary.cases} cases in ${seconds.toFixed(1)}s\n`,
+      );
+      process.stdout.write(`Reports written to ${flags.out}/:\n`);
+      for (const path of [ndjson, ...Object.values(written)]) process.stdout.write(`  ${path}\n`);
+      process.exitCode = result.summary.failed > 0 ? 1 : 0;
+    });
+}

@@ -1,0 +1,74 @@
+import type { Command } from "commander";
+
+interface RunFlags {
+  readonly seeds?: string;
+  readonly explore?: boolean;
+  readonly workers: string;
+  readonly shard?: string;
+  readonly ndjson?: string;
+  readonly resume?: string;
+  readonly devices: string;
+  readonly workDir?: string;
+  readonly file: string[];
+  readonly quiet?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Registers `lvmlab run [names|tags|globs...]`. */
+export function register(program: Command): void {
+  program
+    .command("run")
+    .description("Run scenario cases (scenario × seed [× crash point]) and write one NDJSON record per case")
+    .argument("[selectors...]", "scenario names, tags or globs (default: every scenario)")
+    .option("-s, --seeds <list>", "seeds, e.g. 1..64 or 1,5,9 (default: each scenario's own seeds)")
+    .option("--explore", "run every crash point of each case (between the scenario's explore events)")
+    .option("-w, --workers <n>", "worker threads", "1")
+    .option("--shard <k/n>", "run only shard k of n (a stable split for CI matrices)")
+    .option("--ndjson <file>", "write records to FILE (- for stdout)")
+    .option("--resume <file>", "skip cases already recorded in FILE and append the rest to it")
+    .option("--devices <kind>", "PV backing: memory or file", "memory")
+    .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
+    .option("-f, --file <scenario>", "also load a JSON/YAML scenario file (repeatable)", collect, [])
+    .option("-q, --quiet", "no progress output")
+    .action(async (selectors: string[], flags: RunFlags) => {
+      const { UsageError } = await import("./program.js");
+      const workers = Number(flags.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+        throw new UsageError(`--workers must be a whole number from 1 to 64, got "${flags.workers}"`);
+      }
+      if (flags.devices !== "memory" && flags.devices !== "file") {
+        throw new UsageError(`--devices must be memory or file, got "${flags.devices}"`);
+      }
+      const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
+      let result: Awaited<ReturnType<typeof runSweepFromCli>>;
+      try {
+        result = await runSweepFromCli({
+          selectors,
+          files: flags.file,
+          ...(flags.seeds === undefined ? {} : { seeds: flags.seeds }),
+          explore: flags.explore ?? false,
+          workers,
+          ...(flags.shard === undefined ? {} : { shard: flags.shard }),
+          ...(flags.ndjson === undefined ? {} : { ndjson: flags.ndjson }),
+          ...(flags.resume === undefined ? {} : { resume: flags.resume }),
+          devices: flags.devices,
+          ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
+          quiet: flags.quiet ?? false,
+        });
+      } catch (error) {
+        if (error instanceof RangeError || (error as Error).name === "ScenarioError") {
+          throw new UsageError((error as Error).message);
+        }
+        throw error;
+      }
+      if (flags.ndjson !== "-") process.stdout.write(`${summaryLine(result)}\n`);
+      for (const record of result.records) {
+        if (record.status === "fail")
+          process.stderr.write(`FAIL ${record.key}: ${record.verdict}\n  replay: ${record.replay}\n`);
+      }
+      process.exitCode = result.summary.failed > 0 ? 1 : 0;
+    });
+}

@@ -1,0 +1,85 @@
+import { defineScenario } from "../define.js";
+
+const pvs = [
+  { name: "pv0", size: "64MiB" },
+  { name: "pv1", size: "64MiB" },
+  { name: "pv2", size: "64MiB" },
+];
+const setup = ["pvcreate pv0 pv1 pv2", "vgcreate vg0 pv0 pv1 pv2", "lvcreate -an -Zn -l 4 -n lv0 vg0"];
+const writes = {
+  workload: {
+    lv: "vg0/lv0",
+    jobs: [{ name: "seq", rw: "write", bs: "4k", size: "1m", fsync: 16, end_fsync: 1, verify: "xxh64" }],
+  },
+};
+
+export default [
+  defineScenario({
+    name: "metadata-commit-power-cut",
+    description:
+      "Power cut at every step of an lvcreate's metadata commit on 3 PVs: the scan sees the old or the new VG, and a commit that reached one PV wins",
+    tags: ["nightly", "metadata", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes, { lvm: "lvcreate -an -Zn -l 2 -n new vg0" }],
+    faults: [
+      { kind: "power-cut", at: { event: "metadata.commit", occurrence: 2 }, policy: { kind: "subset" } },
+    ],
+    // LVM2 writes metadata with O_DIRECT and never flushes the disk cache, so a cut may keep the
+    // old or the new VG; either way every copy must agree after vgck and the data must be intact.
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+    explore: { from: "metadata.write", writes: true, policy: { kind: "drop-all" } },
+  }),
+  defineScenario({
+    name: "metadata-seqno-disagree",
+    description:
+      "A power cut after the first PV committed an lvextend: PVs disagree on the seqno, the highest wins, vgck --updatemetadata repairs the rest",
+    tags: ["nightly", "metadata", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes, { lvm: "lvextend -l +2 vg0/lv0" }],
+    faults: [
+      { kind: "power-cut", at: { event: "metadata.commit", occurrence: 2 }, policy: { kind: "keep-all" } },
+    ],
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+    expect: { messages: ["WARNING: ignoring metadata seqno"] },
+  }),
+  defineScenario({
+    name: "metadata-corrupt-one-pv",
+    description:
+      "One PV's metadata area checksum is damaged: the other copies serve, vgck --updatemetadata rewrites it",
+    tags: ["nightly", "metadata", "metadata-corruption"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes],
+    faults: [{ kind: "metadata-corruption", scope: "one", field: "checksum", at: { write: 10 } }],
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+  }),
+  defineScenario({
+    name: "metadata-corrupt-all-but-one",
+    description:
+      "The metadata text is damaged on all but one PV: the last good copy is enough to repair the VG",
+    tags: ["nightly", "metadata", "metadata-corruption"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes],
+    faults: [{ kind: "metadata-corruption", scope: "all-but-one", field: "text", at: { write: 10 } }],
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+  }),
+  defineScenario({
+    name: "vgcfgrestore-after-metadata-loss",
+    description:
+      "Every PV's metadata text is destroyed; vgcfgrestore from the backup taken at setup brings the VG and its data back",
+    tags: ["nightly", "metadata", "metadata-corruption"],
+    seeds: "1..8",
+    pvs,
+    setup: [...setup, "vgcfgbackup -f /etc/lvm/backup/vg0 vg0"],
+    phases: [writes],
+    faults: [{ kind: "metadata-corruption", scope: "all", field: "text", at: { write: 10 } }],
+    recovery: ["vgcfgrestore -f /etc/lvm/backup/vg0 vg0", "vgchange -ay vg0"],
+  }),
+];

@@ -1,0 +1,131 @@
+import { defineScenario } from "../define.js";
+
+const pvs = [
+  { name: "pv0", size: "64MiB" },
+  { name: "pv1", size: "64MiB" },
+];
+const setup = ["pvcreate pv0 pv1", "vgcreate vg0 pv0 pv1", "lvcreate -an -Zn -l 4 -n lv0 vg0"];
+// 1 MiB of sequential 4 KiB writes from the start of lv0, i.e. PV bytes 1 MiB..2 MiB of pv0.
+const seq = {
+  workload: {
+    lv: "vg0/lv0",
+    jobs: [{ name: "seq", rw: "write", bs: "4k", size: "1m", fsync: 16, end_fsync: 1, verify: "xxh64" }],
+  },
+};
+const reread = {
+  workload: {
+    lv: "vg0/lv0",
+    jobs: [{ name: "seq2", rw: "write", bs: "4k", offset: "2m", size: "256k", fsync: 16, verify: "xxh64" }],
+  },
+};
+
+export default [
+  defineScenario({
+    name: "bit-rot-detected",
+    description:
+      "Bits rot at rest in written data on pv0: the oracle reports corrupt blocks, never silently returns them",
+    tags: ["nightly", "silent-damage", "bit-rot"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [seq, reread],
+    faults: [
+      {
+        kind: "bit-rot",
+        device: "pv0",
+        offsetBytes: 1048576,
+        lengthBytes: 262144,
+        bits: 8,
+        at: { write: 300 },
+      },
+    ],
+    expect: { detects: ["corrupt"] },
+  }),
+  defineScenario({
+    name: "misdirected-write-detected",
+    description:
+      "A write lands at another offset: the block it hit is reported misdirected, not returned as valid data",
+    tags: ["nightly", "silent-damage", "misdirected-write"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [seq],
+    faults: [{ kind: "misdirected-write", device: "pv0", targetOffsetBytes: 1052672, at: { write: 200 } }],
+    expect: { detects: ["misdirected"], tolerates: ["lost", "stale"] },
+  }),
+  defineScenario({
+    name: "torn-write-detected",
+    description: "A 16 KiB write reaches the media only in part: the block is reported torn",
+    tags: ["nightly", "silent-damage", "torn-write"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [
+      {
+        workload: {
+          lv: "vg0/lv0",
+          jobs: [
+            {
+              name: "seq16",
+              rw: "write",
+              bs: "16k",
+              size: "1m",
+              fsync: 8,
+              end_fsync: 1,
+              verify: "xxh64",
+              verify_interval: "4k",
+            },
+          ],
+        },
+      },
+    ],
+    faults: [
+      { kind: "torn-write", device: "pv0", pattern: "prefix", keepSectors: [0, 1, 2, 3], at: { write: 40 } },
+    ],
+    expect: { detects: ["torn"], tolerates: ["lost", "stale"] },
+  }),
+  defineScenario({
+    name: "latent-sector-errors-detected",
+    description:
+      "Latent sector errors appear under written data: reads fail with EIO and the blocks are reported unreadable",
+    tags: ["nightly", "silent-damage", "latent-sector-errors"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [seq, reread],
+    faults: [
+      {
+        kind: "latent-sector-errors",
+        device: "pv0",
+        count: 16,
+        rangeStartSector: 2048,
+        rangeSectors: 2048,
+        healOnWrite: false,
+        at: { write: 300 },
+      },
+    ],
+    expect: { detects: ["unreadable"] },
+  }),
+  defineScenario({
+    name: "flakey-dropped-writes-detected",
+    description:
+      "dm-flakey style: pv0 silently drops writes while down; the acknowledged writes it dropped are reported lost",
+    tags: ["nightly", "silent-damage", "flakey"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [seq],
+    faults: [
+      {
+        kind: "flakey",
+        device: "pv0",
+        upNs: 0,
+        downNs: 1_000_000_000,
+        dropWrites: true,
+        at: { write: 50 },
+        window: { durationNs: 1_000_000 },
+      },
+    ],
+    expect: { detects: ["lost"], tolerates: ["stale"] },
+  }),
+];

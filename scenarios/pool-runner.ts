@@ -1,0 +1,37 @@
+import { fileURLToPath } from "node:url";
+import Tinypool from "tinypool";
+import type { CaseSpec, CrashPoint } from "./case.js";
+import type { CaseRecord } from "./records.js";
+import type { CaseRunner } from "./sweep.js";
+import type { WorkerTask } from "./worker.js";
+
+/** Runs cases on worker threads (tinypool); requires the compiled `dist/` (the worker is JavaScript). */
+export function poolRunner(options: {
+  readonly workers: number;
+  readonly files: readonly string[];
+  readonly mutations: readonly string[];
+  readonly storage: WorkerTask["storage"];
+}): CaseRunner {
+  const filename = fileURLToPath(new URL("./worker.js", import.meta.url));
+  const pool = new Tinypool({ filename, minThreads: 1, maxThreads: options.workers });
+  const task = (op: WorkerTask["op"], spec: CaseSpec): WorkerTask => ({
+    op,
+    spec,
+    files: options.files,
+    mutations: options.mutations,
+    storage: options.storage,
+  });
+  return {
+    async run(spec) {
+      return (await pool.run(task("run", spec))) as CaseRecord;
+    },
+    async crashPoints(scenario, seed) {
+      return (await pool.run(
+        task("crashPoints", { scenario: scenario.name, seed }),
+      )) as readonly CrashPoint[];
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}

@@ -14,6 +14,7 @@ import type {
   ConfigScalar,
   ConfigSection,
   ConfigValue,
+  SourcePosition,
 } from "./config-tree.js";
 
 /** Default input limit: far above any metadata area, low enough to bound memory and time. */
@@ -90,6 +91,26 @@ class Parser {
     throw new ConfigParseError(this.#fileName, line, column, reason);
   }
 
+  /** Skips whitespace and comments where layout does not matter (inside a value, before '='). */
+  #skip(): void {
+    const text = this.#text;
+    while (this.#pos < text.length) {
+      const code = text.charCodeAt(this.#pos);
+      if (code === 10) {
+        this.#pos++;
+        this.#line++;
+        this.#lineStart = this.#pos;
+      } else if (isSpace(code)) {
+        this.#pos++;
+      } else if (code === 35) {
+        const end = text.indexOf("\n", this.#pos);
+        this.#pos = end < 0 ? text.length : end;
+      } else {
+        return;
+      }
+    }
+  }
+
   /** Skips whitespace and comments, recording the lines it passes. */
   #trivia(atLineStart: boolean): Trivia {
     const text = this.#text;
@@ -128,14 +149,15 @@ class Parser {
     const line = this.#line;
     const column = this.#pos - this.#lineStart + 1;
     const key = this.#key();
-    const blankLineBefore = pendingBefore.at(-1) === "";
+    const blankLineBefore = pendingBefore.length > 0 && pendingBefore[pendingBefore.length - 1] === "";
     const commentsBefore = blankLineBefore ? pendingBefore.slice(0, -1) : pendingBefore;
-    const decoration = {
+    // Optional fields are only set when present, so trees compare equal to hand-built ones.
+    const extras: { at: SourcePosition; blankLineBefore?: boolean; commentsBefore?: readonly string[] } = {
       at: { line, column },
-      ...(blankLineBefore ? { blankLineBefore: true } : {}),
-      ...(commentsBefore.length > 0 ? { commentsBefore } : {}),
     };
-    this.#trivia(false);
+    if (blankLineBefore) extras.blankLineBefore = true;
+    if (commentsBefore.length > 0) extras.commentsBefore = commentsBefore;
+    this.#skip();
     const code = this.#text.charCodeAt(this.#pos);
     if (code === 123) {
       if (depth + 1 > this.#maxDepth) {
@@ -158,13 +180,11 @@ class Parser {
       }
       this.#pos++;
       const after = this.#trivia(false);
-      const section: ConfigSection = {
-        kind: "section",
-        key,
-        items,
-        ...decoration,
-        ...(pending.length > 0 ? { linesAtEnd: pending } : {}),
-      };
+      const section: ConfigSection = Object.assign(
+        { kind: "section" as const, key, items },
+        extras,
+        pending.length > 0 ? { linesAtEnd: pending } : undefined,
+      );
       return { node: section, pendingAfter: after.lines };
     }
     if (code !== 61) {
@@ -177,13 +197,11 @@ class Parser {
     this.#pos++;
     const value = this.#value(key);
     const after = this.#trivia(false);
-    const assignment: ConfigAssignment = {
-      kind: "assign",
-      key,
-      value,
-      ...decoration,
-      ...(after.trailing !== undefined ? { comment: after.trailing } : {}),
-    };
+    const assignment: ConfigAssignment = Object.assign(
+      { kind: "assign" as const, key, value },
+      extras,
+      after.trailing !== undefined ? { comment: after.trailing } : undefined,
+    );
     return { node: assignment, pendingAfter: after.lines };
   }
 
@@ -237,7 +255,7 @@ class Parser {
 
   /** '[' scalar* ']' | scalar. */
   #value(key: string): ConfigValue {
-    this.#trivia(false);
+    this.#skip();
     if (this.#text.charCodeAt(this.#pos) !== 91) return this.#scalar(key, true);
     this.#pos++;
     const items: ConfigScalar[] = [];
@@ -249,7 +267,7 @@ class Parser {
       const code = this.#text.charCodeAt(this.#pos);
       if (code === 93) break;
       items.push(this.#scalar(key, valuesAllowed));
-      this.#trivia(false);
+      this.#skip();
       valuesAllowed = false;
       if (this.#text.charCodeAt(this.#pos) === 44) {
         this.#pos++;
@@ -306,6 +324,10 @@ class Parser {
       const value = Number(token);
       return { kind: "float", value: Number.isNaN(value) ? 0 : value, text: token };
     }
+    // Fast path: plain decimal that fits a double exactly (nearly every int in metadata).
+    const first = token.charCodeAt(0);
+    if (token.length <= 15 && first >= 49 && first <= 57) return { kind: "int", value: Number(token) };
+    if (token === "0") return { kind: "int", value: 0 };
     const match = /^([+-]?)(0[0-7]*|[1-9][0-9]*)$/.exec(token);
     if (match === null) {
       this.#fail(

@@ -98,6 +98,7 @@ export interface ScanResult {
 }
 
 const MAX_DEVICES = 65536;
+const MAX_CACHED_COPIES = 64;
 // NAME_LEN in LVM2 is 128 including the NUL.
 const VG_NAME_MAX = 127;
 
@@ -151,7 +152,10 @@ type CopyRead =
   | { readonly ok: true; readonly text: string; readonly file: ConfigFile; readonly summary: VgSummary }
   | { readonly ok: false; readonly checksumLines: readonly string[]; readonly parseLine?: string };
 
-function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string): CopyRead {
+/** Parsed copies by their text: identical copies on several PVs are parsed once (LVM2's skip_parse). */
+type ParseCache = Map<string, Extract<CopyRead, { ok: true }>>;
+
+function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseCache): CopyRead {
   const { device, area, locn } = mda;
   let read: ReturnType<typeof readMetadataText>;
   try {
@@ -175,11 +179,15 @@ function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string): CopyRead {
       ];
   if (!read.ok) return { ok: false, checksumLines: [...lines, read.warning] };
   if (lines.length > 0) return { ok: false, checksumLines: lines };
+  const nul = bytes.indexOf(0);
+  const text = textDecoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+  const cached = cache.get(text);
+  if (cached !== undefined) return cached;
   try {
     const file = parseConfig(bytes, { fileName: mdaLabel });
-    const summary = summarizeVgText(file);
-    const nul = bytes.indexOf(0);
-    return { ok: true, file, summary, text: textDecoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul)) };
+    const copy = { ok: true as const, file, summary: summarizeVgText(file), text };
+    if (cache.size < MAX_CACHED_COPIES) cache.set(text, copy);
+    return copy;
   } catch (error) {
     if (!isConfigParseError(error) && !(error instanceof VgTextError)) throw error;
     return { ok: false, checksumLines: [], parseLine: `WARNING: ${error.message}` };
@@ -195,6 +203,7 @@ export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
   const pvs: ScannedPv[] = [];
   const unlabelled: string[] = [];
   const vgInfos = new Map<string, VgInfo>();
+  const cache: ParseCache = new Map();
 
   // Phase 1: label scan.
   for (const device of devices) {
@@ -221,7 +230,7 @@ export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
       unlabelled.push(device.name);
       continue;
     }
-    const mdas = scanPv(device, header, { vgInfos, warnings, notes });
+    const mdas = scanPv(device, header, { vgInfos, cache, warnings, notes });
     pvs.push({ device, header, labelSector: found.label.sector, mdas });
   }
 
@@ -237,14 +246,14 @@ export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
       vgInfos.delete(key);
       for (const member of info.members) {
         const at = pvs.findIndex((pv) => pv.device === member.device);
-        const mdas = scanPv(member.device, member.header, { vgInfos, warnings, notes });
+        const mdas = scanPv(member.device, member.header, { vgInfos, cache, warnings, notes });
         if (at >= 0) pvs[at] = { ...pvs[at]!, mdas };
       }
       const rescanned = vgInfos.get(key);
       if (rescanned === undefined) continue;
       info = rescanned;
     }
-    const vg = readVg(info, present, warnings);
+    const vg = readVg(info, present, { warnings, cache });
     if (vg !== undefined) vgs.push(vg);
   }
   for (const vg of vgs) {
@@ -284,6 +293,7 @@ function scanPv(device: BlockDevice, header: PvHeader, state: ScanState): MdaSca
 
 interface ScanState {
   readonly vgInfos: Map<string, VgInfo>;
+  readonly cache: ParseCache;
   readonly warnings: string[];
   readonly notes: string[];
 }
@@ -365,7 +375,7 @@ function scanMda(
   if (known !== undefined) {
     ({ vgName, vgId, seqno } = known);
   } else {
-    const copy = readCopy(mda, `${device.name} mda${mdaNum} at ${at}`);
+    const copy = readCopy(mda, `${device.name} mda${mdaNum} at ${at}`, state.cache);
     if (!copy.ok) {
       // _read_mda_header_and_metadata retries once; the disk has not changed, so neither do the lines.
       const attempt = [
@@ -423,14 +433,23 @@ function scanMda(
   return status;
 }
 
-function readVg(info: VgInfo, present: ReadonlySet<string>, warnings: string[]): ScannedVg | undefined {
+function readVg(
+  info: VgInfo,
+  present: ReadonlySet<string>,
+  state: { readonly warnings: string[]; readonly cache: ParseCache },
+): ScannedVg | undefined {
+  const { warnings } = state;
   let best: { readonly mda: InUseMda; readonly copy: Extract<CopyRead, { ok: true }> } | undefined;
   let foundOld = false;
   const good: { readonly mda: InUseMda; readonly seqno: number }[] = [];
   for (const mda of info.mdas) {
     const { device, status, locn, area } = mda;
     const mdaNum = status.mdaIndex + 1;
-    const copy = readCopy(mda, `${device.name} mda${mdaNum} at ${area.startBytes + locn.offsetBytes}`);
+    const copy = readCopy(
+      mda,
+      `${device.name} mda${mdaNum} at ${area.startBytes + locn.offsetBytes}`,
+      state.cache,
+    );
     if (!copy.ok) {
       markBad(status, BAD_MDA.TEXT);
       warnings.push(

@@ -8,6 +8,7 @@
  * figures (write amplification, FUA count, measured CPU) sit in an `lvmlab` object or line.
  */
 
+import { formatFioJobFile } from "./fio-ini.js";
 import type { Direction } from "./job-spec.js";
 import type { DirectionStats, LatencySummary } from "./measure.js";
 import type { JobResult, RunResult, VerifyFailure } from "./runner.js";
@@ -263,11 +264,16 @@ function directionJson(stats: DirectionStats, runtimeNs: number): Record<string,
   };
 }
 
+// fio lists the options a job was given; the printed job file holds exactly the non-default ones.
 function jobOptions(job: JobResult): Record<string, string> {
-  const options: Record<string, string> = { rw: job.spec.rw, iodepth: String(job.spec.iodepth) };
-  if (job.spec.verify !== "none") options.verify = job.spec.verify === "xxh64" ? "xxhash" : job.spec.verify;
-  if (job.spec.filename !== undefined) options.filename = job.spec.filename;
-  return { ...job.spec.passthrough, ...options };
+  const options: Record<string, string> = {};
+  for (const line of formatFioJobFile([job.spec]).split("\n")) {
+    if (line === "" || line.startsWith(";") || line.startsWith("[")) continue;
+    const eq = line.indexOf("=");
+    if (eq < 0) options[line] = "";
+    else options[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return options;
 }
 
 /**

@@ -48,6 +48,14 @@ describe("fio JSON output", () => {
     expect(json.jobs).toHaveLength(2);
     const writer = json.jobs[0];
     expect(writer.jobname).toBe("writer");
+    expect(writer["job options"]).toEqual({
+      rw: "randwrite",
+      bs: "4k",
+      size: "256k",
+      iodepth: "4",
+      fsync: "16",
+      verify: "xxhash",
+    });
     expect(writer.groupid).toBe(0);
     expect(json.jobs[1].groupid).toBe(1);
     const w = writer.write;

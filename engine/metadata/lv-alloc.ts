@@ -175,6 +175,13 @@ export function createLv(vg: VolumeGroup, spec: CreateLvSpec): { vg: VolumeGroup
   const policy = spec.policy ?? "inherit";
   const mirrors = spec.mirrors ?? 0;
   const stripes = spec.stripes ?? 1;
+  // _lv_create_an_lv: checked against the PV list as given (all VG PVs when none are named).
+  const pvCount = spec.pvs ? spec.pvs.length : vg.pvs.length;
+  if (policy !== "anywhere" && stripes > pvCount) {
+    throw new AllocationError(
+      `Number of stripes (${stripes}) must not exceed number of physical volumes (${pvCount})`,
+    );
+  }
   const status: LvStatusFlag[] = ["READ", "WRITE", "VISIBLE", ...(spec.extraStatus ?? [])];
   const base = emptyLv(name, spec, status, policy);
   let next = putLv(vg, base);

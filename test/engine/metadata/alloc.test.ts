@@ -149,9 +149,13 @@ describe("striped allocation", () => {
     ]);
   });
 
-  it("needs as many PVs as stripes unless --alloc anywhere [S: normal never doubles up a PV]", () => {
+  it("needs as many PVs as stripes unless --alloc anywhere [S: _lv_create_an_lv, normal never doubles up a PV]", () => {
     expect(() => create(makeVg([15]), "str", 4, { stripes: 2 })).toThrow(
-      "Insufficient suitable allocatable extents for logical volume str: 4 more required",
+      "Number of stripes (2) must not exceed number of physical volumes (1)",
+    );
+    // The allocator itself refuses too, with its own message, when asked directly.
+    expect(() => allocateExtents(makeVg([15]), { extents: 4, stripes: 2 })).toThrow(
+      "Insufficient suitable allocatable extents for logical volume : 4 more required",
     );
     const vg = create(makeVg([15]), "str", 4, { stripes: 2, policy: "anywhere" });
     expect(placesOf(vg, "str")).toEqual([

@@ -41,6 +41,8 @@ export const ORACLE_ZEROS_ALWAYS_ALLOWED: MutationInfo = {
   description: "ShadowOracle allows zeros in every block, so a flushed write that vanished is accepted",
 };
 
+const NO_GENERATIONS: readonly number[] = [];
+
 /** Generation 0: the block was never written; it must read as zeros. */
 export const NEVER_WRITTEN = 0;
 /** Unflushed generations one block may hold before the oracle refuses (a missing fsync, most likely). */
@@ -356,30 +358,51 @@ export class ShadowOracle {
     blockIndex: number,
     options: { mode?: "crash" | "latest" } = {},
   ): BlockExpectation {
-    const lv = this.#lv(lvId);
+    return this.#expectation(this.#lv(lvId), blockIndex, options.mode ?? "crash");
+  }
+
+  // Hot in every read-back: no object spreads and no wrapper records on the durable-only path.
+  #expectation(lv: LvState, blockIndex: number, mode: "crash" | "latest"): BlockExpectation {
     const reg = lv.registration;
-    const found = this.#recordOf(lv, blockIndex);
-    const record = found?.record ?? { durable: NEVER_WRITTEN, others: [] };
-    let allowed: number[];
-    if (options.mode === "latest") {
-      const pending = lv.pending.get(blockIndex);
-      const settled = pending === undefined ? record.durable : (pending.acked.at(-1) ?? pending.durable);
-      allowed = [settled, ...(pending?.inflight.filter((g) => g > settled) ?? [])];
+    const pending = lv.pending.get(blockIndex);
+    let writerId = lv.id;
+    let durable: number;
+    let others: readonly number[] = NO_GENERATIONS;
+    if (pending !== undefined) {
+      durable = pending.durable;
+      others = pending.acked.length === 0 ? pending.inflight : [...pending.acked, ...pending.inflight];
     } else {
-      allowed = [record.durable, ...record.others];
+      const own = lv.durable.get(blockIndex);
+      if (own !== undefined) durable = own;
+      else {
+        const found = lv.base === undefined ? undefined : this.#recordOf(lv, blockIndex);
+        durable = found?.record.durable ?? NEVER_WRITTEN;
+        others = found?.record.others ?? NO_GENERATIONS;
+        writerId = found?.writerId ?? lv.id;
+      }
+    }
+    let allowed: number[];
+    if (mode === "latest" && pending !== undefined) {
+      const settled = pending.acked.at(-1) ?? pending.durable;
+      allowed = [settled];
+      for (const g of pending.inflight) if (g > settled) allowed.push(g);
+    } else if (others.length === 0) {
+      allowed = [durable];
+    } else {
+      allowed = [durable, ...others];
     }
     if (this.#mutations.has(MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED) && !allowed.includes(NEVER_WRITTEN)) {
       allowed.push(NEVER_WRITTEN);
     }
     return {
-      lvId: found?.writerId ?? lvId,
+      lvId: writerId,
       offsetBytes: blockIndex * reg.blockBytes,
       seed: reg.seed,
       verify: reg.verify,
-      ...(reg.pattern === undefined ? {} : { pattern: reg.pattern }),
+      pattern: reg.pattern,
       allowed,
-      durable: record.durable,
-      candidates: record.others,
+      durable,
+      candidates: others,
     };
   }
 
@@ -455,7 +478,7 @@ export class ShadowOracle {
       }
       for (let k = 0; k < count; k++) {
         const block = first + k;
-        const expected = this.expectation(lvId, block, { mode });
+        const expected = this.#expectation(lv, block, mode);
         const view = span.subarray(k * unit, (k + 1) * unit);
         let check: BlockCheck;
         if (readOk) check = checkBlock(view, expected);

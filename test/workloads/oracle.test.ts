@@ -108,6 +108,29 @@ describe("ShadowOracle classifications (one constructed case each)", () => {
     expect(oracle.verifyDevice(device, LV).ok).toBe(true);
   });
 
+  it("a writable snapshot checks its own writes and the origin's frozen image; memory is copy-on-write", () => {
+    const { oracle, device } = setup();
+    write(oracle, device, 0);
+    write(oracle, device, 1);
+    oracle.flush(LV);
+    oracle.snapshot(LV, 9);
+    const snapDevice = new FlatDevice("snap", device.sizeBytes);
+    snapDevice.bytes.set(device.bytes);
+    expect(oracle.trackedBlocks(9)).toBe(0);
+    write(oracle, snapDevice, 1, { lvId: 9 });
+    write(oracle, device, 0);
+    oracle.flush(9);
+    oracle.flush(LV);
+    expect(oracle.trackedBlocks(9)).toBe(2);
+    expect(oracle.verifyDevice(snapDevice, 9).ok).toBe(true);
+    expect(oracle.verifyDevice(device, LV).ok).toBe(true);
+    // The origin's block 1 shows through where the snapshot's own write must be: it names the origin.
+    snapDevice.bytes.set(device.bytes.subarray(UNIT, 2 * UNIT), UNIT);
+    const report = oracle.verifyDevice(snapDevice, 9);
+    expect(report.counts.misdirected).toBe(1);
+    expect(report.examples[0]!.found.lvId).toBe(LV);
+  });
+
   it("misdirected: another block's data sits here", () => {
     const { oracle, device } = setup();
     write(oracle, device, 4);

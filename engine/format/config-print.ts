@@ -6,15 +6,28 @@
  * LVM2's layout. Array layout follows the key, as LVM2 decides it: segment areas (`stripes`,
  * `mirrors`, `raids`, `raid0_lvs`) one area per line, `pr` padded, everything else on one line.
  */
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
 import type { ConfigArray, ConfigFile, ConfigNode, ConfigScalar, ConfigValue } from "./config-tree.js";
 
 /** Which of LVM2's two text layouts to print. */
 export type ConfigPrintStyle = "raw" | "file";
 
+/** Mutation: print strings without escaping `"` and `\\` (a printer bug the round-trip property catches). */
+export const MUTATION_PRINT_NO_ESCAPE = "format.print.no-escape";
+
+/** Catalogue entry for {@link MUTATION_PRINT_NO_ESCAPE}. */
+export const PRINT_NO_ESCAPE: MutationInfo = {
+  name: MUTATION_PRINT_NO_ESCAPE,
+  description:
+    "The config printer writes strings verbatim inside double quotes, so quotes and backslashes corrupt the text",
+};
+
 /** Options for {@link printConfig}. */
 export interface PrintConfigOptions {
   /** "raw" (metadata area, default) or "file" (backup/archive files). */
   readonly style?: ConfigPrintStyle;
+  /** Deliberate bugs to build in; empty in normal runs. */
+  readonly mutations?: Mutations;
 }
 
 /** Arrays printed by `out_areas`: one area per line. */
@@ -29,7 +42,9 @@ export function escapeDoubleQuotes(value: string): string {
   return value.replace(/["\\]/g, (c) => `\\${c}`);
 }
 
-function printScalar(value: ConfigScalar): string {
+type Escape = (value: string) => string;
+
+function printScalar(value: ConfigScalar, escape: Escape): string {
   switch (value.kind) {
     case "int":
       if (!Number.isSafeInteger(value.value))
@@ -38,7 +53,7 @@ function printScalar(value: ConfigScalar): string {
     case "float":
       return value.text;
     case "string":
-      return `"${escapeDoubleQuotes(value.value)}"`;
+      return `"${escape(value.value)}"`;
   }
 }
 
@@ -49,7 +64,7 @@ function printKey(key: string): string {
 }
 
 /** Groups area items into lines: `"pv0", 0` pairs, `"x_rmeta_0", "x_rimage_0"` pairs, or singles. */
-function areaLines(array: ConfigArray): string[][] {
+function areaLines(array: ConfigArray, escape: Escape): string[][] {
   const lines: string[][] = [];
   const items = array.items;
   for (let i = 0; i < items.length; i++) {
@@ -60,10 +75,10 @@ function areaLines(array: ConfigArray): string[][] {
       next !== undefined &&
       (next.kind === "int" || (next.kind === "string" && item.value.includes("_rmeta_")));
     if (pairs) {
-      lines.push([printScalar(item), printScalar(next)]);
+      lines.push([printScalar(item, escape), printScalar(next, escape)]);
       i++;
     } else {
-      lines.push([printScalar(item)]);
+      lines.push([printScalar(item, escape)]);
     }
   }
   return lines;
@@ -73,8 +88,11 @@ class Printer {
   readonly #style: ConfigPrintStyle;
   readonly #out: string[] = [];
 
-  constructor(style: ConfigPrintStyle) {
+  readonly #escape: Escape;
+
+  constructor(style: ConfigPrintStyle, mutations: Mutations) {
     this.#style = style;
+    this.#escape = mutations.has(MUTATION_PRINT_NO_ESCAPE) ? (value) => value : escapeDoubleQuotes;
   }
 
   #indent(depth: number): string {
@@ -135,19 +153,19 @@ class Printer {
     if (comment?.includes("\n")) throw new RangeError(`Cannot print comment on '${key}': it spans lines`);
     const head = `${printKey(key)} = `;
     if (value.kind !== "array") {
-      this.#line(depth, head + printScalar(value), comment);
+      this.#line(depth, head + printScalar(value, this.#escape), comment);
       return;
     }
     if (AREA_ARRAY_KEYS.has(key)) {
       this.#line(depth, `${head}[`);
-      const lines = areaLines(value);
+      const lines = areaLines(value, this.#escape);
       lines.forEach((items, index) => {
         this.#line(depth + 1, items.join(", ") + (index === lines.length - 1 ? "" : ","));
       });
       this.#line(depth, "]", comment);
       return;
     }
-    const inner = value.items.map(printScalar).join(", ");
+    const inner = value.items.map((item) => printScalar(item, this.#escape)).join(", ");
     const text = key === "pr" && inner !== "" ? `[ ${inner} ]` : `[${inner}]`;
     this.#line(depth, head + text, comment);
   }
@@ -163,7 +181,7 @@ class Printer {
 
 /** Prints a config tree in LVM2's raw (metadata area) or file (backup) layout. */
 export function printConfig(file: ConfigFile, options: PrintConfigOptions = {}): string {
-  const printer = new Printer(options.style ?? "raw");
+  const printer = new Printer(options.style ?? "raw", options.mutations ?? NO_MUTATIONS);
   printer.nodes(file.items, 0);
   printer.linesAtEnd(file.linesAtEnd);
   return printer.result();

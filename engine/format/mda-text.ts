@@ -8,6 +8,9 @@ import { SECTOR_BYTES } from "../block/device.js";
 import { lvmCrcChain } from "./crc.js";
 import { isEmptyOrIgnored, MDA_HEADER_BYTES, type RawLocn } from "./mda-header.js";
 
+/** Largest copy we read (LVM2 allows up to 4 GiB); bounds memory on hostile headers. */
+export const MAX_METADATA_TEXT_BYTES = 64 * 1024 * 1024;
+
 /** LVM2 aligns every copy to this (`MDA_ORIGINAL_ALIGNMENT`). */
 export const MDA_TEXT_ALIGNMENT_BYTES = 512;
 
@@ -198,6 +201,7 @@ export function readMetadataText(
     locn.sizeBytes < 0 ||
     locn.offsetBytes >= mdaSizeBytes ||
     locn.sizeBytes > mdaSizeBytes - MDA_HEADER_BYTES ||
+    locn.sizeBytes > MAX_METADATA_TEXT_BYTES ||
     startBytes + mdaSizeBytes > device.sizeBytes
   ) {
     return {

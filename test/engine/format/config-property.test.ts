@@ -2,11 +2,12 @@
  * Property tests: random valid metadata round-trips through print and parse, and random damage to
  * text gives a ConfigParseError (or a valid parse), never another exception or a hang.
  */
+import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../engine/format/config-parse.js";
 import { ConfigParseError } from "../../../engine/format/config-parse-error.js";
-import { printConfig } from "../../../engine/format/config-print.js";
+import { MUTATION_PRINT_NO_ESCAPE, printConfig } from "../../../engine/format/config-print.js";
 import type {
   ConfigFile,
   ConfigNode,
@@ -105,6 +106,23 @@ describe("config round-trip properties", () => {
       );
     });
   }
+
+  it("catches the no-escape printer mutation (the same property fails, with a counterexample)", () => {
+    const roundTrips = (mutations: ReadonlySet<string>) =>
+      fc.property(file, (tree) => {
+        const text = printConfig(tree, { mutations });
+        try {
+          return isDeepStrictEqual(strip(parseConfig(text).items), strip(tree.items));
+        } catch {
+          return false;
+        }
+      });
+    // Control: the real printer passes this very check; the mutant fails it.
+    expect(fc.check(roundTrips(new Set()), { numRuns: RUNS, seed: 42 }).failed).toBe(false);
+    expect(
+      fc.check(roundTrips(new Set([MUTATION_PRINT_NO_ESCAPE])), { numRuns: RUNS, seed: 42 }).failed,
+    ).toBe(true);
+  });
 
   it("damaged text (flipped, inserted, deleted or truncated bytes) parses or fails with a ConfigParseError", () => {
     fc.assert(

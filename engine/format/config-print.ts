@@ -44,7 +44,7 @@ export function escapeDoubleQuotes(value: string): string {
 
 type Escape = (value: string) => string;
 
-function printScalar(value: ConfigScalar, escape: Escape): string {
+function printScalar(value: ConfigScalar, quote: Escape): string {
   switch (value.kind) {
     case "int":
       if (!Number.isSafeInteger(value.value))
@@ -53,7 +53,7 @@ function printScalar(value: ConfigScalar, escape: Escape): string {
     case "float":
       return value.text;
     case "string":
-      return `"${escape(value.value)}"`;
+      return `"${quote(value.value)}"`;
   }
 }
 
@@ -64,7 +64,7 @@ function printKey(key: string): string {
 }
 
 /** Groups area items into lines: `"pv0", 0` pairs, `"x_rmeta_0", "x_rimage_0"` pairs, or singles. */
-function areaLines(array: ConfigArray, escape: Escape): string[][] {
+function areaLines(array: ConfigArray, quote: Escape): string[][] {
   const lines: string[][] = [];
   const items = array.items;
   for (let i = 0; i < items.length; i++) {
@@ -75,10 +75,10 @@ function areaLines(array: ConfigArray, escape: Escape): string[][] {
       next !== undefined &&
       (next.kind === "int" || (next.kind === "string" && item.value.includes("_rmeta_")));
     if (pairs) {
-      lines.push([printScalar(item, escape), printScalar(next, escape)]);
+      lines.push([printScalar(item, quote), printScalar(next, quote)]);
       i++;
     } else {
-      lines.push([printScalar(item, escape)]);
+      lines.push([printScalar(item, quote)]);
     }
   }
   return lines;

@@ -5,6 +5,7 @@ import { register as registerInspect } from "./cmd-inspect.js";
 import { register as registerList } from "./cmd-list.js";
 import { register as registerLvm } from "./cmd-lvm.js";
 import { register as registerMerge } from "./cmd-merge.js";
+import { register as registerMutants } from "./cmd-mutants.js";
 import { register as registerNightly } from "./cmd-nightly.js";
 import { register as registerReplay } from "./cmd-replay.js";
 import { register as registerReport } from "./cmd-report.js";
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerList(program);
   registerReplay(program);
   registerMerge(program);
+  registerMutants(program);
   registerReport(program);
   registerCompare(program);
   registerLvm(program);

@@ -75,8 +75,8 @@ export class Machine {
     this.#idSeed = options.rng.fork("ids").seedPath;
     this.pvs = scenario.pvs.map((pv) => {
       const sizeBytes = parseSizeText(pv.size);
-      const media = makeMedia(pv.name, sizeBytes, options.storage);
-      const cache = new VolatileCache(media, { name: pv.name });
+      const media = makeMedia(pv.name, sizeBytes, options.storage, options.mutations);
+      const cache = new VolatileCache(media, { name: pv.name, mutations: options.mutations });
       const bus = pv.bus === undefined ? undefined : buses.get(pv.bus);
       if (pv.bus !== undefined && bus === undefined) {
         throw new RangeError(`PV ${pv.name} names bus "${pv.bus}", which the scenario does not define`);
@@ -137,8 +137,13 @@ export class Machine {
   }
 }
 
-function makeMedia(name: string, sizeBytes: number, storage: MachineStorage): BlockDevice {
-  if (storage.kind === "memory") return new MemoryDevice(name, sizeBytes);
+function makeMedia(
+  name: string,
+  sizeBytes: number,
+  storage: MachineStorage,
+  mutations: Mutations,
+): BlockDevice {
+  if (storage.kind === "memory") return new MemoryDevice(name, sizeBytes, { mutations });
   const dir = storage.workDir ?? ".lvmlab-work";
   mkdirSync(dir, { recursive: true });
   return FileDevice.open(join(dir, `${name.replaceAll("/", "_")}.img`), { name, create: { sizeBytes } });

@@ -1,0 +1,18 @@
+/**
+ * The deliberately broken engines `lvmlab mutants` runs the library against. Each entry is a
+ * mutation the engine honours (declared next to the code it breaks); the list names the ones the
+ * suite must catch. Harness mutations (oracle, fault triggers) are proven by their own unit tests.
+ */
+import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
+import { DM_MUTATIONS } from "../engine/dm/mod.js";
+import { COMMIT_BEFORE_TEXT } from "../engine/format/commit.js";
+import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
+import type { MutationInfo } from "../engine/sim/mutations.js";
+
+/** The engine mutants the nightly library must catch. */
+export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
+  ...PVMOVE_MUTATIONS,
+  ...DM_MUTATIONS,
+  COMMIT_BEFORE_TEXT,
+  FUA_STAYS_VOLATILE,
+];

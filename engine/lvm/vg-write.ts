@@ -27,10 +27,25 @@ import { validateVg } from "../metadata/validate.js";
 import { type CommandContext, LvmCommandError } from "./command.js";
 import type { HostScan } from "./vg-read.js";
 
-/** The raw metadata bytes (NUL-terminated) a write of `vg` puts on disk. */
+// LVM2 counts vg_write calls per VG within one command (`vg->write_count`): the second and later
+// writes say "Write[N] from …".
+const writeCounts = new WeakMap<CommandContext, Map<string, number>>();
+
+function description(context: CommandContext, vg: VolumeGroup): string {
+  let counts = writeCounts.get(context);
+  if (counts === undefined) {
+    counts = new Map();
+    writeCounts.set(context, counts);
+  }
+  const count = (counts.get(vg.id) ?? 0) + 1;
+  counts.set(vg.id, count);
+  return count === 1 ? `Write from ${context.commandLine}.` : `Write[${count}] from ${context.commandLine}.`;
+}
+
+/** The raw metadata bytes (NUL-terminated) a write of `vg` puts on disk; counts as one vg_write. */
 export function vgMetadataBytes(context: CommandContext, vg: VolumeGroup): Uint8Array {
   const tree = rawMetadataTree(exportVg(vg), {
-    description: `Write from ${context.commandLine}.`,
+    description: description(context, vg),
     creationHost: context.host.hostname,
     creationTimeUnix: context.host.nowSeconds(),
   });

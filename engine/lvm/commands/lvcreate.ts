@@ -56,7 +56,12 @@ export function asCommandError(error: unknown): never {
 function lvName(args: ParsedArgs, vg: VolumeGroup): string | undefined {
   const name = optionValue(args, "name");
   if (name === undefined) return undefined;
-  const bare = name.includes("/") ? name.slice(name.lastIndexOf("/") + 1) : name;
+  const slash = name.lastIndexOf("/");
+  const bare = slash >= 0 ? name.slice(slash + 1) : name;
+  const vgPart = slash >= 0 ? name.slice(0, slash).replace(/^\/dev\//, "") : vg.name;
+  if (vgPart !== vg.name) {
+    throw new LvmCommandError(`Inconsistent volume group names given: "${vgPart}" and "${vg.name}"`, 3);
+  }
   if (nameProblem(bare) || reservedLvNameProblem(bare)) {
     throw new LvmCommandError(`Logical volume name "${bare}" is invalid.`, 3);
   }

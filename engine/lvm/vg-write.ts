@@ -24,6 +24,7 @@ import { rawMetadataBytes, rawMetadataTree } from "../format/vg-text.js";
 import { exportVg } from "../metadata/export.js";
 import type { VolumeGroup } from "../metadata/model.js";
 import { validateVg } from "../metadata/validate.js";
+import type { MutationInfo } from "../sim/mutations.js";
 import { type CommandContext, LvmCommandError } from "./command.js";
 import type { HostScan } from "./vg-read.js";
 
@@ -95,6 +96,17 @@ export function vgMetadataAreas(context: CommandContext, scan: HostScan, vg: Vol
   return areas;
 }
 
+/** Mutation: write the new metadata without raising seqno (LVM2 relies on seqno to pick a copy). */
+export const MUTATION_SAME_SEQNO = "lvm.vg-write.same-seqno";
+
+/** Catalogue entry for {@link MUTATION_SAME_SEQNO}. */
+export const SAME_SEQNO: MutationInfo = {
+  name: MUTATION_SAME_SEQNO,
+  description:
+    "vg_write keeps the old seqno, so after a power cut between two mdas' commits the scan cannot tell " +
+    "the new copy from the old one and may roll back a committed change",
+};
+
 /** Options for {@link writeVg}. */
 export interface WriteVgOptions {
   /** Bad header fields to tolerate (vgck --updatemetadata rewrites over them). */
@@ -112,7 +124,8 @@ export function writeVg(
   vg: VolumeGroup,
   options: WriteVgOptions = {},
 ): VolumeGroup {
-  const next: VolumeGroup = { ...vg, seqno: vg.seqno + 1 };
+  const bump = context.host.mutations.has(MUTATION_SAME_SEQNO) && vg.seqno > 0 ? 0 : 1;
+  const next: VolumeGroup = { ...vg, seqno: vg.seqno + bump };
   const issues = validateVg(next);
   if (issues.length > 0) {
     const text = issues

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import { register as registerBench } from "./cmd-bench.js";
 import { register as registerCompare } from "./cmd-compare.js";
 import { register as registerFaults } from "./cmd-faults.js";
+import { register as registerFio } from "./cmd-fio.js";
 import { register as registerInspect } from "./cmd-inspect.js";
 import { register as registerList } from "./cmd-list.js";
 import { register as registerLvm } from "./cmd-lvm.js";
@@ -22,8 +24,10 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerMerge(program);
   registerMutants(program);
+  registerFio(program);
   registerReport(program);
   registerCompare(program);
+  registerBench(program);
   registerLvm(program);
   registerInspect(program);
   registerFaults(program);

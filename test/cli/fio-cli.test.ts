@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../../cli/program.js";
+
+const JOB = `[global]
+ioengine=libaio
+direct=1
+bs=4k
+size=4m
+verify=crc32c
+
+[writer]
+rw=randwrite
+iodepth=8
+number_ios=256
+fsync=32
+`;
+
+describe("lvmlab fio", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lvmlab-fio-"));
+  let out = "";
+  const write = process.stdout.write.bind(process.stdout);
+  beforeEach(() => {
+    out = "";
+    process.stdout.write = ((chunk: string) => {
+      out += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+  });
+  afterEach(() => {
+    process.stdout.write = write;
+  });
+
+  it("prints fio's JSON field names for a job file on a striped VG", async () => {
+    const file = join(dir, "job.fio");
+    writeFileSync(file, JOB);
+    expect(await runCli(["fio", file, "--layout", "striped", "--output-format", "json"])).toBe(0);
+    const json = JSON.parse(out) as {
+      jobs: {
+        jobname: string;
+        write: { iops: number; bw_bytes: number; clat_ns: { percentile: Record<string, number> } };
+      }[];
+    };
+    const job = json.jobs[0]!;
+    expect(job.jobname).toBe("writer");
+    expect(job.write.iops).toBeGreaterThan(0);
+    expect(job.write.bw_bytes).toBeGreaterThan(0);
+    expect(job.write.clat_ns.percentile["99.000000"]).toBeGreaterThan(0);
+  });
+
+  it("prints fio's normal layout and is deterministic for a seed", async () => {
+    const file = join(dir, "job2.fio");
+    writeFileSync(file, JOB);
+    expect(await runCli(["fio", file, "--profile", "hdd", "--seed", "5"])).toBe(0);
+    const first = out.replace(/lvmlab: measured CPU.*\n/, "");
+    out = "";
+    expect(await runCli(["fio", file, "--profile", "hdd", "--seed", "5"])).toBe(0);
+    expect(out.replace(/lvmlab: measured CPU.*\n/, "")).toBe(first);
+    expect(first).toMatch(/write: IOPS=/);
+    expect(first).toMatch(/Run status group 0/);
+  });
+
+  it("refuses an unsupported option by name, with exit code 2", async () => {
+    const file = join(dir, "bad.fio");
+    writeFileSync(file, "[x]\nrw=write\nzonemode=zbd\n");
+    expect(await runCli(["fio", file])).toBe(2);
+    expect(await runCli(["fio", join(dir, "missing.fio")])).toBe(2);
+  });
+});

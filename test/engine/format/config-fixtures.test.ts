@@ -16,6 +16,8 @@ describe("real LVM2 fixtures round-trip byte for byte", () => {
     ["empty-raw.vg", "raw"],
     ["pvmove-backup.vg", "file"],
     ["empty-backup.vg", "file"],
+    ["raid1-atomic-pvmove-raw.vg", "raw"],
+    ["raid1-atomic-pvmove-backup.vg", "file"],
   ] as const) {
     it(`${name} (${style})`, () => {
       const text = fixture(name);
@@ -23,10 +25,13 @@ describe("real LVM2 fixtures round-trip byte for byte", () => {
     });
   }
 
-  it("checksums the raw copy exactly as LVM2 stored it in slot 0 (size 4136 with NUL, crc 0x57475736)", () => {
+  it("checksums the raw copies exactly as LVM2 stored them in slot 0", () => {
     const bytes = new TextEncoder().encode(`${fixture("pvmove-raw.vg")}\0`);
     expect(bytes.length).toBe(4136);
     expect(lvmCrc(bytes)).toBe(0x57475736);
+    const raid = new TextEncoder().encode(`${fixture("raid1-atomic-pvmove-raw.vg")}\0`);
+    expect(raid.length).toBe(3580);
+    expect(lvmCrc(raid)).toBe(0x22996231);
   });
 
   it("parses the pvmove LV with its flags, areas and allocation policy", () => {

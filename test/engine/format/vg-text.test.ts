@@ -80,7 +80,7 @@ describe("withLvm2Layout", () => {
     return { ...section, items: section.items.map(stripLayout) } as unknown as T;
   }
 
-  for (const name of ["pvmove-raw.vg", "empty-raw.vg"]) {
+  for (const name of ["pvmove-raw.vg", "empty-raw.vg", "raid1-atomic-pvmove-raw.vg"]) {
     it(`puts blank lines exactly where LVM2 did in ${name}`, () => {
       const text = fixture(name);
       const file = parseConfig(text);

@@ -1,0 +1,143 @@
+import { type Command, Option } from "commander";
+import type { OverheadPlan } from "../bench/overhead/mod.js";
+
+/** Output formats of `lvmlab bench overhead`. */
+export const BENCH_FORMATS = ["terminal", "md"] as const;
+
+interface OverheadFlags {
+  readonly profile?: string;
+  readonly config?: string;
+  readonly workload?: string;
+  readonly seeds?: string;
+  readonly repetitions?: string;
+  readonly lvSize?: string;
+  readonly quick?: boolean;
+  readonly ndjson?: string;
+  readonly format: (typeof BENCH_FORMATS)[number];
+  readonly list?: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+/** The command line as typed, for the meta record's `command` (so the file says how to reproduce it). */
+function commandLine(flags: OverheadFlags): string {
+  const parts = ["lvmlab bench overhead"];
+  if (flags.quick) parts.push("--quick");
+  for (const [flag, value] of [
+    ["--profile", flags.profile],
+    ["--config", flags.config],
+    ["--workload", flags.workload],
+    ["--seeds", flags.seeds],
+    ["--repetitions", flags.repetitions],
+    ["--lv-size", flags.lvSize],
+  ] as const) {
+    if (value !== undefined) parts.push(flag, JSON.stringify(value));
+  }
+  return parts.join(" ");
+}
+
+/**
+ * Registers `lvmlab bench overhead`: mirror, snapshot, striped and pvmove cost against linear,
+ * modeled in virtual time on each device profile, printed as the overhead table of reports/.
+ */
+export function register(program: Command): void {
+  const bench = program.command("bench").description("Benchmarks: the modeled overhead table of LV layouts");
+  bench
+    .command("overhead")
+    .description(
+      "Run the same workloads on linear, striped, mirror, snapshot and pvmove layouts per device profile; " +
+        "print MB/s, IOPS, latency and write amplification, absolute and relative to linear",
+    )
+    .option(
+      "-p, --profile <list>",
+      "device profiles, comma-separated (default: nvme,sata-ssd,hdd,realdm-100mib)",
+    )
+    .option(
+      "-c, --config <list>",
+      "configs, comma-separated (default: all; linear always runs as the baseline)",
+    )
+    .option("-w, --workload <list>", "workloads, comma-separated (default: all five)")
+    .option("-s, --seeds <list>", "seeds, e.g. 1..5 or 1,2,7 (default: 1..5, --quick: 1,2)")
+    .option("-r, --repetitions <n>", "independent repetitions per seed (default 1)")
+    .option("--lv-size <MiB>", "LV size in MiB, a multiple of 6 (default 48, --quick: 12)")
+    .option("--quick", "the small CI matrix: key configs on realdm-100mib, 2 seeds, 12 MiB LVs")
+    .option("--ndjson <file>", "also write one bench record per sample (meta first) to FILE")
+    .addOption(new Option("-f, --format <format>", "table format").choices(BENCH_FORMATS).default("terminal"))
+    .option("--list", "list the configs and workloads and exit")
+    .action(async (flags: OverheadFlags) => {
+      const [{ UsageError }, overhead, reports] = await Promise.all([
+        import("./program.js"),
+        import("../bench/overhead/mod.js"),
+        import("../reports/mod.js"),
+      ]);
+      if (flags.list) {
+        const width = Math.max(...overhead.CONFIGS.map((c) => c.name.length));
+        process.stdout.write("Configs:\n");
+        for (const c of overhead.CONFIGS)
+          process.stdout.write(`  ${c.name.padEnd(width)}  ${c.description}\n`);
+        process.stdout.write("Workloads:\n");
+        for (const w of overhead.WORKLOADS) {
+          const mix = w.rwmixread === undefined ? "" : ` rwmixread=${w.rwmixread}`;
+          process.stdout.write(
+            `  ${w.name.padEnd(width)}  rw=${w.rw} bs=${w.blockBytes} iodepth=${w.iodepth}${mix}\n`,
+          );
+        }
+        return;
+      }
+      const base = flags.quick ? overhead.QUICK_PLAN : overhead.FULL_PLAN;
+      let plan: OverheadPlan;
+      try {
+        const repetitions = flags.repetitions === undefined ? base.repetitions : Number(flags.repetitions);
+        const lvMiB = flags.lvSize === undefined ? base.lvBytes / MiB : Number(flags.lvSize);
+        if (!Number.isInteger(lvMiB))
+          throw new RangeError(`--lv-size "${flags.lvSize}" is not a whole number of MiB`);
+        plan = overhead.validatePlan({
+          ...base,
+          ...(flags.profile === undefined ? {} : { profiles: overhead.parseProfiles(flags.profile) }),
+          ...(flags.config === undefined ? {} : { configs: overhead.parseList(flags.config) }),
+          ...(flags.workload === undefined ? {} : { workloads: overhead.parseList(flags.workload) }),
+          ...(flags.seeds === undefined ? {} : { seeds: overhead.parseSeeds(flags.seeds) }),
+          repetitions,
+          lvBytes: lvMiB * MiB,
+        });
+      } catch (error) {
+        if (error instanceof RangeError) throw new UsageError(error.message);
+        throw error;
+      }
+      const total = overhead.planSamples(plan);
+      const progress = process.stderr.isTTY === true;
+      const started = performance.now();
+      const records = overhead.runOverhead(plan, {
+        onRecord: (_record, done) => {
+          if (progress && (done % 10 === 0 || done === total)) {
+            process.stderr.write(`\rbench overhead: ${done}/${total} samples`);
+          }
+        },
+      });
+      if (progress) process.stderr.write("\n");
+      const options = {
+        command: commandLine(flags),
+        ...(plan.seeds[0] === undefined ? {} : { seed: plan.seeds[0] }),
+      };
+      const text = overhead.overheadNdjson(records, options);
+      if (flags.ndjson !== undefined) {
+        try {
+          overhead.writeOverheadNdjson(flags.ndjson, records, options);
+        } catch (error) {
+          throw new UsageError(error instanceof Error ? error.message : String(error));
+        }
+      }
+      // Through the record reader, so what is printed is exactly what a later `lvmlab report` of the file shows.
+      const model = reports.summarizeRecords(reports.parseRecords(text, { source: "bench overhead" }));
+      process.stdout.write(
+        flags.format === "md"
+          ? reports.renderMarkdown(model, { title: "lvmlab bench overhead" })
+          : reports.renderTerminal(model, { color: reports.shouldUseColor(process.stdout, process.env) }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(
+        `${records.length} samples in ${seconds.toFixed(1)} s` +
+          `${flags.ndjson === undefined ? "" : `; records written to ${flags.ndjson}`}\n`,
+      );
+    });
+}

@@ -274,11 +274,11 @@ interface AllocState {
 
 /** `_mirror_log_extents`: header (2 sectors) plus a bitset of one bit per region, in whole extents. */
 export function mirrorLogExtents(
-  regionSizeSectors: number,
-  extentSizeSectors: number,
-  areaLen: number,
+  areaLenExtents: number,
+  options: { regionSizeSectors: number; extentSizeSectors: number },
 ): number {
-  const areaSize = areaLen * extentSizeSectors;
+  const { regionSizeSectors, extentSizeSectors } = options;
+  const areaSize = areaLenExtents * extentSizeSectors;
   const regionCount = Math.ceil(areaSize / regionSizeSectors);
   const bitsetBytes = Math.ceil(regionCount / 32) * 4;
   const logSectors = Math.ceil((2 * 512 + bitsetBytes) / 512);
@@ -317,11 +317,10 @@ class Allocator {
     this.logLen =
       this.logAreaCount === 0
         ? 0
-        : mirrorLogExtents(
-            req.regionSizeSectors ?? 4096,
-            vg.extentSizeSectors,
-            Math.floor((existing + req.extents) / this.areaMultiple),
-          );
+        : mirrorLogExtents(Math.floor((existing + req.extents) / this.areaMultiple), {
+            regionSizeSectors: req.regionSizeSectors ?? 4096,
+            extentSizeSectors: vg.extentSizeSectors,
+          });
     this.newExtents = (this.areaCount > 0 ? req.extents : 0) + (this.areaCount > 0 ? existing : 0);
     const policy = req.policy ?? "inherit";
     const effective = policy === "inherit" ? vg.allocationPolicy : policy;

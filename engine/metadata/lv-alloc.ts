@@ -248,14 +248,16 @@ export function createLv(vg: VolumeGroup, spec: CreateLvSpec): { vg: VolumeGroup
 export function extendLv(
   vg: VolumeGroup,
   name: string,
-  extents: number,
   options: {
+    /** Logical extents to add (`-l +N`). */
+    extents: number;
     policy?: AllocPolicy;
     pvs?: readonly PvSelection[];
     approx?: boolean;
     mutations?: Mutations;
-  } = {},
+  },
 ): VolumeGroup {
+  const extents = options.extents;
   const lv = requireLv(vg, name);
   const last = lv.segments[lv.segments.length - 1];
   if (!last) throw new AllocationError(`Cannot extend ${name}: it has no segments`);
@@ -321,7 +323,8 @@ function truncateSegments(lv: LogicalVolume, newSize: number): LogicalVolume {
  * `lvreduce -l -N` (`lv_reduce`): drops the last `extents` logical extents, freeing their PEs; a
  * mirror's images shrink with it. Refuses to remove the whole LV (use {@link removeLvTree}).
  */
-export function reduceLv(vg: VolumeGroup, name: string, extents: number): VolumeGroup {
+export function reduceLv(vg: VolumeGroup, name: string, options: { extents: number }): VolumeGroup {
+  const extents = options.extents;
   const lv = requireLv(vg, name);
   const size = lvSizeExtents(lv);
   if (!Number.isInteger(extents) || extents <= 0 || extents >= size) {

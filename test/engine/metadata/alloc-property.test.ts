@@ -189,7 +189,7 @@ function apply(vg: VolumeGroup, op: Op, mutations: Mutations): VolumeGroup {
     const last = target.segments[target.segments.length - 1];
     const multiple = last?.type === "striped" ? last.stripeCount : 1;
     const cut = op.extents * multiple;
-    const out = reduceLv(vg, target.name, cut);
+    const out = reduceLv(vg, target.name, { extents: cut });
     const shrunk = out.lvs.find((l) => l.name === target.name) as LogicalVolume;
     expect(lvSizeExtents(shrunk)).toBe(lvSizeExtents(target) - cut);
     // The extents freed are exactly the cut times the parallel areas (stripes are already in `cut`).
@@ -199,7 +199,8 @@ function apply(vg: VolumeGroup, op: Op, mutations: Mutations): VolumeGroup {
   }
   const stripes = target.segments[target.segments.length - 1];
   const perArea = stripes?.type === "striped" ? stripes.stripeCount : 1;
-  const out = extendLv(vg, target.name, op.extents * perArea, {
+  const out = extendLv(vg, target.name, {
+    extents: op.extents * perArea,
     ...(op.policy ? { policy: op.policy } : {}),
     mutations,
   });

@@ -85,7 +85,7 @@ describe("linear allocation", () => {
 
 describe("extending: contiguous, cling, normal, anywhere", () => {
   it("continues right after the last extent and merges the segment [S: _check_contiguous, lv_merge_segments]", () => {
-    const vg = extendLv(placeLinear(makeVg([15, 15]), "lv", [["pv0", 0, 5]]), "lv", 3);
+    const vg = extendLv(placeLinear(makeVg([15, 15]), "lv", [["pv0", 0, 5]]), "lv", { extents: 3 });
     const lv = vg.lvs[0] as LogicalVolume;
     expect(lv.segments).toHaveLength(1);
     expect(placesOf(vg, "lv")).toEqual([["pv0", 0, 8]]);
@@ -94,7 +94,7 @@ describe("extending: contiguous, cling, normal, anywhere", () => {
   it("normal policy clings to the LV's PV before using an empty one [S: _allocate cling pass, maximise_cling]", () => {
     let vg = placeLinear(makeVg([15, 15]), "lv", [["pv0", 0, 5]]);
     vg = placeLinear(vg, "other", [["pv0", 5, 2]]);
-    vg = extendLv(vg, "lv", 2);
+    vg = extendLv(vg, "lv", { extents: 2 });
     expect(placesOf(vg, "lv")).toEqual([
       ["pv0", 0, 5],
       ["pv0", 7, 2],
@@ -104,7 +104,7 @@ describe("extending: contiguous, cling, normal, anywhere", () => {
   it("contiguous fails when the next extent is taken [S: A_CONTIGUOUS_TO_LVSEG, _allocate error]", () => {
     let vg = placeLinear(makeVg([15, 15]), "lv", [["pv0", 0, 5]], { policy: "contiguous" });
     vg = placeLinear(vg, "other", [["pv0", 5, 2]]);
-    expect(() => extendLv(vg, "lv", 2)).toThrow(
+    expect(() => extendLv(vg, "lv", { extents: 2 })).toThrow(
       "Insufficient suitable contiguous allocatable extents for logical volume lv: 2 more required",
     );
   });
@@ -112,10 +112,10 @@ describe("extending: contiguous, cling, normal, anywhere", () => {
   it("cling fails when its PV is full, normal moves on [S: A_CLING_TO_LVSEG vs normal pass]", () => {
     let vg = placeLinear(makeVg([10, 15]), "lv", [["pv0", 0, 5]]);
     vg = placeLinear(vg, "other", [["pv0", 5, 5]]);
-    expect(() => extendLv(vg, "lv", 2, { policy: "cling" })).toThrow(
+    expect(() => extendLv(vg, "lv", { extents: 2, policy: "cling" })).toThrow(
       "Insufficient suitable allocatable extents for logical volume lv: 2 more required",
     );
-    expect(placesOf(extendLv(vg, "lv", 2), "lv")).toEqual([
+    expect(placesOf(extendLv(vg, "lv", { extents: 2 }), "lv")).toEqual([
       ["pv0", 0, 5],
       ["pv1", 0, 2],
     ]);
@@ -125,7 +125,7 @@ describe("extending: contiguous, cling, normal, anywhere", () => {
     let vg = placeLinear(makeVg([10, 15]), "lv", [["pv0", 0, 5]]);
     vg = placeLinear(vg, "other", [["pv0", 5, 5]]);
     vg = { ...vg, allocationPolicy: "cling" };
-    expect(() => extendLv(vg, "lv", 2)).toThrow(AllocationError);
+    expect(() => extendLv(vg, "lv", { extents: 2 })).toThrow(AllocationError);
   });
 });
 
@@ -206,15 +206,15 @@ describe("mirror allocation", () => {
   });
 
   it("sizes the log like the kernel's dm-log [R§4.1 _mirror_log_extents]", () => {
-    expect(mirrorLogExtents(4096, 8192, 100)).toBe(1);
+    expect(mirrorLogExtents(100, { regionSizeSectors: 4096, extentSizeSectors: 8192 })).toBe(1);
     // 65536 extents x 128 sectors / 8-sector regions = 2^20 regions: a 131072-byte bitset plus the
     // 1024-byte header = 258 sectors, which needs 3 extents of 128 sectors.
-    expect(mirrorLogExtents(8, 128, 65536)).toBe(3);
+    expect(mirrorLogExtents(65536, { regionSizeSectors: 8, extentSizeSectors: 128 })).toBe(3);
   });
 
   it("extends every image [S: _lv_extend_layered_lv]", () => {
     let vg = create(makeVg([15, 15, 15]), "mir", 2, { mirrors: 2, mirrorLog: "core" });
-    vg = extendLv(vg, "mir", 3);
+    vg = extendLv(vg, "mir", { extents: 3 });
     expect(validateVg(vg)).toEqual([]);
     expect(placesOf(vg, "mir_mimage_0")).toEqual([["pv0", 0, 5]]);
     expect(placesOf(vg, "mir_mimage_1")).toEqual([["pv1", 0, 5]]);
@@ -310,16 +310,16 @@ describe("reduceLv", () => {
       ["pv0", 0, 4],
       ["pv1", 0, 4],
     ]);
-    vg = reduceLv(vg, "lv", 6);
+    vg = reduceLv(vg, "lv", { extents: 6 });
     expect(placesOf(vg, "lv")).toEqual([["pv0", 0, 2]]);
     let mir = create(makeVg([15, 15, 15]), "mir", 5, { mirrors: 2 });
-    mir = reduceLv(mir, "mir", 2);
+    mir = reduceLv(mir, "mir", { extents: 2 });
     expect(validateVg(mir)).toEqual([]);
     expect(placesOf(mir, "mir_mimage_0")).toEqual([["pv0", 0, 3]]);
     expect(placesOf(mir, "mir_mimage_1")).toEqual([["pv1", 0, 3]]);
-    expect(() => reduceLv(mir, "mir", 3)).toThrow(/give 1\.\.2 or remove the LV/);
+    expect(() => reduceLv(mir, "mir", { extents: 3 })).toThrow(/give 1\.\.2 or remove the LV/);
     const str = create(makeVg([15, 15]), "str", 4, { stripes: 2 });
-    expect(() => reduceLv(str, "str", 1)).toThrow(/use a multiple of the stripes/);
+    expect(() => reduceLv(str, "str", { extents: 1 })).toThrow(/use a multiple of the stripes/);
   });
 });
 

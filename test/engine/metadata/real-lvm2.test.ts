@@ -66,12 +66,13 @@ function apply(vg: VolumeGroup, step: Step): VolumeGroup {
         ...(pvs ? { pvs } : {}),
       }).vg;
     case "extend":
-      return extendLv(vg, step.name, step.extents ?? 0, {
+      return extendLv(vg, step.name, {
+        extents: step.extents ?? 0,
         ...(step.alloc ? { policy: step.alloc } : {}),
         ...(pvs ? { pvs } : {}),
       });
     case "reduce":
-      return reduceLv(vg, step.name, step.extents ?? 0);
+      return reduceLv(vg, step.name, { extents: step.extents ?? 0 });
     case "remove":
       return removeLvTree(vg, step.name);
   }

@@ -7,8 +7,10 @@ import type { LogicalVolume, VolumeGroup } from "../metadata/model.js";
 import { deviceMapperOf } from "./activation/activate.js";
 import type { CommandContext } from "./command.js";
 import type { Host } from "./host.js";
+import { mirrorCopyPercent } from "./mirror/status.js";
 import { runningMirror } from "./pvmove/kernel.js";
 import { pvmoveProgressOf } from "./pvmove/progress.js";
+import { snapshotInvalid, snapshotPercent } from "./snapshot/status.js";
 
 /** Runtime state of LVs, as `lvs` asks device-mapper for it. */
 export interface LvRuntimeProvider {
@@ -18,6 +20,8 @@ export interface LvRuntimeProvider {
   copyPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
   /** Snapshot COW usage in percent, or undefined when not active or not a snapshot. */
   snapPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** True when the LV is a snapshot whose live table is invalid (lv_attr state `I`); absent = never. */
+  snapshotInvalid?(vg: VolumeGroup, lv: LogicalVolume): boolean;
 }
 
 /**
@@ -33,8 +37,9 @@ function pvmoveCopyPercent(host: Host, vg: VolumeGroup, lv: LogicalVolume): numb
 export function hostRuntime(host: Host): LvRuntimeProvider {
   return {
     isActive: (_vg, lv) => host.activeLvs.has(lv.id),
-    copyPercent: (vg, lv) => pvmoveCopyPercent(host, vg, lv),
-    snapPercent: () => undefined,
+    copyPercent: (vg, lv) => pvmoveCopyPercent(host, vg, lv) ?? mirrorCopyPercent(host, vg, lv),
+    snapPercent: (vg, lv) => snapshotPercent(host, vg, lv),
+    snapshotInvalid: (vg, lv) => snapshotInvalid(host, vg, lv),
   };
 }
 

@@ -15,11 +15,13 @@ import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandErro
 import { activeSet } from "../runtime.js";
 import { lvCreateType } from "../segtypes/registry.js";
 import { parseSize } from "../sizes.js";
+import { snapshotCreateType } from "../snapshot/create.js";
 import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { MESSAGE_UNITS, scanWithWarnings, sizeAndExtents } from "./common.js";
 import { extentRequest } from "./lv-size.js";
+import { prepareCreatedLv } from "./lv-tables.js";
 import { allocOption } from "./vgcreate.js";
 
 /** Builds the PV list from arguments, warning about and dropping unusable PVs as LVM2 does. */
@@ -45,6 +47,18 @@ export function pvListArg(
   });
   if (usable.length === 0) throw new LvmCommandError("No specified PVs have space available.");
   return usable;
+}
+
+/** `-s VG/ORIGIN [-c CHUNK]`: the origin named after the VG and the chunk size (KiB by default). */
+function snapshotArgs(args: ParsedArgs, vgArg: string): { origin?: string; chunkSizeSectors?: number } {
+  if (!hasOption(args, "snapshot")) return {};
+  const path = vgArg.replace(/^\/dev\//, "");
+  const origin = path.includes("/") ? path.slice(path.indexOf("/") + 1) : undefined;
+  const chunk = optionValue(args, "chunksize");
+  return {
+    ...(origin ? { origin } : {}),
+    ...(chunk !== undefined ? { chunkSizeSectors: parseSize(chunk, 2).sectors } : {}),
+  };
 }
 
 /** Converts allocator and model errors into LVM2-style command failures. */
@@ -109,7 +123,7 @@ export const lvcreateCommand: LvmCommandDef = {
     const mirrors = mirrorsText === undefined ? 0 : Number(mirrorsText) + 1;
     let typeName = optionValue(args, "type") ?? (mirrors > 1 ? "mirror" : stripes > 1 ? "striped" : "linear");
     if (hasOption(args, "snapshot")) typeName = "snapshot";
-    const type = lvCreateType(typeName);
+    const type = typeName === "snapshot" ? snapshotCreateType : lvCreateType(typeName);
     if (type === undefined) {
       throw new LvmCommandError(`Segment type ${typeName} is not supported by lvmlab lvcreate yet.`, 3);
     }
@@ -188,6 +202,7 @@ export const lvcreateCommand: LvmCommandDef = {
         ...(pvs !== undefined ? { pvs } : {}),
         approx: request.approx,
         nosync: hasOption(args, "nosync"),
+        ...snapshotArgs(args, vgArg),
       });
     } catch (error) {
       asCommandError(error);
@@ -198,6 +213,10 @@ export const lvcreateCommand: LvmCommandDef = {
       const lv = written.lvs.find((l) => l.name === created.name);
       if (lv) activeSet(context).add(lv.id);
     }
+    prepareCreatedLv(context, written, created.name, {
+      activate: /^(a?y)$/.test(activate),
+      nosync: hasOption(args, "nosync"),
+    });
     context.out.message(`Logical volume "${created.name}" created.`);
     return ECMD_PROCESSED;
   },

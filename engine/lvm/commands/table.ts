@@ -3,6 +3,7 @@ import type { LvmCommandDef } from "../command.js";
 import { lvchangeCommand, vgchangeCommand } from "./activation.js";
 import { pvckCommand, vgckCommand } from "./check.js";
 import { lvdisplayCommand, pvdisplayCommand, vgdisplayCommand } from "./display.js";
+import { lvconvertCommand } from "./lvconvert.js";
 import { lvcreateCommand } from "./lvcreate.js";
 import { lvremoveCommand } from "./lvremove.js";
 import { lvrenameCommand } from "./lvrename.js";
@@ -51,6 +52,7 @@ const ALL: readonly LvmCommandDef[] = [
   lvreduceCommand,
   lvresizeCommand,
   lvremoveCommand,
+  lvconvertCommand,
   lvrenameCommand,
   lvchangeCommand,
   lvsCommand,

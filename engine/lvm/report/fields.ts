@@ -49,6 +49,14 @@ function lvPartial(vg: VgInfo, lv: LogicalVolume): boolean {
   return lv.segments.some((s) => segmentAreas(s).some((a) => a.kind === "pv" && missing.has(a.pv)));
 }
 
+/** `lv_is_merging_origin`: some snapshot of this origin is merging into it. */
+function mergingOrigin(vg: VgInfo, lv: LogicalVolume): boolean {
+  return vg.vg.lvs.some((l) => {
+    const seg = l.segments[0];
+    return seg?.type === "snapshot" && seg.origin === lv.name && seg.merging;
+  });
+}
+
 /** `lv_attr` as LVM2 prints it, with columns 5-6 from the runtime provider. */
 export function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   const kind = vg.kinds.get(lv.name);
@@ -60,7 +68,7 @@ export function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   });
   let c0 = "-";
   if (kind?.pvmove) c0 = "p";
-  else if (kind?.origin) c0 = "o";
+  else if (kind?.origin) c0 = mergingOrigin(vg, lv) ? "O" : "o";
   else if (kind?.mirrored) c0 = notSynced ? "M" : "m";
   else if (lv.segments.some((s) => s.type === "error" || s.type === "zero")) c0 = "v";
   else if (kind?.mirrorImage) c0 = imageInSync ? "i" : "I";
@@ -71,7 +79,11 @@ export function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   if (kind?.locked) c2 = c2.toUpperCase();
   const c3 = lv.status.includes("FIXED_MINOR") ? "m" : "-";
   const active = env.runtime.isActive(vg.vg, lv);
-  const c45 = active === undefined ? "XX" : active ? "a-" : "--";
+  let c45 = active === undefined ? "XX" : active ? "a-" : "--";
+  // A live snapshot that overflowed or failed reports state I (`lv_attr_dup_with_info_and_seg_status`).
+  if (active && kind?.cow && env.runtime.snapshotInvalid?.(vg.vg, lv)) c45 = "I-";
+  // A live mirror holds its images and log open.
+  else if (active && (kind?.mirrorImage || kind?.mirrorLog) && !kind.pvmove) c45 = "ao";
   let c6 = "-";
   if (kind?.mirrored || kind?.mirrorImage || kind?.mirrorLog || kind?.pvmove) c6 = "m";
   else if (kind?.cow || kind?.origin) c6 = "s";

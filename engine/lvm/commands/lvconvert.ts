@@ -1,0 +1,335 @@
+/**
+ * `lvconvert` for old-style mirrors and snapshots: `-m N [--mirrorlog core|disk] [-R SIZE] VG/LV
+ * [PV...]` adds or removes images (linear ↔ mirror), `--mirrorlog core|disk` swaps the log,
+ * `--repair [--use-policies]` replaces or drops failed legs and logs, `--merge VG/SNAP` merges a
+ * snapshot back into its origin. Metadata is written once per LV, then live tables are reloaded.
+ *
+ * Repair policies: with `--use-policies` they come from `--config` (`activation {
+ * mirror_image_fault_policy = "allocate" }` or `activation/mirror_log_fault_policy=remove`) over
+ * LVM2's defaults (image remove, log allocate). Without it LVM2 would prompt; lvmlab answers as
+ * `--yes` would (replace both) when `-y` is given, else as a "no" (remove both).
+ */
+import { AllocationError } from "../../metadata/alloc.js";
+import { lvKinds } from "../../metadata/lv-kind.js";
+import { findLv, type VolumeGroup } from "../../metadata/model.js";
+import { startSnapshotMerge } from "../../metadata/snapshot.js";
+import { deviceMapperOf, reloadLv } from "../activation/activate.js";
+import { dmName } from "../activation/dm-name.js";
+import { hasOption, optionValue, type ParsedArgs } from "../args.js";
+import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import { newUuid } from "../ids.js";
+import {
+  addMirrorImages,
+  imagesToDrop,
+  mirrorImages,
+  mirrorSegmentOf,
+  removeMirrorImages,
+  setMirrorLog,
+} from "../mirror/convert.js";
+import { liveMirrorsOf, startLvResync, stopLvResync } from "../mirror/kernel.js";
+import { initMirrorLog } from "../mirror/log-init.js";
+import {
+  failedMirrorParts,
+  faultPoliciesFromConfig,
+  type MirrorFaultPolicies,
+  repairMirror,
+} from "../mirror/repair.js";
+import { mirrorCopyPercent } from "../mirror/status.js";
+import { parseSize } from "../sizes.js";
+import { isLvOpen, startMerge } from "../snapshot/merge.js";
+import { snapshotInvalid } from "../snapshot/status.js";
+import { type HostScan, requireVg } from "../vg-read.js";
+import { writeVg } from "../vg-write.js";
+import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
+import { forgetTables } from "./lv-tables.js";
+import { pvListArg } from "./lvcreate.js";
+
+function identity(context: CommandContext) {
+  return {
+    makeId: () => newUuid(context.host),
+    creationTime: context.host.nowSeconds(),
+    creationHost: context.host.hostname,
+  };
+}
+
+function isLive(context: CommandContext, lvId: string): boolean {
+  return context.driverLoaded !== false && deviceMapperOf(context.host).lv(lvId) !== undefined;
+}
+
+/** Suspends the live mirrors of `lvName` (their logs are written) and stops their resync. */
+function suspendMirrors(context: CommandContext, vg: VolumeGroup, lvName: string): void {
+  const lv = findLv(vg, lvName);
+  if (lv === undefined) return;
+  for (const mirror of liveMirrorsOf(context.host, vg.name, lvName)) {
+    mirror.suspend({ issueNs: context.host.scheduler.nowNs });
+  }
+  stopLvResync(context.host, lv.id);
+}
+
+/**
+ * After a mirror's metadata changed: initialise a (new or reset) disk log, reload the live table,
+ * drop the devices of LVs that left, and restart resync.
+ */
+function applyMirrorChange(
+  context: CommandContext,
+  before: VolumeGroup,
+  after: VolumeGroup,
+  lvName: string,
+  options: { readonly initLog: boolean; readonly logInSync?: boolean },
+): void {
+  const host = context.host;
+  const lv = findLv(after, lvName)!;
+  const live = isLive(context, lv.id);
+  if (live) suspendMirrors(context, before, lvName);
+  const seg = mirrorSegmentOf(lv);
+  if (options.initLog && seg?.mirrorLog !== undefined) {
+    initMirrorLog(host, after, seg.mirrorLog, { inSync: options.logInSync ?? false });
+  }
+  const gone = before.lvs.filter((l) => findLv(after, l.name) === undefined).map((l) => l.name);
+  if (!live) return;
+  forgetTables(context, before, gone);
+  reloadLv(host, after, lvName, { startResync: false });
+  for (const name of [lvName, ...mirrorImages(after, lvName), ...(seg?.mirrorLog ? [seg.mirrorLog] : [])]) {
+    const sub = findLv(after, name);
+    if (sub) host.activeLvs.add(sub.id);
+  }
+  startLvResync(host, lv.id, liveMirrorsOf(host, after.name, lvName));
+}
+
+function write(context: CommandContext, scan: HostScan, vg: VolumeGroup): VolumeGroup {
+  try {
+    return writeVg(context, scan, vg);
+  } catch (error) {
+    if (error instanceof AllocationError) throw new LvmCommandError(error.message);
+    throw error;
+  }
+}
+
+function asCommandError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof AllocationError) throw new LvmCommandError(error.message);
+    throw error;
+  }
+}
+
+function convertMirrors(
+  context: CommandContext,
+  args: ParsedArgs,
+  lvArg: string,
+  pvArgs: readonly string[],
+): void {
+  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
+  const scan = scanWithWarnings(context);
+  const vg = requireVg(scan, vgName).vg;
+  const lv = requireLv(vg, lvName);
+  const kinds = lvKinds(vg);
+  if (
+    kinds.get(lvName)?.cow ||
+    kinds.get(lvName)?.origin ||
+    kinds.get(lvName)?.pvmove ||
+    kinds.get(lvName)?.locked
+  ) {
+    throw new LvmCommandError(
+      `Unable to convert ${vg.name}/${lvName}: snapshots, origins and moving LVs are not mirrored by lvmlab`,
+    );
+  }
+  const mirrorsText = optionValue(args, "mirrors");
+  const logArg = optionValue(args, "mirrorlog");
+  if (logArg !== undefined && logArg !== "core" && logArg !== "disk") {
+    throw new LvmCommandError(`Unknown mirrorlog type: ${logArg}`, 3);
+  }
+  const current = Math.max(1, mirrorImages(vg, lvName).length);
+  const typeArg = optionValue(args, "type");
+  let images = current;
+  if (mirrorsText !== undefined) {
+    const n = Number(mirrorsText.replace(/^\+/, ""));
+    if (!Number.isInteger(n) || n < 0)
+      throw new LvmCommandError(`Invalid argument for --mirrors: ${mirrorsText}`, 3);
+    images = mirrorsText.startsWith("+") ? current + n : n + 1;
+  } else if (typeArg === "linear") images = 1;
+  const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+  const regionText = optionValue(args, "regionsize");
+  let next = vg;
+  let initLog = false;
+  let logInSync = false;
+  if (images > current) {
+    next = asCommandError(() =>
+      addMirrorImages(vg, lvName, {
+        ...identity(context),
+        images,
+        ...(logArg !== undefined ? { mirrorLog: logArg } : {}),
+        ...(regionText !== undefined ? { regionSizeSectors: parseSize(regionText, 2048).sectors } : {}),
+        ...(pvs ? { pvs } : {}),
+      }),
+    );
+    // Every leg is resynced from leg 0 (see README: LVM2 stacks a temporary mirror instead).
+    initLog = true;
+  } else if (images < current) {
+    const prefer = pvArgs.map((arg) => vg.pvs.find((pv) => pv.deviceHint === arg.split(":")[0])?.name ?? "");
+    const drop = imagesToDrop(vg, lvName, { images, preferPvs: prefer });
+    next = asCommandError(() => removeMirrorImages(vg, lvName, drop));
+  }
+  if (logArg !== undefined && mirrorSegmentOf(findLv(next, lvName)!) !== undefined) {
+    const had = mirrorSegmentOf(findLv(next, lvName)!)?.mirrorLog !== undefined;
+    next = asCommandError(() =>
+      setMirrorLog(next, lvName, logArg, { ...identity(context), ...(pvs ? { pvs } : {}) }),
+    );
+    if (logArg === "disk" && !had) {
+      // `add_mirror_log` keeps the sync state: a mirror at 100% gets an all-clean log.
+      logInSync = !initLog && mirrorCopyPercent(context.host, vg, lv) === 100;
+      initLog = true;
+    }
+  }
+  if (next === vg) {
+    const log = mirrorSegmentOf(lv)?.mirrorLog !== undefined ? 1 : 0;
+    context.out.message(
+      `Volume ${vg.name}/${lvName} has already image count ${current} and log count ${log}.`,
+    );
+    return;
+  }
+  const written = write(context, scan, next);
+  applyMirrorChange(context, vg, written, lvName, { initLog, logInSync });
+  context.out.message(`Logical volume ${vg.name}/${lvName} converted.`);
+}
+
+/** The policies `--repair` applies, as described in the module comment. */
+export function repairPolicies(args: ParsedArgs): MirrorFaultPolicies {
+  if (hasOption(args, "use-policies")) return faultPoliciesFromConfig(optionValue(args, "config"));
+  return hasOption(args, "yes") ? { image: "allocate", log: "allocate" } : { image: "remove", log: "remove" };
+}
+
+function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs: readonly string[]): void {
+  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
+  const scan = scanWithWarnings(context);
+  const handle = requireVg(scan, vgName, { allowMissing: true });
+  const vg = handle.vg;
+  const lv = requireLv(vg, lvName);
+  const seg = mirrorSegmentOf(lv);
+  if (seg === undefined) {
+    throw new LvmCommandError(
+      `Operation not permitted on LV ${vg.name}/${lvName}: lvmlab repairs old-style mirrors only`,
+    );
+  }
+  const failedPvs = new Set(handle.missing);
+  // Legs the kernel failed (write errors) count as failed PVs too, as dmeventd sees them.
+  const live = context.driverLoaded === false ? [] : liveMirrorsOf(context.host, vg.name, lvName);
+  const health = live[0]?.legHealth() ?? "";
+  mirrorImages(vg, lvName).forEach((image, index) => {
+    if (health[index] !== "D" && health[index] !== "F") return;
+    for (const s of findLv(vg, image)?.segments ?? []) {
+      if (s.type === "striped") for (const a of s.areas) if (a.kind === "pv") failedPvs.add(a.pv);
+    }
+  });
+  const failed = failedMirrorParts(vg, lvName, failedPvs);
+  if (failed.images.length === 0 && !failed.log) {
+    context.out.message(`Volume ${vg.name}/${lvName} is consistent. Nothing to repair.`);
+    return;
+  }
+  if (failed.images.length > 0)
+    context.out.message(`Mirror status: ${failed.images.length} of ${seg.mirrorCount} images failed.`);
+  if (failed.log) context.out.message("Mirror log status: 1 of 1 images failed.");
+  const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+  const result = asCommandError(() =>
+    repairMirror(vg, lvName, {
+      ...identity(context),
+      failedPvs,
+      policies: repairPolicies(args),
+      ...(pvs ? { pvs } : {}),
+    }),
+  );
+  const written = write(context, scan, result.vg);
+  // A replaced leg or log means a full resync from the surviving default leg.
+  applyMirrorChange(context, vg, written, lvName, {
+    initLog: result.newLog || result.images > seg.mirrorCount - failed.images.length,
+  });
+  context.out.message(`Logical volume ${vg.name}/${lvName} converted.`);
+}
+
+function merge(context: CommandContext, lvArg: string): void {
+  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
+  const scan = scanWithWarnings(context);
+  const vg = requireVg(scan, vgName).vg;
+  const lv = requireLv(vg, lvName);
+  const kind = lvKinds(vg).get(lvName);
+  if (!kind?.cow) {
+    throw new LvmCommandError(
+      `Command on LV ${vg.name}/${lvName} does not accept LV type ${kind?.mirrored ? "mirror" : "linear"}.`,
+    );
+  }
+  if (kind.mergingCow) throw new LvmCommandError(`Snapshot ${vg.name}/${lvName} is already merging.`);
+  const host = context.host;
+  if (context.driverLoaded !== false && snapshotInvalid(host, vg, lv)) {
+    throw new LvmCommandError(`Unable to merge invalidated snapshot LV ${vg.name}/${lvName}.`);
+  }
+  const seg = vg.lvs.map((l) => l.segments[0]).find((s) => s?.type === "snapshot" && s.cowStore === lvName);
+  if (seg?.type !== "snapshot") throw new LvmCommandError(`Snapshot ${lvName} has no snapshot segment`);
+  const origin = requireLv(vg, seg.origin);
+  const originLive = isLive(context, origin.id);
+  let delay = !originLive;
+  if (originLive && isLvOpen(host, origin.id)) {
+    context.out.message("Delaying merge since origin is open.");
+    delay = true;
+  } else if (originLive && isLvOpen(host, lv.id)) {
+    context.out.message("Delaying merge since snapshot is open.");
+    delay = true;
+  }
+  const next = asCommandError(() => startSnapshotMerge(vg, lvName));
+  const written = write(context, scan, next);
+  if (delay) {
+    context.out.message(
+      `Merging of snapshot ${vg.name}/${lvName} will occur on next activation of ${vg.name}/${origin.name}.`,
+    );
+    return;
+  }
+  // The snapshot's own device goes; the origin's table becomes snapshot-merge over the same COW.
+  const dm = deviceMapperOf(host);
+  dm.remove(dmName(vg.name, lvName));
+  dm.dropLv(lv.id);
+  reloadLv(host, written, origin.name, { startResync: false });
+  context.out.message(`Merging of volume ${vg.name}/${lvName} started.`);
+  startMerge(context, written, origin.name);
+}
+
+/** The lvconvert command. */
+export const lvconvertCommand: LvmCommandDef = {
+  name: "lvconvert",
+  readOnly: false,
+  options: [
+    { long: "mirrors", short: "m", value: true },
+    { long: "type", value: true },
+    { long: "mirrorlog", value: true, aliases: ["mirror-log"] },
+    { long: "regionsize", short: "R", value: true },
+    { long: "repair", value: false },
+    { long: "use-policies", value: false, aliases: ["usepolicies"] },
+    { long: "merge", value: false },
+    { long: "background", short: "b", value: false },
+    { long: "interval", short: "i", value: true },
+    { long: "alloc", value: true },
+  ],
+  run(context, args) {
+    const [lvArg, ...pvArgs] = args.positionals;
+    if (lvArg === undefined) throw new LvmCommandError("Please provide logical volume path", 3);
+    if (hasOption(args, "merge")) {
+      for (const arg of args.positionals) merge(context, arg);
+      return ECMD_PROCESSED;
+    }
+    if (hasOption(args, "repair")) {
+      repair(context, args, lvArg, pvArgs);
+      return ECMD_PROCESSED;
+    }
+    const type = optionValue(args, "type");
+    if (type !== undefined && type !== "mirror" && type !== "linear") {
+      throw new LvmCommandError(`lvmlab lvconvert supports --type mirror and linear, not ${type}`, 3);
+    }
+    if (!hasOption(args, "mirrors") && !hasOption(args, "mirrorlog") && type === undefined) {
+      throw new LvmCommandError(
+        "Please specify a conversion: -m N, --mirrorlog core|disk, --repair or --merge",
+        3,
+      );
+    }
+    convertMirrors(context, args, lvArg, pvArgs);
+    return ECMD_PROCESSED;
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * The kernel side of old-style mirrors: when a mirror table is loaded, dm-raid1 copies out-of-sync
+ * regions from the default leg in the background with no help from userspace. lvmlab drives that
+ * copy on the host's scheduler, one driver per live mirror LV, and stops the old driver whenever the
+ * LV's table is replaced (lvconvert) or removed (deactivation, lvremove).
+ */
+import type { MirrorTarget } from "../../dm/mirror/mirror.js";
+import { type MirrorResyncHandle, startMirrorResync } from "../../dm/mirror/resync-driver.js";
+import { deviceMapperOf, mirrorsIn } from "../activation/activate.js";
+import { dmName } from "../activation/dm-name.js";
+import type { Host } from "../host.js";
+
+const drivers = new WeakMap<Host, Map<string, MirrorResyncHandle[]>>();
+
+function driversOf(host: Host): Map<string, MirrorResyncHandle[]> {
+  let map = drivers.get(host);
+  if (map === undefined) {
+    map = new Map();
+    drivers.set(host, map);
+  }
+  return map;
+}
+
+/** Starts background resync of every mirror of LV `lvId` that is not in sync, replacing older drivers. */
+export function startLvResync(host: Host, lvId: string, mirrors: readonly MirrorTarget[]): number {
+  stopLvResync(host, lvId);
+  const handles = mirrors.filter((m) => !m.inSync).map((m) => startMirrorResync(m, host.scheduler));
+  if (handles.length > 0) driversOf(host).set(lvId, handles);
+  return handles.length;
+}
+
+/** Stops the resync drivers of LV `lvId` (no error when none run). */
+export function stopLvResync(host: Host, lvId: string): void {
+  const map = driversOf(host);
+  for (const handle of map.get(lvId) ?? []) handle.stop();
+  map.delete(lvId);
+}
+
+/** True while a resync driver of LV `lvId` has work scheduled. */
+export function lvResyncRunning(host: Host, lvId: string): boolean {
+  return (driversOf(host).get(lvId) ?? []).some((h) => !h.finished);
+}
+
+/**
+ * The live mirror targets of LV `lvName`, read from its dm device (`ActiveLv.mirrors` is empty for
+ * devices wrapped in a reloadable DmDevice, so this asks the table itself).
+ */
+export function liveMirrorsOf(host: Host, vgName: string, lvName: string): MirrorTarget[] {
+  return mirrorsIn(deviceMapperOf(host), dmName(vgName, lvName));
+}

@@ -1,0 +1,29 @@
+/** Runtime report values of old-style mirrors, read from their live dm tables. */
+import type { LogicalVolume, VolumeGroup } from "../../metadata/model.js";
+import { deviceMapperOf } from "../activation/activate.js";
+import type { Host } from "../host.js";
+import { mirrorSegmentOf } from "./convert.js";
+import { liveMirrorsOf } from "./kernel.js";
+
+/**
+ * `copy_percent`/`sync_percent` of an active mirror LV: regions in sync over all regions of its
+ * live mirror targets; undefined when the LV is not a mirror or has no live table.
+ */
+export function mirrorCopyPercent(host: Host, vg: VolumeGroup, lv: LogicalVolume): number | undefined {
+  if (mirrorSegmentOf(lv) === undefined || deviceMapperOf(host).lv(lv.id) === undefined) return undefined;
+  const mirrors = liveMirrorsOf(host, vg.name, lv.name);
+  if (mirrors.length === 0) return undefined;
+  let synced = 0;
+  let total = 0;
+  for (const mirror of mirrors) {
+    synced += mirror.log.syncCount;
+    total += mirror.regionCount;
+  }
+  return total === 0 ? 100 : (100 * synced) / total;
+}
+
+/** The kernel's per-leg health string of an active mirror LV (`A`, `D`, `F`, `S`, `R` per leg). */
+export function mirrorLegHealth(host: Host, vg: VolumeGroup, lv: LogicalVolume): string | undefined {
+  const mirrors = liveMirrorsOf(host, vg.name, lv.name);
+  return mirrors.length === 0 ? undefined : mirrors.map((m) => m.legHealth()).join(" ");
+}

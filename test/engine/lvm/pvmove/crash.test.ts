@@ -116,6 +116,9 @@ describe("pvmove under power cuts", () => {
         recoveries: ["resume", "abort"],
         stopAfter: 1,
       });
+      console.log(
+        `${mutation}: first failure after ${result.runs} runs: ${result.failures[0]?.slice(0, 300)}`,
+      );
       expect(result.failures.length).toBeGreaterThan(0);
     }, 120_000);
   }

@@ -49,3 +49,169 @@ describe("pvmove command", () => {
     ).toBe(true);
   });
 });
+
+/** Steps the scheduler until the trace has emitted `name` `count` times. */
+function runUntilEvent(host: Host, name: string, count = 1): void {
+  for (let guard = 0; host.trace.count(name) < count; guard++) {
+    if (guard > 1_000_000 || !host.scheduler.step()) throw new Error(`${name} #${count} never came`);
+  }
+}
+
+function placement(host: Host, lvName: string): string[] {
+  const lv = vgOf(host).lvs.find((l) => l.name === lvName)!;
+  return lv.segments.map((s) =>
+    s.type === "striped"
+      ? s.areas.map((a) => (a.kind === "pv" ? `${a.pv}:${a.pe}` : `${a.lv}:${a.le}`)).join(",")
+      : s.type,
+  );
+}
+
+/** lv0: three 2-extent segments on pv0 at PE 0, 3 and 6 (gaps between them). */
+function threeSegments(host: Host): void {
+  ok(host, "pvcreate pv0 pv1 pv2");
+  ok(host, "vgcreate -s 1M vg0 pv0 pv1 pv2");
+  ok(host, "lvcreate -an -Zn -l 6 -n lv0 vg0 pv0:0-1 pv0:3-4 pv0:6-7");
+}
+
+describe("pvmove command messages", () => {
+  it("says there is no data to move from an empty PV", () => {
+    const host = machine();
+    threeSegments(host);
+    const result = runLvm(host, ["pvmove", "pv2"]);
+    expect(result.exitCode).toBe(5);
+    expect(result.stderr).toContain("No data to move for vg0");
+  });
+
+  it("resumes instead of starting a second move from the same source, ignoring extra arguments", () => {
+    const host = machine();
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    const again = ok(host, "pvmove -b -n lv0 pv0 pv2");
+    expect(again.stdout).toContain("  Detected pvmove in progress for pv0.");
+    expect(again.stderr).toContain("  WARNING: Ignoring remaining command line arguments.");
+    expect(
+      vgOf(host)
+        .lvs.filter((lv) => lv.status.includes("PVMOVE"))
+        .map((lv) => lv.name),
+    ).toEqual(["pvmove0"]);
+  });
+
+  it("skips LVs another move has locked", () => {
+    const host = machine();
+    ok(host, "pvcreate pv0 pv1 pv2");
+    ok(host, "vgcreate -s 1M vg0 pv0 pv1 pv2");
+    ok(host, "lvcreate -an -Zn -l 4 -n lv0 vg0 pv0:0-1 pv2:0-1");
+    ok(host, "pvmove -b pv0 pv1");
+    const result = runLvm(host, ["pvmove", "pv2", "pv1"]);
+    expect(result.stdout).toContain("  Skipping locked LV vg0/lv0.");
+    expect(result.stderr).toContain("All data on source PV skipped.");
+    expect(result.exitCode).toBe(5);
+  });
+
+  it("refuses to run without device-mapper (--driverloaded n)", () => {
+    const host = machine();
+    threeSegments(host);
+    const result = runLvm(host, ["pvmove", "--driverloaded", "n", "pv0"]);
+    expect(result.exitCode).toBe(5);
+    expect(result.stderr).toContain("Required device-mapper target(s) not detected in your kernel.");
+  });
+});
+
+describe("pvmove runs", () => {
+  it("checkpoints one segment at a time: lvs shows [pvmove0], Move and copy_percent of the committed part", () => {
+    const host = machine();
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    runUntilEvent(host, "pvmove.checkpoint");
+    const lvs = ok(host, "lvs -a --noheadings -o lv_name,lv_attr,move_pv,copy_percent vg0");
+    const rows = lvs.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/));
+    const pvmove = rows.find((r) => r[0] === "[pvmove0]")!;
+    expect(pvmove[1]).toMatch(/^p-C-a/);
+    expect(pvmove[2]).toBe("pv0");
+    // Segment 1 of 3 recorded, the running one just reloaded (0 regions in sync): 2 of 6 extents.
+    expect(pvmove[3]).toBe("33.33");
+    const lv0 = rows.find((r) => r[0] === "lv0")!;
+    expect(lv0[1]).toMatch(/^-wI-a/);
+    expect(placement(host, "pvmove0")).toEqual(["mirror", "mirror", "mirror"]);
+    host.scheduler.run();
+    expect(placement(host, "lv0")).toEqual(["pv1:0"]);
+    expect(vgOf(host).lvs.map((lv) => lv.name)).toEqual(["lv0"]);
+  });
+
+  it("aborts keeping checkpointed segments on the destination and the rest on the source", () => {
+    const host = machine();
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    runUntilEvent(host, "pvmove.checkpoint");
+    const abort = ok(host, "pvmove --abort pv0");
+    expect(abort.stdout).not.toContain("Moved");
+    expect(host.trace.count("pvmove.abort")).toBe(1);
+    expect(placement(host, "lv0")).toEqual(["pv1:0", "pv0:3", "pv0:6"]);
+    const lv0 = vgOf(host).lvs.find((l) => l.name === "lv0")!;
+    expect(lv0.status).not.toContain("LOCKED");
+    expect(vgOf(host).lvs.map((lv) => lv.name)).toEqual(["lv0"]);
+  });
+
+  it("aborts an --atomic move leaving everything on the source", () => {
+    const host = machine();
+    threeSegments(host);
+    ok(host, "pvmove -b --atomic pv0 pv1");
+    runUntilEvent(host, "mirror.resync.step", 3);
+    ok(host, "pvmove --abort");
+    expect(placement(host, "lv0")).toEqual(["pv0:0", "pv0:3", "pv0:6"]);
+    expect(vgOf(host).lvs.map((lv) => lv.name)).toEqual(["lv0"]);
+  });
+
+  it("runs moves from two source PVs at once", () => {
+    const host = machine();
+    ok(host, "pvcreate pv0 pv1 pv2");
+    ok(host, "vgcreate -s 1M vg0 pv0 pv1 pv2");
+    ok(host, "lvcreate -an -Zn -l 4 -n a vg0 pv0");
+    ok(host, "lvcreate -an -Zn -l 4 -n b vg0 pv1");
+    ok(host, "pvmove -b pv0 pv2");
+    ok(host, "pvmove -b pv1 pv2");
+    expect(
+      vgOf(host)
+        .lvs.filter((lv) => lv.status.includes("PVMOVE"))
+        .map((lv) => lv.name),
+    ).toEqual(["pvmove0", "pvmove1"]);
+    host.scheduler.run();
+    expect(host.trace.count("pvmove.finish")).toBe(2);
+    expect(placement(host, "a")).toEqual(["pv2:0"]);
+    expect(placement(host, "b")).toEqual(["pv2:4"]);
+  });
+
+  it("after a reboot skips the inactive move, and resumes it once the VG is active", () => {
+    const media = ["pv0", "pv1", "pv2"].map((n) => new MemoryDevice(n, 64 * MiB));
+    const host = machine(media);
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    runUntilEvent(host, "pvmove.checkpoint");
+    const rebooted = machine(media);
+    const skipped = ok(rebooted, "pvmove");
+    expect(skipped.stdout).toBe("  pv0: Skipping inactive LV. Try lvchange or vgchange.\n");
+    ok(rebooted, "vgchange -ay --poll n vg0");
+    expect(rebooted.scheduler.pending).toBeGreaterThan(0);
+    const resumed = ok(rebooted, "pvmove -i 1");
+    // The first segment stays where its checkpoint put it; the copy resumes with segment 2.
+    expect(resumed.stdout.split("\n")[0]).toBe("  pv0: Moved: 33.33%");
+    expect(resumed.stdout).toContain("  pv0: Moved: 100.00%");
+    expect(placement(rebooted, "lv0")).toEqual(["pv1:0"]);
+  });
+
+  it("resumes in the background when lvchange -ay activates a moved LV", () => {
+    const media = ["pv0", "pv1", "pv2"].map((n) => new MemoryDevice(n, 64 * MiB));
+    const host = machine(media);
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    runUntilEvent(host, "pvmove.checkpoint");
+    const rebooted = machine(media);
+    ok(rebooted, "lvchange -ay vg0/lv0");
+    rebooted.scheduler.run();
+    expect(rebooted.trace.count("pvmove.finish")).toBe(1);
+    expect(placement(rebooted, "lv0")).toEqual(["pv1:0"]);
+  });
+});

@@ -11,6 +11,8 @@ interface RunFlags {
   readonly workDir?: string;
   readonly file: string[];
   readonly quiet?: boolean;
+  readonly shrink?: boolean;
+  readonly shrinkDir: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -33,6 +35,8 @@ export function register(program: Command): void {
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("-f, --file <scenario>", "also load a JSON/YAML scenario file (repeatable)", collect, [])
     .option("-q, --quiet", "no progress output")
+    .option("--shrink", "shrink the first failing case to a smaller one that still fails")
+    .option("--shrink-dir <dir>", "where --shrink writes the shrunk scenario", ".lvmlab-shrunk")
     .action(async (selectors: string[], flags: RunFlags) => {
       const { UsageError } = await import("./program.js");
       const workers = Number(flags.workers);
@@ -68,6 +72,15 @@ export function register(program: Command): void {
       for (const record of result.records) {
         if (record.status === "fail")
           process.stderr.write(`FAIL ${record.key}: ${record.verdict}\n  replay: ${record.replay}\n`);
+      }
+      const failing = result.records.find((r) => r.status === "fail");
+      if (flags.shrink && failing !== undefined) {
+        const { shrinkAndSave } = await import("../scenarios/shrink-save.js");
+        const saved = await shrinkAndSave(failing.key, { files: flags.file, dir: flags.shrinkDir });
+        process.stderr.write(
+          `shrunk ${failing.key} in ${saved.runs} runs: ${saved.steps.join("; ") || "already minimal"}\n`,
+        );
+        process.stderr.write(`  replay: ${saved.replay}\n`);
       }
       process.exitCode = result.summary.failed > 0 ? 1 : 0;
     });

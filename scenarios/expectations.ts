@@ -128,6 +128,12 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
       failures.push(`${path} has segment types ${found.join(",")}, expected ${expected.join(",")}`);
     }
   }
+  for (const [path, extents] of Object.entries(expect.lvExtents)) {
+    const { lv } = lvOf(path);
+    const found = lv?.segments.reduce((sum, seg) => sum + seg.extentCount, 0);
+    if (found !== extents)
+      failures.push(`${path} has ${found ?? "no"} extents after recovery, expected ${extents}`);
+  }
   const log = state.lvmLog.join("\n");
   for (const text of expect.messages) {
     if (!log.includes(text)) failures.push(`expected the commands to print "${text}"`);

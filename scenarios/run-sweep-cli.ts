@@ -92,6 +92,22 @@ export async function runSweepFromCli(options: SweepCliOptions): Promise<SweepRe
   }
 }
 
+/** Provenance for reports: what wrote the file and how (no timestamps, so reruns stay identical). */
+function metaRecord(options: SweepCliOptions): object {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return {
+    type: "meta",
+    schema: 1,
+    tool: "lvmlab",
+    version: pkg.version,
+    command: ["lvmlab", options.explore ? "run --explore" : "run", ...options.selectors].join(" "),
+    node: process.version,
+    ...(options.shard === undefined ? {} : { shard: parseShard(options.shard) }),
+  };
+}
+
 /** A one-line summary like Deno's test runner prints. */
 export function summaryLine(result: SweepResult): string {
   const { summary } = result;

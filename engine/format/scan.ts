@@ -14,6 +14,7 @@
  */
 import type { BlockDevice } from "../block/device.js";
 import { isBlockDeviceError } from "../block/errors.js";
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
 import { parseConfig } from "./config-parse.js";
 import { isConfigParseError } from "./config-parse-error.js";
 import type { ConfigFile } from "./config-tree.js";
@@ -32,6 +33,21 @@ import { readMetadataText } from "./mda-text.js";
 import { decodePvLabel, type PvHeader } from "./pv-header.js";
 import { formatUuid } from "./uuid.js";
 import { summarizeVgText, type VgSummary, VgTextError } from "./vg-text.js";
+
+/** Mutation: the scan keeps the lowest seqno instead of the highest (no roll-forward). */
+export const MUTATION_SCAN_PREFERS_LOWER_SEQNO = "format.scan.prefers-lower-seqno";
+/** Catalogue entry for {@link MUTATION_SCAN_PREFERS_LOWER_SEQNO}. */
+export const SCAN_PREFERS_LOWER_SEQNO: MutationInfo = {
+  name: MUTATION_SCAN_PREFERS_LOWER_SEQNO,
+  description:
+    "the metadata scan prefers the copy with the lower seqno, so a partly committed change rolls back",
+};
+
+/** Options of a scan. */
+export interface ScanOptions {
+  /** Deliberate bugs (mutation testing). */
+  readonly mutations?: Mutations;
+}
 
 /** What it takes to fix an mda, in LVM2's terms. */
 export type MdaRepair = "none" | "vgck --updatemetadata" | "pvck --repair";
@@ -195,7 +211,8 @@ function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseC
 }
 
 /** Scans devices in the given order (the order decides which equal-seqno copy wins). */
-export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
+export function scanDevices(devices: readonly BlockDevice[], options: ScanOptions = {}): ScanResult {
+  const prefersLower = (options.mutations ?? NO_MUTATIONS).has(MUTATION_SCAN_PREFERS_LOWER_SEQNO);
   if (devices.length > MAX_DEVICES)
     throw new RangeError(`Cannot scan ${devices.length} devices; limit ${MAX_DEVICES}`);
   const warnings: string[] = [];
@@ -253,7 +270,7 @@ export function scanDevices(devices: readonly BlockDevice[]): ScanResult {
       if (rescanned === undefined) continue;
       info = rescanned;
     }
-    const vg = readVg(info, present, { warnings, cache });
+    const vg = readVg(info, present, { warnings, cache, prefersLower });
     if (vg !== undefined) vgs.push(vg);
   }
   for (const vg of vgs) {
@@ -436,7 +453,7 @@ function scanMda(
 function readVg(
   info: VgInfo,
   present: ReadonlySet<string>,
-  state: { readonly warnings: string[]; readonly cache: ParseCache },
+  state: { readonly warnings: string[]; readonly cache: ParseCache; readonly prefersLower: boolean },
 ): ScannedVg | undefined {
   const { warnings } = state;
   let best: { readonly mda: InUseMda; readonly copy: Extract<CopyRead, { ok: true }> } | undefined;
@@ -467,7 +484,10 @@ function readVg(
     good.push({ mda, seqno: copy.summary.seqno });
     if (best === undefined) {
       best = { mda, copy };
-    } else if (copy.summary.seqno > best.copy.summary.seqno) {
+    } else if (state.prefersLower && copy.summary.seqno < best.copy.summary.seqno) {
+      // Mutation: the older copy wins, undoing every commit that reached only some PVs.
+      best = { mda, copy };
+    } else if (!state.prefersLower && copy.summary.seqno > best.copy.summary.seqno) {
       warnings.push(
         `WARNING: ignoring metadata seqno ${best.copy.summary.seqno} on ${best.mda.device.name} for seqno ` +
           `${copy.summary.seqno} on ${device.name} for VG ${info.vgName}.`,

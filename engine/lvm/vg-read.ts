@@ -35,7 +35,7 @@ export interface VgHandle {
 
 /** Scans every device of the host in the order they were given. */
 export function scanHost(host: Host): HostScan {
-  const result = scanDevices([...host.devices.values()]);
+  const result = scanDevices([...host.devices.values()], { mutations: host.mutations });
   const labels = new Map<string, ScannedPv>();
   const deviceOf = new Map<string, string>();
   for (const pv of result.pvs) {

@@ -44,7 +44,8 @@ export default [
       { kind: "power-cut", at: { event: "metadata.commit", occurrence: 2 }, policy: { kind: "keep-all" } },
     ],
     recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
-    expect: { messages: ["WARNING: ignoring metadata seqno"] },
+    // The commit reached pv0 (keep-all keeps its cached writes): the highest seqno rolls forward.
+    expect: { messages: ["WARNING: ignoring metadata seqno"], lvExtents: { "vg0/lv0": 6 } },
   }),
   defineScenario({
     name: "metadata-corrupt-one-pv",

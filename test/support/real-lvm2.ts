@@ -53,6 +53,7 @@ function lvmConfig(devices: readonly string[]): string {
     `  filter = [ ${accept}, "r|.*|" ]`,
     `  global_filter = [ ${accept}, "r|.*|" ]`,
     "  use_devicesfile = 0",
+    '  hints = "none"',
     "  obtain_device_list_from_udev = 0",
     "}",
     "activation {",

@@ -23,6 +23,12 @@
  * - `_check_cling` with maximise_cling looks only at the LV's *first* segment: `_for_each_pv`
  *   visits the single segment containing the start LE, whatever length it is given.
  *
+ * Checked against real lvm2 2.03.16: 180 seeded random scenarios (1314 lvcreate/lvextend/lvreduce/
+ * lvremove commands with every policy, stripes, PV and PE-range arguments) recorded from the real
+ * tool replay to the same layouts and errors (`test/engine/metadata/real-lvm2.test.ts`). Mirror and
+ * pvmove placement could not be run for real (no device-mapper here) and rest on the source reading
+ * plus the verified pvmove example of the research notes.
+ *
  * Not modelled: raid/thin/cache metadata areas (`alloc_and_split_meta`), parity devices, and
  * `cling_tag_list` (tags-based cling); these paths are absent rather than approximated.
  */

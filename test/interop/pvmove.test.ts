@@ -1,0 +1,199 @@
+/**
+ * pvmove interop with Debian's real LVM2 2.03.16 over loop devices (`--driverloaded n`): real LVM2
+ * reads a move lvmlab interrupted right after its first checkpoint as LVM2 shows its own
+ * (`[pvmove0]` with the `p` attr, the moved LV locked, the Move column), and lvmlab resumes to the
+ * end a move whose metadata real LVM2 restored from the research §2.5 text.
+ */
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { FileDevice } from "../../engine/block/file.js";
+import { Host } from "../../engine/lvm/host.js";
+import { configurePvmove } from "../../engine/lvm/pvmove/kernel.js";
+import { runLvm } from "../../engine/lvm/run.js";
+import { isSimulationHalt, SimulationHalt } from "../../engine/sim/halt.js";
+import { PVMOVE_RUNNING } from "../fixtures/metadata/examples.js";
+import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+
+const MiB = 1024 * 1024;
+const EXTENT_BYTES = 4 * MiB;
+const PE_START_BYTES = MiB;
+const unavailable = realLvm2Unavailable();
+const dir = mkdtempSync(join(tmpdir(), "lvmlab-pvmove-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function images(tag: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const path = join(dir, `${tag}-${i}.img`);
+    writeFileSync(path, "");
+    truncateSync(path, 64 * MiB);
+    return path;
+  });
+}
+
+/** Runs `body` on a Host over the image files (writable), named by their paths. */
+function withHost<T>(paths: readonly string[], body: (host: Host) => T): T {
+  const devices = paths.map((p) => FileDevice.open(p, { name: p, readOnly: false }));
+  try {
+    const host = new Host({ devices: devices.map((d) => [d.name, d] as const), seed: "pvmove-interop" });
+    configurePvmove(host, { syncSpeedBytesPerSecond: 64 * MiB, pollingIntervalSeconds: 1 });
+    return body(host);
+  } finally {
+    for (const d of devices) d.close();
+  }
+}
+
+function ok(host: Host, line: string): string {
+  const result = runLvm(host, line.split(" "));
+  expect(result.exitCode, `${line}\n${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+function pattern(seed: number, bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) out[i] = (i * 131 + seed * 17 + (i >> 12)) & 0xff;
+  return out;
+}
+
+interface LvsRow {
+  readonly lv_name: string;
+  readonly lv_attr: string;
+  readonly move_pv: string;
+  readonly copy_percent: string;
+  readonly devices: string;
+}
+
+function lvsRows(stdout: string): LvsRow[] {
+  return (JSON.parse(stdout) as { report: { lv: LvsRow[] }[] }).report[0]!.lv;
+}
+
+describe.skipIf(unavailable !== undefined)("pvmove interop with real LVM2", () => {
+  it("real LVM2 shows a move lvmlab interrupted after its first checkpoint", () => {
+    const paths = images("cut", 2);
+    const [a, b] = paths as [string, string];
+    withHost(paths, (host) => {
+      ok(host, `pvcreate ${a} ${b}`);
+      ok(host, `vgcreate vg0 ${a} ${b}`);
+      ok(host, `lvcreate -an -Zn -l 4 -n lv0 vg0 ${a}:0-1 ${a}:3-4`);
+      ok(host, `lvcreate -an -Zn -l 1 -n lv1 vg0 ${a}:2`);
+      host.trace.subscribe((event) => {
+        if (event.name === "pvmove.checkpoint") throw new SimulationHalt("power-cut", "after checkpoint 1");
+      });
+      let halted = false;
+      try {
+        runLvm(host, ["pvmove", "-i", "1", "-n", "lv0", a, b]);
+      } catch (error) {
+        if (!isSimulationHalt(error)) throw error;
+        halted = true;
+      }
+      expect(halted).toBe(true);
+    });
+    withLoopDevices(paths, (set) => {
+      const [loopA, loopB] = set.devices as [string, string];
+      const lvs = set.lvm("lvs", [
+        "-a",
+        "-o",
+        "lv_name,lv_attr,move_pv,copy_percent,devices",
+        "--reportformat",
+        "json",
+      ]);
+      expect(lvs.status, lvs.stderr).toBe(0);
+      const rows = lvsRows(lvs.stdout);
+      const pvmove = rows.find((r) => r.lv_name === "[pvmove0]");
+      expect(pvmove, lvs.stdout).toBeDefined();
+      expect(pvmove!.lv_attr[0]).toBe("p");
+      expect(pvmove!.move_pv).toBe(loopA);
+      // With a segment field (devices) lvs prints one row per segment: source and destination each.
+      expect(rows.filter((r) => r.lv_name === "[pvmove0]").map((r) => r.devices)).toEqual([
+        `${loopA}(0),${loopB}(0)`,
+        `${loopA}(3),${loopB}(2)`,
+      ]);
+      const lv0 = rows.filter((r) => r.lv_name === "lv0");
+      expect(lv0).toHaveLength(2);
+      for (const row of lv0) {
+        // A locked LV shows its permission letter in capitals, and maps through pvmove0.
+        expect(row.lv_attr.slice(0, 3)).toBe("-wI");
+        expect(row.devices).toMatch(/^pvmove0\(/);
+      }
+      const pvs = set.lvm("pvs", ["-o", "pv_name,pv_used", "--units", "m", "--noheadings"]);
+      expect(pvs.status, pvs.stderr).toBe(0);
+      const vgck = set.lvm("vgck", ["vg0"]);
+      expect(vgck.status, vgck.stderr).toBe(0);
+      expect(vgck.stderr.split("\n").filter((l) => l !== "" && !lvmNoise(l))).toEqual([]);
+      // lvmlab reports the same rows from the same images.
+      const mine = withHost(paths, (host) =>
+        runLvm(host, [
+          "lvs",
+          "-a",
+          "-o",
+          "lv_name,lv_attr,move_pv,copy_percent,devices",
+          "--reportformat",
+          "json",
+          "--driverloaded",
+          "n",
+        ]),
+      );
+      const renamed = mine.stdout.split(a).join(loopA).split(b).join(loopB);
+      expect(lvsRows(renamed).map((r) => [r.lv_name, r.move_pv, r.devices])).toEqual(
+        rows.map((r) => [r.lv_name, r.move_pv, r.devices]),
+      );
+    });
+  });
+
+  it("lvmlab resumes and finishes a move real LVM2 restored with vgcfgrestore (§2.5)", () => {
+    const paths = images("restore", 2);
+    const [a, b] = paths as [string, string];
+    withLoopDevices(paths, (set) => {
+      const uuids = ["hjuNzR-8wQY-8fCo-mrXB-1jKe-eyCo-lxfMIM", "0QOrc9-hTaD-Rq10-cINi-j3AG-j84v-9uaUiQ"];
+      set.devices.forEach((device, i) => {
+        const run = set.lvm("pvcreate", ["--norestorefile", "-u", uuids[i]!, device]);
+        expect(run.status, run.stderr).toBe(0);
+      });
+      const file = join(dir, "during.vg");
+      const text = PVMOVE_RUNNING.replace('"/dev/loop0"', `"${set.devices[0]}"`).replace(
+        '"/dev/loop1"',
+        `"${set.devices[1]}"`,
+      );
+      writeFileSync(file, `${text}\ncontents = "Text Format Volume Group"\nversion = 1\n`);
+      const restored = set.lvm("vgcfgrestore", ["-f", file, "vg0"]);
+      expect(restored.status, restored.stderr).toBe(0);
+    });
+    // Data of segment 2 (lv0 LE 2-3) still on the source, pv0 PE 3-4.
+    const data = pattern(5, 2 * EXTENT_BYTES);
+    const source = FileDevice.open(a, { name: a, readOnly: false });
+    source.write(PE_START_BYTES + 3 * EXTENT_BYTES, data);
+    source.flush();
+    source.close();
+    withHost(paths, (host) => {
+      const skipped = ok(host, "pvmove");
+      expect(skipped).toBe(`  ${a}: Skipping inactive LV. Try lvchange or vgchange.\n`);
+      ok(host, "vgchange -ay vg0");
+      host.scheduler.run();
+      expect(host.trace.count("pvmove.checkpoint")).toBe(0);
+      expect(host.trace.count("pvmove.finish")).toBe(1);
+    });
+    const copied = new Uint8Array(data.length);
+    const dest = FileDevice.open(b, { name: b, readOnly: true });
+    dest.read(PE_START_BYTES + 2 * EXTENT_BYTES, copied);
+    dest.close();
+    expect(Buffer.compare(copied, data)).toBe(0);
+    withLoopDevices(paths, (set) => {
+      const lvs = set.lvm("lvs", ["-a", "-o", "lv_name,lv_attr,move_pv,devices", "--reportformat", "json"]);
+      expect(lvs.status, lvs.stderr).toBe(0);
+      const rows = lvsRows(lvs.stdout);
+      expect(rows.map((r) => r.lv_name)).toEqual(["lv0", "lv1"]);
+      expect(rows[0]!.lv_attr.slice(0, 3)).toBe("-wi");
+      expect(rows[0]!.devices).toBe(`${set.devices[1]}(0)`);
+      const vgck = set.lvm("vgck", ["vg0"]);
+      expect(vgck.status, vgck.stderr).toBe(0);
+    });
+    expect(readFileSync(a).length).toBe(64 * MiB);
+  });
+});
+
+describe.runIf(unavailable !== undefined)("pvmove interop", () => {
+  it("says why it is skipped", (ctx) => {
+    ctx.skip(true, unavailable);
+  });
+});

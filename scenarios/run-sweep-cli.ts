@@ -15,6 +15,7 @@ import { parseSeeds } from "./seeds.js";
 import { selectScenarios } from "./select.js";
 import { parseShard } from "./shard.js";
 import { runSweep, type SweepResult } from "./sweep.js";
+import { lvmlabVersion } from "./version.js";
 
 /** Options of a sweep as the CLI collects them. */
 export interface SweepCliOptions {
@@ -65,6 +66,7 @@ export async function runSweepFromCli(options: SweepCliOptions): Promise<SweepRe
   const output = options.resume ?? options.ndjson;
   const sink =
     output === undefined ? undefined : NdjsonSink.open(output, { append: options.resume !== undefined });
+  if (sink !== undefined && options.resume === undefined) sink.write(metaRecord(options));
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -94,14 +96,11 @@ export async function runSweepFromCli(options: SweepCliOptions): Promise<SweepRe
 
 /** Provenance for reports: what wrote the file and how (no timestamps, so reruns stay identical). */
 function metaRecord(options: SweepCliOptions): object {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
   return {
     type: "meta",
     schema: 1,
     tool: "lvmlab",
-    version: pkg.version,
+    version: lvmlabVersion(),
     command: ["lvmlab", options.explore ? "run --explore" : "run", ...options.selectors].join(" "),
     node: process.version,
     ...(options.shard === undefined ? {} : { shard: parseShard(options.shard) }),

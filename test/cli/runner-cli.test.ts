@@ -43,12 +43,12 @@ describe("lvmlab run / merge / replay", () => {
       return true;
     }) as typeof process.stdout.write;
     try {
-      expect(await runCli(["replay", "--record", `${a}:1`])).toBe(0);
+      expect(await runCli(["replay", "--record", `${a}:2`])).toBe(0);
     } finally {
       process.stdout.write = write;
     }
     appendFileSync(out, captured);
-    expect(captured.trim()).toBe(readFileSync(a, "utf8").split("\n")[0]);
+    expect(captured.trim()).toBe(readFileSync(a, "utf8").split("\n")[1]);
   });
 
   it("resumes a sweep without rerunning recorded cases", async () => {

@@ -13,6 +13,7 @@ import type { VolumeGroup } from "../../metadata/model.js";
 import { type ActivateOptions, deviceMapperOf, mirrorsIn } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { Host } from "../host.js";
+import type { PvmoveProgressSample } from "./poll.js";
 
 /** Machine-wide pvmove settings (what `/proc/sys/dev/raid/speed_limit_max` and lvm.conf would hold). */
 export interface PvmoveHostSettings {
@@ -20,6 +21,8 @@ export interface PvmoveHostSettings {
   readonly syncSpeedBytesPerSecond?: number;
   /** `activation/polling_interval` in seconds (LVM2's default is 15). */
   readonly pollingIntervalSeconds?: number;
+  /** Receives every poll's progress sample of every move on the machine (for reports). */
+  readonly onProgress?: (sample: PvmoveProgressSample) => void;
 }
 
 /** LVM2's `activation/polling_interval` default. */

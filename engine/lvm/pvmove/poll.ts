@@ -20,7 +20,7 @@ import { writeVg } from "../vg-write.js";
 import { abortMove } from "./abort.js";
 import { isLvmCommandError } from "./errors.js";
 import { finishMove, flushMoveDevice } from "./finish.js";
-import { pvmoveActivateOptions, runningMirror, startPvmoveCopy } from "./kernel.js";
+import { pvmoveActivateOptions, pvmoveSettings, runningMirror, startPvmoveCopy } from "./kernel.js";
 import { DM_PERCENT_100, formatDmPercent, pvmoveProgressOf } from "./progress.js";
 import type { PvmoveId } from "./setup.js";
 
@@ -211,14 +211,16 @@ export class PvmovePoller {
     if (this.#options.intervalSeconds > 0) {
       this.#message(`${id.displayName}: Moved: ${formatDmPercent(progress.overallPercent)}%`);
     }
-    this.#options.onProgress?.({
+    const sample: PvmoveProgressSample = {
       kind: "pvmove",
       tNs: host.scheduler.nowNs,
       vg: id.vgName,
       lv: id.lvName,
       source: id.displayName,
       percent: progress.overallPercent / 1_000_000,
-    });
+    };
+    this.#options.onProgress?.(sample);
+    pvmoveSettings(host).onProgress?.(sample);
     const segmentDone = progress.segmentPercent === DM_PERCENT_100 || this.#switchBeforeSync;
     if (!segmentDone) return true;
     const last = isLastRunning(lv, progress.runningSegment);

@@ -5,7 +5,20 @@
  * `init_snapshot_seg` and `lv_is_visible` (`lib/metadata/snapshot_manip.c`).
  */
 
-import type { LogicalVolume, SnapshotSegment, VolumeGroup } from "./model.js";
+import type { LogicalVolume, OtherSegment, SnapshotSegment, VolumeGroup } from "./model.js";
+
+/** Keys of verbatim segments whose arrays list sub-LV names (`out_areas` for raid). */
+const LV_LIST_KEYS: ReadonlySet<string> = new Set(["raids", "raid0_lvs"]);
+
+/** The sub-LV names a verbatim (raid) segment lists. */
+export function otherSegmentLvNames(seg: OtherSegment): string[] {
+  const out: string[] = [];
+  for (const node of seg.items) {
+    if (node.kind !== "assign" || !LV_LIST_KEYS.has(node.key) || node.value.kind !== "array") continue;
+    for (const item of node.value.items) if (item.kind === "string") out.push(item.value);
+  }
+  return out;
+}
 
 /** What an LV is, as LVM2 would see it after import. */
 export interface LvKind {
@@ -62,6 +75,9 @@ export function lvKinds(vg: VolumeGroup): ReadonlyMap<string, LvKind> {
           logs.add(seg.mirrorLog);
           use(seg.mirrorLog, lv.name);
         }
+      } else if (seg.type === "other") {
+        // raid sub-LVs are listed by name in `raids` (or `raid0_lvs`); other verbatim types are opaque.
+        for (const name of otherSegmentLvNames(seg)) use(name, lv.name);
       } else if (seg.type === "snapshot") {
         cows.set(seg.cowStore, seg);
         origins.add(seg.origin);

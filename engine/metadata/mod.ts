@@ -48,7 +48,14 @@ export {
   reduceLv,
   removeLvTree,
 } from "./lv-alloc.js";
-export { findPvmoveLv, isLvVisible, type LvKind, lvKinds, snapshotsOf } from "./lv-kind.js";
+export {
+  findPvmoveLv,
+  isLvVisible,
+  type LvKind,
+  lvKinds,
+  otherSegmentLvNames,
+  snapshotsOf,
+} from "./lv-kind.js";
 export {
   ALLOC_POLICIES,
   type AllocPolicy,

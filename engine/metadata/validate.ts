@@ -7,7 +7,7 @@
  */
 
 import { type ExtentUse, lvSizeExtents, pvUsage } from "./extent-map.js";
-import { lvKinds } from "./lv-kind.js";
+import { lvKinds, otherSegmentLvNames } from "./lv-kind.js";
 import { type LogicalVolume, type Segment, segmentAreaLen, type VolumeGroup } from "./model.js";
 import { nameProblem } from "./names.js";
 
@@ -278,6 +278,11 @@ function checkStructure(vg: VolumeGroup, lvPath: (name: string) => string, r: Re
             segPath,
             `extents_moved is set but LV ${lv.name} does not have status PVMOVE`,
           );
+        }
+      } else if (seg.type === "other") {
+        for (const name of otherSegmentLvNames(seg)) {
+          if (!lvs.has(name))
+            r.add("unknown-lv", segPath, `${seg.segType} segment lists LV ${name}, which does not exist`);
         }
       } else if (seg.type === "snapshot") {
         if (lv.segments.length !== 1) {

@@ -79,6 +79,7 @@ describe("lvKinds", () => {
       visible: false,
     });
     expect(running.get("lv0")).toMatchObject({ locked: true, visible: true });
+    expect(mixed.get("r1_rimage_1")).toMatchObject({ usedBy: ["r1"], visible: false });
     const atomic = lvKinds(load(PVMOVE_ATOMIC));
     expect(atomic.get("pvmove0_mimage_1")).toMatchObject({ mirrorImage: true, usedBy: ["pvmove0"] });
   });

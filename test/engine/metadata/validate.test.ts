@@ -107,6 +107,13 @@ describe("validateVg catches each class of error", () => {
     expect(codes(vg2)).toContain("unknown-lv");
   });
 
+  it("a raid segment listing a missing sub-LV", () => {
+    const vg = load(MIXED);
+    const gone = { ...vg, lvs: vg.lvs.filter((lv) => lv.name !== "r1_rmeta_1") };
+    const issue = validateVg(gone).find((i) => i.code === "unknown-lv");
+    expect(issue?.message).toBe("raid1 segment lists LV r1_rmeta_1, which does not exist");
+  });
+
   it("duplicate and invalid names, seqno 0", () => {
     const vg = { ...base, seqno: 0, lvs: [...base.lvs, { ...(base.lvs[0] as LogicalVolume), id: "other" }] };
     expect(codes(vg)).toEqual(expect.arrayContaining(["seqno", "duplicate-name", "extent-used-twice"]));

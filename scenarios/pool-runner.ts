@@ -1,9 +1,19 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Tinypool from "tinypool";
 import type { CaseSpec, CrashPoint } from "./case.js";
 import type { CaseRecord } from "./records.js";
 import type { CaseRunner } from "./sweep.js";
 import type { WorkerTask } from "./worker.js";
+
+/** The compiled worker: beside this module in dist/, or in dist/ when running from the sources. */
+function workerFile(): string {
+  for (const relative of ["./worker.js", "../dist/scenarios/worker.js"]) {
+    const path = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error("Worker threads run the compiled worker; run `npm run build` first");
+}
 
 /** Runs cases on worker threads (tinypool); requires the compiled `dist/` (the worker is JavaScript). */
 export function poolRunner(options: {
@@ -12,7 +22,7 @@ export function poolRunner(options: {
   readonly mutations: readonly string[];
   readonly storage: WorkerTask["storage"];
 }): CaseRunner {
-  const filename = fileURLToPath(new URL("./worker.js", import.meta.url));
+  const filename = workerFile();
   const pool = new Tinypool({ filename, minThreads: 1, maxThreads: options.workers });
   const task = (op: WorkerTask["op"], spec: CaseSpec): WorkerTask => ({
     op,

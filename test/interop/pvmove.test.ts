@@ -44,6 +44,17 @@ function withHost<T>(paths: readonly string[], body: (host: Host) => T): T {
   }
 }
 
+/** lvmlab's stdout for `line` over the images, with the devices named as the loop devices. */
+function withLoopNames(paths: readonly string[], names: readonly string[], line: string): string {
+  const devices = paths.map((p, i) => FileDevice.open(p, { name: names[i]!, readOnly: true }));
+  try {
+    const host = new Host({ devices: devices.map((d) => [d.name, d] as const) });
+    return runLvm(host, line.split(" ")).stdout;
+  } finally {
+    for (const d of devices) d.close();
+  }
+}
+
 function ok(host: Host, line: string): string {
   const result = runLvm(host, line.split(" "));
   expect(result.exitCode, `${line}\n${result.stderr}`).toBe(0);
@@ -116,8 +127,18 @@ describe.skipIf(unavailable !== undefined)("pvmove interop with real LVM2", () =
         expect(row.lv_attr.slice(0, 3)).toBe("-wI");
         expect(row.devices).toMatch(/^pvmove0\(/);
       }
-      const pvs = set.lvm("pvs", ["-o", "pv_name,pv_used", "--units", "m", "--noheadings"]);
+      const pvs = set.lvm("pvs", ["-o", "pv_name,pv_used", "--units", "m", "--noheadings", "--nosuffix"]);
       expect(pvs.status, pvs.stderr).toBe(0);
+      // The source keeps lv0 (4 extents) and lv1 (1); the destination holds both moved-to segments.
+      expect(
+        pvs.stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.trim().split(/\s+/)),
+      ).toEqual([
+        [loopA, "20.00"],
+        [loopB, "16.00"],
+      ]);
       const vgck = set.lvm("vgck", ["vg0"]);
       expect(vgck.status, vgck.stderr).toBe(0);
       expect(vgck.stderr.split("\n").filter((l) => l !== "" && !lvmNoise(l))).toEqual([]);
@@ -135,6 +156,12 @@ describe.skipIf(unavailable !== undefined)("pvmove interop with real LVM2", () =
         ]),
       );
       const renamed = mine.stdout.split(a).join(loopA).split(b).join(loopB);
+      // The default `lvs -a` (with the Move column) matches byte for byte under the same device names.
+      const realDefault = set.lvm("lvs", ["-a"]);
+      expect(realDefault.status, realDefault.stderr).toBe(0);
+      expect(realDefault.stdout).toContain(" Move ");
+      const mineDefault = withLoopNames(paths, set.devices, "lvs -a --driverloaded n");
+      expect(mineDefault).toBe(realDefault.stdout);
       expect(lvsRows(renamed).map((r) => [r.lv_name, r.move_pv, r.devices])).toEqual(
         rows.map((r) => [r.lv_name, r.move_pv, r.devices]),
       );

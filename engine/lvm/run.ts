@@ -47,6 +47,19 @@ export function runLvm(host: Host, argv: readonly string[], options: RunLvmOptio
 }
 
 function runInto(host: Host, argv: readonly string[], out: CommandOutput, options: RunLvmOptions): number {
+  const code = dispatch(host, argv, out, options);
+  // lvm_run_command: every command-line error ends with the short usage hint.
+  const hinted = out.stderr.some((line) => line.includes("--help' for more information"));
+  if (code === EINVALID_CMD_LINE && !hinted && !parseFailed.has(out)) {
+    out.error(`Run \`${argv[0]} --help' for more information.`);
+  }
+  return code;
+}
+
+// Outputs whose command line failed to parse: LVM2 prints no usage hint after those.
+const parseFailed = new WeakSet<CommandOutput>();
+
+function dispatch(host: Host, argv: readonly string[], out: CommandOutput, options: RunLvmOptions): number {
   const name = argv[0];
   if (name === undefined) {
     out.error("No command given. Try 'help'.");
@@ -71,13 +84,16 @@ function runInto(host: Host, argv: readonly string[], out: CommandOutput, option
   } catch (error) {
     if (isSimulationHalt(error)) throw error;
     if (error instanceof CommandLineError) {
-      out.error(error.message);
+      // getopt's own message, unindented, then LVM2's.
+      out.stderr.push(error.message);
       out.error("Error during parsing of command line.");
+      parseFailed.add(out);
       return EINVALID_CMD_LINE;
     }
     if (error instanceof SizeArgError) {
-      out.error(error.message);
-      out.error(`Invalid argument for ${name}.`);
+      for (const line of error.message.split("\n")) out.error(line.replace(/^ {2}/, ""));
+      out.error("Error during parsing of command line.");
+      parseFailed.add(out);
       return EINVALID_CMD_LINE;
     }
     if (error instanceof LvmCommandError) {

@@ -4,7 +4,7 @@ import type { VolumeGroup } from "../../metadata/model.js";
 import type { PvSelection } from "../../metadata/pv-list.js";
 import { optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, LvmCommandError } from "../command.js";
-import { parseExtents, parseSize } from "../sizes.js";
+import { parseExtents, parseSize, type SizeArg, SizeArgError } from "../sizes.js";
 import { formatSize } from "../units.js";
 import { MESSAGE_UNITS } from "./common.js";
 
@@ -20,7 +20,7 @@ export interface ExtentRequest {
 export function extentRequest(
   context: CommandContext,
   args: ParsedArgs,
-  options: { readonly vg: VolumeGroup; readonly pvs?: readonly PvSelection[] },
+  options: { readonly vg: VolumeGroup; readonly pvs?: readonly PvSelection[]; readonly resize?: boolean },
 ): ExtentRequest | undefined {
   const { vg } = options;
   const sizeText = optionValue(args, "size");
@@ -29,17 +29,34 @@ export function extentRequest(
     throw new LvmCommandError("Please specify either size or extents (not both).", 3);
   }
   if (sizeText !== undefined) {
-    const size = parseSize(sizeText, 2048);
-    const extents = Math.ceil(size.sectors / vg.extentSizeSectors);
+    const size = sizeArg(sizeText, "size");
+    // A reduction rounds down to an extent boundary, anything else up to a whole extent.
+    const down = size.sign === "-";
+    const extents = (down ? Math.floor : Math.ceil)(size.sectors / vg.extentSizeSectors);
     if (extents * vg.extentSizeSectors !== size.sectors) {
+      const shown = formatSize(extents * vg.extentSizeSectors, MESSAGE_UNITS, "short");
+      // lvcreate and lvresize word it differently (`lv_manip.c` vs `metadata.c`).
       context.out.message(
-        `Rounding up size to full physical extent ${formatSize(extents * vg.extentSizeSectors, MESSAGE_UNITS, "short")}`,
+        options.resize
+          ? `Rounding size to boundary between physical extents: ${shown}.`
+          : `Rounding up size to full physical extent ${shown}`,
       );
     }
     return { sign: size.sign, extents, approx: false };
   }
   if (extentsText !== undefined) {
-    const parsed = parseExtents(extentsText);
+    let parsed: ReturnType<typeof parseExtents>;
+    try {
+      parsed = parseExtents(extentsText);
+    } catch (error) {
+      if (error instanceof SizeArgError) {
+        const more = error.message.includes("Invalid argument")
+          ? ""
+          : `\n  Invalid argument for --extents: ${extentsText}`;
+        throw new SizeArgError(`${error.message}${more}`);
+      }
+      throw error;
+    }
     if (parsed.percentOf === undefined) return { sign: parsed.sign, extents: parsed.count, approx: false };
     let base: number;
     switch (parsed.percentOf) {
@@ -61,4 +78,15 @@ export function extentRequest(
     return { sign: parsed.sign, extents: Math.floor((base * parsed.count) / 100), approx: true };
   }
   return undefined;
+}
+
+/** Parses a size option value, adding LVM2's "Invalid argument for --NAME: VALUE" on failure. */
+export function sizeArg(text: string, long: string, defaultUnitSectors = 2048): SizeArg {
+  try {
+    return parseSize(text, defaultUnitSectors);
+  } catch (error) {
+    if (error instanceof SizeArgError)
+      throw new SizeArgError(`${error.message}\n  Invalid argument for --${long}: ${text}`);
+    throw error;
+  }
 }

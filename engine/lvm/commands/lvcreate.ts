@@ -20,7 +20,7 @@ import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { MESSAGE_UNITS, scanWithWarnings, sizeAndExtents } from "./common.js";
-import { extentRequest } from "./lv-size.js";
+import { extentRequest, sizeArg } from "./lv-size.js";
 import { prepareCreatedLv } from "./lv-tables.js";
 import { allocOption } from "./vgcreate.js";
 
@@ -76,8 +76,12 @@ function lvName(args: ParsedArgs, vg: VolumeGroup): string | undefined {
   if (vgPart !== vg.name) {
     throw new LvmCommandError(`Inconsistent volume group names given: "${vgPart}" and "${vg.name}"`, 3);
   }
-  if (nameProblem(bare) || reservedLvNameProblem(bare)) {
-    throw new LvmCommandError(`Logical volume name "${bare}" is invalid.`, 3);
+  if (nameProblem(bare)) throw new LvmCommandError(`Logical volume name "${bare}" is invalid.`, 3);
+  const reserved = reservedLvNameProblem(bare);
+  if (reserved) {
+    // LVM2 words it "Names starting "snapshot" are reserved. Please choose a different LV name."
+    const what = reserved.replace(/^names/, "Names").replace(/ are reserved$/, " are reserved");
+    throw new LvmCommandError(`${what}. Please choose a different LV name.`, 3);
   }
   if (vg.lvs.some((lv) => lv.name === bare)) {
     throw new LvmCommandError(`Logical Volume "${bare}" already exists in volume group "${vg.name}"`);
@@ -113,6 +117,7 @@ export const lvcreateCommand: LvmCommandDef = {
     if (vgArg === undefined) throw new LvmCommandError("Please provide a volume group name", 3);
     const vgName = vgArg.replace(/^\/dev\//, "").split("/")[0]!;
     const stripes = Number(optionValue(args, "stripes") ?? 1);
+    if (stripes === 0) throw new LvmCommandError("--stripes may not be zero.", 3);
     if (!Number.isInteger(stripes) || stripes < 1 || stripes > 128) {
       throw new LvmCommandError(
         `Number of stripes (${optionValue(args, "stripes")}) must be between 1 and 128`,
@@ -133,7 +138,12 @@ export const lvcreateCommand: LvmCommandDef = {
     const name = lvName(args, vg);
     const pvs = pvListArg(context, vg, pvArgs);
     const request = extentRequest(context, args, { vg, ...(pvs ? { pvs } : {}) });
-    if (request === undefined) throw new LvmCommandError("Please specify either size or extents", 3);
+    if (request === undefined) {
+      throw new LvmCommandError(
+        "No command with matching syntax recognised.  Run 'lvcreate --help' for more information.",
+        3,
+      );
+    }
     if (request.sign === "-") throw new LvmCommandError("Negative size is invalid.", 3);
     let extents = request.extents;
     let stripeSizeSectors: number | undefined;
@@ -145,7 +155,7 @@ export const lvcreateCommand: LvmCommandDef = {
           `Using default stripesize ${formatSize(stripeSizeSectors, MESSAGE_UNITS, "short")}.`,
         );
       } else {
-        stripeSizeSectors = parseSize(text, 2).sectors;
+        stripeSizeSectors = sizeArg(text, "stripesize", 2).sectors;
       }
       if (stripeSizeSectors < 8 || (stripeSizeSectors & (stripeSizeSectors - 1)) !== 0) {
         throw new LvmCommandError(
@@ -181,7 +191,10 @@ export const lvcreateCommand: LvmCommandDef = {
         `Volume group "${vg.name}" has insufficient free space (${free} extents): ${needed} required.`,
       );
     }
-    const policy = allocOption(optionValue(args, "alloc"), true);
+    const contiguous = optionValue(args, "contiguous");
+    const policy =
+      allocOption(optionValue(args, "alloc"), true) ??
+      (contiguous === "y" || contiguous === "yes" ? "contiguous" : undefined);
     const regionText = optionValue(args, "regionsize");
     const mirrorLog = optionValue(args, "mirrorlog");
     if (mirrorLog !== undefined && mirrorLog !== "disk" && mirrorLog !== "core") {

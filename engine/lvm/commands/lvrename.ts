@@ -44,6 +44,12 @@ export const lvrenameCommand: LvmCommandDef = {
       from = p[1]!;
       to = p[2]!;
     } else if (p.length === 2) {
+      if (!p[0]!.includes("/")) {
+        throw new LvmCommandError(
+          `Path required for Logical Volume "${p[0]}".\n  Please provide a valid volume group name`,
+          3,
+        );
+      }
       const a = splitLvArg(p[0]!);
       const b = splitLvArg(p[1]!, a.vg);
       if (a.vg !== b.vg)

@@ -3,44 +3,19 @@
  * arguments: grow through the allocator (`extendLv`), shrink by cutting segments from the end.
  */
 
-import { extendLv } from "../../metadata/lv-alloc.js";
-import type { LogicalVolume, Segment, VolumeGroup } from "../../metadata/model.js";
-import { putLv } from "../../metadata/model.js";
+import { extendLv, reduceLv } from "../../metadata/lv-alloc.js";
+import type { VolumeGroup } from "../../metadata/model.js";
 import type { OptionSpec } from "../args.js";
 import { hasOption, optionValue } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { activeSet } from "../runtime.js";
+import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
-import { lvExtents, requireLv, scanWithWarnings, sizeAndExtents, splitLvArg } from "./common.js";
+import { lvExtents, MESSAGE_UNITS, scanWithWarnings, sizeAndExtents, splitLvArg } from "./common.js";
 import { extentRequest } from "./lv-size.js";
 import { asCommandError, pvListArg } from "./lvcreate.js";
 import { allocOption } from "./vgcreate.js";
-
-/** Cuts `lv` down to `extents` logical extents (striped/linear segments only). */
-export function reduceLv(vg: VolumeGroup, lv: LogicalVolume, extents: number): LogicalVolume {
-  const segments: Segment[] = [];
-  for (const seg of lv.segments) {
-    if (seg.startExtent >= extents) break;
-    if (seg.startExtent + seg.extentCount <= extents) {
-      segments.push(seg);
-      continue;
-    }
-    if (seg.type !== "striped") {
-      throw new LvmCommandError(
-        `Cannot reduce ${vg.name}/${lv.name}: segment type ${seg.type} cannot be cut.`,
-      );
-    }
-    const keep = extents - seg.startExtent;
-    if (keep % seg.stripeCount !== 0) {
-      throw new LvmCommandError(
-        `Cannot reduce ${vg.name}/${lv.name} to ${extents} extents: not a multiple of ${seg.stripeCount} stripes in its last segment.`,
-      );
-    }
-    segments.push({ ...seg, extentCount: keep });
-  }
-  return { ...lv, segments };
-}
 
 type Mode = "extend" | "reduce" | "resize";
 
@@ -51,9 +26,10 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
   const scan = scanWithWarnings(context);
   const handle = requireVg(scan, vgName);
   const vg = handle.vg;
-  const lv = requireLv(vg, name);
+  const lv = vg.lvs.find((l) => l.name === name);
+  if (!lv) throw new LvmCommandError(`Logical volume ${name} not found in volume group ${vg.name}.`);
   const pvs = pvListArg(context, vg, pvArgs);
-  const request = extentRequest(context, args, { vg, ...(pvs ? { pvs } : {}) });
+  const request = extentRequest(context, args, { vg, resize: true, ...(pvs ? { pvs } : {}) });
   if (request === undefined) throw new LvmCommandError("Please specify either size or extents", 3);
   const current = lvExtents(lv);
   let target =
@@ -66,19 +42,31 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
     throw new LvmCommandError("Negative argument not permitted - use lvreduce", 3);
   if (mode === "reduce" && request.sign === "+")
     throw new LvmCommandError("Positive sign not permitted - use lvextend", 3);
+  // _lvresize_adjust_extents: extensions follow the last segment's stripes, reductions the stripes
+  // of the segment the new end falls in; either way the size rounds toward the original size.
   const last = lv.segments[lv.segments.length - 1];
-  if (
-    last?.type === "striped" &&
-    last.stripeCount > 1 &&
-    target > current &&
-    (target - current) % last.stripeCount
-  ) {
-    const grow = target - current;
-    const rounded = grow + last.stripeCount - (grow % last.stripeCount);
-    context.out.message(
-      `Rounding size ${sizeAndExtents(vg, current + grow)} up to stripe boundary size ${sizeAndExtents(vg, current + rounded)}.`,
-    );
-    target = current + rounded;
+  if (target >= current && last?.type === "striped" && last.stripeCount > 1) {
+    if (optionValue(args, "stripesize") === undefined) {
+      context.out.message(
+        `Using stripesize of last segment ${formatSize(last.stripeSizeSectors ?? 0, MESSAGE_UNITS, "short")}`,
+      );
+    }
+  }
+  if (target !== current) {
+    const seg =
+      target > current
+        ? last
+        : lv.segments.find((g) => g.startExtent < target && target <= g.startExtent + g.extentCount);
+    const stripes = seg?.type === "striped" ? seg.stripeCount : 1;
+    const segSize = target > current ? target - current : target - (seg?.startExtent ?? 0);
+    const rest = segSize % stripes;
+    if (rest !== 0) {
+      const rounded = target - rest + stripes;
+      context.out.message(
+        `Rounding size (${target} extents) up to stripe boundary size for segment (${rounded} extents).`,
+      );
+      target = rounded;
+    }
   }
   if (target === current) {
     throw new LvmCommandError(`New size (${target} extents) matches existing size (${current} extents).`);
@@ -100,7 +88,8 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
   if (target > current) {
     const policy = allocOption(optionValue(args, "alloc"), true);
     try {
-      next = extendLv(vg, name, target - current, {
+      next = extendLv(vg, name, {
+        extents: target - current,
         ...(policy !== undefined ? { policy } : {}),
         ...(pvs ? { pvs } : {}),
         ...(request.approx ? { approx: true } : {}),
@@ -120,7 +109,11 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
       context.out.print(`Do you really want to reduce ${vg.name}/${name}? [y/n]: [n]`);
       throw new LvmCommandError(`Logical volume ${name} NOT reduced.`);
     }
-    next = putLv(vg, reduceLv(vg, lv, target));
+    try {
+      next = reduceLv(vg, name, { extents: current - target });
+    } catch (error) {
+      asCommandError(error);
+    }
   }
   const grown = next.lvs.find((l) => l.name === name)!;
   const newExtents = lvExtents(grown);

@@ -26,6 +26,7 @@ export const pvchangeCommand: LvmCommandDef = {
       throw new LvmCommandError("Please give a physical volume path or use --all", 3);
     let changed = 0;
     let failed = 0;
+    let unchanged = 0;
     for (const device of args.positionals) {
       const scan = scanWithWarnings(context);
       requireDevice(context, device);
@@ -41,8 +42,9 @@ export const pvchangeCommand: LvmCommandDef = {
         ? withFlag(pv.status, "ALLOCATABLE", PV_STATUS_FLAGS)
         : withoutFlag(pv.status, "ALLOCATABLE");
       if (status.length === pv.status.length) {
-        context.out.message(`Physical volume "${device}" is already ${allocatable ? "" : "un"}allocatable`);
-        changed++;
+        context.out.message(`Physical volume "${device}" is already ${allocatable ? "" : "un"}allocatable.`);
+        context.out.message(`Physical volume ${device} not changed`);
+        unchanged++;
         continue;
       }
       writeVg(context, scan, {
@@ -53,7 +55,7 @@ export const pvchangeCommand: LvmCommandDef = {
       changed++;
     }
     context.out.message(
-      `${changed} physical volume${changed === 1 ? "" : "s"} changed / ${failed} physical volume${failed === 1 ? "" : "s"} not changed`,
+      `${changed} physical volume${changed === 1 ? "" : "s"} changed / ${failed + unchanged} physical volume${failed + unchanged === 1 ? "" : "s"} not changed`,
     );
     return failed > 0 ? ECMD_FAILED : ECMD_PROCESSED;
   },

@@ -4,9 +4,10 @@
  */
 import { SECTOR_BYTES } from "../../block/device.js";
 import { pvUsage } from "../../metadata/extent-map.js";
-import { optionValue } from "../args.js";
+import { hasOption, optionValue } from "../args.js";
 import { ECMD_FAILED, ECMD_PROCESSED, type LvmCommandDef } from "../command.js";
 import { parseSize } from "../sizes.js";
+import { DEFAULT_UNITS, formatSize } from "../units.js";
 import { pvOnDevice, requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { scanWithWarnings } from "./common.js";
@@ -33,10 +34,21 @@ export const pvresizeCommand: LvmCommandDef = {
         continue;
       }
       const sizeSectors = wanted ?? dev.sizeBytes / SECTOR_BYTES;
-      if (sizeSectors * SECTOR_BYTES > dev.sizeBytes) {
-        context.out.warn(
-          `${device}: Overriding real size ${dev.sizeBytes / SECTOR_BYTES} sectors. You could lose data.`,
-        );
+      const realSectors = dev.sizeBytes / SECTOR_BYTES;
+      if (sizeSectors !== realSectors) {
+        const more = sizeSectors > realSectors;
+        const real = formatSize(realSectors, DEFAULT_UNITS, "short");
+        if (more) context.out.warn(`${device}: Overriding real size ${real}. You could lose data.`);
+        if (!hasOption(args, "yes")) {
+          // No terminal to answer: LVM2's prompt reads "n".
+          context.out.print(
+            `${device}: Requested size ${formatSize(sizeSectors, DEFAULT_UNITS, "short")} ${more ? "exceeds" : "is less than"} real size ${real}. Proceed?  [y/n]: [n]`,
+          );
+          context.out.error(`Physical Volume ${device} not resized.`);
+          failed++;
+          continue;
+        }
+        context.out.warn(`${device}: Pretending size is ${sizeSectors} not ${realSectors} sectors.`);
       }
       const vgName = scan.vgOfDevice.get(device);
       if (vgName === undefined) {

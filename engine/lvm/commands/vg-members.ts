@@ -23,7 +23,8 @@ export function prepareNewMembers(
     const current = scan.vgOfDevice.get(device);
     if (current !== undefined) {
       throw new LvmCommandError(
-        `Physical volume '${device}' is already in volume group '${current}'\n  Unable to add physical volume '${device}' to volume group '${options.vgName}'\n  ${device}: physical volume not initialized.`,
+        // LVM2 names the PV's current VG in both lines.
+        `Physical volume '${device}' is already in volume group '${current}'\n  Unable to add physical volume '${device}' to volume group '${current}'\n  ${device}: physical volume not initialized.`,
       );
     }
     if (!scan.labels.has(device)) toCreate.push(device);

@@ -5,9 +5,9 @@ import { nameProblem } from "../../metadata/names.js";
 import { optionValue } from "../args.js";
 import { ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { newUuid } from "../ids.js";
-import { parseSize } from "../sizes.js";
 import { writeVg } from "../vg-write.js";
 import { scanWithWarnings } from "./common.js";
+import { sizeArg } from "./lv-size.js";
 import { prepareNewMembers, withNewMembers } from "./vg-members.js";
 
 const POLICIES: readonly string[] = ["contiguous", "cling", "normal", "anywhere"];
@@ -36,15 +36,19 @@ export const vgcreateCommand: LvmCommandDef = {
       throw new LvmCommandError("Please provide volume group name and physical volumes", 3);
     if (devices.length === 0) throw new LvmCommandError("Please enter physical volume name(s)", 3);
     const problem = nameProblem(name);
-    if (problem) throw new LvmCommandError(`New volume group name "${name}" is invalid.`, 3);
+    if (problem) {
+      const chars = /contains/.test(problem)
+        ? "Name contains invalid character, valid set includes: [a-zA-Z0-9.-_+].\n  "
+        : "";
+      throw new LvmCommandError(`${chars}New volume group name "${name}" is invalid.`, 3);
+    }
     const extentText = optionValue(args, "physicalextentsize");
-    const extentSizeSectors =
-      extentText === undefined ? DEFAULT_EXTENT_SIZE_SECTORS : parseSize(extentText, 2048).sectors;
-    if (extentSizeSectors < 8 || (extentSizeSectors & (extentSizeSectors - 1)) !== 0) {
-      throw new LvmCommandError(
-        `Physical extent size must be a power of 2 of at least 4.00 KiB (got ${extentSizeSectors} sectors)`,
-        3,
-      );
+    const extent = extentText === undefined ? undefined : sizeArg(extentText, "physicalextentsize");
+    if (extent?.sign === "-") throw new LvmCommandError("Physical extent size may not be negative.", 3);
+    const extentSizeSectors = extent?.sectors ?? DEFAULT_EXTENT_SIZE_SECTORS;
+    if (extentSizeSectors === 0) throw new LvmCommandError("Physical extent size may not be zero");
+    if (extentSizeSectors > 0xffffffff) {
+      throw new LvmCommandError("Physical extent size must be smaller than 2.00 TiB.", 3);
     }
     const policy = allocOption(optionValue(args, "alloc"), false) ?? "normal";
     let scan = scanWithWarnings(context);

@@ -33,7 +33,7 @@ export const vgsplitCommand: LvmCommandDef = {
     const existing = findVg(scan, dstName);
     if (existing && existing.vg.extentSizeSectors !== src.extentSizeSectors) {
       throw new LvmCommandError(
-        `Extent sizes differ: ${existing.vg.extentSizeSectors} (${dstName}) != ${src.extentSizeSectors} (${srcName})`,
+        `Extent sizes differ: ${existing.vg.extentSizeSectors} (${dstName}) and ${src.extentSizeSectors} (${srcName})`,
       );
     }
     const moving = new Set<string>();
@@ -127,7 +127,7 @@ export const vgmergeCommand: LvmCommandDef = {
     const src = requireVg(scan, srcName).vg;
     if (dst.extentSizeSectors !== src.extentSizeSectors) {
       throw new LvmCommandError(
-        `Extent sizes differ: ${dst.extentSizeSectors} (${dstName}) != ${src.extentSizeSectors} (${srcName})`,
+        `Extent sizes differ: ${dst.extentSizeSectors} (${dstName}) and ${src.extentSizeSectors} (${srcName})`,
       );
     }
     if (src.lvs.some((lv) => activeSet(context).has(lv.id))) {

@@ -66,11 +66,10 @@ function fieldList(kind: ReportKind, names: string, key: string): FieldDef[] {
     const name = raw.trim();
     if (name === "") continue;
     const field = findField(name, PREFIXES[kind]);
-    if (!field) throw new LvmCommandError(`Unrecognised field: ${name}`, EINVALID_CMD_LINE);
-    if (kind === "vgs" && field.scope !== "vg")
-      throw new LvmCommandError(`Unrecognised field: ${name}`, EINVALID_CMD_LINE);
+    if (!field) throw new LvmCommandError(`Unrecognised field: ${name}`);
+    if (kind === "vgs" && field.scope !== "vg") throw new LvmCommandError(`Unrecognised field: ${name}`);
     if (kind === "pvs" && (field.scope === "lv" || field.scope === "seg")) {
-      throw new LvmCommandError(`Unrecognised field: ${name}`, EINVALID_CMD_LINE);
+      throw new LvmCommandError(`Unrecognised field: ${name}`);
     }
     out.push(field);
   }
@@ -96,7 +95,7 @@ function sortKeys(kind: ReportKind, key: string, args: ParsedArgs): { field: Fie
       const desc = s.startsWith("-");
       const name = s.replace(/^[+-]/, "");
       const field = findField(name, PREFIXES[kind]);
-      if (!field) throw new LvmCommandError(`Unrecognised field: ${name}`, EINVALID_CMD_LINE);
+      if (!field) throw new LvmCommandError(`Unrecognised field: ${name}`);
       return { field, desc };
     });
 }

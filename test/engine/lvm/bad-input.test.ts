@@ -55,7 +55,7 @@ describe("corrupt or hostile images", () => {
     const devices = ["--devices", `${a},${b}`];
     expect((await cli(["lvm", ...devices, "vgcreate", "vg0", a, b])).code).toBe(0);
     // Overwrite the committed text of b's mda (it starts 512 bytes into the area).
-    const bytes = readFileSync(b);
+    const bytes = new Uint8Array(readFileSync(b));
     bytes.fill(0x7b, DEFAULT_MDA_START_BYTES + 512, DEFAULT_MDA_START_BYTES + 1024);
     writeFileSync(b, bytes);
     const vgs = await cli(["lvm", ...devices, "vgs", "--noheadings", "-o", "vg_name,pv_count"]);
@@ -72,7 +72,7 @@ describe("corrupt or hostile images", () => {
 
   it("an image that is not a PV is listed as unlabelled, and a too-small one is refused by pvcreate", async () => {
     const junk = image("junk.img", 1024 * 1024);
-    writeFileSync(junk, Buffer.alloc(1024 * 1024, 0x55));
+    writeFileSync(junk, new Uint8Array(1024 * 1024).fill(0x55));
     const inspect = await cli(["inspect", junk]);
     expect(inspect.code).toBe(0);
     expect(inspect.stdout).toContain(`${junk}: no LVM2 label`);

@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { FileDevice } from "../../engine/block/file.js";
+import { Host } from "../../engine/lvm/host.js";
+import { runLvm } from "../../engine/lvm/run.js";
+import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+
+/**
+ * Each command runs on real LVM2 (loop devices) and on lvmlab (image copies whose device names are
+ * the same loop names); every printed line and the exit code must agree. LVM2 interleaves stdout
+ * and stderr, so lines are compared as sorted lists.
+ */
+const SEQUENCES: Record<string, readonly string[]> = {
+  "sizes, rounding, names and refusals": [
+    "pvcreate DEV0 DEV1 DEV2",
+    "vgcreate vg0 DEV0 DEV1",
+    "vgs",
+    "lvs",
+    "lvcreate -an -Zn -l 50%FREE -n half vg0",
+    "lvcreate -an -Zn -L 3.3M -n odd vg0",
+    "lvcreate -an -Zn -l 100%FREE -n rest vg0",
+    "vgextend vg0 DEV2",
+    "lvextend -l +100%FREE vg0/odd",
+    "lvs --segments",
+    "lvreduce -f -L -1M vg0/odd",
+    "lvreduce -f -L -5M vg0/odd",
+    "lvcreate -an -Zn -i 2 -l 3 -n st vg0",
+    "lvextend -l +1 vg0/st",
+    "lvcreate -an -Zn -l 1 vg0",
+    "lvremove vg0/nosuch",
+    "lvs nosuch/x",
+    "vgs nosuch",
+    "pvs DEV3",
+    "pvremove DEV0",
+    "vgreduce vg0 DEV2",
+    "lvremove -f vg0/half",
+    "pvs -o +pv_used",
+    "lvrename vg0/odd vg0/half",
+    "lvrename vg0 half",
+    "vgrename vg0 vg1",
+    "vgrename vg1 vg0",
+    "lvcreate -an -Zn -l 1 -n snapshot vg0",
+    "lvcreate -an -Zn -l 1 -n a_mlog vg0",
+    "lvcreate -an -Zn -l 1 -n -x vg0",
+    "vgcreate vg0 DEV3",
+    "vgcreate bad:name DEV3",
+    "vgcreate vg2 DEV0",
+    "pvchange -x n DEV0",
+    "pvchange -x n DEV0",
+    "pvs",
+    "pvchange -x y DEV0",
+    "vgchange -a n vg0",
+    "vgs -o vg_name,vg_mda_count,vg_seqno,vg_extent_count,vg_free_count",
+    "lvcreate --bogus vg0",
+    "lvcreate -L 1Q vg0",
+    "lvcreate -l 1x vg0",
+    "lvcreate vg0",
+    "lvcreate -l 1 -i 0 vg0",
+    "lvremove -f vg0",
+    "vgremove vg0",
+    "pvs",
+  ],
+  "stripes, extent sizes, split, merge and pvresize": [
+    "pvcreate DEV0 DEV1 DEV2",
+    "vgcreate vg0 DEV0 DEV1",
+    "vgcreate -s 3M vgx DEV3",
+    "lvcreate -an -Zn -l 5 -n l3 vgx",
+    "lvcreate -an -Zn -i 2 -I 128 -l 4 -n s2 vg0",
+    "lvcreate -an -Zn -l 10 -C y -n c1 vg0",
+    "lvs -a -o +seg_pe_ranges,stripe_size",
+    "lvextend -L +10M vg0/s2",
+    "lvresize -l 8 vg0/s2",
+    "lvresize -f -l 6 vg0/s2",
+    "lvextend -l +3 vg0/s2",
+    "lvreduce -f -l -3 vg0/s2",
+    "lvs --segments -o +devices",
+    "vgsplit vg0 vgx DEV1",
+    "vgmerge vg0 vgx",
+    "pvresize DEV0",
+    "pvresize --setphysicalvolumesize 40M DEV0",
+    "pvresize -y --setphysicalvolumesize 62M DEV1",
+    "pvresize --setphysicalvolumesize 100M DEV1",
+    "pvs",
+    "vgs --units s",
+    "vgremove -f vgx",
+    "vgremove -f vg0",
+  ],
+};
+
+// Lines real LVM2 prints only because this kernel has no device-mapper.
+function realNoise(line: string): boolean {
+  return lvmNoise(line) || /device-mapper|mapper\/control|libdevmapper|Failed to check for active/.test(line);
+}
+
+const unavailable = realLvm2Unavailable();
+const dir = mkdtempSync(join(tmpdir(), "lvmlab-diff-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function images(tag: string): string[] {
+  return ["a", "b", "c", "d"].map((n) => {
+    const path = join(dir, `${tag}-${n}.img`);
+    writeFileSync(path, "");
+    truncateSync(path, 64 * 1024 * 1024);
+    return path;
+  });
+}
+
+describe.skipIf(unavailable !== undefined)("lvmlab lvm answers like real LVM2, command by command", () => {
+  for (const [title, sequence] of Object.entries(SEQUENCES)) {
+    it(title, () => {
+      const tag = title.replace(/\W+/g, "-");
+      const real = images(`${tag}-real`);
+      const mine = images(`${tag}-mine`);
+      const differences: string[] = [];
+      withLoopDevices(real, (set) => {
+        for (const line of sequence) {
+          const argv = line.replace(/DEV(\d)/g, (_, n: string) => set.devices[Number(n)]!).split(" ");
+          const realRun = set.lvm(argv[0]!, argv.slice(1));
+          const devices = mine.map((p, i) => FileDevice.open(p, { name: set.devices[i]! }));
+          let mineRun: ReturnType<typeof runLvm>;
+          try {
+            const host = new Host({
+              devices: devices.map((d) => [d.name, d] as const),
+              seed: line.replaceAll("/", "_"),
+            });
+            mineRun = runLvm(host, [...argv, "--driverloaded", "n"]);
+          } finally {
+            for (const d of devices) d.close();
+          }
+          const realLines = `${realRun.stdout}${realRun.stderr}`
+            .split("\n")
+            .filter((l) => l !== "" && !realNoise(l))
+            .sort();
+          const mineLines = `${mineRun.stdout}${mineRun.stderr}`
+            .split("\n")
+            .filter((l) => l !== "")
+            .sort();
+          if (
+            realRun.status !== mineRun.exitCode ||
+            JSON.stringify(realLines) !== JSON.stringify(mineLines)
+          ) {
+            differences.push(
+              `$ ${line}\nreal [${realRun.status}]\n${realLines.join("\n")}\nlvmlab [${mineRun.exitCode}]\n${mineLines.join("\n")}`,
+            );
+          }
+        }
+      });
+      expect(differences.join("\n\n")).toBe("");
+    });
+  }
+});
+
+describe.runIf(unavailable !== undefined)("lvmlab lvm answers like real LVM2", () => {
+  it("says why it is skipped", (ctx) => {
+    ctx.skip(true, unavailable);
+  });
+});

@@ -215,3 +215,42 @@ describe("pvmove runs", () => {
     expect(placement(rebooted, "lv0")).toEqual(["pv1:0"]);
   });
 });
+
+describe("pvmove selections", () => {
+  it("moves only the given PE range of the source", () => {
+    const host = machine();
+    threeSegments(host);
+    ok(host, "pvmove -i 0 pv0:3-4 pv1");
+    expect(placement(host, "lv0")).toEqual(["pv0:0", "pv1:0", "pv0:6"]);
+  });
+
+  it("moves only the LV named with -n", () => {
+    const host = machine();
+    ok(host, "pvcreate pv0 pv1 pv2");
+    ok(host, "vgcreate -s 1M vg0 pv0 pv1 pv2");
+    ok(host, "lvcreate -an -Zn -l 2 -n lv0 vg0 pv0");
+    ok(host, "lvcreate -an -Zn -l 2 -n other vg0 pv0");
+    ok(host, "pvmove -i 0 -n lv0 pv0 pv2");
+    expect(placement(host, "lv0")).toEqual(["pv2:0"]);
+    expect(placement(host, "other")).toEqual(["pv0:2"]);
+  });
+
+  it("moves everything as one unit with --atomic, then finishes on the destination", () => {
+    const host = machine();
+    threeSegments(host);
+    const result = ok(host, "pvmove -i 1 --atomic pv0 pv1");
+    expect(result.stdout).toContain("  pv0: Moved: 100.00%");
+    expect(host.trace.count("pvmove.checkpoint")).toBe(0);
+    expect(placement(host, "lv0")).toEqual(["pv1:0"]);
+    expect(vgOf(host).lvs.map((lv) => lv.name)).toEqual(["lv0"]);
+  });
+
+  it("honours --alloc anywhere by allowing the source PV itself as destination", () => {
+    const host = machine();
+    ok(host, "pvcreate pv0 pv1");
+    ok(host, "vgcreate -s 1M vg0 pv0 pv1");
+    ok(host, "lvcreate -an -Zn -l 2 -n lv0 vg0 pv0");
+    ok(host, "pvmove -i 0 --alloc anywhere pv0:0-1 pv0");
+    expect(placement(host, "lv0")).toEqual(["pv0:2"]);
+  });
+});

@@ -5,8 +5,8 @@
  * never caught here.
  */
 import { isSimulationHalt } from "../sim/halt.js";
-import { CommandLineError, optionValue, parseArgs } from "./args.js";
-import { type CommandContext, EINVALID_CMD_LINE, LvmCommandError } from "./command.js";
+import { CommandLineError, hasOption, optionValue, parseArgs } from "./args.js";
+import { type CommandContext, ECMD_PROCESSED, EINVALID_CMD_LINE, LvmCommandError } from "./command.js";
 import { COMMANDS } from "./commands/table.js";
 import type { Host } from "./host.js";
 import { CommandOutput } from "./output.js";
@@ -35,6 +35,8 @@ export function isReadOnlyCommand(argv: readonly string[]): boolean {
   const def = name === undefined ? undefined : COMMANDS.get(name);
   if (def === undefined) return true;
   if (!def.readOnly) return false;
+  // Activation can resume an interrupted pvmove, which writes metadata.
+  if (name === "lvchange" || name === "vgchange") return false;
   // vgck --updatemetadata and pvck --repair write.
   return !argv.some((a) => a === "--updatemetadata" || a === "--repair");
 }
@@ -72,6 +74,15 @@ function dispatch(host: Host, argv: readonly string[], out: CommandOutput, optio
   }
   try {
     const args = parseArgs(name, argv.slice(1), def.options);
+    if (hasOption(args, "help")) {
+      out.print(`  ${name}: LVM2's ${name}, run by lvmlab over the devices given with --devices.`);
+      const names = def.options.map(
+        (o) => `${o.short ? `-${o.short}|` : ""}--${o.long}${o.value ? " VALUE" : ""}`,
+      );
+      if (names.length > 0) out.print(`  Options: ${names.join(", ")}`);
+      out.print("  Common options: -v, -d, -q, -y, -f, -t, --driverloaded y|n, --help");
+      return ECMD_PROCESSED;
+    }
     const driver = optionValue(args, "driverloaded");
     const context: CommandContext = {
       host,

@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -122,5 +130,30 @@ describe("lvmlab lvm", () => {
     expect(report.vgs[0]!.lvs[0]!.segments[0]!.peRanges).toBe(
       `${images[0]}:0-1 ${images[1]}:0-1 ${images[2]}:0-1`,
     );
+  });
+
+  it("refuses a real block device unless --allow-block-devices is given", async (ctx) => {
+    const device = "/dev/loop0";
+    if (!existsSync(device) || !statSync(device).isBlockDevice()) {
+      ctx.skip(true, `skipped: ${device} is not a block device here`);
+      return;
+    }
+    for (const argv of [
+      ["inspect", device],
+      ["lvm", "--devices", device, "pvs"],
+    ]) {
+      const run = await cli(argv);
+      expect(run.code, argv.join(" ")).toBe(2);
+      expect(run.stderr).toContain(device);
+    }
+  });
+
+  it("passes --help through to the LVM2 command and documents image creation in its own help", async () => {
+    const run = await cli(["lvm", ...devices, "lvcreate", "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("--extents VALUE");
+    const help = await cli(["lvm", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("truncate -s 64M");
   });
 });

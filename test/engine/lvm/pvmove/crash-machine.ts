@@ -162,8 +162,15 @@ export function prepareMedia(): MemoryDevice[] {
   const lines = [
     "pvcreate pv0 pv1 pv2",
     "vgcreate -s 256k vg0 pv0 pv1 pv2",
-    // PE ranges with gaps give lv0 three segments that cannot merge.
-    "lvcreate -an -Zn -l 9 -n lv0 vg0 pv0:0-2 pv0:4-6 pv0:8-10",
+    // Extensions interleaved with other LVs give lv0 three segments that cannot merge; the gap LVs
+    // go again so that pv0 holds lv0 alone.
+    "lvcreate -an -Zn -l 3 -n lv0 vg0 pv0",
+    "lvcreate -an -Zn -l 1 -n gap1 vg0 pv0",
+    "lvextend -l +3 vg0/lv0 pv0",
+    "lvcreate -an -Zn -l 1 -n gap2 vg0 pv0",
+    "lvextend -l +3 vg0/lv0 pv0",
+    "lvremove -f vg0/gap1",
+    "lvremove -f vg0/gap2",
   ];
   for (const line of lines) {
     const result = runLvm(host, line.split(" "));

@@ -130,6 +130,7 @@ function exportSegment(
       body.push(...seg.items);
       break;
   }
+  body.push(...(seg.extra ?? []));
   return cfg.section(`segment${n}`, [...items, blank(body[0] as ConfigNode), ...body.slice(1)]);
 }
 

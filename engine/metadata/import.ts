@@ -376,16 +376,9 @@ function readSegment(section: ConfigSection, path: string, names: Names): Segmen
     default:
       return { ...base, type: "other", segType, items: f.rest() };
   }
+  // LVM2 ignores keys a segment type does not read (e.g. `data_copies` on a striped segment); keep them.
   const rest = f.rest();
-  if (rest.length > 0) {
-    const first = rest[0] as ConfigNode;
-    throw new MetadataImportError(
-      `${path}/${first.key}`,
-      `only the fields LVM2 writes for a ${segType} segment`,
-      describe(first),
-    );
-  }
-  return seg;
+  return rest.length > 0 ? { ...seg, extra: rest } : seg;
 }
 
 function readLv(section: ConfigSection, path: string, names: Names): LogicalVolume {

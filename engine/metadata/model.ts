@@ -103,6 +103,8 @@ export interface SegmentBase {
   /** Flags LVM2 appends to the type (`"raid5+RESHAPE"`), without the `+`. */
   readonly typeFlags: readonly string[];
   readonly tags: readonly string[];
+  /** Keys this model does not know (LVM2 ignores them); written after the known fields. */
+  readonly extra?: readonly ConfigNode[];
 }
 
 /** `type = "striped"` (linear when `stripeCount` is 1): `areaLen = extentCount / stripeCount`. */

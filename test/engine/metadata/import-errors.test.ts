@@ -141,6 +141,19 @@ describe("import errors name the path, what was expected and what was found", ()
     expect(e.found).toBe("2");
   });
 
+  it("keeps keys a segment type does not read, as LVM2 ignores them", () => {
+    const tree = edit(pvmove, "logical_volumes/lv1/segment1", (n) =>
+      n.kind === "section"
+        ? {
+            ...n,
+            items: [...n.items, { kind: "assign", key: "data_copies", value: { kind: "int", value: 1 } }],
+          }
+        : n,
+    );
+    const seg = importVg(tree).lvs.find((l) => l.name === "lv1")?.segments[0];
+    expect(seg?.extra?.map((n) => n.key)).toEqual(["data_copies"]);
+  });
+
   it("unknown segment-type flag", () => {
     const tree = edit(
       pvmove,

@@ -83,7 +83,8 @@ export function importScannedVg(scan: HostScan, scanned: ScannedVg): VgHandle {
     const device = scan.deviceOf.get(parseUuid(pv.id));
     if (device === undefined) {
       missing.push(pv.name);
-      return { ...pv, status: withFlag(pv.status, "MISSING", PV_STATUS_FLAGS) };
+      // pv_dev_name() of a PV without a device is "[unknown]"; LVM2 writes that as its hint.
+      return { ...pv, deviceHint: "[unknown]", status: withFlag(pv.status, "MISSING", PV_STATUS_FLAGS) };
     }
     return { ...pv, deviceHint: device, status: pv.status.filter((s) => s !== "MISSING") };
   });

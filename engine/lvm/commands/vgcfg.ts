@@ -12,6 +12,7 @@ import { exportVg } from "../../metadata/export.js";
 import { findVgSection, importVg, isMetadataImportError } from "../../metadata/import.js";
 import type { VolumeGroup } from "../../metadata/model.js";
 import { optionValue } from "../args.js";
+import { withBackupComments } from "../backup-comments.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import type { HostFiles } from "../host.js";
 import { findVg, requireVg, vgNames } from "../vg-read.js";
@@ -28,8 +29,9 @@ function files(context: CommandContext): HostFiles {
 /** The backup-file text of `vg`. */
 export function backupText(context: CommandContext, vg: VolumeGroup): string {
   return printConfig(
-    backupFileTree(exportVg(vg), {
-      description: `Created *after* executing '${context.commandLine}'`,
+    backupFileTree(withBackupComments(exportVg(vg)), {
+      // vgcfgbackup describes the file by its command line; automatic backups say "Created *after*".
+      description: context.commandLine,
       creationHost: context.host.hostname,
       creationTimeUnix: context.host.nowSeconds(),
     }),

@@ -98,7 +98,7 @@ describe("lvmlab lvm", () => {
       expect(run.code, argv.join(" ")).toBe(0);
     }
     expect(fingerprint()).toEqual(before);
-    expect(readFileSync(backup, "utf8")).toContain("Created *after* executing 'vgcfgbackup -f");
+    expect(readFileSync(backup, "utf8")).toContain('description = "vgcfgbackup -f');
   });
 
   it("fails a command-line error with exit code 3 and writes nothing", async () => {

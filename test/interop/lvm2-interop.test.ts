@@ -6,6 +6,7 @@ import { FileDevice } from "../../engine/block/file.js";
 import { Host } from "../../engine/lvm/host.js";
 import { inspectDevices } from "../../engine/lvm/inspect.js";
 import { runLvm } from "../../engine/lvm/run.js";
+import { cli } from "../engine/lvm/cli-run.js";
 import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
 
 const unavailable = realLvm2Unavailable();
@@ -145,6 +146,14 @@ describe.skipIf(unavailable !== undefined)(`interop with real LVM2 ${unavailable
       expect(run.stdout).toBe(realReports[i]);
     });
   }
+
+  it("(a) the issue's check through the CLI: lvmlab lvm --devices … prints what real LVM2 prints", async () => {
+    for (const [i, report] of REPORTS.entries()) {
+      const run = await cli(["lvm", "--devices", mine.join(","), ...report]);
+      expect(run.code, report.join(" ")).toBe(0);
+      expect(run.stdout).toBe(realReports[i]);
+    }
+  });
 
   it("(b) real pvs/vgs/lvs read lvmlab's images the same, and pvck/vgck find nothing wrong", () => {
     withLoopDevices(mine, (set) => {

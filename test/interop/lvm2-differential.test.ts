@@ -62,6 +62,46 @@ const SEQUENCES: Record<string, readonly string[]> = {
     "vgremove vg0",
     "pvs",
   ],
+  "orphans, metadata copies, PV ranges, percentages and export": [
+    "pvcreate DEV0",
+    "pvcreate --metadatacopies 2 DEV1",
+    "pvcreate --pvmetadatacopies 0 DEV2",
+    "pvs --reportformat json -o pv_name,pv_attr,pv_pe_count,pe_start,pv_size,pv_free,dev_size,pv_mda_count,vg_name",
+    "pvs -o +pv_uuid,pv_mda_count",
+    "pvck DEV1",
+    "pvck DEV2",
+    "vgcreate vg0 DEV0 DEV1 DEV2",
+    "vgs -o +vg_mda_count,pv_count",
+    "pvs -o pv_name,pv_mda_count,pv_pe_count",
+    "lvcreate -an -Zn -l 50%PVS -n half vg0 DEV1",
+    "lvcreate -an -Zn -l 3 -n ranges vg0 DEV0:3-4:8+1",
+    "lvcreate -an -Zn -l 10%VG -n tenth vg0",
+    "lvcreate -an -Zn -l 100%FREE -n rest vg0 DEV2",
+    "lvcreate -an -Zn -l 1 -n full vg0 DEV2",
+    "lvs -o lv_name,seg_pe_ranges",
+    "lvs -a -o +lv_layout,lv_role,lv_path,lv_full_name,seg_count",
+    "vgexport vg0",
+    "vgexport vg0",
+    "vgs",
+    "pvs",
+    "lvs",
+    "lvcreate -l 1 vg0",
+    "vgimport vg0",
+    "vgimport vg0",
+    "vgchange -ay vg0",
+    "vgchange -an",
+    "lvchange -an vg0/half",
+    "vgck",
+    "vgck --updatemetadata vg0",
+    "vgs -o vg_name,vg_seqno",
+    "pvdisplay -m DEV0",
+    "lvdisplay vg0/nosuch",
+    "vgdisplay vg0",
+    "vgremove -f vg0",
+    "pvdisplay",
+    "pvremove DEV0 DEV1",
+    "pvs",
+  ],
   "stripes, extent sizes, split, merge and pvresize": [
     "pvcreate DEV0 DEV1 DEV2",
     "vgcreate vg0 DEV0 DEV1",
@@ -107,49 +147,87 @@ function images(tag: string): string[] {
   });
 }
 
+/**
+ * Sorted distinct lines with PV/VG/LV uuids blanked: ids are random on both sides, and LVM2
+ * repeats some warnings once per internal lookup.
+ */
+function normalise(lines: readonly string[]): string[] {
+  const uuid = /[A-Za-z0-9!#]{6}(-[A-Za-z0-9!#]{4}){5}-[A-Za-z0-9!#]{6}/g;
+  return [...new Set(lines.filter((l) => l !== "").map((l) => l.replace(uuid, "<uuid>")))].sort();
+}
+
+/** Runs `sequence` on real LVM2 over `real` and on lvmlab over `mine` (named like the loop devices). */
+function compare(
+  real: readonly string[],
+  mine: readonly string[],
+  sequence: readonly string[],
+  options: { deviceNames?: readonly string[] } = {},
+): string[] {
+  const differences: string[] = [];
+  withLoopDevices(real, (set) => {
+    const names = options.deviceNames ?? set.devices;
+    for (const line of sequence) {
+      const argv = line.replace(/DEV(\d)/g, (_, n: string) => names[Number(n)]!).split(" ");
+      const realRun = set.lvm(argv[0]!, argv.slice(1));
+      const devices = mine.map((p, i) => FileDevice.open(p, { name: set.devices[i]! }));
+      let mineRun: ReturnType<typeof runLvm>;
+      try {
+        const host = new Host({
+          devices: devices.map((d) => [d.name, d] as const),
+          seed: line.replaceAll("/", "_"),
+        });
+        mineRun = runLvm(host, [...argv, "--driverloaded", "n"]);
+      } finally {
+        for (const d of devices) d.close();
+      }
+      const realLines = normalise(
+        `${realRun.stdout}${realRun.stderr}`.split("\n").filter((l) => !realNoise(l)),
+      );
+      const mineLines = normalise(`${mineRun.stdout}${mineRun.stderr}`.split("\n"));
+      if (realRun.status !== mineRun.exitCode || JSON.stringify(realLines) !== JSON.stringify(mineLines)) {
+        differences.push(
+          `$ ${line}\nreal [${realRun.status}]\n${realLines.join("\n")}\nlvmlab [${mineRun.exitCode}]\n${mineLines.join("\n")}`,
+        );
+      }
+    }
+    return names;
+  });
+  return differences;
+}
+
 describe.skipIf(unavailable !== undefined)("lvmlab lvm answers like real LVM2, command by command", () => {
   for (const [title, sequence] of Object.entries(SEQUENCES)) {
     it(title, () => {
       const tag = title.replace(/\W+/g, "-");
-      const real = images(`${tag}-real`);
-      const mine = images(`${tag}-mine`);
-      const differences: string[] = [];
-      withLoopDevices(real, (set) => {
-        for (const line of sequence) {
-          const argv = line.replace(/DEV(\d)/g, (_, n: string) => set.devices[Number(n)]!).split(" ");
-          const realRun = set.lvm(argv[0]!, argv.slice(1));
-          const devices = mine.map((p, i) => FileDevice.open(p, { name: set.devices[i]! }));
-          let mineRun: ReturnType<typeof runLvm>;
-          try {
-            const host = new Host({
-              devices: devices.map((d) => [d.name, d] as const),
-              seed: line.replaceAll("/", "_"),
-            });
-            mineRun = runLvm(host, [...argv, "--driverloaded", "n"]);
-          } finally {
-            for (const d of devices) d.close();
-          }
-          const realLines = `${realRun.stdout}${realRun.stderr}`
-            .split("\n")
-            .filter((l) => l !== "" && !realNoise(l))
-            .sort();
-          const mineLines = `${mineRun.stdout}${mineRun.stderr}`
-            .split("\n")
-            .filter((l) => l !== "")
-            .sort();
-          if (
-            realRun.status !== mineRun.exitCode ||
-            JSON.stringify(realLines) !== JSON.stringify(mineLines)
-          ) {
-            differences.push(
-              `$ ${line}\nreal [${realRun.status}]\n${realLines.join("\n")}\nlvmlab [${mineRun.exitCode}]\n${mineLines.join("\n")}`,
-            );
-          }
-        }
-      });
+      const differences = compare(images(`${tag}-real`), images(`${tag}-mine`), sequence);
       expect(differences.join("\n\n")).toBe("");
     });
   }
+
+  it("a VG with a missing PV: warnings, partial LVs and refused changes", () => {
+    const real = images("missing-real");
+    const mine = images("missing-mine");
+    let firstNames: readonly string[] = [];
+    withLoopDevices(real.slice(0, 3), (set) => {
+      firstNames = set.devices;
+    });
+    // Build the VG on three PVs, then look at it with the third one gone.
+    const build = compare(real.slice(0, 3), mine.slice(0, 3), [
+      "pvcreate DEV0 DEV1 DEV2",
+      "vgcreate vg0 DEV0 DEV1 DEV2",
+      "lvcreate -an -Zn -l 2 -n keep vg0 DEV0",
+      "lvcreate -an -Zn -l 2 -n lost vg0 DEV2",
+      "lvcreate -an -Zn -i 2 -l 2 -n span vg0 DEV1 DEV2",
+    ]);
+    expect(build.join("\n\n")).toBe("");
+    const missing = compare(
+      real.slice(0, 2),
+      mine.slice(0, 2),
+      ["vgs", "pvs", "lvs -a -o +devices", "lvcreate -an -Zn -l 1 -n new vg0"],
+      { deviceNames: firstNames },
+    );
+    expect(missing.join("\n\n")).toBe("");
+  });
 });
 
 describe.runIf(unavailable !== undefined)("lvmlab lvm answers like real LVM2", () => {

@@ -2,7 +2,7 @@
 
 import { lvSizeExtents, pvFreeExtents, pvUsage, vgFreeExtents } from "../../metadata/extent-map.js";
 import { hasOption } from "../args.js";
-import { ECMD_PROCESSED, type LvmCommandDef } from "../command.js";
+import { ECMD_FAILED, ECMD_PROCESSED, type LvmCommandDef } from "../command.js";
 import { pvInfos, pvSegments, vgInfo } from "../report/rows.js";
 import { runtimeOf } from "../runtime.js";
 import { DEFAULT_UNITS, formatSize } from "../units.js";
@@ -156,6 +156,16 @@ export const lvdisplayCommand: LvmCommandDef = {
     const runtime = runtimeOf(context);
     const targets = args.positionals.map((p) => p.replace(/^\/dev\//, ""));
     const names = targets.length > 0 ? [...new Set(targets.map((t) => t.split("/")[0]!))] : vgNames(scan);
+    let failed = false;
+    for (const target of targets) {
+      const [vgName, lvName] = target.split("/");
+      if (lvName === undefined) continue;
+      const handle = findVg(scan, vgName!);
+      if (handle && !handle.vg.lvs.some((lv) => lv.name === lvName)) {
+        context.out.error(`Failed to find logical volume "${target}"`);
+        failed = true;
+      }
+    }
     for (const name of names) {
       const handle = findVg(scan, name);
       if (!handle) {
@@ -224,6 +234,6 @@ export const lvdisplayCommand: LvmCommandDef = {
         o.print("   ");
       }
     }
-    return ECMD_PROCESSED;
+    return failed ? ECMD_FAILED : ECMD_PROCESSED;
   },
 };

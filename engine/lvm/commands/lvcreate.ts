@@ -43,7 +43,12 @@ export function pvListArg(
       context.out.warn(`Physical volume ${pv.deviceHint} not allocatable.`);
       return false;
     }
-    return !pv.status.includes("MISSING") && pvFreeExtents(vg, pv.name) > 0;
+    if (pv.status.includes("MISSING")) return false;
+    if (pvFreeExtents(vg, pv.name) === 0) {
+      context.out.warn(`No free extents on physical volume "${pv.deviceHint}".`);
+      return false;
+    }
+    return true;
   });
   if (usable.length === 0) throw new LvmCommandError("No specified PVs have space available.");
   return usable;

@@ -13,7 +13,8 @@ function run(context: CommandContext, args: ParsedArgs, exported: boolean): numb
     throw new LvmCommandError("Please supply volume groups or use -a for all.", 3);
   for (const name of args.positionals) {
     const scan = scanWithWarnings(context);
-    const handle = requireVg(scan, name, { allowExported: true });
+    // Only vgimport may open an exported VG; vgexport of one fails as "is exported".
+    const handle = requireVg(scan, name, { allowExported: !exported });
     const vg = handle.vg;
     if (exported) {
       if (vg.status.includes("EXPORTED"))

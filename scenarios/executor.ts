@@ -12,7 +12,7 @@ import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { isSimulationHalt } from "../engine/sim/halt.js";
 import { type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
 import { Rng } from "../engine/sim/rng.js";
-import type { FaultSpec } from "../faults/schema.js";
+import { type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import { ShadowOracle } from "../workloads/oracle.js";
 import { runJobs } from "../workloads/runner.js";
 import { type CaseSpec, type CrashPoint, caseKey, replayCommand } from "./case.js";
@@ -31,6 +31,8 @@ export interface ExecutorOptions {
   readonly mutations?: Mutations;
   /** Leave PV images here: `crash/` as the power cut left them, `recovered/` after recovery. */
   readonly keepDir?: string;
+  /** Crash-point discovery: run without the scenario's own power cuts. */
+  readonly exploring?: boolean;
   /** Called once the faults are armed (crash-point discovery subscribes to the trace here). */
   readonly onArmed?: (machine: Machine) => void;
 }
@@ -44,20 +46,31 @@ export interface CaseRun {
 
 const MAX_RECOVERY_ATTEMPTS = 4;
 
-/** A power cut exactly at the crash point, in fault-catalogue terms. */
+/** A power cut exactly at the crash point, in fault-catalogue terms (parsed, so defaults are filled). */
 function crashFault(scenario: Scenario, point: CrashPoint): FaultSpec {
   const policy = scenario.explore?.policy ?? { kind: "drop-all" as const };
   if (point.kind === "write") {
-    return { kind: "power-cut", id: "explore", at: { write: point.index }, policy } as FaultSpec;
+    return parseFaultSpec({ kind: "power-cut", id: "explore", at: { write: point.index }, policy });
   }
   const match = /^(.+)#(\d+)$/.exec(point.label);
   if (!match) throw new RangeError(`Crash point ${point.label} does not name an event as name#occurrence`);
-  return {
+  return parseFaultSpec({
     kind: "power-cut",
     id: "explore",
     at: { event: match[1]!, occurrence: Number(match[2]) },
     policy,
-  } as FaultSpec;
+  });
+}
+
+/**
+ * The faults of a case. When exploring crash points (or discovering them), the explored power cut
+ * replaces the scenario's own power cuts; every other fault stays.
+ */
+function caseFaults(scenario: Scenario, spec: CaseSpec, exploring: boolean): FaultSpec[] {
+  if (!exploring && spec.crashPoint === undefined) return [...scenario.faults];
+  const faults: FaultSpec[] = scenario.faults.filter((f) => f.kind !== "power-cut");
+  if (spec.crashPoint !== undefined) faults.push(crashFault(scenario, spec.crashPoint));
+  return faults;
 }
 
 /** The state a case carries between phases. */
@@ -195,8 +208,7 @@ function verifyAll(state: CaseState, crashed: boolean): VerifyCounts {
 
 /** Runs a case and returns its record and the machine, for inspection by tests and `--keep`. */
 export function executeCase(scenario: Scenario, spec: CaseSpec, options: ExecutorOptions = {}): CaseRun {
-  const faults = [...scenario.faults];
-  if (spec.crashPoint !== undefined) faults.push(crashFault(scenario, spec.crashPoint));
+  const faults = caseFaults(scenario, spec, options.exploring ?? false);
   const rng = Rng.fromSeed(spec.seed).fork(scenario.name.replaceAll("/", "_"));
   const machine = new Machine(scenario, {
     rng,

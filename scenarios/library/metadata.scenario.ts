@@ -83,4 +83,23 @@ export default [
     faults: [{ kind: "metadata-corruption", scope: "all", field: "text", at: { write: 10 } }],
     recovery: ["vgcfgrestore -f /etc/lvm/backup/vg0 vg0", "vgchange -ay vg0"],
   }),
+  defineScenario({
+    name: "metadata-unflushed-commit-torn",
+    description:
+      "LVM2 writes metadata text and then the header with O_DIRECT and no flush between them; a torn cut can persist a header whose text is torn (seeds 1, 2, 4, 6-8 do, on one or more PVs), and vgcfgrestore from the backup repairs every copy",
+    tags: ["nightly", "metadata", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: [...setup, "lvcreate -an -Zn -l 2 -n lv1 vg0", "vgcfgbackup -f /etc/lvm/backup/vg0 vg0"],
+    phases: [writes, { lvm: "lvremove -f vg0/lv1" }],
+    // The cut comes after every PV committed the lvremove: each cache still holds text and header.
+    faults: [
+      {
+        kind: "power-cut",
+        at: { event: "metadata.commit", occurrence: 3 },
+        policy: { kind: "torn" },
+      },
+    ],
+    recovery: ["vgcfgrestore -f /etc/lvm/backup/vg0 vg0", "vgchange -ay vg0"],
+  }),
 ];

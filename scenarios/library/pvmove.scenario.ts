@@ -1,0 +1,161 @@
+import { defineScenario } from "../define.js";
+
+const pvs = [
+  { name: "pv0", size: "64MiB", profile: "sata-ssd" },
+  { name: "pv1", size: "64MiB", profile: "sata-ssd" },
+  { name: "pv2", size: "64MiB", profile: "sata-ssd" },
+  { name: "pv3", size: "64MiB", profile: "sata-ssd" },
+];
+// lv0 gets three segments on pv0, interleaved with two small LVs, as lvextend leaves it.
+const setup = [
+  "pvcreate pv0 pv1 pv2 pv3",
+  "vgcreate vg0 pv0 pv1 pv2 pv3",
+  "lvcreate -an -Zn -l 1 -n lv0 vg0 pv0",
+  "lvcreate -an -Zn -l 1 -n gap1 vg0 pv0",
+  "lvextend -l +1 vg0/lv0 pv0",
+  "lvcreate -an -Zn -l 1 -n gap2 vg0 pv0",
+  "lvextend -l +1 vg0/lv0 pv0",
+];
+const writes = (name: string, ios = 200) => ({
+  workload: {
+    lv: "vg0/lv0",
+    jobs: [
+      {
+        name,
+        rw: "randwrite",
+        bs: "4k",
+        size: "12m",
+        number_ios: ios,
+        iodepth: 4,
+        fsync: 8,
+        verify: "xxh64",
+      },
+    ],
+  },
+});
+const explore = {
+  from: "pvmove.start",
+  to: "pvmove.finish",
+  writes: true,
+  policy: { kind: "drop-all" as const },
+};
+
+export default [
+  defineScenario({
+    name: "pvmove-cut-resume",
+    description:
+      "Power cut at the 2nd pvmove checkpoint of a 3-segment LV under concurrent writes; after reboot vgchange -ay resumes the move from the last recorded segment",
+    tags: ["nightly", "pvmove", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes("before"), { lvm: "pvmove -b pv0 pv1" }, writes("during"), { wait: "background" }],
+    faults: [
+      { kind: "power-cut", at: { event: "pvmove.checkpoint", occurrence: 2 }, policy: { kind: "drop-all" } },
+    ],
+    // vgchange -ay resumes an interrupted move in the background; pvmove with the same source then
+    // waits for it ("Detected pvmove in progress"), or starts it again when a cut before the setup
+    // commit reached the disks lost the move altogether (LVM2 never flushes metadata writes).
+    recovery: ["vgchange -ay vg0", "pvmove pv0 pv1"],
+    expect: { noPvmoveLeft: true, pvsEmpty: ["pv0"], lvExtents: { "vg0/lv0": 3 } },
+    explore,
+  }),
+  defineScenario({
+    name: "pvmove-cut-foreground-resume",
+    description:
+      "Power cut in the middle of a segment copy; after reboot the operator runs vgchange -ay --poll n and a bare pvmove, which finishes the move in the foreground",
+    tags: ["nightly", "pvmove", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes("before"), { lvm: "pvmove -b pv0 pv1" }, writes("during"), { wait: "background" }],
+    // drop-all: what was not flushed is gone, in order. (Torn and subset cuts can also persist a
+    // metadata header without its text on every PV, since LVM2 never flushes between the two:
+    // see metadata-unflushed-commit-torn.)
+    faults: [
+      { kind: "power-cut", at: { event: "mirror.resync.step", occurrence: 3 }, policy: { kind: "drop-all" } },
+    ],
+    recovery: ["pvmove", "vgchange -ay --poll n vg0", "pvmove"],
+    expect: { noPvmoveLeft: true, pvsEmpty: ["pv0"], messages: ["Skipping inactive LV"] },
+  }),
+  defineScenario({
+    name: "pvmove-cut-abort",
+    description:
+      "Power cut after the 1st checkpoint, then pvmove --abort: checkpointed segments stay on the destination, the rest on the source, nothing is lost",
+    tags: ["nightly", "pvmove", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes("before"), { lvm: "pvmove -b pv0 pv1" }, writes("during"), { wait: "background" }],
+    faults: [
+      { kind: "power-cut", at: { event: "pvmove.checkpoint", occurrence: 1 }, policy: { kind: "keep-all" } },
+    ],
+    recovery: ["vgchange -ay --poll n vg0", "pvmove --abort"],
+    expect: { noPvmoveLeft: true, lvExtents: { "vg0/lv0": 3 } },
+    explore: { ...explore, to: "pvmove.checkpoint" },
+  }),
+  defineScenario({
+    name: "pvmove-atomic-cut",
+    description:
+      "An --atomic pvmove cut mid-copy: after reboot it resumes as one unit and every extent ends on the destination",
+    tags: ["nightly", "pvmove", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [
+      writes("before"),
+      { lvm: "pvmove -b --atomic pv0 pv2" },
+      writes("during"),
+      { wait: "background" },
+    ],
+    faults: [
+      { kind: "power-cut", at: { event: "mirror.resync.step", occurrence: 4 }, policy: { kind: "drop-all" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { noPvmoveLeft: true, pvsEmpty: ["pv0"] },
+  }),
+  defineScenario({
+    name: "pvmove-two-moves-cut",
+    description:
+      "Two moves from different source PVs run at once; a power cut hits both, and activation resumes both",
+    tags: ["nightly", "pvmove", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: [
+      "pvcreate pv0 pv1 pv2 pv3",
+      "vgcreate vg0 pv0 pv1 pv2 pv3",
+      "lvcreate -an -Zn -l 3 -n lv0 vg0 pv0",
+      "lvcreate -an -Zn -l 3 -n lv1 vg0 pv1",
+    ],
+    phases: [
+      writes("before"),
+      { lvm: "pvmove -b pv0 pv2" },
+      { lvm: "pvmove -b pv1 pv3" },
+      writes("during"),
+      { wait: "background" },
+    ],
+    faults: [
+      { kind: "power-cut", at: { event: "mirror.resync.step", occurrence: 5 }, policy: { kind: "keep-all" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { noPvmoveLeft: true, pvsEmpty: ["pv0", "pv1"] },
+  }),
+  defineScenario({
+    name: "pvmove-cut-between-finish-writes",
+    description:
+      "Power cut between pvmove's two finishing metadata writes: the LV is on its new PV and the pvmove LV is left as the error-segment orphan LVM2 leaves",
+    tags: ["nightly", "pvmove", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes("before", 100), { lvm: "pvmove pv0 pv1" }],
+    // pv0 holds 5 segments (lv0's three, gap1, gap2). Metadata writes on 4 PVs: setup 1-4, four
+    // checkpoints 5-20, finish write A 21-24, write B from 25. A cut as B starts (keep-all keeps A
+    // on every PV) leaves LVM2's orphan: pvmove0 as an error LV, every LV already on its new PV.
+    faults: [
+      { kind: "power-cut", at: { event: "metadata.write", occurrence: 25 }, policy: { kind: "keep-all" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { lvExtents: { "vg0/lv0": 3 }, segtypes: { "vg0/pvmove0": ["error"] }, pvsEmpty: ["pv0"] },
+  }),
+];

@@ -12,6 +12,7 @@ import { deactivateMoves, hasInterruptedMove, resumeMovesOnActivation } from "..
 import { activeSet } from "../runtime.js";
 import { requireVg, vgNames } from "../vg-read.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
+import { activateTables, deactivateTables } from "./lv-tables.js";
 
 function activateFlag(args: ParsedArgs): boolean {
   const value = optionValue(args, "activate");
@@ -71,6 +72,8 @@ export const lvchangeCommand: LvmCommandDef = {
       if (active && context.driverLoaded !== false && hasInterruptedMove(vg, name)) {
         resumeMovesOnActivation(context, vg, { poll: pollFlag(args), lvName: name });
       }
+      if (active) activateTables(context, vg, name);
+      else deactivateTables(context, vg, name);
     }
     return ECMD_PROCESSED;
   },
@@ -96,6 +99,11 @@ export const vgchangeCommand: LvmCommandDef = {
       if (context.driverLoaded !== false && hasInterruptedMove(vg)) {
         if (active) resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
         else deactivateMoves(context, vg);
+      }
+      // Mirror and snapshot tables (and their resync/merge) come and go with the LVs.
+      for (const lv of visible) {
+        if (active) activateTables(context, vg, lv.name);
+        else deactivateTables(context, vg, lv.name);
       }
       const count = visible.filter((lv) => activeSet(context).has(lv.id)).length;
       context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);

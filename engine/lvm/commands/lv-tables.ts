@@ -172,3 +172,47 @@ export function prepareCreatedLv(
   for (const sub of stackOf(vg, lvName)) context.host.activeLvs.add(sub.id);
   activateTables(context, vg, lvName);
 }
+
+/**
+ * Before lvremove writes: a live LV being removed loses its tables (its mirrors suspended, its
+ * resync or merge stopped); a snapshot's origin is reloaded after the write by {@link afterLvRemove}.
+ */
+export function beforeLvRemove(context: CommandContext, vg: VolumeGroup, lvName: string): void {
+  if (context.driverLoaded === false) return;
+  const kind = lvKinds(vg).get(lvName);
+  if (kind?.cow) {
+    const lv = findLv(vg, lvName);
+    if (lv !== undefined) {
+      stopLvResync(context.host, lv.id);
+      forgetTables(context, vg, [lvName]);
+    }
+    return;
+  }
+  deactivateTables(context, vg, lvName);
+}
+
+/**
+ * After lvremove wrote `after`: devices of every LV that left go, and an origin that lost a
+ * snapshot is reloaded (a plain table again when it has none left).
+ */
+export function afterLvRemove(context: CommandContext, before: VolumeGroup, after: VolumeGroup): void {
+  if (context.driverLoaded === false) return;
+  const gone = before.lvs.filter((l) => findLv(after, l.name)?.id !== l.id);
+  forgetTables(
+    context,
+    before,
+    gone.map((l) => l.name),
+  );
+  const dm = deviceMapperOf(context.host);
+  const origins = new Set<string>();
+  for (const lv of gone) {
+    const seg = lv.segments[0];
+    if (seg?.type === "snapshot") origins.add(seg.origin);
+  }
+  for (const origin of origins) {
+    const lv = findLv(after, origin);
+    if (lv === undefined || dm.lv(lv.id) === undefined) continue;
+    if (!lvKinds(after).get(origin)?.origin) dm.remove(dmName(after.name, origin, "real"));
+    reloadLv(context.host, after, origin, { startResync: false });
+  }
+}

@@ -85,7 +85,8 @@ function applyMirrorChange(
   if (options.initLog && seg?.mirrorLog !== undefined) {
     initMirrorLog(host, after, seg.mirrorLog, { inSync: options.logInSync ?? false });
   }
-  const gone = before.lvs.filter((l) => findLv(after, l.name) === undefined).map((l) => l.name);
+  // By id: a replacement image may reuse a removed image's name, but never its device.
+  const gone = before.lvs.filter((l) => findLv(after, l.name)?.id !== l.id).map((l) => l.name);
   if (!live) return;
   forgetTables(context, before, gone);
   reloadLv(host, after, lvName, { startResync: false });

@@ -8,6 +8,7 @@ import { activeSet } from "../runtime.js";
 import { requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
+import { afterLvRemove, beforeLvRemove } from "./lv-tables.js";
 
 /** The lvremove command. */
 export const lvremoveCommand: LvmCommandDef = {
@@ -50,7 +51,9 @@ export const lvremoveCommand: LvmCommandDef = {
           throw new LvmCommandError(`Logical volume ${name} not removed.`);
         }
         const removed = vg.lvs.filter((l) => !removeLvTree(vg, name).lvs.includes(l));
-        writeVg(context, scan, removeLvTree(vg, name));
+        beforeLvRemove(context, vg, name);
+        const written = writeVg(context, scan, removeLvTree(vg, name));
+        afterLvRemove(context, vg, written);
         for (const gone of removed) activeSet(context).delete(gone.id);
         context.out.message(`Logical volume "${name}" successfully removed.`);
         scan = scanHost(context.host);

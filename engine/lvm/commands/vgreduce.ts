@@ -10,6 +10,7 @@ import { lvKinds } from "../../metadata/lv-kind.js";
 import type { VolumeGroup } from "../../metadata/model.js";
 import { hasOption } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import { removeMissingMirrorParts } from "../mirror/repair.js";
 import { type HostScan, pvOnDevice, requireVg } from "../vg-read.js";
 import { writeOrphanPv, writeVg } from "../vg-write.js";
 import { renumberPvs, scanWithWarnings } from "./common.js";
@@ -25,6 +26,10 @@ function removeMissing(context: CommandContext, scan: HostScan, vgName: string, 
     context.out.message(`Volume group "${vg.name}" is already consistent.`);
     return ECMD_PROCESSED;
   }
+  if (force) {
+    // `_make_vg_consistent`: mirrors first lose their missing images and logs instead of going whole.
+    vg = removeMissingMirrorParts(vg, new Set(handle.missing)).vg;
+  }
   const partial = new Set(handle.missing.flatMap((pv) => usesPv(vg, pv)));
   if (partial.size > 0 && !force) {
     const kinds = lvKinds(vg);
@@ -32,7 +37,7 @@ function removeMissing(context: CommandContext, scan: HostScan, vgName: string, 
       if (kinds.get(lv)?.visible) context.out.warn(`Partial LV ${lv} needs to be repaired or removed. `);
     }
     throw new LvmCommandError(
-      `There are still partial LVs in VG ${vg.name}.\n  To remove them unconditionally use: vgreduce --removemissing --force.\n  WARNING: Proceeding to remove empty missing PVs.`,
+      `There are still partial LVs in VG ${vg.name}.\n  To remove them unconditionally use: vgreduce --removemissing --force.\n  To remove them unconditionally from mirror LVs use: vgreduce --removemissing --mirrorsonly --force.\n  WARNING: Proceeding to remove empty missing PVs.`,
     );
   }
   // Remove the top-level LVs that depend on a partial LV, then the missing PVs themselves.

@@ -163,3 +163,27 @@ export function repairMirror(vg: VolumeGroup, lvName: string, options: RepairOpt
     newLog,
   };
 }
+
+/**
+ * `mirror_remove_missing(…, force)` for every mirror of the VG, as `vgreduce --removemissing
+ * --force` runs it: failed images and logs are dropped (a mirror left with one image becomes
+ * linear), nothing is reallocated. Returns the VG and the mirrors it changed.
+ */
+export function removeMissingMirrorParts(
+  vg: VolumeGroup,
+  failedPvs: ReadonlySet<string>,
+): { readonly vg: VolumeGroup; readonly changed: readonly string[] } {
+  let next = vg;
+  const changed: string[] = [];
+  for (const lv of vg.lvs) {
+    if (mirrorSegmentOf(lv) === undefined) continue;
+    const failed = failedMirrorParts(next, lv.name, failedPvs);
+    const images = mirrorImages(next, lv.name).length;
+    // A mirror with every image gone stays for the partial-LV removal that follows.
+    if ((failed.images.length === 0 && !failed.log) || failed.images.length >= images) continue;
+    if (failed.log) next = setMirrorLog(next, lv.name, "core", { makeId: () => "" });
+    if (failed.images.length > 0) next = removeMirrorImages(next, lv.name, failed.images);
+    changed.push(lv.name);
+  }
+  return { vg: next, changed };
+}

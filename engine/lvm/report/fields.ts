@@ -44,9 +44,19 @@ function segType(seg: Segment): string {
   return seg.type;
 }
 
-function lvPartial(vg: VgInfo, lv: LogicalVolume): boolean {
+function lvPartial(vg: VgInfo, lv: LogicalVolume, depth = 0): boolean {
   const missing = new Set(vg.handle.missing);
-  return lv.segments.some((s) => segmentAreas(s).some((a) => a.kind === "pv" && missing.has(a.pv)));
+  if (depth > vg.vg.lvs.length) return false;
+  // `_lv_mark_if_partial`: an LV is partial when an area is on a missing PV or in a partial sub-LV.
+  const subPartial = (name: string): boolean => {
+    const sub = vg.vg.lvs.find((l) => l.name === name);
+    return sub !== undefined && lvPartial(vg, sub, depth + 1);
+  };
+  return lv.segments.some(
+    (s) =>
+      segmentAreas(s).some((a) => (a.kind === "pv" ? missing.has(a.pv) : subPartial(a.lv))) ||
+      (s.type === "mirror" && s.mirrorLog !== undefined && subPartial(s.mirrorLog)),
+  );
 }
 
 /** `lv_is_merging_origin`: some snapshot of this origin is merging into it. */

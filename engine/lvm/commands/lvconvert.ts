@@ -27,7 +27,7 @@ import {
   setMirrorLog,
 } from "../mirror/convert.js";
 import { liveMirrorsOf, startLvResync, stopLvResync } from "../mirror/kernel.js";
-import { initMirrorLog } from "../mirror/log-init.js";
+import { initMirrorLog, MUTATION_MIRROR_SKIP_LOG_RESET } from "../mirror/log-init.js";
 import {
   failedMirrorParts,
   faultPoliciesFromConfig,
@@ -82,7 +82,9 @@ function applyMirrorChange(
   const live = isLive(context, lv.id);
   if (live) suspendMirrors(context, before, lvName);
   const seg = mirrorSegmentOf(lv);
-  if (options.initLog && seg?.mirrorLog !== undefined) {
+  const skipReset =
+    host.mutations.has(MUTATION_MIRROR_SKIP_LOG_RESET) && findLv(before, seg?.mirrorLog ?? "") !== undefined;
+  if (options.initLog && seg?.mirrorLog !== undefined && !skipReset) {
     initMirrorLog(host, after, seg.mirrorLog, { inSync: options.logInSync ?? false });
   }
   // By id: a replacement image may reuse a removed image's name, but never its device.

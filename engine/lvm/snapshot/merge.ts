@@ -10,6 +10,7 @@ import { SnapshotMergeTarget } from "../../dm/snapshot/merge.js";
 import { removeLvTree } from "../../metadata/lv-alloc.js";
 import { lvKinds } from "../../metadata/lv-kind.js";
 import { findLv, type SnapshotSegment, type VolumeGroup } from "../../metadata/model.js";
+import type { MutationInfo } from "../../sim/mutations.js";
 import type { ScheduledEvent } from "../../sim/scheduler.js";
 import { deviceMapperOf, reloadLv } from "../activation/activate.js";
 import { DmDevice } from "../activation/dm-device.js";
@@ -18,6 +19,16 @@ import type { CommandContext } from "../command.js";
 import type { Host } from "../host.js";
 import { requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
+
+/** Mutation: the merge is declared finished (snapshot removed) after its first step. */
+export const MUTATION_SNAPSHOT_MERGE_FINISH_EARLY = "lvm.snapshot.merge-finish-early";
+/** Catalogue entry for {@link MUTATION_SNAPSHOT_MERGE_FINISH_EARLY}. */
+export const SNAPSHOT_MERGE_FINISH_EARLY: MutationInfo = {
+  name: MUTATION_SNAPSHOT_MERGE_FINISH_EARLY,
+  description:
+    "lvpoll removes the merging snapshot after the first merge step instead of when no exception is left: " +
+    "the chunks not merged yet are lost from the origin",
+};
 
 /** The merging snapshot segment of origin `originName`, if any. */
 export function mergingSnapshotOf(vg: VolumeGroup, originName: string): SnapshotSegment | undefined {
@@ -106,7 +117,8 @@ export function startMerge(
     }
     driver.steps += 1;
     const step = target.mergeStep({ issueNs: nowNs });
-    if (!step.done) {
+    const early = host.mutations.has(MUTATION_SNAPSHOT_MERGE_FINISH_EARLY);
+    if (!step.done && !early) {
       driver.event = host.scheduler.at(
         Math.max(step.doneNs, host.scheduler.nowNs),
         run,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SECTOR_BYTES } from "../../../../engine/block/device.js";
 import { MIRROR_LOG_MAGIC } from "../../../../engine/dm/mirror/region-log.js";
 import { deviceMapperOf } from "../../../../engine/lvm/activation/activate.js";
+import { MUTATION_MIRROR_SKIP_LOG_RESET } from "../../../../engine/lvm/mirror/log-init.js";
 import { findLv, findPv } from "../../../../engine/metadata/model.js";
 import {
   fails,
@@ -213,5 +214,24 @@ describe("activation and removal", () => {
     ok(host, "lvremove -f vg0/mir");
     expect(deviceMapperOf(host).names()).toEqual([]);
     expect(vgModel(host).lvs).toEqual([]);
+  });
+});
+
+describe("the leg checks can fail", () => {
+  it("catch an up-conversion that keeps the old in-sync log, leaving the new leg unsynced", () => {
+    const made = pullableHost(4, { mutations: new Set([MUTATION_MIRROR_SKIP_LOG_RESET]) });
+    const { host } = made;
+    ok(host, "pvcreate /dev/loop0 /dev/loop1 /dev/loop2 /dev/loop3");
+    ok(host, "vgcreate vg0 /dev/loop0 /dev/loop1 /dev/loop2 /dev/loop3");
+    ok(host, "lvcreate --type mirror -m1 -L 8M -n mir vg0");
+    host.scheduler.run();
+    const data = pattern(12, 8 * MiB);
+    lvDevice(host, "vg0", "mir").write(0, data);
+    ok(host, "lvconvert -m2 vg0/mir");
+    host.scheduler.run();
+    expect(lvsRows(host, FIELDS).get("mir")?.[1]).toBe("100.00");
+    expect(firstDiff(readBytes(lvDevice(host, "vg0", "mir_mimage_2"), 0, data.byteLength), data)).not.toBe(
+      -1,
+    );
   });
 });

@@ -254,3 +254,22 @@ describe("pvmove selections", () => {
     expect(placement(host, "lv0")).toEqual(["pv0:2"]);
   });
 });
+
+describe("pvmove and deactivation", () => {
+  it("stops with the VG on vgchange -an and finishes after vgchange -ay", () => {
+    const host = machine();
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    runUntilEvent(host, "pvmove.checkpoint");
+    ok(host, "vgchange -an vg0");
+    host.scheduler.run();
+    expect(host.trace.count("pvmove.finish")).toBe(0);
+    expect(vgOf(host).lvs.some((lv) => lv.name === "pvmove0")).toBe(true);
+    const foreground = ok(host, "pvmove -i 1");
+    expect(foreground.stdout).toBe("  pv0: Skipping inactive LV. Try lvchange or vgchange.\n");
+    ok(host, "vgchange -ay vg0");
+    host.scheduler.run();
+    expect(host.trace.count("pvmove.finish")).toBe(1);
+    expect(placement(host, "lv0")).toEqual(["pv1:0"]);
+  });
+});

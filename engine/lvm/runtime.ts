@@ -30,7 +30,9 @@ export interface LvRuntimeProvider {
  */
 function pvmoveCopyPercent(host: Host, vg: VolumeGroup, lv: LogicalVolume): number | undefined {
   if (!lv.status.includes("PVMOVE") || deviceMapperOf(host).lv(lv.id) === undefined) return undefined;
-  return pvmoveProgressOf(lv, runningMirror(host, vg, lv.name)).overallPercent / 1_000_000;
+  return (
+    pvmoveProgressOf(lv, runningMirror(host, { vgName: vg.name, lvName: lv.name })).overallPercent / 1_000_000
+  );
 }
 
 /** The default provider: activation from `host.activeLvs`, pvmove progress from its live table. */

@@ -14,7 +14,7 @@ import { dmName } from "../activation/dm-name.js";
 import type { CommandContext } from "../command.js";
 import type { HostScan } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
-import { pvmoveActivateOptions, stopPvmoveCopy } from "./kernel.js";
+import { type MoveRef, pvmoveActivateOptions, stopPvmoveCopy } from "./kernel.js";
 import type { PvmoveId } from "./setup.js";
 import { lvsUsing } from "./setup.js";
 
@@ -33,12 +33,13 @@ export interface PvmoveFinish {
  * it lives: the suspend of `lv_update_and_reload` waits for the copy, and the copy must not be
  * younger than the commit that relies on it.
  */
-export function flushMoveDevice(context: CommandContext, vgName: string, lvName: string): void {
-  const device = deviceMapperOf(context.host).device(dmName(vgName, lvName));
+export function flushMoveDevice(context: CommandContext, move: MoveRef): void {
+  const name = dmName(move.vgName, move.lvName);
+  const device = deviceMapperOf(context.host).device(name);
   if (device === undefined) return;
   const doneNs = device.flush({ issueNs: context.host.scheduler.nowNs });
   if (doneNs < context.host.scheduler.nowNs) {
-    throw new Error(`Flush of ${dmName(vgName, lvName)} completed at ${doneNs} ns, before it was issued`);
+    throw new Error(`Flush of ${name} completed at ${doneNs} ns, before it was issued`);
   }
 }
 
@@ -54,7 +55,7 @@ export function finishMove(
   const { vg, id } = options;
   const host = context.host;
   const lvsChanged = lvsUsing(vg, id.lvName).map((lv) => lv.name);
-  flushMoveDevice(context, vg.name, id.lvName);
+  flushMoveDevice(context, id);
   const writeA = writeVg(context, scan, finishPvmove(vg, id.lvName, { abort: options.abort === true }));
   const dm = deviceMapperOf(host);
   if (context.driverLoaded !== false) {
@@ -65,7 +66,7 @@ export function finishMove(
     }
   }
   // Deactivate the (now error) pvmove LV, then forget it.
-  stopPvmoveCopy(host, vg.name, id.lvName);
+  stopPvmoveCopy(host, id);
   dm.remove(dmName(vg.name, id.lvName));
   dm.dropLv(id.lvId);
   host.activeLvs.delete(id.lvId);

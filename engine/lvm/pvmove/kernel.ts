@@ -9,7 +9,6 @@
 import type { MirrorTarget } from "../../dm/mirror/mirror.js";
 import type { MirrorResyncHandle } from "../../dm/mirror/resync-driver.js";
 import { startMirrorResync } from "../../dm/mirror/resync-driver.js";
-import type { VolumeGroup } from "../../metadata/model.js";
 import { type ActivateOptions, deviceMapperOf, mirrorsIn } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { Host } from "../host.js";
@@ -23,6 +22,12 @@ export interface PvmoveHostSettings {
   readonly pollingIntervalSeconds?: number;
   /** Receives every poll's progress sample of every move on the machine (for reports). */
   readonly onProgress?: (sample: PvmoveProgressSample) => void;
+}
+
+/** A pvmove LV by VG and LV name. */
+export interface MoveRef {
+  readonly vgName: string;
+  readonly lvName: string;
 }
 
 /** LVM2's `activation/polling_interval` default. */
@@ -69,18 +74,18 @@ export function pvmoveActivateOptions(host: Host): ActivateOptions {
 }
 
 /** The RUNNING segment's mirror in the live table of a pvmove LV, if the LV is active and copying. */
-export function runningMirror(host: Host, vg: VolumeGroup, pvmoveName: string): MirrorTarget | undefined {
-  return mirrorsIn(deviceMapperOf(host), dmName(vg.name, pvmoveName))[0];
+export function runningMirror(host: Host, move: MoveRef): MirrorTarget | undefined {
+  return mirrorsIn(deviceMapperOf(host), dmName(move.vgName, move.lvName))[0];
 }
 
 /**
  * Starts (or keeps) the copy of the RUNNING segment of a loaded pvmove table. A driver left over
  * from a previous table of the same device is stopped: that table is gone.
  */
-export function startPvmoveCopy(host: Host, vg: VolumeGroup, pvmoveName: string): void {
+export function startPvmoveCopy(host: Host, move: MoveRef): void {
   const state = stateOf(host);
-  const name = dmName(vg.name, pvmoveName);
-  const mirror = runningMirror(host, vg, pvmoveName);
+  const name = dmName(move.vgName, move.lvName);
+  const mirror = runningMirror(host, move);
   const old = state.copies.get(name);
   if (old !== undefined && old.mirror === mirror) return;
   old?.handle.stop();
@@ -89,8 +94,8 @@ export function startPvmoveCopy(host: Host, vg: VolumeGroup, pvmoveName: string)
   const handle = startMirrorResync(mirror, host.scheduler, {
     onDone: () => {
       host.trace.emit("pvmove.segment.synced", {
-        vg: vg.name,
-        lv: pvmoveName,
+        vg: move.vgName,
+        lv: move.lvName,
         mirror: mirror.name,
         regions: mirror.regionCount,
       });
@@ -100,9 +105,9 @@ export function startPvmoveCopy(host: Host, vg: VolumeGroup, pvmoveName: string)
 }
 
 /** Stops the copy of a pvmove device whose table is being removed. */
-export function stopPvmoveCopy(host: Host, vgName: string, pvmoveName: string): void {
+export function stopPvmoveCopy(host: Host, move: MoveRef): void {
   const state = stateOf(host);
-  const name = dmName(vgName, pvmoveName);
+  const name = dmName(move.vgName, move.lvName);
   state.copies.get(name)?.handle.stop();
   state.copies.delete(name);
 }

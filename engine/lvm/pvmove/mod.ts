@@ -4,6 +4,7 @@ export { finishMove, flushMoveDevice, type PvmoveFinish } from "./finish.js";
 export {
   configurePvmove,
   DEFAULT_POLLING_INTERVAL_SECONDS,
+  type MoveRef,
   type PvmoveHostSettings,
   pvmoveActivateOptions,
   pvmoveSettings,

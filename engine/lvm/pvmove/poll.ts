@@ -207,7 +207,7 @@ export class PvmovePoller {
       this.#end("aborted");
       return false;
     }
-    const progress = pvmoveProgressOf(lv, runningMirror(host, vg, id.lvName));
+    const progress = pvmoveProgressOf(lv, runningMirror(host, id));
     if (this.#options.intervalSeconds > 0) {
       this.#message(`${id.displayName}: Moved: ${formatDmPercent(progress.overallPercent)}%`);
     }
@@ -238,7 +238,7 @@ export class PvmovePoller {
     const context = this.#context;
     const host = context.host;
     const id = this.#id;
-    flushMoveDevice(context, id.vgName, id.lvName);
+    flushMoveDevice(context, id);
     const next = checkpointPvmove(vg, id.lvName);
     let committed: VolumeGroup;
     if (this.#skipCheckpoint) {
@@ -259,7 +259,7 @@ export class PvmovePoller {
       nextSegment: segment ?? -1,
     });
     reloadLv(host, committed, id.lvName, pvmoveActivateOptions(host));
-    startPvmoveCopy(host, committed, id.lvName);
+    startPvmoveCopy(host, id);
   }
 }
 

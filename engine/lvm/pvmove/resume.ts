@@ -48,7 +48,7 @@ export function resumeMovesOnActivation(
   for (const move of moves) {
     for (const parent of lvsUsing(vg, move.name)) activateLv(host, vg, parent.name, activate);
     activateLv(host, vg, move.name, activate);
-    startPvmoveCopy(host, vg, move.name);
+    startPvmoveCopy(host, { vgName: vg.name, lvName: move.name });
     const display = moveSourceDevice(vg, move);
     if (!options.poll || display === undefined) continue;
     startPoller(
@@ -68,7 +68,7 @@ export function deactivateMoves(context: CommandContext, vg: VolumeGroup): void 
   const host = context.host;
   for (const move of movesOf(vg)) {
     stopPoller(host, move.id);
-    stopPvmoveCopy(host, vg.name, move.name);
+    stopPvmoveCopy(host, { vgName: vg.name, lvName: move.name });
   }
   if (deviceMapperOf(host).names().length > 0) deactivateVg(host, vg);
 }

@@ -14,12 +14,10 @@ import { type CommandContext, LvmCommandError } from "../command.js";
 import { newUuid } from "../ids.js";
 import type { HostScan } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
-import { pvmoveActivateOptions, startPvmoveCopy } from "./kernel.js";
+import { type MoveRef, pvmoveActivateOptions, startPvmoveCopy } from "./kernel.js";
 
 /** One pvmove LV, as the poller identifies it (`struct poll_operation_id`). */
-export interface PvmoveId {
-  readonly vgName: string;
-  readonly lvName: string;
+export interface PvmoveId extends MoveRef {
   /** The LV uuid, so a later LV of the same name is not mistaken for it. */
   readonly lvId: string;
   /** The source PV's device name: what progress lines and messages show. */
@@ -132,7 +130,7 @@ export function loadMoveTables(context: CommandContext, vg: VolumeGroup, pvmoveN
     else activateLv(host, vg, lv.name, options);
   }
   activateLv(host, vg, pvmoveName, options);
-  startPvmoveCopy(host, vg, pvmoveName);
+  startPvmoveCopy(host, { vgName: vg.name, lvName: pvmoveName });
 }
 
 /**

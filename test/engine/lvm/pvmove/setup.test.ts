@@ -13,7 +13,7 @@ import { findVg, scanHost } from "../../../../engine/lvm/vg-read.js";
 import { exportVg } from "../../../../engine/metadata/export.js";
 import type { VolumeGroup } from "../../../../engine/metadata/model.js";
 import { isSimulationHalt, SimulationHalt } from "../../../../engine/sim/halt.js";
-import { PVMOVE_RUNNING } from "../../../fixtures/metadata/examples.js";
+import { PVMOVE_FINISH_A, PVMOVE_RUNNING } from "../../../fixtures/metadata/examples.js";
 import { rawVgSection } from "../../../fixtures/metadata/raw-text.js";
 
 const MiB = 1024 * 1024;
@@ -59,12 +59,12 @@ function vgOf(host: Host): VolumeGroup {
   return findVg(scanHost(host), "vg0")!.vg;
 }
 
-/** The §2.5 VG before the move: lv0 on pv0 PE 0-1 and 3-4, lv1 on PE 2. */
-function build(host: Host): void {
+/** The §2.5 VG before the move: lv0 on pv0 PE 0-1 and 3-4, lv1 on PE 2 (unless `withoutLv1`). */
+function build(host: Host, options: { withoutLv1?: boolean } = {}): void {
   ok(host, "pvcreate /dev/loop0 /dev/loop1");
   ok(host, "vgcreate vg0 /dev/loop0 /dev/loop1");
   ok(host, "lvcreate -an -Zn -l 4 -n lv0 vg0 /dev/loop0:0-1 /dev/loop0:3-4");
-  ok(host, "lvcreate -an -Zn -l 1 -n lv1 vg0 /dev/loop0:2");
+  if (!options.withoutLv1) ok(host, "lvcreate -an -Zn -l 1 -n lv1 vg0 /dev/loop0:2");
 }
 
 /** Runs `line` until the first `name` event has happened, then cuts the power there. */
@@ -138,9 +138,9 @@ describe("pvmove metadata through the command [R§2.5]", () => {
     expect(lv0.segments[0]?.extentCount).toBe(4);
   });
 
-  it("leaves LVM2's orphan error LV when the power goes between write A and write B", () => {
+  it("leaves LVM2's orphan error LV when the power goes between write A and write B [R§3.3]", () => {
     const { host, media } = machine();
-    build(host);
+    build(host, { withoutLv1: true });
     let commits = 0;
     let finishing = false;
     host.trace.subscribe((event) => {
@@ -157,6 +157,7 @@ describe("pvmove metadata through the command [R§2.5]", () => {
       if (!isSimulationHalt(error)) throw error;
     }
     const vg = vgOf(reboot(media));
+    expect(normalised(exportVg(vg))).toEqual(normalised(rawVgSection(PVMOVE_FINISH_A)));
     const orphan = vg.lvs.find((lv) => lv.name === "pvmove0")!;
     expect(orphan.status).toEqual(["READ", "WRITE"]);
     expect(orphan.segments.map((s) => s.type)).toEqual(["error"]);

@@ -124,7 +124,14 @@ function lvRole(lv: LogicalVolume, vg: VgInfo): string {
   if (kind?.mirrorImage) return "private,mirror,image";
   if (kind?.mirrorLog) return "private,mirror,log";
   if (kind?.snapshot) return "private,snapshot";
-  if (kind?.origin) return "public,origin,thickorigin";
+  if (kind?.origin) {
+    // `_lvrole_disp`: an origin of more than one snapshot is also a multithickorigin.
+    const snapshots = vg.vg.lvs.filter((l) => {
+      const seg = l.segments[0];
+      return seg?.type === "snapshot" && seg.origin === lv.name;
+    }).length;
+    return snapshots > 1 ? "public,origin,thickorigin,multithickorigin" : "public,origin,thickorigin";
+  }
   if (kind?.cow) return "public,snapshot,thicksnapshot";
   return kind?.visible ? "public" : "private";
 }

@@ -111,6 +111,36 @@ export const SAME_SEQNO: MutationInfo = {
 export interface WriteVgOptions {
   /** Bad header fields to tolerate (vgck --updatemetadata rewrites over them). */
   readonly ignoreBadFields?: number;
+  /** Ids (32 characters) of VGs whose PVs this write takes over, as vgmerge does. */
+  readonly mergedVgIds?: ReadonlySet<string>;
+}
+
+/**
+ * `lvmcache_has_old_metadata`: a member PV whose mdas hold this VG (or a VG merged into it) at a
+ * lower seqno, or whose two mdas disagree, gets LVM2's "updating old metadata" warning per mda.
+ */
+function warnOldMetadata(
+  context: CommandContext,
+  scan: HostScan,
+  vg: VolumeGroup,
+  options: WriteVgOptions,
+): void {
+  const vgId = vg.id.replaceAll("-", "");
+  for (const pv of vg.pvs) {
+    if (pv.status.includes("MISSING")) continue;
+    const label = scan.labels.get(pv.deviceHint);
+    if (label === undefined) continue;
+    const copies = label.mdas.filter((m) => m.seqno !== undefined);
+    if (copies.length === 0) continue;
+    const mine = copies.every((m) => m.vgId === vgId || options.mergedVgIds?.has(m.vgId ?? "") === true);
+    if (!mine) continue;
+    const mismatch = new Set(copies.map((m) => m.seqno)).size > 1;
+    const older = copies.some((m) => (m.seqno ?? 0) < vg.seqno);
+    if (!mismatch && !older) continue;
+    for (const _ of label.header.metadataAreas) {
+      context.out.warn(`updating old metadata to ${vg.seqno + 1} on ${pv.deviceHint} for VG ${vg.name}.`);
+    }
+  }
 }
 
 /**
@@ -134,6 +164,8 @@ export function writeVg(
       .join("; ");
     throw new LvmCommandError(`Internal error: refusing to write invalid VG ${vg.name} metadata: ${text}`);
   }
+  // After this command's first write of the VG every mda holds its newest copy.
+  const firstWrite = (writeCounts.get(context)?.get(vg.id) ?? 0) === 0;
   const bytes = vgMetadataBytes(context, next);
   const areas = vgMetadataAreas(context, scan, next);
   if (areas.length === 0) {
@@ -157,6 +189,7 @@ export function writeVg(
     issueNs: context.host.scheduler.nowNs,
     ...(options.ignoreBadFields !== undefined ? { ignoreBadFields: options.ignoreBadFields } : {}),
   };
+  if (firstWrite) warnOldMetadata(context, scan, vg, options);
   try {
     for (const pv of next.pvs) {
       if (!pv.status.includes("MISSING")) writePvUsedFlag(context, scan, pv.deviceHint, true);

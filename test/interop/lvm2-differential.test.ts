@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileDevice } from "../../engine/block/file.js";
-import { Host } from "../../engine/lvm/host.js";
-import { runLvm } from "../../engine/lvm/run.js";
-import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+import { realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+import { compare, images as makeImages, scratchDir } from "./differential.js";
 
 /**
  * Each command runs on real LVM2 (loop devices) and on lvmlab (image copies whose device names are
@@ -102,6 +97,27 @@ const SEQUENCES: Record<string, readonly string[]> = {
     "pvremove DEV0 DEV1",
     "pvs",
   ],
+  "vgsplit through an exported copy and vgmerge updating old metadata": [
+    "pvcreate DEV0 DEV1 DEV2",
+    "vgcreate vg0 DEV0 DEV1 DEV2",
+    "lvcreate -an -Zn -l 2 -n a vg0 DEV0",
+    "lvcreate -an -Zn -l 3 -n c vg0 DEV2",
+    "vgsplit vg0 vg1 DEV2",
+    "vgs -o +vg_seqno,vg_attr",
+    "pvs",
+    "lvs -o +devices",
+    "vgsplit vg0 vg1 DEV1",
+    "vgs -o +vg_seqno",
+    "vgmerge vg0 vg1",
+    "vgs -o +vg_seqno",
+    "lvs -o +devices",
+    "vgcreate vg5 DEV3",
+    "lvcreate -an -Zn -l 40 -n big vg5",
+    "lvcreate -an -Zn -l 1 -n b vg0",
+    "vgmerge vg5 vg0",
+    "vgs -o +vg_seqno",
+    "lvs",
+  ],
   "stripes, extent sizes, split, merge and pvresize": [
     "pvcreate DEV0 DEV1 DEV2",
     "vgcreate vg0 DEV0 DEV1",
@@ -129,71 +145,10 @@ const SEQUENCES: Record<string, readonly string[]> = {
   ],
 };
 
-// Lines real LVM2 prints only because this kernel has no device-mapper.
-function realNoise(line: string): boolean {
-  return lvmNoise(line) || /device-mapper|mapper\/control|libdevmapper|Failed to check for active/.test(line);
-}
-
 const unavailable = realLvm2Unavailable();
-const dir = mkdtempSync(join(tmpdir(), "lvmlab-diff-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function images(tag: string): string[] {
-  return ["a", "b", "c", "d"].map((n) => {
-    const path = join(dir, `${tag}-${n}.img`);
-    writeFileSync(path, "");
-    truncateSync(path, 64 * 1024 * 1024);
-    return path;
-  });
-}
-
-/**
- * Sorted distinct lines with PV/VG/LV uuids blanked: ids are random on both sides, and LVM2
- * repeats some warnings once per internal lookup.
- */
-function normalise(lines: readonly string[]): string[] {
-  const uuid = /[A-Za-z0-9!#]{6}(-[A-Za-z0-9!#]{4}){5}-[A-Za-z0-9!#]{6}/g;
-  return [...new Set(lines.filter((l) => l !== "").map((l) => l.replace(uuid, "<uuid>")))].sort();
-}
-
-/** Runs `sequence` on real LVM2 over `real` and on lvmlab over `mine` (named like the loop devices). */
-function compare(
-  real: readonly string[],
-  mine: readonly string[],
-  sequence: readonly string[],
-  options: { deviceNames?: readonly string[] } = {},
-): string[] {
-  const differences: string[] = [];
-  withLoopDevices(real, (set) => {
-    const names = options.deviceNames ?? set.devices;
-    for (const line of sequence) {
-      const argv = line.replace(/DEV(\d)/g, (_, n: string) => names[Number(n)]!).split(" ");
-      const realRun = set.lvm(argv[0]!, argv.slice(1));
-      const devices = mine.map((p, i) => FileDevice.open(p, { name: set.devices[i]! }));
-      let mineRun: ReturnType<typeof runLvm>;
-      try {
-        const host = new Host({
-          devices: devices.map((d) => [d.name, d] as const),
-          seed: line.replaceAll("/", "_"),
-        });
-        mineRun = runLvm(host, [...argv, "--driverloaded", "n"]);
-      } finally {
-        for (const d of devices) d.close();
-      }
-      const realLines = normalise(
-        `${realRun.stdout}${realRun.stderr}`.split("\n").filter((l) => !realNoise(l)),
-      );
-      const mineLines = normalise(`${mineRun.stdout}${mineRun.stderr}`.split("\n"));
-      if (realRun.status !== mineRun.exitCode || JSON.stringify(realLines) !== JSON.stringify(mineLines)) {
-        differences.push(
-          `$ ${line}\nreal [${realRun.status}]\n${realLines.join("\n")}\nlvmlab [${mineRun.exitCode}]\n${mineLines.join("\n")}`,
-        );
-      }
-    }
-    return names;
-  });
-  return differences;
-}
+const scratch = scratchDir("lvmlab-diff-");
+afterAll(scratch.remove);
+const images = (tag: string): string[] => makeImages(scratch.dir, tag);
 
 describe.skipIf(unavailable !== undefined)("lvmlab lvm answers like real LVM2, command by command", () => {
   for (const [title, sequence] of Object.entries(SEQUENCES)) {

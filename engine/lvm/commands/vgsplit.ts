@@ -5,12 +5,12 @@
 
 import { pvUsage } from "../../metadata/extent-map.js";
 import { lvKinds } from "../../metadata/lv-kind.js";
-import type { VolumeGroup } from "../../metadata/model.js";
+import { VG_STATUS_FLAGS, type VolumeGroup, withFlag } from "../../metadata/model.js";
 import { nameProblem } from "../../metadata/names.js";
 import { ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { newUuid } from "../ids.js";
 import { activeSet } from "../runtime.js";
-import { findVg, pvOnDevice, requireVg } from "../vg-read.js";
+import { findVg, pvOnDevice, requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { renumberPvs, scanWithWarnings } from "./common.js";
 
@@ -92,8 +92,15 @@ export const vgsplitCommand: LvmCommandDef = {
       ],
       lvs: [...base.lvs.map((lv) => renamePvRefs(lv, "d")), ...src.lvs.filter((lv) => movesLv(lv.name))],
     });
-    writeVg(context, scan, moved);
-    writeVg(context, scan, remaining);
+    // LVM2 writes the new VG exported first, so a crash before the source VG lets go of the PVs
+    // leaves a VG that is not activated until vgimport; then the source, then the new VG again.
+    const exportedCopy = writeVg(context, scan, {
+      ...moved,
+      status: withFlag(moved.status, "EXPORTED", VG_STATUS_FLAGS),
+    });
+    // Each write updates what later writes see as the disks' state (lvmcache in LVM2).
+    writeVg(context, scanHost(context.host), remaining);
+    writeVg(context, scanHost(context.host), { ...moved, seqno: exportedCopy.seqno });
     context.out.message(
       `${existing ? "Existing" : "New"} volume group "${dstName}" successfully split from "${srcName}"`,
     );
@@ -145,7 +152,7 @@ export const vgmergeCommand: LvmCommandDef = {
       pvs: [...dst.pvs, ...src.pvs.map((pv) => ({ ...pv, name: `s${pv.name}` }))],
       lvs: [...dst.lvs, ...src.lvs.map((lv) => renamePvRefs(lv, "s"))],
     });
-    writeVg(context, scan, merged);
+    writeVg(context, scan, merged, { mergedVgIds: new Set([src.id.replaceAll("-", "")]) });
     context.out.message(`Volume group "${srcName}" successfully merged into "${dstName}"`);
     return ECMD_PROCESSED;
   },

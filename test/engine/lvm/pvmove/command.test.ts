@@ -273,3 +273,25 @@ describe("pvmove and deactivation", () => {
     expect(placement(host, "lv0")).toEqual(["pv1:0"]);
   });
 });
+
+describe("pvmove --abort after a reboot", () => {
+  it("does nothing until the VG is active, as LVM2's poller needs a live LV", () => {
+    const media = ["pv0", "pv1", "pv2"].map((n) => new MemoryDevice(n, 64 * MiB));
+    const host = machine(media);
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    runUntilEvent(host, "pvmove.checkpoint");
+    const rebooted = machine(media);
+    expect(ok(rebooted, "pvmove --abort pv0").stdout).toBe("  pv0: Interrupted: No longer active.\n");
+    expect(ok(rebooted, "pvmove --abort").stdout).toBe(
+      "  pv0: Skipping inactive LV. Try lvchange or vgchange.\n",
+    );
+    expect(vgOf(rebooted).lvs.some((lv) => lv.name === "pvmove0")).toBe(true);
+    ok(rebooted, "vgchange -ay --poll n vg0");
+    ok(rebooted, "pvmove --abort pv0");
+    expect(placement(rebooted, "lv0")).toEqual(["pv1:0", "pv0:3", "pv0:6"]);
+    expect(ok(rebooted, "pvmove --abort pv0").stdout).toBe(
+      "  pv0: No pvmove in progress - already finished or aborted.\n",
+    );
+  });
+});

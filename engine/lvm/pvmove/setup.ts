@@ -146,6 +146,10 @@ export function startPvmove(
   const device = pvArgDevice(request.source);
   const source = vg.pvs.find((pv) => pv.deviceHint === device || pv.name === device);
   if (source === undefined) throw new LvmCommandError(`Failed to find physical volume "${device}".`, 3);
+  // `-n` is checked before anything else, as `_pvmove_setup_single` does.
+  if (request.lvName !== undefined && !vg.lvs.some((lv) => lv.name === request.lvName)) {
+    throw new LvmCommandError(`Logical volume ${request.lvName} not found.`);
+  }
   const running = findMoveFromSource(vg, source.name);
   if (running !== undefined) {
     context.out.message(`Detected pvmove in progress for ${device}.`);
@@ -155,9 +159,6 @@ export function startPvmove(
     if (context.driverLoaded !== false) loadMoveTables(context, vg, running.name);
     const id = { vgName: vg.name, lvName: running.name, lvId: running.id, displayName: device };
     return { id, resumed: true, vg };
-  }
-  if (request.lvName !== undefined && !vg.lvs.some((lv) => lv.name === request.lvName)) {
-    throw new LvmCommandError(`Logical volume ${request.lvName} not found.`);
   }
   let sourceSelection: PvSelection;
   try {

@@ -295,3 +295,17 @@ describe("pvmove --abort after a reboot", () => {
     );
   });
 });
+
+describe("pvmove of stacked LVs", () => {
+  it("moves the mirror image on the source, leaving the other leg and the log where they are", () => {
+    const host = machine(["pv0", "pv1", "pv2", "pv3"].map((n) => new MemoryDevice(n, 64 * MiB)));
+    ok(host, "pvcreate pv0 pv1 pv2 pv3");
+    ok(host, "vgcreate -s 1M vg0 pv0 pv1 pv2 pv3");
+    ok(host, "lvcreate -an -Zn --type mirror -m 1 -l 2 -n m vg0 pv0 pv1 pv2");
+    ok(host, "pvmove -i 0 pv0 pv3");
+    expect(placement(host, "m_mimage_0")).toEqual(["pv3:0"]);
+    expect(placement(host, "m_mimage_1")).toEqual(["pv1:0"]);
+    expect(placement(host, "m_mlog")).toEqual(["pv2:0"]);
+    expect(vgOf(host).lvs.map((lv) => lv.name)).toEqual(["m", "m_mimage_0", "m_mimage_1", "m_mlog"]);
+  });
+});

@@ -22,6 +22,9 @@ const DROP_ALL: CrashPolicy = { kind: "drop-all" };
 
 interface Exploration {
   readonly points: number;
+  /** Trace events and block writes of the uncut run: the two kinds of crash point. */
+  readonly events: number;
+  readonly writes: number;
   readonly runs: number;
   readonly failures: string[];
   /** Runs whose reordered (subset/torn) cut left no readable VG metadata: a format-layer outcome. */
@@ -84,7 +87,17 @@ function explore(options: {
       }
     }
   }
-  return { points, runs, failures, metadataLost, reruns, orphans, ms: performance.now() - started };
+  return {
+    points,
+    events: reference.events,
+    writes: reference.writes,
+    runs,
+    failures,
+    metadataLost,
+    reruns,
+    orphans,
+    ms: performance.now() - started,
+  };
 }
 
 describe("pvmove under power cuts", () => {
@@ -101,7 +114,7 @@ describe("pvmove under power cuts", () => {
   it("resumes or aborts correctly after a cut at every trace event and every block write", () => {
     const result = explore({ recoveries: ["resume", "abort"], sampledPolicies: true });
     console.log(
-      `pvmove crash exploration: ${result.points} crash points, ${result.runs} runs, ${result.ms.toFixed(0)} ms; ` +
+      `pvmove crash exploration: ${result.points} crash points (${result.events} trace events, ${result.writes} block writes), ${result.runs} runs, ${result.ms.toFixed(0)} ms; ` +
         `${result.reruns} reruns (setup not yet durable), ${result.orphans} orphan error LVs removed, ` +
         `${result.metadataLost.length} subset/torn runs with no readable metadata`,
     );

@@ -309,3 +309,18 @@ describe("pvmove of stacked LVs", () => {
     expect(vgOf(host).lvs.map((lv) => lv.name)).toEqual(["m", "m_mimage_0", "m_mimage_1", "m_mlog"]);
   });
 });
+
+describe("pvmove alongside other commands", () => {
+  it("re-reads the VG every pass, so an LV created mid-move survives the checkpoints and the finish", () => {
+    const host = machine();
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    runUntilEvent(host, "pvmove.checkpoint");
+    ok(host, "lvcreate -an -Zn -l 2 -n late vg0 pv2");
+    host.scheduler.run();
+    expect(host.trace.count("pvmove.finish")).toBe(1);
+    expect(vgOf(host).lvs.map((lv) => lv.name)).toEqual(["lv0", "late"]);
+    expect(placement(host, "late")).toEqual(["pv2:0"]);
+    expect(placement(host, "lv0")).toEqual(["pv1:0"]);
+  });
+});

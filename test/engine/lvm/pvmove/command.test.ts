@@ -1,6 +1,7 @@
 /** The pvmove command end to end on memory devices: messages, progress lines, metadata before and after. */
 import { describe, expect, it } from "vitest";
 import { MemoryDevice } from "../../../../engine/block/memory.js";
+import { dmsetupTable } from "../../../../engine/lvm/activation/activate.js";
 import { Host } from "../../../../engine/lvm/host.js";
 import { configurePvmove } from "../../../../engine/lvm/pvmove/kernel.js";
 import { runLvm } from "../../../../engine/lvm/run.js";
@@ -322,5 +323,26 @@ describe("pvmove alongside other commands", () => {
     expect(vgOf(host).lvs.map((lv) => lv.name)).toEqual(["lv0", "late"]);
     expect(placement(host, "late")).toEqual(["pv2:0"]);
     expect(placement(host, "lv0")).toEqual(["pv1:0"]);
+  });
+});
+
+describe("pvmove tables", () => {
+  it("after a checkpoint maps the done segment to the destination, mirrors the next, leaves the rest on the source", () => {
+    const host = machine();
+    threeSegments(host);
+    ok(host, "pvmove -b pv0 pv1");
+    const before = dmsetupTable(host)
+      .split("\n")
+      .filter((l) => l.startsWith("vg0-pvmove0:"));
+    expect(before.map((l) => l.split(" ")[3])).toEqual(["mirror", "linear", "linear"]);
+    // The pass that emits the checkpoint also reloads the table before it returns.
+    runUntilEvent(host, "pvmove.checkpoint");
+    const after = dmsetupTable(host)
+      .split("\n")
+      .filter((l) => l.startsWith("vg0-pvmove0:"));
+    expect(after.map((l) => l.split(" ")[3])).toEqual(["linear", "mirror", "linear"]);
+    expect(after[0]).toMatch(/ linear pv1 /);
+    expect(after[1]).toMatch(/ mirror core 1 \d+ 2 pv0 \d+ pv1 \d+$/);
+    expect(after[2]).toMatch(/ linear pv0 /);
   });
 });

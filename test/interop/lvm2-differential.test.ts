@@ -159,7 +159,7 @@ describe.skipIf(unavailable !== undefined)("lvmlab lvm answers like real LVM2, c
     });
   }
 
-  it("a VG with a missing PV: warnings, partial LVs and refused changes", () => {
+  it("a VG with a missing PV: warnings, partial LVs, refused changes and vgreduce --removemissing", () => {
     const real = images("missing-real");
     const mine = images("missing-mine");
     let firstNames: readonly string[] = [];
@@ -178,7 +178,19 @@ describe.skipIf(unavailable !== undefined)("lvmlab lvm answers like real LVM2, c
     const missing = compare(
       real.slice(0, 2),
       mine.slice(0, 2),
-      ["vgs", "pvs", "lvs -a -o +devices", "lvcreate -an -Zn -l 1 -n new vg0"],
+      [
+        "vgs",
+        "pvs",
+        "lvs -a -o +devices",
+        "lvcreate -an -Zn -l 1 -n new vg0",
+        "vgreduce --removemissing vg0",
+        "vgs -o +vg_seqno",
+        "vgreduce --removemissing --force vg0",
+        "vgs -o +vg_seqno",
+        "pvs",
+        "lvs",
+        "vgreduce --removemissing vg0",
+      ],
       { deviceNames: firstNames },
     );
     expect(missing.join("\n\n")).toBe("");

@@ -7,10 +7,17 @@
 import { pvUsage } from "../../metadata/extent-map.js";
 import { removeLvTree } from "../../metadata/lv-alloc.js";
 import { lvKinds } from "../../metadata/lv-kind.js";
-import type { VolumeGroup } from "../../metadata/model.js";
+import { type LogicalVolume, segmentAreas, type VolumeGroup } from "../../metadata/model.js";
 import { hasOption } from "../args.js";
-import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import {
+  type CommandContext,
+  ECMD_FAILED,
+  ECMD_PROCESSED,
+  type LvmCommandDef,
+  LvmCommandError,
+} from "../command.js";
 import { removeMissingMirrorParts } from "../mirror/repair.js";
+import { activeSet } from "../runtime.js";
 import { type HostScan, pvOnDevice, requireVg } from "../vg-read.js";
 import { writeOrphanPv, writeVg } from "../vg-write.js";
 import { renumberPvs, scanWithWarnings } from "./common.js";
@@ -19,6 +26,26 @@ function usesPv(vg: VolumeGroup, pvName: string): string[] {
   return [...new Set((pvUsage(vg).get(pvName) ?? []).map((u) => u.lv))];
 }
 
+/** `lv_is_partial`: an area on a missing PV, or in a partial sub-LV or mirror log. */
+function isPartial(vg: VolumeGroup, lv: LogicalVolume, missing: ReadonlySet<string>, depth = 0): boolean {
+  if (depth > vg.lvs.length) return false;
+  const sub = (name: string): boolean => {
+    const child = vg.lvs.find((l) => l.name === name);
+    return child !== undefined && isPartial(vg, child, missing, depth + 1);
+  };
+  return lv.segments.some(
+    (seg) =>
+      segmentAreas(seg).some((a) => (a.kind === "pv" ? missing.has(a.pv) : sub(a.lv))) ||
+      (seg.type === "mirror" && seg.mirrorLog !== undefined && sub(seg.mirrorLog)),
+  );
+}
+
+/**
+ * `_vgreduce_repair_single`: with --force, `_make_vg_consistent` drops missing mirror parts and
+ * removes every visible partial LV; then `_consolidate_vg` removes the missing PVs, or, while
+ * partial LVs remain, only warns. Either way the VG is written (missing PVs flagged MISSING), and
+ * the command fails unless it ended consistent.
+ */
 function removeMissing(context: CommandContext, scan: HostScan, vgName: string, force: boolean): number {
   const handle = requireVg(scan, vgName, { allowMissing: true });
   let vg = handle.vg;
@@ -26,33 +53,36 @@ function removeMissing(context: CommandContext, scan: HostScan, vgName: string, 
     context.out.message(`Volume group "${vg.name}" is already consistent.`);
     return ECMD_PROCESSED;
   }
+  const missing = new Set(handle.missing);
   if (force) {
-    // `_make_vg_consistent`: mirrors first lose their missing images and logs instead of going whole.
-    vg = removeMissingMirrorParts(vg, new Set(handle.missing)).vg;
-  }
-  const partial = new Set(handle.missing.flatMap((pv) => usesPv(vg, pv)));
-  if (partial.size > 0 && !force) {
-    const kinds = lvKinds(vg);
-    for (const lv of partial) {
-      if (kinds.get(lv)?.visible) context.out.warn(`Partial LV ${lv} needs to be repaired or removed. `);
+    // Mirrors first lose their missing images and logs instead of going whole.
+    vg = removeMissingMirrorParts(vg, missing).vg;
+    for (let guard = 0; guard <= handle.vg.lvs.length; guard++) {
+      const kinds = lvKinds(vg);
+      const victim = vg.lvs.find((lv) => kinds.get(lv.name)?.visible && isPartial(vg, lv, missing));
+      if (victim === undefined) break;
+      context.out.warn(`Removing partial LV ${vg.name}/${victim.name}.`);
+      const gone = vg.lvs.filter((l) => !removeLvTree(vg, victim.name).lvs.includes(l));
+      // lv_remove_single commits each removal on its own.
+      vg = writeVg(context, scan, removeLvTree(vg, victim.name));
+      for (const lv of gone) activeSet(context).delete(lv.id);
+      context.out.message(`Logical volume "${victim.name}" successfully removed.`);
     }
-    throw new LvmCommandError(
-      `There are still partial LVs in VG ${vg.name}.\n  To remove them unconditionally use: vgreduce --removemissing --force.\n  To remove them unconditionally from mirror LVs use: vgreduce --removemissing --mirrorsonly --force.\n  WARNING: Proceeding to remove empty missing PVs.`,
-    );
   }
-  // Remove the top-level LVs that depend on a partial LV, then the missing PVs themselves.
-  const kinds = lvKinds(vg);
-  const tops = new Set<string>();
-  const topOf = (name: string, depth: number): void => {
-    if (depth > vg.lvs.length) return;
-    const users = kinds.get(name)?.usedBy ?? [];
-    if (users.length === 0) tops.add(name);
-    for (const u of users) topOf(u, depth + 1);
-  };
-  for (const lv of partial) topOf(lv, 0);
-  for (const lv of tops) if (vg.lvs.some((l) => l.name === lv)) vg = removeLvTree(vg, lv);
-  vg = renumberPvs({ ...vg, pvs: vg.pvs.filter((pv) => !handle.missing.includes(pv.name)) });
-  writeVg(context, scan, { ...vg, seqno: handle.vg.seqno });
+  const partial = vg.lvs.filter((lv) => isPartial(vg, lv, missing));
+  for (const lv of partial) context.out.warn(`Partial LV ${lv.name} needs to be repaired or removed. `);
+  if (partial.length > 0) {
+    context.out.error(`There are still partial LVs in VG ${vg.name}.`);
+    context.out.error("To remove them unconditionally use: vgreduce --removemissing --force.");
+    context.out.error(
+      "To remove them unconditionally from mirror LVs use: vgreduce --removemissing --mirrorsonly --force.",
+    );
+    context.out.warn("Proceeding to remove empty missing PVs.");
+  } else {
+    vg = renumberPvs({ ...vg, pvs: vg.pvs.filter((pv) => !missing.has(pv.name)) });
+  }
+  writeVg(context, scan, vg);
+  if (partial.length > 0) return ECMD_FAILED;
   context.out.message(`Wrote out consistent volume group ${vg.name}.`);
   return ECMD_PROCESSED;
 }

@@ -100,7 +100,7 @@ describe("volume group commands", () => {
       "Cannot change VG vg0 while PVs are missing.",
     );
     expect(ok(without, "vgreduce --removemissing --force vg0")).toBe(
-      "  Wrote out consistent volume group vg0.\n",
+      '  Logical volume "lost" successfully removed.\n  Wrote out consistent volume group vg0.\n',
     );
     const after = lvm(without, "vgs --noheadings -o vg_attr,pv_count,lv_count");
     expect(after.stderr).toBe("");

@@ -27,17 +27,20 @@ describe("metadata and alloc micro-benchmarks", () => {
         "allocateExtents striped 2",
       ],
     ],
-  ] as const)("suite $0.name measures every case against a baseline of the same run", async (suite, names) => {
-    const rows = await suite.run({ quick: true });
-    expect(rows.map((r) => r.name)).toEqual(names);
-    const byName = new Map(rows.map((r) => [r.name, r]));
-    for (const row of rows) {
-      expect(row.nsPerOp).toBeGreaterThan(0);
-      if (row.baseline === undefined) continue;
-      const base = byName.get(row.baseline);
-      expect(base?.group).toBe(row.group);
-      expect(row.ratioToBaseline).toBeCloseTo(base!.nsPerOp / row.nsPerOp, 9);
-    }
-    expect(rows.filter((r) => r.baseline === undefined).length).toBe(suite === metadataSuite ? 2 : 1);
-  });
+  ] as const)(
+    "suite $0.name measures every case against a baseline of the same run",
+    async (suite, names) => {
+      const rows = await suite.run({ quick: true });
+      expect(rows.map((r) => r.name)).toEqual(names);
+      const byName = new Map(rows.map((r) => [r.name, r]));
+      for (const row of rows) {
+        expect(row.nsPerOp).toBeGreaterThan(0);
+        if (row.baseline === undefined) continue;
+        const base = byName.get(row.baseline);
+        expect(base?.group).toBe(row.group);
+        expect(row.ratioToBaseline).toBeCloseTo(base!.nsPerOp / row.nsPerOp, 9);
+      }
+      expect(rows.filter((r) => r.baseline === undefined).length).toBe(suite === metadataSuite ? 2 : 1);
+    },
+  );
 });

@@ -54,12 +54,7 @@ export function vgMetadataBytes(context: CommandContext, vg: VolumeGroup): Uint8
 }
 
 /** Rewrites a PV's label with the PV_EXT_USED flag set or cleared (one sector write). */
-export function writePvUsedFlag(
-  context: CommandContext,
-  scan: HostScan,
-  device: string,
-  used: boolean,
-): void {
+function writePvUsedFlag(context: CommandContext, scan: HostScan, device: string, used: boolean): void {
   const pv = scan.labels.get(device);
   const dev = context.host.device(device);
   if (pv === undefined || dev === undefined) {
@@ -154,8 +149,16 @@ export function writeVg(
   vg: VolumeGroup,
   options: WriteVgOptions = {},
 ): VolumeGroup {
-  const bump = context.host.mutations.has(MUTATION_SAME_SEQNO) && vg.seqno > 0 ? 0 : 1;
-  const next: VolumeGroup = { ...vg, seqno: vg.seqno + bump };
+  const sameSeqno = context.host.mutations.has(MUTATION_SAME_SEQNO);
+  const next: VolumeGroup = { ...vg, seqno: vg.seqno + (sameSeqno && vg.seqno > 0 ? 0 : 1) };
+  // A seqno never goes backwards: the scan would roll the VG back to an older copy. (The mutation
+  // breaks exactly this, so the crash suite, not this check, must be what catches it.)
+  const onDisk = scan.result.vgs.find((v) => v.vgId === next.id.replaceAll("-", ""));
+  if (!sameSeqno && onDisk !== undefined && next.seqno <= onDisk.seqno) {
+    throw new Error(
+      `Internal error: writing VG ${next.name} with seqno ${next.seqno}, not above seqno ${onDisk.seqno} on ${onDisk.source.device}`,
+    );
+  }
   const issues = validateVg(next);
   if (issues.length > 0) {
     const text = issues

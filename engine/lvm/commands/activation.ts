@@ -32,7 +32,12 @@ function pollFlag(args: ParsedArgs): boolean {
 }
 
 /** Sets the activation of `name` and everything beneath it. */
-export function setActive(context: CommandContext, vg: VolumeGroup, name: string, active: boolean): void {
+export function setActive(
+  context: CommandContext,
+  vg: VolumeGroup,
+  options: { readonly name: string; readonly active: boolean },
+): void {
+  const { name, active } = options;
   const byName = new Map(vg.lvs.map((lv) => [lv.name, lv] as const));
   const visit = (lvName: string, depth: number): void => {
     const lv = byName.get(lvName);
@@ -68,7 +73,7 @@ export const lvchangeCommand: LvmCommandDef = {
       if (!lvKinds(vg).get(name)?.visible) {
         throw new LvmCommandError(`Unable to change internal LV ${name} directly.`);
       }
-      setActive(context, vg, name, active);
+      setActive(context, vg, { name, active });
       if (active && context.driverLoaded !== false && hasInterruptedMove(vg, name)) {
         resumeMovesOnActivation(context, vg, { poll: pollFlag(args), lvName: name });
       }
@@ -95,7 +100,7 @@ export const vgchangeCommand: LvmCommandDef = {
       const vg = requireVg(scan, vgName).vg;
       const kinds = lvKinds(vg);
       const visible = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible);
-      for (const lv of visible) setActive(context, vg, lv.name, active);
+      for (const lv of visible) setActive(context, vg, { name: lv.name, active });
       if (context.driverLoaded !== false && hasInterruptedMove(vg)) {
         if (active) resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
         else deactivateMoves(context, vg);

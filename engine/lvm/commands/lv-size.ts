@@ -29,7 +29,7 @@ export function extentRequest(
     throw new LvmCommandError("Please specify either size or extents (not both).", 3);
   }
   if (sizeText !== undefined) {
-    const size = sizeArg(sizeText, "size");
+    const size = sizeArg(sizeText, { long: "size" });
     // A reduction rounds down to an extent boundary, anything else up to a whole extent.
     const down = size.sign === "-";
     const extents = (down ? Math.floor : Math.ceil)(size.sectors / vg.extentSizeSectors);
@@ -81,7 +81,11 @@ export function extentRequest(
 }
 
 /** Parses a size option value, adding LVM2's "Invalid argument for --NAME: VALUE" on failure. */
-export function sizeArg(text: string, long: string, defaultUnitSectors = 2048): SizeArg {
+export function sizeArg(
+  text: string,
+  options: { readonly long: string; readonly defaultUnitSectors?: number },
+): SizeArg {
+  const { long, defaultUnitSectors = 2048 } = options;
   try {
     return parseSize(text, defaultUnitSectors);
   } catch (error) {

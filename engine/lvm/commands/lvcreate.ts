@@ -160,7 +160,7 @@ export const lvcreateCommand: LvmCommandDef = {
           `Using default stripesize ${formatSize(stripeSizeSectors, MESSAGE_UNITS, "short")}.`,
         );
       } else {
-        stripeSizeSectors = sizeArg(text, "stripesize", 2).sectors;
+        stripeSizeSectors = sizeArg(text, { long: "stripesize", defaultUnitSectors: 2 }).sectors;
       }
       if (stripeSizeSectors < 8 || (stripeSizeSectors & (stripeSizeSectors - 1)) !== 0) {
         throw new LvmCommandError(

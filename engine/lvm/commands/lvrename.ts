@@ -7,7 +7,11 @@ import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
 
 /** `vg` with LV `from` renamed to `to`, sub-LVs `from_*` renamed alike and every reference updated. */
-export function renameLv(vg: VolumeGroup, from: string, to: string): VolumeGroup {
+export function renameLv(
+  vg: VolumeGroup,
+  options: { readonly from: string; readonly to: string },
+): VolumeGroup {
+  const { from, to } = options;
   const map = (name: string): string =>
     name === from ? to : name.startsWith(`${from}_`) ? `${to}${name.slice(from.length)}` : name;
   const seg = (s: Segment): Segment => {
@@ -71,7 +75,7 @@ export const lvrenameCommand: LvmCommandDef = {
     if (vg.lvs.some((lv) => lv.name === to)) {
       throw new LvmCommandError(`Logical Volume "${to}" already exists in volume group "${vg.name}"`);
     }
-    writeVg(context, scan, renameLv(vg, from, to));
+    writeVg(context, scan, renameLv(vg, { from, to }));
     context.out.message(`Renamed "${from}" to "${to}" in volume group "${vg.name}"`);
     return ECMD_PROCESSED;
   },

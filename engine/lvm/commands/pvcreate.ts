@@ -9,10 +9,14 @@ import { requireDevice, scanWithWarnings } from "./common.js";
 /** Checks that each device can become a PV (exists, not in a VG, big enough) and returns its mda count. */
 export function checkPvCreate(
   context: CommandContext,
-  scan: HostScan,
-  devices: readonly string[],
-  options: { readonly metadataCopies?: 0 | 1 | 2; readonly force?: number } = {},
+  options: {
+    readonly scan: HostScan;
+    readonly devices: readonly string[];
+    readonly metadataCopies?: 0 | 1 | 2;
+    readonly force?: number;
+  },
 ): void {
+  const { scan, devices } = options;
   for (const device of devices) {
     requireDevice(context, device);
     const vg = scan.vgOfDevice.get(device);
@@ -74,7 +78,9 @@ export const pvcreateCommand: LvmCommandDef = {
     const scan = scanWithWarnings(context);
     const copies = metadataCopiesOption(args);
     const force = args.options.get("force")?.length ?? 0;
-    checkPvCreate(context, scan, args.positionals, {
+    checkPvCreate(context, {
+      scan,
+      devices: args.positionals,
       ...(copies !== undefined ? { metadataCopies: copies } : {}),
       force,
     });

@@ -7,19 +7,19 @@ export const pvsCommand: LvmCommandDef = {
   name: "pvs",
   readOnly: true,
   options: REPORT_OPTIONS,
-  run: (c, a) => runReport(c, a, "pvs"),
+  run: (c, a) => runReport(c, a, { kind: "pvs" }),
 };
 /** The vgs command. */
 export const vgsCommand: LvmCommandDef = {
   name: "vgs",
   readOnly: true,
   options: REPORT_OPTIONS,
-  run: (c, a) => runReport(c, a, "vgs"),
+  run: (c, a) => runReport(c, a, { kind: "vgs" }),
 };
 /** The lvs command. */
 export const lvsCommand: LvmCommandDef = {
   name: "lvs",
   readOnly: true,
   options: REPORT_OPTIONS,
-  run: (c, a) => runReport(c, a, "lvs"),
+  run: (c, a) => runReport(c, a, { kind: "lvs" }),
 };

@@ -29,7 +29,7 @@ export function prepareNewMembers(
     }
     if (!scan.labels.has(device)) toCreate.push(device);
   }
-  checkPvCreate(context, scan, toCreate);
+  checkPvCreate(context, { scan, devices: toCreate });
   for (const device of toCreate) createPv(context, device);
   return toCreate.length === 0 ? scan : scanHost(context.host);
 }

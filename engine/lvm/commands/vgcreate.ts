@@ -43,7 +43,7 @@ export const vgcreateCommand: LvmCommandDef = {
       throw new LvmCommandError(`${chars}New volume group name "${name}" is invalid.`, 3);
     }
     const extentText = optionValue(args, "physicalextentsize");
-    const extent = extentText === undefined ? undefined : sizeArg(extentText, "physicalextentsize");
+    const extent = extentText === undefined ? undefined : sizeArg(extentText, { long: "physicalextentsize" });
     if (extent?.sign === "-") throw new LvmCommandError("Physical extent size may not be negative.", 3);
     const extentSizeSectors = extent?.sectors ?? DEFAULT_EXTENT_SIZE_SECTORS;
     if (extentSizeSectors === 0) throw new LvmCommandError("Physical extent size may not be zero");

@@ -68,7 +68,7 @@ function mergingOrigin(vg: VgInfo, lv: LogicalVolume): boolean {
 }
 
 /** `lv_attr` as LVM2 prints it, with columns 5-6 from the runtime provider. */
-export function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
+function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   const kind = vg.kinds.get(lv.name);
   const notSynced = lv.status.includes("NOTSYNCED");
   // lv_mirror_image_in_sync: only a live mirror at 100% proves its images are in sync.

@@ -129,7 +129,12 @@ function readVgs(scan: HostScan, names: readonly string[] | undefined, context: 
 }
 
 /** Runs one report command. */
-export function runReport(context: CommandContext, args: ParsedArgs, kind: ReportKind): number {
+export function runReport(
+  context: CommandContext,
+  args: ParsedArgs,
+  options: { readonly kind: ReportKind },
+): number {
+  const { kind } = options;
   const segments = hasOption(args, "segments");
   const key = segments && kind !== "vgs" ? `${kind}-seg` : kind;
   const fields = selectFields(kind, key, args);

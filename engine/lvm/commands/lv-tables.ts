@@ -6,10 +6,10 @@
  */
 import { lvKinds } from "../../metadata/lv-kind.js";
 import { findLv, type LogicalVolume, type VolumeGroup } from "../../metadata/model.js";
-import { activateLv, deviceMapperOf, reloadLv } from "../activation/activate.js";
+import { activateLv, deviceMapperOf } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { CommandContext } from "../command.js";
-import { liveMirrorsOf, startLvResync, stopLvResync } from "../mirror/kernel.js";
+import { liveMirrorsOf, reloadWithResync, startLvResync, stopLvResync } from "../mirror/kernel.js";
 import { initMirrorLog } from "../mirror/log-init.js";
 import { wipeCowStart } from "../snapshot/create.js";
 import {
@@ -78,8 +78,7 @@ export function activateTables(context: CommandContext, vg: VolumeGroup, lvName:
     snapSeg?.type === "snapshot" ? snapSeg.origin : kinds.get(lvName)?.origin ? lvName : undefined;
   if (snapSeg?.type === "snapshot" && dm.device(dmName(vg.name, snapSeg.origin)) !== undefined) {
     // The origin is live without this snapshot's table: reload it (lv_update_and_reload).
-    if (dm.device(dmName(vg.name, lvName)) === undefined)
-      reloadLv(host, vg, snapSeg.origin, { startResync: false });
+    if (dm.device(dmName(vg.name, lvName)) === undefined) reloadOrigin(context, vg, snapSeg.origin);
   }
   activateLv(host, vg, lvName, { startResync: false });
   startLvResync(host, lv.id, liveMirrorsOf(host, vg.name, lvName));
@@ -95,6 +94,13 @@ export function activateTables(context: CommandContext, vg: VolumeGroup, lvName:
       startMerge(context, vg, originName);
     }
   }
+}
+
+/** Reloads a live origin's tables from `vg` after a snapshot came or went. */
+export function reloadOrigin(context: CommandContext, vg: VolumeGroup, originName: string): void {
+  const dm = deviceMapperOf(context.host);
+  if (!lvKinds(vg).get(originName)?.origin) dm.remove(dmName(vg.name, originName, "real"));
+  reloadWithResync(context.host, vg, originName);
 }
 
 /** dm names an LV may own: its top device and its `-real`/`-cow` layers. */
@@ -211,8 +217,6 @@ export function afterLvRemove(context: CommandContext, before: VolumeGroup, afte
   }
   for (const origin of origins) {
     const lv = findLv(after, origin);
-    if (lv === undefined || dm.lv(lv.id) === undefined) continue;
-    if (!lvKinds(after).get(origin)?.origin) dm.remove(dmName(after.name, origin, "real"));
-    reloadLv(context.host, after, origin, { startResync: false });
+    if (lv !== undefined && dm.lv(lv.id) !== undefined) reloadOrigin(context, after, origin);
   }
 }

@@ -26,7 +26,7 @@ import {
   removeMirrorImages,
   setMirrorLog,
 } from "../mirror/convert.js";
-import { liveMirrorsOf, startLvResync, stopLvResync } from "../mirror/kernel.js";
+import { liveMirrorsOf, reloadWithResync, startLvResync, stopLvResync } from "../mirror/kernel.js";
 import { initMirrorLog, MUTATION_MIRROR_SKIP_LOG_RESET } from "../mirror/log-init.js";
 import {
   failedMirrorParts,
@@ -290,7 +290,7 @@ function merge(context: CommandContext, lvArg: string): void {
   const dm = deviceMapperOf(host);
   dm.remove(dmName(vg.name, lvName));
   dm.dropLv(lv.id);
-  reloadLv(host, written, origin.name, { startResync: false });
+  reloadWithResync(host, written, origin.name);
   context.out.message(`Merging of volume ${vg.name}/${lvName} started.`);
   startMerge(context, written, origin.name);
 }

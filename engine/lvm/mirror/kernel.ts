@@ -6,7 +6,8 @@
  */
 import type { MirrorTarget } from "../../dm/mirror/mirror.js";
 import { type MirrorResyncHandle, startMirrorResync } from "../../dm/mirror/resync-driver.js";
-import { deviceMapperOf, mirrorsIn } from "../activation/activate.js";
+import type { VolumeGroup } from "../../metadata/model.js";
+import { deviceMapperOf, mirrorsIn, reloadLv } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { Host } from "../host.js";
 
@@ -46,5 +47,21 @@ export function lvResyncRunning(host: Host, lvId: string): boolean {
  * devices wrapped in a reloadable DmDevice, so this asks the table itself).
  */
 export function liveMirrorsOf(host: Host, vgName: string, lvName: string): MirrorTarget[] {
-  return mirrorsIn(deviceMapperOf(host), dmName(vgName, lvName));
+  const dm = deviceMapperOf(host);
+  // An origin's own segments live in its `-real` layer, under the snapshot-origin.
+  return [...mirrorsIn(dm, dmName(vgName, lvName)), ...mirrorsIn(dm, dmName(vgName, lvName, "real"))];
+}
+
+/**
+ * Reloads the live tables of `lvName` from `vg` (`lv_update_and_reload`): its mirrors are suspended
+ * first (their logs written) and resync moves to the new table's mirrors.
+ */
+export function reloadWithResync(host: Host, vg: VolumeGroup, lvName: string): void {
+  const lv = vg.lvs.find((l) => l.name === lvName);
+  if (lv === undefined) throw new Error(`Cannot reload ${vg.name}/${lvName}: no such LV in the metadata`);
+  for (const mirror of liveMirrorsOf(host, vg.name, lvName))
+    mirror.suspend({ issueNs: host.scheduler.nowNs });
+  stopLvResync(host, lv.id);
+  reloadLv(host, vg, lvName, { startResync: false });
+  startLvResync(host, lv.id, liveMirrorsOf(host, vg.name, lvName));
 }

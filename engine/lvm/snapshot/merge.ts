@@ -12,11 +12,12 @@ import { lvKinds } from "../../metadata/lv-kind.js";
 import { findLv, type SnapshotSegment, type VolumeGroup } from "../../metadata/model.js";
 import type { MutationInfo } from "../../sim/mutations.js";
 import type { ScheduledEvent } from "../../sim/scheduler.js";
-import { deviceMapperOf, reloadLv } from "../activation/activate.js";
+import { deviceMapperOf } from "../activation/activate.js";
 import { DmDevice } from "../activation/dm-device.js";
 import { dmName } from "../activation/dm-name.js";
 import type { CommandContext } from "../command.js";
 import type { Host } from "../host.js";
+import { reloadWithResync } from "../mirror/kernel.js";
 import { requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 
@@ -154,7 +155,7 @@ export function finishMerge(context: CommandContext, vgName: string, originName:
     host.activeLvs.delete(cow.id);
   }
   if (!lvKinds(next).get(originName)?.origin) dm.remove(dmName(vg.name, originName, "real"));
-  reloadLv(host, next, originName, { startResync: false });
+  reloadWithResync(host, next, originName);
   context.out.message(`Merge of snapshot into logical volume ${originName} has finished.`);
   context.out.message(`Logical volume "${seg.cowStore}" successfully removed.`);
   host.trace.emit("snapshot.merge.finished", { vg: vgName, origin: originName, snapshot: seg.cowStore });

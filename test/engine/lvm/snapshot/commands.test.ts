@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isBlockDeviceError } from "../../../../engine/block/errors.js";
 import { deviceMapperOf } from "../../../../engine/lvm/activation/activate.js";
+import { Host } from "../../../../engine/lvm/host.js";
 import { setLvOpen } from "../../../../engine/lvm/snapshot/merge.js";
 import { findLv } from "../../../../engine/metadata/model.js";
 import {
@@ -153,5 +154,40 @@ describe("lvconvert --merge", () => {
     ok(host, "vgchange -ay vg0");
     host.scheduler.run();
     expect([...lvsRows(host, "lv_attr").keys()]).toEqual(["lv0"]);
+  });
+});
+
+describe("snapshots across deactivation and reboot", () => {
+  it("keep their exceptions on disk: the snapshot reads the old data after vgchange -an/-ay and on a fresh Host", () => {
+    const { host, disks } = setup();
+    const old = pattern(30, 8 * MiB);
+    lvDevice(host, "vg0", "lv0").write(0, old);
+    ok(host, "lvcreate -s -L 8M -n snap vg0/lv0");
+    lvDevice(host, "vg0", "lv0").write(MiB, pattern(31, 2 * MiB));
+    ok(host, "vgchange -an vg0");
+    ok(host, "vgchange -ay vg0");
+    expect(firstDiff(readBytes(lvDevice(host, "vg0", "snap"), 0, old.byteLength), old)).toBe(-1);
+    const rebooted = new Host({ devices: disks.map((d) => [d.name, d] as const), seed: "reboot" });
+    ok(rebooted, "vgchange -ay vg0");
+    expect(firstDiff(readBytes(lvDevice(rebooted, "vg0", "snap"), 0, old.byteLength), old)).toBe(-1);
+    expect(Number(lvsRows(rebooted, "snap_percent").get("snap")?.[0])).toBeGreaterThan(0);
+  });
+
+  it("of a mirrored origin: the mirror under the origin resyncs and the snapshot keeps its view", () => {
+    const made = pullableHost(3);
+    const { host } = made;
+    ok(host, "pvcreate /dev/loop0 /dev/loop1 /dev/loop2");
+    ok(host, "vgcreate vg0 /dev/loop0 /dev/loop1 /dev/loop2");
+    ok(host, "lvcreate --type mirror -m1 -L 8M -n mir vg0");
+    ok(host, "lvcreate -s -L 4M -n snap vg0/mir");
+    host.scheduler.run();
+    const rows = lvsRows(host, "lv_attr,copy_percent,origin");
+    // lv_attr_dup: the mirror target type wins over the origin's s in the 7th column.
+    expect(rows.get("mir")).toEqual(["owi-a-m---", "100.00", ""]);
+    expect(rows.get("snap")).toEqual(["swi-a-s---", "", "mir"]);
+    const old = readBytes(lvDevice(host, "vg0", "mir"), 0, MiB);
+    lvDevice(host, "vg0", "mir").write(0, pattern(32, MiB));
+    expect(firstDiff(readBytes(lvDevice(host, "vg0", "snap"), 0, MiB), old)).toBe(-1);
+    expect(lvDevice(host, "vg0", "mir", "real").table()).toContain("mirror disk 2 vg0-mir_mlog");
   });
 });

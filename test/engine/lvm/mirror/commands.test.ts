@@ -235,3 +235,41 @@ describe("the leg checks can fail", () => {
     );
   });
 });
+
+describe("a failed disk log", () => {
+  function failedLog() {
+    const made = setup(4);
+    const { host } = made;
+    ok(host, "lvcreate --type mirror -m1 -L 8M -n mir vg0 /dev/loop0 /dev/loop1 /dev/loop2");
+    host.scheduler.run();
+    expect(lvsRows(host, FIELDS).get("[mir_mlog]")?.[3]).toBe("/dev/loop2(0)");
+    const data = pattern(40, 8 * MiB);
+    lvDevice(host, "vg0", "mir").write(0, data);
+    made.disks[2]!.pulled = true;
+    return { ...made, data };
+  }
+
+  it("is replaced on a free PV under the default log policy (allocate)", () => {
+    const { host, data } = failedLog();
+    const out = ok(host, "lvconvert --repair --use-policies vg0/mir").stdout;
+    expect(out).toContain("Mirror log status: 1 of 1 images failed.");
+    const rows = lvsRows(host, FIELDS);
+    expect(rows.get("mir")?.[2]).toBe("[mir_mlog]");
+    expect(rows.get("[mir_mlog]")?.[3]).toBe("/dev/loop3(0)");
+    host.scheduler.run();
+    expect(lvsRows(host, FIELDS).get("mir")?.slice(0, 2)).toEqual(["mwi-a-m---", "100.00"]);
+    for (const leg of ["mir_mimage_0", "mir_mimage_1"]) {
+      expect(firstDiff(readBytes(lvDevice(host, "vg0", leg), 0, data.byteLength), data), leg).toBe(-1);
+    }
+  });
+
+  it("leaves a core log under mirror_log_fault_policy = remove", () => {
+    const { host, data } = failedLog();
+    ok(host, "lvconvert --repair --use-policies --config activation/mirror_log_fault_policy=remove vg0/mir");
+    const rows = lvsRows(host, FIELDS);
+    expect(rows.get("mir")?.[2]).toBe("");
+    expect(rows.has("[mir_mlog]")).toBe(false);
+    expect(lvDevice(host, "vg0", "mir").table()).toContain("mirror core");
+    expect(firstDiff(readBytes(lvDevice(host, "vg0", "mir"), 0, data.byteLength), data)).toBe(-1);
+  });
+});

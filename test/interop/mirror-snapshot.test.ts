@@ -130,4 +130,28 @@ describe("real LVM2 reads lvmlab's mirrors and snapshots", () => {
       expect(readFileSync(file, "utf8")).toContain('merging_store = "osnap"');
     });
   });
+
+  it("and with a mirror leg's PV missing both mark the same LVs partial", (ctx) => {
+    if (unavailable) {
+      ctx.skip(true, unavailable);
+      return;
+    }
+    const paths = images("partial");
+    withLoopDevices(paths, (set) => {
+      for (const step of SEQUENCE) {
+        const line = step.replace(/DEV(\d)/g, (_, n: string) => set.devices[Number(n)]!);
+        expect(lvmlab(paths, set.devices, line).exitCode, line).toBe(0);
+      }
+    });
+    // Reattach without the second image: mir_mimage_1 (and more) lose their PV.
+    const present = [paths[0]!, paths[2]!, paths[3]!];
+    withLoopDevices(present, (set) => {
+      const report = "lvs -a -o lv_name,lv_attr,devices,mirror_log --reportformat json";
+      const real = set.lvm("lvs", report.split(" ").slice(1));
+      expect(real.status, real.stderr).toBe(0);
+      const mine = lvmlab(present, set.devices, report);
+      expect(mine.stdout).toBe(real.stdout);
+      expect(mine.stdout).toContain('"lv_attr":"mwi-XXm-p-"');
+    });
+  });
 });

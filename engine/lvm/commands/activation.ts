@@ -14,10 +14,14 @@ import { requireVg, vgNames } from "../vg-read.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
 import { activateTables, deactivateTables } from "./lv-tables.js";
 
-function activateFlag(args: ParsedArgs): boolean {
+function activateFlag(args: ParsedArgs, command: string): boolean {
   const value = optionValue(args, "activate");
-  if (value === undefined)
-    throw new LvmCommandError("Need 1 or more of -a, -p, -x, --alloc, or --addtag/--deltag", 3);
+  if (value === undefined) {
+    throw new LvmCommandError(
+      `No command with matching syntax recognised.  Run '${command} --help' for more information.`,
+      3,
+    );
+  }
   if (/^(y|ay|ly|ey|sy)$/.test(value)) return true;
   if (/^(n|an|ln|en|sn)$/.test(value)) return false;
   throw new LvmCommandError(`Invalid argument for --activate: ${value}`, 3);
@@ -63,10 +67,18 @@ export const lvchangeCommand: LvmCommandDef = {
     { long: "poll", value: true },
   ],
   run(context, args) {
-    const active = activateFlag(args);
+    const active = activateFlag(args, "lvchange");
     if (args.positionals.length === 0) throw new LvmCommandError("Please give logical volume path(s)", 3);
     const scan = scanWithWarnings(context);
     for (const arg of args.positionals) {
+      // A bare VG name means every visible LV in it, as LVM2's process_each_lv does.
+      if (!arg.replace(/^\/dev\//, "").includes("/")) {
+        const vg = requireVg(scan, arg.replace(/^\/dev\//, "")).vg;
+        const kinds = lvKinds(vg);
+        for (const lv of vg.lvs)
+          if (kinds.get(lv.name)?.visible) setActive(context, vg, { name: lv.name, active });
+        continue;
+      }
       const { vg: vgName, lv: name } = splitLvArg(arg);
       const vg = requireVg(scan, vgName).vg;
       requireLv(vg, name);
@@ -93,7 +105,7 @@ export const vgchangeCommand: LvmCommandDef = {
     { long: "poll", value: true },
   ],
   run(context, args) {
-    const active = activateFlag(args);
+    const active = activateFlag(args, "vgchange");
     const scan = scanWithWarnings(context);
     const names = args.positionals.length > 0 ? args.positionals : vgNames(scan);
     for (const vgName of names) {

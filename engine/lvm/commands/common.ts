@@ -23,7 +23,7 @@ export function splitLvArg(arg: string, defaultVg?: string): { vg: string; lv: s
   const slash = path.indexOf("/");
   if (slash >= 0) return { vg: path.slice(0, slash), lv: path.slice(slash + 1) };
   if (defaultVg !== undefined) return { vg: defaultVg, lv: path };
-  throw new LvmCommandError(`Please specify a logical volume path (VG/LV) instead of "${arg}"`, 3);
+  throw new LvmCommandError("Please specify a logical volume path.", 3);
 }
 
 /** The LV, or LVM2's "Failed to find logical volume" failure. */
@@ -36,7 +36,8 @@ export function requireLv(vg: VolumeGroup, name: string): LogicalVolume {
 /** A device named on the command line, or LVM2's "Cannot use" failure. */
 export function requireDevice(context: CommandContext, name: string): void {
   if (context.host.device(name) === undefined) {
-    throw new LvmCommandError(`Cannot use ${name}: device not found (give it with --devices)`);
+    // LVM2's words; with lvmlab the cure is to list the image in --devices.
+    throw new LvmCommandError(`No device found for ${name}.`);
   }
 }
 

@@ -20,7 +20,12 @@ export interface ExtentRequest {
 export function extentRequest(
   context: CommandContext,
   args: ParsedArgs,
-  options: { readonly vg: VolumeGroup; readonly pvs?: readonly PvSelection[]; readonly resize?: boolean },
+  options: {
+    readonly vg: VolumeGroup;
+    readonly pvs?: readonly PvSelection[];
+    /** lvresize wording and rules; lvcreate refuses negative sizes. */
+    readonly resize?: boolean;
+  },
 ): ExtentRequest | undefined {
   const { vg } = options;
   const sizeText = optionValue(args, "size");
@@ -30,6 +35,10 @@ export function extentRequest(
   }
   if (sizeText !== undefined) {
     const size = sizeArg(sizeText, { long: "size" });
+    if (size.sign === "-" && !options.resize) {
+      throw new SizeArgError(`Size may not be negative.\n  Invalid argument for --size: ${sizeText}`);
+    }
+    if (size.sectors === 0 && size.sign === "") throw new LvmCommandError("--size may not be zero.", 3);
     // A reduction rounds down to an extent boundary, anything else up to a whole extent.
     const down = size.sign === "-";
     const extents = (down ? Math.floor : Math.ceil)(size.sectors / vg.extentSizeSectors);
@@ -57,6 +66,7 @@ export function extentRequest(
       }
       throw error;
     }
+    if (parsed.count === 0 && parsed.sign === "") throw new LvmCommandError("--extents may not be zero.", 3);
     if (parsed.percentOf === undefined) return { sign: parsed.sign, extents: parsed.count, approx: false };
     let base: number;
     switch (parsed.percentOf) {

@@ -135,7 +135,7 @@ export const lvcreateCommand: LvmCommandDef = {
     if (hasOption(args, "snapshot")) typeName = "snapshot";
     const type = typeName === "snapshot" ? snapshotCreateType : lvCreateType(typeName);
     if (type === undefined) {
-      throw new LvmCommandError(`Segment type ${typeName} is not supported by lvmlab lvcreate yet.`, 3);
+      throw new LvmCommandError(`Segment type ${typeName} is not supported by lvmlab lvcreate yet.`);
     }
     const scan = scanWithWarnings(context);
     const handle = requireVg(scan, vgName);

@@ -67,6 +67,7 @@ export const lvrenameCommand: LvmCommandDef = {
     } else {
       throw new LvmCommandError("Old and new logical volume names required", 3);
     }
+    if (from === to) throw new LvmCommandError("Old and new logical volume names must differ", 3);
     if (nameProblem(to) || reservedLvNameProblem(to))
       throw new LvmCommandError(`New logical volume name "${to}" is invalid`, 3);
     const scan = scanWithWarnings(context);

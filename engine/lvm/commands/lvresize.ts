@@ -75,13 +75,11 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
   if (mode === "extend" && target < current) {
     throw new LvmCommandError(
       `New size given (${target} extents) not larger than existing size (${current} extents)`,
-      3,
     );
   }
   if (mode === "reduce" && target > current) {
     throw new LvmCommandError(
       `New size given (${target} extents) not less than existing size (${current} extents)`,
-      3,
     );
   }
   let next: VolumeGroup;

@@ -5,6 +5,7 @@ import { nameProblem } from "../../metadata/names.js";
 import { optionValue } from "../args.js";
 import { ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { newUuid } from "../ids.js";
+import { SizeArgError } from "../sizes.js";
 import { writeVg } from "../vg-write.js";
 import { scanWithWarnings } from "./common.js";
 import { sizeArg } from "./lv-size.js";
@@ -16,7 +17,7 @@ const POLICIES: readonly string[] = ["contiguous", "cling", "normal", "anywhere"
 export function allocOption(text: string | undefined, allowInherit: boolean): AllocPolicy | undefined {
   if (text === undefined) return undefined;
   if (POLICIES.includes(text) || (allowInherit && text === "inherit")) return text as AllocPolicy;
-  throw new LvmCommandError(`Invalid argument for --alloc: ${text}`, 3);
+  throw new SizeArgError(`Unrecognised allocation policy ${text}\n  Invalid argument for --alloc: ${text}`);
 }
 
 /** The vgcreate command. */

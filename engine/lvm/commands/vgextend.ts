@@ -14,7 +14,12 @@ export const vgextendCommand: LvmCommandDef = {
     const [name, ...devices] = args.positionals;
     if (name === undefined)
       throw new LvmCommandError("Please enter volume group name and physical volume(s)", 3);
-    if (devices.length === 0) throw new LvmCommandError("Please enter physical volume(s)", 3);
+    if (devices.length === 0) {
+      throw new LvmCommandError(
+        "No command with matching syntax recognised.  Run 'vgextend --help' for more information.\n  Correct command syntax is:\n  vgextend VG PV ...",
+        3,
+      );
+    }
     let scan = scanWithWarnings(context);
     const handle = requireVg(scan, name);
     for (const device of devices) {

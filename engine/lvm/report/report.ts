@@ -7,7 +7,8 @@ import { hasOption, type OptionSpec, optionValue, type ParsedArgs } from "../arg
 import { type CommandContext, ECMD_PROCESSED, EINVALID_CMD_LINE, LvmCommandError } from "../command.js";
 import { scanWithWarnings } from "../commands/common.js";
 import { runtimeOf } from "../runtime.js";
-import { DEFAULT_UNITS, parseUnits } from "../units.js";
+import { SizeArgError } from "../sizes.js";
+import { DEFAULT_UNITS, parseUnits, type Units } from "../units.js";
 import { findVg, type HostScan, vgNames } from "../vg-read.js";
 import { type FieldDef, findField } from "./fields.js";
 import { renderReport } from "./render.js";
@@ -95,7 +96,7 @@ function sortKeys(kind: ReportKind, key: string, args: ParsedArgs): { field: Fie
       const desc = s.startsWith("-");
       const name = s.replace(/^[+-]/, "");
       const field = findField(name, PREFIXES[kind]);
-      if (!field) throw new LvmCommandError(`Unrecognised field: ${name}`);
+      if (!field) throw new LvmCommandError(`dm_report: Unrecognised field: ${name}`);
       return { field, desc };
     });
 }
@@ -128,6 +129,16 @@ function readVgs(scan: HostScan, names: readonly string[] | undefined, context: 
   return out;
 }
 
+function unitsOption(text: string, nosuffix: boolean): Units {
+  try {
+    return parseUnits(text, { nosuffix });
+  } catch (error) {
+    if (error instanceof SizeArgError)
+      throw new LvmCommandError("Invalid units specification", EINVALID_CMD_LINE);
+    throw error;
+  }
+}
+
 /** Runs one report command. */
 export function runReport(
   context: CommandContext,
@@ -140,10 +151,7 @@ export function runReport(
   const fields = selectFields(kind, key, args);
   const sorts = sortKeys(kind, key, args);
   const unitsText = optionValue(args, "units");
-  const units =
-    unitsText === undefined
-      ? DEFAULT_UNITS
-      : parseUnits(unitsText, { nosuffix: hasOption(args, "nosuffix") });
+  const units = unitsText === undefined ? DEFAULT_UNITS : unitsOption(unitsText, hasOption(args, "nosuffix"));
   const format = optionValue(args, "reportformat") ?? "basic";
   if (format !== "basic" && format !== "json") {
     throw new LvmCommandError(`Unknown report format: ${format}; use basic or json`, EINVALID_CMD_LINE);

@@ -32,31 +32,48 @@ export const lvremoveCommand: LvmCommandDef = {
         const kinds = lvKinds(vg);
         return vg.lvs.filter((lv) => kinds.get(lv.name)?.visible).map((lv) => lv.name);
       })();
-      for (const name of names) {
+      const removeOne = (name: string): void => {
         const vg = requireVg(scan, vgName).vg;
         const lv = requireLv(vg, name);
-        const kind = lvKinds(vg).get(name);
-        if (!kind?.visible && !kind?.cow) {
-          throw new LvmCommandError(`Can't remove logical volume ${name} used by another logical volume.`);
-        }
-        if (kind.origin) {
-          throw new LvmCommandError(
-            `Can't remove logical volume ${name} with snapshots; remove the snapshots first.`,
-          );
-        }
-        if (activeSet(context).has(lv.id) && !hasOption(args, "force")) {
-          context.out.print(
-            `Do you really want to remove active logical volume ${vg.name}/${name}? [y/n]: [n]`,
-          );
-          throw new LvmCommandError(`Logical volume ${name} not removed.`);
-        }
         const removed = vg.lvs.filter((l) => !removeLvTree(vg, name).lvs.includes(l));
         beforeLvRemove(context, vg, name);
         const written = writeVg(context, scan, removeLvTree(vg, name));
         afterLvRemove(context, vg, written);
         for (const gone of removed) activeSet(context).delete(gone.id);
+        activeSet(context).delete(lv.id);
         context.out.message(`Logical volume "${name}" successfully removed.`);
         scan = scanHost(context.host);
+      };
+      for (const name of names) {
+        const vg = requireVg(scan, vgName).vg;
+        // Removing a whole VG's LVs: an origin already took its snapshots with it.
+        if (whole && !vg.lvs.some((l) => l.name === name)) continue;
+        const lv = requireLv(vg, name);
+        const kind = lvKinds(vg).get(name);
+        if (!kind?.visible && !kind?.cow) {
+          throw new LvmCommandError(`Can't remove logical volume ${name} used by another logical volume.`);
+        }
+        const active = activeSet(context).has(lv.id);
+        if (kind.origin) {
+          // `lv_remove_with_dependencies`: an origin's snapshots go first, after one prompt.
+          const cows = vg.lvs.flatMap((l) => {
+            const seg = l.segments[0];
+            return seg?.type === "snapshot" && seg.origin === name ? [seg.cowStore] : [];
+          });
+          if (!hasOption(args, "force")) {
+            context.out.print(
+              `Do you really want to remove${active ? " active" : ""} origin logical volume ${vg.name}/${name} with ${cows.length} snapshots(s)? [y/n]: [n]`,
+            );
+            throw new LvmCommandError(`Logical volume ${vg.name}/${name} not removed.`);
+          }
+          for (const cow of cows) removeOne(cow);
+        } else if (active && !hasOption(args, "force")) {
+          context.out.print(
+            `Do you really want to remove active logical volume ${vg.name}/${name}? [y/n]: [n]`,
+          );
+          throw new LvmCommandError(`Logical volume ${name} not removed.`);
+        }
+        removeOne(name);
       }
     }
     return ECMD_PROCESSED;

@@ -191,3 +191,24 @@ describe("snapshots across deactivation and reboot", () => {
     expect(lvDevice(host, "vg0", "mir", "real").table()).toContain("mirror disk 2 vg0-mir_mlog");
   });
 });
+
+describe("lvremove of an origin", () => {
+  it("asks first, and with -f removes its snapshots, then the origin, and every table", () => {
+    const { host } = setup();
+    ok(host, "lvcreate -s -L 4M -n s1 vg0/lv0");
+    ok(host, "lvcreate -s -L 4M -n s2 vg0/lv0");
+    const refused = fails(host, "lvremove vg0/lv0");
+    expect(refused.stdout).toContain(
+      "Do you really want to remove active origin logical volume vg0/lv0 with 2 snapshots(s)? [y/n]: [n]",
+    );
+    expect(refused.stderr).toContain("Logical volume vg0/lv0 not removed.");
+    const out = ok(host, "lvremove -f vg0/lv0").stdout.split("\n").filter(Boolean);
+    expect(out).toEqual([
+      '  Logical volume "s1" successfully removed.',
+      '  Logical volume "s2" successfully removed.',
+      '  Logical volume "lv0" successfully removed.',
+    ]);
+    expect(vgModel(host).lvs).toEqual([]);
+    expect(deviceMapperOf(host).names()).toEqual([]);
+  });
+});

@@ -65,6 +65,7 @@ const SEQUENCES: Record<string, readonly string[]> = {
     "pvs -o +pv_uuid,pv_mda_count",
     "pvck DEV1",
     "pvck DEV2",
+    "pvck DEV3",
     "vgcreate vg0 DEV0 DEV1 DEV2",
     "vgs -o +vg_mda_count,pv_count",
     "pvs -o pv_name,pv_mda_count,pv_pe_count",
@@ -95,6 +96,7 @@ const SEQUENCES: Record<string, readonly string[]> = {
     "vgremove -f vg0",
     "pvdisplay",
     "pvremove DEV0 DEV1",
+    "pvck DEV1",
     "pvs",
   ],
   "vgsplit through an exported copy and vgmerge updating old metadata": [

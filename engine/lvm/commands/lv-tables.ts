@@ -153,10 +153,30 @@ export function forgetTables(context: CommandContext, vg: VolumeGroup, lvNames: 
 }
 
 /**
- * What lvcreate does after writing a mirror or snapshot: initialise the mirror's disk log (0x00, or
- * 0xFF with `--nosync`), wipe the start of a new COW store, and when activating mark the sub-LVs
- * active and build the tables (reloading a live origin).
+ * What lvcreate does before committing a new mirror or snapshot: initialise the mirror's disk log
+ * (0x00, or 0xFF with `--nosync`) and wipe the start of a new COW store, so that no committed
+ * metadata ever points at a stale log or exception store. The extents are still free on disk, so
+ * a crash before the commit loses nothing.
  */
+export function initCreatedLv(
+  context: CommandContext,
+  vg: VolumeGroup,
+  lvName: string,
+  options: { readonly nosync: boolean },
+): void {
+  const lv = findLv(vg, lvName);
+  if (lv === undefined) return;
+  const mirror = lv.segments[0]?.type === "mirror" ? lv.segments[0] : undefined;
+  if (mirror?.type === "mirror" && options.nosync) {
+    context.out.warn("New mirror won't be synchronised. Don't read what you didn't write!");
+  }
+  if (mirror?.type === "mirror" && mirror.mirrorLog !== undefined) {
+    initMirrorLog(context.host, vg, mirror.mirrorLog, { inSync: options.nosync });
+  }
+  if (lvKinds(vg).get(lvName)?.cow) wipeCowStart(context.host, vg, lvName);
+}
+
+/** What lvcreate does after the commit when activating: mark the sub-LVs active and build the tables. */
 export function prepareCreatedLv(
   context: CommandContext,
   vg: VolumeGroup,
@@ -165,15 +185,6 @@ export function prepareCreatedLv(
 ): void {
   const lv = findLv(vg, lvName);
   if (lv === undefined) return;
-  const kinds = lvKinds(vg);
-  const mirror = lv.segments[0]?.type === "mirror" ? lv.segments[0] : undefined;
-  if (mirror?.type === "mirror" && options.nosync) {
-    context.out.warn("New mirror won't be synchronised. Don't read what you didn't write!");
-  }
-  if (mirror?.type === "mirror" && mirror.mirrorLog !== undefined) {
-    initMirrorLog(context.host, vg, mirror.mirrorLog, { inSync: options.nosync });
-  }
-  if (kinds.get(lvName)?.cow) wipeCowStart(context.host, vg, lvName);
   if (!options.activate || context.driverLoaded === false) return;
   for (const sub of stackOf(vg, lvName)) context.host.activeLvs.add(sub.id);
   activateTables(context, vg, lvName);

@@ -67,31 +67,43 @@ function suspendMirrors(context: CommandContext, vg: VolumeGroup, lvName: string
 }
 
 /**
- * After a mirror's metadata changed: initialise a (new or reset) disk log, reload the live table,
- * drop the devices of LVs that left, and restart resync.
+ * Before a mirror's new metadata is committed: suspend the live mirror (its log is written) and
+ * initialise a new or reset disk log, so that no commit ever points at a log with stale bits
+ * (`_init_mirror_log` runs before the commit in LVM2 too).
  */
+function prepareMirrorChange(
+  context: CommandContext,
+  before: VolumeGroup,
+  next: VolumeGroup,
+  lvName: string,
+  options: { readonly initLog: boolean; readonly logInSync?: boolean },
+): void {
+  const host = context.host;
+  const lv = findLv(before, lvName)!;
+  if (isLive(context, lv.id)) suspendMirrors(context, before, lvName);
+  const seg = mirrorSegmentOf(findLv(next, lvName)!);
+  const skipReset =
+    host.mutations.has(MUTATION_MIRROR_SKIP_LOG_RESET) && findLv(before, seg?.mirrorLog ?? "") !== undefined;
+  if (options.initLog && seg?.mirrorLog !== undefined && !skipReset) {
+    initMirrorLog(host, next, seg.mirrorLog, { inSync: options.logInSync ?? false });
+  }
+}
+
+/** After the commit: drop the devices of LVs that left, reload the live table and restart resync. */
 function applyMirrorChange(
   context: CommandContext,
   before: VolumeGroup,
   after: VolumeGroup,
   lvName: string,
-  options: { readonly initLog: boolean; readonly logInSync?: boolean },
 ): void {
   const host = context.host;
   const lv = findLv(after, lvName)!;
-  const live = isLive(context, lv.id);
-  if (live) suspendMirrors(context, before, lvName);
-  const seg = mirrorSegmentOf(lv);
-  const skipReset =
-    host.mutations.has(MUTATION_MIRROR_SKIP_LOG_RESET) && findLv(before, seg?.mirrorLog ?? "") !== undefined;
-  if (options.initLog && seg?.mirrorLog !== undefined && !skipReset) {
-    initMirrorLog(host, after, seg.mirrorLog, { inSync: options.logInSync ?? false });
-  }
+  if (!isLive(context, lv.id)) return;
   // By id: a replacement image may reuse a removed image's name, but never its device.
   const gone = before.lvs.filter((l) => findLv(after, l.name)?.id !== l.id).map((l) => l.name);
-  if (!live) return;
   forgetTables(context, before, gone);
   reloadLv(host, after, lvName, { startResync: false });
+  const seg = mirrorSegmentOf(lv);
   for (const name of [lvName, ...mirrorImages(after, lvName), ...(seg?.mirrorLog ? [seg.mirrorLog] : [])]) {
     const sub = findLv(after, name);
     if (sub) host.activeLvs.add(sub.id);
@@ -192,8 +204,9 @@ function convertMirrors(
     );
     return;
   }
+  prepareMirrorChange(context, vg, next, lvName, { initLog, logInSync });
   const written = write(context, scan, next);
-  applyMirrorChange(context, vg, written, lvName, { initLog, logInSync });
+  applyMirrorChange(context, vg, written, lvName);
   context.out.message(`Logical volume ${vg.name}/${lvName} converted.`);
 }
 
@@ -242,11 +255,13 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
       ...(pvs ? { pvs } : {}),
     }),
   );
-  const written = write(context, scan, result.vg);
   // A replaced leg or log means a full resync from the surviving default leg.
-  applyMirrorChange(context, vg, written, lvName, {
-    initLog: result.newLog || result.images > seg.mirrorCount - failed.images.length,
+  const survivors = seg.mirrorCount - failed.images.length;
+  prepareMirrorChange(context, vg, result.vg, lvName, {
+    initLog: result.newLog || result.images > survivors,
   });
+  const written = write(context, scan, result.vg);
+  applyMirrorChange(context, vg, written, lvName);
   context.out.message(`Logical volume ${vg.name}/${lvName} converted.`);
 }
 

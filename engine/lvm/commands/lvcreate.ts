@@ -21,7 +21,7 @@ import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { MESSAGE_UNITS, scanWithWarnings, sizeAndExtents } from "./common.js";
 import { extentRequest, sizeArg } from "./lv-size.js";
-import { prepareCreatedLv } from "./lv-tables.js";
+import { initCreatedLv, prepareCreatedLv } from "./lv-tables.js";
 import { allocOption } from "./vgcreate.js";
 
 /** Builds the PV list from arguments, warning about and dropping unusable PVs as LVM2 does. */
@@ -225,6 +225,7 @@ export const lvcreateCommand: LvmCommandDef = {
     } catch (error) {
       asCommandError(error);
     }
+    initCreatedLv(context, created.vg, created.name, { nosync: hasOption(args, "nosync") });
     const written = writeVg(context, scan, created.vg);
     const activate = optionValue(args, "activate") ?? "y";
     if (/^(a?y)$/.test(activate)) {

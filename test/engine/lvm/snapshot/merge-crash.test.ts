@@ -94,6 +94,38 @@ describe("snapshot merge across a power cut", () => {
   }
 });
 
+describe("a power cut while the merged snapshot is being removed", () => {
+  for (const cutAt of [1, 2]) {
+    it(`after metadata commit ${cutAt} of 2 still ends with the merged origin and no snapshot`, () => {
+      const { caches, host, old } = mergingMachine();
+      let merged = false;
+      let commits = 0;
+      host.trace.subscribe((e) => {
+        if (e.name === "snapshot.merge.step") merged = true;
+        if (merged && e.name === "metadata.commit" && ++commits === cutAt) {
+          throw new SimulationHalt("power-cut", e.name);
+        }
+      });
+      let halted: unknown;
+      try {
+        host.scheduler.run();
+      } catch (error) {
+        halted = error;
+      }
+      expect(isSimulationHalt(halted)).toBe(true);
+      for (const cache of caches) cache.powerCut({ kind: "keep-all" });
+      const rebooted = hostOver(
+        caches.map((c) => c.backing as MemoryDevice),
+        "merge-finish-reboot",
+      );
+      ok(rebooted, "vgchange -ay vg0");
+      rebooted.scheduler.run();
+      expect([...lvsRows(rebooted, "lv_attr").keys()]).toEqual(["lv0"]);
+      expect(firstDiff(readBytes(lvDevice(rebooted, "vg0", "lv0"), 0, old.byteLength), old)).toBe(-1);
+    });
+  }
+});
+
 describe("the merge checks can fail", () => {
   it("catch a merge that removes the snapshot before every chunk is back", () => {
     const caches = NAMES.map((n) => new MemoryDevice(n, DEVICE_BYTES));

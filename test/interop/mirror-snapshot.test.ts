@@ -53,6 +53,10 @@ const REPORTS = [
   "lvs -a",
   "vgs -o vg_name,lv_count,snap_count,vg_free_count --reportformat json",
   "pvs -o pv_name,pv_used,pv_pe_alloc_count --reportformat json",
+  "lvdisplay -a",
+  "vgdisplay",
+  "pvs --segments",
+  "lvs -a -o lv_name,lv_active,copy_percent,snap_percent,sync_percent,data_percent --reportformat json",
 ];
 
 let runs = 0;

@@ -33,7 +33,7 @@ const SEQUENCE = [
   "lvcreate --type mirror -m2 --mirrorlog core -R 1M -L 12M -n core3 vg0",
   "lvcreate --type mirror -m1 --nosync -L 4M -n fast vg0",
   "lvcreate -L 8M -n lin vg0",
-  "lvconvert -m1 vg0/lin",
+  "lvconvert --type mirror -m1 vg0/lin",
   "lvconvert --mirrorlog core vg0/lin",
   "lvcreate -L 8M -n base vg0",
   "lvcreate -s -L 4M -n snap vg0/base",
@@ -42,7 +42,7 @@ const SEQUENCE = [
   "lvcreate -s -L 4M -n osnap vg0/other",
   "lvconvert --merge vg0/osnap",
   "lvcreate -L 4M -n down vg0",
-  "lvconvert -m2 vg0/down",
+  "lvconvert --type mirror -m2 vg0/down",
   "lvconvert -m0 vg0/down",
 ];
 

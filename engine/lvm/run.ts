@@ -50,6 +50,11 @@ export function runLvm(host: Host, argv: readonly string[], options: RunLvmOptio
 
 function runInto(host: Host, argv: readonly string[], out: CommandOutput, options: RunLvmOptions): number {
   const code = dispatch(host, argv, out, options);
+  // lvm2_main: a failure that logged no error of its own still says that it failed.
+  const errored = out.stderr.some((line) => !line.startsWith("  WARNING:"));
+  if (code !== ECMD_PROCESSED && code !== ENO_SUCH_CMD && !errored) {
+    out.error(`Command failed with status code ${code}.`);
+  }
   // lvm_run_command: every command-line error ends with the short usage hint.
   const hinted = out.stderr.some((line) => line.includes("--help' for more information"));
   if (code === EINVALID_CMD_LINE && !hinted && !parseFailed.has(out)) {

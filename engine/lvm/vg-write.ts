@@ -11,7 +11,7 @@ import {
   MetadataWriteError,
   writeVgMetadata,
 } from "../format/commit.js";
-import { encodeMdaHeader } from "../format/mda-header.js";
+import { BAD_MDA_NOT_REPAIRABLE, encodeMdaHeader } from "../format/mda-header.js";
 import { MetadataTooLargeError } from "../format/mda-text.js";
 import {
   encodePvLabel,
@@ -76,8 +76,17 @@ function writePvUsedFlag(context: CommandContext, scan: HostScan, device: string
   });
 }
 
-/** Every metadata area of the VG's present PVs, in PV order. */
-export function vgMetadataAreas(context: CommandContext, scan: HostScan, vg: VolumeGroup): MetadataAreaRef[] {
+/**
+ * Every metadata area of the VG's present PVs, in PV order, without the ones the scan found bad
+ * (LVM2 keeps those off `metadata_areas_in_use`); with `repairBits`, bad areas whose problems are
+ * all repairable are written too, as `vgck --updatemetadata` does.
+ */
+export function vgMetadataAreas(
+  context: CommandContext,
+  scan: HostScan,
+  options: { readonly vg: VolumeGroup; readonly repair?: boolean },
+): MetadataAreaRef[] {
+  const { vg } = options;
   const areas: MetadataAreaRef[] = [];
   for (const pv of vg.pvs) {
     if (pv.status.includes("MISSING")) continue;
@@ -85,6 +94,10 @@ export function vgMetadataAreas(context: CommandContext, scan: HostScan, vg: Vol
     const device = context.host.device(pv.deviceHint);
     if (label === undefined || device === undefined) continue;
     label.header.metadataAreas.forEach((area, mdaIndex) => {
+      const status = label.mdas[mdaIndex];
+      if (status?.state === "bad") {
+        if (!options.repair || (status.badFields & BAD_MDA_NOT_REPAIRABLE) !== 0) return;
+      }
       areas.push({ device, pvUuid: label.header.pvUuid, mdaIndex, startBytes: area.offsetBytes });
     });
   }
@@ -170,7 +183,7 @@ export function writeVg(
   // After this command's first write of the VG every mda holds its newest copy.
   const firstWrite = (writeCounts.get(context)?.get(vg.id) ?? 0) === 0;
   const bytes = vgMetadataBytes(context, next);
-  const areas = vgMetadataAreas(context, scan, next);
+  const areas = vgMetadataAreas(context, scan, { vg: next, repair: options.ignoreBadFields !== undefined });
   if (areas.length === 0) {
     throw new LvmCommandError(
       `Cannot write VG ${vg.name}: none of its PVs has a metadata area on this host; give the devices with --devices`,

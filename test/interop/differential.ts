@@ -46,7 +46,7 @@ export function compare(
   real: readonly string[],
   mine: readonly string[],
   sequence: readonly string[],
-  options: { deviceNames?: readonly string[]; lvmlabOutputs?: string[] } = {},
+  options: { deviceNames?: readonly string[]; lvmlabOutputs?: string[]; ignore?: RegExp } = {},
 ): string[] {
   const differences: string[] = [];
   withLoopDevices(real, (set) => {
@@ -66,7 +66,9 @@ export function compare(
         for (const d of devices) d.close();
       }
       const realLines = normalise(
-        `${realRun.stdout}${realRun.stderr}`.split("\n").filter((l) => !realNoise(l)),
+        `${realRun.stdout}${realRun.stderr}`
+          .split("\n")
+          .filter((l) => !realNoise(l) && !(options.ignore?.test(l) ?? false)),
       );
       const mineLines = normalise(`${mineRun.stdout}${mineRun.stderr}`.split("\n"));
       options.lvmlabOutputs?.push(`${mineRun.stdout}${mineRun.stderr}`);

@@ -8,12 +8,21 @@ import type { BlockDevice } from "../../block/device.js";
 import { SECTOR_BYTES } from "../../block/device.js";
 import { lvmCrc } from "../../format/crc.js";
 import { LABEL_ID, LVM2_LABEL_TYPE } from "../../format/label.js";
-import { BAD_MDA, BAD_MDA_NOT_REPAIRABLE } from "../../format/mda-header.js";
+import {
+  BAD_MDA,
+  BAD_MDA_NOT_REPAIRABLE,
+  FMTT_MAGIC,
+  FMTT_VERSION,
+  MDA_HEADER_BYTES,
+  parseMdaHeader,
+  RAW_LOCN_IGNORED,
+} from "../../format/mda-header.js";
+import { readMetadataText } from "../../format/mda-text.js";
 import { describeMdaStatus } from "../../format/scan.js";
 import { isValidUuid } from "../../format/uuid.js";
 import { hasOption } from "../args.js";
 import { ECMD_FAILED, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
-import { requireVg, vgNames } from "../vg-read.js";
+import { requireVg, scanHost, vgNames } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { scanWithWarnings } from "./common.js";
 
@@ -32,10 +41,24 @@ export const vgckCommand: LvmCommandDef = {
       });
       if (!hasOption(args, "updatemetadata")) continue;
       const repairable = BAD_MDA.CHECKSUM | BAD_MDA.VERSION | BAD_MDA.TEXT | BAD_MDA.MISMATCH;
-      const stuck = scan.result.pvs
-        .flatMap((pv) => pv.mdas)
-        .filter((m) => m.vgName === undefined && (m.badFields & BAD_MDA_NOT_REPAIRABLE) !== 0);
-      for (const m of stuck) context.out.warn(`${describeMdaStatus(m)}`);
+      // vg_write_commit_bad_mdas: say which bad mdas of the VG's PVs get rewritten and which not.
+      const members = new Set(handle.vg.pvs.map((pv) => pv.id.replaceAll("-", "")));
+      for (const pv of scan.result.pvs) {
+        if (!members.has(pv.header.pvUuid)) continue;
+        for (const mda of pv.mdas) {
+          if (mda.state !== "bad") continue;
+          const bits = `0x${mda.badFields.toString(16)}`;
+          if ((mda.badFields & BAD_MDA_NOT_REPAIRABLE) !== 0) {
+            context.out.warn(
+              `not repairing bad metadata (${bits}) for mda${mda.mdaIndex + 1} on ${mda.device}`,
+            );
+          } else {
+            context.out.warn(
+              `repairing bad metadata (${bits}) in mda${mda.mdaIndex + 1} at ${mda.startBytes} on ${mda.device}.`,
+            );
+          }
+        }
+      }
       writeVg(context, scan, handle.vg, { ignoreBadFields: repairable });
     }
     return ECMD_PROCESSED;
@@ -66,6 +89,59 @@ function labelChecks(device: BlockDevice): string[] {
   return lines;
 }
 
+/** pvck's `_check_mda_header` for one metadata area of a labelled PV. */
+function mdaChecks(
+  device: BlockDevice,
+  area: { offsetBytes: number; sizeBytes: number },
+  mdaNum: number,
+): string[] {
+  if (area.offsetBytes + MDA_HEADER_BYTES > device.sizeBytes) return [];
+  const bytes = new Uint8Array(MDA_HEADER_BYTES);
+  device.read(area.offsetBytes, bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lines: string[] = [];
+  const crc = lvmCrc(bytes.subarray(4));
+  if (crc !== view.getUint32(0, true))
+    lines.push(`CHECK: mda_header_${mdaNum}.checksum expected 0x${crc.toString(16)}`);
+  if (!FMTT_MAGIC.every((b, i) => bytes[4 + i] === b)) {
+    // _chars_to_hexstr: "%x" per byte, so bytes below 0x10 print as one digit.
+    const hex = [...FMTT_MAGIC].map((b) => b.toString(16)).join("");
+    lines.push(`CHECK: mda_header_${mdaNum}.magic expected 0x${hex}`);
+  }
+  if (view.getUint32(20, true) !== FMTT_VERSION)
+    lines.push(`CHECK: mda_header_${mdaNum}.version expected ${FMTT_VERSION}`);
+  if (view.getBigUint64(24, true) !== BigInt(area.offsetBytes)) {
+    lines.push(
+      `CHECK: mda_header_${mdaNum}.start does not match pv_header.disk_locn.offset ${area.offsetBytes}`,
+    );
+  }
+  if (view.getBigUint64(32, true) !== BigInt(area.sizeBytes)) {
+    lines.push(`CHECK: mda_header_${mdaNum}.size does not match pv_header.disk_locn.size ${area.sizeBytes}`);
+  }
+  return lines;
+}
+
+/** pvck's check of the committed copy's checksum (`raw_locn[0]`), when the header itself is sound. */
+function textCheck(
+  device: BlockDevice,
+  area: { offsetBytes: number; sizeBytes: number },
+  mdaNum: number,
+): string | undefined {
+  const bytes = new Uint8Array(MDA_HEADER_BYTES);
+  device.read(area.offsetBytes, bytes);
+  const parsed = parseMdaHeader(bytes, { device: device.name, expectedStartBytes: area.offsetBytes });
+  const slot = parsed.header.committed;
+  if (slot.offsetBytes === 0 || (slot.flags & RAW_LOCN_IGNORED) !== 0) return undefined;
+  const read = readMetadataText(
+    device,
+    { startBytes: area.offsetBytes, sizeBytes: parsed.header.sizeBytes },
+    slot,
+  );
+  if (read.ok || read.problem !== "checksum") return undefined;
+  const at = area.offsetBytes + slot.offsetBytes;
+  return `CHECK: metadata text at ${at} crc does not match mda_header_${mdaNum}.raw_locn[0].checksum`;
+}
+
 /** The pvck command. */
 export const pvckCommand: LvmCommandDef = {
   name: "pvck",
@@ -73,7 +149,8 @@ export const pvckCommand: LvmCommandDef = {
   options: [],
   run(context, args) {
     if (args.positionals.length === 0) throw new LvmCommandError("Please enter a physical volume path", 3);
-    const scan = scanWithWarnings(context);
+    // pvck reads each device itself; the label scan's warnings are not its output.
+    const scan = scanHost(context.host);
     let failed = false;
     for (const device of args.positionals) {
       if (context.host.device(device) === undefined) {
@@ -88,15 +165,18 @@ export const pvckCommand: LvmCommandDef = {
         failed = true;
         continue;
       }
-      context.out.message(`Found label on ${device}, sector ${pv.labelSector}, type=LVM2 001`);
       for (const [i, area] of pv.header.metadataAreas.entries()) {
-        context.out.message(`Found text metadata area: offset=${area.offsetBytes}, size=${area.sizeBytes}`);
-        const status = pv.mdas[i];
-        if (status !== undefined && status.state === "bad") {
-          context.out.error(`${describeMdaStatus(status)}`);
-          failed = true;
+        const checks = mdaChecks(context.host.device(device)!, area, i + 1);
+        // The area counts as found when its header has the right magic.
+        if (!checks.some((line) => line.includes(".magic "))) {
+          context.out.message(`Found text metadata area: offset=${area.offsetBytes}, size=${area.sizeBytes}`);
         }
+        for (const line of checks) context.out.message(line);
+        const text = checks.length === 0 ? textCheck(context.host.device(device)!, area, i + 1) : undefined;
+        if (text !== undefined) context.out.message(text);
+        if (checks.length > 0 || text !== undefined) failed = true;
       }
+      context.out.message(`Found label on ${device}, sector ${pv.labelSector}, type=LVM2 001`);
     }
     return failed ? ECMD_FAILED : ECMD_PROCESSED;
   },

@@ -18,6 +18,13 @@ export {
   MUTATION_MIRROR_SKIP_LOG_RESET,
 } from "./log-init.js";
 export {
+  type MirrorMonitor,
+  MONITOR_REPAIRS_MAX,
+  type MonitorOptions,
+  monitorMirrors,
+  splitDmName,
+} from "./monitor.js";
+export {
   DEFAULT_FAULT_POLICIES,
   type FailedMirrorParts,
   type FaultPolicy,

@@ -18,7 +18,6 @@ import {
   RAW_LOCN_IGNORED,
 } from "../../format/mda-header.js";
 import { readMetadataText } from "../../format/mda-text.js";
-import { describeMdaStatus } from "../../format/scan.js";
 import { isValidUuid } from "../../format/uuid.js";
 import { hasOption } from "../args.js";
 import { ECMD_FAILED, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";

@@ -36,7 +36,7 @@ import {
 } from "../mirror/repair.js";
 import { mirrorCopyPercent } from "../mirror/status.js";
 import { parseSize } from "../sizes.js";
-import { isLvOpen, startMerge } from "../snapshot/merge.js";
+import { isLvOpen, mergeRunning, startMerge } from "../snapshot/merge.js";
 import { snapshotInvalid } from "../snapshot/status.js";
 import { type HostScan, requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -265,7 +265,22 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
   context.out.message(`Logical volume ${vg.name}/${lvName} converted.`);
 }
 
-function merge(context: CommandContext, lvArg: string): void {
+/** Most scheduler events a foreground merge may run while it waits (every run of chunks is one). */
+export const FOREGROUND_MERGE_EVENTS_MAX = 10_000_000;
+
+/** Runs the scheduler until the merge into `vgName/originName` is done, as lvpoll in the foreground. */
+function waitForMerge(context: CommandContext, vgName: string, originName: string, snapName: string): void {
+  const scheduler = context.host.scheduler;
+  for (let events = 0; mergeRunning(context.host, vgName, originName); events++) {
+    if (events >= FOREGROUND_MERGE_EVENTS_MAX || !scheduler.step()) {
+      throw new LvmCommandError(
+        `Merge of ${vgName}/${snapName} did not finish after ${events} scheduler events; run lvconvert -b and drive the scheduler instead`,
+      );
+    }
+  }
+}
+
+function merge(context: CommandContext, lvArg: string, background: boolean): void {
   const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
   const scan = scanWithWarnings(context);
   const vg = requireVg(scan, vgName).vg;
@@ -308,6 +323,7 @@ function merge(context: CommandContext, lvArg: string): void {
   reloadWithResync(host, written, origin.name);
   context.out.message(`Merging of volume ${vg.name}/${lvName} started.`);
   startMerge(context, written, origin.name);
+  if (!background) waitForMerge(context, vg.name, origin.name, lvName);
 }
 
 /** The lvconvert command. */
@@ -330,7 +346,7 @@ export const lvconvertCommand: LvmCommandDef = {
     const [lvArg, ...pvArgs] = args.positionals;
     if (lvArg === undefined) throw new LvmCommandError("Please provide logical volume path", 3);
     if (hasOption(args, "merge")) {
-      for (const arg of args.positionals) merge(context, arg);
+      for (const arg of args.positionals) merge(context, arg, hasOption(args, "background"));
       return ECMD_PROCESSED;
     }
     if (hasOption(args, "repair")) {

@@ -129,6 +129,8 @@ export function startMerge(
     }
     driver.finished = true;
     driversOf(host).delete(key);
+    // lvpoll's last progress line comes before the finishing messages.
+    context.out.message(`${vg.name}/${seg.cowStore}: Merged: 100.00%`);
     const doneNs = finishMerge(context, vg.name, originName);
     options.onDone?.(doneNs);
   };

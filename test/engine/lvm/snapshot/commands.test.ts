@@ -129,7 +129,7 @@ describe("lvconvert --merge", () => {
     host.trace.subscribe((event) => {
       if (event.name === "snapshot.merge.step") steps.push(event.index);
     });
-    const out = ok(host, "lvconvert --merge vg0/snap").stdout;
+    const out = ok(host, "lvconvert -b --merge vg0/snap").stdout;
     expect(out).toContain("Merging of volume vg0/snap started.");
     expect(lvsRows(host, "lv_attr").get("lv0")?.[0]).toBe("Owi-a-s---");
     expect(lvsRows(host, "lv_attr").get("[snap]")?.[0]).toBe("Swi-a-s---");
@@ -138,6 +138,23 @@ describe("lvconvert --merge", () => {
     const rows = lvsRows(host, FIELDS);
     expect([...rows.keys()]).toEqual(["lv0"]);
     expect(rows.get("lv0")?.[0]).toBe("-wi-a-----");
+    expect(firstDiff(readBytes(lvDevice(host, "vg0", "lv0"), 0, old.byteLength), old)).toBe(-1);
+  });
+
+  it("in the foreground (no -b) waits for the merge and prints how it ended", () => {
+    const { host } = setup();
+    const old = pattern(12, 8 * MiB);
+    lvDevice(host, "vg0", "lv0").write(0, old);
+    ok(host, "lvcreate -s -L 4M -n snap vg0/lv0");
+    lvDevice(host, "vg0", "lv0").write(0, pattern(13, MiB));
+    const out = ok(host, "lvconvert --merge vg0/snap").stdout.split("\n").filter(Boolean);
+    expect(out).toEqual([
+      "  Merging of volume vg0/snap started.",
+      "  vg0/snap: Merged: 100.00%",
+      "  Merge of snapshot into logical volume lv0 has finished.",
+      '  Logical volume "snap" successfully removed.',
+    ]);
+    expect([...lvsRows(host, "lv_attr").keys()]).toEqual(["lv0"]);
     expect(firstDiff(readBytes(lvDevice(host, "vg0", "lv0"), 0, old.byteLength), old)).toBe(-1);
   });
 

@@ -40,7 +40,7 @@ function mergingMachine() {
     lvDevice(host, "vg0", "lv0").write(at, pattern(at + 1, 64 * 1024));
   }
   lvDevice(host, "vg0", "lv0").flush();
-  ok(host, "lvconvert --merge vg0/snap");
+  ok(host, "lvconvert -b --merge vg0/snap");
   return { caches, host, old };
 }
 
@@ -142,7 +142,7 @@ describe("the merge checks can fail", () => {
     ok(host, "lvcreate -s -L 8M -n snap vg0/lv0 /dev/loop1");
     for (let at = 0; at < 6 * MiB; at += 128 * 1024)
       lvDevice(host, "vg0", "lv0").write(at, pattern(at + 1, 64 * 1024));
-    ok(host, "lvconvert --merge vg0/snap");
+    ok(host, "lvconvert -b --merge vg0/snap");
     host.scheduler.run();
     expect([...lvsRows(host, "lv_attr").keys()]).toEqual(["lv0"]);
     // The same assertion the crash tests make now fails: part of the origin kept the newer data.

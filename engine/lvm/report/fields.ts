@@ -340,15 +340,16 @@ export const FIELDS: readonly FieldDef[] = [
   segField("devices", "Devices", "str", (seg, vg) => segDevices(vg.vg, seg)),
 ];
 
-const BY_NAME = new Map(FIELDS.map((f) => [f.name, f] as const));
+// libdm's `_is_same_field` ignores underscores and case: `stripesize` is `stripe_size`.
+const squash = (name: string): string => name.replaceAll("_", "").toLowerCase();
+const BY_NAME = new Map(FIELDS.map((f) => [squash(f.name), f] as const));
 
 /** The field `name` (or `prefix_name` for the report's prefixes, as LVM2 allows), or undefined. */
 export function findField(name: string, prefixes: readonly string[]): FieldDef | undefined {
-  const lower = name.toLowerCase();
-  const exact = BY_NAME.get(lower);
+  const exact = BY_NAME.get(squash(name));
   if (exact) return exact;
   for (const prefix of prefixes) {
-    const hit = BY_NAME.get(`${prefix}_${lower}`);
+    const hit = BY_NAME.get(squash(`${prefix}_${name}`));
     if (hit) return hit;
   }
   return undefined;

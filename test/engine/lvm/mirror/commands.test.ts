@@ -273,3 +273,21 @@ describe("a failed disk log", () => {
     expect(firstDiff(readBytes(lvDevice(host, "vg0", "mir"), 0, data.byteLength), data)).toBe(-1);
   });
 });
+
+describe("a leg that fails writes but still reads", () => {
+  it("is repaired from the kernel's leg health (lv_check_transient) though its PV is not missing", () => {
+    const { host, disks } = setup(3);
+    ok(host, "lvcreate --type mirror -m1 --mirrorlog core -L 8M -n mir vg0 /dev/loop0 /dev/loop1");
+    host.scheduler.run();
+    disks[1]!.writesFail = true;
+    const data = pattern(70, 8 * MiB);
+    lvDevice(host, "vg0", "mir").write(0, data);
+    // The metadata is fine: nothing is partial, yet the live table has the leg marked D.
+    expect(lvsRows(host, "lv_attr").get("mir")?.[0]).toBe("mwi-a-m---");
+    disks[1]!.writesFail = false;
+    const out = ok(host, "lvconvert --repair --use-policies vg0/mir").stdout;
+    expect(out).toContain("Mirror status: 1 of 2 images failed.");
+    expect(lvsRows(host, "lv_attr,devices").get("mir")).toEqual(["-wi-a-----", "/dev/loop0(0)"]);
+    expect(firstDiff(readBytes(lvDevice(host, "vg0", "mir"), 0, data.byteLength), data)).toBe(-1);
+  });
+});

@@ -19,6 +19,8 @@ export const MiB = 1024 * 1024;
 export class PullableDevice implements BlockDevice {
   readonly stats: IoStats = emptyIoStats();
   pulled = false;
+  /** Writes fail with EIO while reads still work (a disk that went read-only or bad on write). */
+  writesFail = false;
 
   constructor(readonly inner: BlockDevice) {}
 
@@ -42,6 +44,9 @@ export class PullableDevice implements BlockDevice {
 
   write(offsetBytes: number, data: Uint8Array, options?: WriteOptions): number {
     this.#check(offsetBytes, data.byteLength);
+    if (this.writesFail) {
+      throw new BlockDeviceError("EIO", this.name, offsetBytes, data.byteLength, "write failed");
+    }
     return this.inner.write(offsetBytes, data, options);
   }
 

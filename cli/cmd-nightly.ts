@@ -7,19 +7,23 @@ interface NightlyFlags {
   readonly devices: string;
   readonly workDir?: string;
   readonly quiet?: boolean;
+  readonly bench: boolean;
 }
 
 /** Registers `lvmlab nightly`, what `npm start` runs. */
 export function register(program: Command): void {
   program
     .command("nightly")
-    .description("Run the nightly suite (scenarios tagged nightly, 8 seeds each) and write every report")
+    .description(
+      "Run the nightly suite (scenarios tagged nightly, 8 seeds each) and the quick overhead benchmark, and write every report",
+    )
     .option("-s, --seeds <list>", "seeds for every scenario (default: each scenario's own, normally 1..8)")
     .option("-w, --workers <n>", "worker threads", "1")
     .option("-o, --out <dir>", "directory for nightly.ndjson and the reports", "reports/out")
     .option("--devices <kind>", "PV backing: memory or file", "memory")
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("-q, --quiet", "no progress output")
+    .option("--no-bench", "skip the quick overhead benchmark (mirror/snapshot cost against linear)")
     .action(async (flags: NightlyFlags) => {
       const { UsageError } = await import("./program.js");
       const workers = Number(flags.workers);
@@ -44,9 +48,16 @@ export function register(program: Command): void {
         ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
         quiet: flags.quiet ?? false,
       });
+      const inputs = [ndjson];
+      if (flags.bench) {
+        const { runOverheadQuick } = await import("../bench/overhead/quick.js");
+        const benchPath = join(flags.out, "bench.ndjson");
+        await runOverheadQuick({ ndjsonPath: benchPath });
+        inputs.push(benchPath);
+      }
       const seconds = (performance.now() - started) / 1000;
       const reports = await import("../reports/mod.js");
-      const records = await reports.readRecordFiles([ndjson]);
+      const records = await reports.readRecordFiles(inputs);
       process.stdout.write(
         reports.renderTerminal(reports.summarizeRecords(records), {
           color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
@@ -57,7 +68,7 @@ export function register(program: Command): void {
         `\n${summaryLine(result)} | ${result.summary.cases} cases in ${seconds.toFixed(1)}s\n`,
       );
       process.stdout.write(`Reports written to ${flags.out}/:\n`);
-      for (const path of [ndjson, ...Object.values(written)]) process.stdout.write(`  ${path}\n`);
+      for (const path of [...inputs, ...Object.values(written)]) process.stdout.write(`  ${path}\n`);
       process.exitCode = result.summary.failed > 0 ? 1 : 0;
     });
 }

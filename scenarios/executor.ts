@@ -163,12 +163,13 @@ function noteSnapshot(state: CaseState, line: string, exitCode: number): void {
   state.oracle.snapshot(state.lvId(origin), state.lvId(snapPath), { name: snapPath });
 }
 
-function runRecovery(state: CaseState): void {
+/** Runs the operator's recovery; returns true when a power cut hit it (and it was rerun). */
+function runRecovery(state: CaseState): boolean {
   for (let attempt = 1; ; attempt++) {
     try {
       for (const line of state.scenario.recovery) state.lvm(line);
       state.machine.scheduler.run();
-      return;
+      return attempt > 1;
     } catch (error) {
       if (!isSimulationHalt(error) || attempt >= MAX_RECOVERY_ATTEMPTS) throw error;
       // A fault cut the power again during recovery: reboot and recover from the start.
@@ -184,7 +185,19 @@ function resolveHalt(machine: Machine): void {
 
 function verifyAll(state: CaseState, crashed: boolean): VerifyCounts {
   const counts = emptyVerifyCounts();
+  const expect = state.scenario.expect;
+  // A merged snapshot's image is what its origin must now hold; an invalidated snapshot reads EIO
+  // by design (checked by the snapshotInvalid expectation instead).
+  const targets = new Map<string, number>();
   for (const [path, lvId] of state.lvIds) {
+    if (expect.snapshotInvalid.includes(path) || expect.merged[path] !== undefined) continue;
+    targets.set(path, lvId);
+  }
+  for (const [snapshot, origin] of Object.entries(expect.merged)) {
+    const lvId = state.lvIds.get(snapshot);
+    if (lvId !== undefined) targets.set(origin, lvId);
+  }
+  for (const [path, lvId] of targets) {
     if (!state.oracle.has(lvId)) continue;
     let device: ReturnType<CaseState["device"]>;
     try {
@@ -241,7 +254,8 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
       resolveHalt(machine);
       if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "crash"));
     }
-    runRecovery(state);
+    // A cut during recovery is a crash too: unflushed writes may then be gone.
+    if (runRecovery(state)) crashed = true;
     if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "recovered"));
   } catch (error) {
     if (isSimulationHalt(error))

@@ -1,7 +1,9 @@
 import type { MutationInfo } from "../engine/sim/mutations.js";
+import type { CaseSpec } from "./case.js";
 import { discoverCrashPoints } from "./crash-points.js";
 import { executeCase } from "./executor.js";
 import type { LoadedScenario } from "./load.js";
+import type { Scenario } from "./schema.js";
 import { parseSeeds } from "./seeds.js";
 
 /** One mutant's verdict, as the `mutant` NDJSON record. */
@@ -50,26 +52,34 @@ export function runMutant(
   const mutations = new Set([mutant.name]);
   const caughtBy: string[] = [];
   let cases = 0;
+  // A case catches the mutant only if it fails with the mutation and passes on the real engine, so
+  // a scenario that is red for another reason never takes credit.
+  const catches = (scenario: Scenario, spec: CaseSpec): boolean => {
+    cases += 1;
+    if (executeCase(scenario, spec, { mutations }).record.status !== "fail") return false;
+    cases += 1;
+    return executeCase(scenario, spec).record.status === "pass";
+  };
   for (const loaded of library) {
     const { scenario } = loaded;
+    const seeds = seedsOf(loaded, options);
     let caught = false;
-    for (const seed of seedsOf(loaded, options)) {
-      cases += 1;
-      if (executeCase(scenario, { scenario: scenario.name, seed }, { mutations }).record.status === "fail") {
+    for (const seed of seeds) {
+      if (catches(scenario, { scenario: scenario.name, seed })) {
         caught = true;
         break;
       }
-      if (options.explore && scenario.explore !== undefined) {
-        const points = spread(discoverCrashPoints(scenario, seed), options.maxCrashPoints ?? 400);
-        for (const crashPoint of points) {
-          cases += 1;
-          const run = executeCase(scenario, { scenario: scenario.name, seed, crashPoint }, { mutations });
-          if (run.record.status === "fail") {
-            caught = true;
-            break;
-          }
+    }
+    // Bugs that only show at one instant need the crash-point sweep: the first seed's points,
+    // spread evenly so the sweep stays bounded.
+    if (!caught && options.explore && scenario.explore !== undefined && seeds[0] !== undefined) {
+      const seed = seeds[0];
+      const points = spread(discoverCrashPoints(scenario, seed), options.maxCrashPoints ?? 48);
+      for (const crashPoint of points) {
+        if (catches(scenario, { scenario: scenario.name, seed, crashPoint })) {
+          caught = true;
+          break;
         }
-        if (caught) break;
       }
     }
     if (caught) caughtBy.push(scenario.name);

@@ -82,6 +82,8 @@ export const expectationsSchema = z.strictObject({
   pvsEmpty: z.array(z.string()).default([]),
   /** These LVs exist after recovery with exactly these segment types (`lvs -o segtype`). */
   segtypes: z.record(lvPath, z.array(z.string())).default({}),
+  /** Snapshots merged into their origin (snapshot → origin): the origin must read as the snapshot did. */
+  merged: z.record(lvPath, lvPath).default({}),
   /** These LVs have exactly this many logical extents after recovery. */
   lvExtents: z.record(lvPath, z.int().nonnegative()).default({}),
   /** Substrings expected among the warnings/errors the recovery commands printed. */

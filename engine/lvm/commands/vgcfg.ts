@@ -105,7 +105,9 @@ export const vgcfgrestoreCommand: LvmCommandDef = {
     const current = findVg(scan, name);
     const base = Math.max(vg.seqno, current?.scanned.seqno ?? 0);
     const pvs = vg.pvs.map((pv) => ({ ...pv, deviceHint: scan.deviceOf.get(parseUuid(pv.id))! }));
-    writeVg(context, scan, { ...vg, seqno: base, pvs });
+    // vgcfgrestore rewrites every mda whose header is sound, including ones whose text is damaged
+    // (research §1.7: only a bad header — magic, start — keeps it from a PV).
+    writeVg(context, scan, { ...vg, seqno: base, pvs }, { ignoreBadFields: 0 });
     context.out.message(`Restored volume group ${name}.`);
     return ECMD_PROCESSED;
   },

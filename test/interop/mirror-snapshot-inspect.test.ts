@@ -20,7 +20,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const paths = ["a", "b", "c"].map((n) => join(dir, `${n}.img`));
 
 function digest(): string[] {
-  return paths.map((p) => createHash("sha256").update(new Uint8Array(readFileSync(p))).digest("hex"));
+  return paths.map((p) =>
+    createHash("sha256")
+      .update(new Uint8Array(readFileSync(p)))
+      .digest("hex"),
+  );
 }
 
 describe("lvmlab inspect --table", () => {

@@ -104,6 +104,17 @@ export function register(program: Command): void {
         if (error instanceof RangeError) throw new UsageError(error.message);
         throw error;
       }
+      if (flags.ndjson !== undefined) {
+        // Refuse a path that cannot be written before spending minutes on the run.
+        const { existsSync, statSync } = await import("node:fs");
+        const { dirname } = await import("node:path");
+        const parent = dirname(flags.ndjson);
+        if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+          throw new UsageError(
+            `Cannot write --ndjson ${flags.ndjson}: directory ${parent} does not exist; create it first`,
+          );
+        }
+      }
       const total = overhead.planSamples(plan);
       const progress = process.stderr.isTTY === true;
       const started = performance.now();

@@ -76,6 +76,17 @@ describe("lvmlab bench overhead", () => {
     const badSeeds = await cli(["bench", "overhead", "--seeds", "9..1"]);
     expect(badSeeds.code).toBe(2);
     expect(badSeeds.stderr).toContain('Seed range "9..1" must go upwards');
+    const badPath = await cli([
+      "bench",
+      "overhead",
+      "--quick",
+      "--ndjson",
+      join(dir, "missing", "out.ndjson"),
+    ]);
+    expect(badPath.code).toBe(2);
+    expect(badPath.stderr).toMatch(
+      /^lvmlab: Cannot write --ndjson .*missing.* does not exist; create it first\n$/,
+    );
     const badSize = await cli(["bench", "overhead", "--quick", "--lv-size", "7"]);
     expect(badSize.code).toBe(2);
     expect(badSize.stderr).toContain("multiple of 6 MiB");

@@ -17,8 +17,9 @@ describe("metadata and alloc micro-benchmarks", () => {
   });
 
   it.each([
-    [metadataSuite, ["JSON.stringify", "printConfig (raw)", "JSON.parse", "parseConfig"]],
+    ["metadata", metadataSuite, ["JSON.stringify", "printConfig (raw)", "JSON.parse", "parseConfig"]],
     [
+      "alloc",
       allocSuite,
       [
         "first fit over free runs",
@@ -28,8 +29,8 @@ describe("metadata and alloc micro-benchmarks", () => {
       ],
     ],
   ] as const)(
-    "suite $0.name measures every case against a baseline of the same run",
-    async (suite, names) => {
+    "suite %s measures every case against a baseline of the same run",
+    async (_name, suite, names) => {
       const rows = await suite.run({ quick: true });
       expect(rows.map((r) => r.name)).toEqual(names);
       const byName = new Map(rows.map((r) => [r.name, r]));

@@ -107,6 +107,11 @@ function describe(key: CellKey): string {
 export interface RunOverheadOptions {
   /** Called after every sample, e.g. for a progress line; `done` counts from 1 to `total`. */
   readonly onRecord?: (record: OverheadRecord, done: number, total: number) => void;
+  /**
+   * Run each config once, unrecorded, before the matrix (default true), so the JIT warm-up of its
+   * code paths does not land in the first sample's measured `cpuNsPerOp`. Modeled numbers are unaffected.
+   */
+  readonly warmUp?: boolean;
 }
 
 /** The plan's configs in run order: linear first (added when missing, it is every ratio's baseline). */
@@ -123,6 +128,12 @@ export function runOverhead(plan: OverheadPlan, options: RunOverheadOptions = {}
   const total =
     plan.profiles.length * plan.workloads.length * plan.seeds.length * plan.repetitions * configs.length;
   const records: OverheadRecord[] = [];
+  const [firstProfile, firstWorkload] = [plan.profiles[0], plan.workloads[0]];
+  if (options.warmUp !== false && firstProfile !== undefined && firstWorkload !== undefined) {
+    for (const config of configs) {
+      runCell({ config, workload: firstWorkload, profile: firstProfile, seed: 0, repetition: 0 }, plan);
+    }
+  }
   for (const profile of plan.profiles) {
     for (const workload of plan.workloads) {
       for (const seed of plan.seeds) {

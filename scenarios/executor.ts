@@ -21,8 +21,9 @@ import { checkExpectations } from "./expectations.js";
 import { jobsFromOptions } from "./jobs.js";
 import { keepImages } from "./keep.js";
 import { Machine, type MachineStorage } from "./machine.js";
-import { type CaseRecord, emptyVerifyCounts, type VerifyCounts } from "./records.js";
+import { type CaseRecord, emptyVerifyCounts, type TimelineRecord, type VerifyCounts } from "./records.js";
 import type { Phase, Scenario } from "./schema.js";
+import { Timeline } from "./timeline.js";
 
 /** How cases run. */
 export interface ExecutorOptions {
@@ -40,6 +41,8 @@ export interface ExecutorOptions {
 /** What one run of a case observed; the record is built from it. */
 export interface CaseRun {
   readonly record: CaseRecord;
+  /** Progress samples and fault markers, in virtual-time order. */
+  readonly timeline: readonly TimelineRecord[];
   readonly machine: Machine;
   readonly lvmLog: readonly string[];
 }
@@ -230,6 +233,7 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
     mutations: options.mutations ?? NO_MUTATIONS,
   });
   const state = new CaseState(scenario, machine, spec.seed);
+  const timeline = new Timeline(machine, { scenario: scenario.name, seed: spec.seed });
   let crashed = false;
   let haltedAt: string | undefined;
   try {
@@ -292,7 +296,7 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
     tags: scenario.tags,
     key: caseKey(spec),
   };
-  return { record, machine, lvmLog: state.lvmLog };
+  return { record, timeline: timeline.records(), machine, lvmLog: state.lvmLog };
 }
 
 export type { CaseState };

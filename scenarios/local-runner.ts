@@ -2,7 +2,7 @@ import type { CaseSpec, CrashPoint } from "./case.js";
 import { discoverCrashPoints } from "./crash-points.js";
 import { type ExecutorOptions, executeCase } from "./executor.js";
 import type { LoadedScenario } from "./load.js";
-import type { CaseRecord } from "./records.js";
+import type { CaseResult } from "./records.js";
 import type { Scenario } from "./schema.js";
 import type { CaseRunner } from "./sweep.js";
 
@@ -38,9 +38,10 @@ export function resolveCrashPoint(scenario: Scenario, spec: CaseSpec, options: E
 /** Runs cases in this thread (tests, replay, `--workers 1`). */
 export function localRunner(scenarios: readonly LoadedScenario[], options: ExecutorOptions = {}): CaseRunner {
   return {
-    async run(spec): Promise<CaseRecord> {
+    async run(spec): Promise<CaseResult> {
       const scenario = scenarioByName(scenarios, spec.scenario);
-      return executeCase(scenario, resolveCrashPoint(scenario, spec, options), options).record;
+      const { record, timeline } = executeCase(scenario, resolveCrashPoint(scenario, spec, options), options);
+      return { record, timeline };
     },
     async crashPoints(scenario, seed): Promise<readonly CrashPoint[]> {
       return discoverCrashPoints(scenario, seed, options);

@@ -50,6 +50,7 @@ export class Machine {
   /** The root filesystem (`vgcfgbackup -f` files): it survives reboots, as /etc/lvm does. */
   readonly files = new Map<string, string>();
   readonly #idSeed: string;
+  readonly #hostListeners: ((host: Host) => void)[] = [];
 
   constructor(
     readonly scenario: Scenario,
@@ -117,6 +118,12 @@ export class Machine {
     });
   }
 
+  /** Calls `listener` with the current host and with every host a reboot brings up. */
+  onHost(listener: (host: Host) => void): void {
+    this.#hostListeners.push(listener);
+    listener(this.host);
+  }
+
   /** Makes every PV's cache durable (used after setup, which is not under test). */
   syncAll(): void {
     for (const pv of this.pvs) pv.cache.flush();
@@ -134,6 +141,7 @@ export class Machine {
       (event) => !faultLabels.some((label) => event.label === label || event.label.startsWith(`${label} `)),
     );
     this.host = this.#newHost();
+    for (const listener of this.#hostListeners) listener(this.host);
   }
 }
 

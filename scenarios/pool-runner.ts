@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Tinypool from "tinypool";
 import type { CaseSpec, CrashPoint } from "./case.js";
-import type { CaseRecord } from "./records.js";
+import type { CaseResult } from "./records.js";
 import type { CaseRunner } from "./sweep.js";
 import type { WorkerTask } from "./worker.js";
 
@@ -33,7 +33,7 @@ export function poolRunner(options: {
   });
   return {
     async run(spec) {
-      return (await pool.run(task("run", spec))) as CaseRecord;
+      return (await pool.run(task("run", spec))) as CaseResult;
     },
     async crashPoints(scenario, seed) {
       return (await pool.run(

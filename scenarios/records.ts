@@ -55,3 +55,34 @@ export interface SummaryRecord {
 export function emptyVerifyCounts(): VerifyCounts {
   return { ok: 0, lost: 0, stale: 0, torn: 0, misdirected: 0, corrupt: 0, unreadable: 0 };
 }
+
+/** A background-work progress sample, for the report's progress-over-time charts. */
+export interface ProgressRecord {
+  readonly type: "progress";
+  readonly scenario: string;
+  readonly seed: number;
+  readonly kind: "pvmove" | "resync" | "merge";
+  readonly tNs: number;
+  readonly percent: number;
+  readonly lv?: string;
+}
+
+/** A fault firing as a marker on the same charts. */
+export interface FaultMarkerRecord {
+  readonly type: "fault";
+  readonly scenario: string;
+  readonly seed: number;
+  readonly kind: string;
+  readonly tNs: number;
+  readonly target?: string;
+  readonly detail?: string;
+}
+
+/** Records a case writes before its case record (progress samples and fault markers). */
+export type TimelineRecord = ProgressRecord | FaultMarkerRecord;
+
+/** A case's record plus its timeline. */
+export interface CaseResult {
+  readonly record: CaseRecord;
+  readonly timeline: readonly TimelineRecord[];
+}

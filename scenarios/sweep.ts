@@ -2,15 +2,15 @@ import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
 import type { LoadedScenario } from "./load.js";
 import type { NdjsonSink } from "./ndjson-sink.js";
 import { type Progress, SILENT_PROGRESS } from "./progress.js";
-import type { CaseRecord, SummaryRecord } from "./records.js";
+import type { CaseRecord, CaseResult, SummaryRecord } from "./records.js";
 import type { Scenario } from "./schema.js";
 import { parseSeeds } from "./seeds.js";
 import { inShard, type Shard } from "./shard.js";
 
 /** Runs cases; the engine-backed implementation is in `executor.ts`, tests may pass a fake. */
 export interface CaseRunner {
-  /** Runs one case to its record. */
-  run(spec: CaseSpec): Promise<CaseRecord>;
+  /** Runs one case to its record and timeline. */
+  run(spec: CaseSpec): Promise<CaseResult>;
   /** Every crash point `--explore` should try for this scenario and seed (a dry run counts them). */
   crashPoints(scenario: Scenario, seed: number): Promise<readonly CrashPoint[]>;
   /** Releases workers. */
@@ -80,14 +80,15 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const progress = options.progress ?? SILENT_PROGRESS;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, 64));
   progress.start(cases.length);
-  const results: (CaseRecord | undefined)[] = new Array(cases.length);
+  const results: (CaseResult | undefined)[] = new Array(cases.length);
   const records: CaseRecord[] = [];
   let nextToWrite = 0;
   let nextToStart = 0;
   let interrupted = false;
   const flushInOrder = (): void => {
     while (nextToWrite < cases.length && results[nextToWrite] !== undefined) {
-      const record = results[nextToWrite]!;
+      const { record, timeline } = results[nextToWrite]!;
+      for (const line of timeline) options.sink?.write(line);
       options.sink?.write(record);
       records.push(record);
       nextToWrite += 1;
@@ -102,9 +103,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       const index = nextToStart;
       if (index >= cases.length) return;
       nextToStart += 1;
-      const record = await options.runner.run(cases[index]!);
-      results[index] = record;
-      progress.caseDone(record.key, record.status, record.verdict);
+      const result = await options.runner.run(cases[index]!);
+      results[index] = result;
+      progress.caseDone(result.record.key, result.record.status, result.record.verdict);
       flushInOrder();
     }
   };

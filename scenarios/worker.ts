@@ -8,7 +8,7 @@ import { discoverCrashPoints } from "./crash-points.js";
 import { executeCase } from "./executor.js";
 import { type LoadedScenario, loadScenarioFile, loadScenarioModules } from "./load.js";
 import { resolveCrashPoint, scenarioByName } from "./local-runner.js";
-import type { CaseRecord } from "./records.js";
+import type { CaseResult } from "./records.js";
 
 /** What the pool sends a worker. */
 export interface WorkerTask {
@@ -32,10 +32,15 @@ async function scenarios(files: readonly string[]): Promise<LoadedScenario[]> {
 }
 
 /** Runs one task; tinypool calls this. */
-export default async function runTask(task: WorkerTask): Promise<CaseRecord | readonly CrashPoint[]> {
+export default async function runTask(task: WorkerTask): Promise<CaseResult | readonly CrashPoint[]> {
   const all = await scenarios(task.files);
   const scenario = scenarioByName(all, task.spec.scenario);
   const options = { mutations: new Set(task.mutations), storage: task.storage };
   if (task.op === "crashPoints") return discoverCrashPoints(scenario, task.spec.seed, options);
-  return executeCase(scenario, resolveCrashPoint(scenario, task.spec, options), options).record;
+  const { record, timeline } = executeCase(
+    scenario,
+    resolveCrashPoint(scenario, task.spec, options),
+    options,
+  );
+  return { record, timeline };
 }

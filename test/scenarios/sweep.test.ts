@@ -7,7 +7,7 @@ import { defineScenario } from "../../scenarios/define.js";
 import type { LoadedScenario } from "../../scenarios/load.js";
 import { mergeCaseRecords } from "../../scenarios/merge.js";
 import { NdjsonSink } from "../../scenarios/ndjson-sink.js";
-import { type CaseRecord, emptyVerifyCounts } from "../../scenarios/records.js";
+import { type CaseRecord, type CaseResult, emptyVerifyCounts } from "../../scenarios/records.js";
 import { type CaseRunner, listCases, runSweep } from "../../scenarios/sweep.js";
 
 function scenario(name: string, seeds?: string): LoadedScenario {
@@ -28,12 +28,12 @@ function fakeRunner(): CaseRunner & { ran: string[] } {
   const ran: string[] = [];
   return {
     ran,
-    async run(spec: CaseSpec): Promise<CaseRecord> {
+    async run(spec: CaseSpec): Promise<CaseResult> {
       ran.push(caseKey(spec));
       // Later cases finish first, so ordering bugs show up.
       await new Promise((resolve) => setTimeout(resolve, (10 - (spec.seed % 10)) * 2));
       const fail = spec.scenario === "b" && spec.seed % 2 === 1;
-      return {
+      const record: CaseRecord = {
         type: "case",
         scenario: spec.scenario,
         seed: spec.seed,
@@ -48,6 +48,7 @@ function fakeRunner(): CaseRunner & { ran: string[] } {
         tags: [],
         key: caseKey(spec),
       };
+      return { record, timeline: [] };
     },
     async crashPoints(_scenario, seed) {
       return Array.from({ length: 3 }, (_, i) => ({

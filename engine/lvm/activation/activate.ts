@@ -276,11 +276,8 @@ class TableBuilder {
   }
 
   mirrorsOf(lvName: string): MirrorTarget[] {
-    const device = this.dm.device(
-      dmName(this.vg.name, lvName, this.#kinds.get(lvName)?.origin ? "real" : undefined),
-    );
-    if (!(device instanceof MultiSegmentDevice)) return [];
-    return device.targets.filter((t): t is MirrorTarget => t instanceof MirrorTarget);
+    const layer = this.#kinds.get(lvName)?.origin ? "real" : undefined;
+    return mirrorsIn(this.dm, dmName(this.vg.name, lvName, layer));
   }
 }
 

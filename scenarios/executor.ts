@@ -6,7 +6,11 @@
  */
 import { join } from "node:path";
 import { isBlockDeviceError } from "../engine/block/errors.js";
+import { SnapshotMergeTarget } from "../engine/dm/snapshot/merge.js";
+import { SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
 import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js";
+import { DmDevice } from "../engine/lvm/activation/dm-device.js";
+import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
 import { runLvm } from "../engine/lvm/run.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { isSimulationHalt } from "../engine/sim/halt.js";
@@ -94,12 +98,28 @@ class CaseState {
 
   lvm(line: string): { exitCode: number; stdout: string; stderr: string } {
     const result = runLvm(this.machine.host, splitCommandLine(line));
+    this.registerTargets();
     this.lvmLog.push(
       `$ ${line}`,
       ...result.stdout.split("\n").filter(Boolean),
       ...result.stderr.split("\n").filter(Boolean),
     );
     return result;
+  }
+
+  /**
+   * Makes the live snapshots of the machine known to the fault injector by `vg/lv`, so a
+   * cow-exhaustion fault can name them (they exist only once a command has activated them).
+   */
+  registerTargets(): void {
+    const dm = deviceMapperOf(this.machine.host);
+    for (const name of dm.names()) {
+      const device = dm.device(name);
+      const table = device instanceof DmDevice ? device.live : device;
+      if (!(table instanceof SnapshotTarget) || table instanceof SnapshotMergeTarget) continue;
+      const path = pathOfDmName(name);
+      if (path !== undefined) this.machine.injector.registerSnapshot(path, table);
+    }
   }
 
   lvId(path: string): number {
@@ -119,7 +139,9 @@ class CaseState {
     const lv = handle.vg.lvs.find((l) => l.name === lvName);
     if (lv === undefined) throw new Error(`Logical volume ${path} not found`);
     const live = deviceMapperOf(this.machine.host).lv(lv.id);
-    return (live ?? activateLv(this.machine.host, handle.vg, lvName)).device;
+    const device = (live ?? activateLv(this.machine.host, handle.vg, lvName)).device;
+    this.registerTargets();
+    return device;
   }
 }
 

@@ -100,4 +100,25 @@ export default [
       },
     ],
   }),
+  defineScenario({
+    name: "mirror-slow-leg-during-resync",
+    description:
+      "During the initial resync under foreground writes, one leg turns very slow for a while (like dm-delay): the resync still finishes and the legs end identical",
+    tags: ["nightly", "mirror", "sync-stall"],
+    seeds: "1..8",
+    pvs,
+    setup: [...base, "lvcreate -an -Zn --type mirror -m 1 --mirrorlog disk -l 4 -n m vg0 pv0 pv1 pv2"],
+    phases: [{ lvm: "lvchange -ay vg0/m" }, writes("during", 300), { wait: "background" }],
+    faults: [
+      {
+        kind: "sync-stall",
+        mode: "slow-leg",
+        device: "pv1",
+        delayNs: 20_000_000,
+        at: { event: "mirror.resync.step", occurrence: 2 },
+        window: { durationNs: 500_000_000 },
+      },
+    ],
+    expect: { mirrorLegsIdentical: ["vg0/m"] },
+  }),
 ];

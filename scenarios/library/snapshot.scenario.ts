@@ -75,4 +75,27 @@ export default [
     explore: { from: "snapshot.merge.step", writes: true, policy: { kind: "drop-all" } },
     expect: { merged: { "vg0/snap": "vg0/lv0" } },
   }),
+  defineScenario({
+    name: "snapshot-cow-exhaustion",
+    description:
+      "A cow-exhaustion fault fills a snapshot's COW store while the origin is being written: the snapshot is invalidated, reads of it fail, and the origin keeps every write",
+    tags: ["nightly", "snapshot", "cow-exhaustion"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [
+      origin("before", 100),
+      { lvm: "lvcreate -s -L 8M -c 64k -n snap vg0/lv0" },
+      origin("after", 400),
+    ],
+    faults: [
+      {
+        kind: "cow-exhaustion",
+        snapshot: "vg0/snap",
+        mode: "fill",
+        at: { event: "snapshot.exception.commit", occurrence: 5 },
+      },
+    ],
+    expect: { snapshotInvalid: ["vg0/snap"] },
+  }),
 ];

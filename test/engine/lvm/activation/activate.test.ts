@@ -9,7 +9,7 @@ import {
   reloadLv,
 } from "../../../../engine/lvm/activation/activate.js";
 import { DmDevice } from "../../../../engine/lvm/activation/dm-device.js";
-import { dmName } from "../../../../engine/lvm/activation/dm-name.js";
+import { dmName, pathOfDmName } from "../../../../engine/lvm/activation/dm-name.js";
 import { Host } from "../../../../engine/lvm/host.js";
 import { runLvm } from "../../../../engine/lvm/run.js";
 import { findVg, scanHost } from "../../../../engine/lvm/vg-read.js";
@@ -41,6 +41,13 @@ describe("dmName", () => {
   it("doubles dashes inside names as LVM2 does", () => {
     expect(dmName("vg0", "lv0")).toBe("vg0-lv0");
     expect(dmName("my-vg", "my-lv", "real")).toBe("my--vg-my--lv-real");
+  });
+
+  it("maps a top-level dm name back to vg/lv and refuses layer devices", () => {
+    expect(pathOfDmName(dmName("my-vg", "lv-0"))).toBe("my-vg/lv-0");
+    expect(pathOfDmName("vg0-lv0")).toBe("vg0/lv0");
+    expect(pathOfDmName(dmName("vg0", "lv0", "real"))).toBeUndefined();
+    expect(pathOfDmName("nodash")).toBeUndefined();
   });
 });
 

@@ -56,11 +56,12 @@ export function parseScenarioFile(text: string, file: string): Scenario {
     throw new ScenarioError([`unknown scenario file type "${ext}"; use .json, .yaml or .yml`], file);
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const issues = doc.errors.slice(0, 10).map((e) => {
       const at = e.linePos?.[0];
-      return at === undefined ? e.message : `line ${at.line} column ${at.col}: ${e.message.split("\n")[0]}`;
+      const first = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "");
+      return at === undefined ? first : `line ${at.line} column ${at.col}: ${first}`;
     });
     throw new ScenarioError(issues, file);
   }

@@ -62,6 +62,20 @@ describe("lvmlab fio", () => {
     expect(first).toMatch(/Run status group 0/);
   });
 
+  it("runs on every layout, mirror, snapshot and mid-pvmove included", async () => {
+    const file = join(dir, "layouts.fio");
+    writeFileSync(file, JOB.replace("number_ios=256", "number_ios=64"));
+    const iops: Record<string, number> = {};
+    for (const layout of ["linear", "mirror", "snapshot", "pvmove"]) {
+      out = "";
+      expect(await runCli(["fio", file, "--layout", layout, "--output-format", "json"])).toBe(0);
+      iops[layout] = (JSON.parse(out) as { jobs: { write: { iops: number } }[] }).jobs[0]!.write.iops;
+    }
+    // A first write to a snapshotted origin copies the old chunk first, so it cannot beat linear.
+    expect(iops.snapshot).toBeLessThan(iops.linear!);
+    for (const value of Object.values(iops)) expect(value).toBeGreaterThan(0);
+  });
+
   it("refuses an unsupported option by name, with exit code 2", async () => {
     const file = join(dir, "bad.fio");
     writeFileSync(file, "[x]\nrw=write\nzonemode=zbd\n");

@@ -9,6 +9,7 @@ import { Host, type HostFiles } from "../engine/lvm/host.js";
 import type { Mutations } from "../engine/sim/mutations.js";
 import type { Rng } from "../engine/sim/rng.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
+import { SyncGate } from "../engine/sim/sync-gate.js";
 import { Bus } from "../engine/sim/timing/bus.js";
 import { resolveProfile } from "../engine/sim/timing/resolve.js";
 import { Trace } from "../engine/sim/trace.js";
@@ -47,6 +48,8 @@ export class Machine {
   readonly injector: FaultInjector;
   host: Host;
   reboots = 0;
+  /** Gates on resync, pvmove copy and merge, by `vg/lv`; sync-stall faults close them. */
+  readonly syncGate = new SyncGate();
   /** The root filesystem (`vgcfgbackup -f` files): it survives reboots, as /etc/lvm does. */
   readonly files = new Map<string, string>();
   readonly #idSeed: string;
@@ -66,6 +69,14 @@ export class Machine {
       trace: this.trace,
       scheduler: this.scheduler,
     });
+    // A stall fault acts on the machine's sync gate, so it holds whatever the tables are reloaded to.
+    for (const fault of options.faults) {
+      if (fault.kind !== "sync-stall" || fault.mode !== "stall" || fault.target === undefined) continue;
+      const target = fault.target;
+      this.injector.registerSyncTarget(target, {
+        setSyncStalled: (stalled) => (stalled ? this.syncGate.close(target) : this.syncGate.open(target)),
+      });
+    }
     const buses = new Map(
       scenario.buses.map((b) => [
         b.name,
@@ -112,6 +123,7 @@ export class Machine {
       trace: this.trace,
       scheduler: this.scheduler,
       mutations: this.mutations,
+      syncGate: this.syncGate,
       // Each boot draws ids from its own stream, so ids never repeat across reboots.
       seed: `${this.#idSeed}/boot${this.reboots}`,
       files,

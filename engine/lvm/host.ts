@@ -3,6 +3,7 @@ import type { Mutations } from "../sim/mutations.js";
 import { NO_MUTATIONS } from "../sim/mutations.js";
 import { Rng } from "../sim/rng.js";
 import { Scheduler } from "../sim/scheduler.js";
+import { SyncGate } from "../sim/sync-gate.js";
 import { Trace } from "../sim/trace.js";
 
 /**
@@ -26,6 +27,8 @@ export interface HostOptions {
   readonly mutations?: Mutations;
   /** Host name written into metadata (`creation_host`). */
   readonly hostname?: string;
+  /** Gates on background work (resync, pvmove copy, merge); the machine's, kept across reboots. */
+  readonly syncGate?: SyncGate;
   /** Seed for new PV, VG and LV ids; the same seed and commands give the same bytes. */
   readonly seed?: string;
   /** Where backup files are read and written; absent means those commands fail with a clear message. */
@@ -42,6 +45,7 @@ export class Host {
   readonly scheduler: Scheduler;
   readonly mutations: Mutations;
   readonly hostname: string;
+  readonly syncGate: SyncGate;
   /** The stream new ids are drawn from. */
   readonly ids: Rng;
   readonly files: HostFiles | undefined;
@@ -62,6 +66,7 @@ export class Host {
     this.scheduler = options.scheduler ?? new Scheduler();
     this.mutations = options.mutations ?? NO_MUTATIONS;
     this.hostname = options.hostname ?? "lvmlab";
+    this.syncGate = options.syncGate ?? new SyncGate();
     this.files = options.files;
     // Rng seeds may not contain "/" (it separates seed-path levels); any text is accepted here.
     this.ids = Rng.fromSeed((options.seed ?? "lvmlab").replaceAll("/", "_") || "lvmlab").fork("ids");

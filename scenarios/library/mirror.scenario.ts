@@ -121,4 +121,24 @@ export default [
     ],
     expect: { mirrorLegsIdentical: ["vg0/m"] },
   }),
+  defineScenario({
+    name: "mirror-sync-stall-foreground-io",
+    description:
+      "The initial resync stalls for 300 ms of virtual time while foreground writes go on; when it resumes it finishes, and every write is on both legs",
+    tags: ["nightly", "mirror", "sync-stall"],
+    seeds: "1..8",
+    pvs,
+    setup: [...base, "lvcreate -an -Zn --type mirror -m 1 --mirrorlog disk -l 4 -n m vg0 pv0 pv1 pv2"],
+    phases: [{ lvm: "lvchange -ay vg0/m" }, writes("during", 300), { wait: "background" }],
+    faults: [
+      {
+        kind: "sync-stall",
+        mode: "stall",
+        target: "vg0/m",
+        at: { event: "mirror.resync.step", occurrence: 1 },
+        window: { durationNs: 300_000_000 },
+      },
+    ],
+    expect: { mirrorLegsIdentical: ["vg0/m"] },
+  }),
 ];

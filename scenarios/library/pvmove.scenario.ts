@@ -158,4 +158,27 @@ export default [
     recovery: ["vgchange -ay vg0"],
     expect: { lvExtents: { "vg0/lv0": 3 }, segtypes: { "vg0/pvmove0": ["error"] }, pvsEmpty: ["pv0"] },
   }),
+  defineScenario({
+    name: "pvmove-stall-then-cut",
+    description:
+      "Faults compose: the pvmove copy stalls, writes go on, and 50 ms into the stall the power fails; after reboot the move resumes and finishes",
+    tags: ["nightly", "pvmove", "sync-stall", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes("before"), { lvm: "pvmove -b pv0 pv1" }, writes("during"), { wait: "background" }],
+    faults: [
+      {
+        kind: "sync-stall",
+        id: "stall",
+        mode: "stall",
+        target: "vg0/pvmove0",
+        at: { event: "pvmove.start", occurrence: 1 },
+        window: { durationNs: 1_000_000_000 },
+      },
+      { kind: "power-cut", at: { after: "stall", delayNs: 50_000_000 }, policy: { kind: "drop-all" } },
+    ],
+    recovery: ["vgchange -ay vg0", "pvmove pv0 pv1"],
+    expect: { noPvmoveLeft: true, pvsEmpty: ["pv0"] },
+  }),
 ];

@@ -11,6 +11,7 @@
 import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
+import { STALL_POLL_NS, type SyncGate } from "../../sim/sync-gate.js";
 import type { Trace } from "../../sim/trace.js";
 import { checkDeviceRef, type DeviceRef, deviceLabel, Target } from "../target.js";
 import { RegionHash, type RegionState } from "./region-hash.js";
@@ -66,6 +67,8 @@ export interface MirrorOptions {
   readonly activateNs?: number;
   readonly trace?: Trace;
   readonly mutations?: Mutations;
+  /** A closed gate stalls resync (no region copied) while writes go on; checked every step. */
+  readonly syncGate?: { readonly gate: SyncGate; readonly name: string };
 }
 
 /** One resync step's outcome. */
@@ -115,6 +118,7 @@ export class MirrorTarget extends Target {
   readonly #rh: RegionHash;
   readonly #regionBytes: number;
   readonly #trace: Trace | undefined;
+  readonly #syncGate: { readonly gate: SyncGate; readonly name: string } | undefined;
   readonly #ackAfterOneLeg: boolean;
   readonly #writeBeforeMark: boolean;
   readonly #syncSpeedBytesPerSecond: number;
@@ -139,6 +143,7 @@ export class MirrorTarget extends Target {
     this.#regionBytes = options.regionSizeSectors * SECTOR_BYTES;
     this.handleErrors = options.handleErrors ?? false;
     this.#trace = options.trace;
+    this.#syncGate = options.syncGate;
     const mutations = options.mutations ?? NO_MUTATIONS;
     this.#ackAfterOneLeg = mutations.has(MIRROR_ACK_AFTER_ONE_LEG);
     this.#writeBeforeMark = mutations.has(MIRROR_WRITE_BEFORE_MARK);
@@ -240,6 +245,18 @@ export class MirrorTarget extends Target {
    */
   resyncStep(options: { readonly issueNs?: number } = {}): MirrorResyncStep {
     const issueNs = options.issueNs ?? 0;
+    const gate = this.#syncGate;
+    if (gate === undefined ? false : gate.gate.isClosed(gate.name)) {
+      return {
+        region: undefined,
+        success: true,
+        doneNs: issueNs,
+        nextStepNs: issueNs + STALL_POLL_NS,
+        syncedRegions: this.#log.syncCount,
+        totalRegions: this.#log.regionCount,
+        done: false,
+      };
+    }
     let nowNs = this.#pass(issueNs);
     const total = this.#log.regionCount;
     const region = this.#rh.startRecovery();

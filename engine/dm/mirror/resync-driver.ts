@@ -30,6 +30,9 @@ export function startMirrorResync(
   options: MirrorResyncDriverOptions = {},
 ): MirrorResyncHandle {
   const maxSteps = options.maxSteps ?? 2 * mirror.regionCount + 2;
+  // A stalled mirror (sync gate closed) polls without copying; those polls have their own bound.
+  const maxStalledPolls = 10_000_000;
+  let stalledPolls = 0;
   let steps = 0;
   let finished = false;
   let stopped = false;
@@ -41,8 +44,17 @@ export function startMirrorResync(
         `Mirror ${mirror.name}: resync did not finish in ${maxSteps} steps; look for a region that never syncs`,
       );
     }
-    steps += 1;
     const step = mirror.resyncStep({ issueNs: nowNs });
+    if (step.region === undefined && !step.done) {
+      stalledPolls += 1;
+      if (stalledPolls > maxStalledPolls) {
+        throw new Error(
+          `Mirror ${mirror.name}: resync stalled for ${maxStalledPolls} polls; open its sync gate`,
+        );
+      }
+    } else {
+      steps += 1;
+    }
     options.onStep?.(step);
     // onStep may have stopped the resync; it must not be rescheduled behind its back.
     if (stopped) return;

@@ -9,10 +9,13 @@
  */
 
 import { BlockDeviceError } from "../../block/errors.js";
+import { STALL_POLL_NS, type SyncGate } from "../../sim/sync-gate.js";
 import { type SnapshotOptions, SnapshotTarget } from "./snapshot.js";
 
 /** Options of a merging snapshot. */
 export interface SnapshotMergeOptions extends SnapshotOptions {
+  /** A closed gate stalls the merge (nothing copied back) while I/O goes on. */
+  readonly syncGate?: { readonly gate: SyncGate; readonly name: string };
   /** Other snapshots of the same origin: they copy-on-write before the merge overwrites the origin. */
   readonly others?: readonly SnapshotTarget[];
   /** Most chunks one step copies (the kernel copies a whole run); unlimited when absent. */
@@ -34,10 +37,12 @@ export class SnapshotMergeTarget extends SnapshotTarget {
   override readonly targetType = "snapshot-merge";
   readonly #others: readonly SnapshotTarget[];
   readonly #maxChunks: number;
+  readonly #syncGate: { readonly gate: SyncGate; readonly name: string } | undefined;
   #buffer: Uint8Array | undefined;
 
   constructor(name: string, options: SnapshotMergeOptions) {
     super(name, options);
+    this.#syncGate = options.syncGate;
     if (!this.valid) {
       throw new BlockDeviceError(
         "EINVAL",
@@ -57,6 +62,17 @@ export class SnapshotMergeTarget extends SnapshotTarget {
   /** Merge the next run of exceptions (from the end); returns progress. */
   mergeStep(options: { readonly issueNs?: number } = {}): MergeStep {
     const issueNs = options.issueNs ?? 0;
+    const gate = this.#syncGate;
+    if (gate === undefined ? false : gate.gate.isClosed(gate.name)) {
+      // Stalled: nothing merged; look again later.
+      return {
+        oldChunk: undefined,
+        mergedChunks: 0,
+        remainingExceptions: this.store.exceptionCount,
+        done: false,
+        doneNs: issueNs + STALL_POLL_NS,
+      };
+    }
     const prepared = this.store.prepareMerge(issueNs);
     if (prepared === undefined) {
       return { oldChunk: undefined, mergedChunks: 0, remainingExceptions: 0, done: true, doneNs: issueNs };

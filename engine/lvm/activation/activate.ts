@@ -188,6 +188,9 @@ class TableBuilder {
       activateNs: this.host.scheduler.nowNs,
       ...(logDevice === undefined ? {} : { logDevice }),
       ...(notSynced ? { sync: "nosync" as const } : {}),
+      ...(lvOfSeg === undefined
+        ? {}
+        : { syncGate: { gate: this.host.syncGate, name: `${this.vg.name}/${lvOfSeg.name}` } }),
       ...(this.options.syncSpeedBytesPerSecond === undefined
         ? {}
         : { syncSpeedBytesPerSecond: this.options.syncSpeedBytesPerSecond }),
@@ -232,6 +235,7 @@ class TableBuilder {
         origin: real,
         cow: this.segments(merging.cowStore, "cow"),
         chunkSizeSectors: merging.chunkSizeSectors,
+        syncGate: { gate: this.host.syncGate, name: `${this.vg.name}/${originName}` },
         trace: this.host.trace,
         mutations: this.host.mutations,
         activateNs: this.host.scheduler.nowNs,

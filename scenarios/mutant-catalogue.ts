@@ -8,6 +8,9 @@ import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { COMMIT_BEFORE_TEXT } from "../engine/format/commit.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
+import { SNAPSHOT_MERGE_FINISH_EARLY } from "../engine/lvm/snapshot/merge.js";
+import { SAME_SEQNO } from "../engine/lvm/vg-write.js";
+import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
 import type { MutationInfo } from "../engine/sim/mutations.js";
 
 /** The engine mutants the nightly library must catch. */
@@ -17,4 +20,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   COMMIT_BEFORE_TEXT,
   SCAN_PREFERS_LOWER_SEQNO,
   FUA_STAYS_VOLATILE,
+  SAME_SEQNO,
+  ALLOC_STALE_FREE_SPACE,
+  SNAPSHOT_MERGE_FINISH_EARLY,
 ];

@@ -124,4 +124,20 @@ export default [
       },
     ],
   }),
+  defineScenario({
+    name: "two-lvs-power-cut",
+    description:
+      "Two LVs allocated one after the other on the same PV take writes in turn, then the power fails: each keeps its own flushed data, neither sees the other's",
+    tags: ["nightly", "linear", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: [...setup, "lvcreate -an -Zn -l 4 -n lv1 vg0 pv0", "lvextend -l +2 vg0/lv0 pv0"],
+    phases: [
+      { workload: { lv: "vg0/lv0", jobs: [{ ...randwrite, size: "24m" }] } },
+      { workload: { lv: "vg0/lv1", jobs: [{ ...randwrite, name: "other", size: "16m" }] } },
+      { workload: { lv: "vg0/lv0", jobs: [{ ...randwrite, name: "again", size: "24m" }] } },
+    ],
+    faults: [{ kind: "power-cut", at: { write: 700 }, policy: { kind: "subset" } }],
+    recovery: ["vgchange -ay vg0"],
+  }),
 ];

@@ -91,6 +91,7 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
         ...(policy !== undefined ? { policy } : {}),
         ...(pvs ? { pvs } : {}),
         ...(request.approx ? { approx: true } : {}),
+        mutations: context.host.mutations,
       });
     } catch (error) {
       asCommandError(error);

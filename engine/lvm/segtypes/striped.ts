@@ -18,6 +18,7 @@ export const stripedType: LvCreateType = {
       ...(request.policy !== undefined ? { policy: request.policy } : {}),
       ...(request.pvs !== undefined ? { pvs: request.pvs } : {}),
       ...(request.approx ? { approx: true } : {}),
+      mutations: context.host.mutations,
     });
   },
 };

@@ -98,4 +98,25 @@ export default [
     ],
     expect: { snapshotInvalid: ["vg0/snap"] },
   }),
+  defineScenario({
+    name: "snapshot-cow-limit",
+    description:
+      "The COW store is capped a few chunks above what it uses, as if the COW LV shrank: the next exceptions past the cap invalidate the snapshot and the origin is untouched",
+    tags: ["nightly", "snapshot", "cow-exhaustion"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [origin("before", 100), { lvm: "lvcreate -s -L 8M -c 4k -n snap vg0/lv0" }, origin("after", 300)],
+    faults: [
+      {
+        kind: "cow-exhaustion",
+        snapshot: "vg0/snap",
+        mode: "limit",
+        freeChunks: 4,
+        at: { event: "snapshot.exception.commit", occurrence: 3 },
+        window: { durationNs: 1_000_000_000 },
+      },
+    ],
+    expect: { snapshotInvalid: ["vg0/snap"] },
+  }),
 ];

@@ -87,6 +87,7 @@ export class PersistentExceptionStore {
   readonly #skipFlush: boolean;
   #valid = true;
   #nextFree = 2;
+  #limitChunks: number | undefined;
   #currentArea = 0;
   #committed = 0;
 
@@ -163,9 +164,27 @@ export class PersistentExceptionStore {
     return this.#map;
   }
 
+  /** Chunks allocated so far: the header, metadata areas and data chunks (the kernel's next_free). */
+  get chunksUsed(): number {
+    return this.#nextFree;
+  }
+
+  /**
+   * Caps the chunks the store may allocate, as if the COW device were that small (a COW LV
+   * reduced under a live snapshot); `undefined` lifts the cap. Past the cap a new exception gets
+   * ENOSPC and the snapshot is invalidated, as when the real COW runs out.
+   */
+  setChunkLimit(limitChunks: number | undefined): void {
+    if (limitChunks !== undefined && (!Number.isSafeInteger(limitChunks) || limitChunks < 0)) {
+      throw new RangeError(`COW chunk limit must be a whole number of chunks >= 0, got ${limitChunks}`);
+    }
+    this.#limitChunks = limitChunks;
+  }
+
   /** Allocate a COW chunk for a new exception, skipping metadata chunks; undefined when the COW is full. */
   prepare(): number | undefined {
-    if (this.#cowChunks < this.#nextFree + 1) return undefined;
+    const capChunks = Math.min(this.#cowChunks, this.#limitChunks ?? Number.POSITIVE_INFINITY);
+    if (capChunks < this.#nextFree + 1) return undefined;
     const chunk = this.#nextFree;
     this.#nextFree += 1;
     this.#skipMetadata();

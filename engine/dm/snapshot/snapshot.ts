@@ -67,6 +67,16 @@ export class SnapshotTarget extends Target {
     this.chunkBytes = this.store.chunkBytes;
   }
 
+  /** COW chunks allocated so far (header and metadata areas included). */
+  cowChunksUsed(): number {
+    return this.store.chunksUsed;
+  }
+
+  /** Caps the COW chunks the store may allocate (see PersistentExceptionStore.setChunkLimit). */
+  setCowChunkLimit(limitChunks: number | undefined): void {
+    this.store.setChunkLimit(limitChunks);
+  }
+
   /** False once invalidated; all snapshot I/O then fails with EIO. */
   get valid(): boolean {
     return this.store.valid;

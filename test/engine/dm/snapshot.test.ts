@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BlockDevice } from "../../../engine/block/device.js";
 import { isBlockDeviceError } from "../../../engine/block/errors.js";
+import { MemoryDevice } from "../../../engine/block/memory.js";
 import { formatDmsetup } from "../../../engine/dm/dmsetup.js";
 import { MirrorTarget } from "../../../engine/dm/mirror/mirror.js";
 import { SNAPSHOT_MAGIC } from "../../../engine/dm/snapshot/exception-store.js";
@@ -205,5 +206,28 @@ describe("snapshot: copy-on-write", () => {
         `vg-s: 0 1024 snapshot ${snap.store.usage().sectorsAllocated}/2048 32`,
       ].join("\n"),
     );
+  });
+});
+
+describe("COW chunk limit (the hook cow-exhaustion's limit mode uses)", () => {
+  it("refuses new exceptions past the cap and reports the chunks used", () => {
+    const origin = new MemoryDevice("origin", 1 << 20);
+    const cow = new MemoryDevice("cow", 1 << 20);
+    const snapshot = new SnapshotTarget("snap", { origin, cow, chunkSizeSectors: 8 });
+    const top = new SnapshotOriginTarget("top", { origin });
+    top.register(snapshot);
+    const used = snapshot.cowChunksUsed();
+    snapshot.setCowChunkLimit(used + 2);
+    const block = new Uint8Array(4096).fill(7);
+    top.write(0, block);
+    top.write(4096, block);
+    expect(snapshot.valid).toBe(true);
+    top.write(8192, block);
+    expect(snapshot.valid).toBe(false);
+    // The origin took every write even though the snapshot ran out.
+    const back = new Uint8Array(4096);
+    top.read(8192, back);
+    expect(back).toEqual(block);
+    expect(() => snapshot.setCowChunkLimit(-1)).toThrow(RangeError);
   });
 });

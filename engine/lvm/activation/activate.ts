@@ -315,20 +315,24 @@ export function reloadLv(
   const layer = kinds.get(lvName)?.origin ? "real" : undefined;
   const names = new Set([dmName(vg.name, lvName, layer), dmName(vg.name, lvName)]);
   const builder = new TableBuilder(host, dm, vg, options, names);
-  const lv = builder.lv(lvName);
   const device = builder.top(lvName);
   if (layer !== undefined) builder.segments(lvName, layer);
-  const mirrors = builder.mirrorsOf(lvName);
+  return recordActive(host, builder, lvName, device);
+}
+
+/** Records what activation built for an LV (its device, mirror targets, snapshot target). */
+function recordActive(host: Host, builder: TableBuilder, lvName: string, device: MappedDevice): ActiveLv {
+  const lv = builder.lv(lvName);
   const snapshot = snapshotIn(device);
   const active: ActiveLv = {
-    vgName: vg.name,
+    vgName: builder.vg.name,
     lvName,
     lvId: lv.id,
     device,
-    mirrors,
+    mirrors: builder.mirrorsOf(lvName),
     ...(snapshot === undefined ? {} : { snapshot }),
   };
-  dm.setLv(active);
+  builder.dm.setLv(active);
   host.activeLvs.add(lv.id);
   return active;
 }
@@ -345,22 +349,9 @@ export function activateLv(
   const lv = builder.lv(lvName);
   const existing = dm.lv(lv.id);
   if (existing !== undefined) return existing;
-  const device = builder.top(lvName);
-  const mirrors = builder.mirrorsOf(lvName);
-  const snapshot =
-    device instanceof SnapshotTarget && !(device instanceof SnapshotMergeTarget) ? device : undefined;
-  const active: ActiveLv = {
-    vgName: vg.name,
-    lvName,
-    lvId: lv.id,
-    device,
-    mirrors,
-    ...(snapshot === undefined ? {} : { snapshot }),
-  };
-  dm.setLv(active);
-  host.activeLvs.add(lv.id);
+  const active = recordActive(host, builder, lvName, builder.top(lvName));
   if ((options.startResync ?? true) && !lv.status.includes("PVMOVE")) {
-    for (const mirror of mirrors) {
+    for (const mirror of active.mirrors) {
       if (!mirror.inSync) startMirrorResync(mirror, host.scheduler);
     }
   }

@@ -120,3 +120,21 @@ describe("activation", () => {
     expect(h.activeLvs.size).toBe(0);
   });
 });
+
+describe("activation records", () => {
+  it("name the mirror targets of a mirror LV and the snapshot target of a snapshot", () => {
+    const h = host();
+    lvm(h, "pvcreate pv0 pv1 pv2");
+    lvm(h, "vgcreate vg0 pv0 pv1 pv2");
+    lvm(h, "lvcreate -an -Zn --type mirror -m 1 --mirrorlog core --nosync -l 2 -n m vg0");
+    lvm(h, "lvcreate -an -Zn -l 2 -n lv0 vg0");
+    lvm(h, "lvcreate -s -L 4M -n snap vg0/lv0");
+    const vg = vgOf(h);
+    const mirror = activateLv(h, vg, "m", { startResync: false });
+    expect(mirror.mirrors).toHaveLength(1);
+    expect(mirror.mirrors[0]!.legs).toHaveLength(2);
+    const snap = activateLv(h, vg, "snap");
+    expect(snap.snapshot).toBeDefined();
+    expect(snap.snapshot!.valid).toBe(true);
+  });
+});

@@ -5,10 +5,11 @@
  * passes (contiguous, cling, normal, area sorting) cost over the simplest correct allocator.
  */
 
-import { do_not_optimize, measure } from "mitata";
+import { do_not_optimize } from "mitata";
 import { allocateExtents } from "../../engine/metadata/alloc.js";
 import { pvFreeRanges, pvUsage } from "../../engine/metadata/extent-map.js";
-import type { BenchRow, BenchSuite, BenchSuiteOptions } from "../suite.js";
+import { nsPerOp } from "../measure.js";
+import type { BenchRow, BenchSuite } from "../suite.js";
 import { fragmentedVg } from "./fixtures/vg.js";
 
 const FIXTURE_LVS = 600;
@@ -34,16 +35,6 @@ function firstFit(runs: readonly FreeRun[], extents: number): FreeRun[] {
   if (needed > 0)
     throw new Error(`First fit could not find ${extents} free extents; the fixture VG is too full`);
   return taken;
-}
-
-async function nsPerOp(op: () => void, options: BenchSuiteOptions): Promise<number> {
-  const stats = await measure(
-    op,
-    options.quick
-      ? { min_cpu_time: 50 * 1e6, min_samples: 8, max_samples: 2_000 }
-      : { min_cpu_time: 400 * 1e6 },
-  );
-  return stats.avg;
 }
 
 const suite: BenchSuite = {

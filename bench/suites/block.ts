@@ -4,10 +4,10 @@
  * 1 MiB sequential I/O over a 64 MiB working set. Targets: ≥ 0.50 of raw at 1 MiB, ≥ 0.25 at 4 KiB.
  */
 
-import { measure } from "mitata";
 import seedrandom from "seedrandom";
 import { VolatileCache } from "../../engine/block/cache.js";
 import { MemoryDevice } from "../../engine/block/memory.js";
+import { nsPerOp } from "../measure.js";
 import type { BenchRow, BenchSuite, BenchSuiteOptions } from "../suite.js";
 
 const KiB = 1024;
@@ -44,16 +44,6 @@ function populated(name: string, image: Uint8Array): MemoryDevice {
   return device;
 }
 
-async function nsPerOp(op: () => void, options: BenchSuiteOptions): Promise<number> {
-  const stats = await measure(
-    op,
-    options.quick
-      ? { min_cpu_time: 50 * 1e6, min_samples: 8, max_samples: 2_000 }
-      : { min_cpu_time: 500 * 1e6 },
-  );
-  return stats.avg;
-}
-
 async function runGroup(
   group: string,
   cases: readonly Case[],
@@ -62,11 +52,11 @@ async function runGroup(
   const [baseline, ...others] = cases;
   if (baseline === undefined)
     throw new Error(`Benchmark group ${group} has no cases; give it a baseline first`);
-  const baseNs = await nsPerOp(baseline.op, options);
+  const baseNs = await nsPerOp(baseline.op, { ...options, minCpuMs: 500 });
   const rows: BenchRow[] = [{ name: baseline.name, group, nsPerOp: baseNs, bytesPerOp: baseline.bytesPerOp }];
   const baseThroughput = baseline.bytesPerOp / baseNs;
   for (const c of others) {
-    const ns = await nsPerOp(c.op, options);
+    const ns = await nsPerOp(c.op, { ...options, minCpuMs: 500 });
     rows.push({
       name: c.name,
       group,

@@ -7,8 +7,9 @@
 import zlib from "node:zlib";
 import { crc32c } from "@node-rs/crc32";
 import { xxh64 } from "@node-rs/xxhash";
-import { do_not_optimize, measure } from "mitata";
+import { do_not_optimize } from "mitata";
 import seedrandom from "seedrandom";
+import { nsPerOp } from "../measure.js";
 import type { BenchRow, BenchSuite, BenchSuiteOptions } from "../suite.js";
 
 // Node 20.20 has zlib.crc32 but the pinned @types/node (20.9) predates it.
@@ -21,22 +22,12 @@ function randomBytes(lengthBytes: number, seed: string): Uint8Array {
   return bytes;
 }
 
-async function nsPerOp(op: () => void, options: BenchSuiteOptions): Promise<number> {
-  const stats = await measure(
-    op,
-    options.quick
-      ? { min_cpu_time: 50 * 1e6, min_samples: 8, max_samples: 2_000 }
-      : { min_cpu_time: 500 * 1e6 },
-  );
-  return stats.avg;
-}
-
 async function runSize(label: string, lengthBytes: number, options: BenchSuiteOptions): Promise<BenchRow[]> {
   const src = randomBytes(lengthBytes, `checksum-${label}`);
   const dst = new Uint8Array(lengthBytes);
   const group = label;
   const baseline = `raw copy ${label}`;
-  const baseNs = await nsPerOp(() => dst.set(src), options);
+  const baseNs = await nsPerOp(() => dst.set(src), { ...options, minCpuMs: 500 });
   const rows: BenchRow[] = [{ name: baseline, group, nsPerOp: baseNs, bytesPerOp: lengthBytes }];
   const cases: [string, () => void][] = [
     [`zlib.crc32 ${label}`, () => do_not_optimize(zlibCrc32(src))],
@@ -44,7 +35,7 @@ async function runSize(label: string, lengthBytes: number, options: BenchSuiteOp
     [`crc32c ${label}`, () => do_not_optimize(crc32c(src))],
   ];
   for (const [name, op] of cases) {
-    const ns = await nsPerOp(op, options);
+    const ns = await nsPerOp(op, { ...options, minCpuMs: 500 });
     rows.push({ name, group, nsPerOp: ns, bytesPerOp: lengthBytes, baseline, ratioToBaseline: baseNs / ns });
   }
   return rows;

@@ -7,7 +7,6 @@
  * writes are.
  */
 
-import { measure } from "mitata";
 import type { BlockDevice } from "../../engine/block/device.js";
 import { MemoryDevice } from "../../engine/block/memory.js";
 import { LinearTarget } from "../../engine/dm/linear.js";
@@ -15,7 +14,8 @@ import { MirrorTarget } from "../../engine/dm/mirror/mirror.js";
 import { SnapshotTarget } from "../../engine/dm/snapshot/snapshot.js";
 import { SnapshotOriginTarget } from "../../engine/dm/snapshot/snapshot-origin.js";
 import { StripedTarget } from "../../engine/dm/striped.js";
-import type { BenchRow, BenchSuite, BenchSuiteOptions } from "../suite.js";
+import { nsPerOp } from "../measure.js";
+import type { BenchRow, BenchSuite } from "../suite.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -87,16 +87,6 @@ function snapshotCase(count: number, chunkSectors: number): Case {
 function warm(c: Case): Case {
   for (let i = 0; i <= LV_BYTES / IO_BYTES; i++) c.op();
   return c;
-}
-
-async function nsPerOp(op: () => void, options: BenchSuiteOptions): Promise<number> {
-  const stats = await measure(
-    op,
-    options.quick
-      ? { min_cpu_time: 50 * 1e6, min_samples: 8, max_samples: 2_000 }
-      : { min_cpu_time: 400 * 1e6 },
-  );
-  return stats.avg;
 }
 
 const suite: BenchSuite = {

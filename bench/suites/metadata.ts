@@ -4,27 +4,18 @@
  * the config-language printer and parser are from the fastest serialiser the runtime has.
  */
 
-import { do_not_optimize, measure } from "mitata";
+import { do_not_optimize } from "mitata";
 import { parseConfig } from "../../engine/format/config-parse.js";
 import { printConfig } from "../../engine/format/config-print.js";
 import { rawMetadataTree } from "../../engine/format/vg-text.js";
 import { exportVg } from "../../engine/metadata/export.js";
 import { findVgSection, importVg } from "../../engine/metadata/import.js";
-import type { BenchRow, BenchSuite, BenchSuiteOptions } from "../suite.js";
+import { nsPerOp } from "../measure.js";
+import type { BenchRow, BenchSuite } from "../suite.js";
 import { fragmentedVg } from "./fixtures/vg.js";
 
 /** LVs in the fixture before every third is removed: about 400 LVs and 90 KB of metadata text. */
 const FIXTURE_LVS = 600;
-
-async function nsPerOp(op: () => void, options: BenchSuiteOptions): Promise<number> {
-  const stats = await measure(
-    op,
-    options.quick
-      ? { min_cpu_time: 50 * 1e6, min_samples: 8, max_samples: 2_000 }
-      : { min_cpu_time: 400 * 1e6 },
-  );
-  return stats.avg;
-}
 
 const suite: BenchSuite = {
   name: "metadata",

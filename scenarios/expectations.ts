@@ -8,8 +8,8 @@ import { isBlockDeviceError } from "../engine/block/errors.js";
 import { deviceMapperOf } from "../engine/lvm/activation/activate.js";
 import { dmName } from "../engine/lvm/activation/dm-name.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
+import { pvFreeExtents } from "../engine/metadata/extent-map.js";
 import type { CaseState } from "./executor.js";
-import { usedExtentsOnPv } from "./extent-usage.js";
 import type { VerifyCounts } from "./records.js";
 import type { Expectations } from "./schema.js";
 
@@ -108,7 +108,7 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
     for (const [, handle] of vgs) {
       const pv = handle.vg.pvs.find((p) => p.deviceHint === device);
       if (pv === undefined) continue;
-      const used = usedExtentsOnPv(handle.vg, pv.name);
+      const used = pv.peCount - pvFreeExtents(handle.vg, pv.name);
       if (used > 0) failures.push(`PV ${device} still holds ${used} allocated extent(s) after recovery`);
     }
   }

@@ -12,6 +12,7 @@ interface RunFlags {
   readonly file: string[];
   readonly quiet?: boolean;
   readonly shrink?: boolean;
+  readonly keep?: string;
   readonly shrinkDir: string;
 }
 
@@ -35,6 +36,10 @@ export function register(program: Command): void {
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("-f, --file <scenario>", "also load a JSON/YAML scenario file (repeatable)", collect, [])
     .option("-q, --quiet", "no progress output")
+    .option(
+      "--keep <dir>",
+      "leave each case's PV images at the crash and after recovery in DIR/<case>/ (for real LVM2 tools)",
+    )
     .option("--shrink", "shrink the first failing case to a smaller one that still fails")
     .option("--shrink-dir <dir>", "where --shrink writes the shrunk scenario", ".lvmlab-shrunk")
     .action(async (selectors: string[], flags: RunFlags) => {
@@ -61,6 +66,7 @@ export function register(program: Command): void {
           devices: flags.devices,
           ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
           quiet: flags.quiet ?? false,
+          ...(flags.keep === undefined ? {} : { keep: flags.keep }),
         });
       } catch (error) {
         if (error instanceof RangeError || (error as Error).name === "ScenarioError") {

@@ -1,4 +1,5 @@
-import type { CaseSpec, CrashPoint } from "./case.js";
+import { join } from "node:path";
+import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
 import { discoverCrashPoints } from "./crash-points.js";
 import { type ExecutorOptions, executeCase } from "./executor.js";
 import type { LoadedScenario } from "./load.js";
@@ -35,12 +36,33 @@ export function resolveCrashPoint(scenario: Scenario, spec: CaseSpec, options: E
   return { ...spec, crashPoint: found };
 }
 
+/** Executor options for one case: `keepRoot` becomes a directory per case (`<root>/<case key>`). */
+export function caseOptions(
+  spec: CaseSpec,
+  options: ExecutorOptions & { readonly keepRoot?: string },
+): ExecutorOptions {
+  const { keepRoot, ...rest } = options;
+  const folder = caseKey(spec).replaceAll("/", "_");
+  // Image files get a directory per case too, so cases of one sweep (even on several workers)
+  // never share an image.
+  const storage =
+    rest.storage?.kind === "file"
+      ? { storage: { kind: "file" as const, workDir: join(rest.storage.workDir ?? ".lvmlab-work", folder) } }
+      : {};
+  return { ...rest, ...storage, ...(keepRoot === undefined ? {} : { keepDir: join(keepRoot, folder) }) };
+}
+
 /** Runs cases in this thread (tests, replay, `--workers 1`). */
-export function localRunner(scenarios: readonly LoadedScenario[], options: ExecutorOptions = {}): CaseRunner {
+export function localRunner(
+  scenarios: readonly LoadedScenario[],
+  options: ExecutorOptions & { readonly keepRoot?: string } = {},
+): CaseRunner {
   return {
     async run(spec): Promise<CaseResult> {
       const scenario = scenarioByName(scenarios, spec.scenario);
-      const { record, timeline } = executeCase(scenario, resolveCrashPoint(scenario, spec, options), options);
+      const resolved = resolveCrashPoint(scenario, spec, options);
+      const { record, timeline, machine } = executeCase(scenario, resolved, caseOptions(spec, options));
+      machine.close();
       return { record, timeline };
     },
     async crashPoints(scenario, seed): Promise<readonly CrashPoint[]> {

@@ -130,6 +130,11 @@ export class Machine {
     });
   }
 
+  /** Closes image files (file storage); in-memory disks need nothing. Call once the case is judged. */
+  close(): void {
+    for (const pv of this.pvs) if (pv.media instanceof FileDevice) pv.media.close();
+  }
+
   /** Calls `listener` with the current host and with every host a reboot brings up. */
   onHost(listener: (host: Host) => void): void {
     this.#hostListeners.push(listener);
@@ -166,5 +171,9 @@ function makeMedia(
   if (storage.kind === "memory") return new MemoryDevice(name, sizeBytes, { mutations });
   const dir = storage.workDir ?? ".lvmlab-work";
   mkdirSync(dir, { recursive: true });
-  return FileDevice.open(join(dir, `${name.replaceAll("/", "_")}.img`), { name, create: { sizeBytes } });
+  // A rerun of the same case starts from blank images, as a fresh in-memory disk would.
+  return FileDevice.open(join(dir, `${name.replaceAll("/", "_")}.img`), {
+    name,
+    create: { sizeBytes, overwrite: true },
+  });
 }

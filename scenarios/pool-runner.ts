@@ -21,6 +21,7 @@ export function poolRunner(options: {
   readonly files: readonly string[];
   readonly mutations: readonly string[];
   readonly storage: WorkerTask["storage"];
+  readonly keepRoot?: string;
 }): CaseRunner {
   const filename = workerFile();
   const pool = new Tinypool({ filename, minThreads: 1, maxThreads: options.workers });
@@ -30,6 +31,7 @@ export function poolRunner(options: {
     files: options.files,
     mutations: options.mutations,
     storage: options.storage,
+    ...(options.keepRoot === undefined ? {} : { keepRoot: options.keepRoot }),
   });
   return {
     async run(spec) {

@@ -31,6 +31,8 @@ export interface SweepCliOptions {
   readonly workDir?: string;
   readonly mutations?: readonly string[];
   readonly quiet?: boolean;
+  /** Leave each case's PV images (at the crash, after recovery) under this directory. */
+  readonly keep?: string;
 }
 
 /** Case keys already in an NDJSON file (for `--resume`). */
@@ -59,10 +61,11 @@ export async function runSweepFromCli(options: SweepCliOptions): Promise<SweepRe
   } as const;
   const mutations = options.mutations ?? [];
   const workers = options.workers ?? 1;
+  const keep = options.keep === undefined ? {} : { keepRoot: options.keep };
   const runner =
     workers > 1
-      ? poolRunner({ workers, files: options.files ?? [], mutations, storage })
-      : localRunner(scenarios, { storage, mutations: new Set(mutations) });
+      ? poolRunner({ workers, files: options.files ?? [], mutations, storage, ...keep })
+      : localRunner(scenarios, { storage, mutations: new Set(mutations), ...keep });
   const output = options.resume ?? options.ndjson;
   const sink =
     output === undefined ? undefined : NdjsonSink.open(output, { append: options.resume !== undefined });

@@ -7,7 +7,7 @@ import type { CaseSpec, CrashPoint } from "./case.js";
 import { discoverCrashPoints } from "./crash-points.js";
 import { executeCase } from "./executor.js";
 import { type LoadedScenario, loadScenarioFile, loadScenarioModules } from "./load.js";
-import { resolveCrashPoint, scenarioByName } from "./local-runner.js";
+import { caseOptions, resolveCrashPoint, scenarioByName } from "./local-runner.js";
 import type { CaseResult } from "./records.js";
 
 /** What the pool sends a worker. */
@@ -17,6 +17,8 @@ export interface WorkerTask {
   readonly files: readonly string[];
   readonly mutations: readonly string[];
   readonly storage: { readonly kind: "memory" | "file"; readonly workDir?: string };
+  /** `--keep DIR`: each case leaves its images in a directory of its own under DIR. */
+  readonly keepRoot?: string;
 }
 
 let library: Promise<LoadedScenario[]> | undefined;
@@ -37,10 +39,9 @@ export default async function runTask(task: WorkerTask): Promise<CaseResult | re
   const scenario = scenarioByName(all, task.spec.scenario);
   const options = { mutations: new Set(task.mutations), storage: task.storage };
   if (task.op === "crashPoints") return discoverCrashPoints(scenario, task.spec.seed, options);
-  const { record, timeline } = executeCase(
-    scenario,
-    resolveCrashPoint(scenario, task.spec, options),
-    options,
-  );
-  return { record, timeline };
+  const resolved = resolveCrashPoint(scenario, task.spec, options);
+  const keep = task.keepRoot === undefined ? {} : { keepRoot: task.keepRoot };
+  const run = executeCase(scenario, resolved, caseOptions(task.spec, { ...options, ...keep }));
+  run.machine.close();
+  return { record: run.record, timeline: run.timeline };
 }

@@ -17,6 +17,11 @@ describe("lvmlab run on workers and on image files", () => {
     expect(await runCli([...args, "--ndjson", one])).toBe(0);
     expect(await runCli([...args, "--workers", "2", "--ndjson", two])).toBe(0);
     expect(readFileSync(two, "utf8")).toBe(readFileSync(one, "utf8"));
+    // Image files on two workers give the same records as memory on one.
+    const files = join(dir, "files.ndjson");
+    const fileArgs = ["--devices", "file", "--work-dir", join(dir, "w-files"), "--workers", "2"];
+    expect(await runCli([...args, ...fileArgs, "--ndjson", files])).toBe(0);
+    expect(readFileSync(files, "utf8")).toBe(readFileSync(one, "utf8"));
   });
 
   it("runs on image files and keeps the images at the crash and after recovery", async () => {
@@ -61,5 +66,26 @@ describe("lvmlab run on workers and on image files", () => {
       process.stdout.write = write;
     }
     expect(memory).toBe(out);
+  });
+
+  it("lvmlab run --keep leaves each case's images in a folder of its own", async () => {
+    const keep = join(dir, "keep-run");
+    const args = [
+      "run",
+      "linear-power-cut-subset",
+      "--seeds",
+      "1..2",
+      "--devices",
+      "file",
+      "--work-dir",
+      join(dir, "w2"),
+    ];
+    expect(await runCli([...args, "--keep", keep, "-q"])).toBe(0);
+    expect(readdirSync(keep).sort()).toEqual(["linear-power-cut-subset@1", "linear-power-cut-subset@2"]);
+    expect(readdirSync(join(keep, "linear-power-cut-subset@1", "crash")).sort()).toEqual([
+      "pv0.img",
+      "pv1.img",
+      "pv2.img",
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
+import { devicesOption, workersOption } from "./sweep-options.js";
 
 interface NightlyFlags {
   readonly seeds?: string;
-  readonly workers: string;
+  readonly workers: number;
   readonly out: string;
-  readonly devices: string;
+  readonly devices: "memory" | "file";
   readonly workDir?: string;
   readonly quiet?: boolean;
   readonly bench: boolean;
@@ -18,21 +19,14 @@ export function register(program: Command): void {
       "Run the nightly suite (scenarios tagged nightly, 8 seeds each) and the quick overhead benchmark, and write every report",
     )
     .option("-s, --seeds <list>", "seeds for every scenario (default: each scenario's own, normally 1..8)")
-    .option("-w, --workers <n>", "worker threads", "1")
+    .addOption(workersOption())
     .option("-o, --out <dir>", "directory for nightly.ndjson and the reports", "reports/out")
-    .option("--devices <kind>", "PV backing: memory or file", "memory")
+    .addOption(devicesOption())
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("-q, --quiet", "no progress output")
     .option("--no-bench", "skip the quick overhead benchmark (mirror/snapshot cost against linear)")
     .action(async (flags: NightlyFlags) => {
-      const { UsageError } = await import("./program.js");
-      const workers = Number(flags.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-        throw new UsageError(`--workers must be a whole number from 1 to 64, got "${flags.workers}"`);
-      }
-      if (flags.devices !== "memory" && flags.devices !== "file") {
-        throw new UsageError(`--devices must be memory or file, got "${flags.devices}"`);
-      }
+      const workers = flags.workers;
       const { mkdirSync } = await import("node:fs");
       const { join } = await import("node:path");
       const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");

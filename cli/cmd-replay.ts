@@ -1,10 +1,11 @@
 import type { Command } from "commander";
+import { devicesOption } from "./sweep-options.js";
 
 interface ReplayFlags {
   readonly record?: string;
   readonly file: string[];
   readonly keep?: string;
-  readonly devices: string;
+  readonly devices: "memory" | "file";
   readonly workDir?: string;
   readonly log?: boolean;
 }
@@ -28,7 +29,7 @@ export function register(program: Command): void {
       [],
     )
     .option("--keep <dir>", "leave the PV images at the crash and after recovery in DIR")
-    .option("--devices <kind>", "PV backing: memory or file", "memory")
+    .addOption(devicesOption())
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("--log", "print the LVM2 commands the case ran and what they printed")
     .action(async (key: string | undefined, flags: ReplayFlags) => {

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
+import { devicesOption, workersOption } from "./sweep-options.js";
 
 interface RunFlags {
   readonly seeds?: string;
   readonly explore?: boolean;
-  readonly workers: string;
+  readonly workers: number;
   readonly shard?: string;
   readonly ndjson?: string;
   readonly resume?: string;
-  readonly devices: string;
+  readonly devices: "memory" | "file";
   readonly workDir?: string;
   readonly file: string[];
   readonly quiet?: boolean;
@@ -28,11 +29,11 @@ export function register(program: Command): void {
     .argument("[selectors...]", "scenario names, tags or globs (default: every scenario)")
     .option("-s, --seeds <list>", "seeds, e.g. 1..64 or 1,5,9 (default: each scenario's own seeds)")
     .option("--explore", "run every crash point of each case (between the scenario's explore events)")
-    .option("-w, --workers <n>", "worker threads", "1")
+    .addOption(workersOption())
     .option("--shard <k/n>", "run only shard k of n (a stable split for CI matrices)")
     .option("--ndjson <file>", "write records to FILE (- for stdout)")
     .option("--resume <file>", "skip cases already recorded in FILE and append the rest to it")
-    .option("--devices <kind>", "PV backing: memory or file", "memory")
+    .addOption(devicesOption())
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("-f, --file <scenario>", "also load a JSON/YAML scenario file (repeatable)", collect, [])
     .option("-q, --quiet", "no progress output")
@@ -44,13 +45,7 @@ export function register(program: Command): void {
     .option("--shrink-dir <dir>", "where --shrink writes the shrunk scenario", ".lvmlab-shrunk")
     .action(async (selectors: string[], flags: RunFlags) => {
       const { UsageError } = await import("./program.js");
-      const workers = Number(flags.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-        throw new UsageError(`--workers must be a whole number from 1 to 64, got "${flags.workers}"`);
-      }
-      if (flags.devices !== "memory" && flags.devices !== "file") {
-        throw new UsageError(`--devices must be memory or file, got "${flags.devices}"`);
-      }
+      const workers = flags.workers;
       const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
       let result: Awaited<ReturnType<typeof runSweepFromCli>>;
       try {

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { lvmlabVersion } from "../scenarios/version.js";
 import { registerCommands } from "./commands.js";
 
 /** Exit codes shared by every subcommand: 0 all good, 1 a check failed, 2 bad usage or input. */
@@ -12,23 +12,11 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-function packageVersion(): string {
-  const url = new URL("../../package.json", import.meta.url);
-  try {
-    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
-  } catch {
-    // Running from the source tree (vitest) rather than dist/.
-    return (
-      JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-    ).version;
-  }
-}
-
 /** Builds the `lvmlab` program; subcommands load the engine only when they run. */
 export function buildProgram(): Command {
   const program = new Command("lvmlab")
     .description("Deterministic benchmarking and chaos-testing harness for LVM2 and device-mapper")
-    .version(packageVersion(), "-V, --version")
+    .version(lvmlabVersion(), "-V, --version")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({

@@ -86,15 +86,13 @@ class CaseState {
   readonly lvIds = new Map<string, number>();
   readonly lvmLog: string[] = [];
   readonly failures: string[] = [];
-  readonly rng: Rng;
 
   constructor(
     readonly scenario: Scenario,
     readonly machine: Machine,
-    seed: number,
-  ) {
-    this.rng = Rng.fromSeed(seed).fork(scenario.name.replaceAll("/", "_"));
-  }
+    /** The case's stream (the machine forks its own children from the same one). */
+    readonly rng: Rng,
+  ) {}
 
   lvm(line: string): { exitCode: number; stdout: string; stderr: string } {
     const result = runLvm(this.machine.host, splitCommandLine(line));
@@ -254,7 +252,7 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
     storage: options.storage ?? { kind: "memory" },
     mutations: options.mutations ?? NO_MUTATIONS,
   });
-  const state = new CaseState(scenario, machine, spec.seed);
+  const state = new CaseState(scenario, machine, rng);
   const timeline = new Timeline(machine, { scenario: scenario.name, seed: spec.seed });
   let crashed = false;
   let haltedAt: string | undefined;

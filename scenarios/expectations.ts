@@ -7,6 +7,7 @@ import type { BlockDevice } from "../engine/block/device.js";
 import { isBlockDeviceError } from "../engine/block/errors.js";
 import { deviceMapperOf } from "../engine/lvm/activation/activate.js";
 import { dmName } from "../engine/lvm/activation/dm-name.js";
+import { segType } from "../engine/lvm/report/fields.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { pvFreeExtents } from "../engine/metadata/extent-map.js";
 import type { CaseState } from "./executor.js";
@@ -114,15 +115,7 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
   }
   for (const [path, expected] of Object.entries(expect.segtypes)) {
     const { lv } = lvOf(path);
-    const found = lv?.segments.map((s) =>
-      s.type === "striped"
-        ? s.stripeCount === 1
-          ? "linear"
-          : "striped"
-        : s.type === "other"
-          ? s.segType
-          : s.type,
-    );
+    const found = lv?.segments.map(segType);
     if (found === undefined) failures.push(`${path} does not exist after recovery`);
     else if (found.join(",") !== expected.join(",")) {
       failures.push(`${path} has segment types ${found.join(",")}, expected ${expected.join(",")}`);

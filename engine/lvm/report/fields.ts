@@ -38,7 +38,8 @@ const ALLOC_CHAR: Readonly<Record<string, string>> = {
   inherit: "i",
 };
 
-function segType(seg: Segment): string {
+/** A segment's type as `lvs -o segtype` names it (`linear` for a one-stripe striped segment). */
+export function segType(seg: Segment): string {
   if (seg.type === "striped") return seg.stripeCount > 1 ? "striped" : "linear";
   if (seg.type === "other") return seg.segType;
   return seg.type;

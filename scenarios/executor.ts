@@ -82,7 +82,7 @@ function caseFaults(scenario: Scenario, spec: CaseSpec, exploring: boolean): Fau
 
 /** The state a case carries between phases. */
 class CaseState {
-  readonly oracle = new ShadowOracle();
+  readonly oracle: ShadowOracle;
   readonly lvIds = new Map<string, number>();
   readonly lvmLog: string[] = [];
   readonly failures: string[] = [];
@@ -92,7 +92,11 @@ class CaseState {
     readonly machine: Machine,
     /** The case's stream (the machine forks its own children from the same one). */
     readonly rng: Rng,
-  ) {}
+    /** Harness mutations reach the oracle too, so the library must catch a lenient oracle. */
+    mutations: Mutations,
+  ) {
+    this.oracle = new ShadowOracle({ mutations });
+  }
 
   lvm(line: string): { exitCode: number; stdout: string; stderr: string } {
     const result = runLvm(this.machine.host, splitCommandLine(line));
@@ -252,7 +256,7 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
     storage: options.storage ?? { kind: "memory" },
     mutations: options.mutations ?? NO_MUTATIONS,
   });
-  const state = new CaseState(scenario, machine, rng);
+  const state = new CaseState(scenario, machine, rng, options.mutations ?? NO_MUTATIONS);
   const timeline = new Timeline(machine, { scenario: scenario.name, seed: spec.seed });
   let crashed = false;
   let haltedAt: string | undefined;

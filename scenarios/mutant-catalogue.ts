@@ -1,21 +1,28 @@
 /**
  * The deliberately broken engines `lvmlab mutants` runs the library against. Each entry is a
  * mutation the engine honours (declared next to the code it breaks); the list names the ones the
- * suite must catch. Harness mutations (oracle, fault triggers) are proven by their own unit tests.
+ * nightly library must catch. The one harness mutation here (the oracle reporting lost as stale)
+ * reaches the oracle through the executor, so the nightly must catch it too; other harness
+ * mutations (fault triggers, lenient oracles) are proven by their own unit tests.
  */
 import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { COMMIT_BEFORE_TEXT } from "../engine/format/commit.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
+import { PVMOVE_FINISH_SKIP_FLUSH } from "../engine/lvm/pvmove/finish.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
+import { PVMOVE_RESUME_IGNORES_MOVED } from "../engine/lvm/pvmove/resume.js";
 import { SNAPSHOT_MERGE_FINISH_EARLY } from "../engine/lvm/snapshot/merge.js";
 import { SAME_SEQNO } from "../engine/lvm/vg-write.js";
 import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
 import type { MutationInfo } from "../engine/sim/mutations.js";
+import { ORACLE_LOST_AS_STALE } from "../workloads/oracle.js";
 
 /** The engine mutants the nightly library must catch. */
 export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   ...PVMOVE_MUTATIONS,
+  PVMOVE_FINISH_SKIP_FLUSH,
+  PVMOVE_RESUME_IGNORES_MOVED,
   ...DM_MUTATIONS,
   COMMIT_BEFORE_TEXT,
   SCAN_PREFERS_LOWER_SEQNO,
@@ -23,4 +30,5 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   SAME_SEQNO,
   ALLOC_STALE_FREE_SPACE,
   SNAPSHOT_MERGE_FINISH_EARLY,
+  ORACLE_LOST_AS_STALE,
 ];

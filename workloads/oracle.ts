@@ -41,6 +41,16 @@ export const ORACLE_ZEROS_ALWAYS_ALLOWED: MutationInfo = {
   description: "ShadowOracle allows zeros in every block, so a flushed write that vanished is accepted",
 };
 
+/** Mutation: an older generation found where a newer one was flushed is reported stale, not lost. */
+export const MUTATION_ORACLE_LOST_AS_STALE = "workloads.oracle.lost-as-stale";
+
+/** Catalogue entry for {@link MUTATION_ORACLE_LOST_AS_STALE}. */
+export const ORACLE_LOST_AS_STALE: MutationInfo = {
+  name: MUTATION_ORACLE_LOST_AS_STALE,
+  description:
+    "ShadowOracle reports a flushed write that was overwritten by an older generation as stale instead of lost",
+};
+
 const NO_GENERATIONS: readonly number[] = [];
 
 /** Generation 0: the block was never written; it must read as zeros. */
@@ -140,6 +150,19 @@ export class ShadowOracle {
 
   constructor(options: { mutations?: Mutations } = {}) {
     this.#mutations = options.mutations ?? NO_MUTATIONS;
+  }
+
+  /** The lost-as-stale mutation: an older generation found where a newer one is durable passes as stale. */
+  #misreport(check: BlockCheck): BlockCheck {
+    if (
+      check.classification !== "lost" ||
+      check.foundGeneration === undefined ||
+      check.foundGeneration === NEVER_WRITTEN ||
+      !this.#mutations.has(MUTATION_ORACLE_LOST_AS_STALE)
+    ) {
+      return check;
+    }
+    return { ...check, classification: "stale" };
   }
 
   /** Declare an LV before writing to it. */
@@ -495,7 +518,7 @@ export class ShadowOracle {
             };
           }
         }
-        record(block, check, expected);
+        record(block, this.#misreport(check), expected);
       }
       nowNs = completionNs;
       i += count;
@@ -537,7 +560,7 @@ export class ShadowOracle {
       const block = offsetBytes / unit + k;
       if (options.onlyWritten === true && this.#recordOf(lv, block) === undefined) continue;
       const expected = this.expectation(lvId, block, { mode: options.mode ?? "latest" });
-      const check = checkBlock(data.subarray(k * unit, (k + 1) * unit), expected);
+      const check = this.#misreport(checkBlock(data.subarray(k * unit, (k + 1) * unit), expected));
       checked += 1;
       counts[check.classification] += 1;
       if (check.classification !== "ok" && examples.length < (options.maxExamples ?? DEFAULT_MAX_EXAMPLES)) {

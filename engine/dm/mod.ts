@@ -79,6 +79,7 @@ export { ZeroTarget } from "./zero.js";
 import type { MutationInfo } from "../sim/mutations.js";
 import { MIRROR_MUTATIONS } from "./mirror/mirror.js";
 import { EXCEPTION_STORE_MUTATIONS } from "./snapshot/exception-store.js";
+import { SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH } from "./snapshot/merge.js";
 import { SNAPSHOT_ORIGIN_MUTATIONS } from "./snapshot/snapshot-origin.js";
 
 /** Every mutation engine/dm honours, for the mutant catalogue. */
@@ -86,4 +87,5 @@ export const DM_MUTATIONS: readonly MutationInfo[] = [
   ...MIRROR_MUTATIONS,
   ...EXCEPTION_STORE_MUTATIONS,
   ...SNAPSHOT_ORIGIN_MUTATIONS,
+  SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH,
 ];

@@ -20,6 +20,7 @@ import {
   DiskRegionLog,
   type LegFlushResult,
   type LogSyncMode,
+  MIRROR_MARK_NOT_FLUSHED,
   type RegionLog,
 } from "./region-log.js";
 
@@ -27,6 +28,10 @@ import {
 export const MIRROR_ACK_AFTER_ONE_LEG = "mirror-ack-after-one-leg";
 /** Mutation: data goes to the legs before the region is marked dirty in the log. */
 export const MIRROR_WRITE_BEFORE_MARK = "mirror-write-before-mark";
+/** Mutation: a region is recorded clean in the disk log without flushing the legs first. */
+export const MIRROR_CLEAR_BEFORE_LEG_FLUSH = "mirror-clear-before-leg-flush";
+/** Mutation: a write that failed on one leg leaves its region in sync, so the legs are never reconciled. */
+export const MIRROR_FAILED_WRITE_STAYS_IN_SYNC = "mirror-failed-write-stays-in-sync";
 
 /** The mirror target's mutations, for the mutant catalogue. */
 export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
@@ -38,6 +43,17 @@ export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
     name: MIRROR_WRITE_BEFORE_MARK,
     description: "mirror writes data before the region is marked dirty and the log flushed",
   },
+  {
+    name: MIRROR_CLEAR_BEFORE_LEG_FLUSH,
+    description:
+      "mirror records a region clean in the disk log before the legs are flushed, so a crash can leave legs that differ in a clean region",
+  },
+  {
+    name: MIRROR_FAILED_WRITE_STAYS_IN_SYNC,
+    description:
+      "a write that fails on one leg leaves its region marked in sync, so after the leg returns the legs differ and nothing resyncs them",
+  },
+  MIRROR_MARK_NOT_FLUSHED,
 ];
 
 /** Most legs a mirror may have (LVM2's DEFAULT_MIRROR_MAX_IMAGES). */
@@ -121,6 +137,8 @@ export class MirrorTarget extends Target {
   readonly #syncGate: { readonly gate: SyncGate; readonly name: string } | undefined;
   readonly #ackAfterOneLeg: boolean;
   readonly #writeBeforeMark: boolean;
+  readonly #clearBeforeLegFlush: boolean;
+  readonly #failedWriteStaysInSync: boolean;
   readonly #syncSpeedBytesPerSecond: number;
   readonly #deferred: DeferredWrite[] = [];
   readonly #held: HeldWrite[] = [];
@@ -147,6 +165,8 @@ export class MirrorTarget extends Target {
     const mutations = options.mutations ?? NO_MUTATIONS;
     this.#ackAfterOneLeg = mutations.has(MIRROR_ACK_AFTER_ONE_LEG);
     this.#writeBeforeMark = mutations.has(MIRROR_WRITE_BEFORE_MARK);
+    this.#clearBeforeLegFlush = mutations.has(MIRROR_CLEAR_BEFORE_LEG_FLUSH);
+    this.#failedWriteStaysInSync = mutations.has(MIRROR_FAILED_WRITE_STAYS_IN_SYNC);
     const speed = options.syncSpeedBytesPerSecond ?? 0;
     if (!(speed >= 0) || !Number.isFinite(speed)) {
       throw new RangeError(
@@ -170,7 +190,7 @@ export class MirrorTarget extends Target {
     this.#log =
       options.logDevice === undefined
         ? new CoreRegionLog(logOptions)
-        : new DiskRegionLog({ ...logOptions, device: options.logDevice });
+        : new DiskRegionLog({ ...logOptions, device: options.logDevice, mutations });
     this.#rh = new RegionHash(this.#log);
     this.readyNs = this.#log.resume(options.activateNs ?? 0);
     this.#logFailure = this.#log.failed;
@@ -406,7 +426,7 @@ export class MirrorTarget extends Target {
     if (this.#writeBeforeMark) doneNs = this.#markAndFlush(first, last, doneNs);
     for (const i of failedLegs) this.#failLeg(i, "D");
     for (const r of failedRegions) {
-      if (!this.#logFailure) {
+      if (!this.#logFailure && !this.#failedWriteStaysInSync) {
         this.#inSync = false;
         this.#rh.markNosync(r);
       }
@@ -514,7 +534,7 @@ export class MirrorTarget extends Target {
 
   #markAndFlush(first: number, last: number, issueNs: number): number {
     for (let r = first; r <= last; r++) this.#rh.inc(r);
-    return this.#logFlush(() => this.#rh.flush(issueNs, (t) => this.#flushLegs(t)), issueNs);
+    return this.#logFlush(() => this.#rh.flush(issueNs, (t) => this.#flushLegsBeforeClear(t)), issueNs);
   }
 
   /** One pass of the mirror daemon: apply recovery results and pending clears, then flush the log. */
@@ -523,7 +543,7 @@ export class MirrorTarget extends Target {
       () =>
         this.#rh.updateStates(issueNs, {
           errorsHandled: this.handleErrors,
-          flushLegs: (t) => this.#flushLegs(t),
+          flushLegs: (t) => this.#flushLegsBeforeClear(t),
         }),
       issueNs,
     );
@@ -538,6 +558,12 @@ export class MirrorTarget extends Target {
       this.#logFailure = true;
       return issueNs;
     }
+  }
+
+  /** What the log calls before it records regions clean: the data it vouches for must be durable. */
+  #flushLegsBeforeClear(issueNs: number): LegFlushResult {
+    if (this.#clearBeforeLegFlush) return { doneNs: issueNs, failed: false };
+    return this.#flushLegs(issueNs);
   }
 
   #flushLegs(issueNs: number): LegFlushResult {

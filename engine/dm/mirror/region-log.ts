@@ -10,8 +10,16 @@
 
 import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
 import type { Trace } from "../../sim/trace.js";
 import { deviceLabel } from "../target.js";
+
+/** Mutation: a disk log write that marks regions dirty is not flushed, so data may reach the legs before the mark is durable. */
+export const MIRROR_MARK_NOT_FLUSHED: MutationInfo = {
+  name: "mirror-mark-not-flushed",
+  description:
+    "the disk log writes dirty marks without flushing the log device, so leg writes can become durable before their region's mark",
+};
 
 /** dm-log's MIRROR_MAGIC ("MiRr" read as a big-endian number; stored little-endian). */
 export const MIRROR_LOG_MAGIC = 0x4d695272;
@@ -49,6 +57,7 @@ export interface RegionLogOptions {
 /** Options of a disk log: the log device (a whole small LV, `lv_mlog`). */
 export interface DiskLogOptions extends RegionLogOptions {
   readonly device: BlockDevice;
+  readonly mutations?: Mutations;
 }
 
 /** Bytes of a bitset for `regionCount` regions, rounded up to 32 bits as dm-log does. */
@@ -246,12 +255,14 @@ export class DiskRegionLog extends CoreRegionLog {
   /** Header plus bitset: the single buffer every log I/O moves. */
   readonly #buffer: Uint8Array;
   readonly #view: DataView;
+  readonly #markNotFlushed: boolean;
   #failed = false;
   #flushFailed = false;
 
   constructor(options: DiskLogOptions) {
     super(options);
     this.device = options.device;
+    this.#markNotFlushed = (options.mutations ?? NO_MUTATIONS).has(MIRROR_MARK_NOT_FLUSHED.name);
     const ioBytes = diskLogIoBytes(this.regionCount);
     if (ioBytes > options.device.sizeBytes) {
       throw new BlockDeviceError(
@@ -301,7 +312,7 @@ export class DiskRegionLog extends CoreRegionLog {
     try {
       this.#encodeHeader(this.regionCount);
       nowNs = this.device.write(0, this.#buffer, { issueNs: nowNs });
-      if (dirtiedNow) {
+      if (dirtiedNow && !this.#markNotFlushed) {
         try {
           nowNs = this.device.flush({ issueNs: nowNs });
         } catch (error) {

@@ -27,11 +27,19 @@ export const MAX_CHUNK_SECTORS = 2048;
 /** Mutation: commit the exception without the preflush that makes the copied chunk durable first. */
 export const SNAPSHOT_SKIP_EXCEPTION_FLUSH = "snapshot-skip-exception-flush";
 
+/** Mutation: the exception area is written without FUA, so the commit sits in the COW disk's cache. */
+export const SNAPSHOT_EXCEPTION_COMMIT_NO_FUA = "snapshot-exception-commit-no-fua";
+
 /** The exception store's mutations, for the mutant catalogue. */
 export const EXCEPTION_STORE_MUTATIONS: readonly MutationInfo[] = [
   {
     name: SNAPSHOT_SKIP_EXCEPTION_FLUSH,
     description: "snapshot commits an exception without flushing the copied chunk first",
+  },
+  {
+    name: SNAPSHOT_EXCEPTION_COMMIT_NO_FUA,
+    description:
+      "snapshot writes the exception area without FUA, so the origin may be overwritten while the exception is still volatile",
   },
 ];
 
@@ -85,6 +93,7 @@ export class PersistentExceptionStore {
   readonly #trace: Trace | undefined;
   readonly #name: string;
   readonly #skipFlush: boolean;
+  readonly #commitFua: boolean;
   #valid = true;
   #nextFree = 2;
   #limitChunks: number | undefined;
@@ -96,6 +105,7 @@ export class PersistentExceptionStore {
     this.#trace = options.trace;
     this.#name = options.snapshotName ?? cow.name;
     this.#skipFlush = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_SKIP_EXCEPTION_FLUSH);
+    this.#commitFua = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_EXCEPTION_COMMIT_NO_FUA);
     let nowNs = options.issueNs ?? 0;
     const header = new Uint8Array(SECTOR_BYTES);
     nowNs = cow.read(0, header, { issueNs: nowNs });
@@ -301,7 +311,7 @@ export class PersistentExceptionStore {
         if (!this.#skipFlush) nowNs = this.cow.flush({ issueNs: nowNs });
         nowNs = this.cow.write(this.#areaOffsetBytes(this.#currentArea), this.#area, {
           issueNs: nowNs,
-          fua: true,
+          fua: this.#commitFua,
         });
       }
     } catch (error) {

@@ -9,8 +9,16 @@
  */
 
 import { BlockDeviceError } from "../../block/errors.js";
+import { type MutationInfo, NO_MUTATIONS } from "../../sim/mutations.js";
 import { STALL_POLL_NS, type SyncGate } from "../../sim/sync-gate.js";
 import { type SnapshotOptions, SnapshotTarget } from "./snapshot.js";
+
+/** Mutation: merged exceptions are dropped before the chunks copied back reach the origin's stable storage. */
+export const SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH: MutationInfo = {
+  name: "snapshot-merge-skip-origin-flush",
+  description:
+    "snapshot merge drops merged exceptions from the COW without flushing the origin first, so a crash loses chunks from both",
+};
 
 /** Options of a merging snapshot. */
 export interface SnapshotMergeOptions extends SnapshotOptions {
@@ -38,11 +46,13 @@ export class SnapshotMergeTarget extends SnapshotTarget {
   readonly #others: readonly SnapshotTarget[];
   readonly #maxChunks: number;
   readonly #syncGate: { readonly gate: SyncGate; readonly name: string } | undefined;
+  readonly #flushOrigin: boolean;
   #buffer: Uint8Array | undefined;
 
   constructor(name: string, options: SnapshotMergeOptions) {
     super(name, options);
     this.#syncGate = options.syncGate;
+    this.#flushOrigin = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH.name);
     if (!this.valid) {
       throw new BlockDeviceError(
         "EINVAL",
@@ -93,7 +103,8 @@ export class SnapshotMergeTarget extends SnapshotTarget {
     const buffer = this.#buffer.subarray(0, lengthBytes);
     nowNs = this.store.cow.read(this.store.chunkOffsetBytes(newChunk), buffer, { issueNs: nowNs });
     nowNs = this.origin.write(startBytes, buffer, { issueNs: nowNs });
-    nowNs = this.origin.flush({ issueNs: nowNs });
+    // The chunks must be durable on the origin before their exceptions stop preserving them.
+    if (this.#flushOrigin) nowNs = this.origin.flush({ issueNs: nowNs });
     nowNs = this.store.commitMerge(chunks, nowNs);
     const remaining = this.store.exceptionCount;
     this.trace?.emit("snapshot.merge.step", { snapshot: this.name, oldChunk, chunks, remaining });

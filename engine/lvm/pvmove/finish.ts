@@ -9,6 +9,7 @@
  */
 import type { VolumeGroup } from "../../metadata/model.js";
 import { finishPvmove } from "../../metadata/pvmove.js";
+import type { MutationInfo } from "../../sim/mutations.js";
 import { deviceMapperOf, reloadLv } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { CommandContext } from "../command.js";
@@ -17,6 +18,13 @@ import { writeVg } from "../vg-write.js";
 import { type MoveRef, pvmoveActivateOptions, stopPvmoveCopy } from "./kernel.js";
 import type { PvmoveId } from "./setup.js";
 import { lvsUsing } from "./setup.js";
+
+/** Mutation: write A (the LVs on their destination) is committed before the last segment's copy is flushed. */
+export const PVMOVE_FINISH_SKIP_FLUSH: MutationInfo = {
+  name: "pvmove-finish-skip-flush",
+  description:
+    "pvmove's finishing write A maps the LVs onto the destination before the last segment's copy is flushed",
+};
 
 /** What a finished or aborted move committed. */
 export interface PvmoveFinish {
@@ -55,7 +63,7 @@ export function finishMove(
   const { vg, id } = options;
   const host = context.host;
   const lvsChanged = lvsUsing(vg, id.lvName).map((lv) => lv.name);
-  flushMoveDevice(context, id);
+  if (!host.mutations.has(PVMOVE_FINISH_SKIP_FLUSH.name)) flushMoveDevice(context, id);
   const writeA = writeVg(context, scan, finishPvmove(vg, id.lvName, { abort: options.abort === true }));
   const dm = deviceMapperOf(host);
   if (context.driverLoaded !== false) {

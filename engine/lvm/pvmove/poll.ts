@@ -28,6 +28,8 @@ import type { PvmoveId } from "./setup.js";
 export const PVMOVE_SWITCH_BEFORE_SYNC = "pvmove-switch-before-sync";
 /** Mutation: the checkpoint is not committed; the poller moves on and the finish trusts its memory. */
 export const PVMOVE_SKIP_CHECKPOINT = "pvmove-skip-checkpoint";
+/** Mutation: the checkpoint is committed without first flushing the copied segment to the destination. */
+export const PVMOVE_CHECKPOINT_SKIP_FLUSH = "pvmove-checkpoint-skip-flush";
 
 /** pvmove's mutations, for the mutant catalogue. */
 export const PVMOVE_MUTATIONS: readonly MutationInfo[] = [
@@ -39,6 +41,11 @@ export const PVMOVE_MUTATIONS: readonly MutationInfo[] = [
   {
     name: PVMOVE_SKIP_CHECKPOINT,
     description: "pvmove skips the checkpoint commit and finishes from in-memory progress",
+  },
+  {
+    name: PVMOVE_CHECKPOINT_SKIP_FLUSH,
+    description:
+      "pvmove commits a checkpoint (extents_moved) before the copied segment is flushed to the destination",
   },
 ];
 
@@ -85,6 +92,7 @@ export class PvmovePoller {
   readonly #intervalNs: number;
   readonly #skipCheckpoint: boolean;
   readonly #switchBeforeSync: boolean;
+  readonly #checkpointSkipFlush: boolean;
   /** Checkpoints the skip-checkpoint mutation kept in memory only. */
   #memoryCheckpoints = 0;
   #passes = 0;
@@ -104,6 +112,7 @@ export class PvmovePoller {
     this.#intervalNs = Math.max(MIN_INTERVAL_NS, Math.round(options.intervalSeconds * 1e9));
     this.#skipCheckpoint = context.host.mutations.has(PVMOVE_SKIP_CHECKPOINT);
     this.#switchBeforeSync = context.host.mutations.has(PVMOVE_SWITCH_BEFORE_SYNC);
+    this.#checkpointSkipFlush = context.host.mutations.has(PVMOVE_CHECKPOINT_SKIP_FLUSH);
   }
 
   /** The move this poller watches. */
@@ -238,7 +247,8 @@ export class PvmovePoller {
     const context = this.#context;
     const host = context.host;
     const id = this.#id;
-    flushMoveDevice(context, id);
+    // The copy must be durable before extents_moved says the destination holds it.
+    if (!this.#checkpointSkipFlush) flushMoveDevice(context, id);
     const next = checkpointPvmove(vg, id.lvName);
     let committed: VolumeGroup;
     if (this.#skipCheckpoint) {

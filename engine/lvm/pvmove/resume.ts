@@ -6,8 +6,11 @@
  * the move to its end unless `--poll n`.
  */
 import type { VolumeGroup } from "../../metadata/model.js";
+import type { MutationInfo } from "../../sim/mutations.js";
 import { activateLv, deactivateVg, deviceMapperOf } from "../activation/activate.js";
 import type { CommandContext } from "../command.js";
+import { scanHost } from "../vg-read.js";
+import { writeVg } from "../vg-write.js";
 import {
   DEFAULT_POLLING_INTERVAL_SECONDS,
   pvmoveActivateOptions,
@@ -17,6 +20,34 @@ import {
 } from "./kernel.js";
 import { startPoller, stopPoller } from "./pollers.js";
 import { lvsUsing, moveSourceDevice } from "./setup.js";
+
+/**
+ * Mutation: a resumed move forgets its checkpoints (extents_moved back to 0) and copies every
+ * segment again from the source, overwriting writes that landed on the destination after a
+ * checkpoint with the source's stale data.
+ */
+export const PVMOVE_RESUME_IGNORES_MOVED: MutationInfo = {
+  name: "pvmove-resume-ignores-extents-moved",
+  description:
+    "an interrupted pvmove resumes from its first segment, ignoring extents_moved, and copies already-moved segments again from the stale source",
+};
+
+/** The VG with every checkpoint of its moves forgotten (what the mutation resumes from). */
+function withoutCheckpoints(vg: VolumeGroup): VolumeGroup {
+  return {
+    ...vg,
+    lvs: vg.lvs.map((lv) =>
+      lv.status.includes("PVMOVE")
+        ? {
+            ...lv,
+            segments: lv.segments.map((seg) =>
+              seg.type === "mirror" && seg.extentsMoved !== undefined ? { ...seg, extentsMoved: 0 } : seg,
+            ),
+          }
+        : lv,
+    ),
+  };
+}
 
 /** The pvmove LVs of a VG, optionally only those `lvName` maps through. */
 function movesOf(vg: VolumeGroup, lvName?: string): VolumeGroup["lvs"] {
@@ -39,10 +70,13 @@ export function hasInterruptedMove(vg: VolumeGroup, lvName?: string): boolean {
  */
 export function resumeMovesOnActivation(
   context: CommandContext,
-  vg: VolumeGroup,
+  committed: VolumeGroup,
   options: { readonly poll: boolean; readonly lvName?: string },
 ): number {
   const host = context.host;
+  const vg = host.mutations.has(PVMOVE_RESUME_IGNORES_MOVED.name)
+    ? writeVg(context, scanHost(host), withoutCheckpoints(committed))
+    : committed;
   const moves = movesOf(vg, options.lvName);
   const activate = pvmoveActivateOptions(host);
   for (const move of moves) {

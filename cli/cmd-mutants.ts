@@ -4,6 +4,8 @@ interface MutantFlags {
   readonly ndjson?: string;
   readonly seeds?: string;
   readonly explore: boolean;
+  readonly library: boolean;
+  readonly all: boolean;
   readonly only: string[];
   readonly list?: boolean;
 }
@@ -13,11 +15,13 @@ export function register(program: Command): void {
   program
     .command("mutants")
     .description(
-      "Run the scenario library against deliberately broken engines and report which scenarios catch each",
+      "Run the nightly suite against deliberately broken engines and report which nightly case catches each mutant",
     )
     .option("--ndjson <file>", "write one mutant record per mutant to FILE (- for stdout)")
-    .option("-s, --seeds <list>", "seeds per scenario (default: each scenario's own)")
-    .option("--no-explore", "skip the crash-point sweeps of scenarios that declare explore")
+    .option("-s, --seeds <list>", "seeds per scenario (default: each scenario's own, as the nightly runs them)")
+    .option("--library", "run every library scenario, not only the nightly-tagged ones (the verdict says so)")
+    .option("--explore", "also sweep crash points of scenarios that declare explore (the nightly does not)")
+    .option("--all", "run every scenario for each mutant to list every catcher, not just the first")
     .option("--only <name>", "run only this mutant (repeatable)", (v: string, p: string[]) => [...p, v], [])
     .option("--list", "list the mutants and exit")
     .action(async (flags: MutantFlags) => {
@@ -32,6 +36,7 @@ export function register(program: Command): void {
         throw new UsageError(`Unknown mutant ${unknown.join(", ")}; see lvmlab mutants --list`);
       const { parseSeeds } = await import("../scenarios/seeds.js");
       const { loadLibrary } = await import("../scenarios/load.js");
+      const { selectScenarios } = await import("../scenarios/select.js");
       const { runMutant } = await import("../scenarios/mutants.js");
       const { NdjsonSink } = await import("../scenarios/ndjson-sink.js");
       let seeds: number[] | undefined;
@@ -40,25 +45,33 @@ export function register(program: Command): void {
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
-      const library = await loadLibrary();
+      const all = await loadLibrary();
+      // The default verdict is the nightly's own: nightly-tagged scenarios, their seeds, no sweeps.
+      const nightlyOnly = !flags.library && !flags.explore && seeds === undefined;
+      const library = flags.library ? all : selectScenarios(all, ["nightly"]);
       const sink = flags.ndjson === undefined ? undefined : NdjsonSink.open(flags.ndjson);
       let survived = 0;
       const picked =
         flags.only.length === 0
           ? MUTANT_CATALOGUE
           : MUTANT_CATALOGUE.filter((m) => flags.only.includes(m.name));
+      const started = performance.now();
       for (const mutant of picked) {
         const record = runMutant(mutant, library, {
           ...(seeds === undefined ? {} : { seeds }),
           explore: flags.explore,
+          firstOnly: !flags.all,
+          scope: nightlyOnly ? "nightly" : "library",
           onProgress: (line) => process.stderr.write(`${line}\n`),
         });
         sink?.write(record);
         if (!record.caught) survived += 1;
       }
       sink?.close();
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const scope = nightlyOnly ? "by the nightly alone" : "by the selected scenarios";
       process.stdout.write(
-        `${picked.length - survived} of ${picked.length} mutants caught${survived > 0 ? `, ${survived} survived` : ""}\n`,
+        `${picked.length - survived} of ${picked.length} mutants caught ${scope}${survived > 0 ? `, ${survived} survived` : ""} (${seconds}s)\n`,
       );
       process.exitCode = survived > 0 ? 1 : 0;
     });

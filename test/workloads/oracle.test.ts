@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BlockDevice } from "../../engine/block/device.js";
 import {
   MUTATION_ORACLE_ACK_IS_DURABLE,
+  MUTATION_ORACLE_LOST_AS_STALE,
   MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED,
   ShadowOracle,
 } from "../../workloads/oracle.js";
@@ -360,5 +361,33 @@ describe("ShadowOracle crash states", () => {
     const buf = image(3, 0);
     expect(new DataView(buf.buffer).getUint32(0, true)).toBe(0x766d766c);
     expect(HEADER_BYTES).toBe(64);
+  });
+});
+
+describe("lost versus stale", () => {
+  /** Block 0 flushed at generation 1, then generation 2 acknowledged and flushed but dropped by the disk. */
+  function droppedOverwrite(mutations: ReadonlySet<string>) {
+    const oracle = new ShadowOracle({ mutations });
+    oracle.registerLv(LV, { blockBytes: UNIT, sizeBytes: 4 * UNIT, seed: SEED, verify: "xxh64" });
+    const device = new FlatDevice("lv", 4 * UNIT);
+    write(oracle, device, 0);
+    oracle.flush(LV);
+    const generation = oracle.nextGeneration();
+    oracle.issueWrite(LV, 0, UNIT, generation);
+    oracle.ackWrite(LV, 0, UNIT, { generation });
+    oracle.flush(LV);
+    return oracle.verifyDevice(device, LV);
+  }
+
+  it("reports an older generation where a newer one was flushed as lost", () => {
+    const report = droppedOverwrite(new Set());
+    expect(report.counts.lost).toBe(1);
+    expect(report.counts.stale).toBe(0);
+  });
+
+  it("the lost-as-stale mutation reports it as stale", () => {
+    const report = droppedOverwrite(new Set([MUTATION_ORACLE_LOST_AS_STALE]));
+    expect(report.counts.lost).toBe(0);
+    expect(report.counts.stale).toBe(1);
   });
 });

@@ -54,6 +54,28 @@ export default [
     recovery,
   }),
   defineScenario({
+    name: "snapshot-cow-other-pv-cut-before-commit",
+    description:
+      "Copy-on-write with the COW on another PV than the origin; the power fails just before an exception is committed, the origin's disk keeps its cache and the COW's disk loses its own: the origin must not have been overwritten for an exception that was never committed, so the snapshot still shows the origin as it was",
+    tags: ["nightly", "snapshot", "power-cut", "ordering"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [origin("before", 100), snapshot, origin("after", 150)],
+    // Just before pv1's 100th write since the faults were armed: always an exception area write
+    // (see the scenario above), after its chunk was copied and flushed, before the origin may be
+    // overwritten.
+    faults: [
+      {
+        kind: "power-cut",
+        at: { write: 100, device: "pv1" },
+        policy: { kind: "keep-all" },
+        perDevice: { pv1: { kind: "drop-all" } },
+      },
+    ],
+    recovery,
+  }),
+  defineScenario({
     name: "snapshot-merge-other-pv-cut",
     description:
       "lvconvert --merge with the COW on another PV than the origin; the power fails after a few merge steps, the COW's disk keeps its cache and the origin's disk loses its own: merged exceptions may only be dropped once their chunks are durable on the origin, so the resumed merge still ends with the origin exactly as the snapshot was",

@@ -18,7 +18,10 @@ export function register(program: Command): void {
       "Run the nightly suite against deliberately broken engines and report which nightly case catches each mutant",
     )
     .option("--ndjson <file>", "write one mutant record per mutant to FILE (- for stdout)")
-    .option("-s, --seeds <list>", "seeds per scenario (default: each scenario's own, as the nightly runs them)")
+    .option(
+      "-s, --seeds <list>",
+      "seeds per scenario (default: each scenario's own, as the nightly runs them)",
+    )
     .option("--library", "run every library scenario, not only the nightly-tagged ones (the verdict says so)")
     .option("--explore", "also sweep crash points of scenarios that declare explore (the nightly does not)")
     .option("--all", "run every scenario for each mutant to list every catcher, not just the first")

@@ -9,6 +9,7 @@ import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { COMMIT_BEFORE_TEXT } from "../engine/format/commit.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
+import { PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT } from "../engine/lvm/pvmove/abort.js";
 import { PVMOVE_FINISH_SKIP_FLUSH } from "../engine/lvm/pvmove/finish.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
 import { PVMOVE_RESUME_IGNORES_MOVED } from "../engine/lvm/pvmove/resume.js";
@@ -23,6 +24,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   ...PVMOVE_MUTATIONS,
   PVMOVE_FINISH_SKIP_FLUSH,
   PVMOVE_RESUME_IGNORES_MOVED,
+  PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT,
   ...DM_MUTATIONS,
   COMMIT_BEFORE_TEXT,
   SCAN_PREFERS_LOWER_SEQNO,

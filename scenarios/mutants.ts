@@ -114,7 +114,12 @@ export function runMutant(
     }
     // Bugs that only show at one instant need the crash-point sweep: the first seed's points,
     // spread evenly so the sweep stays bounded. The nightly never runs it, so it is opt-in.
-    if (caughtAt === undefined && options.explore && scenario.explore !== undefined && seeds[0] !== undefined) {
+    if (
+      caughtAt === undefined &&
+      options.explore &&
+      scenario.explore !== undefined &&
+      seeds[0] !== undefined
+    ) {
       const seed = seeds[0];
       const points = spread(discoverCrashPoints(scenario, seed), options.maxCrashPoints ?? 48);
       for (const crashPoint of points) {

@@ -32,6 +32,10 @@ export const MIRROR_WRITE_BEFORE_MARK = "mirror-write-before-mark";
 export const MIRROR_CLEAR_BEFORE_LEG_FLUSH = "mirror-clear-before-leg-flush";
 /** Mutation: a write that failed on one leg leaves its region in sync, so the legs are never reconciled. */
 export const MIRROR_FAILED_WRITE_STAYS_IN_SYNC = "mirror-failed-write-stays-in-sync";
+/** Mutation: region arithmetic off by one: a write marks (and later clears) the region after its own. */
+export const MIRROR_MARK_NEXT_REGION = "mirror-mark-next-region";
+/** Mutation: resync copies from the last leg instead of the default one, so a stale leg wins. */
+export const MIRROR_RESYNC_FROM_WRONG_LEG = "mirror-resync-from-wrong-leg";
 
 /** The mirror target's mutations, for the mutant catalogue. */
 export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
@@ -54,6 +58,16 @@ export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
       "a write that fails on one leg leaves its region marked in sync, so after the leg returns the legs differ and nothing resyncs them",
   },
   MIRROR_MARK_NOT_FLUSHED,
+  {
+    name: MIRROR_MARK_NEXT_REGION,
+    description:
+      "mirror marks dirty the region after the one it writes (off-by-one region arithmetic), so a crash leaves legs that differ in a clean region",
+  },
+  {
+    name: MIRROR_RESYNC_FROM_WRONG_LEG,
+    description:
+      "mirror resync copies from the last leg instead of the default leg, so a leg that missed writes overwrites the one that has them",
+  },
 ];
 
 /** Most legs a mirror may have (LVM2's DEFAULT_MIRROR_MAX_IMAGES). */
@@ -139,6 +153,9 @@ export class MirrorTarget extends Target {
   readonly #writeBeforeMark: boolean;
   readonly #clearBeforeLegFlush: boolean;
   readonly #failedWriteStaysInSync: boolean;
+  /** 1 under the mark-next-region mutation, else 0: added to every region a write marks. */
+  readonly #markShift: number;
+  readonly #resyncFromWrongLeg: boolean;
   readonly #syncSpeedBytesPerSecond: number;
   readonly #deferred: DeferredWrite[] = [];
   readonly #held: HeldWrite[] = [];
@@ -167,6 +184,8 @@ export class MirrorTarget extends Target {
     this.#writeBeforeMark = mutations.has(MIRROR_WRITE_BEFORE_MARK);
     this.#clearBeforeLegFlush = mutations.has(MIRROR_CLEAR_BEFORE_LEG_FLUSH);
     this.#failedWriteStaysInSync = mutations.has(MIRROR_FAILED_WRITE_STAYS_IN_SYNC);
+    this.#markShift = mutations.has(MIRROR_MARK_NEXT_REGION) ? 1 : 0;
+    this.#resyncFromWrongLeg = mutations.has(MIRROR_RESYNC_FROM_WRONG_LEG);
     const speed = options.syncSpeedBytesPerSecond ?? 0;
     if (!(speed >= 0) || !Number.isFinite(speed)) {
       throw new RangeError(
@@ -296,20 +315,21 @@ export class MirrorTarget extends Target {
     const lengthBytes = Math.min(this.#regionBytes, this.sizeBytes - startBytes);
     this.#scratch ??= new Uint8Array(this.#regionBytes);
     const buffer = this.#scratch.subarray(0, lengthBytes);
-    const from = this.#legs[this.#defaultLeg]!;
+    const source = this.#resyncFromWrongLeg ? this.#legs.length - 1 : this.#defaultLeg;
+    const from = this.#legs[source]!;
     let success = true;
     let copiedNs = nowNs;
     try {
       copiedNs = from.ref.device.read(from.baseBytes + startBytes, buffer, { issueNs: nowNs });
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
-      this.#failLeg(this.#defaultLeg, "S");
+      this.#failLeg(source, "S");
       success = false;
     }
     if (success) {
       let writtenNs = copiedNs;
       for (let i = 0; i < this.#legs.length; i++) {
-        if (i === this.#defaultLeg) continue;
+        if (i === source) continue;
         const leg = this.#legs[i]!;
         try {
           writtenNs = Math.max(
@@ -431,7 +451,7 @@ export class MirrorTarget extends Target {
         this.#rh.markNosync(r);
       }
     }
-    for (let r = first; r <= last; r++) this.#rh.dec(r);
+    for (let r = first; r <= last; r++) this.#rh.dec(this.#marked(r));
     if (nosyncError !== undefined) throw nosyncError;
     if (failedRegions.length > 0) {
       if (this.#legs.every((l) => l.errorCount > 0)) {
@@ -532,8 +552,13 @@ export class MirrorTarget extends Target {
     return undefined;
   }
 
+  /** The region a write to region `r` marks: `r` itself, unless the mark-next-region mutation is on. */
+  #marked(r: number): number {
+    return (r + this.#markShift) % this.#log.regionCount;
+  }
+
   #markAndFlush(first: number, last: number, issueNs: number): number {
-    for (let r = first; r <= last; r++) this.#rh.inc(r);
+    for (let r = first; r <= last; r++) this.#rh.inc(this.#marked(r));
     return this.#logFlush(() => this.#rh.flush(issueNs, (t) => this.#flushLegsBeforeClear(t)), issueNs);
   }
 

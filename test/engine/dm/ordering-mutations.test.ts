@@ -8,13 +8,15 @@ import { describe, expect, it } from "vitest";
 import {
   MIRROR_CLEAR_BEFORE_LEG_FLUSH,
   MIRROR_FAILED_WRITE_STAYS_IN_SYNC,
+  MIRROR_MARK_NEXT_REGION,
+  MIRROR_RESYNC_FROM_WRONG_LEG,
   MirrorTarget,
 } from "../../../engine/dm/mirror/mirror.js";
 import { MIRROR_MARK_NOT_FLUSHED } from "../../../engine/dm/mirror/region-log.js";
 import { SNAPSHOT_EXCEPTION_COMMIT_NO_FUA } from "../../../engine/dm/snapshot/exception-store.js";
 import { SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH, SnapshotMergeTarget } from "../../../engine/dm/snapshot/merge.js";
-import { SnapshotOriginTarget } from "../../../engine/dm/snapshot/snapshot-origin.js";
 import { SnapshotTarget } from "../../../engine/dm/snapshot/snapshot.js";
+import { SnapshotOriginTarget } from "../../../engine/dm/snapshot/snapshot-origin.js";
 import { Machine, type OpRecord, patternBlock, TestDisk } from "./harness.js";
 
 const KiB = 1024;
@@ -79,6 +81,49 @@ describe("mirror: data before the log says clean, dirty mark before the data", (
   });
 });
 
+describe("mirror: region arithmetic and the resync source", () => {
+  it("a write marks its own region dirty in the log", () => {
+    const { mirror } = mirrorOn(new Set());
+    mirror.write(REGION_BYTES, patternBlock(BLOCK, 1));
+    expect(mirror.log.isClean(1)).toBe(false);
+    expect(mirror.log.isClean(2)).toBe(true);
+  });
+
+  it("mirror-mark-next-region marks the region after it instead", () => {
+    const { mirror } = mirrorOn(new Set([MIRROR_MARK_NEXT_REGION]));
+    mirror.write(REGION_BYTES, patternBlock(BLOCK, 1));
+    expect(mirror.log.isClean(1)).toBe(true);
+    expect(mirror.log.isClean(2)).toBe(false);
+  });
+
+  function resyncAfterLeg1MissedAWrite(mutations: ReadonlySet<string>): { leg0: number; leg1: number } {
+    const machine = new Machine();
+    const legs = [new TestDisk("leg0", LEG_BYTES, machine), new TestDisk("leg1", LEG_BYTES, machine)];
+    legs[0]!.current.set(patternBlock(BLOCK, 7), 0);
+    const mirror = new MirrorTarget("vg-m", {
+      lengthSectors: LEG_BYTES / 512,
+      regionSizeSectors: REGION_SECTORS,
+      legs: legs.map((device) => ({ device, offsetSectors: 0 })),
+      mutations,
+    });
+    for (let i = 0; i < 16 && !mirror.resyncStep().done; i++);
+    const first = (disk: TestDisk) => new DataView(disk.current.buffer).getUint32(0, true);
+    return { leg0: first(legs[0]!), leg1: first(legs[1]!) };
+  }
+
+  it("resyncs from the default leg", () => {
+    const { leg0, leg1 } = resyncAfterLeg1MissedAWrite(new Set());
+    expect(leg0).not.toBe(0);
+    expect(leg1).toBe(leg0);
+  });
+
+  it("mirror-resync-from-wrong-leg copies the stale leg over the default one", () => {
+    const { leg0, leg1 } = resyncAfterLeg1MissedAWrite(new Set([MIRROR_RESYNC_FROM_WRONG_LEG]));
+    expect(leg0).toBe(0);
+    expect(leg1).toBe(0);
+  });
+});
+
 describe("mirror: a write that failed on one leg", () => {
   function transientFailure(mutations: ReadonlySet<string>) {
     const { disks, mirror } = mirrorOn(mutations);
@@ -109,7 +154,12 @@ function snapshotOn(mutations: ReadonlySet<string>) {
   const machine = new Machine();
   const real = new TestDisk("real", ORIGIN_BYTES, machine);
   const cow = new TestDisk("cow", 256 * KiB, machine);
-  const snapshot = new SnapshotTarget("vg-snap", { origin: real, cow, chunkSizeSectors: CHUNK_SECTORS, mutations });
+  const snapshot = new SnapshotTarget("vg-snap", {
+    origin: real,
+    cow,
+    chunkSizeSectors: CHUNK_SECTORS,
+    mutations,
+  });
   const origin = new SnapshotOriginTarget("vg-lv", { origin: real, mutations });
   origin.register(snapshot);
   machine.ops.length = 0;
@@ -134,7 +184,12 @@ describe("snapshot: a merge step", () => {
   function mergeStepOps(mutations: ReadonlySet<string>): string[] {
     const { machine, real, cow, origin } = snapshotOn(new Set());
     origin.write(0, patternBlock(BLOCK, 1));
-    const merge = new SnapshotMergeTarget("vg-lv", { origin: real, cow, chunkSizeSectors: CHUNK_SECTORS, mutations });
+    const merge = new SnapshotMergeTarget("vg-lv", {
+      origin: real,
+      cow,
+      chunkSizeSectors: CHUNK_SECTORS,
+      mutations,
+    });
     const from = machine.ops.length;
     const step = merge.mergeStep();
     expect(step.mergedChunks).toBe(1);

@@ -6,6 +6,7 @@
  * mutations (fault triggers, lenient oracles) are proven by their own unit tests.
  */
 import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
+import { TORN_NEVER_TEARS } from "../engine/block/crash-state.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { COMMIT_BEFORE_TEXT } from "../engine/format/commit.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
@@ -29,6 +30,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   COMMIT_BEFORE_TEXT,
   SCAN_PREFERS_LOWER_SEQNO,
   FUA_STAYS_VOLATILE,
+  TORN_NEVER_TEARS,
   SAME_SEQNO,
   ALLOC_STALE_FREE_SPACE,
   SNAPSHOT_MERGE_FINISH_EARLY,

@@ -223,7 +223,7 @@ export class VolatileCache implements BlockDevice {
   powerCut(policy: CrashPolicy, options: IoOptions = {}): CrashOutcome {
     const atNs = issueTimeNs(this.name, options.issueNs);
     const log = this.#pending();
-    const state = chooseCrashState(log, policy);
+    const state = chooseCrashState(log, policy, { mutations: this.#mutations });
     applyCrashState(log, state, this.backing, { issueNs: atNs });
     const outcome: CrashOutcome = {
       device: this.name,

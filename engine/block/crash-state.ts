@@ -4,6 +4,7 @@
  * seed or a rule; the state is plain data so it can be written to NDJSON and replayed exactly.
  */
 
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
 import { Rng } from "../sim/rng.js";
 import type { BlockDevice } from "./device.js";
 import { SECTOR_BYTES } from "./device.js";
@@ -61,6 +62,13 @@ export interface CrashStateSummary {
 const TORN_DROP = 1 / 3;
 const TORN_KEEP = 2 / 3;
 
+/** Mutation: the torn policy never tears a write (it keeps or drops each whole), so torn scenarios test nothing torn. */
+export const TORN_NEVER_TEARS: MutationInfo = {
+  name: "block.crash-state.torn-never-tears",
+  description:
+    "the torn crash policy keeps or drops every write whole, so a scenario cut with it never sees a torn block",
+};
+
 /** The random stream for a seeded policy, forked by policy kind so subset and torn streams differ. */
 function streamFor(kind: string, seed: number | string): () => number {
   const rng = Rng.fromSeed(seed).fork(`crash-${kind}`);
@@ -72,7 +80,11 @@ function keptWhole(write: LoggedWrite, logIndex: number): KeptWrite {
 }
 
 /** Pick the crash state a policy describes for this log; nothing is written. */
-export function chooseCrashState(log: readonly LoggedWrite[], policy: CrashPolicy): CrashState {
+export function chooseCrashState(
+  log: readonly LoggedWrite[],
+  policy: CrashPolicy,
+  options: { readonly mutations?: Mutations } = {},
+): CrashState {
   const kept: KeptWrite[] = [];
   switch (policy.kind) {
     case "drop-all":
@@ -109,7 +121,8 @@ export function chooseCrashState(log: readonly LoggedWrite[], policy: CrashPolic
       log.forEach((write, logIndex) => {
         const roll = random();
         if (roll < TORN_DROP || write.liveSectors === 0) return;
-        if (roll < TORN_KEEP || write.liveSectors === 1) {
+        const neverTears = (options.mutations ?? NO_MUTATIONS).has(TORN_NEVER_TEARS.name);
+        if (roll < TORN_KEEP || write.liveSectors === 1 || neverTears) {
           kept.push(keptWhole(write, logIndex));
           return;
         }

@@ -38,4 +38,37 @@ export default [
     // Nothing but lost blocks: an older generation where a newer one was flushed is lost.
     expect: { detects: ["lost"] },
   }),
+  defineScenario({
+    name: "linear-power-cut-torn-required",
+    description:
+      "Power cut after 59 unflushed 16 KiB writes with the torn policy: some write must come back torn sector by sector, and the oracle must see it (a torn cut that tears nothing tests nothing)",
+    tags: ["nightly", "linear", "power-cut", "torn", "oracle"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [
+      {
+        workload: {
+          lv: "vg0/lv0",
+          jobs: [
+            {
+              name: "unflushed",
+              rw: "randwrite",
+              bs: "16k",
+              size: "8m",
+              number_ios: 80,
+              iodepth: 4,
+              fsync: 64,
+              verify: "xxh64",
+            },
+          ],
+        },
+      },
+    ],
+    // Each unflushed write is dropped, kept or torn with equal odds, so with 59 of them a tear
+    // is all but certain ((2/3)^59 < 1e-10 to miss); every seed must show one.
+    faults: [{ kind: "power-cut", at: { write: 60 }, policy: { kind: "torn" } }],
+    recovery: ["vgchange -ay vg0"],
+    expect: { detects: ["torn"] },
+  }),
 ];

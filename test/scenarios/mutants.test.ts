@@ -30,6 +30,7 @@ describe("every catalogue mutant is caught by the nightly alone", () => {
       "format.commit.slot0-before-text",
       "format.scan.prefers-lower-seqno",
       "workloads.oracle.lost-as-stale",
+      "block.crash-state.torn-never-tears",
     ]) {
       expect(names).toContain(required);
     }

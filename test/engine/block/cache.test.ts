@@ -5,7 +5,7 @@ import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
 import type { CrashOutcome } from "../../../engine/block/cache.js";
 import { MUTATION_FUA_STAYS_VOLATILE, VolatileCache } from "../../../engine/block/cache.js";
-import type { CrashPolicy } from "../../../engine/block/crash-state.js";
+import { type CrashPolicy, TORN_NEVER_TEARS } from "../../../engine/block/crash-state.js";
 import { isBlockDeviceError } from "../../../engine/block/errors.js";
 import { FileDevice } from "../../../engine/block/file.js";
 import { MemoryDevice } from "../../../engine/block/memory.js";
@@ -437,5 +437,22 @@ describe("VolatileCache", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the torn policy tears", () => {
+  function tornWritesAfterCut(mutations: Mutations): number {
+    const backing = new MemoryDevice("pv0", 1024 * 1024);
+    const cache = new VolatileCache(backing, { mutations });
+    for (let i = 0; i < 30; i++) cache.write(i * 8192, filled(8192, i + 1));
+    return cache.powerCut({ kind: "torn", seed: 1 }).tornWrites;
+  }
+
+  it("tears some of 30 unflushed multi-sector writes", () => {
+    expect(tornWritesAfterCut(new Set())).toBeGreaterThan(0);
+  });
+
+  it("block.crash-state.torn-never-tears keeps or drops every write whole", () => {
+    expect(tornWritesAfterCut(new Set([TORN_NEVER_TEARS.name]))).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ const pvs = [
   { name: "pv3", size: "64MiB", profile: "sata-ssd" },
 ];
 // lv0 gets three segments on pv0, interleaved with two small LVs, as lvextend leaves it.
-const setup = [
+export const setup = [
   "pvcreate pv0 pv1 pv2 pv3",
   "vgcreate vg0 pv0 pv1 pv2 pv3",
   "lvcreate -an -Zn -l 1 -n lv0 vg0 pv0",

@@ -29,51 +29,46 @@ const snapshot = { lvm: "lvcreate -s -L 4M -c 4k -n snap vg0/lv0 pv1" };
 // Whichever PV kept the newest metadata wins; vgck rewrites the other.
 const recovery = ["vgck --updatemetadata vg0", "vgchange -ay vg0"];
 
+/** Origin writes after a snapshot, cut before the COW's `cowWrite`th write; the COW's disk loses its cache. */
+function cowCut(options: { readonly name: string; readonly description: string; readonly cowWrite: number }) {
+  return defineScenario({
+    name: options.name,
+    description: options.description,
+    tags: ["nightly", "snapshot", "power-cut", "ordering"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [origin("before", 100), snapshot, origin("after", 150)],
+    faults: [
+      {
+        kind: "power-cut",
+        at: { write: options.cowWrite, device: "pv1" },
+        policy: { kind: "keep-all" },
+        perDevice: { pv1: { kind: "drop-all" } },
+      },
+    ],
+    recovery,
+  });
+}
+
 export default [
-  defineScenario({
+  // Just before pv1's 101st write since the faults were armed: part way through "after", and
+  // (each new chunk costs pv1 a copy and an area write; a chunk copied before costs none) always
+  // a chunk copy, so the newest exception's origin overwrite is already on pv0 and nothing has
+  // flushed pv1 since that exception was committed.
+  cowCut({
     name: "snapshot-cow-other-pv-cut",
     description:
       "Copy-on-write with the COW on another PV than the origin; the power fails while the origin is written, the origin's disk keeps its cache and the COW's disk loses its own: every exception the origin was overwritten for must be durable with its copied chunk, so the snapshot still shows the origin as it was",
-    tags: ["nightly", "snapshot", "power-cut", "ordering"],
-    seeds: "1..8",
-    pvs,
-    setup,
-    phases: [origin("before", 100), snapshot, origin("after", 150)],
-    // Just before pv1's 101st write since the faults were armed: part way through "after", and
-    // (each new chunk costs pv1 a copy and an area write; a chunk copied before costs none) always
-    // a chunk copy, so the newest exception's origin overwrite is already on pv0 and nothing has
-    // flushed pv1 since that exception was committed.
-    faults: [
-      {
-        kind: "power-cut",
-        at: { write: 101, device: "pv1" },
-        policy: { kind: "keep-all" },
-        perDevice: { pv1: { kind: "drop-all" } },
-      },
-    ],
-    recovery,
+    cowWrite: 101,
   }),
-  defineScenario({
+  // One write earlier: always an exception area write, after its chunk was copied and flushed,
+  // before the origin may be overwritten.
+  cowCut({
     name: "snapshot-cow-other-pv-cut-before-commit",
     description:
       "Copy-on-write with the COW on another PV than the origin; the power fails just before an exception is committed, the origin's disk keeps its cache and the COW's disk loses its own: the origin must not have been overwritten for an exception that was never committed, so the snapshot still shows the origin as it was",
-    tags: ["nightly", "snapshot", "power-cut", "ordering"],
-    seeds: "1..8",
-    pvs,
-    setup,
-    phases: [origin("before", 100), snapshot, origin("after", 150)],
-    // Just before pv1's 100th write since the faults were armed: always an exception area write
-    // (see the scenario above), after its chunk was copied and flushed, before the origin may be
-    // overwritten.
-    faults: [
-      {
-        kind: "power-cut",
-        at: { write: 100, device: "pv1" },
-        policy: { kind: "keep-all" },
-        perDevice: { pv1: { kind: "drop-all" } },
-      },
-    ],
-    recovery,
+    cowWrite: 100,
   }),
   defineScenario({
     name: "snapshot-merge-other-pv-cut",

@@ -118,10 +118,10 @@ export function chooseCrashState(
     }
     case "torn": {
       const random = streamFor("torn", policy.seed);
+      const neverTears = (options.mutations ?? NO_MUTATIONS).has(TORN_NEVER_TEARS.name);
       log.forEach((write, logIndex) => {
         const roll = random();
         if (roll < TORN_DROP || write.liveSectors === 0) return;
-        const neverTears = (options.mutations ?? NO_MUTATIONS).has(TORN_NEVER_TEARS.name);
         if (roll < TORN_KEEP || write.liveSectors === 1 || neverTears) {
           kept.push(keptWhole(write, logIndex));
           return;

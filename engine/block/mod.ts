@@ -18,6 +18,7 @@ export {
   type KeptWrite,
   type KeptWriteRef,
   summariseCrashState,
+  TORN_NEVER_TEARS,
 } from "./crash-state.js";
 export {
   COUNT_ASSUMES_DISJOINT,

@@ -28,6 +28,7 @@ describe("engine/block/mod.ts", () => {
       block.COUNT_ASSUMES_DISJOINT,
       block.DISCARD_FREES_PARTIAL_PAGES,
     ];
+    expect(block.TORN_NEVER_TEARS.description.length).toBeGreaterThan(20);
     expect(mutations.map((m) => m.name)).toEqual([
       block.MUTATION_FUA_STAYS_VOLATILE,
       block.MUTATION_COUNT_ASSUMES_DISJOINT,

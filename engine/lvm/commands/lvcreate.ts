@@ -7,6 +7,7 @@
 import { AllocationError } from "../../metadata/alloc.js";
 import { pvFreeExtents, vgFreeExtents } from "../../metadata/extent-map.js";
 import { DEFAULT_STRIPE_SIZE_SECTORS } from "../../metadata/lv-alloc.js";
+import { lvKinds } from "../../metadata/lv-kind.js";
 import type { VolumeGroup } from "../../metadata/model.js";
 import { nameProblem, reservedLvNameProblem } from "../../metadata/names.js";
 import { createPvList, type PvSelection } from "../../metadata/pv-list.js";
@@ -236,7 +237,46 @@ export const lvcreateCommand: LvmCommandDef = {
       activate: /^(a?y)$/.test(activate),
       nosync: hasOption(args, "nosync"),
     });
+    zeroCreatedLv(context, written, created.name, {
+      active: /^(a?y)$/.test(activate),
+      zero: optionValue(args, "zero") ?? "y",
+    });
     context.out.message(`Logical volume "${created.name}" created.`);
     return ECMD_PROCESSED;
   },
 };
+
+/** Bytes `wipe_lv` zeroes at the start of a new LV. */
+const ZERO_BYTES = 4096;
+
+/**
+ * `_lv_create_an_lv`'s zeroing of a new linear or striped LV: its first 4 KiB are zeroed when it
+ * is active and `-Z y` (the default), otherwise LVM2 warns that it was not zeroed. Snapshots
+ * (their COW start is wiped before the commit) and mirrors are left alone, as LVM2 does.
+ */
+function zeroCreatedLv(
+  context: CommandContext,
+  vg: VolumeGroup,
+  lvName: string,
+  options: { readonly active: boolean; readonly zero: string },
+): void {
+  const lv = vg.lvs.find((l) => l.name === lvName);
+  const seg = lv?.segments[0];
+  if (lv === undefined || seg?.type !== "striped" || lvKinds(vg).get(lvName)?.cow) return;
+  const zero = !/^(n|no|0)$/.test(options.zero);
+  if (zero && options.active && context.driverLoaded === false) {
+    context.out.warn("Skipping zeroing and wipping, compiled without activation support.");
+  } else if (zero && options.active) {
+    const area = seg.areas[0];
+    const pv = area?.kind === "pv" ? vg.pvs.find((p) => p.name === area.pv) : undefined;
+    const device = pv === undefined ? undefined : context.host.device(pv.deviceHint);
+    if (area?.kind === "pv" && pv !== undefined && device !== undefined) {
+      const offsetBytes = (pv.peStartSectors + area.pe * vg.extentSizeSectors) * 512;
+      const bytes = Math.min(ZERO_BYTES, seg.extentCount * vg.extentSizeSectors * 512);
+      device.write(offsetBytes, new Uint8Array(bytes), { issueNs: context.host.scheduler.nowNs });
+      return;
+    }
+  }
+  context.out.warn(`Logical volume ${vg.name}/${lvName} not zeroed.`);
+}
+

@@ -21,6 +21,7 @@ import { vgextendCommand } from "./vgextend.js";
 import { vgreduceCommand } from "./vgreduce.js";
 import { vgremoveCommand } from "./vgremove.js";
 import { vgrenameCommand } from "./vgrename.js";
+import { helpCommand, versionCommand } from "./info.js";
 import { vgmergeCommand, vgsplitCommand } from "./vgsplit.js";
 
 const ALL: readonly LvmCommandDef[] = [
@@ -57,6 +58,8 @@ const ALL: readonly LvmCommandDef[] = [
   lvchangeCommand,
   lvsCommand,
   lvdisplayCommand,
+  versionCommand,
+  helpCommand(() => ALL.map((c) => c.name)),
 ];
 
 /** The command table, by name. */

@@ -93,8 +93,9 @@ function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   let c45 = active === undefined ? "XX" : active ? "a-" : "--";
   // A live snapshot that overflowed or failed reports state I (`lv_attr_dup_with_info_and_seg_status`).
   if (active && kind?.cow && env.runtime.snapshotInvalid?.(vg.vg, lv)) c45 = "I-";
-  // A live mirror holds its images and log open.
+  // A live mirror holds its images and log open; LVs moved through a pvmove LV hold it open.
   else if (active && (kind?.mirrorImage || kind?.mirrorLog) && !kind.pvmove) c45 = "ao";
+  else if (active && kind?.pvmove && vg.vg.lvs.some((l) => l.status.includes("LOCKED"))) c45 = "ao";
   let c6 = "-";
   if (kind?.mirrored || kind?.mirrorImage || kind?.mirrorLog || kind?.pvmove) c6 = "m";
   else if (kind?.cow || kind?.origin) c6 = "s";
@@ -299,6 +300,10 @@ export const FIELDS: readonly FieldDef[] = [
   lvField("data_percent", "Data%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
   lvField("snap_percent", "Snap%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
   lvField("metadata_percent", "Meta%", "pct", 6, () => undefined),
+  // A binary field: its name when set, empty otherwise (`_binary_disp` without --binary).
+  lvField("lv_snapshot_invalid", "SnapInvalid", "str", 0, (lv, vg, env) =>
+    vg.kinds.get(lv.name)?.cow && env.runtime.snapshotInvalid?.(vg.vg, lv) ? "snapshot invalid" : "",
+  ),
   lvField("copy_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   lvField("sync_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   segField("segtype", "Type", "str", (seg) => segType(seg)),

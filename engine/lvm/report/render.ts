@@ -43,7 +43,10 @@ export function renderReport(
   for (const row of cells) {
     const parts = row.map((text, i) => {
       if (!align) return text;
-      return fields[i]!.kind === "str" ? text.padEnd(widths[i]!) : text.padStart(widths[i]!);
+      // libdm aligns strings and percentages left, numbers and sizes right.
+      return fields[i]!.kind === "str" || fields[i]!.kind === "pct"
+        ? text.padEnd(widths[i]!)
+        : text.padStart(widths[i]!);
     });
     lines.push(`  ${parts.join(sep)}`);
   }

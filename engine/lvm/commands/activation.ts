@@ -113,8 +113,9 @@ export const vgchangeCommand: LvmCommandDef = {
       const kinds = lvKinds(vg);
       const visible = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible);
       for (const lv of visible) setActive(context, vg, { name: lv.name, active });
+      let polled = 0;
       if (context.driverLoaded !== false && hasInterruptedMove(vg)) {
-        if (active) resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
+        if (active) polled += resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
         else deactivateMoves(context, vg);
       }
       // Mirror and snapshot tables (and their resync/merge) come and go with the LVs.
@@ -122,9 +123,27 @@ export const vgchangeCommand: LvmCommandDef = {
         if (active) activateTables(context, vg, lv.name);
         else deactivateTables(context, vg, lv.name);
       }
+      // vgchange_background_polling: every active pvmove, converting or merging LV gets a poll.
+      if (active && context.driverLoaded !== false && pollFlag(args)) {
+        polled += vg.lvs.filter((lv) => kinds.get(lv.name)?.origin && mergingInto(vg, lv.name)).length;
+        if (polled > 0) {
+          context.out.message(
+            `Background polling started for ${polled} logical volume(s) in volume group "${vg.name}"`,
+          );
+        }
+      }
       const count = visible.filter((lv) => activeSet(context).has(lv.id)).length;
       context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);
     }
     return ECMD_PROCESSED;
   },
 };
+
+/** True when a snapshot of `origin` is merging into it. */
+function mergingInto(vg: VolumeGroup, origin: string): boolean {
+  return vg.lvs.some((lv) => {
+    const seg = lv.segments[0];
+    return seg?.type === "snapshot" && seg.origin === origin && seg.merging;
+  });
+}
+

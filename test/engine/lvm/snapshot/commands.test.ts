@@ -150,7 +150,7 @@ describe("lvconvert --merge", () => {
     const out = ok(host, "lvconvert --merge vg0/snap").stdout.split("\n").filter(Boolean);
     expect(out).toEqual([
       "  Merging of volume vg0/snap started.",
-      "  vg0/snap: Merged: 100.00%",
+      "  vg0/lv0: Merged: 100.00%",
       "  Merge of snapshot into logical volume lv0 has finished.",
       '  Logical volume "snap" successfully removed.',
     ]);

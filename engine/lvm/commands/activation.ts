@@ -146,4 +146,3 @@ function mergingInto(vg: VolumeGroup, origin: string): boolean {
     return seg?.type === "snapshot" && seg.origin === origin && seg.merging;
   });
 }
-

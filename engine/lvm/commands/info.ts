@@ -58,7 +58,8 @@ export function helpCommand(names: () => readonly string[]): LvmCommandDef {
     run(context: CommandContext, args) {
       const [topic] = args.positionals;
       if (topic !== undefined) {
-        if (!names().includes(topic)) throw new LvmCommandError(`No such command '${topic}'.  Try 'help'.`, 2);
+        if (!names().includes(topic))
+          throw new LvmCommandError(`No such command '${topic}'.  Try 'help'.`, 2);
         context.out.message(`${topic}: ${DESCRIPTIONS[topic] ?? topic}`);
         context.out.message(`Run \`${topic} --help' for its options.`);
         return ECMD_PROCESSED;
@@ -83,7 +84,9 @@ export const versionCommand: LvmCommandDef = {
     context.out.message("LVM version:     2.03.16(2) (2022-05-18)");
     context.out.message("Library version: 1.02.185 (2022-05-18)");
     if (context.driverLoaded !== false) context.out.message("Driver version:  4.47.0");
-    context.out.message("Configuration:   lvmlab's user-space model of LVM2 2.03.16 and device-mapper (kernel 6.1)");
+    context.out.message(
+      "Configuration:   lvmlab's user-space model of LVM2 2.03.16 and device-mapper (kernel 6.1)",
+    );
     return ECMD_PROCESSED;
   },
 };

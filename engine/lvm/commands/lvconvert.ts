@@ -289,7 +289,8 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
 function intervalSecondsOf(args: ParsedArgs): number {
   const text = optionValue(args, "interval");
   const seconds = text === undefined ? 15 : Number(text);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new LvmCommandError(`Invalid argument for --interval: ${text}`, 3);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new LvmCommandError(`Invalid argument for --interval: ${text}`, 3);
   return seconds;
 }
 
@@ -297,7 +298,12 @@ function intervalSecondsOf(args: ParsedArgs): number {
 export const FOREGROUND_RESYNC_EVENTS_MAX = 10_000_000;
 
 /** Polls `vg/lvName`'s resync every `intervalSeconds` of virtual time until it is in sync. */
-function waitForResync(context: CommandContext, vg: VolumeGroup, lvName: string, intervalSeconds: number): void {
+function waitForResync(
+  context: CommandContext,
+  vg: VolumeGroup,
+  lvName: string,
+  intervalSeconds: number,
+): void {
   const scheduler = context.host.scheduler;
   const intervalNs = Math.max(1, intervalSeconds) * 1e9;
   // dm_percent_t of the mirror's regions in sync, as lvpoll reads it from the status line.
@@ -316,7 +322,9 @@ function waitForResync(context: CommandContext, vg: VolumeGroup, lvName: string,
     const nextPollNs = scheduler.nowNs + intervalNs;
     while (!done() && (scheduler.nextEventNs() ?? Number.POSITIVE_INFINITY) <= nextPollNs) {
       if (++events > FOREGROUND_RESYNC_EVENTS_MAX) {
-        throw new LvmCommandError(`${vg.name}/${lvName}: resync did not finish after ${events} scheduler events`);
+        throw new LvmCommandError(
+          `${vg.name}/${lvName}: resync did not finish after ${events} scheduler events`,
+        );
       }
       scheduler.step();
     }

@@ -279,4 +279,3 @@ function zeroCreatedLv(
   }
   context.out.warn(`Logical volume ${vg.name}/${lvName} not zeroed.`);
 }
-

@@ -3,6 +3,7 @@ import type { LvmCommandDef } from "../command.js";
 import { lvchangeCommand, vgchangeCommand } from "./activation.js";
 import { pvckCommand, vgckCommand } from "./check.js";
 import { lvdisplayCommand, pvdisplayCommand, vgdisplayCommand } from "./display.js";
+import { helpCommand, versionCommand } from "./info.js";
 import { lvconvertCommand } from "./lvconvert.js";
 import { lvcreateCommand } from "./lvcreate.js";
 import { lvremoveCommand } from "./lvremove.js";
@@ -21,7 +22,6 @@ import { vgextendCommand } from "./vgextend.js";
 import { vgreduceCommand } from "./vgreduce.js";
 import { vgremoveCommand } from "./vgremove.js";
 import { vgrenameCommand } from "./vgrename.js";
-import { helpCommand, versionCommand } from "./info.js";
 import { vgmergeCommand, vgsplitCommand } from "./vgsplit.js";
 
 const ALL: readonly LvmCommandDef[] = [

@@ -187,10 +187,10 @@ describe("lvmlab lvm keeps one machine across invocations", () => {
 
   it("warns that an inactive or -Zn LV was not zeroed, and zeroes an active one's first 4 KiB", async () => {
     await vg();
-    writeFileSync(join(dir, "junk"), "x");
-    const fd = readFileSync(images[0]!);
-    fd.fill(0xaa, 1024 * 1024, 1024 * 1024 + 8192);
-    writeFileSync(images[0]!, fd);
+    // Stale bytes where the first LV's first extent will start (pe_start is 1 MiB).
+    const image = new Uint8Array(readFileSync(images[0]!));
+    image.fill(0xaa, 1024 * 1024, 1024 * 1024 + 8192);
+    writeFileSync(images[0]!, image);
     const quiet = await lvm("lvcreate", "-an", "-L", "4M", "-n", "off", "vg0");
     expect(quiet.stderr).toBe("  WARNING: Logical volume vg0/off not zeroed.\n");
     expect((await lvm("lvremove", "-y", "vg0/off")).code).toBe(0);

@@ -112,6 +112,8 @@ export const lvcreateCommand: LvmCommandDef = {
     { long: "nosync", value: false },
     { long: "alloc", value: true },
     { long: "activate", short: "a", value: true },
+    // dmeventd monitoring of the new LV (lvmlab's monitor is started by the scenario, not per LV).
+    { long: "monitor", value: true },
     { long: "zero", short: "Z", value: true },
     { long: "wipesignatures", short: "W", value: true },
     { long: "snapshot", short: "s", value: false },
@@ -119,6 +121,10 @@ export const lvcreateCommand: LvmCommandDef = {
     { long: "contiguous", short: "C", value: true },
   ],
   run(context, args) {
+    const monitor = optionValue(args, "monitor");
+    if (monitor !== undefined && !/^(y|n|yes|no)$/.test(monitor)) {
+      throw new LvmCommandError(`Invalid argument for --monitor: ${monitor}`, 3);
+    }
     const [vgArg, ...pvArgs] = args.positionals;
     if (vgArg === undefined) throw new LvmCommandError("Please provide a volume group name", 3);
     const vgName = vgArg.replace(/^\/dev\//, "").split("/")[0]!;

@@ -38,7 +38,7 @@ export function isReadOnlyCommand(argv: readonly string[]): boolean {
   // Activation can resume an interrupted pvmove, which writes metadata.
   if (name === "lvchange" || name === "vgchange") return false;
   // vgck --updatemetadata and pvck --repair write.
-  return !argv.some((a) => a === "--updatemetadata" || a === "--repair");
+  return !argv.some((a) => a === "--updatemetadata" || a === "--repair" || a.startsWith("--repairtype"));
 }
 
 /** Runs `argv` (`["lvcreate", "-L", "8M", "vg0"]`) on `host`. */

@@ -42,7 +42,14 @@ export interface SessionOptions {
 export interface MachineSession {
   readonly host: Host;
   readonly machinePath: string;
+  /** The state as stored when the session opened (with any disks the command line added). */
+  readonly machine: MachineFile;
   run(argv: readonly string[]): LvmRunResult;
+  /**
+   * Ends the running machine: a clean reboot deactivates every VG first (mirrors write their
+   * logs), a power cut does not. Either way the next invocation starts with nothing active.
+   */
+  shutdown(clean: boolean): LvmRunResult | undefined;
   close(): void;
 }
 
@@ -141,9 +148,16 @@ export async function openSession(options: SessionOptions): Promise<MachineSessi
     mirrorsInSync: machine.mirrorsInSync,
   });
   let ran = false;
+  let ended = false;
   return {
     host,
     machinePath,
+    machine,
+    shutdown(clean) {
+      ran = true;
+      ended = true;
+      return clean ? engine.runLvm(host, ["vgchange", "-an"]) : undefined;
+    },
     run(argv) {
       const result = engine.runLvm(host, argv);
       if (!options.readOnly) engine.settleBackground(host, options.elapseNs ?? engine.SETTLE_NS_MAX);
@@ -154,7 +168,9 @@ export async function openSession(options: SessionOptions): Promise<MachineSessi
       try {
         if (!ran) return;
         if (!options.readOnly) {
-          const runtime = engine.captureRuntime(host);
+          const runtime = ended
+            ? { ...engine.BOOTED_RUNTIME, clockNs: host.scheduler.nowNs }
+            : engine.captureRuntime(host);
           machine.clockNs = runtime.clockNs;
           machine.activeLvIds = [...runtime.activeLvIds];
           machine.mirrorsInSync = [...runtime.mirrorsInSync];

@@ -215,6 +215,33 @@ describe("lvmlab lvm keeps one machine across invocations", () => {
   });
 });
 
+describe("lvmlab machine", () => {
+  it("keeps a core-log mirror in sync across invocations, and a power cut or reboot ends the machine", async () => {
+    await vg();
+    expect(
+      (await lvm("lvcreate", "--type", "mirror", "-m1", "--mirrorlog", "core", "-L", "8M", "-n", "m", "vg0"))
+        .code,
+    ).toBe(0);
+    const synced = await lvm("lvs", "--noheadings", "-o", "lv_name,copy_percent", "vg0/m");
+    expect(synced.stdout.trim().split(/\s+/)).toEqual(["m", "100.00"]);
+    const state = JSON.parse(readFileSync(machineFile(), "utf8")) as { mirrorsInSync: string[] };
+    expect(state.mirrorsInSync).toEqual(["vg0/m"]);
+    const status = await cli(["machine", "status"]);
+    expect(status.stdout).toContain("active LVs  vg0/m");
+    const cut = await cli(["machine", "power-cut"]);
+    expect(cut.code).toBe(0);
+    expect((await lvm("lvs", "--noheadings", "-o", "lv_attr", "vg0/m")).stdout.trim()).toBe("mwi---m---");
+    expect((await lvm("vgchange", "-ay", "vg0")).code).toBe(0);
+    expect(
+      (await lvm("lvs", "--noheadings", "-o", "lv_attr,copy_percent", "vg0/m")).stdout.trim().split(/\s+/),
+    ).toEqual(["mwi-a-m---", "100.00"]);
+    const reboot = await cli(["machine", "reboot"]);
+    expect(reboot.stdout).toContain('0 logical volume(s) in volume group "vg0" now active');
+    expect((await cli(["machine", "status"])).stdout).toContain("active LVs  -");
+    expect((await cli(["machine", "explode"])).code).toBe(2);
+  });
+});
+
 describe("the lvm shell", () => {
   it("runs command lines from stdin on one machine", () => {
     const script = [

@@ -7,10 +7,10 @@
  */
 import type { BlockDevice } from "../block/device.js";
 import { parseConfig } from "../format/config-parse.js";
+import type { ConfigValue } from "../format/config-tree.js";
 import { lvmCrc } from "../format/crc.js";
 import { encodeMdaHeader, MDA_HEADER_BYTES } from "../format/mda-header.js";
 import type { ScannedPv } from "../format/scan.js";
-import type { ConfigValue } from "../format/config-tree.js";
 import { rawMetadataBytes, rawMetadataTree } from "../format/vg-text.js";
 import { exportVg } from "../metadata/export.js";
 import { findVgSection, importVg } from "../metadata/import.js";

@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileDevice } from "../../engine/block/file.js";
+import { Host } from "../../engine/lvm/host.js";
+import { runLvm } from "../../engine/lvm/run.js";
 import { cli } from "../engine/lvm/cli-run.js";
 import { PVMOVE_RUNNING } from "../fixtures/metadata/examples.js";
 import { realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
@@ -161,6 +163,44 @@ describe.skipIf(unavailable !== undefined)("pvck --repair", () => {
       path,
     ]);
     expect(run.code).toBe(5);
+  });
+});
+
+describe.skipIf(unavailable !== undefined)("a PV whose only metadata copy is damaged", () => {
+  it("shows in VG [unknown] with attr u-- and LVM2's warnings, as real pvs does", () => {
+    const path = join(dir, "damaged.img");
+    writeFileSync(path, "");
+    truncateSync(path, 64 * MiB);
+    const fields = ["-o", "pv_name,vg_name,pv_attr,pv_in_use,pv_size,pv_free"];
+    withLoopDevices([path], (set) => {
+      expect(set.lvm("pvcreate", [set.devices[0]!]).status).toBe(0);
+      expect(set.lvm("vgcreate", ["vgy", set.devices[0]!]).status).toBe(0);
+    });
+    // Damage the metadata text (its checksum no longer matches).
+    const device = FileDevice.open(path, { name: path, readOnly: false });
+    const sector = new Uint8Array(512);
+    device.read(4608, sector);
+    sector.fill(0x58, 0, 64);
+    device.write(4608, sector);
+    device.flush();
+    device.close();
+    withLoopDevices([path], (set) => {
+      const real = set.lvm("pvs", fields);
+      const loop = set.devices[0]!;
+      const mineDevice = FileDevice.open(path, { name: loop, readOnly: true });
+      try {
+        const host = new Host({ devices: [[loop, mineDevice]] });
+        const mine = runLvm(host, ["pvs", ...fields]);
+        // "Retrying metadata scan." is an artifact of LVM2's block cache that lvmlab does not model.
+        expect(mine.stdout).toBe(real.stdout.replace("  Retrying metadata scan.\n", ""));
+        const warnings = (text: string) =>
+          text.split("\n").filter((l) => l.includes("marked in use") || l.includes("might need repairing"));
+        expect(warnings(mine.stderr)).toEqual(warnings(real.stderr));
+        expect(warnings(mine.stderr)).toHaveLength(2);
+      } finally {
+        mineDevice.close();
+      }
+    });
   });
 });
 

@@ -216,14 +216,18 @@ export const FIELDS: readonly FieldDef[] = [
     r.pv?.pv && r.vg ? r.pv.pv.peCount * ext(r.vg) : r.pv?.devSizeSectors,
   ),
   pvField("pv_free", "PFree", "size", 0, (r) =>
-    r.pv?.pv && r.vg ? pvFreeExtents(r.vg.vg, r.pv.pv.name) * ext(r.vg) : r.pv?.devSizeSectors,
+    r.pv?.pv && r.vg
+      ? pvFreeExtents(r.vg.vg, r.pv.pv.name) * ext(r.vg)
+      : r.pv?.inUseNoVg
+        ? 0
+        : r.pv?.devSizeSectors,
   ),
   pvField("pv_used", "Used", "size", 0, (r) =>
     r.pv?.pv && r.vg ? (r.pv.pv.peCount - pvFreeExtents(r.vg.vg, r.pv.pv.name)) * ext(r.vg) : 0,
   ),
   pvField("pv_attr", "Attr", "str", 0, (r) => {
     const pv = r.pv?.pv;
-    if (!pv) return "---";
+    if (!pv) return r.pv?.inUseNoVg ? "u--" : "---";
     return `${pv.status.includes("ALLOCATABLE") ? "a" : "u"}${pv.status.includes("EXPORTED") ? "x" : "-"}${pv.status.includes("MISSING") ? "m" : "-"}`;
   }),
   pvField("pv_pe_count", "PE", "num", 3, (r) => r.pv?.pv?.peCount ?? 0),
@@ -231,6 +235,8 @@ export const FIELDS: readonly FieldDef[] = [
     r.pv?.pv && r.vg ? r.pv.pv.peCount - pvFreeExtents(r.vg.vg, r.pv.pv.name) : 0,
   ),
   pvField("pv_mda_count", "#PMda", "num", 0, (r) => r.pv?.mdaCount),
+  // Binary fields (BIN in LVM2's columns.h) print their name or nothing, aligned right like numbers.
+  pvField("pv_in_use", "PInUse", "num", 0, (r) => (r.pv?.pv || r.pv?.inUseNoVg ? "used" : "")),
   {
     name: "pvseg_start",
     heading: "Start",
@@ -247,7 +253,14 @@ export const FIELDS: readonly FieldDef[] = [
     minWidth: 0,
     get: (r) => r.pvseg?.count,
   },
-  { name: "vg_name", heading: "VG", kind: "str", scope: "vg", minWidth: 0, get: (r) => r.vg?.vg.name ?? "" },
+  {
+    name: "vg_name",
+    heading: "VG",
+    kind: "str",
+    scope: "vg",
+    minWidth: 0,
+    get: (r) => r.vg?.vg.name ?? (r.pv?.inUseNoVg ? "[unknown]" : ""),
+  },
   vgField("vg_fmt", "Fmt", "str", 0, () => "lvm2"),
   vgField("vg_uuid", "VG UUID", "str", 38, (vg) => vg.vg.id),
   vgField("vg_attr", "Attr", "str", 5, (vg) => {
@@ -301,7 +314,7 @@ export const FIELDS: readonly FieldDef[] = [
   lvField("snap_percent", "Snap%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
   lvField("metadata_percent", "Meta%", "pct", 6, () => undefined),
   // A binary field: its name when set, empty otherwise (`_binary_disp` without --binary).
-  lvField("lv_snapshot_invalid", "SnapInvalid", "str", 0, (lv, vg, env) =>
+  lvField("lv_snapshot_invalid", "SnapInvalid", "num", 0, (lv, vg, env) =>
     vg.kinds.get(lv.name)?.cow && env.runtime.snapshotInvalid?.(vg.vg, lv) ? "snapshot invalid" : "",
   ),
   lvField("copy_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),

@@ -167,6 +167,11 @@ export function runReport(
   } else if (kind === "pvs") {
     const vgs = readVgs(scan, undefined, context);
     let infos: PvInfo[] = pvInfos(scan, vgs);
+    for (const info of infos) {
+      if (!info.inUseNoVg) continue;
+      context.out.warn(`PV ${info.device} is marked in use but no VG was found using it.`);
+      context.out.warn(`PV ${info.device} might need repairing.`);
+    }
     if (args.positionals.length > 0) {
       for (const name of args.positionals) {
         if (!infos.some((i) => i.device === name)) {

@@ -10,6 +10,7 @@ import { runtimeOf } from "../runtime.js";
 import { SizeArgError } from "../sizes.js";
 import { DEFAULT_UNITS, parseUnits, type Units } from "../units.js";
 import { findVg, type HostScan, vgNames } from "../vg-read.js";
+import { fieldHelpLines } from "./field-help.js";
 import { type FieldDef, findField } from "./fields.js";
 import { renderReport } from "./render.js";
 import {
@@ -38,6 +39,8 @@ export const REPORT_OPTIONS: readonly OptionSpec[] = [
   { long: "aligned", value: false },
   { long: "reportformat", value: true },
   { long: "unbuffered", value: false },
+  { long: "nameprefixes", value: false },
+  { long: "unquoted", value: false },
   { long: "readonly", value: false },
 ];
 
@@ -148,6 +151,11 @@ export function runReport(
   const { kind } = options;
   const segments = hasOption(args, "segments");
   const key = segments && kind !== "vgs" ? `${kind}-seg` : kind;
+  // `-o help` (or `-o ?`): the field list on stderr, and nothing else.
+  if ((optionValue(args, "options") ?? "").split(/[,\s]+/).some((name) => name === "help" || name === "?")) {
+    for (const line of fieldHelpLines()) context.out.error(line);
+    return ECMD_PROCESSED;
+  }
   const fields = selectFields(kind, key, args);
   const sorts = sortKeys(kind, key, args);
   const unitsText = optionValue(args, "units");
@@ -229,6 +237,8 @@ export function runReport(
       headings: !hasOption(args, "noheadings"),
       ...(separator !== undefined ? { separator } : {}),
       aligned: hasOption(args, "aligned"),
+      nameprefixes: hasOption(args, "nameprefixes"),
+      unquoted: hasOption(args, "unquoted"),
       json,
       reportName: key === "lvs-seg" ? "seg" : key === "pvs-seg" ? "pvseg" : kind.slice(0, 2),
     });

@@ -5,7 +5,7 @@
  * never caught here.
  */
 import { isSimulationHalt } from "../sim/halt.js";
-import { CommandLineError, hasOption, optionValue, parseArgs } from "./args.js";
+import { ArgValueError, CommandLineError, hasOption, optionValue, parseArgs } from "./args.js";
 import { type CommandContext, ECMD_PROCESSED, EINVALID_CMD_LINE, LvmCommandError } from "./command.js";
 import { COMMANDS } from "./commands/table.js";
 import type { Host } from "./host.js";
@@ -106,7 +106,7 @@ function dispatch(host: Host, argv: readonly string[], out: CommandOutput, optio
       parseFailed.add(out);
       return EINVALID_CMD_LINE;
     }
-    if (error instanceof SizeArgError) {
+    if (error instanceof SizeArgError || error instanceof ArgValueError) {
       for (const line of error.message.split("\n")) out.error(line.replace(/^ {2}/, ""));
       out.error("Error during parsing of command line.");
       parseFailed.add(out);

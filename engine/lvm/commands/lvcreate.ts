@@ -17,6 +17,7 @@ import { activeSet } from "../runtime.js";
 import { lvCreateType } from "../segtypes/registry.js";
 import { parseSize } from "../sizes.js";
 import { snapshotCreateType } from "../snapshot/create.js";
+import { changeTags, tagArgs } from "../tags.js";
 import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -114,6 +115,7 @@ export const lvcreateCommand: LvmCommandDef = {
     { long: "activate", short: "a", value: true },
     // dmeventd monitoring of the new LV (lvmlab's monitor is started by the scenario, not per LV).
     { long: "monitor", value: true },
+    { long: "addtag", value: true },
     { long: "zero", short: "Z", value: true },
     { long: "wipesignatures", short: "W", value: true },
     { long: "snapshot", short: "s", value: false },
@@ -231,6 +233,18 @@ export const lvcreateCommand: LvmCommandDef = {
       });
     } catch (error) {
       asCommandError(error);
+    }
+    const addTags = tagArgs(args, "addtag");
+    if (addTags.length > 0) {
+      created = {
+        ...created,
+        vg: {
+          ...created.vg,
+          lvs: created.vg.lvs.map((lv) =>
+            lv.name === created.name ? { ...lv, tags: changeTags(lv.tags, addTags, []) } : lv,
+          ),
+        },
+      };
     }
     initCreatedLv(context, created.vg, created.name, { nosync: hasOption(args, "nosync") });
     const written = writeVg(context, scan, created.vg);

@@ -236,6 +236,7 @@ export const FIELDS: readonly FieldDef[] = [
   ),
   pvField("pv_mda_count", "#PMda", "num", 0, (r) => r.pv?.mdaCount),
   // Binary fields (BIN in LVM2's columns.h) print their name or nothing, aligned right like numbers.
+  pvField("pv_tags", "PV Tags", "str", 0, (r) => r.pv?.pv?.tags.join(",") ?? ""),
   pvField("pv_in_use", "PInUse", "num", 0, (r) => (r.pv?.pv || r.pv?.inUseNoVg ? "used" : "")),
   {
     name: "pvseg_start",
@@ -270,6 +271,7 @@ export const FIELDS: readonly FieldDef[] = [
   vgField("vg_size", "VSize", "size", 0, (vg) => vg.vg.pvs.reduce((s, pv) => s + pv.peCount, 0) * ext(vg)),
   vgField("vg_free", "VFree", "size", 0, (vg) => vgFreeExtents(vg.vg) * ext(vg)),
   vgField("vg_sysid", "SYS ID", "str", 0, (vg) => vg.vg.systemId ?? ""),
+  vgField("vg_tags", "VG Tags", "str", 0, (vg) => vg.vg.tags.join(",")),
   vgField("vg_systemid", "System ID", "str", 0, (vg) => vg.vg.systemId ?? ""),
   vgField("vg_extent_size", "Ext", "size", 0, (vg) => ext(vg)),
   vgField("vg_extent_count", "#Ext", "num", 0, (vg) => vg.vg.pvs.reduce((s, pv) => s + pv.peCount, 0)),
@@ -310,6 +312,7 @@ export const FIELDS: readonly FieldDef[] = [
     return vg.kinds.get(seg.mirrorLog)?.visible ? seg.mirrorLog : `[${seg.mirrorLog}]`;
   }),
   lvField("lv_host", "Host", "str", 10, (lv) => lv.creationHost ?? ""),
+  lvField("lv_tags", "LV Tags", "str", 0, (lv) => lv.tags.join(",")),
   lvField("data_percent", "Data%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
   lvField("snap_percent", "Snap%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
   lvField("metadata_percent", "Meta%", "pct", 6, () => undefined),

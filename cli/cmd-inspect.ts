@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .action(async (images: string[], flags: InspectFlags) => {
       const [{ UsageError }, { openHost }, { inspectDevices, renderInspect }] = await Promise.all([
         import("./program.js"),
-        import("./cmd-lvm.js"),
+        import("./open-host.js"),
         import("../engine/lvm/mod.js"),
       ]);
       let opened: Awaited<ReturnType<typeof openHost>>;

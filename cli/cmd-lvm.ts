@@ -1,99 +1,111 @@
 import type { Command } from "commander";
-import type { FileDevice as FileDeviceType } from "../engine/block/file.js";
-import type { Host } from "../engine/lvm/host.js";
-
-/** Options for {@link openHost}. */
-export interface OpenHostOptions {
-  readonly readOnly: boolean;
-  readonly allowBlockDevices: boolean;
-  /** Mixed into the id seed with the images' label areas, so each state and command gets fresh ids. */
-  readonly seedText: string;
-}
-
-/**
- * Opens image files as FileDevices (named by the paths as given) and builds a Host over them,
- * seeded from the command and the images' first 8 KiB (labels and mda headers). Loads the engine
- * lazily so `lvmlab --help` stays fast.
- */
-export async function openHost(
-  images: readonly string[],
-  options: OpenHostOptions,
-): Promise<{ host: Host; close: () => void }> {
-  const [{ FileDevice }, { Host: HostClass }, fs, { lvmCrc }] = await Promise.all([
-    import("../engine/block/file.js"),
-    import("../engine/lvm/host.js"),
-    import("node:fs"),
-    import("../engine/format/crc.js"),
-  ]);
-  const devices: FileDeviceType[] = [];
-  try {
-    for (const image of images) {
-      devices.push(
-        FileDevice.open(image, {
-          name: image,
-          readOnly: options.readOnly,
-          allowBlockDevice: options.allowBlockDevices,
-        }),
-      );
-    }
-  } catch (error) {
-    for (const d of devices) d.close();
-    throw error;
-  }
-  const encoder = new TextEncoder();
-  const parts: Uint8Array[] = [encoder.encode(options.seedText)];
-  for (const device of devices) {
-    const head = new Uint8Array(Math.min(8192, device.sizeBytes));
-    device.read(0, head);
-    parts.push(encoder.encode(`${device.name}:${device.sizeBytes}`), head);
-  }
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  // Two CRCs over different orders give a 64-bit seed; ids only need to differ between states.
-  const a = lvmCrc(all);
-  const b = lvmCrc(all.slice().reverse());
-  const host = new HostClass({
-    devices: devices.map((d) => [d.name, d] as const),
-    seed: `${a.toString(16)}${b.toString(16)}`,
-    files: {
-      readText: (path) => fs.readFileSync(path, "utf8"),
-      writeText: (path, text) => fs.writeFileSync(path, text),
-    },
-  });
-  return {
-    host,
-    close: () => {
-      for (const d of devices) d.close();
-    },
-  };
-}
 
 interface LvmFlags {
-  readonly devices?: string;
+  readonly devices?: string[];
   readonly allowBlockDevices?: boolean;
+  readonly machine?: string;
+  readonly elapse?: string;
+}
+
+/** `--elapse` values: `idle` (the default) or a virtual duration such as 0, 500ms, 10s, 2m, 1h. */
+export function parseElapse(text: string | undefined): number | undefined {
+  if (text === undefined || text === "idle") return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)?$/.exec(text);
+  if (m === null) return Number.NaN;
+  const scale = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[(m[2] ?? "s") as "s"];
+  return Math.round(Number(m[1]) * scale);
 }
 
 /**
- * Registers `lvmlab lvm [--devices a.img,b.img] <command> [args...]`: runs one LVM2 command with
- * LVM2's own syntax over image files. The command's flags pass through untouched; report and
- * display commands open the images read-only.
+ * LVM2's own `--devices` option may stand among the command's arguments (`pvs --devices a.img`);
+ * it names the devices the command may use, so it joins the images given before the command.
+ */
+export function takeDevicesOption(args: readonly string[]): { devices: string[]; rest: string[] } {
+  const devices: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--devices" && i + 1 < args.length) {
+      devices.push(...args[i + 1]!.split(","));
+      i += 1;
+    } else if (arg.startsWith("--devices=")) {
+      devices.push(...arg.slice("--devices=".length).split(","));
+    } else rest.push(arg);
+  }
+  return { devices: devices.filter((d) => d !== ""), rest };
+}
+
+/** The lvm shell: one command line per input line, on one machine, until EOF or `exit`. */
+async function runShell(
+  images: readonly string[],
+  flags: LvmFlags,
+  elapseNs: number | undefined,
+): Promise<number> {
+  const [{ openSession }, { splitCommandLine }, readline] = await Promise.all([
+    import("./lvm-session.js"),
+    import("./lvm-shell-words.js"),
+    import("node:readline"),
+  ]);
+  const session = await openSession({
+    images,
+    ...(flags.machine === undefined ? {} : { machinePath: flags.machine }),
+    ...(elapseNs === undefined ? {} : { elapseNs }),
+    allowBlockDevices: flags.allowBlockDevices === true,
+    readOnly: false,
+    seedText: "lvm shell",
+  });
+  const interactive = process.stdin.isTTY === true;
+  const lines = readline.createInterface({ input: process.stdin, terminal: false });
+  let code = 0;
+  try {
+    if (interactive) process.stdout.write("lvm> ");
+    for await (const line of lines) {
+      const argv = splitCommandLine(line);
+      if (argv.length > 0 && (argv[0] === "exit" || argv[0] === "quit")) break;
+      if (argv.length > 0) {
+        const result = session.run(argv);
+        process.stdout.write(result.stdout);
+        process.stderr.write(result.stderr);
+        code = result.exitCode;
+      }
+      if (interactive) process.stdout.write("lvm> ");
+    }
+  } finally {
+    lines.close();
+    session.close();
+  }
+  return code;
+}
+
+/**
+ * Registers `lvmlab lvm [--devices a.img,b.img] [<command> [args...]]`: LVM2's commands with LVM2's
+ * own syntax over image files that stay one running machine from one invocation to the next
+ * (state in `lvmlab-machine.json` beside the first image). Without a command it is LVM2's `lvm`
+ * shell, reading command lines from standard input.
  */
 export function register(program: Command): void {
   // Options after the subcommand name belong to the subcommand, so `lvm lvs -a` reaches lvs intact.
   program.enablePositionalOptions();
   program
     .command("lvm")
-    .description("Run an LVM2 command (pvcreate, vgcreate, lvcreate, pvs, lvs, …) over PV image files")
+    .description(
+      "Run LVM2 commands (pvcreate, vgcreate, lvcreate, pvs, lvs, …) on PV image files as one machine",
+    )
     .option(
       "--devices <images>",
-      "comma-separated image files LVM2 may use; their paths are the device names",
+      "comma-separated image files LVM2 may use; their paths are the device names (remembered by the machine)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",")],
     )
     .option("--allow-block-devices", "allow real block devices such as /dev/sdb (refused by default)")
-    .argument("<command>", "the LVM2 command, e.g. vgcreate or lvs")
+    .option(
+      "--machine <file>",
+      `the machine's state file (default: ${"lvmlab-machine.json"} beside the first image)`,
+    )
+    .option(
+      "--elapse <duration>",
+      "virtual time background work (pvmove, resync, merge) runs after each command: idle (default: until done, at most 1h) or e.g. 0, 500ms, 10s",
+    )
+    .argument("[command]", "the LVM2 command, e.g. vgcreate or lvs; none reads command lines from stdin")
     .argument("[args...]", "the command's own options and arguments, as for LVM2")
     .passThroughOptions()
     .allowUnknownOption()
@@ -103,34 +115,50 @@ export function register(program: Command): void {
         "",
         "Create the images first, e.g.: truncate -s 64M a.img b.img c.img",
         "Example: lvmlab lvm --devices a.img,b.img vgcreate vg0 a.img b.img",
-        "         lvmlab lvm --devices a.img,b.img lvs -a --segments --reportformat json",
-        "Exit codes are LVM2's: 0 success, 3 command-line error, 5 failure.",
+        "         lvmlab lvm lvs -a --segments --reportformat json     (the machine remembers its devices)",
+        "         printf 'vgchange -ay vg0\\nlvs\\n' | lvmlab lvm --devices a.img,b.img",
+        "The images and lvmlab-machine.json are one machine: what is active, background work, the",
+        "virtual clock and /etc/lvm (backups, archives) carry over to the next command.",
+        "Exit codes are LVM2's: 0 success, 3 command-line error, 5 failure; 2 for lvmlab usage errors.",
       ].join("\n"),
     )
-    .action(async (name: string, rest: string[], flags: LvmFlags) => {
-      const [{ UsageError }, { runLvm, isReadOnlyCommand }] = await Promise.all([
+    .action(async (name: string | undefined, rest: string[], flags: LvmFlags) => {
+      const [{ UsageError }, { isReadOnlyCommand }, { openSession, SessionError }] = await Promise.all([
         import("./program.js"),
         import("../engine/lvm/mod.js"),
+        import("./lvm-session.js"),
       ]);
-      const argv = [name, ...rest];
-      const images = (flags.devices ?? "").split(",").filter((s) => s !== "");
-      let opened: Awaited<ReturnType<typeof openHost>>;
-      try {
-        opened = await openHost(images, {
-          readOnly: isReadOnlyCommand(argv),
-          allowBlockDevices: flags.allowBlockDevices === true,
-          seedText: argv.join("\0"),
-        });
-      } catch (error) {
-        throw new UsageError((error as Error).message);
+      const taken = takeDevicesOption(rest);
+      const images = [...(flags.devices ?? []), ...taken.devices].filter((s) => s !== "");
+      const elapseNs = parseElapse(flags.elapse);
+      if (elapseNs !== undefined && Number.isNaN(elapseNs)) {
+        throw new UsageError(`--elapse ${flags.elapse}: give idle or a duration such as 0, 500ms, 10s, 2m`);
       }
       try {
-        const result = runLvm(opened.host, argv);
-        process.stdout.write(result.stdout);
-        process.stderr.write(result.stderr);
-        process.exitCode = result.exitCode;
-      } finally {
-        opened.close();
+        if (name === undefined) {
+          process.exitCode = await runShell(images, flags, elapseNs);
+          return;
+        }
+        const argv = [name, ...taken.rest];
+        const session = await openSession({
+          images,
+          ...(flags.machine === undefined ? {} : { machinePath: flags.machine }),
+          ...(elapseNs === undefined ? {} : { elapseNs }),
+          allowBlockDevices: flags.allowBlockDevices === true,
+          readOnly: isReadOnlyCommand(argv),
+          seedText: argv.join("\0"),
+        });
+        try {
+          const result = session.run(argv);
+          process.stdout.write(result.stdout);
+          process.stderr.write(result.stderr);
+          process.exitCode = result.exitCode;
+        } finally {
+          session.close();
+        }
+      } catch (error) {
+        if (error instanceof SessionError) throw new UsageError(error.message);
+        throw error;
       }
     });
 }

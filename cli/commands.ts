@@ -6,6 +6,7 @@ import { register as registerFio } from "./cmd-fio.js";
 import { register as registerInspect } from "./cmd-inspect.js";
 import { register as registerList } from "./cmd-list.js";
 import { register as registerLvm } from "./cmd-lvm.js";
+import { register as registerMachine } from "./cmd-machine.js";
 import { register as registerMerge } from "./cmd-merge.js";
 import { register as registerMutants } from "./cmd-mutants.js";
 import { register as registerNightly } from "./cmd-nightly.js";
@@ -29,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerBench(program);
   registerLvm(program);
+  registerMachine(program);
   registerInspect(program);
   registerFaults(program);
 }

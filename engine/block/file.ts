@@ -142,8 +142,8 @@ export class FileDevice implements BlockDevice {
     }
     if (existing?.isBlockDevice() && options.allowBlockDevice !== true) {
       refuse(
-        `${filePath} is a real block device; refusing to touch it. Pass allowBlockDevice: true ` +
-          "(the CLI's --allow-block-device) only if you mean to use this disk",
+        `${filePath} is a real block device; refusing to touch it. Pass --allow-block-devices ` +
+          "(allowBlockDevice: true in the API) only if you mean to use this disk",
       );
     }
     if (existing !== undefined && !existing.isFile() && !existing.isBlockDevice()) {
@@ -162,7 +162,7 @@ export class FileDevice implements BlockDevice {
         name,
         0,
         0,
-        `image ${filePath} does not exist; check the path or open it with create: { sizeBytes }`,
+        `image ${filePath} does not exist; check the path, or create it first (e.g. truncate -s 64M ${filePath})`,
       );
     }
 

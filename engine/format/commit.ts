@@ -121,7 +121,7 @@ function readHeader(area: MetadataAreaRef, options: CommitOptions): MdaHeader {
       `Cannot write VG ${options.vgName} metadata to ${mdaLabel(area)} at ${area.startBytes}: ` +
         `bad mda header (${badFieldNames(bad).join("|")}); ${parsed.warnings.join(" ")} ` +
         ((bad & (BAD_MDA.MAGIC | BAD_MDA.START)) !== 0
-          ? "Repair the header with pvck --repair"
+          ? "Repair the header with pvck --repair -f BACKUP"
           : "Repair it with vgck --updatemetadata"),
     );
   }

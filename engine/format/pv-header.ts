@@ -123,7 +123,7 @@ export function decodePvLabel(sectorBytes: Uint8Array, source: PvLabelSource): P
       field,
       expected,
       found,
-      hint: "the PV header is damaged; restore it with pvck --repair or pvcreate --restorefile",
+      hint: "the PV header is damaged; recreate it with pvcreate -u UUID --norestorefile, then vgcfgrestore",
     });
   };
   const view = viewOf(sectorBytes);

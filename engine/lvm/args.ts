@@ -131,3 +131,11 @@ export function optionValue(args: ParsedArgs, long: string): string | undefined 
 export function hasOption(args: ParsedArgs, long: string): boolean {
   return args.options.has(long);
 }
+
+/**
+ * An option value LVM2's argument parser refuses (`Invalid argument for --addtag: x`): printed,
+ * then "Error during parsing of command line.", exit 3, as for getopt's own errors.
+ */
+export class ArgValueError extends Error {
+  override readonly name = "ArgValueError";
+}

@@ -16,6 +16,10 @@ export const VIRTUAL_EPOCH_SECONDS = 1_767_225_600;
 export interface HostFiles {
   readText(path: string): string;
   writeText(path: string, text: string): void;
+  /** File names (not paths) directly inside `dir`; absent when the host cannot list directories. */
+  list?(dir: string): string[];
+  /** Removes a file; a missing file is not an error. */
+  remove?(path: string): void;
 }
 
 /** What a simulated machine is made of, as the commands see it. */
@@ -33,6 +37,12 @@ export interface HostOptions {
   readonly seed?: string;
   /** Where backup files are read and written; absent means those commands fail with a clear message. */
   readonly files?: HostFiles;
+  /**
+   * Keep LVM2's automatic metadata backups (`backup/backup = 1`, `backup/archive = 1`): before a
+   * command changes a VG its old metadata goes to `/etc/lvm/archive`, after it the new metadata to
+   * `/etc/lvm/backup`. Off by default: simulations need not pay for it.
+   */
+  readonly archiving?: boolean;
 }
 
 /**
@@ -49,6 +59,12 @@ export class Host {
   /** The stream new ids are drawn from. */
   readonly ids: Rng;
   readonly files: HostFiles | undefined;
+  readonly archiving: boolean;
+  /**
+   * Core-log mirrors ("vg/lv") the running kernel still holds in sync: a machine restored between
+   * two `lvmlab lvm` invocations reloads them with every region in sync, as the kernel kept them.
+   */
+  readonly mirrorsKnownInSync = new Set<string>();
   /**
    * LV ids (38-character uuids) that are active. Kept in memory only, like the kernel's tables:
    * a reboot (a fresh Host) starts with nothing active.
@@ -68,6 +84,7 @@ export class Host {
     this.hostname = options.hostname ?? "lvmlab";
     this.syncGate = options.syncGate ?? new SyncGate();
     this.files = options.files;
+    this.archiving = options.archiving ?? false;
     // Rng seeds may not contain "/" (it separates seed-path levels); any text is accepted here.
     this.ids = Rng.fromSeed((options.seed ?? "lvmlab").replaceAll("/", "_") || "lvmlab").fork("ids");
   }

@@ -1,9 +1,18 @@
 /** LVM2's commands over block devices: the Host, the command runner, VG read/write, reports and inspect. */
 export * from "./args.js";
 export * from "./command.js";
+export { OverlayDevice } from "./commands/inspect-table.js";
 export { COMMANDS } from "./commands/table.js";
 export { Host, type HostFiles, type HostOptions, VIRTUAL_EPOCH_SECONDS } from "./host.js";
 export { type InspectReport, inspectDevices, renderInspect } from "./inspect.js";
+export {
+  BOOTED_RUNTIME,
+  captureRuntime,
+  type MachineRuntime,
+  restoreRuntime,
+  SETTLE_NS_MAX,
+  settleBackground,
+} from "./machine.js";
 export { CommandOutput } from "./output.js";
 export { ENO_SUCH_CMD, isReadOnlyCommand, type LvmRunResult, type RunLvmOptions, runLvm } from "./run.js";
 export { hostRuntime, type LvRuntimeProvider } from "./runtime.js";

@@ -5,7 +5,7 @@
  * never caught here.
  */
 import { isSimulationHalt } from "../sim/halt.js";
-import { CommandLineError, hasOption, optionValue, parseArgs } from "./args.js";
+import { ArgValueError, CommandLineError, hasOption, optionValue, parseArgs } from "./args.js";
 import { type CommandContext, ECMD_PROCESSED, EINVALID_CMD_LINE, LvmCommandError } from "./command.js";
 import { COMMANDS } from "./commands/table.js";
 import type { Host } from "./host.js";
@@ -38,7 +38,7 @@ export function isReadOnlyCommand(argv: readonly string[]): boolean {
   // Activation can resume an interrupted pvmove, which writes metadata.
   if (name === "lvchange" || name === "vgchange") return false;
   // vgck --updatemetadata and pvck --repair write.
-  return !argv.some((a) => a === "--updatemetadata" || a === "--repair");
+  return !argv.some((a) => a === "--updatemetadata" || a === "--repair" || a.startsWith("--repairtype"));
 }
 
 /** Runs `argv` (`["lvcreate", "-L", "8M", "vg0"]`) on `host`. */
@@ -106,7 +106,7 @@ function dispatch(host: Host, argv: readonly string[], out: CommandOutput, optio
       parseFailed.add(out);
       return EINVALID_CMD_LINE;
     }
-    if (error instanceof SizeArgError) {
+    if (error instanceof SizeArgError || error instanceof ArgValueError) {
       for (const line of error.message.split("\n")) out.error(line.replace(/^ {2}/, ""));
       out.error("Error during parsing of command line.");
       parseFailed.add(out);

@@ -25,8 +25,9 @@ import { exportVg } from "../metadata/export.js";
 import type { VolumeGroup } from "../metadata/model.js";
 import { validateVg } from "../metadata/validate.js";
 import type { MutationInfo } from "../sim/mutations.js";
+import { archiveVg, backupVg } from "./archive.js";
 import { type CommandContext, LvmCommandError } from "./command.js";
-import type { HostScan } from "./vg-read.js";
+import { type HostScan, importScannedVg } from "./vg-read.js";
 
 // LVM2 counts vg_write calls per VG within one command (`vg->write_count`): the second and later
 // writes say "Write[N] from …".
@@ -206,6 +207,10 @@ export function writeVg(
     ...(options.ignoreBadFields !== undefined ? { ignoreBadFields: options.ignoreBadFields } : {}),
   };
   if (firstWrite) warnOldMetadata(context, scan, vg, options);
+  // archive(): the committed metadata this command replaces, once per command and VG.
+  if (firstWrite && onDisk !== undefined && context.host.archiving) {
+    archiveVg(context, importScannedVg(scan, onDisk).vg);
+  }
   try {
     for (const pv of next.pvs) {
       if (!pv.status.includes("MISSING")) writePvUsedFlag(context, scan, pv.deviceHint, true);
@@ -218,6 +223,7 @@ export function writeVg(
     }
     throw error;
   }
+  backupVg(context, next);
   return next;
 }
 

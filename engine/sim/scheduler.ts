@@ -124,6 +124,11 @@ export class Scheduler {
     return ran;
   }
 
+  /** Virtual time of the earliest live event, or undefined when nothing is pending. */
+  nextEventNs(): number | undefined {
+    return this.#peekLive()?.event.atNs;
+  }
+
   /** Move the clock forward with no event (e.g. a synchronous request that took time). */
   advanceTo(atNs: number): void {
     if (atNs < this.#nowNs)

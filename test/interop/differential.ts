@@ -70,7 +70,12 @@ export function compare(
           .split("\n")
           .filter((l) => !realNoise(l) && !(options.ignore?.test(l) ?? false)),
       );
-      const mineLines = normalise(`${mineRun.stdout}${mineRun.stderr}`.split("\n"));
+      // The same noise filter on both sides: lvmlab prints LVM2's zeroing warnings too.
+      const mineLines = normalise(
+        `${mineRun.stdout}${mineRun.stderr}`
+          .split("\n")
+          .filter((l) => !realNoise(l) && !(options.ignore?.test(l) ?? false)),
+      );
       options.lvmlabOutputs?.push(`${mineRun.stdout}${mineRun.stderr}`);
       if (realRun.status !== mineRun.exitCode || JSON.stringify(realLines) !== JSON.stringify(mineLines)) {
         differences.push(

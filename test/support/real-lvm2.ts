@@ -101,7 +101,7 @@ export function withLoopDevices<T>(images: readonly string[], body: (set: LoopSe
 
 /** Drops LVM2's "activation disabled" and backup warnings, which every metadata-only run prints. */
 export function lvmNoise(line: string): boolean {
-  return /WARNING: (Activation disabled|This metadata update is NOT backed up|Logical volume .* not zeroed)/.test(
+  return /WARNING: (Activation disabled|This metadata update is NOT backed up|Logical volume .* not zeroed|Skipping zeroing and wipping)/.test(
     line,
   );
 }

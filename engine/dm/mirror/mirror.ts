@@ -89,6 +89,8 @@ export interface MirrorOptions {
   readonly logDevice?: BlockDevice;
   /** `nosync` trusts the legs to be identical; `sync` forces a full resync. */
   readonly sync?: LogSyncMode;
+  /** A core log starts with every region in sync (see {@link RegionLogOptions.assumeInSync}). */
+  readonly assumeInSync?: boolean;
   /** Hold failed writes for userspace (dmeventd) instead of pretending they succeeded. */
   readonly handleErrors?: boolean;
   /** Resync speed limit in bytes per second of virtual time; unlimited when absent or 0. */
@@ -208,7 +210,7 @@ export class MirrorTarget extends Target {
     };
     this.#log =
       options.logDevice === undefined
-        ? new CoreRegionLog(logOptions)
+        ? new CoreRegionLog({ ...logOptions, assumeInSync: options.assumeInSync === true })
         : new DiskRegionLog({ ...logOptions, device: options.logDevice, mutations });
     this.#rh = new RegionHash(this.#log);
     this.readyNs = this.#log.resume(options.activateNs ?? 0);

@@ -48,6 +48,11 @@ export interface RegionLogOptions {
   /** Length of the mirror in sectors; the last region may be short. */
   readonly targetSectors: number;
   readonly sync?: LogSyncMode;
+  /**
+   * Start a core log with every region in sync without saying `nosync` in the table: the kernel
+   * of a machine restored between two `lvmlab lvm` runs still held it so. Ignored by disk logs.
+   */
+  readonly assumeInSync?: boolean;
   /** Where to emit `mirror.region.mark`, `mirror.region.clear` and `mirror.log.flush`. */
   readonly trace?: Trace;
   /** Mirror name for trace payloads. */
@@ -125,7 +130,7 @@ export class CoreRegionLog {
     this.cleanBits = new Uint8Array(bytes).fill(0xff);
     this.syncBits = new Uint8Array(bytes);
     this.recoveringBits = new Uint8Array(bytes);
-    if (this.sync === "nosync") {
+    if (this.sync === "nosync" || options.assumeInSync === true) {
       this.syncBits.fill(0xff);
       this.#syncCount = count;
     }

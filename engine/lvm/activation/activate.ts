@@ -188,6 +188,9 @@ class TableBuilder {
       activateNs: this.host.scheduler.nowNs,
       ...(logDevice === undefined ? {} : { logDevice }),
       ...(notSynced ? { sync: "nosync" as const } : {}),
+      ...(lvOfSeg !== undefined && this.host.mirrorsKnownInSync.has(`${this.vg.name}/${lvOfSeg.name}`)
+        ? { assumeInSync: true }
+        : {}),
       ...(lvOfSeg === undefined
         ? {}
         : { syncGate: { gate: this.host.syncGate, name: `${this.vg.name}/${lvOfSeg.name}` } }),

@@ -10,7 +10,9 @@ import { optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { deactivateMoves, hasInterruptedMove, resumeMovesOnActivation } from "../pvmove/resume.js";
 import { activeSet } from "../runtime.js";
-import { requireVg, vgNames } from "../vg-read.js";
+import { changeTags, tagArgs } from "../tags.js";
+import { requireVg, scanHost, vgNames } from "../vg-read.js";
+import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
 import { activateTables, deactivateTables } from "./lv-tables.js";
 
@@ -65,10 +67,18 @@ export const lvchangeCommand: LvmCommandDef = {
   options: [
     { long: "activate", short: "a", value: true },
     { long: "poll", value: true },
+    { long: "addtag", value: true },
+    { long: "deltag", value: true },
   ],
   run(context, args) {
-    const active = activateFlag(args, "lvchange");
     if (args.positionals.length === 0) throw new LvmCommandError("Please give logical volume path(s)", 3);
+    const add = tagArgs(args, "addtag");
+    const del = tagArgs(args, "deltag");
+    if (add.length + del.length > 0) {
+      changeLvTags(context, args.positionals, { add, del });
+      if (optionValue(args, "activate") === undefined) return ECMD_PROCESSED;
+    }
+    const active = activateFlag(args, "lvchange");
     const scan = scanWithWarnings(context);
     for (const arg of args.positionals) {
       // A bare VG name means every visible LV in it, as LVM2's process_each_lv does.
@@ -103,8 +113,22 @@ export const vgchangeCommand: LvmCommandDef = {
   options: [
     { long: "activate", short: "a", value: true },
     { long: "poll", value: true },
+    { long: "addtag", value: true },
+    { long: "deltag", value: true },
   ],
   run(context, args) {
+    const add = tagArgs(args, "addtag");
+    const del = tagArgs(args, "deltag");
+    if (add.length + del.length > 0) {
+      const scan = scanWithWarnings(context);
+      const names = args.positionals.length > 0 ? args.positionals : vgNames(scan);
+      for (const vgName of names) {
+        const vg = requireVg(scanHost(context.host), vgName).vg;
+        writeVg(context, scanHost(context.host), { ...vg, tags: changeTags(vg.tags, add, del) });
+        context.out.message(`Volume group "${vg.name}" successfully changed`);
+      }
+      if (optionValue(args, "activate") === undefined) return ECMD_PROCESSED;
+    }
     const active = activateFlag(args, "vgchange");
     const scan = scanWithWarnings(context);
     const names = args.positionals.length > 0 ? args.positionals : vgNames(scan);
@@ -113,8 +137,9 @@ export const vgchangeCommand: LvmCommandDef = {
       const kinds = lvKinds(vg);
       const visible = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible);
       for (const lv of visible) setActive(context, vg, { name: lv.name, active });
+      let polled = 0;
       if (context.driverLoaded !== false && hasInterruptedMove(vg)) {
-        if (active) resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
+        if (active) polled += resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
         else deactivateMoves(context, vg);
       }
       // Mirror and snapshot tables (and their resync/merge) come and go with the LVs.
@@ -122,9 +147,48 @@ export const vgchangeCommand: LvmCommandDef = {
         if (active) activateTables(context, vg, lv.name);
         else deactivateTables(context, vg, lv.name);
       }
+      // vgchange_background_polling: every active pvmove, converting or merging LV gets a poll.
+      if (active && context.driverLoaded !== false && pollFlag(args)) {
+        polled += vg.lvs.filter((lv) => kinds.get(lv.name)?.origin && mergingInto(vg, lv.name)).length;
+        if (polled > 0) {
+          context.out.message(
+            `Background polling started for ${polled} logical volume(s) in volume group "${vg.name}"`,
+          );
+        }
+      }
       const count = visible.filter((lv) => activeSet(context).has(lv.id)).length;
       context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);
     }
     return ECMD_PROCESSED;
   },
 };
+
+/** True when a snapshot of `origin` is merging into it. */
+function mergingInto(vg: VolumeGroup, origin: string): boolean {
+  return vg.lvs.some((lv) => {
+    const seg = lv.segments[0];
+    return seg?.type === "snapshot" && seg.origin === origin && seg.merging;
+  });
+}
+
+/** `lvchange --addtag/--deltag VG/LV...`: one metadata write per LV, "Logical volume … changed." */
+function changeLvTags(
+  context: CommandContext,
+  lvArgs: readonly string[],
+  tags: { readonly add: readonly string[]; readonly del: readonly string[] },
+): void {
+  for (const arg of lvArgs) {
+    const { vg: vgName, lv: name } = splitLvArg(arg);
+    const scan = scanWithWarnings(context);
+    const vg = requireVg(scan, vgName).vg;
+    requireLv(vg, name);
+    const next = {
+      ...vg,
+      lvs: vg.lvs.map((lv) =>
+        lv.name === name ? { ...lv, tags: changeTags(lv.tags, tags.add, tags.del) } : lv,
+      ),
+    };
+    writeVg(context, scan, next);
+    context.out.message(`Logical volume ${vg.name}/${name} changed.`);
+  }
+}

@@ -19,8 +19,15 @@ import {
 } from "../../format/mda-header.js";
 import { readMetadataText } from "../../format/mda-text.js";
 import { isValidUuid } from "../../format/uuid.js";
-import { hasOption } from "../args.js";
-import { ECMD_FAILED, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import { hasOption, optionValue, type ParsedArgs } from "../args.js";
+import {
+  type CommandContext,
+  ECMD_FAILED,
+  ECMD_PROCESSED,
+  type LvmCommandDef,
+  LvmCommandError,
+} from "../command.js";
+import { repairMdaFromFile } from "../pvck-repair.js";
 import { requireVg, scanHost, vgNames } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { scanWithWarnings } from "./common.js";
@@ -145,9 +152,16 @@ function textCheck(
 export const pvckCommand: LvmCommandDef = {
   name: "pvck",
   readOnly: true,
-  options: [],
+  options: [
+    { long: "repair", value: false },
+    { long: "repairtype", value: true },
+    { long: "file", short: "f", value: true },
+  ],
   run(context, args) {
     if (args.positionals.length === 0) throw new LvmCommandError("Please enter a physical volume path", 3);
+    if (hasOption(args, "repair") || optionValue(args, "repairtype") !== undefined) {
+      return repairMetadata(context, args);
+    }
     // pvck reads each device itself; the label scan's warnings are not its output.
     const scan = scanHost(context.host);
     let failed = false;
@@ -180,3 +194,47 @@ export const pvckCommand: LvmCommandDef = {
     return failed ? ECMD_FAILED : ECMD_PROCESSED;
   },
 };
+
+/**
+ * `pvck --repair -f FILE PV` / `pvck --repairtype metadata -f FILE PV` (tools/pvck.c
+ * `_repair_metadata`): with the label and pv_header intact, every mda of the PV gets the file's
+ * metadata right after a fresh mda_header. Rebuilding a damaged label or pv_header
+ * (`--repairtype pv_header`) is not modelled: that case fails with LVM2's own message.
+ */
+function repairMetadata(context: CommandContext, args: ParsedArgs): number {
+  const type = optionValue(args, "repairtype") ?? "metadata";
+  if (type !== "metadata") {
+    throw new LvmCommandError(
+      `pvck --repairtype ${type} is not modelled by lvmlab; repair the metadata with pvck --repairtype metadata -f FILE, or recreate the PV with pvcreate -u UUID --norestorefile and vgcfgrestore`,
+    );
+  }
+  const [device] = args.positionals;
+  const file = optionValue(args, "file");
+  if (file === undefined) throw new LvmCommandError("Metadata input file is required.");
+  const files = context.host.files;
+  if (files === undefined)
+    throw new LvmCommandError("No file system on this host: cannot read the metadata file");
+  let text: string;
+  try {
+    text = files.readText(file);
+  } catch (error) {
+    throw new LvmCommandError(`Failed to read metadata file ${file}: ${(error as Error).message}`);
+  }
+  const dev = context.host.device(device!);
+  if (dev === undefined)
+    throw new LvmCommandError(`Cannot use ${device}: device not found (give it with --devices)`);
+  const pv = scanHost(context.host).labels.get(device!);
+  if (pv === undefined) {
+    throw new LvmCommandError(
+      "No lvm label found on device.\n  See --repairtype pv_header to repair headers.",
+    );
+  }
+  if (pv.header.metadataAreas.length === 0) {
+    throw new LvmCommandError(
+      "No metadata areas found on device.\n  See --repairtype pv_header to repair headers.",
+    );
+  }
+  for (const line of repairMdaFromFile(context, { device: dev, pv, text, fileName: file }))
+    context.out.message(line);
+  return ECMD_PROCESSED;
+}

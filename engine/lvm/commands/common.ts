@@ -2,10 +2,15 @@
 import { SECTOR_BYTES } from "../../block/device.js";
 import { formatUuid } from "../../format/uuid.js";
 import { lvSizeExtents } from "../../metadata/extent-map.js";
-import type { LogicalVolume, PhysicalVolume, VolumeGroup } from "../../metadata/model.js";
+import {
+  type LogicalVolume,
+  type PhysicalVolume,
+  segmentAreas,
+  type VolumeGroup,
+} from "../../metadata/model.js";
 import { type CommandContext, LvmCommandError } from "../command.js";
 import { formatSize, type Units } from "../units.js";
-import { type HostScan, scanHost } from "../vg-read.js";
+import { type HostScan, importScannedVg, scanHost, type VgHandle } from "../vg-read.js";
 
 /** Units of messages such as "Size of logical volume … changed from 8.00 MiB". */
 export const MESSAGE_UNITS: Units = { type: "r", factorBytes: 0, suffix: true };
@@ -14,7 +19,39 @@ export const MESSAGE_UNITS: Units = { type: "r", factorBytes: 0, suffix: true };
 export function scanWithWarnings(context: CommandContext): HostScan {
   const scan = scanHost(context.host);
   for (const line of scan.result.warnings) context.out.error(line);
+  warnActiveLvsOnMissingPvs(context, scan);
   return scan;
+}
+
+/**
+ * `_check_devs_used_correspond_with_lv` (vg_read): an LV the kernel has active with an area on a
+ * PV that is gone gets "Couldn't find all devices for LV … while checking used and assumed
+ * devices." once per LV.
+ */
+function warnActiveLvsOnMissingPvs(context: CommandContext, scan: HostScan): void {
+  const active = context.host.activeLvs;
+  if (context.driverLoaded === false || active.size === 0) return;
+  for (const scanned of scan.result.vgs) {
+    let handle: VgHandle;
+    try {
+      handle = importScannedVg(scan, scanned);
+    } catch {
+      continue; // The command that reads this VG reports why it cannot.
+    }
+    if (handle.missing.length === 0) continue;
+    const missing = new Set(handle.missing);
+    for (const lv of handle.vg.lvs) {
+      if (!active.has(lv.id)) continue;
+      const onMissing = lv.segments.some((seg) =>
+        segmentAreas(seg).some((a) => a.kind === "pv" && missing.has(a.pv)),
+      );
+      if (onMissing) {
+        context.out.warn(
+          `Couldn't find all devices for LV ${handle.vg.name}/${lv.name} while checking used and assumed devices.`,
+        );
+      }
+    }
+  }
 }
 
 /** Splits `vg/lv`, `/dev/vg/lv` or (with a default VG) `lv`. */

@@ -35,6 +35,7 @@ import {
   repairMirror,
 } from "../mirror/repair.js";
 import { mirrorCopyPercent } from "../mirror/status.js";
+import { DM_PERCENT_100, dmMakePercent, formatDmPercent } from "../pvmove/progress.js";
 import { parseSize } from "../sizes.js";
 import { isLvOpen, mergeRunning, startMerge } from "../snapshot/merge.js";
 import { snapshotInvalid } from "../snapshot/status.js";
@@ -246,6 +247,12 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
   if (failed.images.length > 0)
     context.out.message(`Mirror status: ${failed.images.length} of ${seg.mirrorCount} images failed.`);
   if (failed.log) context.out.message("Mirror log status: 1 of 1 images failed.");
+  // Without -y or --use-policies LVM2 asks; with no terminal the answer is "n" (remove).
+  if (!hasOption(args, "yes") && !hasOption(args, "use-policies")) {
+    if (failed.images.length > 0)
+      context.out.print("Attempt to replace failed mirror images (requires full device resync)? [y/n]: [n]");
+    if (failed.log) context.out.print("Attempt to replace failed mirror log? [y/n]: [n]");
+  }
   const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
   const result = asCommandError(() =>
     repairMirror(vg, lvName, {
@@ -257,12 +264,78 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
   );
   // A replaced leg or log means a full resync from the surviving default leg.
   const survivors = seg.mirrorCount - failed.images.length;
+  const upConverted = result.images > survivors;
+  if (upConverted) {
+    const logs = mirrorSegmentOf(findLv(result.vg, lvName)!)?.mirrorLog !== undefined ? 1 : 0;
+    context.out.warn(`Trying to up-convert to ${result.images} images, ${logs} logs.`);
+  }
   prepareMirrorChange(context, vg, result.vg, lvName, {
-    initLog: result.newLog || result.images > survivors,
+    initLog: result.newLog || upConverted,
   });
   const written = write(context, scan, result.vg);
   applyMirrorChange(context, vg, written, lvName);
+  const foreground = !hasOption(args, "background") && !hasOption(args, "use-policies");
+  if (upConverted && context.driverLoaded !== false && foreground) {
+    // An operator's up-convert is polled in the foreground until the new leg is in sync
+    // (lvpoll's "Converted" lines, no "converted" message), as real LVM2 did. dmeventd's
+    // --use-policies repair leaves the resync to the kernel and returns.
+    waitForResync(context, written, lvName, intervalSecondsOf(args));
+    return;
+  }
   context.out.message(`Logical volume ${vg.name}/${lvName} converted.`);
+}
+
+/** `-i`/`--interval` seconds between progress lines; LVM2's default is 15. */
+function intervalSecondsOf(args: ParsedArgs): number {
+  const text = optionValue(args, "interval");
+  const seconds = text === undefined ? 15 : Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new LvmCommandError(`Invalid argument for --interval: ${text}`, 3);
+  return seconds;
+}
+
+/** Most scheduler events a foreground up-convert may run while it waits for the resync. */
+export const FOREGROUND_RESYNC_EVENTS_MAX = 10_000_000;
+
+/** Polls `vg/lvName`'s resync every `intervalSeconds` of virtual time until it is in sync. */
+function waitForResync(
+  context: CommandContext,
+  vg: VolumeGroup,
+  lvName: string,
+  intervalSeconds: number,
+): void {
+  const scheduler = context.host.scheduler;
+  const intervalNs = Math.max(1, intervalSeconds) * 1e9;
+  // dm_percent_t of the mirror's regions in sync, as lvpoll reads it from the status line.
+  const percent = (): number => {
+    let synced = 0;
+    let total = 0;
+    for (const mirror of liveMirrorsOf(context.host, vg.name, lvName)) {
+      synced += mirror.log.syncCount;
+      total += mirror.regionCount;
+    }
+    return dmMakePercent(synced, total);
+  };
+  const done = (): boolean => percent() === DM_PERCENT_100;
+  let events = 0;
+  for (;;) {
+    const nextPollNs = scheduler.nowNs + intervalNs;
+    while (!done() && (scheduler.nextEventNs() ?? Number.POSITIVE_INFINITY) <= nextPollNs) {
+      if (++events > FOREGROUND_RESYNC_EVENTS_MAX) {
+        throw new LvmCommandError(
+          `${vg.name}/${lvName}: resync did not finish after ${events} scheduler events`,
+        );
+      }
+      scheduler.step();
+    }
+    const now = percent();
+    if (now !== DM_PERCENT_100 && scheduler.nextEventNs() === undefined) {
+      throw new LvmCommandError(`${vg.name}/${lvName}: resync stopped at ${formatDmPercent(now)}%`);
+    }
+    if (now !== DM_PERCENT_100) scheduler.advanceTo(Math.max(scheduler.nowNs, nextPollNs));
+    context.out.message(`${vg.name}/${lvName}: Converted: ${formatDmPercent(now)}%`);
+    if (now === DM_PERCENT_100) return;
+  }
 }
 
 /** Most scheduler events a foreground merge may run while it waits (every run of chunks is one). */

@@ -7,6 +7,7 @@
 import { AllocationError } from "../../metadata/alloc.js";
 import { pvFreeExtents, vgFreeExtents } from "../../metadata/extent-map.js";
 import { DEFAULT_STRIPE_SIZE_SECTORS } from "../../metadata/lv-alloc.js";
+import { lvKinds } from "../../metadata/lv-kind.js";
 import type { VolumeGroup } from "../../metadata/model.js";
 import { nameProblem, reservedLvNameProblem } from "../../metadata/names.js";
 import { createPvList, type PvSelection } from "../../metadata/pv-list.js";
@@ -16,6 +17,7 @@ import { activeSet } from "../runtime.js";
 import { lvCreateType } from "../segtypes/registry.js";
 import { parseSize } from "../sizes.js";
 import { snapshotCreateType } from "../snapshot/create.js";
+import { changeTags, tagArgs } from "../tags.js";
 import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -111,6 +113,9 @@ export const lvcreateCommand: LvmCommandDef = {
     { long: "nosync", value: false },
     { long: "alloc", value: true },
     { long: "activate", short: "a", value: true },
+    // dmeventd monitoring of the new LV (lvmlab's monitor is started by the scenario, not per LV).
+    { long: "monitor", value: true },
+    { long: "addtag", value: true },
     { long: "zero", short: "Z", value: true },
     { long: "wipesignatures", short: "W", value: true },
     { long: "snapshot", short: "s", value: false },
@@ -118,6 +123,10 @@ export const lvcreateCommand: LvmCommandDef = {
     { long: "contiguous", short: "C", value: true },
   ],
   run(context, args) {
+    const monitor = optionValue(args, "monitor");
+    if (monitor !== undefined && !/^(y|n|yes|no)$/.test(monitor)) {
+      throw new LvmCommandError(`Invalid argument for --monitor: ${monitor}`, 3);
+    }
     const [vgArg, ...pvArgs] = args.positionals;
     if (vgArg === undefined) throw new LvmCommandError("Please provide a volume group name", 3);
     const vgName = vgArg.replace(/^\/dev\//, "").split("/")[0]!;
@@ -225,6 +234,18 @@ export const lvcreateCommand: LvmCommandDef = {
     } catch (error) {
       asCommandError(error);
     }
+    const addTags = tagArgs(args, "addtag");
+    if (addTags.length > 0) {
+      created = {
+        ...created,
+        vg: {
+          ...created.vg,
+          lvs: created.vg.lvs.map((lv) =>
+            lv.name === created.name ? { ...lv, tags: changeTags(lv.tags, addTags, []) } : lv,
+          ),
+        },
+      };
+    }
     initCreatedLv(context, created.vg, created.name, { nosync: hasOption(args, "nosync") });
     const written = writeVg(context, scan, created.vg);
     const activate = optionValue(args, "activate") ?? "y";
@@ -236,7 +257,45 @@ export const lvcreateCommand: LvmCommandDef = {
       activate: /^(a?y)$/.test(activate),
       nosync: hasOption(args, "nosync"),
     });
+    zeroCreatedLv(context, written, created.name, {
+      active: /^(a?y)$/.test(activate),
+      zero: optionValue(args, "zero") ?? "y",
+    });
     context.out.message(`Logical volume "${created.name}" created.`);
     return ECMD_PROCESSED;
   },
 };
+
+/** Bytes `wipe_lv` zeroes at the start of a new LV. */
+const ZERO_BYTES = 4096;
+
+/**
+ * `_lv_create_an_lv`'s zeroing of a new linear or striped LV: its first 4 KiB are zeroed when it
+ * is active and `-Z y` (the default), otherwise LVM2 warns that it was not zeroed. Snapshots
+ * (their COW start is wiped before the commit) and mirrors are left alone, as LVM2 does.
+ */
+function zeroCreatedLv(
+  context: CommandContext,
+  vg: VolumeGroup,
+  lvName: string,
+  options: { readonly active: boolean; readonly zero: string },
+): void {
+  const lv = vg.lvs.find((l) => l.name === lvName);
+  const seg = lv?.segments[0];
+  if (lv === undefined || seg?.type !== "striped" || lvKinds(vg).get(lvName)?.cow) return;
+  const zero = !/^(n|no|0)$/.test(options.zero);
+  if (zero && options.active && context.driverLoaded === false) {
+    context.out.warn("Skipping zeroing and wipping, compiled without activation support.");
+  } else if (zero && options.active) {
+    const area = seg.areas[0];
+    const pv = area?.kind === "pv" ? vg.pvs.find((p) => p.name === area.pv) : undefined;
+    const device = pv === undefined ? undefined : context.host.device(pv.deviceHint);
+    if (area?.kind === "pv" && pv !== undefined && device !== undefined) {
+      const offsetBytes = (pv.peStartSectors + area.pe * vg.extentSizeSectors) * 512;
+      const bytes = Math.min(ZERO_BYTES, seg.extentCount * vg.extentSizeSectors * 512);
+      device.write(offsetBytes, new Uint8Array(bytes), { issueNs: context.host.scheduler.nowNs });
+      return;
+    }
+  }
+  context.out.warn(`Logical volume ${vg.name}/${lvName} not zeroed.`);
+}

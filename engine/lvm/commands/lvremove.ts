@@ -18,6 +18,8 @@ export const lvremoveCommand: LvmCommandDef = {
   run(context, args) {
     if (args.positionals.length === 0)
       throw new LvmCommandError("Please enter one or more logical volume paths", 3);
+    // -y answers the prompts yes, as -f skips them (real LVM2 removes an active LV either way).
+    const yes = hasOption(args, "force") || hasOption(args, "yes");
     for (const arg of args.positionals) {
       const bare = arg.replace(/^\/dev\//, "");
       const whole = !bare.includes("/");
@@ -60,18 +62,18 @@ export const lvremoveCommand: LvmCommandDef = {
             const seg = l.segments[0];
             return seg?.type === "snapshot" && seg.origin === name ? [seg.cowStore] : [];
           });
-          if (!hasOption(args, "force")) {
+          if (!yes) {
             context.out.print(
               `Do you really want to remove${active ? " active" : ""} origin logical volume ${vg.name}/${name} with ${cows.length} snapshots(s)? [y/n]: [n]`,
             );
             throw new LvmCommandError(`Logical volume ${vg.name}/${name} not removed.`);
           }
           for (const cow of cows) removeOne(cow);
-        } else if (active && !hasOption(args, "force")) {
+        } else if (active && !yes) {
           context.out.print(
             `Do you really want to remove active logical volume ${vg.name}/${name}? [y/n]: [n]`,
           );
-          throw new LvmCommandError(`Logical volume ${name} not removed.`);
+          throw new LvmCommandError(`Logical volume ${vg.name}/${name} not removed.`);
         }
         removeOne(name);
       }

@@ -3,6 +3,7 @@ import type { LvmCommandDef } from "../command.js";
 import { lvchangeCommand, vgchangeCommand } from "./activation.js";
 import { pvckCommand, vgckCommand } from "./check.js";
 import { lvdisplayCommand, pvdisplayCommand, vgdisplayCommand } from "./display.js";
+import { helpCommand, versionCommand } from "./info.js";
 import { lvconvertCommand } from "./lvconvert.js";
 import { lvcreateCommand } from "./lvcreate.js";
 import { lvremoveCommand } from "./lvremove.js";
@@ -57,6 +58,8 @@ const ALL: readonly LvmCommandDef[] = [
   lvchangeCommand,
   lvsCommand,
   lvdisplayCommand,
+  versionCommand,
+  helpCommand(() => ALL.map((c) => c.name)),
 ];
 
 /** The command table, by name. */

@@ -11,7 +11,8 @@ import { backupFileTree } from "../../format/vg-text.js";
 import { exportVg } from "../../metadata/export.js";
 import { findVgSection, importVg, isMetadataImportError } from "../../metadata/import.js";
 import type { VolumeGroup } from "../../metadata/model.js";
-import { optionValue } from "../args.js";
+import { BACKUP_DIR, listArchives } from "../archive.js";
+import { hasOption, optionValue } from "../args.js";
 import { withBackupComments } from "../backup-comments.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import type { HostFiles } from "../host.js";
@@ -55,7 +56,7 @@ export const vgcfgbackupCommand: LvmCommandDef = {
     }
     for (const name of names) {
       const handle = requireVg(scan, name, { allowExported: true, allowMissing: true });
-      const path = (file ?? `${handle.vg.name}.backup`).replace("%s", handle.vg.name);
+      const path = (file ?? `${BACKUP_DIR}/${handle.vg.name}`).replace("%s", handle.vg.name);
       files(context).writeText(path, backupText(context, handle.vg));
       context.out.message(`Volume group "${handle.vg.name}" successfully backed up.`);
     }
@@ -73,10 +74,17 @@ export const vgcfgrestoreCommand: LvmCommandDef = {
   ],
   run(context, args) {
     const [name] = args.positionals;
-    const file = optionValue(args, "file");
-    if (name === undefined || file === undefined) {
-      throw new LvmCommandError("Please specify a volume group and a backup file with -f FILE", 3);
+    if (hasOption(args, "list")) {
+      if (name === undefined)
+        throw new LvmCommandError("Please specify a *single* volume group to restore.", 3);
+      files(context);
+      for (const line of listArchives(context, name)) context.out.message(line);
+      return ECMD_PROCESSED;
     }
+    if (name === undefined)
+      throw new LvmCommandError("Please specify a *single* volume group to restore.", 3);
+    // Without -f, LVM2 restores the automatic backup `backup_dir/<vg>`.
+    const file = optionValue(args, "file") ?? `${BACKUP_DIR}/${name}`;
     let vg: VolumeGroup;
     try {
       const text = files(context).readText(file);

@@ -2,6 +2,7 @@
 
 import { removeLvTree } from "../../metadata/lv-alloc.js";
 import { lvKinds } from "../../metadata/lv-kind.js";
+import { archiveVg, removeBackup } from "../archive.js";
 import { hasOption } from "../args.js";
 import { ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { activeSet } from "../runtime.js";
@@ -36,9 +37,12 @@ export const vgremoveCommand: LvmCommandDef = {
           context.out.message(`Logical volume "${lv.name}" successfully removed.`);
         }
       }
+      // vg_remove archives the VG unless an lvremove above already did, then drops its backup.
+      if (visible.length === 0) archiveVg(context, vg);
       for (const pv of vg.pvs) {
         if (!pv.status.includes("MISSING")) writeOrphanPv(context, scan, pv.deviceHint);
       }
+      removeBackup(context, vg.name);
       context.out.message(`Volume group "${vg.name}" successfully removed`);
     }
     return ECMD_PROCESSED;

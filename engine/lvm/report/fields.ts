@@ -93,8 +93,9 @@ function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   let c45 = active === undefined ? "XX" : active ? "a-" : "--";
   // A live snapshot that overflowed or failed reports state I (`lv_attr_dup_with_info_and_seg_status`).
   if (active && kind?.cow && env.runtime.snapshotInvalid?.(vg.vg, lv)) c45 = "I-";
-  // A live mirror holds its images and log open.
+  // A live mirror holds its images and log open; LVs moved through a pvmove LV hold it open.
   else if (active && (kind?.mirrorImage || kind?.mirrorLog) && !kind.pvmove) c45 = "ao";
+  else if (active && kind?.pvmove && vg.vg.lvs.some((l) => l.status.includes("LOCKED"))) c45 = "ao";
   let c6 = "-";
   if (kind?.mirrored || kind?.mirrorImage || kind?.mirrorLog || kind?.pvmove) c6 = "m";
   else if (kind?.cow || kind?.origin) c6 = "s";
@@ -215,14 +216,18 @@ export const FIELDS: readonly FieldDef[] = [
     r.pv?.pv && r.vg ? r.pv.pv.peCount * ext(r.vg) : r.pv?.devSizeSectors,
   ),
   pvField("pv_free", "PFree", "size", 0, (r) =>
-    r.pv?.pv && r.vg ? pvFreeExtents(r.vg.vg, r.pv.pv.name) * ext(r.vg) : r.pv?.devSizeSectors,
+    r.pv?.pv && r.vg
+      ? pvFreeExtents(r.vg.vg, r.pv.pv.name) * ext(r.vg)
+      : r.pv?.inUseNoVg
+        ? 0
+        : r.pv?.devSizeSectors,
   ),
   pvField("pv_used", "Used", "size", 0, (r) =>
     r.pv?.pv && r.vg ? (r.pv.pv.peCount - pvFreeExtents(r.vg.vg, r.pv.pv.name)) * ext(r.vg) : 0,
   ),
   pvField("pv_attr", "Attr", "str", 0, (r) => {
     const pv = r.pv?.pv;
-    if (!pv) return "---";
+    if (!pv) return r.pv?.inUseNoVg ? "u--" : "---";
     return `${pv.status.includes("ALLOCATABLE") ? "a" : "u"}${pv.status.includes("EXPORTED") ? "x" : "-"}${pv.status.includes("MISSING") ? "m" : "-"}`;
   }),
   pvField("pv_pe_count", "PE", "num", 3, (r) => r.pv?.pv?.peCount ?? 0),
@@ -230,6 +235,9 @@ export const FIELDS: readonly FieldDef[] = [
     r.pv?.pv && r.vg ? r.pv.pv.peCount - pvFreeExtents(r.vg.vg, r.pv.pv.name) : 0,
   ),
   pvField("pv_mda_count", "#PMda", "num", 0, (r) => r.pv?.mdaCount),
+  // Binary fields (BIN in LVM2's columns.h) print their name or nothing, aligned right like numbers.
+  pvField("pv_tags", "PV Tags", "str", 0, (r) => r.pv?.pv?.tags.join(",") ?? ""),
+  pvField("pv_in_use", "PInUse", "num", 0, (r) => (r.pv?.pv || r.pv?.inUseNoVg ? "used" : "")),
   {
     name: "pvseg_start",
     heading: "Start",
@@ -246,7 +254,14 @@ export const FIELDS: readonly FieldDef[] = [
     minWidth: 0,
     get: (r) => r.pvseg?.count,
   },
-  { name: "vg_name", heading: "VG", kind: "str", scope: "vg", minWidth: 0, get: (r) => r.vg?.vg.name ?? "" },
+  {
+    name: "vg_name",
+    heading: "VG",
+    kind: "str",
+    scope: "vg",
+    minWidth: 0,
+    get: (r) => r.vg?.vg.name ?? (r.pv?.inUseNoVg ? "[unknown]" : ""),
+  },
   vgField("vg_fmt", "Fmt", "str", 0, () => "lvm2"),
   vgField("vg_uuid", "VG UUID", "str", 38, (vg) => vg.vg.id),
   vgField("vg_attr", "Attr", "str", 5, (vg) => {
@@ -256,6 +271,7 @@ export const FIELDS: readonly FieldDef[] = [
   vgField("vg_size", "VSize", "size", 0, (vg) => vg.vg.pvs.reduce((s, pv) => s + pv.peCount, 0) * ext(vg)),
   vgField("vg_free", "VFree", "size", 0, (vg) => vgFreeExtents(vg.vg) * ext(vg)),
   vgField("vg_sysid", "SYS ID", "str", 0, (vg) => vg.vg.systemId ?? ""),
+  vgField("vg_tags", "VG Tags", "str", 0, (vg) => vg.vg.tags.join(",")),
   vgField("vg_systemid", "System ID", "str", 0, (vg) => vg.vg.systemId ?? ""),
   vgField("vg_extent_size", "Ext", "size", 0, (vg) => ext(vg)),
   vgField("vg_extent_count", "#Ext", "num", 0, (vg) => vg.vg.pvs.reduce((s, pv) => s + pv.peCount, 0)),
@@ -296,9 +312,14 @@ export const FIELDS: readonly FieldDef[] = [
     return vg.kinds.get(seg.mirrorLog)?.visible ? seg.mirrorLog : `[${seg.mirrorLog}]`;
   }),
   lvField("lv_host", "Host", "str", 10, (lv) => lv.creationHost ?? ""),
+  lvField("lv_tags", "LV Tags", "str", 0, (lv) => lv.tags.join(",")),
   lvField("data_percent", "Data%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
   lvField("snap_percent", "Snap%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
   lvField("metadata_percent", "Meta%", "pct", 6, () => undefined),
+  // A binary field: its name when set, empty otherwise (`_binary_disp` without --binary).
+  lvField("lv_snapshot_invalid", "SnapInvalid", "num", 0, (lv, vg, env) =>
+    vg.kinds.get(lv.name)?.cow && env.runtime.snapshotInvalid?.(vg.vg, lv) ? "snapshot invalid" : "",
+  ),
   lvField("copy_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   lvField("sync_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   segField("segtype", "Type", "str", (seg) => segType(seg)),

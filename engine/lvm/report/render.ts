@@ -12,6 +12,10 @@ export interface RenderOptions {
   readonly json: boolean;
   /** JSON object name: "pv", "vg", "lv", "seg", "pvseg". */
   readonly reportName: string;
+  /** `--nameprefixes`: each cell as `LVM2_FIELD_NAME='value'`, nothing aligned. */
+  readonly nameprefixes?: boolean;
+  /** `--unquoted` (with --nameprefixes): values without quotes. */
+  readonly unquoted?: boolean;
 }
 
 /** The printed text of one cell. */
@@ -32,6 +36,18 @@ export function renderReport(
   const cells = rows.map((row) => row.map((v, i) => cellText(fields[i]!, v, options.units)));
   if (options.json) return renderJson(fields, cells, options.reportName);
   const lines: string[] = [];
+  if (options.nameprefixes) {
+    // _output_field with DM_REPORT_OUTPUT_FIELD_NAME_PREFIX: no alignment, values quoted.
+    const sep = options.separator ?? " ";
+    const quote = options.unquoted ? "" : "'";
+    if (options.headings) lines.push(`  ${fields.map((f) => f.heading).join(sep)}`);
+    for (const row of cells) {
+      lines.push(
+        `  ${row.map((text, i) => `LVM2_${fields[i]!.name.toUpperCase()}=${quote}${text}${quote}`).join(sep)}`,
+      );
+    }
+    return lines;
+  }
   const align = options.separator === undefined || options.aligned;
   const sep = options.separator ?? " ";
   const widths = fields.map((f, i) =>
@@ -43,7 +59,10 @@ export function renderReport(
   for (const row of cells) {
     const parts = row.map((text, i) => {
       if (!align) return text;
-      return fields[i]!.kind === "str" ? text.padEnd(widths[i]!) : text.padStart(widths[i]!);
+      // libdm aligns strings and percentages left, numbers and sizes right.
+      return fields[i]!.kind === "str" || fields[i]!.kind === "pct"
+        ? text.padEnd(widths[i]!)
+        : text.padStart(widths[i]!);
     });
     lines.push(`  ${parts.join(sep)}`);
   }

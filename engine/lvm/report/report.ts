@@ -8,8 +8,10 @@ import { type CommandContext, ECMD_PROCESSED, EINVALID_CMD_LINE, LvmCommandError
 import { scanWithWarnings } from "../commands/common.js";
 import { runtimeOf } from "../runtime.js";
 import { SizeArgError } from "../sizes.js";
+import { tagOf } from "../tags.js";
 import { DEFAULT_UNITS, parseUnits, type Units } from "../units.js";
 import { findVg, type HostScan, vgNames } from "../vg-read.js";
+import { fieldHelpLines } from "./field-help.js";
 import { type FieldDef, findField } from "./fields.js";
 import { renderReport } from "./render.js";
 import {
@@ -21,6 +23,7 @@ import {
   type VgInfo,
   vgInfo,
 } from "./rows.js";
+import { parseSelection } from "./select.js";
 
 /** Which report. */
 export type ReportKind = "pvs" | "vgs" | "lvs";
@@ -38,6 +41,9 @@ export const REPORT_OPTIONS: readonly OptionSpec[] = [
   { long: "aligned", value: false },
   { long: "reportformat", value: true },
   { long: "unbuffered", value: false },
+  { long: "nameprefixes", value: false },
+  { long: "select", short: "S", value: true },
+  { long: "unquoted", value: false },
   { long: "readonly", value: false },
 ];
 
@@ -148,6 +154,11 @@ export function runReport(
   const { kind } = options;
   const segments = hasOption(args, "segments");
   const key = segments && kind !== "vgs" ? `${kind}-seg` : kind;
+  // `-o help` (or `-o ?`): the field list on stderr, and nothing else.
+  if ((optionValue(args, "options") ?? "").split(/[,\s]+/).some((name) => name === "help" || name === "?")) {
+    for (const line of fieldHelpLines()) context.out.error(line);
+    return ECMD_PROCESSED;
+  }
   const fields = selectFields(kind, key, args);
   const sorts = sortKeys(kind, key, args);
   const unitsText = optionValue(args, "units");
@@ -160,21 +171,40 @@ export function runReport(
   const env: ReportEnv = { runtime: runtimeOf(context) };
   const rows: ReportRow[] = [];
   let failed = false;
+  // `@tag` arguments select by tag; the rest name objects (tagOf).
+  const tags = args.positionals.flatMap((p) => tagOf(p) ?? []);
+  const names = args.positionals.filter((p) => tagOf(p) === undefined);
+  const byTag = tags.length > 0;
   if (kind === "vgs") {
-    const vgs = readVgs(scan, args.positionals.length > 0 ? args.positionals : undefined, context);
-    failed = vgs.length < args.positionals.length;
+    const named = readVgs(scan, names.length > 0 ? names : undefined, context);
+    failed = named.length < names.length;
+    const vgs = byTag
+      ? [
+          ...(names.length > 0 ? named : []),
+          ...readVgs(scan, undefined, context).filter(
+            (vg) => !names.includes(vg.vg.name) && vg.vg.tags.some((t) => tags.includes(t)),
+          ),
+        ]
+      : named;
     for (const vg of vgs) rows.push({ vg });
   } else if (kind === "pvs") {
     const vgs = readVgs(scan, undefined, context);
     let infos: PvInfo[] = pvInfos(scan, vgs);
+    for (const info of infos) {
+      if (!info.inUseNoVg) continue;
+      context.out.warn(`PV ${info.device} is marked in use but no VG was found using it.`);
+      context.out.warn(`PV ${info.device} might need repairing.`);
+    }
     if (args.positionals.length > 0) {
-      for (const name of args.positionals) {
+      for (const name of names) {
         if (!infos.some((i) => i.device === name)) {
           context.out.error(`Failed to find physical volume "${name}".`);
           failed = true;
         }
       }
-      infos = infos.filter((i) => args.positionals.includes(i.device));
+      infos = infos.filter(
+        (i) => names.includes(i.device) || (i.pv?.tags.some((t) => tags.includes(t)) ?? false),
+      );
     }
     for (const pv of infos) {
       const base = { pv, ...(pv.vg ? { vg: pv.vg } : {}) };
@@ -183,10 +213,10 @@ export function runReport(
       } else rows.push(base);
     }
   } else {
-    const targets = args.positionals.map((p) => p.replace(/^\/dev\//, ""));
+    const targets = names.map((p) => p.replace(/^\/dev\//, ""));
     const vgNamesWanted = targets.length > 0 ? [...new Set(targets.map((t) => t.split("/")[0]!))] : undefined;
-    const vgs = readVgs(scan, vgNamesWanted, context);
-    failed = vgNamesWanted !== undefined && vgs.length < vgNamesWanted.length;
+    const vgs = readVgs(scan, byTag ? undefined : vgNamesWanted, context);
+    failed = !byTag && vgNamesWanted !== undefined && vgs.length < vgNamesWanted.length;
     const perSegment =
       segments || fields.some((f) => f.scope === "seg") || sorts.some((s) => s.field.scope === "seg");
     for (const vg of vgs) {
@@ -194,7 +224,9 @@ export function runReport(
       for (const lv of vg.vg.lvs) {
         const visible = vg.kinds.get(lv.name)?.visible ?? false;
         const named = targets.filter((t) => t.includes("/") && t.split("/")[0] === vg.vg.name);
-        if (named.length > 0 && !named.some((t) => t.split("/")[1] === lv.name)) continue;
+        const tagged = byTag && [...lv.tags, ...vg.vg.tags].some((t) => tags.includes(t));
+        if (byTag && !tagged && !(vgNamesWanted?.includes(vg.vg.name) ?? false)) continue;
+        if (!tagged && named.length > 0 && !named.some((t) => t.split("/")[1] === lv.name)) continue;
         if (!visible && !hasOption(args, "all")) continue;
         // The internal snapshotN LVs never appear, even with -a.
         if (vg.kinds.get(lv.name)?.snapshot) continue;
@@ -202,6 +234,13 @@ export function runReport(
         else rows.push({ vg, lv });
       }
     }
+  }
+  const selectText = optionValue(args, "select");
+  if (selectText !== undefined) {
+    const selection = parseSelection(selectText, (name) => findField(name, PREFIXES[kind]));
+    const kept = rows.filter((row) => selection(row, env));
+    rows.length = 0;
+    rows.push(...kept);
   }
   const keyed = rows.map((row, index) => ({
     row,
@@ -224,6 +263,8 @@ export function runReport(
       headings: !hasOption(args, "noheadings"),
       ...(separator !== undefined ? { separator } : {}),
       aligned: hasOption(args, "aligned"),
+      nameprefixes: hasOption(args, "nameprefixes"),
+      unquoted: hasOption(args, "unquoted"),
       json,
       reportName: key === "lvs-seg" ? "seg" : key === "pvs-seg" ? "pvseg" : kind.slice(0, 2),
     });

@@ -1,5 +1,6 @@
 /** The objects a report row is made of: a PV (member or orphan), its VG, an LV, a segment, a PV segment. */
 import { SECTOR_BYTES } from "../../block/device.js";
+import { PV_EXT_USED } from "../../format/pv-header.js";
 import { formatUuid } from "../../format/uuid.js";
 import { pvFreeRanges, pvUsage } from "../../metadata/extent-map.js";
 import { type LvKind, lvKinds } from "../../metadata/lv-kind.js";
@@ -17,6 +18,11 @@ export interface PvInfo {
   readonly mdaCount: number;
   readonly vg?: VgInfo;
   readonly pv?: PhysicalVolume;
+  /**
+   * A PV whose label says it is used (PV_EXT_USED) while no VG metadata was found for it: every
+   * copy damaged. LVM2 shows it in VG `[unknown]` with attr `u--`, not as a free orphan.
+   */
+  readonly inUseNoVg?: boolean;
 }
 
 /** A VG with what its fields need precomputed once. */
@@ -80,6 +86,7 @@ export function pvInfos(scan: HostScan, vgs: readonly VgInfo[]): PvInfo[] {
       devSizeSectors: label.device.sizeBytes / SECTOR_BYTES,
       peStartSectors: (label.header.dataAreas[0]?.offsetBytes ?? 0) / SECTOR_BYTES,
       mdaCount: label.header.metadataAreas.length,
+      ...(((label.header.extension?.flags ?? 0) & PV_EXT_USED) !== 0 ? { inUseNoVg: true } : {}),
     });
   }
   return out;

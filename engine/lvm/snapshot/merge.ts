@@ -131,7 +131,8 @@ export function startMerge(
     driver.finished = true;
     driversOf(host).delete(key);
     // lvpoll's last progress line comes before the finishing messages.
-    context.out.message(`${vg.name}/${seg.cowStore}: Merged: 100.00%`);
+    // lvpoll polls the origin (the snapshot became part of it), so the line names the origin.
+    context.out.message(`${vg.name}/${originName}: Merged: 100.00%`);
     const doneNs = finishMerge(context, vg.name, originName);
     options.onDone?.(doneNs);
   };

@@ -14,9 +14,14 @@ export function liveSnapshot(host: Host, vg: VolumeGroup, lv: LogicalVolume): Sn
   return table instanceof SnapshotTarget && !(table instanceof SnapshotMergeTarget) ? table : undefined;
 }
 
-/** `snap_percent` (Data%) of an active snapshot; undefined when inactive, not a snapshot, or invalid. */
+/**
+ * `snap_percent` (Data%) of an active snapshot, undefined when inactive or not a snapshot. An
+ * invalid (overflowed) snapshot reports 100.00, as LVM2's `lv_snapshot_percent` makes it.
+ */
 export function snapshotPercent(host: Host, vg: VolumeGroup, lv: LogicalVolume): number | undefined {
-  return liveSnapshot(host, vg, lv)?.snapPercent;
+  const snapshot = liveSnapshot(host, vg, lv);
+  if (snapshot === undefined) return undefined;
+  return snapshot.valid ? snapshot.snapPercent : 100;
 }
 
 /** True when the snapshot's live table reports it invalid (lv_attr 5th char `I`). */

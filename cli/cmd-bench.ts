@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option("--list", "list the configs and workloads and exit")
     .action(async (flags: OverheadFlags) => {
       const [{ UsageError }, overhead, reports] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("../bench/overhead/mod.js"),
         import("../reports/mod.js"),
       ]);

@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option("--only-changes", "list only metrics whose verdict is faster or slower")
     .action(async (base: string | undefined, head: string | undefined, flags: CompareFlags) => {
       const [{ UsageError }, reports, { expandInputPaths }, { writeFileSync }] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("../reports/mod.js"),
         import("../reports/input-paths.js"),
         import("node:fs"),

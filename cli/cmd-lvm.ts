@@ -109,7 +109,7 @@ export function register(program: Command): void {
     )
     .action(async (name: string, rest: string[], flags: LvmFlags) => {
       const [{ UsageError }, { runLvm, isReadOnlyCommand }] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("../engine/lvm/mod.js"),
       ]);
       const argv = [name, ...rest];

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option("--only <name>", "run only this mutant (repeatable)", (v: string, p: string[]) => [...p, v], [])
     .option("--list", "list the mutants and exit")
     .action(async (flags: MutantFlags) => {
-      const { UsageError } = await import("./program.js");
+      const { UsageError } = await import("./errors.js");
       const { MUTANT_CATALOGUE } = await import("../scenarios/mutant-catalogue.js");
       if (flags.list) {
         for (const m of MUTANT_CATALOGUE) process.stdout.write(`${m.name}  ${m.description}\n`);

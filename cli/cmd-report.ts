@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option("--check", "exit 1 when a case failed or a mutant survived")
     .action(async (results: string[], flags: ReportFlags) => {
       const [{ UsageError }, reports, { writeFileSync }] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("../reports/mod.js"),
         import("node:fs"),
       ]);

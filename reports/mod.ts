@@ -1,4 +1,5 @@
 /** Public API of reports/: read NDJSON records, summarise them, render every format, compare runs. */
+export { temporaryPathFor, writeFileAtomic } from "./atomic-file.js";
 export { caseLabel, caseVerdict, DAMAGE_CLASSES, damageSummary, faultSummary } from "./case-text.js";
 export { createPainter, type Painter, type Style, shouldUseColor } from "./color.js";
 export {

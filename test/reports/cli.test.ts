@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli } from "../../cli/program.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../../cli/errors.js";
+import { runCli } from "../../cli/program.js";
 import { benchRecord, caseRecord, fixture, ndjson } from "./helpers.js";
 
 // The CLI commands live in cli/cmd-report.ts and cli/cmd-compare.ts; their tests sit with the reports.

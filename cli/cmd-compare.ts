@@ -37,11 +37,10 @@ export function register(program: Command): void {
     .option("-o, --out <file>", "write the comparison to FILE instead of stdout")
     .option("--only-changes", "list only metrics whose verdict is faster or slower")
     .action(async (base: string | undefined, head: string | undefined, flags: CompareFlags) => {
-      const [{ UsageError }, reports, { expandInputPaths }, { writeFileSync }] = await Promise.all([
+      const [{ UsageError }, reports, { expandInputPaths }] = await Promise.all([
         import("./errors.js"),
         import("../reports/mod.js"),
         import("../reports/input-paths.js"),
-        import("node:fs"),
       ]);
       const threshold = Number(flags.threshold);
       if (flags.threshold.trim() === "" || !Number.isFinite(threshold) || threshold < 0 || threshold >= 100) {
@@ -80,7 +79,7 @@ export function register(program: Command): void {
       if (flags.out === undefined) process.stdout.write(text);
       else {
         try {
-          writeFileSync(flags.out, text);
+          reports.writeFileAtomic(flags.out, text);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           throw new UsageError(`Cannot write ${flags.out}: ${reason}; check that the directory exists`);

@@ -28,10 +28,9 @@ export function register(program: Command): void {
     .option("--out-dir <dir>", "write every format (summary.txt, report.md/html/json, junit.xml) into DIR")
     .option("--check", "exit 1 when a case failed or a mutant survived")
     .action(async (results: string[], flags: ReportFlags) => {
-      const [{ UsageError }, reports, { writeFileSync }] = await Promise.all([
+      const [{ UsageError }, reports] = await Promise.all([
         import("./errors.js"),
         import("../reports/mod.js"),
-        import("node:fs"),
       ]);
       const { expandInputPaths } = await import("../reports/input-paths.js");
       let records: Awaited<ReturnType<typeof reports.readRecordFiles>>;
@@ -45,7 +44,7 @@ export function register(program: Command): void {
       const model = reports.summarizeRecords(records);
       const write = (path: string, text: string) => {
         try {
-          writeFileSync(path, text);
+          reports.writeFileAtomic(path, text);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           throw new UsageError(`Cannot write ${path}: ${reason}; check that the directory exists`);

@@ -69,7 +69,9 @@ export function register(program: Command): void {
           color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
         }),
       );
-      const written = reports.writeAllReports(records, flags.out);
+      const written = reports.writeAllReports(records, flags.out, {
+        timestamp: reports.reportTimestamp(process.env, Date.now()),
+      });
       process.stdout.write(
         `\n${summaryLine(result)} | ${result.summary.cases} cases in ${seconds.toFixed(1)}s\n`,
       );

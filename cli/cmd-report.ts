@@ -42,6 +42,8 @@ export function register(program: Command): void {
       }
       for (const warning of records.warnings) process.stderr.write(`lvmlab: warning: ${warning}\n`);
       const model = reports.summarizeRecords(records);
+      // Wall-clock, so it is only in the report, never in the records (SOURCE_DATE_EPOCH fixes it).
+      const timestamp = reports.reportTimestamp(process.env, Date.now());
       const write = (path: string, text: string) => {
         try {
           reports.writeFileAtomic(path, text);
@@ -53,7 +55,7 @@ export function register(program: Command): void {
       if (flags.outDir !== undefined) {
         let written: ReturnType<typeof reports.writeAllReports>;
         try {
-          written = reports.writeAllReports(records, flags.outDir);
+          written = reports.writeAllReports(records, flags.outDir, { timestamp });
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           throw new UsageError(`Cannot write reports into ${flags.outDir}: ${reason}`);
@@ -68,7 +70,7 @@ export function register(program: Command): void {
             : flags.format === "html"
               ? reports.renderHtml(model)
               : flags.format === "junit"
-                ? reports.renderJunit(model)
+                ? reports.renderJunit(model, { timestamp })
                 : flags.format === "json"
                   ? reports.renderJson(model)
                   : reports.renderTerminal(model, {

@@ -23,7 +23,7 @@ export {
 export { escapeHtml, escapeMarkdownCell, escapeXml, markdownCode } from "./escape.js";
 export { type HtmlOptions, renderHtml } from "./html.js";
 export { JSON_REPORT_VERSION, renderJson } from "./json.js";
-export { failureMessage, type JunitOptions, renderJunit } from "./junit.js";
+export { failureMessage, type JunitOptions, renderJunit, reportTimestamp } from "./junit.js";
 export { type MarkdownOptions, renderMarkdown } from "./markdown.js";
 export { BENCH_METRICS, type Better, LATENCY_POINTS, type MetricDef, MICROBENCH_METRIC } from "./metrics.js";
 export {

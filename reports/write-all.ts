@@ -24,7 +24,11 @@ export interface WrittenReports {
  * report.json into `outDir` (created if missing) and returns their paths. Each file is replaced
  * atomically, so a failed render leaves the earlier report in place.
  */
-export function writeAllReports(records: RecordSet, outDir: string): WrittenReports {
+export function writeAllReports(
+  records: RecordSet,
+  outDir: string,
+  options: { readonly timestamp?: string } = {},
+): WrittenReports {
   mkdirSync(outDir, { recursive: true });
   const model = summarizeRecords(records);
   const paths: WrittenReports = {
@@ -37,7 +41,7 @@ export function writeAllReports(records: RecordSet, outDir: string): WrittenRepo
   writeFileAtomic(paths.summary, renderTerminal(model, { color: false }));
   writeFileAtomic(paths.markdown, renderMarkdown(model));
   writeFileAtomic(paths.html, renderHtml(model));
-  writeFileAtomic(paths.junit, renderJunit(model));
+  writeFileAtomic(paths.junit, renderJunit(model, options));
   writeFileAtomic(paths.json, renderJson(model));
   return paths;
 }

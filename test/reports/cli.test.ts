@@ -11,6 +11,8 @@ let stdout = "";
 let stderr = "";
 
 beforeEach(() => {
+  // JUnit's timestamp is wall-clock; the reproducible-builds variable pins it to the golden file's.
+  vi.stubEnv("SOURCE_DATE_EPOCH", "0");
   stdout = "";
   stderr = "";
   process.exitCode = undefined;
@@ -25,6 +27,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  vi.unstubAllEnvs();
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });

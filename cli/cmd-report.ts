@@ -1,7 +1,25 @@
 import { type Command, Option } from "commander";
 
 /** Output formats of `lvmlab report`. */
-export const REPORT_FORMATS = ["terminal", "md", "html", "junit", "json"] as const;
+export const REPORT_FORMATS = [
+  "terminal",
+  "md",
+  "html",
+  "junit",
+  "json",
+  "gab-bigger",
+  "gab-smaller",
+  "bencher",
+  "hyperfine",
+] as const;
+
+/** Formats for continuous-benchmarking tools: they need benchmark records to say anything. */
+const BENCH_ONLY_FORMATS: ReadonlySet<string> = new Set([
+  "gab-bigger",
+  "gab-smaller",
+  "bencher",
+  "hyperfine",
+]);
 
 interface ReportFlags {
   readonly format: (typeof REPORT_FORMATS)[number];
@@ -15,7 +33,9 @@ export function register(program: Command): void {
   program
     .command("report")
     .description(
-      "Render NDJSON results as a terminal summary, Markdown, HTML with SVG charts, JUnit XML or JSON",
+      "Render NDJSON results as a terminal summary, Markdown, HTML with SVG charts, JUnit XML or JSON; " +
+        "benchmark results also as github-action-benchmark JSON (gab-bigger: IOPS and MB/s, gab-smaller: " +
+        "latency, write amplification, CPU), Bencher Metric Format (bencher) or a hyperfine-style table",
     )
     .argument(
       "<results...>",
@@ -44,6 +64,11 @@ export function register(program: Command): void {
       const model = reports.summarizeRecords(records);
       // Wall-clock, so it is only in the report, never in the records (SOURCE_DATE_EPOCH fixes it).
       const timestamp = reports.reportTimestamp(process.env, Date.now());
+      if (BENCH_ONLY_FORMATS.has(flags.format) && model.bench.length + model.microbench.length === 0) {
+        throw new UsageError(
+          `Nothing to write as ${flags.format}: ${results.join(", ")} hold no bench or microbench records`,
+        );
+      }
       const write = (path: string, text: string) => {
         try {
           reports.writeFileAtomic(path, text);
@@ -64,18 +89,21 @@ export function register(program: Command): void {
         for (const path of Object.values(written)) process.stdout.write(`  ${path}\n`);
       } else {
         const toStdout = flags.out === undefined;
-        const text =
-          flags.format === "md"
-            ? reports.renderMarkdown(model)
-            : flags.format === "html"
-              ? reports.renderHtml(model)
-              : flags.format === "junit"
-                ? reports.renderJunit(model, { timestamp })
-                : flags.format === "json"
-                  ? reports.renderJson(model)
-                  : reports.renderTerminal(model, {
-                      color: toStdout && reports.shouldUseColor(process.stdout, process.env),
-                    });
+        const render: Record<(typeof REPORT_FORMATS)[number], () => string> = {
+          terminal: () =>
+            reports.renderTerminal(model, {
+              color: toStdout && reports.shouldUseColor(process.stdout, process.env),
+            }),
+          md: () => reports.renderMarkdown(model),
+          html: () => reports.renderHtml(model),
+          junit: () => reports.renderJunit(model, { timestamp }),
+          json: () => reports.renderJson(model),
+          "gab-bigger": () => reports.renderGithubBenchmark(model, "higher"),
+          "gab-smaller": () => reports.renderGithubBenchmark(model, "lower"),
+          bencher: () => reports.renderBencher(model),
+          hyperfine: () => reports.renderHyperfineMarkdown(model),
+        };
+        const text = render[flags.format]();
         if (flags.out === undefined) process.stdout.write(text);
         else write(flags.out, text);
       }

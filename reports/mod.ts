@@ -1,6 +1,13 @@
 /** Public API of reports/: read NDJSON records, summarise them, render every format, compare runs. */
 export { temporaryPathFor, writeFileAtomic } from "./atomic-file.js";
 export { caseLabel, caseVerdict, DAMAGE_CLASSES, damageSummary, faultSummary } from "./case-text.js";
+export {
+  type GithubBenchmarkEntry,
+  githubBenchmarkEntries,
+  renderBencher,
+  renderGithubBenchmark,
+  renderHyperfineMarkdown,
+} from "./ci-formats.js";
 export { createPainter, type Painter, type Style, shouldUseColor } from "./color.js";
 export {
   COMPARE_MUTATIONS,

@@ -12,8 +12,21 @@ import * as reports from "../../reports/mod.js";
 import { CLI_BUILT, killAll, runCliProcess } from "../support/cli-process.js";
 
 // Scenarios with pvmove and resync progress samples and fault markers, so the charts have data.
-const SWEEP = ["run", "pvmove-cut-resume", "mirror-crash-disk-log", "bit-rot-detected", "--seeds", "1..3", "-q"];
-const NO_CI = { JOB_COMPLETION_INDEX: "", CI_NODE_INDEX: "", BUILDKITE_PARALLEL_JOB: "", CIRCLE_NODE_INDEX: "" };
+const SWEEP = [
+  "run",
+  "pvmove-cut-resume",
+  "mirror-crash-disk-log",
+  "bit-rot-detected",
+  "--seeds",
+  "1..3",
+  "-q",
+];
+const NO_CI = {
+  JOB_COMPLETION_INDEX: "",
+  CI_NODE_INDEX: "",
+  BUILDKITE_PARALLEL_JOB: "",
+  CIRCLE_NODE_INDEX: "",
+};
 
 describe.skipIf(!CLI_BUILT)("4 shards as separate processes merge to the unsharded run", () => {
   const dir = mkdtempSync(join(tmpdir(), "lvmlab-shards-"));
@@ -32,7 +45,8 @@ describe.skipIf(!CLI_BUILT)("4 shards as separate processes merge to the unshard
     ]);
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     // Each shard recorded the exact command that reproduces it, with the shard it resolved to.
-    const meta = (file: string) => JSON.parse(readFileSync(file, "utf8").split("\n")[0]!) as { command: string };
+    const meta = (file: string) =>
+      JSON.parse(readFileSync(file, "utf8").split("\n")[0]!) as { command: string };
     expect(meta(shardFiles[2]!).command).toBe(
       "lvmlab run pvmove-cut-resume mirror-crash-disk-log bit-rot-detected --seeds 1..3 --shard 3/4",
     );
@@ -68,6 +82,8 @@ describe.skipIf(!CLI_BUILT)("4 shards as separate processes merge to the unshard
     }
     const html = b.html;
     expect(html).toContain("<svg");
-    expect(html).toContain("lvmlab run pvmove-cut-resume mirror-crash-disk-log bit-rot-detected --seeds 1..3");
+    expect(html).toContain(
+      "lvmlab run pvmove-cut-resume mirror-crash-disk-log bit-rot-detected --seeds 1..3",
+    );
   });
 });

@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import type { OverheadPlan } from "../bench/overhead/mod.js";
 
 /** Output formats of `lvmlab bench overhead`. */
-export const BENCH_FORMATS = ["terminal", "md"] as const;
+const BENCH_FORMATS = ["terminal", "md"] as const;
 
 interface OverheadFlags {
   readonly profile?: string;

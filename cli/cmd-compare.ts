@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 
 /** Output formats of `lvmlab compare`. */
-export const COMPARE_FORMATS = ["terminal", "md", "json"] as const;
+const COMPARE_FORMATS = ["terminal", "md", "json"] as const;
 
 interface CompareFlags {
   readonly threshold: string;

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 
 /** Output formats of `lvmlab report`. */
-export const REPORT_FORMATS = [
+const REPORT_FORMATS = [
   "terminal",
   "md",
   "html",

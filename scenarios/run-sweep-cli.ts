@@ -4,7 +4,6 @@
  * build the runner (in this thread or on workers), run the sweep with progress on stderr and
  * records to NDJSON, stop at a case boundary on SIGINT or SIGTERM, and say how to resume.
  */
-import type { CaseSpec } from "./case.js";
 import { determinismCheckingRunner } from "./determinism-check.js";
 import { type LoadedScenario, loadLibrary } from "./load.js";
 import { localRunner } from "./local-runner.js";
@@ -67,7 +66,7 @@ interface SweepPlan {
  * Checks every argument and every selected scenario, so that a mistake is refused with exit 2
  * before an output file is touched. Throws RangeError or ScenarioError.
  */
-export async function planSweep(options: SweepCliOptions): Promise<SweepPlan> {
+async function planSweep(options: SweepCliOptions): Promise<SweepPlan> {
   const seeds = options.seeds === undefined ? undefined : parseSeeds(options.seeds);
   const shard =
     options.shard === undefined ? undefined : resolveShard(options.shard, options.env ?? process.env).shard;
@@ -196,5 +195,3 @@ export function summaryLine(result: SweepResult): string {
   const { summary } = result;
   return `${summary.failed === 0 ? "ok" : "FAILED"} | ${summary.passed} passed | ${summary.failed} failed${summary.interrupted ? " | interrupted (rerun with --resume to finish)" : ""}`;
 }
-
-export type { CaseSpec };

@@ -15,7 +15,7 @@ interface ShardSource {
 }
 
 /** The engines `--shard auto` knows, tried in this order. */
-export const SHARD_SOURCES: readonly ShardSource[] = [
+const SHARD_SOURCES: readonly ShardSource[] = [
   { engine: "Kubernetes Indexed Job", index: "JOB_COMPLETION_INDEX", count: undefined, zeroBased: true },
   { engine: "GitLab CI", index: "CI_NODE_INDEX", count: "CI_NODE_TOTAL", zeroBased: false },
   {

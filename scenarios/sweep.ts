@@ -50,7 +50,7 @@ export interface SweepResult {
 export const DEFAULT_MAX_CASES = 1_000_000;
 
 /** Resolves after the event loop has run once (timers, I/O and signal handlers get their turn). */
-export function yieldToEventLoop(): Promise<void> {
+function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 

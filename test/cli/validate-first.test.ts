@@ -44,6 +44,9 @@ describe.skipIf(!CLI_BUILT)("lvmlab run checks everything before it writes (real
     expect(first.code).toBe(0);
     const before = readFileSync(out, "utf8");
     expect(before).toContain('"type":"summary"');
+    // The replay command and the recorded command both load the scenario file, so they work as printed.
+    expect(before).toContain(`"replay":"lvmlab replay validate-first-linear@1 --file ${good}"`);
+    expect(before).toContain(`"command":"lvmlab run validate-first-linear --file ${good}"`);
 
     const badFio = join(dir, "bad-fio.yaml");
     writeFileSync(badFio, SCENARIO.replace("number_ios: 20", "number_ios: 20, iodepht: 4"));

@@ -47,14 +47,20 @@ export function register(program: Command): void {
         flags.only.length === 0
           ? MUTANT_CATALOGUE
           : MUTANT_CATALOGUE.filter((m) => flags.only.includes(m.name));
-      for (const mutant of picked) {
-        const record = runMutant(mutant, library, {
-          ...(seeds === undefined ? {} : { seeds }),
-          explore: flags.explore,
-          onProgress: (line) => process.stderr.write(`${line}\n`),
-        });
-        sink?.write(record);
-        if (!record.caught) survived += 1;
+      try {
+        for (const mutant of picked) {
+          const record = runMutant(mutant, library, {
+            ...(seeds === undefined ? {} : { seeds }),
+            explore: flags.explore,
+            onProgress: (line) => process.stderr.write(`${line}\n`),
+          });
+          sink?.write(record);
+          if (!record.caught) survived += 1;
+        }
+      } catch (error) {
+        // A run that broke leaves the earlier --ndjson file as it was.
+        sink?.discard();
+        throw error;
       }
       sink?.close();
       process.stdout.write(

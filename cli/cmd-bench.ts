@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import type { OverheadPlan } from "../bench/overhead/mod.js";
 
 /** Output formats of `lvmlab bench overhead`. */
-export const BENCH_FORMATS = ["terminal", "md"] as const;
+const BENCH_FORMATS = ["terminal", "md"] as const;
 
 interface OverheadFlags {
   readonly profile?: string;
@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option("--list", "list the configs and workloads and exit")
     .action(async (flags: OverheadFlags) => {
       const [{ UsageError }, overhead, reports] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("../bench/overhead/mod.js"),
         import("../reports/mod.js"),
       ]);

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 
 /** Output formats of `lvmlab compare`. */
-export const COMPARE_FORMATS = ["terminal", "md", "json"] as const;
+const COMPARE_FORMATS = ["terminal", "md", "json"] as const;
 
 interface CompareFlags {
   readonly threshold: string;
@@ -10,6 +10,8 @@ interface CompareFlags {
   readonly base?: string[];
   readonly head?: string[];
   readonly onlyChanges?: boolean;
+  readonly gateMeasured?: boolean;
+  readonly measuredMinSamples: string;
 }
 
 /**
@@ -20,7 +22,8 @@ export function register(program: Command): void {
   program
     .command("compare")
     .description(
-      "Compare benchmark records before (BASE) and after (HEAD): change, 95% bootstrap CI and verdict per metric",
+      "Compare benchmark records before (BASE) and after (HEAD): change, 95% bootstrap CI and verdict per " +
+        "metric; modeled metrics gate (exit 1 on a regression), measured CPU time is shown; nothing compared: exit 2",
     )
     .argument("[base]", "BASE NDJSON file or directory of shard files")
     .argument("[head]", "HEAD NDJSON file or directory of shard files")
@@ -36,17 +39,27 @@ export function register(program: Command): void {
     )
     .option("-o, --out <file>", "write the comparison to FILE instead of stdout")
     .option("--only-changes", "list only metrics whose verdict is faster or slower")
+    .option(
+      "--gate-measured",
+      "let measured CPU time (cpuNsPerOp, micro-benchmark ns/op) fail the gate too; by default it is shown only",
+    )
+    .option("--measured-min-samples <n>", "samples per side a measured metric needs before it may gate", "10")
     .action(async (base: string | undefined, head: string | undefined, flags: CompareFlags) => {
-      const [{ UsageError }, reports, { expandInputPaths }, { writeFileSync }] = await Promise.all([
-        import("./program.js"),
+      const [{ UsageError }, reports, { expandInputPaths }] = await Promise.all([
+        import("./errors.js"),
         import("../reports/mod.js"),
         import("../reports/input-paths.js"),
-        import("node:fs"),
       ]);
       const threshold = Number(flags.threshold);
       if (flags.threshold.trim() === "" || !Number.isFinite(threshold) || threshold < 0 || threshold >= 100) {
         throw new UsageError(
           `Invalid --threshold "${flags.threshold}": give a percentage in [0, 100), e.g. 5`,
+        );
+      }
+      const minSamples = Number(flags.measuredMinSamples);
+      if (!Number.isInteger(minSamples) || minSamples < 2) {
+        throw new UsageError(
+          `Invalid --measured-min-samples "${flags.measuredMinSamples}": give a whole number of at least 2`,
         );
       }
       const basePaths = [...(base === undefined ? [] : [base]), ...(flags.base ?? [])];
@@ -66,7 +79,11 @@ export function register(program: Command): void {
         if (reports.isRecordInputError(error)) throw new UsageError(error.message);
         throw error;
       }
-      const result = reports.compareRecordSets(sets[0]!, sets[1]!, { thresholdPercent: threshold });
+      const result = reports.compareRecordSets(sets[0]!, sets[1]!, {
+        thresholdPercent: threshold,
+        gateMeasured: flags.gateMeasured === true,
+        measuredMinSamples: minSamples,
+      });
       const options = {
         onlyChanges: flags.onlyChanges === true,
         color: flags.out === undefined && reports.shouldUseColor(process.stdout, process.env),
@@ -80,11 +97,19 @@ export function register(program: Command): void {
       if (flags.out === undefined) process.stdout.write(text);
       else {
         try {
-          writeFileSync(flags.out, text);
+          reports.writeFileAtomic(flags.out, text);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           throw new UsageError(`Cannot write ${flags.out}: ${reason}; check that the directory exists`);
         }
+      }
+      if (result.gated === 0) {
+        // A gate that compared nothing must not pass: a renamed cell or the wrong file would.
+        throw new UsageError(
+          result.comparisons.length === 0
+            ? "Nothing to compare: no benchmark cell appears in both BASE and HEAD"
+            : "Nothing to gate on: only measured CPU time was compared; pass --gate-measured with enough samples, or compare modeled bench records",
+        );
       }
       if (result.regressions > 0) process.exitCode = 1;
     });

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option("--markdown", "print the Markdown table used in the README")
     .action(async (flags: FaultsFlags) => {
       const [{ UsageError }, catalogue] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("../faults/catalogue.js"),
       ]);
       if (!flags.list) throw new UsageError("Nothing to do: pass --list, e.g. lvmlab faults --list");

@@ -30,7 +30,7 @@ export function register(program: Command): void {
     )
     .option("--seed <n>", "seed of the run", "1")
     .action(async (jobfile: string, flags: FioFlags) => {
-      const { UsageError } = await import("./program.js");
+      const { UsageError } = await import("./errors.js");
       const { readFileSync } = await import("node:fs");
       const { jobsFromFioFile } = await import("../workloads/fio-ini.js");
       const { formatFioJson, formatFioNormal } = await import("../workloads/fio-output.js");

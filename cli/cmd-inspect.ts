@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option("--allow-block-devices", "allow real block devices such as /dev/sdb (refused by default)")
     .action(async (images: string[], flags: InspectFlags) => {
       const [{ UsageError }, { openHost }, { inspectDevices, renderInspect }] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("./open-host.js"),
         import("../engine/lvm/mod.js"),
       ]);

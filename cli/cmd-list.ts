@@ -14,7 +14,7 @@ export function register(program: Command): void {
       [],
     )
     .action(async (selectors: string[], flags: { json?: boolean; file: string[] }) => {
-      const { UsageError } = await import("./program.js");
+      const { UsageError } = await import("./errors.js");
       const { loadLibrary } = await import("../scenarios/load.js");
       const { selectScenarios } = await import("../scenarios/select.js");
       let picked: Awaited<ReturnType<typeof loadLibrary>>;

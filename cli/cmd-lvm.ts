@@ -124,7 +124,7 @@ export function register(program: Command): void {
     )
     .action(async (name: string | undefined, rest: string[], flags: LvmFlags) => {
       const [{ UsageError }, { isReadOnlyCommand }, { openSession, SessionError }] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("../engine/lvm/mod.js"),
         import("./lvm-session.js"),
       ]);

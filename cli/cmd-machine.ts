@@ -39,7 +39,7 @@ export function register(program: Command): void {
     )
     .action(async (action: string, flags: MachineFlags) => {
       const [{ UsageError }, { openSession, SessionError }] = await Promise.all([
-        import("./program.js"),
+        import("./errors.js"),
         import("./lvm-session.js"),
       ]);
       if (action !== "status" && action !== "reboot" && action !== "power-cut") {
@@ -93,7 +93,7 @@ async function activeNames(host: Host): Promise<string> {
   if (host.activeLvs.size === 0) return "-";
   const [{ findVg, scanHost }, { lvKinds }] = await Promise.all([
     import("../engine/lvm/mod.js"),
-    import("../engine/metadata/lv-kind.js"),
+    import("../engine/metadata/mod.js"),
   ]);
   const scan = scanHost(host);
   const names: string[] = [];

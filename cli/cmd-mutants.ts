@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option("--only <name>", "run only this mutant (repeatable)", (v: string, p: string[]) => [...p, v], [])
     .option("--list", "list the mutants and exit")
     .action(async (flags: MutantFlags) => {
-      const { UsageError } = await import("./program.js");
+      const { UsageError } = await import("./errors.js");
       const { MUTANT_CATALOGUE } = await import("../scenarios/mutant-catalogue.js");
       if (flags.list) {
         for (const m of MUTANT_CATALOGUE) process.stdout.write(`${m.name}  ${m.description}\n`);
@@ -59,16 +59,22 @@ export function register(program: Command): void {
           ? MUTANT_CATALOGUE
           : MUTANT_CATALOGUE.filter((m) => flags.only.includes(m.name));
       const started = performance.now();
-      for (const mutant of picked) {
-        const record = runMutant(mutant, library, {
-          ...(seeds === undefined ? {} : { seeds }),
-          explore: flags.explore,
-          firstOnly: !flags.all,
-          scope: nightlyOnly ? "nightly" : "library",
-          onProgress: (line) => process.stderr.write(`${line}\n`),
-        });
-        sink?.write(record);
-        if (!record.caught) survived += 1;
+      try {
+        for (const mutant of picked) {
+          const record = runMutant(mutant, library, {
+            ...(seeds === undefined ? {} : { seeds }),
+            explore: flags.explore,
+            firstOnly: !flags.all,
+            scope: nightlyOnly ? "nightly" : "library",
+            onProgress: (line) => process.stderr.write(`${line}\n`),
+          });
+          sink?.write(record);
+          if (!record.caught) survived += 1;
+        }
+      } catch (error) {
+        // A run that broke leaves the earlier --ndjson file as it was.
+        sink?.discard();
+        throw error;
       }
       sink?.close();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);

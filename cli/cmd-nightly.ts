@@ -8,6 +8,7 @@ interface NightlyFlags {
   readonly devices: "memory" | "file";
   readonly workDir?: string;
   readonly quiet?: boolean;
+  readonly verbose?: boolean;
   readonly bench: boolean;
 }
 
@@ -24,9 +25,12 @@ export function register(program: Command): void {
     .addOption(devicesOption())
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("-q, --quiet", "no progress output")
+    .option("-v, --verbose", "without a TTY, print a line for every case, not only the failing ones")
     .option("--no-bench", "skip the quick overhead benchmark (mirror/snapshot cost against linear)")
     .action(async (flags: NightlyFlags) => {
       const workers = flags.workers;
+      const { exitCodeForSignal } = await import("./errors.js");
+      const { phaseProgress } = await import("../scenarios/progress.js");
       const { mkdirSync } = await import("node:fs");
       const { join } = await import("node:path");
       const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
@@ -41,12 +45,20 @@ export function register(program: Command): void {
         devices: flags.devices,
         ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
         quiet: flags.quiet ?? false,
+        verbose: flags.verbose ?? false,
       });
+      if (result.signal !== undefined) {
+        process.stderr.write(`${summaryLine(result)}\n`);
+        process.exitCode = exitCodeForSignal(result.signal);
+        return;
+      }
       const inputs = [ndjson];
       if (flags.bench) {
         const { runOverheadQuick } = await import("../bench/overhead/quick.js");
         const benchPath = join(flags.out, "bench.ndjson");
-        await runOverheadQuick({ ndjsonPath: benchPath });
+        const phase = flags.quiet ? undefined : phaseProgress(process.stderr, "bench overhead --quick");
+        const samples = await runOverheadQuick({ ndjsonPath: benchPath });
+        phase?.done(`${samples.length} samples`);
         inputs.push(benchPath);
       }
       const seconds = (performance.now() - started) / 1000;
@@ -57,7 +69,9 @@ export function register(program: Command): void {
           color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
         }),
       );
-      const written = reports.writeAllReports(records, flags.out);
+      const written = reports.writeAllReports(records, flags.out, {
+        timestamp: reports.reportTimestamp(process.env, Date.now()),
+      });
       process.stdout.write(
         `\n${summaryLine(result)} | ${result.summary.cases} cases in ${seconds.toFixed(1)}s\n`,
       );

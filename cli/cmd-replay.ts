@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("--log", "print the LVM2 commands the case ran and what they printed")
     .action(async (key: string | undefined, flags: ReplayFlags) => {
-      const { UsageError } = await import("./program.js");
+      const { UsageError } = await import("./errors.js");
       const { readFileSync } = await import("node:fs");
       const { parseCaseKey } = await import("../scenarios/case.js");
       const { loadLibrary } = await import("../scenarios/load.js");

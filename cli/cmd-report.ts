@@ -1,7 +1,25 @@
 import { type Command, Option } from "commander";
 
 /** Output formats of `lvmlab report`. */
-export const REPORT_FORMATS = ["terminal", "md", "html", "junit", "json"] as const;
+const REPORT_FORMATS = [
+  "terminal",
+  "md",
+  "html",
+  "junit",
+  "json",
+  "gab-bigger",
+  "gab-smaller",
+  "bencher",
+  "hyperfine",
+] as const;
+
+/** Formats for continuous-benchmarking tools: they need benchmark records to say anything. */
+const BENCH_ONLY_FORMATS: ReadonlySet<string> = new Set([
+  "gab-bigger",
+  "gab-smaller",
+  "bencher",
+  "hyperfine",
+]);
 
 interface ReportFlags {
   readonly format: (typeof REPORT_FORMATS)[number];
@@ -15,7 +33,9 @@ export function register(program: Command): void {
   program
     .command("report")
     .description(
-      "Render NDJSON results as a terminal summary, Markdown, HTML with SVG charts, JUnit XML or JSON",
+      "Render NDJSON results as a terminal summary, Markdown, HTML with SVG charts, JUnit XML or JSON; " +
+        "benchmark results also as github-action-benchmark JSON (gab-bigger: IOPS and MB/s, gab-smaller: " +
+        "latency, write amplification, CPU), Bencher Metric Format (bencher) or a hyperfine-style table",
     )
     .argument(
       "<results...>",
@@ -28,10 +48,9 @@ export function register(program: Command): void {
     .option("--out-dir <dir>", "write every format (summary.txt, report.md/html/json, junit.xml) into DIR")
     .option("--check", "exit 1 when a case failed or a mutant survived")
     .action(async (results: string[], flags: ReportFlags) => {
-      const [{ UsageError }, reports, { writeFileSync }] = await Promise.all([
-        import("./program.js"),
+      const [{ UsageError }, reports] = await Promise.all([
+        import("./errors.js"),
         import("../reports/mod.js"),
-        import("node:fs"),
       ]);
       const { expandInputPaths } = await import("../reports/input-paths.js");
       let records: Awaited<ReturnType<typeof reports.readRecordFiles>>;
@@ -43,9 +62,16 @@ export function register(program: Command): void {
       }
       for (const warning of records.warnings) process.stderr.write(`lvmlab: warning: ${warning}\n`);
       const model = reports.summarizeRecords(records);
+      // Wall-clock, so it is only in the report, never in the records (SOURCE_DATE_EPOCH fixes it).
+      const timestamp = reports.reportTimestamp(process.env, Date.now());
+      if (BENCH_ONLY_FORMATS.has(flags.format) && model.bench.length + model.microbench.length === 0) {
+        throw new UsageError(
+          `Nothing to write as ${flags.format}: ${results.join(", ")} hold no bench or microbench records`,
+        );
+      }
       const write = (path: string, text: string) => {
         try {
-          writeFileSync(path, text);
+          reports.writeFileAtomic(path, text);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           throw new UsageError(`Cannot write ${path}: ${reason}; check that the directory exists`);
@@ -54,7 +80,7 @@ export function register(program: Command): void {
       if (flags.outDir !== undefined) {
         let written: ReturnType<typeof reports.writeAllReports>;
         try {
-          written = reports.writeAllReports(records, flags.outDir);
+          written = reports.writeAllReports(records, flags.outDir, { timestamp });
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           throw new UsageError(`Cannot write reports into ${flags.outDir}: ${reason}`);
@@ -63,18 +89,21 @@ export function register(program: Command): void {
         for (const path of Object.values(written)) process.stdout.write(`  ${path}\n`);
       } else {
         const toStdout = flags.out === undefined;
-        const text =
-          flags.format === "md"
-            ? reports.renderMarkdown(model)
-            : flags.format === "html"
-              ? reports.renderHtml(model)
-              : flags.format === "junit"
-                ? reports.renderJunit(model)
-                : flags.format === "json"
-                  ? reports.renderJson(model)
-                  : reports.renderTerminal(model, {
-                      color: toStdout && reports.shouldUseColor(process.stdout, process.env),
-                    });
+        const render: Record<(typeof REPORT_FORMATS)[number], () => string> = {
+          terminal: () =>
+            reports.renderTerminal(model, {
+              color: toStdout && reports.shouldUseColor(process.stdout, process.env),
+            }),
+          md: () => reports.renderMarkdown(model),
+          html: () => reports.renderHtml(model),
+          junit: () => reports.renderJunit(model, { timestamp }),
+          json: () => reports.renderJson(model),
+          "gab-bigger": () => reports.renderGithubBenchmark(model, "higher"),
+          "gab-smaller": () => reports.renderGithubBenchmark(model, "lower"),
+          bencher: () => reports.renderBencher(model),
+          hyperfine: () => reports.renderHyperfineMarkdown(model),
+        };
+        const text = render[flags.format]();
         if (flags.out === undefined) process.stdout.write(text);
         else write(flags.out, text);
       }

@@ -12,6 +12,8 @@ interface RunFlags {
   readonly workDir?: string;
   readonly file: string[];
   readonly quiet?: boolean;
+  readonly verbose?: boolean;
+  readonly checkDeterminism?: boolean;
   readonly shrink?: boolean;
   readonly keep?: string;
   readonly shrinkDir: string;
@@ -30,13 +32,25 @@ export function register(program: Command): void {
     .option("-s, --seeds <list>", "seeds, e.g. 1..64 or 1,5,9 (default: each scenario's own seeds)")
     .option("--explore", "run every crash point of each case (between the scenario's explore events)")
     .addOption(workersOption())
-    .option("--shard <k/n>", "run only shard k of n (a stable split for CI matrices)")
+    .option(
+      "--shard <k/n|auto>",
+      "run only shard k of n (a stable split for CI matrices); auto reads the index and count from " +
+        "GitLab, Buildkite or CircleCI, or a Kubernetes Indexed Job with auto/N",
+    )
     .option("--ndjson <file>", "write records to FILE (- for stdout)")
-    .option("--resume <file>", "skip cases already recorded in FILE and append the rest to it")
+    .option(
+      "--resume <file>",
+      "skip cases already recorded in FILE and append the rest to it (a torn last line is dropped)",
+    )
     .addOption(devicesOption())
     .option("--work-dir <dir>", "directory for PV images with --devices file", ".lvmlab-work")
     .option("-f, --file <scenario>", "also load a JSON/YAML scenario file (repeatable)", collect, [])
     .option("-q, --quiet", "no progress output")
+    .option("-v, --verbose", "without a TTY, print a line for every case, not only the failing ones")
+    .option(
+      "--check-determinism",
+      "run every case twice in different worker layouts and fail it on any byte of difference",
+    )
     .option(
       "--keep <dir>",
       "leave each case's PV images at the crash and after recovery in DIR/<case>/ (for real LVM2 tools)",
@@ -44,35 +58,39 @@ export function register(program: Command): void {
     .option("--shrink", "shrink the first failing case to a smaller one that still fails")
     .option("--shrink-dir <dir>", "where --shrink writes the shrunk scenario", ".lvmlab-shrunk")
     .action(async (selectors: string[], flags: RunFlags) => {
-      const { UsageError } = await import("./program.js");
-      const workers = flags.workers;
+      const { exitCodeForSignal } = await import("./errors.js");
       const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
-      let result: Awaited<ReturnType<typeof runSweepFromCli>>;
-      try {
-        result = await runSweepFromCli({
-          selectors,
-          files: flags.file,
-          ...(flags.seeds === undefined ? {} : { seeds: flags.seeds }),
-          explore: flags.explore ?? false,
-          workers,
-          ...(flags.shard === undefined ? {} : { shard: flags.shard }),
-          ...(flags.ndjson === undefined ? {} : { ndjson: flags.ndjson }),
-          ...(flags.resume === undefined ? {} : { resume: flags.resume }),
-          devices: flags.devices,
-          ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
-          quiet: flags.quiet ?? false,
-          ...(flags.keep === undefined ? {} : { keep: flags.keep }),
-        });
-      } catch (error) {
-        if (error instanceof RangeError || (error as Error).name === "ScenarioError") {
-          throw new UsageError((error as Error).message);
-        }
-        throw error;
+      const result = await runSweepFromCli({
+        selectors,
+        files: flags.file,
+        ...(flags.seeds === undefined ? {} : { seeds: flags.seeds }),
+        explore: flags.explore ?? false,
+        workers: flags.workers,
+        ...(flags.shard === undefined ? {} : { shard: flags.shard }),
+        ...(flags.ndjson === undefined ? {} : { ndjson: flags.ndjson }),
+        ...(flags.resume === undefined ? {} : { resume: flags.resume }),
+        devices: flags.devices,
+        ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
+        quiet: flags.quiet ?? false,
+        verbose: flags.verbose ?? false,
+        checkDeterminism: flags.checkDeterminism ?? false,
+        ...(flags.keep === undefined ? {} : { keep: flags.keep }),
+      });
+      if (result.droppedLines > 0) {
+        process.stderr.write(
+          `lvmlab: --resume dropped ${result.droppedLines} line(s) after the last whole case record (a torn line, the old summary)\n`,
+        );
       }
-      if (flags.ndjson !== "-") process.stdout.write(`${summaryLine(result)}\n`);
+      // With --ndjson - stdout carries the records; the summary then goes to stderr.
+      const out = flags.ndjson === "-" ? process.stderr : process.stdout;
+      out.write(`${summaryLine(result)}\n`);
       for (const record of result.records) {
         if (record.status === "fail")
           process.stderr.write(`FAIL ${record.key}: ${record.verdict}\n  replay: ${record.replay}\n`);
+      }
+      if (result.signal !== undefined) {
+        process.exitCode = exitCodeForSignal(result.signal);
+        return;
       }
       const failing = result.records.find((r) => r.status === "fail");
       if (flags.shrink && failing !== undefined) {

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import { resolve } from "node:path";
 import type { Host, HostFiles } from "../engine/lvm/host.js";
-import type { LvmRunResult } from "../engine/lvm/run.js";
+import type { LvmRunResult } from "../engine/lvm/mod.js";
 import {
   defaultMachinePath,
   devicesForFile,

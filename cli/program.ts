@@ -1,16 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { lvmlabVersion } from "../scenarios/version.js";
 import { registerCommands } from "./commands.js";
-
-/** Exit codes shared by every subcommand: 0 all good, 1 a check failed, 2 bad usage or input. */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-/** Raised by subcommands for bad usage or input; printed as one line, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
+import { EXIT_OK, EXIT_USAGE, exitCodeForError } from "./errors.js";
 
 /** Builds the `lvmlab` program; subcommands load the engine only when they run. */
 export function buildProgram(): Command {
@@ -43,10 +34,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write("\n");
       return EXIT_USAGE;
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`lvmlab: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw error;
+    return exitCodeForError(error, process.stderr);
   }
 }

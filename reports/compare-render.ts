@@ -23,6 +23,11 @@ function rowsOf(result: CompareResult, options: CompareRenderOptions): MetricCom
     : result.comparisons;
 }
 
+/** The verdict, marked when the row is shown for information and does not gate. */
+function verdictText(c: MetricComparison): string {
+  return c.gating ? c.verdict : `${c.verdict} (not gating)`;
+}
+
 function cells(c: MetricComparison): string[] {
   return [
     `${c.kind === "microbench" ? "micro " : ""}${c.cell}`,
@@ -31,16 +36,18 @@ function cells(c: MetricComparison): string[] {
     formatMetric(c.headMean, c.unit),
     formatChange(c.ratio),
     `[${formatChange(c.ratioLow)}, ${formatChange(c.ratioHigh)}]`,
-    c.verdict,
+    verdictText(c),
   ];
 }
 
 const HEADER = ["cell", "metric", "base", "head", "change", "95% CI", "verdict"];
 
 function totals(result: CompareResult): string {
-  const unchanged = result.comparisons.length - result.regressions - result.improvements;
+  const unchanged = result.gated - result.regressions - result.improvements;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  return `${plural(result.regressions, "regression")}, ${plural(result.improvements, "improvement")}, ${unchanged} unchanged (threshold ${result.thresholdPercent}%)`;
+  const shown = result.comparisons.length - result.gated;
+  const info = shown > 0 ? `; ${shown} measured shown, not gating` : "";
+  return `${plural(result.regressions, "regression")}, ${plural(result.improvements, "improvement")}, ${unchanged} unchanged (threshold ${result.thresholdPercent}%${info})`;
 }
 
 /** Terminal table of the comparison with a one-line verdict at the end. Ends with a newline. */
@@ -68,8 +75,9 @@ export function renderCompareTerminal(untrusted: CompareResult, options: Compare
   ];
   rowsOf(result, options).forEach((c, index) => {
     const text = layout(rows[index]!);
-    const cut = text.length - c.verdict.length;
-    lines.push(`${text.slice(0, cut)}${tone[c.verdict](c.verdict)}`);
+    const verdict = verdictText(c);
+    const cut = text.length - verdict.length;
+    lines.push(`${text.slice(0, cut)}${c.gating ? tone[c.verdict](verdict) : paint("dim", verdict)}`);
   });
   for (const cell of result.added) lines.push(paint("cyan", `added: ${cell}`));
   for (const cell of result.removed) lines.push(paint("yellow", `removed: ${cell}`));
@@ -82,7 +90,7 @@ export function renderCompareTerminal(untrusted: CompareResult, options: Compare
 export function renderCompareMarkdown(result: CompareResult, options: CompareRenderOptions = {}): string {
   const rows = rowsOf(result, options).map((c) =>
     cells(c).map((text, i) =>
-      i === 6 && c.verdict !== "no change" ? `**${text}**` : escapeMarkdownCell(text),
+      i === 6 && c.gating && c.verdict !== "no change" ? `**${text}**` : escapeMarkdownCell(text),
     ),
   );
   const out = [

@@ -12,6 +12,12 @@ import { compareConfig, compareText, type Provenance, summarizeProvenance } from
 export const DEFAULT_THRESHOLD_PERCENT = 5;
 
 /**
+ * Fewest samples per side before a measured (CPU time) metric may gate: with fewer, its bootstrap
+ * interval is too unstable to tell noise from a regression.
+ */
+export const MEASURED_MIN_SAMPLES = 10;
+
+/**
  * Deliberate bug for proving the compare tests can fail: every metric is judged as
  * higher-is-better, so a latency regression reads as an improvement.
  */
@@ -57,6 +63,11 @@ export interface MetricComparison {
   readonly ratioLow: number;
   readonly ratioHigh: number;
   readonly verdict: Verdict;
+  /**
+   * Whether this row's verdict counts towards the exit code: modeled metrics always (they are
+   * deterministic), measured ones only with `gateMeasured` and enough samples on both sides.
+   */
+  readonly gating: boolean;
 }
 
 /** The whole comparison. */
@@ -68,8 +79,13 @@ export interface CompareResult {
   readonly added: string[];
   /** Cells present only in base. */
   readonly removed: string[];
+  /** Gating rows judged slower / faster; measured rows that do not gate are shown but not counted. */
   readonly regressions: number;
   readonly improvements: number;
+  /** Rows that gate. Zero means nothing was compared that could fail the gate. */
+  readonly gated: number;
+  /** Whether measured CPU time gates (and from how many samples per side). */
+  readonly measuredGate: { readonly enabled: boolean; readonly minSamples: number };
   readonly base: Provenance;
   readonly head: Provenance;
   readonly warnings: string[];
@@ -84,6 +100,10 @@ export interface CompareOptions {
   readonly seed?: string;
   /** Deliberate bugs to enable (tests only); see COMPARE_MUTATIONS. */
   readonly mutations?: ReadonlySet<string>;
+  /** Let measured CPU time gate too (default: shown only; it is noise on a shared machine). */
+  readonly gateMeasured?: boolean;
+  /** Samples per side a measured metric needs to gate (default {@link MEASURED_MIN_SAMPLES}). */
+  readonly measuredMinSamples?: number;
 }
 
 /** Judges a ratio CI against the threshold, in the metric's direction. */
@@ -140,6 +160,8 @@ function compareCells<R>(
     resamples: number | undefined;
     seed: string;
     mutations: ReadonlySet<string>;
+    gateMeasured: boolean;
+    measuredMinSamples: number;
   },
   out: { comparisons: MetricComparison[]; added: string[]; removed: string[] },
 ): void {
@@ -176,6 +198,10 @@ function compareCells<R>(
         ratioLow: ci.low,
         ratioHigh: ci.high,
         verdict: mutatedVerdict(ci, metric.better, settings),
+        gating:
+          !metric.measured ||
+          (settings.gateMeasured &&
+            Math.min(baseValues.length, headValues.length) >= settings.measuredMinSamples),
       });
     }
   }
@@ -206,6 +232,8 @@ export function compareRecordSets(
     resamples: options.resamples,
     seed: options.seed ?? "lvmlab",
     mutations: options.mutations ?? new Set<string>(),
+    gateMeasured: options.gateMeasured ?? false,
+    measuredMinSamples: options.measuredMinSamples ?? MEASURED_MIN_SAMPLES,
   };
   const out = { comparisons: [] as MetricComparison[], added: [] as string[], removed: [] as string[] };
   const byBenchKey = (r: { profile: string; workload: string; config: string }) =>
@@ -249,6 +277,12 @@ export function compareRecordSets(
   }
   if (out.comparisons.length === 0) {
     warnings.push("No benchmark cell appears in both base and head; nothing was compared");
+  } else if (!out.comparisons.some((c) => c.gating)) {
+    warnings.push(
+      settings.gateMeasured
+        ? `Only measured metrics were compared, with fewer than ${settings.measuredMinSamples} samples a side; nothing gates`
+        : "Only measured metrics were compared and they do not gate without --gate-measured; nothing gates",
+    );
   }
   return {
     thresholdPercent,
@@ -256,8 +290,10 @@ export function compareRecordSets(
     comparisons: out.comparisons,
     added: out.added.sort(compareText),
     removed: out.removed.sort(compareText),
-    regressions: out.comparisons.filter((c) => c.verdict === "slower").length,
-    improvements: out.comparisons.filter((c) => c.verdict === "faster").length,
+    regressions: out.comparisons.filter((c) => c.gating && c.verdict === "slower").length,
+    improvements: out.comparisons.filter((c) => c.gating && c.verdict === "faster").length,
+    gated: out.comparisons.filter((c) => c.gating).length,
+    measuredGate: { enabled: settings.gateMeasured, minSamples: settings.measuredMinSamples },
     base: summarizeProvenance(base.meta),
     head: summarizeProvenance(head.meta),
     warnings,

@@ -1,5 +1,13 @@
 /** Public API of reports/: read NDJSON records, summarise them, render every format, compare runs. */
+export { temporaryPathFor, writeFileAtomic } from "./atomic-file.js";
 export { caseLabel, caseVerdict, DAMAGE_CLASSES, damageSummary, faultSummary } from "./case-text.js";
+export {
+  type GithubBenchmarkEntry,
+  githubBenchmarkEntries,
+  renderBencher,
+  renderGithubBenchmark,
+  renderHyperfineMarkdown,
+} from "./ci-formats.js";
 export { createPainter, type Painter, type Style, shouldUseColor } from "./color.js";
 export {
   COMPARE_MUTATIONS,
@@ -22,7 +30,7 @@ export {
 export { escapeHtml, escapeMarkdownCell, escapeXml, markdownCode } from "./escape.js";
 export { type HtmlOptions, renderHtml } from "./html.js";
 export { JSON_REPORT_VERSION, renderJson } from "./json.js";
-export { failureMessage, type JunitOptions, renderJunit } from "./junit.js";
+export { failureMessage, type JunitOptions, renderJunit, reportTimestamp } from "./junit.js";
 export { type MarkdownOptions, renderMarkdown } from "./markdown.js";
 export { BENCH_METRICS, type Better, LATENCY_POINTS, type MetricDef, MICROBENCH_METRIC } from "./metrics.js";
 export {

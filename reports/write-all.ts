@@ -1,6 +1,7 @@
 /** Writes every report format for one record set into a directory (what `npm start` calls). */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "./atomic-file.js";
 import { renderHtml } from "./html.js";
 import { renderJson } from "./json.js";
 import { renderJunit } from "./junit.js";
@@ -20,9 +21,14 @@ export interface WrittenReports {
 
 /**
  * Renders summary.txt (plain terminal summary), report.md, report.html, junit.xml and
- * report.json into `outDir` (created if missing) and returns their paths.
+ * report.json into `outDir` (created if missing) and returns their paths. Each file is replaced
+ * atomically, so a failed render leaves the earlier report in place.
  */
-export function writeAllReports(records: RecordSet, outDir: string): WrittenReports {
+export function writeAllReports(
+  records: RecordSet,
+  outDir: string,
+  options: { readonly timestamp?: string } = {},
+): WrittenReports {
   mkdirSync(outDir, { recursive: true });
   const model = summarizeRecords(records);
   const paths: WrittenReports = {
@@ -32,10 +38,10 @@ export function writeAllReports(records: RecordSet, outDir: string): WrittenRepo
     junit: join(outDir, "junit.xml"),
     json: join(outDir, "report.json"),
   };
-  writeFileSync(paths.summary, renderTerminal(model, { color: false }));
-  writeFileSync(paths.markdown, renderMarkdown(model));
-  writeFileSync(paths.html, renderHtml(model));
-  writeFileSync(paths.junit, renderJunit(model));
-  writeFileSync(paths.json, renderJson(model));
+  writeFileAtomic(paths.summary, renderTerminal(model, { color: false }));
+  writeFileAtomic(paths.markdown, renderMarkdown(model));
+  writeFileAtomic(paths.html, renderHtml(model));
+  writeFileAtomic(paths.junit, renderJunit(model, options));
+  writeFileAtomic(paths.json, renderJson(model));
   return paths;
 }

@@ -10,13 +10,24 @@ import { dmName } from "../engine/lvm/activation/dm-name.js";
 import { segType } from "../engine/lvm/report/fields.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { pvFreeExtents } from "../engine/metadata/extent-map.js";
-import type { CaseState } from "./executor.js";
+import type { Machine } from "./machine.js";
 import type { VerifyCounts } from "./records.js";
 import type { Expectations } from "./schema.js";
 
+/**
+ * What the checks need of a running case (the executor's case state provides it); declared here
+ * so this module does not import the executor that calls it.
+ */
+export interface ExpectationContext {
+  readonly machine: Pick<Machine, "host">;
+  /** The active device of vg/lv, activating it when needed. */
+  device(path: string): BlockDevice;
+  readonly lvmLog: readonly string[];
+}
+
 /** What the checks look at. */
 export interface ExpectationInput {
-  readonly state: CaseState;
+  readonly state: ExpectationContext;
   readonly verify: VerifyCounts;
   readonly crashed: boolean;
 }

@@ -1,33 +1,47 @@
 import { createReadStream } from "node:fs";
 import ndjson from "ndjson";
-import type { CaseRecord } from "./records.js";
 
 /** A shard file that cannot be merged; names the file and the line. */
 export class CaseFileError extends Error {
   override readonly name = "CaseFileError";
 }
 
+/** One record of a run's NDJSON, of any type. */
+export interface RunRecord {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
 /**
- * Streams the case records of one NDJSON file written by `lvmlab run` (other record types are
- * skipped), so merging many large shards never holds more than the records themselves.
+ * Streams every record of one NDJSON file written by lvmlab, in file order (merge keeps all of
+ * them: meta, case timelines, bench samples, …). A line that is not a JSON object with a string
+ * `type`, or a case record without its `key`, is refused with the file and line.
  */
-export function readCaseRecords(path: string): Promise<CaseRecord[]> {
+export function readRunRecords(path: string): Promise<RunRecord[]> {
   return new Promise((resolve, reject) => {
-    const records: CaseRecord[] = [];
+    const records: RunRecord[] = [];
     let line = 0;
-    const fail = (message: string) => reject(new CaseFileError(`${path}:${line}: ${message}`));
+    let failed = false;
+    const fail = (message: string) => {
+      failed = true;
+      reject(new CaseFileError(`${path}:${line}: ${message}`));
+    };
     const input = createReadStream(path);
     input.on("error", (error) => reject(new CaseFileError(`Cannot read ${path}: ${error.message}`)));
     input
       .pipe(ndjson.parse({ strict: true }))
       .on("data", (record: { type?: unknown; key?: unknown }) => {
         line += 1;
-        if (record === null || typeof record !== "object" || record.type !== "case") return;
-        if (typeof record.key !== "string") {
+        if (failed) return;
+        if (record === null || typeof record !== "object" || typeof record.type !== "string") {
+          fail('not a record: expected a JSON object with a string "type"');
+          return;
+        }
+        if (record.type === "case" && typeof record.key !== "string") {
           fail('case record without "key"; was it written by an older lvmlab?');
           return;
         }
-        records.push(record as CaseRecord);
+        records.push(record as RunRecord);
       })
       .on("error", () => {
         line += 1;

@@ -36,6 +36,8 @@ export interface SweepOptions {
   readonly signal?: AbortSignal;
   /** Most cases one sweep may run. */
   readonly maxCases?: number;
+  /** Case records an earlier run of this sweep wrote (`--resume`); the summary counts them too. */
+  readonly priorRecords?: readonly CaseRecord[];
 }
 
 /** A finished sweep. */
@@ -46,6 +48,11 @@ export interface SweepResult {
 
 /** Default bound on cases per sweep, so an exploration cannot grow without limit. */
 export const DEFAULT_MAX_CASES = 1_000_000;
+
+/** Resolves after the event loop has run once (timers, I/O and signal handlers get their turn). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Lists the sweep's cases in a stable order: scenario order, then seed, then crash point. */
 export async function listCases(options: SweepOptions): Promise<CaseSpec[]> {
@@ -107,16 +114,20 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       results[index] = result;
       progress.caseDone(result.record.key, result.record.status, result.record.verdict);
       flushInOrder();
+      // A case in this thread runs synchronously and awaiting its promise yields only to
+      // microtasks; a turn of the event loop lets a SIGINT/SIGTERM handler run between cases.
+      await yieldToEventLoop();
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(cases.length, 1)) }, worker));
   progress.finish();
-  const passed = records.filter((r) => r.status === "pass").length;
+  const counted = [...(options.priorRecords ?? []), ...records];
+  const passed = counted.filter((r) => r.status === "pass").length;
   const summary: SummaryRecord = {
     type: "summary",
-    cases: records.length,
+    cases: counted.length,
     passed,
-    failed: records.length - passed,
+    failed: counted.length - passed,
     interrupted: interrupted || records.length < cases.length,
     shard: options.shard === undefined ? null : `${options.shard.index}/${options.shard.count}`,
   };

@@ -3,8 +3,8 @@
  * reproduces the file) followed by one `bench` record per sample, as reports/RECORDS.md specifies.
  */
 
-import { writeFileSync } from "node:fs";
 import os from "node:os";
+import { writeFileAtomic } from "../../reports/atomic-file.js";
 import { RECORD_SCHEMA_VERSION } from "../../reports/records.js";
 import type { OverheadRecord } from "./run.js";
 
@@ -37,14 +37,14 @@ export function overheadNdjson(records: readonly OverheadRecord[], options: Over
   return `${lines.join("\n")}\n`;
 }
 
-/** Write the run to `path`; throws naming the file when it cannot be written. */
+/** Write the run to `path` (replaced atomically); throws naming the file when it cannot be written. */
 export function writeOverheadNdjson(
   path: string,
   records: readonly OverheadRecord[],
   options: OverheadNdjsonOptions,
 ): void {
   try {
-    writeFileSync(path, overheadNdjson(records, options));
+    writeFileAtomic(path, overheadNdjson(records, options));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Cannot write overhead records to ${path}: ${reason}; check that the directory exists`);

@@ -1,7 +1,7 @@
 import type { OptionSpec, ParsedArgs } from "./args.js";
 import type { Host } from "./host.js";
 import type { CommandOutput } from "./output.js";
-import type { LvRuntimeProvider } from "./runtime.js";
+import type { LvRuntimeProvider } from "./runtime-provider.js";
 
 /** LVM2's exit codes (`tools/errors.h`). */
 export const ECMD_PROCESSED = 0;

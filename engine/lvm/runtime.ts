@@ -10,19 +10,10 @@ import type { Host } from "./host.js";
 import { mirrorCopyPercent } from "./mirror/status.js";
 import { runningMirror } from "./pvmove/kernel.js";
 import { pvmoveProgressOf } from "./pvmove/progress.js";
+import type { LvRuntimeProvider } from "./runtime-provider.js";
 import { snapshotInvalid, snapshotPercent } from "./snapshot/status.js";
 
-/** Runtime state of LVs, as `lvs` asks device-mapper for it. */
-export interface LvRuntimeProvider {
-  /** Whether the LV has a live table; undefined when unknown (`--driverloaded n`). */
-  isActive(vg: VolumeGroup, lv: LogicalVolume): boolean | undefined;
-  /** Mirror/pvmove copy progress in percent, or undefined when not active or not a mirror. */
-  copyPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
-  /** Snapshot COW usage in percent, or undefined when not active or not a snapshot. */
-  snapPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
-  /** True when the LV is a snapshot whose live table is invalid (lv_attr state `I`); absent = never. */
-  snapshotInvalid?(vg: VolumeGroup, lv: LogicalVolume): boolean;
-}
+export type { LvRuntimeProvider };
 
 /**
  * `copy_percent` of an active pvmove LV as LVM2's `copy_percent()` computes it: committed

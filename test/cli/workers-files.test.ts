@@ -89,3 +89,19 @@ describe("lvmlab run on workers and on image files", () => {
     ]);
   });
 });
+
+describe("lvmlab run --check-determinism", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lvmlab-determinism-"));
+
+  it("runs each case in this thread and on a worker, passes identical runs, writes the usual bytes", async (ctx) => {
+    ctx.skip(!built, "skipped: dist/ is not built (npm test builds it first)");
+    const plain = join(dir, "plain.ndjson");
+    const checked = join(dir, "checked.ndjson");
+    const args = ["run", "pvmove-cut-resume", "bit-rot-detected", "--seeds", "1..2", "-q"];
+    expect(await runCli([...args, "--ndjson", plain])).toBe(0);
+    expect(await runCli([...args, "--check-determinism", "--ndjson", checked])).toBe(0);
+    expect(readFileSync(checked, "utf8")).toBe(readFileSync(plain, "utf8"));
+    expect(await runCli([...args, "--workers", "2", "--check-determinism", "--ndjson", checked])).toBe(0);
+    expect(readFileSync(checked, "utf8")).toBe(readFileSync(plain, "utf8"));
+  });
+});

@@ -12,7 +12,7 @@ import { startMirrorResync } from "../../dm/mirror/resync-driver.js";
 import { type ActivateOptions, deviceMapperOf, mirrorsIn } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { Host } from "../host.js";
-import type { PvmoveProgressSample } from "./poll.js";
+import type { PvmoveProgressSample } from "./progress.js";
 
 /** Machine-wide pvmove settings (what `/proc/sys/dev/raid/speed_limit_max` and lvm.conf would hold). */
 export interface PvmoveHostSettings {

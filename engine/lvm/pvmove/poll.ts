@@ -21,7 +21,7 @@ import { abortMove } from "./abort.js";
 import { isLvmCommandError } from "./errors.js";
 import { finishMove, flushMoveDevice } from "./finish.js";
 import { pvmoveActivateOptions, pvmoveSettings, runningMirror, startPvmoveCopy } from "./kernel.js";
-import { DM_PERCENT_100, formatDmPercent, pvmoveProgressOf } from "./progress.js";
+import { DM_PERCENT_100, formatDmPercent, type PvmoveProgressSample, pvmoveProgressOf } from "./progress.js";
 import type { PvmoveId } from "./setup.js";
 
 /** Mutation: a segment is recorded as moved (and the LV pointed at its destination) before its copy is in sync. */
@@ -54,16 +54,7 @@ export const MAX_POLL_PASSES = 1_000_000;
 /** LVM2 waits at least 100 ms between passes (`WAIT_AT_LEAST_NANOSECS`). */
 const MIN_INTERVAL_NS = 100_000_000;
 
-/** A progress sample for reports: the move's `copy_percent` at a virtual time. */
-export interface PvmoveProgressSample {
-  readonly kind: "pvmove";
-  readonly tNs: number;
-  readonly vg: string;
-  readonly lv: string;
-  readonly source: string;
-  /** Percent, 0–100, as `copy_percent` reports it. */
-  readonly percent: number;
-}
+export type { PvmoveProgressSample };
 
 /** How a poller ended. */
 export type PvmoveOutcome = "finished" | "aborted" | "gone" | "interrupted" | "failed";

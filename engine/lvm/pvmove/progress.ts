@@ -80,3 +80,14 @@ export function pvmoveProgressOf(pvmove: LogicalVolume, running?: MirrorTarget):
     runningSegment,
   };
 }
+
+/** A progress sample for reports: the move's `copy_percent` at a virtual time. */
+export interface PvmoveProgressSample {
+  readonly kind: "pvmove";
+  readonly tNs: number;
+  readonly vg: string;
+  readonly lv: string;
+  readonly source: string;
+  /** Percent, 0–100, as `copy_percent` reports it. */
+  readonly percent: number;
+}

@@ -1,0 +1,18 @@
+/**
+ * The runtime-state interface commands and reports consult. It lives apart from `runtime.ts` (the
+ * device-mapper-backed implementation) so that `command.ts` can name it without importing the
+ * activation and pvmove code, which import `command.ts` back.
+ */
+import type { LogicalVolume, VolumeGroup } from "../metadata/model.js";
+
+/** Runtime state of LVs, as `lvs` asks device-mapper for it. */
+export interface LvRuntimeProvider {
+  /** Whether the LV has a live table; undefined when unknown (`--driverloaded n`). */
+  isActive(vg: VolumeGroup, lv: LogicalVolume): boolean | undefined;
+  /** Mirror/pvmove copy progress in percent, or undefined when not active or not a mirror. */
+  copyPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** Snapshot COW usage in percent, or undefined when not active or not a snapshot. */
+  snapPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** True when the LV is a snapshot whose live table is invalid (lv_attr state `I`); absent = never. */
+  snapshotInvalid?(vg: VolumeGroup, lv: LogicalVolume): boolean;
+}

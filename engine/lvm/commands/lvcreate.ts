@@ -236,7 +236,22 @@ export const lvcreateCommand: LvmCommandDef = {
       activate: /^(a?y)$/.test(activate),
       nosync: hasOption(args, "nosync"),
     });
+    if (context.driverLoaded !== false && notZeroed(args))
+      context.out.warn(`Logical volume ${vg.name}/${created.name} not zeroed.`);
     context.out.message(`Logical volume "${created.name}" created.`);
     return ECMD_PROCESSED;
   },
 };
+
+/**
+ * LVM2's `_should_wipe_lv` warning: with `-Zn` (signature wiping follows `-Z` unless `-W` is given,
+ * as `wipe_signatures_when_zeroing_new_lvs` defaults to 1) a new writable LV is left as it was, and
+ * LVM2 says so — only with the device-mapper driver: `--driverloaded n` skips it. Snapshots are excluded: their segment type cannot be zeroed. (Read-only LVs are not modelled.)
+ */
+function notZeroed(args: ParsedArgs): boolean {
+  const no = (value: string | undefined) => value !== undefined && /^n(o)?$/.test(value);
+  const zero = optionValue(args, "zero");
+  const wipe = optionValue(args, "wipesignatures");
+  if (hasOption(args, "snapshot")) return false;
+  return no(zero) && (wipe === undefined || no(wipe));
+}

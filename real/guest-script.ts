@@ -127,11 +127,12 @@ function preamble(plan: Pick<GuestPlan, "pvs">): string {
     "    esac",
     "  done",
     "}",
-    // Waits (bounded) until no pvmove LV is left and every LV with a copy percentage is at 100.
+    // Waits (bounded) until no pvmove LV is left and (unless $1 is 0) every LV with a copy
+    // percentage is at 100: a degraded mirror before its repair never gets there.
     "lvmlab_settle() {",
     "  i=0",
     "  while [ $i -lt 240 ]; do",
-    '    busy=$(lvs -a --noheadings -o lv_name,copy_percent 2>/dev/null | awk \'$1 ~ /pvmove/ || ($2 != "" && $2 != "100.00") {print}\')',
+    '    busy=$(lvs -a --noheadings -o lv_name,copy_percent 2>/dev/null | awk -v all="${1:-1}" \'$1 ~ /pvmove/ || (all == 1 && $2 != "" && $2 != "100.00") {print}\')',
     '    [ -z "$busy" ] && return 0',
     "    usleep 250000; i=$((i + 1))",
     "  done",
@@ -168,6 +169,17 @@ function fioArgs(
     if (fsync > 0) fsyncEvery = fsyncEvery === 0 ? fsync : Math.min(fsyncEvery, fsync);
   });
   return { args, iodepthTotal, fsyncEvery };
+}
+
+/**
+ * Activates an LV a step needs, quietly and only when it is not active yet: the model activates
+ * such LVs without a command, so nothing of this may show in the comparison. `--monitor n` loads
+ * mirrors without `handle_errors`, as the model does: with it and no dmeventd (LVM2's
+ * `monitoring = 0` still means "ignore", not "off") the kernel would hold every write after a leg
+ * failure forever.
+ */
+function activateLine(lv: string): string {
+  return `[ -b /dev/mapper/${lvDmName(lv)} ] || timeout 60 lvchange -ay --monitor n ${shellQuote(lv)} >/dev/null 2>&1`;
 }
 
 /** One boot's steps after the preamble, as sh lines. */
@@ -278,7 +290,7 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
       out.push(
         `echo ${dmName} > /tmp/wlv`,
         // The model activates an LV a workload needs without a command; so does the guest (quietly).
-        `lvchange -ay ${shellQuote(phase.workload.lv)} >/dev/null 2>&1`,
+        activateLine(phase.workload.lv),
         `echo "$M PHASE ${index} ${dmName} $(lvmlab_writes ${dmName})"`,
         runLine(`phase.${index}`, args),
       );
@@ -294,13 +306,13 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
         out.push(runLine(`phase.${index}`, argv));
       }
     } else {
-      out.push(background ? "wait" : ":", "lvmlab_settle");
+      out.push(background ? "wait" : ":", "lvmlab_settle 0");
       background = false;
     }
   }
   if (background) out.push("wait");
   // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
-  out.push("for p in ${LVMLAB_WATCHERS:-}; do kill $p 2>/dev/null; done", "lvmlab_settle");
+  out.push("for p in ${LVMLAB_WATCHERS:-}; do kill $p 2>/dev/null; done", "lvmlab_settle 0");
   if (cut !== undefined) {
     out.push('echo "$M NOCUT the run ended before the power cut point"');
   } else {
@@ -348,12 +360,14 @@ export function verifyAndCollect(
       }
       args.push(`--number_ios=${ios}`);
     }
-    out.push(`lvchange -ay ${shellQuote(lv)} >/dev/null 2>&1`, runLine(`verify.${lv}`, args));
+    out.push(activateLine(lv), runLine(`verify.${lv}`, args));
   }
   for (const lv of scenario.expect.snapshotInvalid) {
     out.push(
-      `lvchange -ay ${shellQuote(lv)} >/dev/null 2>&1`,
+      activateLine(lv),
       runLine(`readcheck.${lv}`, [
+        "timeout",
+        "30",
         "dd",
         `if=/dev/mapper/${lvDmName(lv)}`,
         "of=/dev/null",
@@ -364,7 +378,7 @@ export function verifyAndCollect(
   }
   out.push(
     // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
-    'for d in /dev/mapper/*; do n=${d##*/}; case "$n" in control) ;; *) [ -n "$(echo " $LVMLAB_PVNAMES " | grep " $n ")" ] || echo "$M SUM $n $(md5sum < $d 2>&1 | cut -c1-32)" ;; esac; done',
+    'for d in /dev/mapper/*; do n=${d##*/}; case "$n" in control) ;; *) [ -n "$(echo " $LVMLAB_PVNAMES " | grep " $n ")" ] || echo "$M SUM $n $(timeout 60 md5sum < $d 2>/dev/null | cut -c1-32)" ;; esac; done',
     runLine("collect.lvs", LVS_REPORT),
     runLine("collect.pvs", PVS_REPORT),
     runLine("collect.table", ["dmsetup", "table"]),

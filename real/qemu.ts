@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, writeFileSync } from "node:fs";
+import { accessSync, appendFileSync, constants, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MARK } from "./guest-init.js";
 import type { RealSetup } from "./setup.js";
@@ -27,6 +27,8 @@ export interface BootSpec {
   readonly timeoutMs: number;
   /** Called for every console line from the guest's markers on; return "kill" to cut the power. */
   readonly onLine?: (line: string) => "kill" | undefined;
+  /** Append every console line here as it arrives (kept runs: a hung guest can be read live). */
+  readonly consoleLog?: string;
 }
 
 /** What one boot printed and how it ended. */
@@ -107,6 +109,7 @@ export function bootGuest(spec: BootSpec): Promise<BootResult> {
       const raw = pending.slice(0, newline).replace(/\r/g, "");
       pending = pending.slice(newline + 1);
       tail.push(raw);
+      if (spec.consoleLog !== undefined) appendFileSync(spec.consoleLog, `${raw}\n`);
       if (tail.length > 40) tail.shift();
       const at = raw.indexOf(`${MARK} `);
       if (at >= 0 && ended === "poweroff") {

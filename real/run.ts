@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scenario } from "../scenarios/schema.js";
@@ -161,6 +161,8 @@ export async function runReal(scenario: Scenario, options: RealRunOptions): Prom
   const notes = [...plan.notes];
   let accel: "kvm" | "tcg" = "tcg";
   let cutWhere: string | undefined;
+  const consoleLog = (boot: number) =>
+    options.keepDir === undefined ? {} : { consoleLog: join(workDir, `console-boot${boot}.txt`) };
   try {
     const disks = makeDisks(workDir, plan);
     const throttleBps = plan.cut?.kind === "progress" ? PVMOVE_THROTTLE_BPS : undefined;
@@ -180,12 +182,11 @@ export async function runReal(scenario: Scenario, options: RealRunOptions): Prom
       throttleBps,
       timeoutMs,
       onLine: watcher.onLine,
+      ...consoleLog(1),
     });
     accel = first.accel;
     boots.push({ ended: first.ended, wallMs: Math.round(first.wallMs) });
     const transcript = parseTranscript(first.lines);
-    if (options.keepDir !== undefined)
-      writeFileSync(join(workDir, "console-boot1.txt"), `${first.lines.join("\n")}\n`);
     if (first.ended === "timeout")
       throw new Error(
         `boot 1 timed out after ${timeoutMs} ms; last console lines:\n${first.tail.join("\n")}`,
@@ -197,13 +198,18 @@ export async function runReal(scenario: Scenario, options: RealRunOptions): Prom
       const verifyPlan = { ...plan, workloads: plan.workloads.filter((w) => ran.has(w.phase)) };
       const script = `${recoveryBoot(scenario, plan)}${verifyAndCollect(scenario, verifyPlan, { verifyIos: ios })}`;
       log("real: boot 2 (reboot on the same disks, recovery)");
-      const second = await bootGuest({ setup: options.setup, workDir, script, disks, timeoutMs });
+      const second = await bootGuest({
+        setup: options.setup,
+        workDir,
+        script,
+        disks,
+        timeoutMs,
+        ...consoleLog(2),
+      });
       boots.push({ ended: second.ended, wallMs: Math.round(second.wallMs) });
       if (second.ended !== "poweroff")
         throw new Error(`boot 2 ended by ${second.ended}; last console lines:\n${second.tail.join("\n")}`);
       parseTranscript(second.lines, transcript);
-      if (options.keepDir !== undefined)
-        writeFileSync(join(workDir, "console-boot2.txt"), `${second.lines.join("\n")}\n`);
     } else if (first.ended !== "poweroff") {
       throw new Error(`boot 1 ended by ${first.ended}; last console lines:\n${first.tail.join("\n")}`);
     }

@@ -69,11 +69,25 @@ function compareRows(
   }
 }
 
-function messageLines(step: GuestStep | undefined, pvNames: readonly string[], real: boolean): string[] {
+/** lvmlab's own notice of an injected fault in the model's log: not something LVM2 prints. */
+const FAULT_NOTICE = /\(fault [a-z-]+#\d+\)$/;
+const UUID = /\b[0-9A-Za-z]{6}(-[0-9A-Za-z]{4}){5}-[0-9A-Za-z]{6}\b/g;
+
+/**
+ * The distinct lines a command printed, uuids blanked (each side makes its own). Compared as a
+ * set: LVM2 repeats "Couldn't find device with uuid" once per metadata read, a count that depends
+ * on its label and metadata caches rather than on what the command did.
+ */
+export function messageLines(
+  step: GuestStep | undefined,
+  pvNames: readonly string[],
+  real: boolean,
+): string[] {
   if (step === undefined) return [];
-  return step.output
-    .map((l) => (real ? normalizeRealText(l, pvNames) : l))
-    .filter((l) => !PROGRESS.test(l.trim()) && l.trim() !== "");
+  const lines = step.output
+    .map((l) => (real ? normalizeRealText(l, pvNames) : l).replace(UUID, "<uuid>"))
+    .filter((l) => !PROGRESS.test(l.trim()) && !FAULT_NOTICE.test(l.trim()) && l.trim() !== "");
+  return [...new Set(lines)];
 }
 
 /** The expectations the real run can be judged on, with the violations found. */

@@ -262,7 +262,8 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
   });
   const written = write(context, scan, result.vg);
   applyMirrorChange(context, vg, written, lvName);
-  context.out.message(`Logical volume ${vg.name}/${lvName} converted.`);
+  // No "converted" line: LVM2's _lvconvert_mirrors_repair prints none (only _lvconvert_mirrors
+  // does), as a real repair in the QEMU guest showed.
 }
 
 /** Most scheduler events a foreground merge may run while it waits (every run of chunks is one). */

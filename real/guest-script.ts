@@ -241,13 +241,13 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
           ),
         );
         notes.push(
-          `${where} power-cut at write ${at.write}: QEMU is killed when the guest's watcher has counted ${at.write} completed writes at the PV devices (a few more may complete before the kill); QEMU's writeback cache is the host's page cache, so every write QEMU took survives (the model's "${fault.policy.kind}" crash policy may drop unflushed ones)`,
+          `${where} power-cut at write ${at.write}: QEMU is killed when the guest's watcher has counted ${at.write} completed writes at the PV devices (a few more may complete before the kill); QEMU's writeback cache is the host's page cache, so every write QEMU took survives: the model runs this cut with keep-all instead of "${fault.policy.kind}"`,
         );
       } else if (at.event !== undefined && /^(pvmove\.|mirror\.resync)/.test(at.event)) {
         const percent = options.modelPercentAtCut ?? 0;
         cut = { kind: "progress", percentAtLeast: percent, event: `${at.event}#${at.occurrence ?? 1}` };
         notes.push(
-          `${where} power-cut at ${at.event}#${at.occurrence ?? 1}: not observable on the real system; QEMU is killed at the first pvmove progress line at or past ${percent.toFixed(2)}% (the model's progress at its cut) and below 100%`,
+          `${where} power-cut at ${at.event}#${at.occurrence ?? 1}: not observable on the real system; QEMU is killed at the first pvmove progress line at or past ${percent.toFixed(2)}% (the model's progress at its cut) and below 100%; the model runs this cut with keep-all instead of "${fault.policy.kind}", as QEMU keeps every write it took`,
         );
       } else {
         throw new UntranslatableError(

@@ -2,7 +2,7 @@ import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scenario } from "../scenarios/schema.js";
-import { type Difference, diffRuns, type RealObserved } from "./diff.js";
+import { type Difference, diffRuns, normalizeRealText, type RealObserved } from "./diff.js";
 import { type GuestPlan, recoveryBoot, translateScenario, verifyAndCollect } from "./guest-script.js";
 import { type ModelResult, reportRows, runModel } from "./model-run.js";
 import { type BootResult, bootGuest } from "./qemu.js";
@@ -127,7 +127,7 @@ function acknowledgedIos(
   return { ran, ios };
 }
 
-function observe(transcript: Transcript): RealObserved {
+function observe(transcript: Transcript, pvNames: readonly string[]): RealObserved {
   const text = (label: string) => (transcript.steps.get(label)?.output ?? []).join("\n");
   const sums = new Map<string, string>();
   for (const e of eventsOf(transcript, "SUM")) {
@@ -136,10 +136,17 @@ function observe(transcript: Transcript): RealObserved {
   }
   const lvsText = text("collect.lvs");
   const pvsText = text("collect.pvs");
+  // Report values with the guest's PV device paths written as the scenario's PV names.
+  const rows = (text: string, key: "lv" | "pv") =>
+    text === ""
+      ? []
+      : reportRows(text, key, `real ${key}s`).map((r) =>
+          Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normalizeRealText(v, pvNames)])),
+        );
   return {
     steps: transcript.steps,
-    lvs: lvsText === "" ? [] : reportRows(lvsText, "lv", "real lvs"),
-    pvs: pvsText === "" ? [] : reportRows(pvsText, "pv", "real pvs"),
+    lvs: rows(lvsText, "lv"),
+    pvs: rows(pvsText, "pv"),
     sums,
     transcript,
   };
@@ -213,7 +220,10 @@ export async function runReal(scenario: Scenario, options: RealRunOptions): Prom
     } else if (first.ended !== "poweroff") {
       throw new Error(`boot 1 ended by ${first.ended}; last console lines:\n${first.tail.join("\n")}`);
     }
-    const real = observe(transcript);
+    const real = observe(
+      transcript,
+      plan.pvs.map((p) => p.name),
+    );
     const differences = diffRuns(scenario, model, real);
     if (plan.cut !== undefined && watcher.where() === undefined) {
       differences.push({

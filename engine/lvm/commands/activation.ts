@@ -113,9 +113,12 @@ export const vgchangeCommand: LvmCommandDef = {
       const kinds = lvKinds(vg);
       const visible = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible);
       for (const lv of visible) setActive(context, vg, { name: lv.name, active });
+      let polled = 0;
       if (context.driverLoaded !== false && hasInterruptedMove(vg)) {
-        if (active) resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
-        else deactivateMoves(context, vg);
+        if (active) {
+          const moves = resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
+          if (pollFlag(args)) polled = moves;
+        } else deactivateMoves(context, vg);
       }
       // Mirror and snapshot tables (and their resync/merge) come and go with the LVs.
       for (const lv of visible) {
@@ -124,6 +127,12 @@ export const vgchangeCommand: LvmCommandDef = {
       }
       const count = visible.filter((lv) => activeSet(context).has(lv.id)).length;
       context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);
+      // LVM2's vgchange_background_polling, after the activation line (seen in the QEMU guest).
+      if (polled > 0) {
+        context.out.message(
+          `Background polling started for ${polled} logical volume(s) in volume group "${vg.name}"`,
+        );
+      }
     }
     return ECMD_PROCESSED;
   },

@@ -16,6 +16,8 @@ export interface Difference {
   readonly subject: string;
   readonly model: string;
   readonly real: string;
+  /** Set when the difference is a known, documented one (see known-differences.ts). */
+  readonly explained?: string;
 }
 
 /** What the guest showed, read from its transcript. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Scenario } from "../scenarios/schema.js";
 import { type Difference, diffRuns, normalizeRealText, type RealObserved } from "./diff.js";
 import { type GuestPlan, recoveryBoot, translateScenario, verifyAndCollect } from "./guest-script.js";
+import { explainDifference } from "./known-differences.js";
 import { type ModelResult, reportRows, runModel } from "./model-run.js";
 import { type BootResult, bootGuest } from "./qemu.js";
 import type { RealSetup } from "./setup.js";
@@ -224,7 +225,10 @@ export async function runReal(scenario: Scenario, options: RealRunOptions): Prom
       transcript,
       plan.pvs.map((p) => p.name),
     );
-    const differences = diffRuns(scenario, model, real);
+    const differences: Difference[] = diffRuns(scenario, model, real).map((d) => {
+      const explained = explainDifference(d);
+      return explained === undefined ? d : { ...d, explained };
+    });
     if (plan.cut !== undefined && watcher.where() === undefined) {
       differences.push({
         aspect: "fault",
@@ -264,8 +268,14 @@ export function realRunRecords(result: RealRunResult): object[] {
       modelStatus: result.model.record.status,
       modelVerdict: result.model.record.verdict,
       differences: result.differences.length,
+      unexplained: unexplained(result).length,
       notes: result.notes,
     },
     ...result.differences.map((d) => ({ type: "real-diff", ...base, ...d })),
   ];
+}
+
+/** The differences no known difference explains: what makes a run fail. */
+export function unexplained(result: RealRunResult): Difference[] {
+  return result.differences.filter((d) => d.explained === undefined);
 }

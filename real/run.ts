@@ -156,6 +156,8 @@ function observe(transcript: Transcript, pvNames: readonly string[]): RealObserv
 /** Runs a scenario on the model and in the guest, and compares them. */
 export async function runReal(scenario: Scenario, options: RealRunOptions): Promise<RealRunResult> {
   const log = options.log ?? (() => {});
+  // Refuse an untranslatable scenario before spending time on the model.
+  translateScenario(scenario, { seed: options.seed });
   const model = runModel(scenario, options.seed);
   log(`model: ${model.record.status} (${model.record.verdict})`);
   const plan = translateScenario(scenario, {

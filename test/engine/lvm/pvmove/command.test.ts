@@ -269,13 +269,19 @@ describe("lvcreate -Zn", () => {
   });
 });
 
+/** A three-segment move stopped by `vgchange -an` after its first checkpoint. */
+function deactivatedMove(): Host {
+  const host = machine();
+  threeSegments(host);
+  ok(host, "pvmove -b pv0 pv1");
+  runUntilEvent(host, "pvmove.checkpoint");
+  ok(host, "vgchange -an vg0");
+  return host;
+}
+
 describe("pvmove and deactivation", () => {
   it("stops with the VG on vgchange -an and finishes after vgchange -ay", () => {
-    const host = machine();
-    threeSegments(host);
-    ok(host, "pvmove -b pv0 pv1");
-    runUntilEvent(host, "pvmove.checkpoint");
-    ok(host, "vgchange -an vg0");
+    const host = deactivatedMove();
     host.scheduler.run();
     expect(host.trace.count("pvmove.finish")).toBe(0);
     expect(vgOf(host).lvs.some((lv) => lv.name === "pvmove0")).toBe(true);
@@ -292,11 +298,7 @@ describe("pvmove and deactivation", () => {
   });
 
   it("says nothing about polling with --poll n", () => {
-    const host = machine();
-    threeSegments(host);
-    ok(host, "pvmove -b pv0 pv1");
-    runUntilEvent(host, "pvmove.checkpoint");
-    ok(host, "vgchange -an vg0");
+    const host = deactivatedMove();
     expect(ok(host, "vgchange -ay --poll n vg0").stdout).not.toMatch(/Background polling/);
   });
 });

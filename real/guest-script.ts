@@ -132,6 +132,7 @@ function preamble(plan: Pick<GuestPlan, "pvs">): string {
     "lvmlab_settle() {",
     "  i=0",
     "  while [ $i -lt 240 ]; do",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
     '    busy=$(lvs -a --noheadings -o lv_name,copy_percent 2>/dev/null | awk -v all="${1:-1}" \'$1 ~ /pvmove/ || (all == 1 && $2 != "" && $2 != "100.00") {print}\')',
     '    [ -z "$busy" ] && return 0',
     "    usleep 250000; i=$((i + 1))",

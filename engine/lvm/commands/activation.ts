@@ -139,8 +139,10 @@ export const vgchangeCommand: LvmCommandDef = {
       for (const lv of visible) setActive(context, vg, { name: lv.name, active });
       let polled = 0;
       if (context.driverLoaded !== false && hasInterruptedMove(vg)) {
-        if (active) polled += resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
-        else deactivateMoves(context, vg);
+        if (active) {
+          const moves = resumeMovesOnActivation(context, vg, { poll: pollFlag(args) });
+          if (pollFlag(args)) polled = moves;
+        } else deactivateMoves(context, vg);
       }
       // Mirror and snapshot tables (and their resync/merge) come and go with the LVs.
       for (const lv of visible) {
@@ -150,14 +152,15 @@ export const vgchangeCommand: LvmCommandDef = {
       // vgchange_background_polling: every active pvmove, converting or merging LV gets a poll.
       if (active && context.driverLoaded !== false && pollFlag(args)) {
         polled += vg.lvs.filter((lv) => kinds.get(lv.name)?.origin && mergingInto(vg, lv.name)).length;
-        if (polled > 0) {
-          context.out.message(
-            `Background polling started for ${polled} logical volume(s) in volume group "${vg.name}"`,
-          );
-        }
       }
       const count = visible.filter((lv) => activeSet(context).has(lv.id)).length;
       context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);
+      // Printed after the activation line, as LVM2 2.03.16 did in the QEMU guest.
+      if (polled > 0) {
+        context.out.message(
+          `Background polling started for ${polled} logical volume(s) in volume group "${vg.name}"`,
+        );
+      }
     }
     return ECMD_PROCESSED;
   },

@@ -277,12 +277,12 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
   const foreground = !hasOption(args, "background") && !hasOption(args, "use-policies");
   if (upConverted && context.driverLoaded !== false && foreground) {
     // An operator's up-convert is polled in the foreground until the new leg is in sync
-    // (lvpoll's "Converted" lines, no "converted" message), as real LVM2 did. dmeventd's
-    // --use-policies repair leaves the resync to the kernel and returns.
+    // (lvpoll's "Converted" lines), as real LVM2 did. dmeventd's --use-policies repair leaves
+    // the resync to the kernel and returns.
     waitForResync(context, written, lvName, intervalSecondsOf(args));
-    return;
   }
-  context.out.message(`Logical volume ${vg.name}/${lvName} converted.`);
+  // No "converted" line: LVM2's _lvconvert_mirrors_repair prints none (only _lvconvert_mirrors
+  // does), as a real repair in the QEMU guest showed.
 }
 
 /** `-i`/`--interval` seconds between progress lines; LVM2's default is 15. */

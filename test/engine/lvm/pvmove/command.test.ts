@@ -35,7 +35,10 @@ describe("pvmove command", () => {
     const host = machine();
     ok(host, "pvcreate pv0 pv1 pv2");
     ok(host, "vgcreate -s 1M vg0 pv0 pv1 pv2");
-    ok(host, "lvcreate -an -Zn -l 4 -n lv0 vg0 pv0");
+    // LVM2 warns about -Zn when the dm driver is there (seen in the QEMU guest).
+    expect(ok(host, "lvcreate -an -Zn -l 4 -n lv0 vg0 pv0").stderr).toBe(
+      "  WARNING: Logical volume vg0/lv0 not zeroed.\n",
+    );
     const result = ok(host, "pvmove -i 1 pv0 pv1");
     expect(result.stdout).toMatch(/^ {2}pv0: Moved: 0\.00%$/m);
     expect(result.stdout).toMatch(/^ {2}pv0: Moved: 100\.00%$/m);
@@ -256,22 +259,47 @@ describe("pvmove selections", () => {
   });
 });
 
+describe("lvcreate -Zn", () => {
+  it("warns only when neither zeroing nor signature wiping happens, and not without the dm driver", () => {
+    const host = machine();
+    ok(host, "pvcreate pv0 pv1 pv2");
+    ok(host, "vgcreate vg0 pv0 pv1 pv2");
+    expect(ok(host, "lvcreate -an -Zn -Wy -l 1 -n wiped vg0").stderr).toBe("");
+    expect(ok(host, "lvcreate -an -Zn -l 1 -n nodriver vg0 --driverloaded n").stderr).toBe("");
+  });
+});
+
+/** A three-segment move stopped by `vgchange -an` after its first checkpoint. */
+function deactivatedMove(): Host {
+  const host = machine();
+  threeSegments(host);
+  ok(host, "pvmove -b pv0 pv1");
+  runUntilEvent(host, "pvmove.checkpoint");
+  ok(host, "vgchange -an vg0");
+  return host;
+}
+
 describe("pvmove and deactivation", () => {
   it("stops with the VG on vgchange -an and finishes after vgchange -ay", () => {
-    const host = machine();
-    threeSegments(host);
-    ok(host, "pvmove -b pv0 pv1");
-    runUntilEvent(host, "pvmove.checkpoint");
-    ok(host, "vgchange -an vg0");
+    const host = deactivatedMove();
     host.scheduler.run();
     expect(host.trace.count("pvmove.finish")).toBe(0);
     expect(vgOf(host).lvs.some((lv) => lv.name === "pvmove0")).toBe(true);
     const foreground = ok(host, "pvmove -i 1");
     expect(foreground.stdout).toBe("  pv0: Skipping inactive LV. Try lvchange or vgchange.\n");
-    ok(host, "vgchange -ay vg0");
+    const activated = ok(host, "vgchange -ay vg0");
+    // As real LVM2 2.03.16 printed it in the QEMU guest (lvmlab real run pvmove-cut-resume).
+    expect(activated.stdout).toMatch(
+      /now active\n {2}Background polling started for 1 logical volume\(s\) in volume group "vg0"\n$/,
+    );
     host.scheduler.run();
     expect(host.trace.count("pvmove.finish")).toBe(1);
     expect(placement(host, "lv0")).toEqual(["pv1:0"]);
+  });
+
+  it("says nothing about polling with --poll n", () => {
+    const host = deactivatedMove();
+    expect(ok(host, "vgchange -ay --poll n vg0").stdout).not.toMatch(/Background polling/);
   });
 });
 

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { diffRuns, messageLines, normalizeRealText, type RealObserved } from "../../real/diff.js";
+import type { ModelResult } from "../../real/model-run.js";
+import { parseTranscript } from "../../real/transcript.js";
+import { defineScenario } from "../../scenarios/define.js";
+import type { CaseRecord } from "../../scenarios/records.js";
+
+const scenario = defineScenario({
+  name: "t-diff",
+  description: "test",
+  pvs: [
+    { name: "pv0", size: "64MiB" },
+    { name: "pv1", size: "64MiB" },
+  ],
+  setup: ["pvcreate pv0 pv1"],
+  phases: [{ lvm: "vgcreate vg0 pv0 pv1" }],
+  recovery: ["vgchange -ay vg0"],
+});
+
+const record = { status: "pass", failures: [], verdict: "ok" } as unknown as CaseRecord;
+
+function model(lvAttr: string, recoveryLines: string[]): ModelResult {
+  return {
+    record,
+    steps: new Map([
+      [
+        "setup.0",
+        {
+          label: "setup.0",
+          command: "pvcreate pv0 pv1",
+          output: ['  Physical volume "pv0" successfully created.'],
+        },
+      ],
+      ["recovery.0", { label: "recovery.0", command: "vgchange -ay vg0", output: recoveryLines }],
+    ]),
+    lvs: [
+      {
+        vg_name: "vg0",
+        lv_name: "lv0",
+        lv_attr: lvAttr,
+        lv_size: "16.00m",
+        segtype: "linear",
+        devices: "pv0(0)",
+      },
+    ],
+    pvs: [{ pv_name: "pv0", vg_name: "vg0", pv_size: "60.00m", pv_free: "44.00m", pv_used: "16.00m" }],
+  };
+}
+
+function real(): RealObserved {
+  const transcript = parseTranscript([
+    "@@LVMLAB CMD setup.0 pvcreate /dev/mapper/pv0 /dev/mapper/pv1",
+    '@@LVMLAB OUT setup.0   Physical volume "/dev/mapper/pv0" successfully created.',
+    "@@LVMLAB EXIT setup.0 0",
+    "@@LVMLAB CMD recovery.0 vgchange -ay vg0",
+    "@@LVMLAB OUT recovery.0   WARNING: Couldn't find device with uuid I03gHx-584L-Z17n-aRWP-vUvg-RPle-dLkeZf.",
+    "@@LVMLAB OUT recovery.0   WARNING: Couldn't find device with uuid I03gHx-584L-Z17n-aRWP-vUvg-RPle-dLkeZf.",
+    "@@LVMLAB OUT recovery.0   vg0/pvmove0: Moved: 40.00%",
+    "@@LVMLAB EXIT recovery.0 0",
+  ]);
+  return {
+    steps: transcript.steps,
+    lvs: [
+      {
+        vg_name: "vg0",
+        lv_name: "lv0",
+        lv_attr: "-wi-a-----",
+        lv_size: "16.00m",
+        segtype: "linear",
+        devices: "/dev/mapper/pv0(0)",
+      },
+    ],
+    pvs: [
+      { pv_name: "/dev/mapper/pv0", vg_name: "vg0", pv_size: "60.00m", pv_free: "44.00m", pv_used: "16.00m" },
+    ],
+    sums: new Map(),
+    transcript,
+  };
+}
+
+describe("real vs model diff", () => {
+  it("writes guest device paths as PV names", () => {
+    expect(normalizeRealText("/dev/mapper/pv0(0),/dev/mapper/pv10(3)", ["pv0", "pv10"])).toBe(
+      "pv0(0),pv10(3)",
+    );
+  });
+
+  it("finds nothing when only uuids, repetition, progress lines and fault notices differ", () => {
+    const m = model("-wi-a-----", [
+      "  WARNING: ENXIO on pv1 at byte 0 (+2048): the PV is missing (fault pv-loss#0)",
+      "  WARNING: Couldn't find device with uuid 7F2b6S-TCX2-C1Ws-oJSY-7dQM-xxv9-LZIvY5.",
+    ]);
+    expect(diffRuns(scenario, m, real())).toEqual([]);
+  });
+
+  it("reports an attribute and a message that differ, with both sides", () => {
+    const m = model("-wi-------", ["  Logical volume vg0/m converted."]);
+    const differences = diffRuns(scenario, m, real());
+    expect(differences).toContainEqual({
+      aspect: "layout",
+      subject: "vg0/lv0 lv_attr",
+      model: "-wi-------",
+      real: "-wi-a-----",
+    });
+    expect(differences).toContainEqual({
+      aspect: "message",
+      subject: 'recovery.0 "vgchange -ay vg0"',
+      model: "  Logical volume vg0/m converted.",
+      real: "  WARNING: Couldn't find device with uuid <uuid>.",
+    });
+  });
+
+  it("keeps each distinct line once", () => {
+    const step = { label: "x", command: "x", output: ["a", "a", "b"] };
+    expect(messageLines(step, [], false)).toEqual(["a", "b"]);
+  });
+});

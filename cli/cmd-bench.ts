@@ -50,7 +50,7 @@ export function register(program: Command): void {
     )
     .option(
       "-p, --profile <list>",
-      "device profiles, comma-separated (default: nvme,sata-ssd,hdd,realdm-100mib)",
+      "device profiles, comma-separated (default: nvme,sata-ssd,hdd,realdm-100mib-1kiops)",
     )
     .option(
       "-c, --config <list>",
@@ -60,7 +60,7 @@ export function register(program: Command): void {
     .option("-s, --seeds <list>", "seeds, e.g. 1..5 or 1,2,7 (default: 1..5, --quick: 1,2)")
     .option("-r, --repetitions <n>", "independent repetitions per seed (default 1)")
     .option("--lv-size <MiB>", "LV size in MiB, a multiple of 6 (default 48, --quick: 12)")
-    .option("--quick", "the small CI matrix: key configs on realdm-100mib, 2 seeds, 12 MiB LVs")
+    .option("--quick", "the small CI matrix: key configs on realdm-100mib-1kiops, 2 seeds, 12 MiB LVs")
     .option("--ndjson <file>", "also write one bench record per sample (meta first) to FILE")
     .addOption(new Option("-f, --format <format>", "table format").choices(BENCH_FORMATS).default("terminal"))
     .option("--list", "list the configs and workloads and exit")

@@ -60,7 +60,7 @@ export const QUICK_PLAN: OverheadPlan = Object.freeze({
     "pvmove",
   ],
   workloads: WORKLOADS.map((w) => w.name),
-  profiles: ["realdm-100mib"],
+  profiles: ["realdm-100mib-1kiops"],
   seeds: [1, 2],
   repetitions: 1,
   lvBytes: 12 * MiB,

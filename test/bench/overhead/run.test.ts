@@ -50,7 +50,7 @@ describe("overhead run", () => {
       plan({
         configs: ["mirror-2leg-core", "origin-1snap-4k-first", "mirror-2leg-core-sharedbus"],
         workloads: ["write-1m-qd8"],
-        profiles: ["realdm-100mib"],
+        profiles: ["realdm-100mib-1kiops"],
         seeds: [1],
       }),
     );

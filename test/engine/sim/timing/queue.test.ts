@@ -3,7 +3,7 @@ import { type Mutations, NO_MUTATIONS } from "../../../../engine/sim/mutations.j
 import { Rng } from "../../../../engine/sim/rng.js";
 import { Bus } from "../../../../engine/sim/timing/bus.js";
 import { customProfile } from "../../../../engine/sim/timing/custom.js";
-import { HDD_PROFILE, REALDM_100MIB_PROFILE } from "../../../../engine/sim/timing/profiles.js";
+import { HDD_PROFILE, REALDM_PROFILE } from "../../../../engine/sim/timing/profiles.js";
 import { DeviceQueue, MUTATION_BANDWIDTH_PER_SERVER } from "../../../../engine/sim/timing/queue.js";
 import type { TimingRequest } from "../../../../engine/sim/timing/service.js";
 
@@ -132,7 +132,7 @@ describe("device queue", () => {
   });
 
   it("refuses an issue time that is not a finite, non-negative number", () => {
-    const queue = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const queue = new DeviceQueue(REALDM_PROFILE);
     expect(() => queue.submit(write(0, 512), Number.NaN)).toThrow(/issueNs must be a finite number/);
     expect(() => queue.submit(write(0, 512), -1)).toThrow(/issueNs/);
   });
@@ -178,15 +178,12 @@ describe("shared bus", () => {
   it("reproduces real dm: a mirror on separate disks writes at linear speed, on one bus it slows", () => {
     // 256 MiB of 1 MiB writes at queue depth 1, as dd did in research/realdm-observations.md.
     const total = 256;
-    const linear = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const linear = new DeviceQueue(REALDM_PROFILE);
     let linearNs = 0;
     for (let i = 0; i < total; i++) linearNs = linear.submit(write(i * MiB, MiB), linearNs).completeNs;
 
     const mirrorNs = (bus?: Bus) => {
-      const legs = [
-        new DeviceQueue(REALDM_100MIB_PROFILE, { bus }),
-        new DeviceQueue(REALDM_100MIB_PROFILE, { bus }),
-      ];
+      const legs = [new DeviceQueue(REALDM_PROFILE, { bus }), new DeviceQueue(REALDM_PROFILE, { bus })];
       let nowNs = 0;
       for (let i = 0; i < total; i++) {
         nowNs = Math.max(...legs.map((leg) => leg.submit(write(i * MiB, MiB), nowNs).completeNs));
@@ -208,12 +205,12 @@ describe("shared bus", () => {
     // the COW disk as each read lands, then write the new data to the origin once all are copied.
     const total = 64;
     const chunk = 4096;
-    const linear = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const linear = new DeviceQueue(REALDM_PROFILE);
     let linearNs = 0;
     for (let i = 0; i < total; i++) linearNs = linear.submit(write(i * MiB, MiB), linearNs).completeNs;
 
-    const origin = new DeviceQueue(REALDM_100MIB_PROFILE);
-    const cow = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const origin = new DeviceQueue(REALDM_PROFILE);
+    const cow = new DeviceQueue(REALDM_PROFILE);
     let nowNs = 0;
     for (let i = 0; i < total; i++) {
       const readsDone = Array.from(

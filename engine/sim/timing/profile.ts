@@ -140,7 +140,8 @@ export function describeProfile(profile: DeviceProfile): string {
     profile.iopsLimit === undefined
       ? `${bandwidth} shared by reads and writes`
       : `${bandwidth} and ${profile.iopsLimit} IOPS shared by reads and writes`;
-  const us = (ns: number) => `${Number((ns / 1000).toPrecision(3))} µs`;
+  const us = (ns: number) =>
+    ns >= 1e6 ? `${Number((ns / 1e6).toPrecision(3))} ms` : `${Number((ns / 1000).toPrecision(3))} µs`;
   const parts = [
     `${profile.name}: ${profile.kind}`,
     limits,

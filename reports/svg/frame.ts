@@ -50,7 +50,7 @@ export function chartRoot(
   children: Markup[],
 ): Markup {
   // Widen the chart rather than let its title run past the edge.
-  const box = { ...given, width: Math.max(given.width, textWidth(meta.title) + 16) };
+  const box = { ...given, width: Math.max(given.width, titleWidth(meta.title) + 16) };
   return el(
     "svg",
     {
@@ -86,17 +86,17 @@ export function yGrid(scale: Scale, area: PlotArea, format: (value: number) => s
   return out;
 }
 
-/** Shortens a label to `maxChars`, marking the cut with an ellipsis (the full text goes in <title>). */
-export function clip(label: string, maxChars: number): string {
-  return label.length <= maxChars ? label : `${label.slice(0, Math.max(1, maxChars - 1))}…`;
-}
-
 /**
  * Width of `label` at the charts' 11 px font, over-estimated (no layout engine here): 7 px per
  * character is wider than DejaVu Sans and system-ui glyphs at that size, so text never overflows.
  */
 export function textWidth(label: string): number {
   return label.length * 7;
+}
+
+/** Width of a chart title (13 px, semibold), over-estimated the same way. */
+export function titleWidth(label: string): number {
+  return label.length * 9;
 }
 
 /** Height of one legend row. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { renderBarChart } from "../../reports/svg/bars.js";
 import { el, num, text } from "../../reports/svg/element.js";
 import { ninesOf, renderPercentileChart } from "../../reports/svg/percentiles.js";
-import { renderProgressChart } from "../../reports/svg/progress.js";
+import { progressPath, renderProgressChart } from "../../reports/svg/progress.js";
 import { linearScale, logScale, niceStep } from "../../reports/svg/scale.js";
 
 function attrValues(svg: string, selector: RegExp, attr: string): number[] {
@@ -142,5 +142,30 @@ describe("charts", () => {
     // The fault at half the time span sits half-way across the plot area.
     expect((x[0]! - left) / (x[1]! - left)).toBeCloseTo(0.5, 2);
     expect(svg).toContain("<title>power-cut at 500 ms</title>");
+  });
+});
+
+describe("progress drops", () => {
+  it("draws a fall in progress as a vertical drop at the fault marker between the samples", () => {
+    const series = {
+      kind: "pvmove" as const,
+      lv: undefined,
+      points: [
+        { tNs: 0, percent: 0 },
+        { tNs: 100, percent: 60 },
+        { tNs: 200, percent: 10 },
+        { tNs: 300, percent: 50 },
+      ],
+    };
+    expect(progressPath(series, [{ tNs: 130 }])).toEqual([
+      { tNs: 0, percent: 0 },
+      { tNs: 100, percent: 60 },
+      { tNs: 130, percent: 60 },
+      { tNs: 130, percent: 10 },
+      { tNs: 200, percent: 10 },
+      { tNs: 300, percent: 50 },
+    ]);
+    // Without a fault in between, the drop sits at the later sample.
+    expect(progressPath(series, [])[2]).toEqual({ tNs: 200, percent: 60 });
   });
 });

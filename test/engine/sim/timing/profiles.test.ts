@@ -191,3 +191,17 @@ describe("units", () => {
     expect(() => parseDurationNs("-1ms")).toThrow(/expected a number and a unit/);
   });
 });
+
+describe("the reference profile", () => {
+  it("is printed with its definition, and its old name still resolves to it", async () => {
+    const { describeProfile } = await import("../../../../engine/sim/timing/profile.js");
+    expect(resolveProfile("realdm-100mib")).toBe(REALDM_PROFILE);
+    expect(describeProfile(REALDM_PROFILE)).toContain(
+      "realdm-100mib-1kiops: virtual, 100 MiB/s and 1000 IOPS shared by reads and writes",
+    );
+    expect(parseCustomProfile("custom:bw=100MiB,iops=500,barrier=off")).toMatchObject({
+      iopsLimit: 500,
+      flushIsBarrier: false,
+    });
+  });
+});

@@ -237,3 +237,39 @@ describe("shared bus", () => {
     expect(() => new Bus("c", { bandwidthBytesPerSec: 0 })).toThrow(/Bus c: bandwidthBytesPerSec/);
   });
 });
+
+describe("throttled virtio disks (realdm-100mib-1kiops)", () => {
+  it("serve 4 KiB requests at the IOPS limit, reads and writes together", async () => {
+    const { REALDM_PROFILE } = await import("../../../../engine/sim/timing/profiles.js");
+    const queue = new DeviceQueue(REALDM_PROFILE);
+    let doneNs = 0;
+    for (let i = 0; i < 100; i++) {
+      const op = i % 2 === 0 ? "read" : "write";
+      doneNs = queue.submit({ op, offsetBytes: i * 8192 * 7, lengthBytes: 4096 }, 0).completeNs;
+    }
+    expect(doneNs / 1e6).toBeCloseTo(100, 0);
+  });
+
+  it("let a flush complete without waiting for queued writes", async () => {
+    const { REALDM_PROFILE } = await import("../../../../engine/sim/timing/profiles.js");
+    const queue = new DeviceQueue(REALDM_PROFILE);
+    for (let i = 0; i < 32; i++) queue.submit({ op: "write", offsetBytes: i * 65536, lengthBytes: 4096 }, 0);
+    const flush = queue.submit({ op: "flush", offsetBytes: 0, lengthBytes: 0 }, 0);
+    expect(flush.completeNs).toBe(REALDM_PROFILE.flushLatencyNs);
+  });
+
+  it("merge adjacent queued requests into one slot, up to the limit", async () => {
+    const { REALDM_PROFILE } = await import("../../../../engine/sim/timing/profiles.js");
+    const queue = new DeviceQueue(REALDM_PROFILE);
+    let doneNs = 0;
+    for (let i = 0; i < 256; i++)
+      doneNs = queue.submit({ op: "read", offsetBytes: i * 4096, lengthBytes: 4096 }, 0).completeNs;
+    // One 1 MiB request: 10 ms of transfer, not 256 request slots of 1 ms.
+    expect(queue.counters.merges).toBe(255);
+    expect(doneNs / 1e6).toBeLessThan(11);
+    // A flush ends merging: the next adjacent read is a request of its own.
+    queue.submit({ op: "flush", offsetBytes: 0, lengthBytes: 0 }, doneNs);
+    queue.submit({ op: "read", offsetBytes: 256 * 4096, lengthBytes: 4096 }, doneNs);
+    expect(queue.counters.merges).toBe(255);
+  });
+});

@@ -102,6 +102,16 @@ export function titleWidth(label: string): number {
 /** Height of one legend row. */
 export const LEGEND_ROW_PX = 16;
 
+/** `base` grown downwards by the legend rows `items` need below the axis. */
+export function withLegendRows(base: ChartBox, items: readonly { label: string }[]): ChartBox {
+  const rows = legendRows(items, base.width);
+  return {
+    ...base,
+    height: base.height + rows * LEGEND_ROW_PX + 8,
+    marginBottom: base.marginBottom + rows * LEGEND_ROW_PX + 8,
+  };
+}
+
 /** Legend rows `items` need in a chart `width` wide: every entry is drawn, wrapping as needed. */
 export function legendRows(items: readonly { label: string }[], width: number): number {
   return layoutLegend(items, 12, width - 12).rows;

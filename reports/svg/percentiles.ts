@@ -1,16 +1,7 @@
 /** Latency percentile curves (p50 … p99.9 … max) on a log latency axis, one line per series. */
 import { formatNs } from "../format.js";
 import { el, type Markup, num, text } from "./element.js";
-import {
-  type ChartBox,
-  chartRoot,
-  DEFAULT_BOX,
-  LEGEND_ROW_PX,
-  legend,
-  legendRows,
-  plotArea,
-  yGrid,
-} from "./frame.js";
+import { type ChartBox, chartRoot, DEFAULT_BOX, legend, plotArea, withLegendRows, yGrid } from "./frame.js";
 import { seriesColor } from "./palette.js";
 import { linearScale, logScale } from "./scale.js";
 
@@ -51,12 +42,7 @@ export function renderPercentileChart(
   const base = options.box ?? DEFAULT_BOX;
   const items = series.map((s, i) => ({ label: s.label, color: seriesColor(i) }));
   // Every series is named: the legend wraps below the axis onto as many rows as it needs.
-  const rows = legendRows(items, base.width);
-  const box: ChartBox = {
-    ...base,
-    height: base.height + rows * LEGEND_ROW_PX + 8,
-    marginBottom: base.marginBottom + rows * LEGEND_ROW_PX + 8,
-  };
+  const box = withLegendRows(base, items);
   const area = plotArea(box);
   const all = series.flatMap((s) => s.points);
   // A zero latency (an idle cell) sits on the axis floor rather than breaking the log scale.

@@ -11,11 +11,10 @@ import {
   type ChartBox,
   chartRoot,
   DEFAULT_BOX,
-  LEGEND_ROW_PX,
   legend,
-  legendRows,
   plotArea,
   textWidth,
+  withLegendRows,
   yGrid,
 } from "./frame.js";
 import { FAULT_COLOR, seriesColor } from "./palette.js";
@@ -61,12 +60,7 @@ export function renderProgressChart(timeline: Timeline, options: { title: string
   const items = series.map((s, i) => ({ label: seriesName(s), color: seriesColor(i) }));
   const faultKinds = [...new Set(faults.map((f) => f.kind))];
   if (faultKinds.length > 0) items.push({ label: `fault: ${faultKinds.join(", ")}`, color: FAULT_COLOR });
-  const rows = legendRows(items, base.width);
-  const box: ChartBox = {
-    ...base,
-    height: base.height + rows * LEGEND_ROW_PX + 8,
-    marginBottom: base.marginBottom + rows * LEGEND_ROW_PX + 8,
-  };
+  const box = withLegendRows(base, items);
   const area = plotArea(box);
   const times = [...series.flatMap((s) => s.points.map((p) => p.tNs)), ...faults.map((f) => f.tNs)];
   const x = linearScale([0, Math.max(...times, 1)], [area.left, area.right]);

@@ -226,17 +226,7 @@ export class PersistentExceptionStore {
     }
     this.#pendingCount -= 1;
     if (!options.valid) this.#valid = false;
-    if (this.#valid) {
-      const existing = this.#map.get(entry.oldChunk);
-      if (existing !== undefined) {
-        throw new Error(
-          `Snapshot ${this.#name}: chunk ${entry.oldChunk} already has an exception (COW chunk ${existing})`,
-        );
-      }
-      this.#writeEntry(this.#committed, entry.oldChunk, entry.newChunk);
-      this.#committed += 1;
-      this.#map.set(entry.oldChunk, entry.newChunk);
-    }
+    if (this.#valid) this.#recordEntry(entry);
     this.#batch.push(entry);
     const full = this.#committed === this.exceptionsPerArea;
     if (this.#pendingCount > 0 && !full) return undefined;
@@ -255,15 +245,7 @@ export class PersistentExceptionStore {
     let nowNs = issueNs;
     let unwritten: ExceptionEntry[] = [];
     for (const entry of entries) {
-      const existing = this.#map.get(entry.oldChunk);
-      if (existing !== undefined) {
-        throw new Error(
-          `Snapshot ${this.#name}: chunk ${entry.oldChunk} already has an exception (COW chunk ${existing})`,
-        );
-      }
-      this.#writeEntry(this.#committed, entry.oldChunk, entry.newChunk);
-      this.#committed += 1;
-      this.#map.set(entry.oldChunk, entry.newChunk);
+      this.#recordEntry(entry);
       unwritten.push(entry);
       if (this.#committed === this.exceptionsPerArea) {
         nowNs = this.#writeArea(unwritten, true, nowNs);
@@ -346,6 +328,19 @@ export class PersistentExceptionStore {
     // Only usage() reads next_free while merging; keep it one past the last remaining chunk.
     this.#nextFree = this.#areaChunk(this.#currentArea) + this.#committed + 1;
     return nowNs;
+  }
+
+  /** Put a new exception in the next slot of the in-memory area and the table; a chunk has one exception at most. */
+  #recordEntry(entry: ExceptionEntry): void {
+    const existing = this.#map.get(entry.oldChunk);
+    if (existing !== undefined) {
+      throw new Error(
+        `Snapshot ${this.#name}: chunk ${entry.oldChunk} already has an exception (COW chunk ${existing})`,
+      );
+    }
+    this.#writeEntry(this.#committed, entry.oldChunk, entry.newChunk);
+    this.#committed += 1;
+    this.#map.set(entry.oldChunk, entry.newChunk);
   }
 
   #writeArea(entries: readonly ExceptionEntry[], full: boolean, issueNs: number): number {

@@ -11,7 +11,9 @@ interface OverheadFlags {
   readonly seeds?: string;
   readonly repetitions?: string;
   readonly lvSize?: string;
+  readonly randomIos?: string;
   readonly quick?: boolean;
+  readonly realdm?: boolean;
   readonly ndjson?: string;
   readonly format: (typeof BENCH_FORMATS)[number];
   readonly list?: boolean;
@@ -23,6 +25,7 @@ const MiB = 1024 * 1024;
 function commandLine(flags: OverheadFlags): string {
   const parts = ["lvmlab bench overhead"];
   if (flags.quick) parts.push("--quick");
+  if (flags.realdm) parts.push("--realdm");
   for (const [flag, value] of [
     ["--profile", flags.profile],
     ["--config", flags.config],
@@ -30,6 +33,7 @@ function commandLine(flags: OverheadFlags): string {
     ["--seeds", flags.seeds],
     ["--repetitions", flags.repetitions],
     ["--lv-size", flags.lvSize],
+    ["--random-ios", flags.randomIos],
   ] as const) {
     if (value !== undefined) parts.push(flag, JSON.stringify(value));
   }
@@ -50,7 +54,7 @@ export function register(program: Command): void {
     )
     .option(
       "-p, --profile <list>",
-      "device profiles, comma-separated (default: nvme,sata-ssd,hdd,realdm-100mib)",
+      "device profiles, comma-separated (default: nvme,sata-ssd,hdd,realdm-100mib-1kiops)",
     )
     .option(
       "-c, --config <list>",
@@ -60,7 +64,15 @@ export function register(program: Command): void {
     .option("-s, --seeds <list>", "seeds, e.g. 1..5 or 1,2,7 (default: 1..5, --quick: 1,2)")
     .option("-r, --repetitions <n>", "independent repetitions per seed (default 1)")
     .option("--lv-size <MiB>", "LV size in MiB, a multiple of 6 (default 48, --quick: 12)")
-    .option("--quick", "the small CI matrix: key configs on realdm-100mib, 2 seeds, 12 MiB LVs")
+    .option(
+      "--random-ios <n>",
+      "I/Os of the 4 KiB random workloads (default 2048, --quick: 512, --realdm: 4096)",
+    )
+    .option("--quick", "the small CI matrix: key configs on realdm-100mib-1kiops, 2 seeds, 12 MiB LVs")
+    .option(
+      "--realdm",
+      "reproduce research/realdm-observations.md: its configs, workloads and sizes on realdm-100mib-1kiops, 5 seeds, compared with the real figures (exit 1 when one is off by more than 15%)",
+    )
     .option("--ndjson <file>", "also write one bench record per sample (meta first) to FILE")
     .addOption(new Option("-f, --format <format>", "table format").choices(BENCH_FORMATS).default("terminal"))
     .option("--list", "list the configs and workloads and exit")
@@ -84,11 +96,17 @@ export function register(program: Command): void {
         }
         return;
       }
-      const base = flags.quick ? overhead.QUICK_PLAN : overhead.FULL_PLAN;
+      if (flags.quick && flags.realdm) throw new UsageError("Give --quick or --realdm, not both");
+      const base = flags.realdm
+        ? overhead.REALDM_PLAN
+        : flags.quick
+          ? overhead.QUICK_PLAN
+          : overhead.FULL_PLAN;
       let plan: OverheadPlan;
       try {
         const repetitions = flags.repetitions === undefined ? base.repetitions : Number(flags.repetitions);
         const lvMiB = flags.lvSize === undefined ? base.lvBytes / MiB : Number(flags.lvSize);
+        const randomIos = flags.randomIos === undefined ? base.randomIos : Number(flags.randomIos);
         if (!Number.isInteger(lvMiB))
           throw new RangeError(`--lv-size "${flags.lvSize}" is not a whole number of MiB`);
         plan = overhead.validatePlan({
@@ -99,6 +117,7 @@ export function register(program: Command): void {
           ...(flags.seeds === undefined ? {} : { seeds: overhead.parseSeeds(flags.seeds) }),
           repetitions,
           lvBytes: lvMiB * MiB,
+          randomIos,
         });
       } catch (error) {
         if (error instanceof RangeError) throw new UsageError(error.message);
@@ -145,6 +164,12 @@ export function register(program: Command): void {
           ? reports.renderMarkdown(model, { title: "lvmlab bench overhead" })
           : reports.renderTerminal(model, { color: reports.shouldUseColor(process.stdout, process.env) }),
       );
+      if (flags.realdm) {
+        const rows = overhead.compareWithReference(records);
+        const profile = overhead.describeBuiltinProfile(plan.profiles[0] ?? "realdm-100mib-1kiops");
+        process.stdout.write(`\n${overhead.referenceMarkdown(rows, profile)}`);
+        if (rows.some((r) => !r.within)) process.exitCode = 1;
+      }
       const seconds = (performance.now() - started) / 1000;
       process.stderr.write(
         `${records.length} samples in ${seconds.toFixed(1)} s` +

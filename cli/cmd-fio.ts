@@ -20,7 +20,7 @@ export function register(program: Command): void {
     )
     .option(
       "--profile <profile>",
-      "device timing profile: nvme, sata-ssd, hdd, realdm-100mib, custom:…",
+      "device timing profile: nvme, sata-ssd, hdd, realdm-100mib-1kiops, custom:…",
       "nvme",
     )
     .addOption(

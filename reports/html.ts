@@ -6,7 +6,8 @@ import { caseLabel, caseVerdict, damageSummary, faultSummary } from "./case-text
 import { formatCount, formatMetric, formatNs, formatRatio } from "./format.js";
 import { LATENCY_POINTS } from "./metrics.js";
 import type { CaseRecord } from "./records.js";
-import { type BenchCell, compareText, type ReportModel } from "./summarize.js";
+import { type BenchCell, compareText, type ReportModel, type Timeline } from "./summarize.js";
+import { ciSupported, MIN_SAMPLES_FOR_CI, metricSupported } from "./support.js";
 import { renderBarChart } from "./svg/bars.js";
 import { el, lines, type Markup, text } from "./svg/element.js";
 import { renderPercentileChart } from "./svg/percentiles.js";
@@ -139,10 +140,17 @@ function throughputSection(model: ReportModel): Markup[] {
   if (groups.length === 0) return [];
   const figures = groups.map((group) => {
     const first = group[0]!;
-    const bars = group.slice(0, 12).map((cell) => {
+    const bars = group.slice(0, 24).map((cell) => {
       const m = cell.metrics.mbps!;
-      const ratio = cell.relativeToLinear === null ? "" : `, ${formatRatio(cell.relativeToLinear)} linear`;
-      return { label: cell.config, value: m.mean, low: m.ciLow, high: m.ciHigh, detail: `n=${m.n}${ratio}` };
+      const ratio =
+        cell.relativeToLinear === null ? "" : `, ${formatPercent(cell.relativeToLinear)} of linear`;
+      const interval = ciSupported(m.n) ? { low: m.ciLow, high: m.ciHigh } : {};
+      return {
+        label: `${cell.config}${cell.caveat === undefined ? "" : " *"}`,
+        value: m.mean,
+        ...interval,
+        detail: `n=${m.n}${ratio}`,
+      };
     });
     return el("figure", {}, [
       renderBarChart(bars, {
@@ -152,10 +160,19 @@ function throughputSection(model: ReportModel): Markup[] {
     ]);
   });
   return [
-    section("throughput", "Throughput (modeled, mean with 95% bootstrap CI)", [
+    section("throughput", "Throughput (modeled, mean; 95% bootstrap CI where n ≥ 5)", [
       el("div", { class: "charts" }, figures),
+      el("p", { class: "muted" }, [
+        text(
+          `n = independent samples (seeds × repetitions); no error bar is drawn under n = ${MIN_SAMPLES_FOR_CI}. * marks a caveat, listed under Definitions.`,
+        ),
+      ]),
     ]),
   ];
+}
+
+function formatPercent(ratio: number): string {
+  return `${Math.round(ratio * 100)}%`;
 }
 
 function latencySection(model: ReportModel): Markup[] {
@@ -163,57 +180,156 @@ function latencySection(model: ReportModel): Markup[] {
     model.bench.filter((c) => LATENCY_POINTS.every((p) => c.metrics[`latNs.${p.id}`])),
   );
   if (groups.length === 0) return [];
-  const figures = groups.map((group) => {
+  const figures = groups.flatMap((group) => {
     const first = group[0]!;
+    // Only the percentiles every sample of the chart supports (10 I/Os beyond each).
+    const points = LATENCY_POINTS.filter((p) =>
+      group.every((c) => metricSupported(`latNs.${p.id}`, c.iosPerSample)),
+    );
+    if (points.length < 2) return [];
+    const ios = Math.min(...group.map((c) => c.iosPerSample ?? Number.POSITIVE_INFINITY));
     const series = group.slice(0, 8).map((cell) => ({
       label: cell.config,
-      points: LATENCY_POINTS.map((p) => ({
+      points: points.map((p) => ({
         label: p.label,
         fraction: p.fraction,
         valueNs: cell.metrics[`latNs.${p.id}`]!.mean,
       })),
     }));
-    return el("figure", {}, [
-      renderPercentileChart(series, { title: `${first.workload} on ${first.profile}: latency` }),
-    ]);
+    const perSample = Number.isFinite(ios) ? `, ${ios} I/Os per sample` : "";
+    return [
+      el("figure", {}, [
+        renderPercentileChart(series, {
+          title: `${first.workload} on ${first.profile}: latency${perSample}`,
+        }),
+      ]),
+    ];
   });
+  if (figures.length === 0) return [];
   return [
     section("latency", "Latency percentiles (modeled, mean over samples)", [
       el("div", { class: "charts" }, figures),
+      el("p", { class: "muted" }, [
+        text(
+          "A percentile is drawn only when every sample has at least 10 I/Os beyond it (p99 needs 1000, p99.9 10 000).",
+        ),
+      ]),
     ]),
   ];
 }
 
-function progressSection(model: ReportModel, maxTimelines: number): Markup[] {
+/** The kinds of background work a timeline shows, e.g. "pvmove+resync". */
+function workKinds(t: Timeline): string {
+  return [...new Set(t.series.map((s) => s.kind))].sort(compareText).join("+") || "faults only";
+}
+
+/**
+ * Timelines to draw: failing cases first, then one per kind of background work and scenario in
+ * turn (pvmove, resync, merge, …), so every kind in the run is shown before a second seed of any.
+ */
+export function chooseTimelines(model: ReportModel, max: number): Timeline[] {
   const failing = new Set(
     model.cases.scenarios.flatMap((s) =>
       s.cases.filter((c) => c.status === "fail").map((c) => `${c.scenario}\u0000${c.seed}`),
     ),
   );
-  const isFailing = (t: { scenario: string; seed: number }) => failing.has(`${t.scenario}\u0000${t.seed}`);
-  // Failing cases first (stable, so the order stays scenario then seed), then as many others as fit.
-  const timelines = model.timelines
-    .filter((t) => t.series.length > 0 || t.faults.length > 0)
-    .sort((a, b) => Number(isFailing(b)) - Number(isFailing(a)));
-  if (timelines.length === 0) return [];
-  const shown = timelines.slice(0, maxTimelines);
+  const all = model.timelines.filter((t) => t.series.length > 0 || t.faults.length > 0);
+  const chosen: Timeline[] = all.filter((t) => failing.has(`${t.scenario}\u0000${t.seed}`)).slice(0, max);
+  const byKind = new Map<string, Timeline[]>();
+  for (const t of all) {
+    if (chosen.includes(t)) continue;
+    const kind = workKinds(t);
+    byKind.set(kind, [...(byKind.get(kind) ?? []), t]);
+  }
+  // Within a kind, one timeline per scenario before a second seed of any scenario.
+  const queues = [...byKind.keys()].sort(compareText).map((kind) => {
+    const list = byKind.get(kind)!;
+    const firsts = list.filter((t, i) => list.findIndex((u) => u.scenario === t.scenario) === i);
+    return [...firsts, ...list.filter((t) => !firsts.includes(t))];
+  });
+  while (chosen.length < max && queues.some((q) => q.length > 0)) {
+    for (const queue of queues) {
+      const next = queue.shift();
+      if (next !== undefined && chosen.length < max) chosen.push(next);
+    }
+  }
+  return chosen;
+}
+
+function progressSection(model: ReportModel, maxTimelines: number): Markup[] {
+  const all = model.timelines.filter((t) => t.series.length > 0 || t.faults.length > 0);
+  if (all.length === 0) return [];
+  const shown = chooseTimelines(model, maxTimelines);
+  const kinds = [...new Set(all.map(workKinds))].sort(compareText);
   const children: Markup[] = [
+    el("p", { class: "muted" }, [
+      text(
+        `Kinds of background work in this run: ${kinds.join(", ")}. A power cut shows as a drop at its fault marker.`,
+      ),
+    ]),
     el(
       "div",
       { class: "charts" },
       shown.map((t) =>
         el("figure", {}, [
-          renderProgressChart(t, { title: `${t.scenario} seed ${t.seed}: progress and faults` }),
+          renderProgressChart(t, { title: `${t.scenario} seed ${t.seed}: ${workKinds(t)}` }),
         ]),
       ),
     ),
   ];
-  if (timelines.length > shown.length) {
+  if (all.length > shown.length) {
     children.push(
-      el("p", { class: "muted" }, [text(`${timelines.length - shown.length} more timelines not drawn`)]),
+      el("p", { class: "muted" }, [text(`${all.length - shown.length} more timelines not drawn`)]),
     );
   }
   return [section("progress", "Background work over virtual time", children)];
+}
+
+/** Each device profile's definition, each config's meaning and each caveat, as a writer needs them. */
+function definitionSection(model: ReportModel): Markup[] {
+  if (model.bench.length === 0) return [];
+  const profiles = [...new Set(model.bench.map((c) => c.profile))].sort(compareText);
+  const configs = [...new Set(model.bench.map((c) => c.config))].sort(compareText);
+  const items: Markup[] = [];
+  items.push(el("h3", {}, [text("Device profiles")]));
+  items.push(
+    el(
+      "ul",
+      {},
+      profiles.map((p) =>
+        el("li", {}, [text(model.provenance.profiles[p] ?? `${p}: definition not recorded`)]),
+      ),
+    ),
+  );
+  items.push(el("h3", {}, [text("Configs")]));
+  items.push(
+    el(
+      "ul",
+      {},
+      configs.map((c) =>
+        el("li", {}, [
+          el("code", {}, [text(c)]),
+          text(`: ${model.provenance.configs[c] ?? "meaning not recorded"}`),
+        ]),
+      ),
+    ),
+  );
+  const caveats = new Map<string, string[]>();
+  for (const c of model.bench) {
+    if (c.caveat === undefined) continue;
+    caveats.set(c.caveat, [...(caveats.get(c.caveat) ?? []), `${c.config} (${c.workload}, ${c.profile})`]);
+  }
+  if (caveats.size > 0) {
+    items.push(el("h3", {}, [text("* Caveats: cells the model cannot fully predict")]));
+    items.push(
+      el(
+        "ul",
+        {},
+        [...caveats].map(([why, cells]) => el("li", {}, [text(`${why}: ${cells.join("; ")}`)])),
+      ),
+    );
+  }
+  return [section("definitions", "Definitions", items)];
 }
 
 function caseRow(c: CaseRecord): Markup[] {
@@ -274,7 +390,8 @@ function benchTableSection(model: ReportModel): Markup[] {
   if (model.bench.length === 0) return [];
   const value = (cell: BenchCell, id: string, unit: string) => {
     const m = cell.metrics[id];
-    return m === undefined ? "–" : formatMetric(m.mean, unit);
+    if (m === undefined) return "–";
+    return metricSupported(id, cell.iosPerSample) ? formatMetric(m.mean, unit) : "– (too few I/Os)";
   };
   const rows = model.bench.map((cell) => {
     const iops = cell.metrics.iops;
@@ -284,7 +401,14 @@ function benchTableSection(model: ReportModel): Markup[] {
       td(cell.config),
       td(String(cell.samples), true),
       td(iops ? formatCount(iops.mean) : "–", true),
-      td(iops ? `${formatCount(iops.ciLow)} – ${formatCount(iops.ciHigh)}` : "–", true),
+      td(
+        !iops
+          ? "–"
+          : ciSupported(cell.samples)
+            ? `${formatCount(iops.ciLow)} – ${formatCount(iops.ciHigh)}`
+            : `– (n < ${MIN_SAMPLES_FOR_CI})`,
+        true,
+      ),
       td(value(cell, "mbps", "MB/s"), true),
       td(value(cell, "latNs.p99", "ns"), true),
       td(value(cell, "writeAmplification", "×"), true),
@@ -366,6 +490,7 @@ export function renderHtml(model: ReportModel, options: HtmlOptions = {}): strin
     tiles(model),
     ...throughputSection(model),
     ...latencySection(model),
+    ...definitionSection(model),
     ...progressSection(model, options.maxTimelines ?? DEFAULT_MAX_TIMELINES),
     ...caseSection(model, options.maxCaseRows ?? DEFAULT_MAX_CASE_ROWS),
     ...benchTableSection(model),

@@ -12,6 +12,7 @@ import {
   compareText,
   type ReportModel,
 } from "./summarize.js";
+import { ciSupported, iosNeededFor, MIN_SAMPLES_FOR_CI, metricSupported, PERCENTILE_OF } from "./support.js";
 
 /** Options for the Markdown report. */
 export interface MarkdownOptions {
@@ -126,21 +127,95 @@ function overheadTable(
   return gfmTable(["Config", ...workloads], ["l", ...workloads.map(() => "r" as const)], rows);
 }
 
+/** Numbered caveats of one profile's cells: the text → its footnote number. */
+function caveatNumbers(cells: readonly BenchCell[]): Map<string, number> {
+  const numbers = new Map<string, number>();
+  for (const c of cells)
+    if (c.caveat !== undefined && !numbers.has(c.caveat)) numbers.set(c.caveat, numbers.size + 1);
+  return numbers;
+}
+
+/** `[n]` after a cell the model cannot fully predict. */
+function caveatMark(c: BenchCell, numbers: ReadonlyMap<string, number>): string {
+  return c.caveat === undefined ? "" : ` [${numbers.get(c.caveat)}]`;
+}
+
+/** The interval of a cell's % of linear, or why there is none. */
+function relativeCiText(c: BenchCell): string {
+  if (!ciSupported(c.samples)) return `– (n < ${MIN_SAMPLES_FOR_CI})`;
+  if (c.relativeCi === undefined) return "–";
+  return `${formatPercentOf(c.relativeCi.low)} – ${formatPercentOf(c.relativeCi.high)}`;
+}
+
+/**
+ * The table a writer pastes: one per profile and workload, configs as rows, each with its absolute
+ * MB/s, % of linear, the 95% interval of that percentage and n; the profile's definition under it.
+ */
+export function writerTable(
+  cells: readonly BenchCell[],
+  options: { profileLine?: string; caveats: ReadonlyMap<string, number> },
+): string[] {
+  const ordered = [...cells].sort((a, b) => compareConfig(a.config, b.config));
+  const rows = ordered.map((c) => [
+    `${cell(c.config)}${caveatMark(c, options.caveats)}`,
+    c.metrics.mbps ? formatCount(c.metrics.mbps.mean) : "–",
+    c.relativeToLinear === null ? "–" : formatPercentOf(c.relativeToLinear),
+    relativeCiText(c),
+    String(c.samples),
+  ]);
+  const out = gfmTable(
+    ["Config", "MB/s", "% of linear", "95% CI of %", "n"],
+    ["l", "r", "r", "r", "r"],
+    rows,
+  );
+  if (options.profileLine !== undefined) out.push("", `Profile: ${cell(options.profileLine)}`);
+  return out;
+}
+
 function overheadSection(model: ReportModel): string[] {
   if (model.bench.length === 0) return [];
   const out = [
     "## Overhead vs linear (modeled)",
     "",
-    "Mean over seeds and repetitions; in brackets the percentage of the linear LV on the same workload and device profile.",
+    "Mean over seeds and repetitions; % of linear is each sample's MB/s over linear's on the same workload, profile and seed. " +
+      `n counts independent samples; a 95% interval needs n ≥ ${MIN_SAMPLES_FOR_CI}.`,
   ];
   const profiles = uniqueSorted(model.bench.map((c) => c.profile));
   for (const profile of profiles) {
     const cells = model.bench.filter((c) => c.profile === profile);
+    const caveats = caveatNumbers(cells);
+    const profileLine = model.provenance.profiles[profile];
+    for (const workload of uniqueSorted(cells.map((c) => c.workload))) {
+      out.push("", `### ${cell(workload)} on ${cell(profile)}`, "");
+      out.push(
+        ...writerTable(
+          cells.filter((c) => c.workload === workload),
+          { ...(profileLine === undefined ? {} : { profileLine }), caveats },
+        ),
+      );
+    }
+    const configs = uniqueSorted(
+      cells.map((c) => c.config),
+      compareConfig,
+    );
+    const meanings = configs.filter((c) => model.provenance.configs[c] !== undefined);
+    if (meanings.length > 0) {
+      out.push(
+        "",
+        "Configs:",
+        "",
+        ...meanings.map((c) => `- ${markdownCode(c)}: ${cell(model.provenance.configs[c]!)}`),
+      );
+    }
+    if (caveats.size > 0) {
+      out.push("", "Caveats (cells the model cannot fully predict):", "");
+      for (const [text, n] of caveats) out.push(`${n}. ${cell(text)}`);
+    }
     out.push("", `### Throughput on ${cell(profile)} (MB/s, % of linear)`, "");
     out.push(
       ...overheadTable(
         cells,
-        (c) => (c.metrics.mbps ? formatCount(c.metrics.mbps.mean) : undefined),
+        (c) => (c.metrics.mbps ? `${formatCount(c.metrics.mbps.mean)}${caveatMark(c, caveats)}` : undefined),
         (c) => c.relativeToLinear,
       ),
     );
@@ -148,7 +223,10 @@ function overheadSection(model: ReportModel): string[] {
     out.push(
       ...overheadTable(
         cells,
-        (c) => (c.metrics["latNs.p99"] ? formatNs(c.metrics["latNs.p99"].mean) : undefined),
+        (c) =>
+          c.metrics["latNs.p99"] && metricSupported("latNs.p99", c.iosPerSample)
+            ? formatNs(c.metrics["latNs.p99"].mean)
+            : undefined,
         (c) => {
           const linear = cells.find((l) => l.config === BASELINE_CONFIG && l.workload === c.workload);
           const base = linear?.metrics["latNs.p99"]?.mean;
@@ -157,6 +235,7 @@ function overheadSection(model: ReportModel): string[] {
         },
       ),
     );
+    out.push("", `_p99 needs ${iosNeededFor(0.99)} I/Os per sample; "–" marks cells with fewer._`);
   }
   return out;
 }
@@ -169,6 +248,7 @@ function benchDetailSection(model: ReportModel): string[] {
     "Workload",
     "Config",
     "n",
+    "I/Os per sample",
     "IOPS",
     "95% CI",
     "MB/s",
@@ -182,15 +262,22 @@ function benchDetailSection(model: ReportModel): string[] {
     const iops = c.metrics.iops;
     const value = (id: string, unit: string) => {
       const m = c.metrics[id];
-      return m === undefined ? "–" : formatMetric(m.mean, unit);
+      if (m === undefined) return "–";
+      if (PERCENTILE_OF[id] !== undefined && !metricSupported(id, c.iosPerSample)) return "– (too few I/Os)";
+      return formatMetric(m.mean, unit);
     };
     const cells = [
       cell(c.profile),
       cell(c.workload),
       cell(c.config),
       String(c.samples),
+      c.iosPerSample === undefined ? "–" : String(c.iosPerSample),
       iops ? formatCount(iops.mean) : "–",
-      iops ? `${formatCount(iops.ciLow)} – ${formatCount(iops.ciHigh)}` : "–",
+      !iops
+        ? "–"
+        : ciSupported(c.samples)
+          ? `${formatCount(iops.ciLow)} – ${formatCount(iops.ciHigh)}`
+          : `– (n < ${MIN_SAMPLES_FOR_CI})`,
       value("mbps", "count"),
       value("latNs.p50", "ns"),
       value("latNs.p99", "ns"),

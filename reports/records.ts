@@ -28,6 +28,10 @@ export const MetaRecordSchema = z.looseObject({
   cores: count.optional(),
   /** Shard of a sweep, e.g. {index: 1, count: 4} for `--shard 1/4`. */
   shard: z.object({ index: count, count: count }).optional(),
+  /** Device profile name → its definition in one line (bandwidth, IOPS, latencies), printed under tables. */
+  profiles: z.record(name, z.string().max(1000)).optional(),
+  /** Config name → what it is in one line, printed beside tables. */
+  configs: z.record(name, z.string().max(1000)).optional(),
 });
 
 /** Classification counts of the verify oracle after recovery. */
@@ -102,6 +106,10 @@ export const BenchRecordSchema = z.looseObject({
   relativeToLinear: nonNegative.nullable().optional(),
   /** Measured engine CPU time per operation on this machine (not deterministic). */
   cpuNsPerOp: nonNegative.optional(),
+  /** I/Os the sample completed: the latency percentiles rest on this many. */
+  ios: count.optional(),
+  /** What the model knows it cannot predict about this cell, in one line; absent when nothing. */
+  caveat: z.string().max(1000).optional(),
 });
 
 /** One micro-benchmark row from `npm run bench --json` (bench/suite.ts BenchRow plus its suite). */

@@ -48,6 +48,12 @@ export interface BenchCell {
    * sample has one, else mean IOPS ÷ the linear cell's mean IOPS; null without a baseline.
    */
   readonly relativeToLinear: number | null;
+  /** 95% bootstrap interval of the per-sample ratios to linear, when every sample has one. */
+  readonly relativeCi: { readonly low: number; readonly high: number } | undefined;
+  /** Fewest I/Os any sample completed (percentiles rest on it); undefined for older records. */
+  readonly iosPerSample: number | undefined;
+  /** What the model cannot predict about this cell (the first sample's caveat). */
+  readonly caveat: string | undefined;
 }
 
 /** One micro-benchmark case over its repetitions. */
@@ -95,6 +101,10 @@ export interface Provenance {
   readonly cpu: string | undefined;
   readonly cores: number | undefined;
   readonly shards: string[];
+  /** Device profile name → one-line definition, from the meta records. */
+  readonly profiles: Readonly<Record<string, string>>;
+  /** Config name → one-line meaning, from the meta records. */
+  readonly configs: Readonly<Record<string, string>>;
 }
 
 /** The normalised content of a report. */
@@ -166,6 +176,8 @@ export function summarizeProvenance(meta: readonly MetaRecord[]): Provenance {
     cpu: first?.cpu,
     cores: first?.cores,
     shards: unique(meta.map((m) => (m.shard ? `${m.shard.index}/${m.shard.count}` : undefined))),
+    profiles: Object.assign({}, ...meta.map((m) => m.profiles ?? {})),
+    configs: Object.assign({}, ...meta.map((m) => m.configs ?? {})),
   };
 }
 
@@ -240,7 +252,10 @@ function summarizeBench(records: readonly BenchRecord[]): BenchCell[] {
       if (values.length > 0) metrics[metric.id] = summarizeMetric(values, `${key}/${metric.id}`);
     }
     const relatives = samples.map((s) => s.relativeToLinear);
-    const ownRelative = relatives.every((r): r is number => typeof r === "number") ? mean(relatives) : null;
+    const allRelative = relatives.every((r): r is number => typeof r === "number");
+    const ownRelative = allRelative ? mean(relatives) : null;
+    const relativeCi = allRelative ? summarizeMetric(relatives, `${key}/relativeToLinear`) : undefined;
+    const ios = samples.map((s) => s.ios).filter((v): v is number => typeof v === "number");
     cells.push({
       config: first.config,
       workload: first.workload,
@@ -249,6 +264,9 @@ function summarizeBench(records: readonly BenchRecord[]): BenchCell[] {
       seeds: [...new Set(samples.map((s) => s.seed))].sort((a, b) => a - b),
       metrics,
       relativeToLinear: ownRelative,
+      relativeCi: relativeCi === undefined ? undefined : { low: relativeCi.ciLow, high: relativeCi.ciHigh },
+      iosPerSample: ios.length === samples.length ? Math.min(...ios) : undefined,
+      caveat: samples.find((s) => s.caveat !== undefined)?.caveat,
     });
   }
   cells.sort(

@@ -2,11 +2,13 @@
  * The terminal summary in the style of `deno bench` and mitata: provenance lines, cases per
  * scenario with the replay command of every failure, and benchmark tables with ratios to linear.
  */
+
 import { caseLabel, caseVerdict, damageSummary } from "./case-text.js";
 import { createPainter, type Painter } from "./color.js";
 import { stripControlDeep } from "./escape.js";
 import { formatCount, formatMetric, formatNs, formatRatio, formatSpread } from "./format.js";
 import { BASELINE_CONFIG, type BenchCell, type ReportModel } from "./summarize.js";
+import { ciSupported, MIN_SAMPLES_FOR_CI, metricSupported } from "./support.js";
 
 /** Options for the terminal summary. */
 export interface TerminalOptions {
@@ -97,7 +99,9 @@ function caseLines(model: ReportModel, paint: Painter, maxFailures: number): str
 function metricCell(cell: BenchCell, id: string): string {
   const m = cell.metrics[id];
   if (m === undefined) return "-";
-  const spread = m.n > 1 ? ` ${formatSpread(m.mean, m.ciLow, m.ciHigh)}` : "";
+  // A percentile with fewer than 10 I/Os beyond it is only the sample's maximum: not printed.
+  if (!metricSupported(id, cell.iosPerSample)) return "-";
+  const spread = ciSupported(m.n) ? ` ${formatSpread(m.mean, m.ciLow, m.ciHigh)}` : "";
   switch (id) {
     case "iops":
       return `${formatCount(m.mean)}${spread}`;
@@ -137,7 +141,9 @@ function benchLines(model: ReportModel, paint: Painter): string[] {
       metricCell(cell, "latNs.p99"),
       metricCell(cell, "latNs.p999"),
       metricCell(cell, "writeAmplification"),
-      cell.relativeToLinear === null ? "-" : `${formatRatio(cell.relativeToLinear)} linear`,
+      cell.relativeToLinear === null
+        ? "-"
+        : `${formatRatio(cell.relativeToLinear)} linear${cell.caveat === undefined ? "" : " *"}`,
     ];
     if (withCpu) row.push(metricCell(cell, "cpuNsPerOp"));
     return row;
@@ -163,6 +169,43 @@ function benchLines(model: ReportModel, paint: Painter): string[] {
         .trimEnd(),
     );
   });
+  lines.push(...definitionLines(model, paint));
+  return lines;
+}
+
+/** Each profile's definition, each config's meaning and each caveat, under the bench table. */
+function definitionLines(model: ReportModel, paint: Painter): string[] {
+  const lines: string[] = [];
+  const profiles = [...new Set(model.bench.map((c) => c.profile))];
+  const defined = profiles.filter((p) => model.provenance.profiles[p] !== undefined);
+  if (defined.length > 0) {
+    lines.push("", paint("bold", "profiles:"));
+    for (const p of defined) lines.push(`  ${model.provenance.profiles[p]}`);
+  }
+  const configs = [...new Set(model.bench.map((c) => c.config))];
+  const meant = configs.filter((c) => model.provenance.configs[c] !== undefined);
+  if (meant.length > 0) {
+    lines.push("", paint("bold", "configs:"));
+    const width = Math.max(...meant.map((c) => c.length));
+    for (const c of meant) lines.push(`  ${c.padEnd(width)}  ${model.provenance.configs[c]}`);
+  }
+  const caveats = new Map<string, string[]>();
+  for (const c of model.bench) {
+    if (c.caveat === undefined) continue;
+    const where = `${c.config} on ${c.profile} (${c.workload})`;
+    caveats.set(c.caveat, [...(caveats.get(c.caveat) ?? []), where]);
+  }
+  if (caveats.size > 0) {
+    lines.push("", paint("bold", "* caveats (cells the model cannot fully predict):"));
+    for (const [text, cells] of caveats) lines.push(`  ${text}: ${cells.join(", ")}`);
+  }
+  lines.push(
+    "",
+    paint(
+      "dim",
+      `n = independent samples; ± intervals need n ≥ ${MIN_SAMPLES_FOR_CI}; a percentile needs 10 I/Os beyond it ("-" otherwise)`,
+    ),
+  );
   return lines;
 }
 

@@ -21,7 +21,7 @@ export const pvSchema = z.strictObject({
   /** The device name LVM2 commands use for it, e.g. "pv0" (or "/dev/sdb"). */
   name: z.string().min(1).max(100),
   size: sizeText,
-  /** Timing profile: nvme, sata-ssd, hdd, realdm-100mib or custom:… */
+  /** Timing profile: nvme, sata-ssd, hdd, realdm-100mib-1kiops or custom:… */
   profile: z.string().min(1).default("nvme"),
   /** Name of a shared bus this disk sits behind. */
   bus: z.string().optional(),

@@ -17,6 +17,7 @@
 
 import type { BlockDevice, IoStats } from "../engine/block/device.js";
 import { isBlockDeviceError } from "../engine/block/errors.js";
+import { canQueueWrites } from "../engine/block/queued.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
 import type { BlockSizeChooser } from "./distributions.js";
 import { createBlockSizeChooser } from "./distributions.js";
@@ -374,6 +375,21 @@ class JobRun {
             });
           }
           oracle.issueWrite(lvId, op.offsetBytes, op.lengthBytes, generation);
+        }
+        if (canQueueWrites(device)) {
+          // The target's worker batches this write with the others queued in its pass.
+          this.#inflight += 1;
+          const writeGeneration = generation;
+          device.submitWrite(op.offsetBytes, data, { issueNs: now, fua: op.fua }, (done) => {
+            if (done.error !== undefined) {
+              this.#inflight -= 1;
+              this.#fail(done.error.code, done.error.message);
+              if (this.#inflight === 0) this.#finish(done.completeNs);
+              return;
+            }
+            this.#complete(op, now, done.completeNs, writeGeneration);
+          });
+          return;
         }
         completion = device.write(op.offsetBytes, data, { issueNs: now, fua: op.fua });
       } else {

@@ -4,10 +4,11 @@
  */
 
 import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "../../engine/block/device.js";
+import { canQueueWrites, type QueuedDone, type QueuedWriter } from "../../engine/block/queued.js";
 import { LatencyRecorder } from "../../workloads/measure.js";
 
 /** Wraps `inner`; latency is completion minus issue time, exactly what the job engine sees. */
-export class LatencyTap implements BlockDevice {
+export class LatencyTap implements BlockDevice, QueuedWriter {
   readonly recorder = new LatencyRecorder();
 
   constructor(readonly inner: BlockDevice) {}
@@ -41,6 +42,22 @@ export class LatencyTap implements BlockDevice {
     const doneNs = this.inner.write(offsetBytes, data, options);
     this.recorder.record(doneNs - issueNs, data.length);
     return doneNs;
+  }
+
+  /** True when the inner device takes queued writes. */
+  get queueing(): boolean {
+    return canQueueWrites(this.inner);
+  }
+
+  /** Queue the write on the inner device and record its latency when it completes. */
+  submitWrite(offsetBytes: number, data: Uint8Array, options: WriteOptions, done: QueuedDone): void {
+    const inner = this.inner;
+    if (!canQueueWrites(inner)) throw new Error(`Device ${inner.name} does not take queued writes`);
+    const issueNs = options.issueNs ?? 0;
+    inner.submitWrite(offsetBytes, data, options, (completion) => {
+      if (completion.error === undefined) this.recorder.record(completion.completeNs - issueNs, data.length);
+      done(completion);
+    });
   }
 
   /** Flush through; flushes are not I/Os of the workload's latency figures. */

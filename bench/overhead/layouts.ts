@@ -281,7 +281,8 @@ export function buildLayout(config: ConfigDef, profileName: string, options: Lay
       });
       if (!lv.inSync)
         throw new Error(`Mirror layout ${config.name} is not in sync after a nosync activation`);
-      return done(lv, filled(lv, lv.readyNs));
+      // The workload's queued writes go through dm-raid1's worker, batched per pass as in the kernel.
+      return done(lv, filled(lv, lv.readyNs), (scheduler) => lv.startQueueing(scheduler));
     }
     case "snapshot": {
       const real = pvs.make("origin", lvBytes);
@@ -306,7 +307,8 @@ export function buildLayout(config: ConfigDef, profileName: string, options: Lay
         nowNs = Math.max(nowNs, snapshot.readyNs);
       }
       if (spec.pass === "overwrite") nowNs = prefill(origin, lvBytes, nowNs);
-      return done(origin, nowNs);
+      // Queued origin writes wait on pending exceptions that commit in batches, as dm-snap's do.
+      return done(origin, nowNs, (scheduler) => origin.startQueueing(scheduler));
     }
     case "pvmove": {
       const source = pvs.make("pv-src", lvBytes);

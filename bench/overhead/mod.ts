@@ -21,6 +21,7 @@ export {
 } from "./layouts.js";
 export { type OverheadNdjsonOptions, overheadMeta, overheadNdjson, writeOverheadNdjson } from "./ndjson.js";
 export {
+  describeBuiltinProfile,
   FULL_PLAN,
   MAX_REPETITIONS,
   MAX_SAMPLES,
@@ -31,9 +32,19 @@ export {
   parseSeeds,
   planSamples,
   QUICK_PLAN,
+  REALDM_PLAN,
   validatePlan,
 } from "./plan.js";
 export { type OverheadQuickOptions, runOverheadQuick } from "./quick.js";
+export {
+  compareWithReference,
+  REALDM_NOT_MODELLED,
+  REALDM_REFERENCE,
+  REFERENCE_TOLERANCE,
+  type ReferenceComparison,
+  type ReferenceFigure,
+  referenceMarkdown,
+} from "./reference.js";
 export {
   type CellKey,
   type OverheadRecord,

@@ -6,6 +6,8 @@
 import os from "node:os";
 import { writeFileAtomic } from "../../reports/atomic-file.js";
 import { RECORD_SCHEMA_VERSION } from "../../reports/records.js";
+import { configByName } from "./layouts.js";
+import { describeBuiltinProfile } from "./plan.js";
 import type { OverheadRecord } from "./run.js";
 
 /** Options of {@link overheadNdjson}. */
@@ -16,8 +18,25 @@ export interface OverheadNdjsonOptions {
   readonly seed?: number;
 }
 
+/** The profile definitions and config meanings of the records, for the meta record. */
+function definitions(records: readonly OverheadRecord[]): {
+  profiles: Record<string, string>;
+  configs: Record<string, string>;
+} {
+  const profiles: Record<string, string> = {};
+  const configs: Record<string, string> = {};
+  for (const r of records) {
+    profiles[r.profile] ??= describeBuiltinProfile(r.profile);
+    configs[r.config] ??= configByName(r.config).description;
+  }
+  return { profiles, configs };
+}
+
 /** The meta record of an overhead run; machine facts are there because `cpuNsPerOp` is measured. */
-export function overheadMeta(options: OverheadNdjsonOptions): Record<string, unknown> {
+export function overheadMeta(
+  options: OverheadNdjsonOptions,
+  records: readonly OverheadRecord[] = [],
+): Record<string, unknown> {
   const cpus = os.cpus();
   return {
     type: "meta",
@@ -28,12 +47,13 @@ export function overheadMeta(options: OverheadNdjsonOptions): Record<string, unk
     node: process.version,
     cpu: cpus[0]?.model ?? "unknown",
     cores: cpus.length,
+    ...definitions(records),
   };
 }
 
 /** The NDJSON text of a run: meta first, then the records in run order; ends with a newline. */
 export function overheadNdjson(records: readonly OverheadRecord[], options: OverheadNdjsonOptions): string {
-  const lines = [JSON.stringify(overheadMeta(options)), ...records.map((r) => JSON.stringify(r))];
+  const lines = [JSON.stringify(overheadMeta(options, records)), ...records.map((r) => JSON.stringify(r))];
   return `${lines.join("\n")}\n`;
 }
 

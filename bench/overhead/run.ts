@@ -9,6 +9,7 @@ import { Rng } from "../../engine/sim/rng.js";
 import { Scheduler } from "../../engine/sim/scheduler.js";
 import type { BenchRecord } from "../../reports/records.js";
 import { runJobs } from "../../workloads/runner.js";
+import { caveatFor } from "./caveats.js";
 import { LatencyTap } from "./latency-tap.js";
 import { buildLayout, type ConfigDef, configByName, LINEAR_CONFIG } from "./layouts.js";
 import type { OverheadPlan } from "./plan.js";
@@ -96,7 +97,13 @@ export function runCell(key: CellKey, plan: Pick<OverheadPlan, "lvBytes" | "rand
     cpuNsPerOp: cpuNs / ios,
     ios,
     runtimeNs,
+    ...caveatField(key),
   };
+}
+
+function caveatField(key: CellKey): { caveat?: string } {
+  const caveat = caveatFor(key.config, key.workload, key.profile);
+  return caveat === undefined ? {} : { caveat };
 }
 
 function describe(key: CellKey): string {

@@ -48,6 +48,7 @@ export {
   PAGE_BYTES,
   type WrittenPage,
 } from "./memory.js";
+export { canQueueWrites, type QueuedCompletion, type QueuedDone, type QueuedWriter } from "./queued.js";
 export { TimedDevice, type TimedDeviceOptions } from "./timed.js";
 export {
   issueTimeNs,

@@ -30,7 +30,7 @@ export {
   parseCustomProfile,
   parseDurationNs,
   type QueueCompletion,
-  REALDM_100MIB_PROFILE,
+  REALDM_PROFILE,
   resolveProfile,
   revolutionNs,
   rotationalLatencyNs,

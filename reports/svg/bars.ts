@@ -1,16 +1,21 @@
-/** Bar chart with error bars: mean throughput per config with its 95% confidence interval. */
+/**
+ * Horizontal bar chart: one bar per config with its mean and, when the sample supports one, its 95%
+ * interval as an error bar. Labels sit left of the bars in a margin sized to the longest label, so
+ * no label is ever cut; the chart grows downwards with the number of bars.
+ */
 import { el, type Markup, text } from "./element.js";
-import { type ChartBox, chartRoot, clip, DEFAULT_BOX, plotArea, yGrid } from "./frame.js";
+import { type ChartBox, chartRoot, DEFAULT_BOX, textWidth } from "./frame.js";
 import { seriesColor } from "./palette.js";
 import { linearScale } from "./scale.js";
 
-/** One bar: a mean and the interval drawn as its error bar. */
+/** One bar: a mean and, optionally, the interval drawn as its error bar. */
 export interface Bar {
   readonly label: string;
   readonly value: number;
-  readonly low: number;
-  readonly high: number;
-  /** Extra text for the hover title, e.g. "n=3, 0.98× linear". */
+  /** The interval; absent when the sample is too small for one (no error bar is drawn). */
+  readonly low?: number;
+  readonly high?: number;
+  /** Extra text printed after the value and in the hover title, e.g. "n=3, 0.98× linear". */
   readonly detail?: string;
 }
 
@@ -21,26 +26,23 @@ export interface BarChartOptions {
   readonly box?: ChartBox;
 }
 
-/** Most bars in one chart; more would be unreadable at this size. */
-export const MAX_BARS = 12;
+/** Most bars in one chart. */
+export const MAX_BARS = 24;
+/** Height of one bar's row, in SVG units. */
+const ROW_PX = 26;
+const BAR_PX = 16;
 
-/** Renders bars left to right in the given order, with whiskers from `low` to `high`. */
+/** Renders bars top to bottom in the given order, with whiskers from `low` to `high` where given. */
 export function renderBarChart(bars: readonly Bar[], options: BarChartOptions): Markup {
   if (bars.length > MAX_BARS) {
     throw new RangeError(`Bar chart "${options.title}" has ${bars.length} bars, over the ${MAX_BARS} limit`);
   }
-  const box = options.box ?? DEFAULT_BOX;
-  const area = plotArea(box);
-  const top = Math.max(0, ...bars.map((b) => Math.max(b.high, b.value)));
-  const y = linearScale([0, top > 0 ? top : 1], [area.bottom, area.top]);
-  const slot = (area.right - area.left) / Math.max(bars.length, 1);
-  const barWidth = Math.min(48, slot * 0.6);
-  const children: Markup[] = [...yGrid(y, area, options.format)];
-  bars.forEach((bar, index) => {
+  const base = options.box ?? DEFAULT_BOX;
+  for (const bar of bars) {
     for (const [name, value] of [
       ["value", bar.value],
-      ["low", bar.low],
-      ["high", bar.high],
+      ["low", bar.low ?? 0],
+      ["high", bar.high ?? 0],
     ] as const) {
       if (!Number.isFinite(value) || value < 0) {
         throw new RangeError(
@@ -48,31 +50,63 @@ export function renderBarChart(bars: readonly Bar[], options: BarChartOptions): 
         );
       }
     }
-    const centre = area.left + slot * (index + 0.5);
-    const yValue = y(bar.value);
-    const tip = `${bar.label}: ${options.format(bar.value)} (95% CI ${options.format(bar.low)} – ${options.format(bar.high)})${bar.detail ? `, ${bar.detail}` : ""}`;
+  }
+  const valueText = (bar: Bar) => `${options.format(bar.value)}${bar.detail ? ` (${bar.detail})` : ""}`;
+  const labelWidth = Math.max(40, ...bars.map((b) => textWidth(b.label)));
+  const valueWidth = Math.max(40, ...bars.map((b) => textWidth(valueText(b))));
+  const left = labelWidth + 16;
+  const width = Math.max(base.width, left + 160 + valueWidth + 12);
+  const top = 40;
+  const height = top + bars.length * ROW_PX + 32;
+  const box: ChartBox = { ...base, width, height, marginLeft: left, marginTop: top };
+  const right = width - valueWidth - 12;
+  const max = Math.max(0, ...bars.map((b) => Math.max(b.high ?? b.value, b.value)));
+  const x = linearScale([0, max > 0 ? max : 1], [left, right], { tickCount: 4 });
+  const bottom = top + bars.length * ROW_PX;
+  const children: Markup[] = [];
+  for (const tick of x.ticks) {
+    const px = x(tick);
+    children.push(el("line", { class: "grid", x1: px, x2: px, y1: top, y2: bottom }));
     children.push(
-      el("g", { class: "bar-group" }, [
-        el("title", {}, [text(tip)]),
-        el("rect", {
-          class: "bar",
-          x: centre - barWidth / 2,
-          y: yValue,
-          width: barWidth,
-          height: Math.max(area.bottom - yValue, 0),
-          fill: seriesColor(index),
-        }),
-        el("line", { class: "error-bar", x1: centre, x2: centre, y1: y(bar.low), y2: y(bar.high) }),
-        el("line", { class: "error-bar", x1: centre - 6, x2: centre + 6, y1: y(bar.low), y2: y(bar.low) }),
-        el("line", { class: "error-bar", x1: centre - 6, x2: centre + 6, y1: y(bar.high), y2: y(bar.high) }),
-        el("text", { class: "value", x: centre, y: y(bar.high) - 5, "text-anchor": "middle" }, [
-          text(options.format(bar.value)),
-        ]),
-        el("text", { class: "tick", x: centre, y: area.bottom + 16, "text-anchor": "middle" }, [
-          text(clip(bar.label, Math.max(4, Math.floor(slot / 7)))),
-        ]),
+      el("text", { class: "tick", x: px, y: bottom + 14, "text-anchor": "middle" }, [
+        text(options.format(tick)),
       ]),
     );
+  }
+  children.push(el("line", { class: "axis", x1: left, x2: left, y1: top, y2: bottom }));
+  bars.forEach((bar, index) => {
+    const centre = top + ROW_PX * (index + 0.5);
+    const end = x(bar.value);
+    const interval =
+      bar.low !== undefined && bar.high !== undefined
+        ? ` (95% CI ${options.format(bar.low)} – ${options.format(bar.high)})`
+        : "";
+    const parts: Markup[] = [
+      el("title", {}, [
+        text(`${bar.label}: ${options.format(bar.value)}${interval}${bar.detail ? `, ${bar.detail}` : ""}`),
+      ]),
+      el("text", { class: "tick label", x: left - 8, y: centre + 4, "text-anchor": "end" }, [
+        text(bar.label),
+      ]),
+      el("rect", {
+        class: "bar",
+        x: left,
+        y: centre - BAR_PX / 2,
+        width: Math.max(end - left, 0),
+        height: BAR_PX,
+        fill: seriesColor(index),
+      }),
+    ];
+    let textX = end;
+    if (bar.low !== undefined && bar.high !== undefined) {
+      const [lo, hi] = [x(bar.low), x(bar.high)];
+      parts.push(el("line", { class: "error-bar", x1: lo, x2: hi, y1: centre, y2: centre }));
+      parts.push(el("line", { class: "error-bar", x1: lo, x2: lo, y1: centre - 5, y2: centre + 5 }));
+      parts.push(el("line", { class: "error-bar", x1: hi, x2: hi, y1: centre - 5, y2: centre + 5 }));
+      textX = Math.max(textX, hi);
+    }
+    parts.push(el("text", { class: "value", x: textX + 6, y: centre + 4 }, [text(valueText(bar))]));
+    children.push(el("g", { class: "bar-group" }, parts));
   });
   return chartRoot(box, { chart: "bars", title: options.title }, children);
 }

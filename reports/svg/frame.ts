@@ -44,7 +44,13 @@ export function plotArea(box: ChartBox): PlotArea {
  * The root `<svg>` with an accessible title; `chart` names the chart kind (data-chart) so tests
  * and the Chromium check can find each chart.
  */
-export function chartRoot(box: ChartBox, meta: { chart: string; title: string }, children: Markup[]): Markup {
+export function chartRoot(
+  given: ChartBox,
+  meta: { chart: string; title: string },
+  children: Markup[],
+): Markup {
+  // Widen the chart rather than let its title run past the edge.
+  const box = { ...given, width: Math.max(given.width, titleWidth(meta.title) + 16) };
   return el(
     "svg",
     {
@@ -59,7 +65,7 @@ export function chartRoot(box: ChartBox, meta: { chart: string; title: string },
     },
     [
       el("title", {}, [text(meta.title)]),
-      el("text", { x: box.marginLeft, y: 18, class: "chart-title" }, [text(meta.title)]),
+      el("text", { x: 8, y: 18, class: "chart-title" }, [text(meta.title)]),
       ...children,
     ],
   );
@@ -80,26 +86,76 @@ export function yGrid(scale: Scale, area: PlotArea, format: (value: number) => s
   return out;
 }
 
-/** Shortens a label to `maxChars`, marking the cut with an ellipsis (the full text goes in <title>). */
-export function clip(label: string, maxChars: number): string {
-  return label.length <= maxChars ? label : `${label.slice(0, Math.max(1, maxChars - 1))}…`;
+/**
+ * Width of `label` at the charts' 11 px font, over-estimated (no layout engine here): 7 px per
+ * character is wider than DejaVu Sans and system-ui glyphs at that size, so text never overflows.
+ */
+export function textWidth(label: string): number {
+  return label.length * 7;
 }
 
-/** Most legend entries drawn; charts cap their series below this anyway. */
-const MAX_LEGEND_ITEMS = 10;
+/** Width of a chart title (13 px, semibold), over-estimated the same way. */
+export function titleWidth(label: string): number {
+  return label.length * 9;
+}
 
-/** A legend row of coloured swatches and labels just above the plot area, left to right. */
-export function legend(items: readonly { label: string; color: string }[], area: PlotArea): Markup[] {
-  const out: Markup[] = [];
-  let x = area.left;
-  const y = area.top - 10;
-  for (const item of items.slice(0, MAX_LEGEND_ITEMS)) {
-    const label = clip(item.label, 24);
-    // Approximate text width (no layout engine here): about 6 px per character at 11 px.
-    if (x + 14 + label.length * 6 > area.right) break;
-    out.push(el("rect", { x, y: y - 8, width: 10, height: 10, fill: item.color }));
-    out.push(el("text", { x: x + 14, y: y + 1, class: "legend" }, [text(label)]));
-    x += 14 + label.length * 6 + 12;
+/** Height of one legend row. */
+export const LEGEND_ROW_PX = 16;
+
+/** `base` grown downwards by the legend rows `items` need below the axis. */
+export function withLegendRows(base: ChartBox, items: readonly { label: string }[]): ChartBox {
+  const rows = legendRows(items, base.width);
+  return {
+    ...base,
+    height: base.height + rows * LEGEND_ROW_PX + 8,
+    marginBottom: base.marginBottom + rows * LEGEND_ROW_PX + 8,
+  };
+}
+
+/** Legend rows `items` need in a chart `width` wide: every entry is drawn, wrapping as needed. */
+export function legendRows(items: readonly { label: string }[], width: number): number {
+  return layoutLegend(items, 12, width - 12).rows;
+}
+
+function layoutLegend(
+  items: readonly { label: string }[],
+  left: number,
+  right: number,
+): { rows: number; positions: { x: number; row: number }[] } {
+  let x = left;
+  let row = 0;
+  const positions: { x: number; row: number }[] = [];
+  for (const item of items) {
+    const w = 14 + textWidth(item.label) + 12;
+    if (x > left && x + w > right) {
+      row += 1;
+      x = left;
+    }
+    positions.push({ x, row });
+    x += w;
   }
+  return { rows: items.length === 0 ? 0 : row + 1, positions };
+}
+
+/**
+ * The legend: one swatch and full label per series, wrapping onto as many rows as needed from
+ * `topY` down, between `left` and `right`. Callers reserve {@link legendRows} rows of space.
+ */
+export function legend(
+  items: readonly { label: string; color: string; dashed?: boolean }[],
+  bounds: { readonly left: number; readonly right: number; readonly topY: number },
+): Markup[] {
+  const out: Markup[] = [];
+  const { positions } = layoutLegend(items, bounds.left, bounds.right);
+  items.forEach((item, i) => {
+    const { x, row } = positions[i]!;
+    const y = bounds.topY + row * LEGEND_ROW_PX;
+    out.push(
+      el("g", { class: "legend-item" }, [
+        el("rect", { x, y: y - 9, width: 10, height: 10, fill: item.color }),
+        el("text", { x: x + 14, y, class: "legend" }, [text(item.label)]),
+      ]),
+    );
+  });
   return out;
 }

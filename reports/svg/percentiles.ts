@@ -1,7 +1,7 @@
 /** Latency percentile curves (p50 … p99.9 … max) on a log latency axis, one line per series. */
 import { formatNs } from "../format.js";
 import { el, type Markup, num, text } from "./element.js";
-import { type ChartBox, chartRoot, DEFAULT_BOX, legend, plotArea, yGrid } from "./frame.js";
+import { type ChartBox, chartRoot, DEFAULT_BOX, legend, plotArea, withLegendRows, yGrid } from "./frame.js";
 import { seriesColor } from "./palette.js";
 import { linearScale, logScale } from "./scale.js";
 
@@ -39,7 +39,10 @@ export function renderPercentileChart(
       `Percentile chart "${options.title}" has ${series.length} curves, over ${MAX_CURVES}`,
     );
   }
-  const box = options.box ?? DEFAULT_BOX;
+  const base = options.box ?? DEFAULT_BOX;
+  const items = series.map((s, i) => ({ label: s.label, color: seriesColor(i) }));
+  // Every series is named: the legend wraps below the axis onto as many rows as it needs.
+  const box = withLegendRows(base, items);
   const area = plotArea(box);
   const all = series.flatMap((s) => s.points);
   // A zero latency (an idle cell) sits on the axis floor rather than breaking the log scale.
@@ -61,7 +64,7 @@ export function renderPercentileChart(
   children.push(
     el(
       "text",
-      { class: "axis-label", x: (area.left + area.right) / 2, y: box.height - 8, "text-anchor": "middle" },
+      { class: "axis-label", x: (area.left + area.right) / 2, y: area.bottom + 32, "text-anchor": "middle" },
       [text("percentile")],
     ),
   );
@@ -79,11 +82,6 @@ export function renderPercentileChart(
       ]),
     );
   });
-  children.push(
-    ...legend(
-      series.map((s, i) => ({ label: s.label, color: seriesColor(i) })),
-      area,
-    ),
-  );
+  children.push(...legend(items, { left: 12, right: box.width - 12, topY: area.bottom + 52 }));
   return chartRoot(box, { chart: "percentiles", title: options.title }, children);
 }

@@ -35,7 +35,7 @@ function hostileRecords() {
 
 const KNOWN_TAGS = new Set(
   (
-    "html head body meta title style header h1 h2 p code div span section table thead tbody tr th td ul li " +
+    "html head body meta title style header h1 h2 h3 p code div span section table thead tbody tr th td ul li " +
     "figure svg rect line circle path text g testsuites testsuite testcase properties property failure"
   ).split(" "),
 );

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { renderBarChart } from "../../reports/svg/bars.js";
 import { el, num, text } from "../../reports/svg/element.js";
 import { ninesOf, renderPercentileChart } from "../../reports/svg/percentiles.js";
-import { renderProgressChart } from "../../reports/svg/progress.js";
+import { progressPath, renderProgressChart } from "../../reports/svg/progress.js";
 import { linearScale, logScale, niceStep } from "../../reports/svg/scale.js";
 
 function attrValues(svg: string, selector: RegExp, attr: string): number[] {
@@ -64,7 +64,7 @@ describe("markup builder", () => {
 });
 
 describe("charts", () => {
-  it("draws bar heights proportional to values, with error bars spanning the CI", () => {
+  it("draws bar lengths proportional to values, with error bars spanning the CI and full labels", () => {
     const svg = renderBarChart(
       [
         { label: "linear", value: 100, low: 95, high: 105 },
@@ -72,11 +72,13 @@ describe("charts", () => {
       ],
       { title: "t", format: String },
     ).html;
-    const heights = attrValues(svg, /<rect class="bar"[^>]*>/g, "height");
-    expect(heights).toHaveLength(2);
-    expect(heights[0]! / heights[1]!).toBeCloseTo(2, 1);
+    const widths = attrValues(svg, /<rect class="bar"[^>]*>/g, "width");
+    expect(widths).toHaveLength(2);
+    expect(widths[0]! / widths[1]!).toBeCloseTo(2, 1);
     const errorY = attrValues(svg, /<line class="error-bar"[^>]*>/g, "y1");
     expect(errorY).toHaveLength(6);
+    expect(svg).toContain(">snapshot</text>");
+    expect(svg).not.toContain("…");
     expect(svg).toContain('data-chart="bars"');
   });
 
@@ -84,8 +86,8 @@ describe("charts", () => {
     expect(() =>
       renderBarChart([{ label: "x", value: -1, low: -1, high: 0 }], { title: "t", format: String }),
     ).toThrow(/value -1/);
-    const many = Array.from({ length: 13 }, (_, i) => ({ label: `c${i}`, value: 1, low: 1, high: 1 }));
-    expect(() => renderBarChart(many, { title: "t", format: String })).toThrow(/13 bars/);
+    const many = Array.from({ length: 25 }, (_, i) => ({ label: `c${i}`, value: 1, low: 1, high: 1 }));
+    expect(() => renderBarChart(many, { title: "t", format: String })).toThrow(/25 bars/);
   });
 
   it("draws percentile curves rising left to right for rising latencies", () => {
@@ -140,5 +142,30 @@ describe("charts", () => {
     // The fault at half the time span sits half-way across the plot area.
     expect((x[0]! - left) / (x[1]! - left)).toBeCloseTo(0.5, 2);
     expect(svg).toContain("<title>power-cut at 500 ms</title>");
+  });
+});
+
+describe("progress drops", () => {
+  it("draws a fall in progress as a vertical drop at the fault marker between the samples", () => {
+    const series = {
+      kind: "pvmove" as const,
+      lv: undefined,
+      points: [
+        { tNs: 0, percent: 0 },
+        { tNs: 100, percent: 60 },
+        { tNs: 200, percent: 10 },
+        { tNs: 300, percent: 50 },
+      ],
+    };
+    expect(progressPath(series, [{ tNs: 130 }])).toEqual([
+      { tNs: 0, percent: 0 },
+      { tNs: 100, percent: 60 },
+      { tNs: 130, percent: 60 },
+      { tNs: 130, percent: 10 },
+      { tNs: 200, percent: 10 },
+      { tNs: 300, percent: 50 },
+    ]);
+    // Without a fault in between, the drop sits at the later sample.
+    expect(progressPath(series, [])[2]).toEqual({ tNs: 200, percent: 60 });
   });
 });

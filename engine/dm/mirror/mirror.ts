@@ -8,12 +8,14 @@
  * Status: `<#legs> <dev>… <in-sync>/<regions> 1 <AADSR…> <log status>`.
  */
 
-import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
+import { type BlockDevice, SECTOR_BYTES, type WriteOptions } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
+import type { QueuedDone, QueuedWriter } from "../../block/queued.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
+import type { ScheduledEvent, Scheduler } from "../../sim/scheduler.js";
 import { STALL_POLL_NS, type SyncGate } from "../../sim/sync-gate.js";
 import type { Trace } from "../../sim/trace.js";
-import { checkDeviceRef, type DeviceRef, deviceLabel, Target } from "../target.js";
+import { checkDeviceRef, checkRequest, type DeviceRef, deviceLabel, Target } from "../target.js";
 import { RegionHash, type RegionState } from "./region-hash.js";
 import {
   CoreRegionLog,
@@ -72,6 +74,8 @@ export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
 
 /** Most legs a mirror may have (LVM2's DEFAULT_MIRROR_MAX_IMAGES). */
 export const MAX_MIRROR_LEGS = 8;
+/** Most writes one worker pass may queue before callers must wait: dm's queue is bounded by its callers' depth. */
+export const MAX_QUEUED_WRITES = 1 << 16;
 /** Bound on writes the ack-after-one-leg mutation may hold back before it must catch up. */
 const MAX_DEFERRED_WRITES = 1 << 16;
 
@@ -139,7 +143,7 @@ interface DeferredWrite {
 }
 
 /** The dm-mirror target. Construction activates it: the log is read at `activateNs` (see {@link readyNs}). */
-export class MirrorTarget extends Target {
+export class MirrorTarget extends Target implements QueuedWriter {
   readonly targetType = "mirror";
   readonly regionSizeSectors: number;
   readonly handleErrors: boolean;
@@ -167,6 +171,13 @@ export class MirrorTarget extends Target {
   #logFailure = false;
   #legsFlushedInPass = false;
   #scratch: Uint8Array | undefined;
+  /** kmirrord: the scheduler its passes run on, once {@link startQueueing} attached one. */
+  #worker: Scheduler | undefined;
+  /** Writes submitted since the worker's last pass took its batch (dm-raid1's `ms->writes`). */
+  readonly #queued: QueuedWrite[] = [];
+  #passEvent: ScheduledEvent | undefined;
+  /** The worker is blocked on its log I/O until then; a wake-up before it runs the pass after. */
+  #workerFreeNs = 0;
 
   constructor(name: string, options: MirrorOptions) {
     super(name, options.lengthSectors);
@@ -276,7 +287,7 @@ export class MirrorTarget extends Target {
 
   /** Persist pending clears and the log, as dm-raid1's postsuspend does. */
   suspend(options: { readonly issueNs?: number } = {}): number {
-    const nowNs = this.#applyDeferred(options.issueNs ?? 0);
+    const nowNs = this.#applyDeferred(this.#drainQueued(options.issueNs ?? 0));
     return this.#pass(nowNs);
   }
 
@@ -298,7 +309,7 @@ export class MirrorTarget extends Target {
         done: false,
       };
     }
-    let nowNs = this.#pass(issueNs);
+    let nowNs = this.#pass(this.#drainQueued(issueNs));
     const total = this.#log.regionCount;
     const region = this.#rh.startRecovery();
     if (region === undefined) {
@@ -371,6 +382,107 @@ export class MirrorTarget extends Target {
     };
   }
 
+  /** True once {@link startQueueing} attached a scheduler: {@link submitWrite} may be used. */
+  get queueing(): boolean {
+    return this.#worker !== undefined;
+  }
+
+  /**
+   * Run dm-raid1's worker (kmirrord) on `scheduler`: queued writes wait for its next pass, which
+   * clears idle regions, marks the regions of every write queued since the last pass with one log
+   * flush, then dispatches them all; completions wake it again to clear lazily.
+   */
+  startQueueing(scheduler: Scheduler): void {
+    this.#worker = scheduler;
+    this.#workerFreeNs = Math.max(this.#workerFreeNs, scheduler.nowNs);
+  }
+
+  /** Queue a write for the worker's next pass (dm-raid1's `queue_bio` + `wakeup_mirrord`). */
+  submitWrite(offsetBytes: number, data: Uint8Array, options: WriteOptions, done: QueuedDone): void {
+    if (this.#worker === undefined) {
+      throw new Error(`Mirror ${this.name}: submitWrite needs startQueueing(scheduler) first`);
+    }
+    checkRequest(this, { offsetBytes, lengthBytes: data.byteLength });
+    if (this.#queued.length >= MAX_QUEUED_WRITES) {
+      throw new Error(`Mirror ${this.name}: more than ${MAX_QUEUED_WRITES} writes queued for one pass`);
+    }
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.byteLength;
+    this.#queued.push({ offsetBytes, data: data.slice(), fua: options.fua ?? false, done });
+    this.#wake(options.issueNs ?? 0);
+  }
+
+  /** Wake the worker: its next pass runs at `atNs`, or when its current log I/O ends. */
+  #wake(atNs: number): void {
+    const worker = this.#worker;
+    if (worker === undefined || this.#passEvent !== undefined) return;
+    const runNs = Math.max(atNs, this.#workerFreeNs, worker.nowNs);
+    this.#passEvent = worker.at(runNs, (t) => this.#workerPass(t), `mirror ${this.name} worker pass`);
+  }
+
+  /** A synchronous request must not overtake queued writes: run their pass first. */
+  #drainQueued(issueNs: number): number {
+    if (this.#queued.length === 0) return issueNs;
+    if (this.#passEvent !== undefined) this.#worker?.cancel(this.#passEvent);
+    this.#passEvent = undefined;
+    return this.#workerPass(Math.max(issueNs, this.#workerFreeNs));
+  }
+
+  /**
+   * One do_mirror pass at `nowNs`: dm_rh_update_states (clears, leg flush, log write), then
+   * do_writes on the whole queue: classify, count and mark every region, one dm_rh_flush, then
+   * dispatch every write. Returns when the worker is free again (dispatch itself does not block).
+   */
+  #workerPass(startNs: number): number {
+    this.#passEvent = undefined;
+    const worker = this.#worker!;
+    let nowNs = this.#pass(startNs);
+    const batch = this.#queued.splice(0, this.#queued.length);
+    const ready: { write: ClassifiedWrite; queued: QueuedWrite }[] = [];
+    for (const queued of batch) {
+      const write = this.#classify(queued.offsetBytes, queued.data);
+      const why = this.#holdReason(write.states);
+      if (why !== undefined) {
+        const error = this.#hold(queued.offsetBytes, queued.data, why);
+        worker.at(nowNs, () => queued.done({ completeNs: nowNs, error }), `mirror ${this.name} held`);
+        continue;
+      }
+      ready.push({ write, queued });
+    }
+    const writes = ready.map((r) => r.write);
+    if (writes.length > 0 && !this.#writeBeforeMark) nowNs = this.#markAndFlush(writes, nowNs);
+    this.#workerFreeNs = nowNs;
+    const dispatched = ready.map(({ write, queued }) => this.#dispatch(write, nowNs, queued.fua));
+    let markedNs = nowNs;
+    if (writes.length > 0 && this.#writeBeforeMark) {
+      markedNs = this.#markAndFlush(writes, Math.max(nowNs, ...dispatched.map((d) => d.doneNs)));
+      this.#workerFreeNs = markedNs;
+    }
+    for (const [i, { write, queued }] of ready.entries()) {
+      const result = dispatched[i]!;
+      const error = this.#settle(write, result);
+      const doneNs = Math.max(result.doneNs, markedNs);
+      worker.at(doneNs, (t) => this.#writeEnded(write, queued, t, error), `mirror ${this.name} write end`);
+    }
+    return this.#workerFreeNs;
+  }
+
+  /** mirror_end_io → dm_rh_dec: a region whose last write ended goes on the clean list and wakes the worker. */
+  #writeEnded(
+    write: ClassifiedWrite,
+    queued: QueuedWrite,
+    nowNs: number,
+    error: BlockDeviceError | undefined,
+  ): void {
+    let idle = false;
+    for (let r = write.first; r <= write.last; r++) {
+      this.#rh.dec(this.#marked(r));
+      if (this.#rh.pending(this.#marked(r)) === 0) idle = true;
+    }
+    if (idle && this.#rh.cleanListSize > 0) this.#wake(nowNs);
+    queued.done(error === undefined ? { completeNs: nowNs } : { completeNs: nowNs, error });
+  }
+
   protected mapRead(offsetBytes: number, dst: Uint8Array, issueNs: number): number {
     let doneNs = issueNs;
     let pos = 0;
@@ -385,7 +497,22 @@ export class MirrorTarget extends Target {
   }
 
   protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
-    let nowNs = this.#pass(issueNs);
+    let nowNs = this.#pass(this.#drainQueued(issueNs));
+    const write = this.#classify(offsetBytes, data);
+    const why = this.#holdReason(write.states);
+    if (why !== undefined) throw this.#hold(offsetBytes, data, why);
+    if (!this.#writeBeforeMark) nowNs = this.#markAndFlush([write], nowNs);
+    const dispatched = this.#dispatch(write, nowNs, fua);
+    let doneNs = dispatched.doneNs;
+    if (this.#writeBeforeMark) doneNs = this.#markAndFlush([write], doneNs);
+    const error = this.#settle(write, dispatched);
+    for (let r = write.first; r <= write.last; r++) this.#rh.dec(this.#marked(r));
+    if (error !== undefined) throw error;
+    return doneNs;
+  }
+
+  /** The regions a write covers and their states; a region mid-recovery cannot be written. */
+  #classify(offsetBytes: number, data: Uint8Array): ClassifiedWrite {
     const first = Math.floor(offsetBytes / this.#regionBytes);
     const last = Math.floor((offsetBytes + data.byteLength - 1) / this.#regionBytes);
     const states: RegionState[] = [];
@@ -395,14 +522,23 @@ export class MirrorTarget extends Target {
       if (state === "RECOVERING") throw new Error(`Mirror ${this.name}: write met region ${r} mid-recovery`);
       states.push(state);
     }
-    const toAllLegs = (state: RegionState) => state === "CLEAN" || state === "DIRTY";
+    return { offsetBytes, data, first, last, states };
+  }
+
+  /** Why handle_errors must hold a write to these regions, or undefined when it may go ahead. */
+  #holdReason(states: readonly RegionState[]): string | undefined {
     if (
       this.handleErrors &&
       ((this.#logFailure && states.some(toAllLegs)) || (this.#legFailure && !states.every(toAllLegs)))
     ) {
-      return this.#hold(offsetBytes, data, "the mirror has a failed log or leg");
+      return "the mirror has a failed log or leg";
     }
-    if (!this.#writeBeforeMark) nowNs = this.#markAndFlush(first, last, nowNs);
+    return undefined;
+  }
+
+  /** Send the write's pieces to the legs (in-sync regions) or the default leg (out-of-sync ones). */
+  #dispatch(write: ClassifiedWrite, nowNs: number, fua: boolean): DispatchResult {
+    const { offsetBytes, data, first, last, states } = write;
     const failedLegs = new Set<number>();
     const failedRegions: number[] = [];
     let nosyncError: BlockDeviceError | undefined;
@@ -445,19 +581,23 @@ export class MirrorTarget extends Target {
       }
       if (regionFailed) failedRegions.push(r);
     }
-    if (this.#writeBeforeMark) doneNs = this.#markAndFlush(first, last, doneNs);
-    for (const i of failedLegs) this.#failLeg(i, "D");
-    for (const r of failedRegions) {
+    return { doneNs, failedLegs, failedRegions, nosyncError };
+  }
+
+  /** Record leg failures and out-of-sync regions; returns the error the write must end with, if any. */
+  #settle(write: ClassifiedWrite, dispatched: DispatchResult): BlockDeviceError | undefined {
+    const { offsetBytes, data } = write;
+    for (const i of dispatched.failedLegs) this.#failLeg(i, "D");
+    for (const r of dispatched.failedRegions) {
       if (!this.#logFailure && !this.#failedWriteStaysInSync) {
         this.#inSync = false;
         this.#rh.markNosync(r);
       }
     }
-    for (let r = first; r <= last; r++) this.#rh.dec(this.#marked(r));
-    if (nosyncError !== undefined) throw nosyncError;
-    if (failedRegions.length > 0) {
+    if (dispatched.nosyncError !== undefined) return dispatched.nosyncError;
+    if (dispatched.failedRegions.length > 0) {
       if (this.#legs.every((l) => l.errorCount > 0)) {
-        throw new BlockDeviceError(
+        return new BlockDeviceError(
           "EIO",
           this.name,
           offsetBytes,
@@ -468,11 +608,11 @@ export class MirrorTarget extends Target {
       if (this.handleErrors) return this.#hold(offsetBytes, data, "a leg failed the write");
       // Without handle_errors dm-raid1 pretends the write succeeded: the healthy legs have it.
     }
-    return doneNs;
+    return undefined;
   }
 
   protected mapFlush(issueNs: number): number {
-    let nowNs = this.#applyDeferred(issueNs);
+    let nowNs = this.#applyDeferred(this.#drainQueued(issueNs));
     this.#legsFlushedInPass = false;
     nowNs = this.#pass(nowNs);
     if (this.#legsFlushedInPass) return nowNs;
@@ -554,13 +694,9 @@ export class MirrorTarget extends Target {
     return undefined;
   }
 
-  /** The region a write to region `r` marks: `r` itself, unless the mark-next-region mutation is on. */
-  #marked(r: number): number {
-    return (r + this.#markShift) % this.#log.regionCount;
-  }
-
-  #markAndFlush(first: number, last: number, issueNs: number): number {
-    for (let r = first; r <= last; r++) this.#rh.inc(this.#marked(r));
+  /** dm-raid1's do_writes: count every write of the pass in its regions (marking clean ones), then one log flush. */
+  #markAndFlush(writes: readonly ClassifiedWrite[], issueNs: number): number {
+    for (const w of writes) for (let r = w.first; r <= w.last; r++) this.#rh.inc(this.#marked(r));
     return this.#logFlush(() => this.#rh.flush(issueNs, (t) => this.#flushLegsBeforeClear(t)), issueNs);
   }
 
@@ -585,6 +721,11 @@ export class MirrorTarget extends Target {
       this.#logFailure = true;
       return issueNs;
     }
+  }
+
+  /** The region a write to region `r` marks: `r` itself, unless the mark-next-region mutation is on. */
+  #marked(r: number): number {
+    return (r + this.#markShift) % this.#log.regionCount;
   }
 
   /** What the log calls before it records regions clean: the data it vouches for must be durable. */
@@ -643,9 +784,9 @@ export class MirrorTarget extends Target {
     }
   }
 
-  #hold(offsetBytes: number, data: Uint8Array, why: string): never {
+  #hold(offsetBytes: number, data: Uint8Array, why: string): BlockDeviceError {
     this.#held.push({ offsetBytes, data: data.slice() });
-    throw new BlockDeviceError(
+    return new BlockDeviceError(
       "EIO",
       this.name,
       offsetBytes,
@@ -668,6 +809,36 @@ export class MirrorTarget extends Target {
     }
     return doneNs;
   }
+}
+
+/** A write waiting for the worker's next pass. */
+interface QueuedWrite {
+  readonly offsetBytes: number;
+  readonly data: Uint8Array;
+  readonly fua: boolean;
+  readonly done: QueuedDone;
+}
+
+/** Writes to CLEAN and DIRTY (in-sync) regions go to every leg. */
+function toAllLegs(state: RegionState): boolean {
+  return state === "CLEAN" || state === "DIRTY";
+}
+
+/** A write with the regions it covers and their states when its pass classified it. */
+interface ClassifiedWrite {
+  readonly offsetBytes: number;
+  readonly data: Uint8Array;
+  readonly first: number;
+  readonly last: number;
+  readonly states: readonly RegionState[];
+}
+
+/** What dispatching one write to the legs did. */
+interface DispatchResult {
+  readonly doneNs: number;
+  readonly failedLegs: ReadonlySet<number>;
+  readonly failedRegions: readonly number[];
+  readonly nosyncError: BlockDeviceError | undefined;
 }
 
 function statusChar(leg: Leg): string {

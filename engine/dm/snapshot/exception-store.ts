@@ -99,6 +99,10 @@ export class PersistentExceptionStore {
   #limitChunks: number | undefined;
   #currentArea = 0;
   #committed = 0;
+  /** Exceptions prepared with {@link prepareQueued} and not yet passed to {@link commitQueued} (ps->pending_count). */
+  #pendingCount = 0;
+  /** Exceptions written into the in-memory area since its last write (their callbacks wait for it). */
+  #batch: ExceptionEntry[] = [];
 
   constructor(cow: BlockDevice, options: ExceptionStoreOptions) {
     this.cow = cow;
@@ -201,6 +205,47 @@ export class PersistentExceptionStore {
     return chunk;
   }
 
+  /** Exceptions prepared for queued copies and not yet committed. */
+  get pendingCount(): number {
+    return this.#pendingCount;
+  }
+
+  /** {@link prepare} for a queued copy: counts the exception as pending until {@link commitQueued}. */
+  prepareQueued(): number | undefined {
+    const chunk = this.prepare();
+    if (chunk !== undefined) this.#pendingCount += 1;
+    return chunk;
+  }
+
+  /**
+   * dm-snap-persistent's `persistent_commit_exception`: put the entry in the in-memory area; while
+   * other prepared exceptions are still pending and the area has room, return undefined (their
+   * commit will carry this one). Otherwise zero the next area if this one is full, write the area
+   * once with PREFLUSH|FUA for every entry put there since the last write, and return those entries
+   * with the completion time: the caller runs their callbacks only then. `valid` false (the copy
+   * failed) invalidates the store, as the kernel's `ps->valid = 0` does, and skips the area write.
+   */
+  commitQueued(
+    entry: ExceptionEntry,
+    options: { readonly valid: boolean; readonly issueNs: number },
+  ): { readonly entries: readonly ExceptionEntry[]; readonly doneNs: number } | undefined {
+    if (this.#pendingCount <= 0) {
+      throw new Error(
+        `Snapshot ${this.#name}: commit of chunk ${entry.oldChunk} without a pending exception`,
+      );
+    }
+    this.#pendingCount -= 1;
+    if (!options.valid) this.#valid = false;
+    if (this.#valid) this.#recordEntry(entry);
+    this.#batch.push(entry);
+    const full = this.#committed === this.exceptionsPerArea;
+    if (this.#pendingCount > 0 && !full) return undefined;
+    const entries = this.#batch;
+    this.#batch = [];
+    const doneNs = this.#writeArea(entries, full, options.issueNs);
+    return { entries, doneNs };
+  }
+
   /**
    * Record new exceptions and write their area: when an area fills, zero the next area first;
    * before every area write flush the COW so the copied chunks are durable, then write the area
@@ -210,15 +255,7 @@ export class PersistentExceptionStore {
     let nowNs = issueNs;
     let unwritten: ExceptionEntry[] = [];
     for (const entry of entries) {
-      const existing = this.#map.get(entry.oldChunk);
-      if (existing !== undefined) {
-        throw new Error(
-          `Snapshot ${this.#name}: chunk ${entry.oldChunk} already has an exception (COW chunk ${existing})`,
-        );
-      }
-      this.#writeEntry(this.#committed, entry.oldChunk, entry.newChunk);
-      this.#committed += 1;
-      this.#map.set(entry.oldChunk, entry.newChunk);
+      this.#recordEntry(entry);
       unwritten.push(entry);
       if (this.#committed === this.exceptionsPerArea) {
         nowNs = this.#writeArea(unwritten, true, nowNs);
@@ -301,6 +338,19 @@ export class PersistentExceptionStore {
     // Only usage() reads next_free while merging; keep it one past the last remaining chunk.
     this.#nextFree = this.#areaChunk(this.#currentArea) + this.#committed + 1;
     return nowNs;
+  }
+
+  /** Put a new exception in the next slot of the in-memory area and the table; a chunk has one exception at most. */
+  #recordEntry(entry: ExceptionEntry): void {
+    const existing = this.#map.get(entry.oldChunk);
+    if (existing !== undefined) {
+      throw new Error(
+        `Snapshot ${this.#name}: chunk ${entry.oldChunk} already has an exception (COW chunk ${existing})`,
+      );
+    }
+    this.#writeEntry(this.#committed, entry.oldChunk, entry.newChunk);
+    this.#committed += 1;
+    this.#map.set(entry.oldChunk, entry.newChunk);
   }
 
   #writeArea(entries: readonly ExceptionEntry[], full: boolean, issueNs: number): number {

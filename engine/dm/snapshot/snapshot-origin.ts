@@ -7,9 +7,13 @@
  * Table: `snapshot-origin <origin>`; status is empty.
  */
 
-import type { BlockDevice } from "../../block/device.js";
+import type { BlockDevice, WriteOptions } from "../../block/device.js";
+import { isBlockDeviceError } from "../../block/errors.js";
+import type { QueuedDone, QueuedWriter } from "../../block/queued.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
-import { deviceLabel, Target } from "../target.js";
+import type { Scheduler } from "../../sim/scheduler.js";
+import { checkRequest, deviceLabel, Target } from "../target.js";
+import { type ExceptionWaiter, PendingExceptions } from "./pending-exceptions.js";
 import type { PendingCopies, SnapshotTarget } from "./snapshot.js";
 
 /** Mutation: the origin is overwritten after the old chunk is copied but before its exception is committed. */
@@ -36,11 +40,14 @@ export interface SnapshotOriginOptions {
 }
 
 /** The origin with copy-on-write for its registered snapshots. */
-export class SnapshotOriginTarget extends Target {
+export class SnapshotOriginTarget extends Target implements QueuedWriter {
   readonly targetType = "snapshot-origin";
   readonly origin: BlockDevice;
   readonly #snapshots: SnapshotTarget[] = [];
   readonly #originBeforeCommit: boolean;
+  #scheduler: Scheduler | undefined;
+  /** Pending exceptions per snapshot, while writes are queued (see {@link startQueueing}). */
+  readonly #pending = new Map<SnapshotTarget, PendingExceptions>();
 
   constructor(name: string, options: SnapshotOriginOptions) {
     super(name, options.lengthSectors ?? Math.floor(options.origin.sizeBytes / 512));
@@ -82,11 +89,73 @@ export class SnapshotOriginTarget extends Target {
     return deviceLabel(this.origin);
   }
 
+  /** True once {@link startQueueing} attached a scheduler: {@link submitWrite} may be used. */
+  get queueing(): boolean {
+    return this.#scheduler !== undefined;
+  }
+
+  /**
+   * Hold queued origin writes on pending exceptions, as dm-snap does: copies run concurrently,
+   * each snapshot's store commits once for every exception pending at that moment, and a write
+   * reaches the origin only after every exception it needs has completed.
+   */
+  startQueueing(scheduler: Scheduler): void {
+    this.#scheduler = scheduler;
+  }
+
+  /** Queue an origin write (dm-snap's `__origin_write`): wait on pending exceptions, then write through. */
+  submitWrite(offsetBytes: number, data: Uint8Array, options: WriteOptions, done: QueuedDone): void {
+    const scheduler = this.#scheduler;
+    if (scheduler === undefined) {
+      throw new Error(`Snapshot origin ${this.name}: submitWrite needs startQueueing(scheduler) first`);
+    }
+    checkRequest(this, { offsetBytes, lengthBytes: data.byteLength });
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.byteLength;
+    const issueNs = options.issueNs ?? 0;
+    const fua = options.fua ?? false;
+    const copy = data.slice();
+    const writeThrough = (atNs: number): void => {
+      let completeNs: number;
+      try {
+        completeNs = this.origin.write(offsetBytes, copy, { issueNs: atNs, fua });
+      } catch (error) {
+        if (!isBlockDeviceError(error)) throw error;
+        scheduler.at(atNs, () => done({ completeNs: atNs, error }), `origin ${this.name} write failed`);
+        return;
+      }
+      scheduler.at(completeNs, (t) => done({ completeNs: t }), `origin ${this.name} write end`);
+    };
+    const waiter: ExceptionWaiter = { waits: 0, release: writeThrough };
+    for (const snapshot of this.#snapshots) {
+      if (!snapshot.valid) continue;
+      let pending = this.#pending.get(snapshot);
+      if (pending === undefined) {
+        pending = new PendingExceptions(snapshot, scheduler);
+        this.#pending.set(snapshot, pending);
+      }
+      const chunkBytes = snapshot.store.chunkBytes;
+      const first = Math.floor(offsetBytes / chunkBytes);
+      const last = Math.floor((Math.min(offsetBytes + data.byteLength, snapshot.sizeBytes) - 1) / chunkBytes);
+      for (let chunk = first; chunk <= last; chunk++) {
+        // A chunk whose exception is still pending waits on it even if the store already holds the
+        // entry in memory: the area carrying it may not be on disk yet.
+        if (!pending.has(chunk) && snapshot.store.lookup(chunk) !== undefined) continue;
+        pending.await(chunk, waiter, issueNs);
+      }
+    }
+    if (waiter.waits === 0 || this.#originBeforeCommit) {
+      writeThrough(issueNs);
+      if (this.#originBeforeCommit) waiter.waits = Number.POSITIVE_INFINITY;
+    }
+  }
+
   protected mapRead(offsetBytes: number, dst: Uint8Array, issueNs: number): number {
     return this.origin.read(offsetBytes, dst, { issueNs });
   }
 
   protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
+    this.#assertNothingPending("write");
     return this.#copyOnWrite(offsetBytes, data.byteLength, issueNs, (atNs) =>
       this.origin.write(offsetBytes, data, { issueNs: atNs, fua }),
     );
@@ -98,9 +167,21 @@ export class SnapshotOriginTarget extends Target {
 
   /** A discard destroys data like a write does, so snapshots copy first. */
   protected mapDiscard(offsetBytes: number, lengthBytes: number, issueNs: number): number {
+    this.#assertNothingPending("discard");
     return this.#copyOnWrite(offsetBytes, lengthBytes, issueNs, (atNs) =>
       this.origin.discard(offsetBytes, lengthBytes, { issueNs: atNs }),
     );
+  }
+
+  /** A synchronous write must not race queued copy-on-write of the same chunks; callers drain first. */
+  #assertNothingPending(what: string): void {
+    for (const pending of this.#pending.values()) {
+      if (pending.size > 0) {
+        throw new Error(
+          `Snapshot origin ${this.name}: a synchronous ${what} while ${pending.size} exceptions of ${pending.snapshot.name} are pending; wait for queued writes to complete first`,
+        );
+      }
+    }
   }
 
   /** Copy for every snapshot in parallel, commit, and only then run `overwrite`. */

@@ -125,6 +125,30 @@ export class SnapshotTarget extends Target {
     return { doneNs, entries };
   }
 
+  /**
+   * For a queued origin write: allocate a pending exception for `chunk` and start kcopyd's copy of
+   * the origin chunk into it. Returns the COW chunk and when the copy completes, with `copied`
+   * false when the copy failed (the exception must still be committed, as invalid). Undefined when
+   * the COW is full: the snapshot is invalidated, and the origin write need not wait.
+   */
+  startCopy(
+    chunk: number,
+    issueNs: number,
+  ): { newChunk: number; doneNs: number; copied: boolean } | undefined {
+    if (!this.valid) return undefined;
+    const newChunk = this.store.prepareQueued();
+    if (newChunk === undefined) {
+      this.invalidate("unable to allocate exception", issueNs);
+      return undefined;
+    }
+    try {
+      return { newChunk, doneNs: this.#copyInto(chunk, newChunk, issueNs), copied: true };
+    } catch (error) {
+      if (!isBlockDeviceError(error)) throw error;
+      return { newChunk, doneNs: issueNs, copied: false };
+    }
+  }
+
   /** Commit the exceptions of {@link copyChunks}; only then may the origin be overwritten. */
   commitCopies(pending: PendingCopies, issueNs: number): number {
     if (pending.entries.length === 0 || !this.valid) return Math.max(issueNs, pending.doneNs);

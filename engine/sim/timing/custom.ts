@@ -17,6 +17,8 @@ export interface CustomProfileFields {
   readonly parallelism?: number;
   readonly volatileCache?: boolean;
   readonly jitterFraction?: number;
+  readonly iopsLimit?: number;
+  readonly flushIsBarrier?: boolean;
   /** Spinning-disk mechanics; missing fields come from the built-in hdd profile. */
   readonly hdd?: Partial<HddMechanics>;
 }
@@ -31,6 +33,8 @@ const FIELD_NAMES = new Set([
   "parallelism",
   "volatileCache",
   "jitterFraction",
+  "iopsLimit",
+  "flushIsBarrier",
   "hdd",
 ]);
 const HDD_FIELD_NAMES = new Set([
@@ -76,6 +80,8 @@ export function customProfile(fields: CustomProfileFields): DeviceProfile {
     parallelism: fields.parallelism ?? 1,
     volatileCache: fields.volatileCache ?? false,
     jitterFraction: fields.jitterFraction ?? 0,
+    ...(fields.iopsLimit === undefined ? {} : { iopsLimit: fields.iopsLimit }),
+    ...(fields.flushIsBarrier === undefined ? {} : { flushIsBarrier: fields.flushIsBarrier }),
     ...(hdd ? { hdd } : {}),
   });
 }
@@ -192,6 +198,24 @@ const KEYS: ReadonlyMap<string, { readonly help: string; readonly parse: KeyPars
     },
   ],
   [
+    "iops",
+    {
+      help: "request-rate limit over reads and writes together (1000)",
+      parse: (v, f) => {
+        f.iopsLimit = parseCount(v);
+      },
+    },
+  ],
+  [
+    "barrier",
+    {
+      help: "a flush waits for queued requests (on, the default) or only covers completed ones (off)",
+      parse: (v, f) => {
+        f.flushIsBarrier = parseBoolean(v);
+      },
+    },
+  ],
+  [
     "rpm",
     {
       help: "spindle speed, makes it a disk",
@@ -242,7 +266,7 @@ const KEYS: ReadonlyMap<string, { readonly help: string; readonly parse: KeyPars
 const MAX_SPEC_KEYS = 32;
 
 /**
- * Parse `custom:key=value,...`. Keys: bw (required), lat, rlat, wlat, flat, par, cache, jitter,
+ * Parse `custom:key=value,...`. Keys: bw (required), lat, rlat, wlat, flat, par, cache, jitter, iops, barrier,
  * and for a spinning disk rpm (required for the others), seek, t2t, fullseek, size. Errors name
  * the key and the spec.
  */

@@ -13,7 +13,7 @@ export {
   BUILTIN_PROFILES,
   HDD_PROFILE,
   NVME_PROFILE,
-  REALDM_100MIB_PROFILE,
+  REALDM_PROFILE,
   SATA_SSD_PROFILE,
 } from "./profiles.js";
 export {

@@ -40,6 +40,24 @@ export interface DeviceProfile {
   readonly volatileCache: boolean;
   /** With a jitter stream, fixed latencies vary uniformly by ± this fraction (0 disables). */
   readonly jitterFraction: number;
+  /**
+   * A request-rate limit counted over reads and writes together (QEMU's `iops-total` throttle):
+   * each read or write holds the data path for at least `1e9 / iopsLimit` ns. Absent: no limit.
+   */
+  readonly iopsLimit?: number;
+  /**
+   * False when a flush only covers writes already completed and does not wait for queued ones
+   * (Linux's REQ_PREFLUSH on virtio-blk: no barrier since 2.6.37). True or absent: a flush is a
+   * barrier that waits for every server, as SATA's non-queued FLUSH CACHE is.
+   */
+  readonly flushIsBarrier?: boolean;
+  /**
+   * The block layer merges a read or write that continues the previous one on the device while
+   * that one still waits in the queue (plugging, elevator back-merge), up to this many bytes
+   * (`max_sectors_kb`). A merged request pays one request slot and the transfer of all its bytes.
+   * Absent: no merging.
+   */
+  readonly mergeLimitBytes?: number;
   /** Present exactly when `kind` is "hdd". */
   readonly hdd?: HddMechanics;
 }
@@ -69,6 +87,12 @@ export function validateProfile(profile: DeviceProfile): DeviceProfile {
   assertNumber(p, "flushLatencyNs", profile.flushLatencyNs, 0, 60e9);
   assertNumber(p, "bandwidthBytesPerSec", profile.bandwidthBytesPerSec, 1, 1e15);
   assertNumber(p, "jitterFraction", profile.jitterFraction, 0, 1);
+  if (profile.iopsLimit !== undefined) assertNumber(p, "iopsLimit", profile.iopsLimit, 1, 1e9);
+  if (profile.mergeLimitBytes !== undefined)
+    assertNumber(p, "mergeLimitBytes", profile.mergeLimitBytes, 512, 2 ** 30);
+  if (profile.flushIsBarrier !== undefined && typeof profile.flushIsBarrier !== "boolean") {
+    throw new RangeError(`Device profile ${p}: flushIsBarrier must be true or false`);
+  }
   if (
     !Number.isInteger(profile.parallelism) ||
     profile.parallelism < 1 ||
@@ -102,4 +126,32 @@ function validateMechanics(p: string, hdd: HddMechanics): void {
       `Device profile ${p}: seek times are inconsistent (track-to-track ${hdd.trackToTrackSeekNs} ns, average ${hdd.averageSeekNs} ns, full stroke ${hdd.fullStrokeSeekNs} ns); the average must lie between t2t + (full - t2t)/3 and t2t + 8(full - t2t)/15`,
     );
   }
+}
+
+/**
+ * The profile's parameters in one line, as reports print them under a table, e.g.
+ * "realdm-100mib-1kiops: virtual, 100 MiB/s and 1000 IOPS shared by reads and writes, ...".
+ */
+export function describeProfile(profile: DeviceProfile): string {
+  const bw = profile.bandwidthBytesPerSec;
+  const bandwidth =
+    bw % 2 ** 20 === 0 ? `${bw / 2 ** 20} MiB/s` : `${Number((bw / 1e6).toPrecision(4))} MB/s`;
+  const limits =
+    profile.iopsLimit === undefined
+      ? `${bandwidth} shared by reads and writes`
+      : `${bandwidth} and ${profile.iopsLimit} IOPS shared by reads and writes`;
+  const us = (ns: number) =>
+    ns >= 1e6 ? `${Number((ns / 1e6).toPrecision(3))} ms` : `${Number((ns / 1000).toPrecision(3))} µs`;
+  const parts = [
+    `${profile.name}: ${profile.kind}`,
+    limits,
+    `read/write latency ${us(profile.readLatencyNs)}/${us(profile.writeLatencyNs)}`,
+    `flush ${us(profile.flushLatencyNs)}${profile.flushIsBarrier === false ? " (not a barrier)" : " (a barrier)"}`,
+    `${profile.parallelism} queue server${profile.parallelism === 1 ? "" : "s"}`,
+    profile.volatileCache ? "volatile write cache" : "no volatile cache",
+  ];
+  if (profile.hdd !== undefined)
+    parts.push(`${profile.hdd.rpm} rpm, average seek ${us(profile.hdd.averageSeekNs)}`);
+  if (profile.jitterFraction > 0) parts.push(`latency jitter ±${Math.round(profile.jitterFraction * 100)}%`);
+  return parts.join(", ");
 }

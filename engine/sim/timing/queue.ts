@@ -52,6 +52,8 @@ export interface DeviceCounters {
   writes: number;
   flushes: number;
   discards: number;
+  /** Reads and writes merged into the request before them (not counted in `requests`). */
+  merges: number;
   /** Bytes read plus bytes written. */
   bytesTransferred: number;
   /** Server time spent on requests, summed over servers (issue to completion minus queue wait). */
@@ -62,6 +64,15 @@ export interface DeviceCounters {
   transferWaitNs: number;
   /** Latest completion time handed out. */
   lastCompleteNs: number;
+}
+
+interface LastRequest {
+  readonly op: "read" | "write";
+  readonly server: number;
+  readonly lengthBytes: number;
+  readonly endOffsetBytes: number;
+  readonly transferStartNs: number;
+  readonly transferEndNs: number;
 }
 
 /** A request may not be issued later than this (about 104 days of virtual time). */
@@ -77,12 +88,15 @@ export class DeviceQueue {
   readonly #serverFreeNs: Float64Array;
   #dataPathFreeNs = 0;
   #headOffsetBytes = 0;
+  /** The last read or write served, while later ones may still merge into it. */
+  #last: LastRequest | undefined;
   readonly #counters: DeviceCounters = {
     requests: 0,
     reads: 0,
     writes: 0,
     flushes: 0,
     discards: 0,
+    merges: 0,
     bytesTransferred: 0,
     busyNs: 0,
     queueWaitNs: 0,
@@ -127,6 +141,15 @@ export class DeviceQueue {
       rng: this.#rng,
       headOffsetBytes: this.#headOffsetBytes,
     });
+    const merged = this.#tryMerge(request, issueNs);
+    if (merged !== undefined) {
+      this.#counters.merges += 1;
+      this.#counters.bytesTransferred += request.lengthBytes;
+      this.#counters.lastCompleteNs = Math.max(this.#counters.lastCompleteNs, merged.completeNs);
+      this.#headOffsetBytes = request.offsetBytes + request.lengthBytes;
+      return merged;
+    }
+    if (request.op === "flush") this.#last = undefined;
     const completion =
       request.op === "flush" ? this.#barrier(issueNs, service) : this.#serve(request, issueNs, service);
     if (!(completion.completeNs >= issueNs + service.totalNs)) {
@@ -140,6 +163,19 @@ export class DeviceQueue {
 
   /** A flush waits for every server, so it makes durable everything accepted before it (SATA's FLUSH CACHE is not queued either). */
   #barrier(issueNs: number, service: ServiceBreakdown): QueueCompletion {
+    if (this.profile.flushIsBarrier === false) {
+      // The flush covers writes already completed; queued requests neither wait for it nor it for them.
+      const completeNs = issueNs + service.totalNs;
+      return {
+        issueNs,
+        startNs: issueNs,
+        transferStartNs: completeNs,
+        completeNs,
+        queueWaitNs: 0,
+        transferWaitNs: 0,
+        service,
+      };
+    }
     let startNs = issueNs;
     for (const freeNs of this.#serverFreeNs) startNs = Math.max(startNs, freeNs);
     const completeNs = startNs + service.totalNs;
@@ -152,6 +188,50 @@ export class DeviceQueue {
       queueWaitNs: startNs - issueNs,
       transferWaitNs: 0,
       service,
+    };
+  }
+
+  /**
+   * Merge `request` into the last one when it continues it, the last one's transfer has not begun
+   * at `issueNs`, nothing was queued on the data path since, and the merged size stays in the limit.
+   */
+  #tryMerge(request: TimingRequest, issueNs: number): QueueCompletion | undefined {
+    const last = this.#last;
+    const limit = this.profile.mergeLimitBytes;
+    if (
+      limit === undefined ||
+      last === undefined ||
+      this.bus !== undefined ||
+      request.fua === true ||
+      request.op !== last.op ||
+      request.offsetBytes !== last.endOffsetBytes ||
+      !(last.transferStartNs > issueNs) ||
+      this.#dataPathFreeNs !== last.transferEndNs ||
+      last.lengthBytes + request.lengthBytes > limit
+    ) {
+      return undefined;
+    }
+    const lengthBytes = last.lengthBytes + request.lengthBytes;
+    let transferNs = (lengthBytes * 1e9) / this.profile.bandwidthBytesPerSec;
+    if (this.profile.iopsLimit !== undefined) transferNs = Math.max(transferNs, 1e9 / this.profile.iopsLimit);
+    const endNs = Math.max(last.transferEndNs, last.transferStartNs + Math.round(transferNs));
+    const addedNs = endNs - last.transferEndNs;
+    this.#dataPathFreeNs = endNs;
+    this.#serverFreeNs[last.server] = Math.max(this.#serverFreeNs[last.server]!, endNs);
+    this.#last = {
+      ...last,
+      lengthBytes,
+      endOffsetBytes: last.endOffsetBytes + request.lengthBytes,
+      transferEndNs: endNs,
+    };
+    return {
+      issueNs,
+      startNs: issueNs,
+      transferStartNs: last.transferEndNs,
+      completeNs: endNs,
+      queueWaitNs: 0,
+      transferWaitNs: last.transferEndNs - issueNs,
+      service: { positioningNs: 0, latencyNs: 0, transferNs: addedNs, commitNs: 0, totalNs: addedNs },
     };
   }
 
@@ -184,6 +264,19 @@ export class DeviceQueue {
     }
     const completeNs = transferEndNs + service.commitNs;
     this.#serverFreeNs[server] = completeNs;
+    this.#last =
+      request.op !== "read" && request.op !== "write"
+        ? undefined
+        : service.commitNs > 0 || service.transferNs === 0
+          ? undefined
+          : {
+              op: request.op,
+              server,
+              lengthBytes: request.lengthBytes,
+              endOffsetBytes: request.offsetBytes + request.lengthBytes,
+              transferStartNs,
+              transferEndNs,
+            };
     return {
       issueNs,
       startNs,

@@ -101,6 +101,8 @@ export function serviceBreakdown(
       const fixedNs = request.op === "read" ? profile.readLatencyNs : profile.writeLatencyNs;
       latencyNs = jittered(profile, fixedNs, rng);
       transferNs = (request.lengthBytes * 1e9) / profile.bandwidthBytesPerSec;
+      // A request-rate throttle holds the data path for at least one slot per request.
+      if (profile.iopsLimit !== undefined) transferNs = Math.max(transferNs, 1e9 / profile.iopsLimit);
       if (request.op === "write" && request.fua === true && profile.volatileCache) {
         commitNs = jittered(profile, profile.flushLatencyNs, rng);
       }

@@ -58,7 +58,7 @@ describe("lvmlab bench overhead", () => {
       ndjson,
     ]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain("### Throughput on realdm-100mib (MB/s, % of linear)");
+    expect(run.stdout).toContain("### Throughput on realdm-100mib-1kiops (MB/s, % of linear)");
     // 1.5× bus over two legs: 0.75 of linear for sequential writes, reads unaffected.
     expect(run.stdout).toMatch(/\| mirror-2leg-core-sharedbus \| \S+ \(100%\) \| \S+ \(75%\) \|/);
     expect(run.stdout).toContain("Reproduce: `lvmlab bench overhead --quick --config");

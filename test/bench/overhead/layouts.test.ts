@@ -98,7 +98,7 @@ describe("overhead layouts", () => {
   });
 
   it("finishes the pvmove copy in the background: the destination ends equal to the source", () => {
-    const layout = buildLayout(configByName("pvmove"), "realdm-100mib", {
+    const layout = buildLayout(configByName("pvmove"), "realdm-100mib-1kiops", {
       lvBytes: LV_BYTES,
       rng: Rng.fromSeed(4),
       prefill: true,

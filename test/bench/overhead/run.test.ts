@@ -50,7 +50,7 @@ describe("overhead run", () => {
       plan({
         configs: ["mirror-2leg-core", "origin-1snap-4k-first", "mirror-2leg-core-sharedbus"],
         workloads: ["write-1m-qd8"],
-        profiles: ["realdm-100mib"],
+        profiles: ["realdm-100mib-1kiops"],
         seeds: [1],
       }),
     );
@@ -72,10 +72,12 @@ describe("overhead run", () => {
     expect(cell("linear", "write-1m-qd8").writeAmplification).toBe(1);
     expect(cell("mirror-2leg-core", "write-1m-qd8").writeAmplification).toBe(2);
     expect(cell("mirror-3leg-core", "randwrite-4k-qd32").writeAmplification).toBe(3);
-    // Every 4 KiB write to a fresh 4 KiB-chunk snapshot writes the origin, copies one chunk and
-    // rewrites the 4 KiB exception area; every 256 exceptions (4096 / 16 bytes) fill an area and
-    // the next one is zeroed.
-    expect(cell("origin-1snap-4k-first", "randwrite-4k-qd32").writeAmplification).toBeCloseTo(3 + 1 / 256, 9);
+    // Every 4 KiB write to a fresh 4 KiB-chunk snapshot writes the origin and copies one chunk;
+    // the 4 KiB exception area is written once per batch of exceptions pending together (iodepth
+    // 32 gives batches of many), not once per write as a one-at-a-time store would (3 + 1/256).
+    const snapshot = cell("origin-1snap-4k-first", "randwrite-4k-qd32").writeAmplification;
+    expect(snapshot).toBeGreaterThan(2);
+    expect(snapshot).toBeLessThan(2.5);
     expect(cell("origin-1snap-4k-overwrite", "randwrite-4k-qd32").writeAmplification).toBe(1);
     expect(cell("striped-3", "read-1m-qd8").writeAmplification).toBe(0);
   });

@@ -11,7 +11,7 @@ import { TimedDevice } from "../../../engine/block/timed.js";
 import { Rng } from "../../../engine/sim/rng.js";
 import { Bus } from "../../../engine/sim/timing/bus.js";
 import { customProfile } from "../../../engine/sim/timing/custom.js";
-import { HDD_PROFILE, REALDM_100MIB_PROFILE } from "../../../engine/sim/timing/profiles.js";
+import { HDD_PROFILE, REALDM_PROFILE } from "../../../engine/sim/timing/profiles.js";
 import { MUTATION_BANDWIDTH_PER_SERVER } from "../../../engine/sim/timing/queue.js";
 
 const MiB = 1024 * 1024;
@@ -48,7 +48,7 @@ class DelayDevice implements BlockDevice {
 describe("TimedDevice", () => {
   it("passes data through to the inner device unchanged", () => {
     const inner = new MemoryDevice("pv0", 16 * MiB);
-    const disk = new TimedDevice(inner, REALDM_100MIB_PROFILE);
+    const disk = new TimedDevice(inner, REALDM_PROFILE);
     const data = Rng.fromSeed(1).bytes(8192);
     disk.write(4096, data);
     const back = new Uint8Array(8192);
@@ -110,7 +110,7 @@ describe("TimedDevice", () => {
   });
 
   it("lets inner errors through and charges no modelled time for them", () => {
-    const disk = new TimedDevice(new DelayDevice(0), REALDM_100MIB_PROFILE);
+    const disk = new TimedDevice(new DelayDevice(0), REALDM_PROFILE);
     let caught: unknown;
     try {
       disk.write(128 * MiB, new Uint8Array(512));
@@ -119,7 +119,7 @@ describe("TimedDevice", () => {
     }
     expect(isBlockDeviceError(caught, "ENXIO")).toBe(true);
     expect(disk.counters.requests).toBe(0);
-    const misaligned = new TimedDevice(new MemoryDevice("pv1", MiB), REALDM_100MIB_PROFILE);
+    const misaligned = new TimedDevice(new MemoryDevice("pv1", MiB), REALDM_PROFILE);
     expect(() => misaligned.read(100, new Uint8Array(512))).toThrow(BlockDeviceError);
     expect(misaligned.counters.requests).toBe(0);
   });
@@ -151,7 +151,7 @@ describe("TimedDevice", () => {
   it("shares a bus: two disks streaming behind one 100 MiB/s bus get half each", () => {
     const bus = new Bus("ctl0", { bandwidthBytesPerSec: 100 * MiB });
     const disks = [0, 1].map(
-      (i) => new TimedDevice(new DelayDevice(0), REALDM_100MIB_PROFILE, { bus, rng: Rng.fromSeed(i) }),
+      (i) => new TimedDevice(new DelayDevice(0), REALDM_PROFILE, { bus, rng: Rng.fromSeed(i) }),
     );
     const doneNs = [0, 0];
     const data = new Uint8Array(MiB);

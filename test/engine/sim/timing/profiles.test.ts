@@ -5,7 +5,7 @@ import {
   BUILTIN_PROFILES,
   HDD_PROFILE,
   NVME_PROFILE,
-  REALDM_100MIB_PROFILE,
+  REALDM_PROFILE,
   SATA_SSD_PROFILE,
 } from "../../../../engine/sim/timing/profiles.js";
 import { resolveProfile } from "../../../../engine/sim/timing/resolve.js";
@@ -19,7 +19,7 @@ describe("built-in profiles", () => {
     expect(resolveProfile("nvme")).toBe(NVME_PROFILE);
     expect(resolveProfile("sata-ssd")).toBe(SATA_SSD_PROFILE);
     expect(resolveProfile("hdd")).toBe(HDD_PROFILE);
-    expect(resolveProfile("realdm-100mib")).toBe(REALDM_100MIB_PROFILE);
+    expect(resolveProfile("realdm-100mib")).toBe(REALDM_PROFILE);
     for (const profile of BUILTIN_PROFILES.values()) expect(validateProfile(profile)).toBe(profile);
   });
 
@@ -48,7 +48,7 @@ describe("built-in profiles", () => {
   });
 
   it("keep the reference disks bandwidth-bound for 1 MiB requests, as dd measured", () => {
-    const oneMiB = serviceNs(REALDM_100MIB_PROFILE, { op: "write", offsetBytes: 0, lengthBytes: MiB });
+    const oneMiB = serviceNs(REALDM_PROFILE, { op: "write", offsetBytes: 0, lengthBytes: MiB });
     const mibPerSec = 1e9 / oneMiB;
     expect(mibPerSec).toBeGreaterThan(99);
     expect(mibPerSec).toBeLessThanOrEqual(100);
@@ -189,5 +189,19 @@ describe("units", () => {
     expect(parseDurationNs("15ns")).toBe(15);
     expect(() => parseDurationNs("15")).toThrow(/missing unit/);
     expect(() => parseDurationNs("-1ms")).toThrow(/expected a number and a unit/);
+  });
+});
+
+describe("the reference profile", () => {
+  it("is printed with its definition, and its old name still resolves to it", async () => {
+    const { describeProfile } = await import("../../../../engine/sim/timing/profile.js");
+    expect(resolveProfile("realdm-100mib")).toBe(REALDM_PROFILE);
+    expect(describeProfile(REALDM_PROFILE)).toContain(
+      "realdm-100mib-1kiops: virtual, 100 MiB/s and 1000 IOPS shared by reads and writes",
+    );
+    expect(parseCustomProfile("custom:bw=100MiB,iops=500,barrier=off")).toMatchObject({
+      iopsLimit: 500,
+      flushIsBarrier: false,
+    });
   });
 });

@@ -3,7 +3,7 @@ import { type Mutations, NO_MUTATIONS } from "../../../../engine/sim/mutations.j
 import { Rng } from "../../../../engine/sim/rng.js";
 import { Bus } from "../../../../engine/sim/timing/bus.js";
 import { customProfile } from "../../../../engine/sim/timing/custom.js";
-import { HDD_PROFILE, REALDM_100MIB_PROFILE } from "../../../../engine/sim/timing/profiles.js";
+import { HDD_PROFILE, REALDM_PROFILE } from "../../../../engine/sim/timing/profiles.js";
 import { DeviceQueue, MUTATION_BANDWIDTH_PER_SERVER } from "../../../../engine/sim/timing/queue.js";
 import type { TimingRequest } from "../../../../engine/sim/timing/service.js";
 
@@ -132,7 +132,7 @@ describe("device queue", () => {
   });
 
   it("refuses an issue time that is not a finite, non-negative number", () => {
-    const queue = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const queue = new DeviceQueue(REALDM_PROFILE);
     expect(() => queue.submit(write(0, 512), Number.NaN)).toThrow(/issueNs must be a finite number/);
     expect(() => queue.submit(write(0, 512), -1)).toThrow(/issueNs/);
   });
@@ -178,15 +178,12 @@ describe("shared bus", () => {
   it("reproduces real dm: a mirror on separate disks writes at linear speed, on one bus it slows", () => {
     // 256 MiB of 1 MiB writes at queue depth 1, as dd did in research/realdm-observations.md.
     const total = 256;
-    const linear = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const linear = new DeviceQueue(REALDM_PROFILE);
     let linearNs = 0;
     for (let i = 0; i < total; i++) linearNs = linear.submit(write(i * MiB, MiB), linearNs).completeNs;
 
     const mirrorNs = (bus?: Bus) => {
-      const legs = [
-        new DeviceQueue(REALDM_100MIB_PROFILE, { bus }),
-        new DeviceQueue(REALDM_100MIB_PROFILE, { bus }),
-      ];
+      const legs = [new DeviceQueue(REALDM_PROFILE, { bus }), new DeviceQueue(REALDM_PROFILE, { bus })];
       let nowNs = 0;
       for (let i = 0; i < total; i++) {
         nowNs = Math.max(...legs.map((leg) => leg.submit(write(i * MiB, MiB), nowNs).completeNs));
@@ -208,12 +205,12 @@ describe("shared bus", () => {
     // the COW disk as each read lands, then write the new data to the origin once all are copied.
     const total = 64;
     const chunk = 4096;
-    const linear = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const linear = new DeviceQueue(REALDM_PROFILE);
     let linearNs = 0;
     for (let i = 0; i < total; i++) linearNs = linear.submit(write(i * MiB, MiB), linearNs).completeNs;
 
-    const origin = new DeviceQueue(REALDM_100MIB_PROFILE);
-    const cow = new DeviceQueue(REALDM_100MIB_PROFILE);
+    const origin = new DeviceQueue(REALDM_PROFILE);
+    const cow = new DeviceQueue(REALDM_PROFILE);
     let nowNs = 0;
     for (let i = 0; i < total; i++) {
       const readsDone = Array.from(
@@ -238,5 +235,41 @@ describe("shared bus", () => {
     bus.occupy(0, 100, { lengthBytes: 1, waitNs: 0 });
     expect(() => bus.occupy(50, 10, { lengthBytes: 1, waitNs: 0 })).toThrow(/busy until 100 ns/);
     expect(() => new Bus("c", { bandwidthBytesPerSec: 0 })).toThrow(/Bus c: bandwidthBytesPerSec/);
+  });
+});
+
+describe("throttled virtio disks (realdm-100mib-1kiops)", () => {
+  it("serve 4 KiB requests at the IOPS limit, reads and writes together", async () => {
+    const { REALDM_PROFILE } = await import("../../../../engine/sim/timing/profiles.js");
+    const queue = new DeviceQueue(REALDM_PROFILE);
+    let doneNs = 0;
+    for (let i = 0; i < 100; i++) {
+      const op = i % 2 === 0 ? "read" : "write";
+      doneNs = queue.submit({ op, offsetBytes: i * 8192 * 7, lengthBytes: 4096 }, 0).completeNs;
+    }
+    expect(doneNs / 1e6).toBeCloseTo(100, 0);
+  });
+
+  it("let a flush complete without waiting for queued writes", async () => {
+    const { REALDM_PROFILE } = await import("../../../../engine/sim/timing/profiles.js");
+    const queue = new DeviceQueue(REALDM_PROFILE);
+    for (let i = 0; i < 32; i++) queue.submit({ op: "write", offsetBytes: i * 65536, lengthBytes: 4096 }, 0);
+    const flush = queue.submit({ op: "flush", offsetBytes: 0, lengthBytes: 0 }, 0);
+    expect(flush.completeNs).toBe(REALDM_PROFILE.flushLatencyNs);
+  });
+
+  it("merge adjacent queued requests into one slot, up to the limit", async () => {
+    const { REALDM_PROFILE } = await import("../../../../engine/sim/timing/profiles.js");
+    const queue = new DeviceQueue(REALDM_PROFILE);
+    let doneNs = 0;
+    for (let i = 0; i < 256; i++)
+      doneNs = queue.submit({ op: "read", offsetBytes: i * 4096, lengthBytes: 4096 }, 0).completeNs;
+    // One 1 MiB request: 10 ms of transfer, not 256 request slots of 1 ms.
+    expect(queue.counters.merges).toBe(255);
+    expect(doneNs / 1e6).toBeLessThan(11);
+    // A flush ends merging: the next adjacent read is a request of its own.
+    queue.submit({ op: "flush", offsetBytes: 0, lengthBytes: 0 }, doneNs);
+    queue.submit({ op: "read", offsetBytes: 256 * 4096, lengthBytes: 4096 }, doneNs);
+    expect(queue.counters.merges).toBe(255);
   });
 });

@@ -32,8 +32,7 @@ export function register(program: Command): void {
     .option("--force", "rebuild even when the cache is complete")
     .action(async (flags: SetupFlags) => {
       const { UsageError } = await import("./errors.js");
-      const { realCacheDir } = await import("../real/cache.js");
-      const { realSetup, RealSetupError } = await import("../real/setup.js");
+      const { realCacheDir, realSetup, RealSetupError } = await import("../real/mod.js");
       try {
         const ready = realSetup({
           cacheDir: flags.cache ?? realCacheDir(),
@@ -58,7 +57,7 @@ export function register(program: Command): void {
     .option("--timeout <seconds>", "per boot of the guest", "300")
     .action(async (name: string, flags: RunFlags) => {
       const { UsageError } = await import("./errors.js");
-      const { runRealCli } = await import("../real/cli-run.js");
+      const { runRealCli } = await import("../real/mod.js");
       const seed = Number(flags.seed);
       if (!Number.isSafeInteger(seed) || seed < 0)
         throw new UsageError(`--seed must be a whole number, got "${flags.seed}"`);

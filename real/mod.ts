@@ -5,6 +5,7 @@
  * other way round.
  */
 export { realCacheDir, realCachePaths } from "./cache.js";
+export { runRealCli } from "./cli-run.js";
 export { type Difference, diffRuns, type RealObserved } from "./diff.js";
 export { type GuestPlan, translateScenario, UntranslatableError } from "./guest-script.js";
 export { asQemuPowerCuts, type ModelResult, runModel } from "./model-run.js";

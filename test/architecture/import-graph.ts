@@ -9,7 +9,9 @@ import ts from "typescript";
 
 /** The layers, top to bottom: a folder may import the folders listed for it, and itself. */
 export const ALLOWED_DEPENDENCIES: Readonly<Record<string, readonly string[]>> = {
-  cli: ["bench", "scenarios", "workloads", "faults", "engine", "reports"],
+  cli: ["bench", "real", "scenarios", "workloads", "faults", "engine", "reports"],
+  // lvmlab real: scenarios on real LVM2 in a QEMU guest, diffed against the model's run.
+  real: ["scenarios", "workloads", "faults", "engine", "reports"],
   bench: ["scenarios", "workloads", "faults", "engine", "reports"],
   scenarios: ["workloads", "faults", "engine"],
   workloads: ["faults", "engine"],

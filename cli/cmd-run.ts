@@ -1,9 +1,11 @@
 import type { Command } from "commander";
-import { devicesOption, workersOption } from "./sweep-options.js";
+import { devicesOption, maxPointsOption, workersOption } from "./sweep-options.js";
 
 interface RunFlags {
   readonly seeds?: string;
   readonly explore?: boolean;
+  readonly policies?: string;
+  readonly maxPoints?: number;
   readonly workers: number;
   readonly shard?: string;
   readonly ndjson?: string;
@@ -29,6 +31,11 @@ export function register(program: Command): void {
     .argument("[selectors...]", "scenario names, tags or globs (default: every scenario)")
     .option("-s, --seeds <list>", "seeds, e.g. 1..64 or 1,5,9 (default: each scenario's own seeds)")
     .option("--explore", "run every crash point of each case (between the scenario's explore events)")
+    .option(
+      "--policies <list>",
+      "with --explore: crash policies to try at every point, e.g. drop-all,subset,torn (also keep-all, prefix:N)",
+    )
+    .addOption(maxPointsOption())
     .addOption(workersOption())
     .option("--shard <k/n>", "run only shard k of n (a stable split for CI matrices)")
     .option("--ndjson <file>", "write records to FILE (- for stdout)")
@@ -46,6 +53,7 @@ export function register(program: Command): void {
     .action(async (selectors: string[], flags: RunFlags) => {
       const { UsageError } = await import("./program.js");
       const workers = flags.workers;
+      if (flags.policies !== undefined && !flags.explore) throw new UsageError("--policies needs --explore");
       const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
       let result: Awaited<ReturnType<typeof runSweepFromCli>>;
       try {
@@ -54,6 +62,8 @@ export function register(program: Command): void {
           files: flags.file,
           ...(flags.seeds === undefined ? {} : { seeds: flags.seeds }),
           explore: flags.explore ?? false,
+          ...(flags.policies === undefined ? {} : { policies: flags.policies }),
+          ...(flags.maxPoints === undefined ? {} : { maxPoints: flags.maxPoints }),
           workers,
           ...(flags.shard === undefined ? {} : { shard: flags.shard }),
           ...(flags.ndjson === undefined ? {} : { ndjson: flags.ndjson }),
@@ -69,6 +79,8 @@ export function register(program: Command): void {
         }
         throw error;
       }
+      const { coverageLine } = await import("../scenarios/sweep.js");
+      for (const coverage of result.coverage) process.stderr.write(`${coverageLine(coverage)}\n`);
       if (flags.ndjson !== "-") process.stdout.write(`${summaryLine(result)}\n`);
       for (const record of result.records) {
         if (record.status === "fail")

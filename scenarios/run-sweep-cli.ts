@@ -8,6 +8,7 @@ import type { CaseSpec } from "./case.js";
 import { loadLibrary } from "./load.js";
 import { localRunner } from "./local-runner.js";
 import { NdjsonSink } from "./ndjson-sink.js";
+import { parsePolicyList } from "./policy-text.js";
 import { poolRunner } from "./pool-runner.js";
 import { SILENT_PROGRESS, streamProgress } from "./progress.js";
 import type { CaseRecord } from "./records.js";
@@ -23,6 +24,10 @@ export interface SweepCliOptions {
   readonly files?: readonly string[];
   readonly seeds?: string;
   readonly explore?: boolean;
+  /** `--policies drop-all,subset,torn`: crash policies swept at every explored point. */
+  readonly policies?: string;
+  /** `--max-points N`: most explored cases per (scenario, seed) before sampling. */
+  readonly maxPoints?: number;
   readonly workers?: number;
   readonly shard?: string;
   readonly ndjson?: string;
@@ -83,6 +88,8 @@ export async function runSweepFromCli(options: SweepCliOptions): Promise<SweepRe
       ...(options.seeds === undefined ? {} : { seeds: parseSeeds(options.seeds) }),
       ...(options.shard === undefined ? {} : { shard: parseShard(options.shard) }),
       explore: options.explore ?? false,
+      ...(options.policies === undefined ? {} : { policies: parsePolicyList(options.policies) }),
+      ...(options.maxPoints === undefined ? {} : { maxExploreCases: options.maxPoints }),
       ...(options.resume === undefined ? {} : { skipKeys: recordedKeys(options.resume) }),
       runner,
       ...(sink === undefined ? {} : { sink }),

@@ -10,7 +10,14 @@
 
 import { BlockDeviceError } from "../../block/errors.js";
 import { STALL_POLL_NS, type SyncGate } from "../../sim/sync-gate.js";
+import type { TraceEventInfo } from "../../sim/trace.js";
 import { type SnapshotOptions, SnapshotTarget } from "./snapshot.js";
+
+/** Trace event: a snapshot merge copied chunks back to the origin and committed the store. */
+export const SNAPSHOT_MERGE_STEP_EVENT: TraceEventInfo = {
+  name: "snapshot.merge.step",
+  description: "A snapshot merge copied chunks back to the origin and committed the store",
+};
 
 /** Options of a merging snapshot. */
 export interface SnapshotMergeOptions extends SnapshotOptions {
@@ -96,7 +103,7 @@ export class SnapshotMergeTarget extends SnapshotTarget {
     nowNs = this.origin.flush({ issueNs: nowNs });
     nowNs = this.store.commitMerge(chunks, nowNs);
     const remaining = this.store.exceptionCount;
-    this.trace?.emit("snapshot.merge.step", { snapshot: this.name, oldChunk, chunks, remaining });
+    this.trace?.emit(SNAPSHOT_MERGE_STEP_EVENT.name, { snapshot: this.name, oldChunk, chunks, remaining });
     return { oldChunk, mergedChunks: chunks, remainingExceptions: remaining, done: false, doneNs: nowNs };
   }
 

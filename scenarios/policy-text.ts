@@ -24,9 +24,9 @@ export function parsePolicyText(text: string): CrashPolicySpec {
 /** Parses a comma-separated `--policies` list; duplicates are refused (they would double cases). */
 export function parsePolicyList(text: string): string[] {
   const names = text.split(",").map((t) => t.trim());
+  if (names.includes("")) throw new RangeError("--policies needs at least one policy, and no empty entries");
   for (const name of names) parsePolicyText(name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate !== undefined) throw new RangeError(`--policies lists "${duplicate}" twice`);
-  if (names.length === 0 || names.includes("")) throw new RangeError("--policies needs at least one policy");
   return names;
 }

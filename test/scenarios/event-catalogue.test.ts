@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../cli/program.js";
 import { ScenarioError } from "../../scenarios/define.js";
@@ -132,7 +131,7 @@ describe("the trace event catalogue", () => {
 
   it("names the module of a TypeScript library scenario with an unknown event", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lvmlab-events-ts-"));
-    const define = pathToFileURL(join(import.meta.dirname, "../../scenarios/define.ts")).href;
+    const define = new URL("../../scenarios/define.ts", import.meta.url).href;
     const path = join(dir, "typo.scenario.ts");
     writeFileSync(
       path,

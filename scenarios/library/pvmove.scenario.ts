@@ -53,6 +53,30 @@ export default [
     faults: [
       { kind: "power-cut", at: { event: "pvmove.checkpoint", occurrence: 2 }, policy: { kind: "drop-all" } },
     ],
+    // Each seed draws the checkpoint the cut follows, the crash policy, and whether the foreground
+    // writes run while the copy starts or once some segments have moved (so they land on moved ones).
+    swarm: {
+      crash: {
+        event: "pvmove.checkpoint",
+        occurrence: [1, 4],
+        policies: [{ kind: "drop-all" }, { kind: "keep-all" }],
+      },
+      choose: {
+        interleave: [
+          { label: "writes-during-copy" },
+          {
+            label: "writes-after-moves",
+            phases: [
+              writes("before"),
+              { lvm: "pvmove -b pv0 pv1" },
+              { wait: { ns: 40_000_000 } },
+              writes("during"),
+              { wait: "background" },
+            ],
+          },
+        ],
+      },
+    },
     // vgchange -ay resumes an interrupted move in the background; pvmove with the same source then
     // waits for it ("Detected pvmove in progress"), or starts it again when a cut before the setup
     // commit reached the disks lost the move altogether (LVM2 never flushes metadata writes).

@@ -26,6 +26,7 @@ import { checkExpectations } from "./expectations.js";
 import { jobsFromOptions } from "./jobs.js";
 import { keepImages } from "./keep.js";
 import { Machine, type MachineStorage } from "./machine.js";
+import { MetadataCommitWatch } from "./metadata-old-or-new.js";
 import { parsePolicyText } from "./policy-text.js";
 import { type CaseRecord, emptyVerifyCounts, type TimelineRecord, type VerifyCounts } from "./records.js";
 import type { Phase, Scenario } from "./schema.js";
@@ -89,8 +90,7 @@ function crashFault(point: CrashPoint, policy: CrashPolicySpec): FaultSpec {
 function caseFaults(scenario: Scenario, spec: CaseSpec, exploring: boolean): FaultSpec[] {
   if (!exploring && spec.crashPoint === undefined) return [...scenario.faults];
   const faults: FaultSpec[] = scenario.faults.filter((f) => f.kind !== "power-cut");
-  if (spec.crashPoint !== undefined)
-    faults.push(crashFault(spec.crashPoint, explorePolicy(scenario, spec)));
+  if (spec.crashPoint !== undefined) faults.push(crashFault(spec.crashPoint, explorePolicy(scenario, spec)));
   return faults;
 }
 
@@ -276,6 +276,7 @@ export function executeCase(declared: Scenario, spec: CaseSpec, options: Executo
   machine.trace.subscribe((event) => {
     if (!isKnownTraceEvent(event.name)) unknownEvents.add(event.name);
   });
+  const metadataWatch = scenario.expect.metadataOldOrNew ? new MetadataCommitWatch(machine) : undefined;
   let crashed = false;
   let haltedAt: string | undefined;
   // Faults still waiting when a cut the runner placed (explored or swarm-drawn) ended the run.
@@ -301,11 +302,14 @@ export function executeCase(declared: Scenario, spec: CaseSpec, options: Executo
       crashed = true;
       haltedAt = error.at;
       excused = pendingAtRunnerCut(machine);
+      metadataWatch?.noteCut(machine);
       resolveHalt(machine);
+      if (metadataWatch !== undefined) state.failures.push(...metadataWatch.checkAfterReboot(machine));
       if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "crash"));
     }
     // A cut during recovery is a crash too: unflushed writes may then be gone.
     if (runRecovery(state)) crashed = true;
+    metadataWatch?.repair(state);
     if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "recovered"));
   } catch (error) {
     if (isSimulationHalt(error))

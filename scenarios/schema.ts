@@ -81,6 +81,12 @@ export const expectationsSchema = z.strictObject({
   damageSeen: z.array(damageClass).default([]),
   /** Every PV's metadata areas agree (same seqno, valid checksums) after recovery. */
   metadataConsistent: z.boolean().default(true),
+  /**
+   * After a subset or torn power cut (which may keep a metadata header without its text, since LVM2
+   * never flushes metadata): the VG read after the reboot must be exactly the old or the new VG of
+   * the commit in flight, and copies are judged after the operator's `vgck --updatemetadata`.
+   */
+  metadataOldOrNew: z.boolean().default(false),
   /** These mirror LVs have identical legs after recovery and resync. */
   mirrorLegsIdentical: z.array(lvPath).default([]),
   /** These snapshots are invalid (reads fail with EIO) after recovery. */

@@ -83,8 +83,8 @@ export const expectationsSchema = z.strictObject({
   metadataConsistent: z.boolean().default(true),
   /**
    * After a subset or torn power cut (which may keep a metadata header without its text, since LVM2
-   * never flushes metadata): the VG read after the reboot must be exactly the old or the new VG of
-   * the commit in flight, and copies are judged after the operator's `vgck --updatemetadata`.
+   * never flushes metadata): the VG read after the reboot must be the new VG of the commit in
+   * flight or an old one the run committed, and copies are judged after `vgck --updatemetadata`.
    */
   metadataOldOrNew: z.boolean().default(false),
   /** These mirror LVs have identical legs after recovery and resync. */

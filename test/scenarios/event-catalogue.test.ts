@@ -10,6 +10,7 @@ import {
   unknownTraceEventMessage,
 } from "../../scenarios/event-catalogue.js";
 import { loadScenarioModules, parseScenarioFile } from "../../scenarios/load.js";
+import { captureOutput } from "../support/capture.js";
 
 const base = {
   name: "typo",
@@ -21,17 +22,8 @@ const base = {
 
 /** Runs the CLI with stderr captured. */
 async function cli(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const write = process.stderr.write.bind(process.stderr);
-  let stderr = "";
-  process.stderr.write = ((chunk: string) => {
-    stderr += chunk;
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await runCli(argv), stderr };
-  } finally {
-    process.stderr.write = write;
-  }
+  const { result, text } = await captureOutput(process.stderr, () => runCli(argv));
+  return { code: result, stderr: text };
 }
 
 describe("the trace event catalogue", () => {
@@ -149,17 +141,8 @@ describe("the trace event catalogue", () => {
   });
 
   it("lists the events on the command line", async () => {
-    const write = process.stdout.write.bind(process.stdout);
-    let out = "";
-    process.stdout.write = ((chunk: string) => {
-      out += chunk;
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      expect(await runCli(["list", "--events"])).toBe(0);
-    } finally {
-      process.stdout.write = write;
-    }
+    const { result, text: out } = await captureOutput(process.stdout, () => runCli(["list", "--events"]));
+    expect(result).toBe(0);
     expect(out.trim().split("\n")).toHaveLength(TRACE_EVENT_CATALOGUE.length);
     expect(out).toContain("pvmove.checkpoint");
   });

@@ -24,7 +24,7 @@ describe("expect.metadataOldOrNew", () => {
     }
   });
 
-  it("accepts an older VG when several unflushed commits vanish, ", () => {
+  it("accepts an older VG when several unflushed commits vanish", () => {
     // Two unflushed commits in a row: a subset cut may keep neither (LVM2 never flushes metadata).
     const twoCommits: Scenario = {
       ...scenario(true),

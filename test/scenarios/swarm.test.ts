@@ -7,6 +7,7 @@ import { defineScenario } from "../../scenarios/define.js";
 import { executeCase } from "../../scenarios/executor.js";
 import type { ScenarioInput } from "../../scenarios/schema.js";
 import { drawCase } from "../../scenarios/swarm.js";
+import { captureOutput } from "../support/capture.js";
 
 const input: ScenarioInput = {
   name: "tiny-swarm",
@@ -107,17 +108,9 @@ describe("swarm seeds", () => {
     const lines = readFileSync(ndjson, "utf8").trim().split("\n");
     const caseLine = lines.findIndex((l) => l.includes('"type":"case"'));
     expect(JSON.parse(lines[caseLine]!).draw.crash.at).toMatch(/^write \d+$/);
-    const write = process.stdout.write.bind(process.stdout);
-    let captured = "";
-    process.stdout.write = ((chunk: string) => {
-      captured += chunk;
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      expect(await runCli(["replay", "--record", `${ndjson}:${caseLine + 1}`, "--file", file])).toBe(0);
-    } finally {
-      process.stdout.write = write;
-    }
+    const replay = ["replay", "--record", `${ndjson}:${caseLine + 1}`, "--file", file];
+    const { result, text: captured } = await captureOutput(process.stdout, () => runCli(replay));
+    expect(result).toBe(0);
     expect(captured.trim()).toBe(lines[caseLine]);
   });
 });

@@ -24,7 +24,14 @@ describe("every engine mutant is caught by the library", () => {
   for (const mutant of MUTANT_CATALOGUE) {
     it(`catches ${mutant.name}`, () => {
       // Two seeds and a bounded crash-point sweep keep CI short; `lvmlab mutants` runs the full set.
-      const record = runMutant(mutant, library, { seeds: [1, 2], explore: true, maxCrashPoints: 24 });
+      // mirror-crash-disk-log's swarm seeds draw where its cut lands: seeds 1-4 miss the window
+      // mirror-write-before-mark opens, so that mutant gets the scenario's own eight seeds.
+      const seeds = mutant.name === "mirror-write-before-mark" ? undefined : [1, 2];
+      const record = runMutant(mutant, library, {
+        ...(seeds === undefined ? {} : { seeds }),
+        explore: true,
+        maxCrashPoints: 24,
+      });
       expect(record.caught, `${mutant.name} survived ${record.cases} cases`).toBe(true);
       expect(record.caughtBy.length).toBeGreaterThan(0);
     }, 300_000);

@@ -1,9 +1,11 @@
 import type { Command } from "commander";
-import { devicesOption, workersOption } from "./sweep-options.js";
+import { devicesOption, maxPointsOption, workersOption } from "./sweep-options.js";
 
 interface RunFlags {
   readonly seeds?: string;
   readonly explore?: boolean;
+  readonly policies?: string;
+  readonly maxPoints?: number;
   readonly workers: number;
   readonly shard?: string;
   readonly ndjson?: string;
@@ -31,6 +33,11 @@ export function register(program: Command): void {
     .argument("[selectors...]", "scenario names, tags or globs (default: every scenario)")
     .option("-s, --seeds <list>", "seeds, e.g. 1..64 or 1,5,9 (default: each scenario's own seeds)")
     .option("--explore", "run every crash point of each case (between the scenario's explore events)")
+    .option(
+      "--policies <list>",
+      "with --explore: crash policies to try at every point, e.g. drop-all,subset,torn (also keep-all, prefix:N)",
+    )
+    .addOption(maxPointsOption())
     .addOption(workersOption())
     .option(
       "--shard <k/n|auto>",
@@ -58,29 +65,43 @@ export function register(program: Command): void {
     .option("--shrink", "shrink the first failing case to a smaller one that still fails")
     .option("--shrink-dir <dir>", "where --shrink writes the shrunk scenario", ".lvmlab-shrunk")
     .action(async (selectors: string[], flags: RunFlags) => {
-      const { exitCodeForSignal } = await import("./errors.js");
+      const { exitCodeForSignal, UsageError } = await import("./errors.js");
+      if (flags.policies !== undefined && !flags.explore) throw new UsageError("--policies needs --explore");
       const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
-      const result = await runSweepFromCli({
-        selectors,
-        files: flags.file,
-        ...(flags.seeds === undefined ? {} : { seeds: flags.seeds }),
-        explore: flags.explore ?? false,
-        workers: flags.workers,
-        ...(flags.shard === undefined ? {} : { shard: flags.shard }),
-        ...(flags.ndjson === undefined ? {} : { ndjson: flags.ndjson }),
-        ...(flags.resume === undefined ? {} : { resume: flags.resume }),
-        devices: flags.devices,
-        ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
-        quiet: flags.quiet ?? false,
-        verbose: flags.verbose ?? false,
-        checkDeterminism: flags.checkDeterminism ?? false,
-        ...(flags.keep === undefined ? {} : { keep: flags.keep }),
-      });
+      let result: Awaited<ReturnType<typeof runSweepFromCli>>;
+      try {
+        result = await runSweepFromCli({
+          selectors,
+          files: flags.file,
+          ...(flags.seeds === undefined ? {} : { seeds: flags.seeds }),
+          explore: flags.explore ?? false,
+          ...(flags.policies === undefined ? {} : { policies: flags.policies }),
+          ...(flags.maxPoints === undefined ? {} : { maxPoints: flags.maxPoints }),
+          workers: flags.workers,
+          ...(flags.shard === undefined ? {} : { shard: flags.shard }),
+          ...(flags.ndjson === undefined ? {} : { ndjson: flags.ndjson }),
+          ...(flags.resume === undefined ? {} : { resume: flags.resume }),
+          devices: flags.devices,
+          ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
+          quiet: flags.quiet ?? false,
+          verbose: flags.verbose ?? false,
+          checkDeterminism: flags.checkDeterminism ?? false,
+          ...(flags.keep === undefined ? {} : { keep: flags.keep }),
+        });
+      } catch (error) {
+        // A zero-point exploration or a bad scenario is bad input: one line, exit 2.
+        if (error instanceof RangeError || (error as Error).name === "ScenarioError") {
+          throw new UsageError((error as Error).message);
+        }
+        throw error;
+      }
       if (result.droppedLines > 0) {
         process.stderr.write(
           `lvmlab: --resume dropped ${result.droppedLines} line(s) after the last whole case record (a torn line, the old summary)\n`,
         );
       }
+      const { coverageLine } = await import("../scenarios/sweep.js");
+      for (const coverage of result.coverage) process.stderr.write(`${coverageLine(coverage)}\n`);
       // With --ndjson - stdout carries the records; the summary then goes to stderr.
       const out = flags.ndjson === "-" ? process.stderr : process.stdout;
       out.write(`${summaryLine(result)}\n`);

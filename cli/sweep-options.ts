@@ -15,3 +15,17 @@ export function workersOption(): Option {
 export function devicesOption(): Option {
   return new Option("--devices <kind>", "PV backing").choices(["memory", "file"]).default("memory");
 }
+
+/** `--max-points N`: explored cases per (scenario, seed) before points × policies are sampled. */
+export function maxPointsOption(): Option {
+  return new Option(
+    "--max-points <n>",
+    "with --explore: most cases per scenario and seed; beyond it points × policies are sampled with the seed (default 10000)",
+  ).argParser((text: string) => {
+    const max = Number(text);
+    if (!Number.isInteger(max) || max < 1 || max > 1_000_000) {
+      throw new InvalidArgumentError(`must be a whole number from 1 to 1000000, got "${text}"`);
+    }
+    return max;
+  });
+}

@@ -56,6 +56,14 @@ export const CaseRecordSchema = z.looseObject({
   status: z.enum(["pass", "fail"]),
   /** Trace event and occurrence of the power cut, e.g. "pvmove.checkpoint#3"; null when none. */
   crashPoint: z.string().max(512).nullable().optional(),
+  /** What the seed drew from the scenario's swarm (crash place and policy, picked alternatives). */
+  draw: z
+    .looseObject({
+      crash: z.looseObject({ at: z.string().max(512), policy: z.string().max(64) }).optional(),
+      choose: z.record(z.string(), z.string().max(64)).optional(),
+    })
+    .nullable()
+    .optional(),
   faults: z.array(CaseFaultSchema).max(10_000).default([]),
   verify: VerifySchema,
   /** The one command that replays this case. */

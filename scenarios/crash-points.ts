@@ -6,10 +6,12 @@ import type { Scenario } from "./schema.js";
 export const MAX_CRASH_POINTS = 100_000;
 
 /**
- * Finds every crash point of a case by running it once without a crash: each trace event after the
- * faults are armed, and each PV block write, between the scenario's `explore.from` and `explore.to`
- * events (the whole run when they are absent). Points are numbered as the fault triggers count
- * them — from arming — so a power cut armed at a point lands exactly there.
+ * Finds every crash point of a case by running it once without a crash — the scenario's own power
+ * cuts (and a swarm-drawn one) disarmed, every other fault armed — : each trace event after the
+ * faults are armed, and each PV block write, between the scenario's `explore.from` and
+ * `explore.to` events (from arming to the end of the phases when they are absent; recovery is not
+ * part of the run). Points are numbered as the fault triggers count them — from arming — so a
+ * power cut armed at a point lands exactly there.
  */
 export function discoverCrashPoints(
   scenario: Scenario,
@@ -26,6 +28,12 @@ export function discoverCrashPoints(
     { scenario: scenario.name, seed },
     {
       ...options,
+      exploring: true,
+      onPhasesDone() {
+        // The run ends with the phases: recovery commands are not crash points of this run.
+        finish();
+        finish = () => {};
+      },
       onArmed(machine) {
         const baseWrites = machine.injector.vgWriteCount;
         const occurrences = new Map<string, number>();
@@ -41,7 +49,10 @@ export function discoverCrashPoints(
           lastWrites = writes;
         };
         // Writes after the last event of the run still count as crash points.
-        finish = () => addWritesUpTo(machine.injector.vgWriteCount - baseWrites);
+        finish = () => {
+          addWritesUpTo(machine.injector.vgWriteCount - baseWrites);
+          done = true;
+        };
         machine.trace.subscribe((event) => {
           if (done) return;
           addWritesUpTo(machine.injector.vgWriteCount - baseWrites);

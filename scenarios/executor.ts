@@ -16,17 +16,21 @@ import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { isSimulationHalt } from "../engine/sim/halt.js";
 import { type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
 import { Rng } from "../engine/sim/rng.js";
-import { type FaultSpec, parseFaultSpec } from "../faults/schema.js";
+import { type CrashPolicySpec, type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import { ShadowOracle } from "../workloads/oracle.js";
 import { runJobs } from "../workloads/runner.js";
 import { type CaseSpec, type CrashPoint, caseKey, replayCommand } from "./case.js";
 import { splitCommandLine } from "./command-line.js";
+import { isKnownTraceEvent } from "./event-catalogue.js";
 import { checkExpectations } from "./expectations.js";
 import { jobsFromOptions } from "./jobs.js";
 import { keepImages } from "./keep.js";
 import { Machine, type MachineStorage } from "./machine.js";
+import { MetadataCommitWatch } from "./metadata-old-or-new.js";
+import { parsePolicyText } from "./policy-text.js";
 import { type CaseRecord, emptyVerifyCounts, type TimelineRecord, type VerifyCounts } from "./records.js";
 import type { Phase, Scenario } from "./schema.js";
+import { drawCase, SWARM_CUT_ID } from "./swarm.js";
 import { Timeline } from "./timeline.js";
 
 /** How cases run. */
@@ -40,6 +44,8 @@ export interface ExecutorOptions {
   readonly exploring?: boolean;
   /** Called once the faults are armed (crash-point discovery subscribes to the trace here). */
   readonly onArmed?: (machine: Machine) => void;
+  /** Called when the phases are done, before recovery (crash-point discovery stops counting here). */
+  readonly onPhasesDone?: (machine: Machine) => void;
 }
 
 /** What one run of a case observed; the record is built from it. */
@@ -53,17 +59,25 @@ export interface CaseRun {
 
 const MAX_RECOVERY_ATTEMPTS = 4;
 
+/** The id of an explored power cut: the runner placed it, so faults pending at it are excused. */
+export const EXPLORE_CUT_ID = "explore";
+
+/** The crash policy at an explored point: the case's swept policy, else the scenario's explore policy. */
+function explorePolicy(scenario: Scenario, spec: CaseSpec): CrashPolicySpec {
+  if (spec.policy !== undefined) return parsePolicyText(spec.policy);
+  return scenario.explore?.policy ?? { kind: "drop-all" };
+}
+
 /** A power cut exactly at the crash point, in fault-catalogue terms (parsed, so defaults are filled). */
-function crashFault(scenario: Scenario, point: CrashPoint): FaultSpec {
-  const policy = scenario.explore?.policy ?? { kind: "drop-all" as const };
+function crashFault(point: CrashPoint, policy: CrashPolicySpec): FaultSpec {
   if (point.kind === "write") {
-    return parseFaultSpec({ kind: "power-cut", id: "explore", at: { write: point.index }, policy });
+    return parseFaultSpec({ kind: "power-cut", id: EXPLORE_CUT_ID, at: { write: point.index }, policy });
   }
   const match = /^(.+)#(\d+)$/.exec(point.label);
   if (!match) throw new RangeError(`Crash point ${point.label} does not name an event as name#occurrence`);
   return parseFaultSpec({
     kind: "power-cut",
-    id: "explore",
+    id: EXPLORE_CUT_ID,
     at: { event: match[1]!, occurrence: Number(match[2]) },
     policy,
   });
@@ -76,7 +90,7 @@ function crashFault(scenario: Scenario, point: CrashPoint): FaultSpec {
 function caseFaults(scenario: Scenario, spec: CaseSpec, exploring: boolean): FaultSpec[] {
   if (!exploring && spec.crashPoint === undefined) return [...scenario.faults];
   const faults: FaultSpec[] = scenario.faults.filter((f) => f.kind !== "power-cut");
-  if (spec.crashPoint !== undefined) faults.push(crashFault(scenario, spec.crashPoint));
+  if (spec.crashPoint !== undefined) faults.push(crashFault(spec.crashPoint, explorePolicy(scenario, spec)));
   return faults;
 }
 
@@ -247,7 +261,11 @@ function verifyAll(state: CaseState, crashed: boolean): VerifyCounts {
 }
 
 /** Runs a case and returns its record and the machine, for inspection by tests and `--keep`. */
-export function executeCase(scenario: Scenario, spec: CaseSpec, options: ExecutorOptions = {}): CaseRun {
+export function executeCase(declared: Scenario, spec: CaseSpec, options: ExecutorOptions = {}): CaseRun {
+  // The seed's draw from the scenario's swarm (the scenario itself when it declares none).
+  const { scenario: drawn, draw } = drawCase(declared, spec.seed);
+  const explored = spec.crashPoint !== undefined;
+  const scenario = explored ? explorationScenario(drawn, spec) : drawn;
   const faults = caseFaults(scenario, spec, options.exploring ?? false);
   const rng = Rng.fromSeed(spec.seed).fork(scenario.name.replaceAll("/", "_"));
   const machine = new Machine(scenario, {
@@ -258,8 +276,15 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
   });
   const state = new CaseState(scenario, machine, rng, options.mutations ?? NO_MUTATIONS);
   const timeline = new Timeline(machine, { scenario: scenario.name, seed: spec.seed });
+  const unknownEvents = new Set<string>();
+  machine.trace.subscribe((event) => {
+    if (!isKnownTraceEvent(event.name)) unknownEvents.add(event.name);
+  });
+  const metadataWatch = scenario.expect.metadataOldOrNew ? new MetadataCommitWatch(machine) : undefined;
   let crashed = false;
   let haltedAt: string | undefined;
+  // Faults still waiting when a cut the runner placed (explored or swarm-drawn) ended the run.
+  let excused = new Set<string>();
   try {
     for (const line of scenario.setup) {
       const result = state.lvm(line);
@@ -275,15 +300,20 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
     try {
       for (const [index, phase] of scenario.phases.entries()) runPhase(state, phase, index);
       machine.scheduler.run();
+      options.onPhasesDone?.(machine);
     } catch (error) {
       if (!isSimulationHalt(error)) throw error;
       crashed = true;
       haltedAt = error.at;
+      excused = pendingAtRunnerCut(machine);
+      metadataWatch?.noteCut(machine);
       resolveHalt(machine);
+      if (metadataWatch !== undefined) state.failures.push(...metadataWatch.checkAfterReboot(machine));
       if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "crash"));
     }
     // A cut during recovery is a crash too: unflushed writes may then be gone.
     if (runRecovery(state)) crashed = true;
+    metadataWatch?.repair(state);
     if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "recovered"));
   } catch (error) {
     if (isSimulationHalt(error))
@@ -292,10 +322,16 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
       state.failures.push(`I/O error not handled by the engine: ${error.message}`);
     else state.failures.push(`the case could not run: ${(error as Error).message}`);
   }
+  for (const name of unknownEvents) {
+    state.failures.push(
+      `the engine emitted trace event "${name}", which scenarios/event-catalogue.ts does not list; declare it beside the code that emits it`,
+    );
+  }
+  state.failures.push(...unfiredFaults(machine, excused));
   let verify = emptyVerifyCounts();
   try {
     verify = verifyAll(state, crashed);
-    state.failures.push(...checkExpectations(scenario.expect, { state, verify, crashed }));
+    state.failures.push(...checkExpectations(scenario.expect, { state, verify, crashed, explored }));
   } catch (error) {
     if (isSimulationHalt(error))
       state.failures.push(`a fault halted the machine during verification: ${error.message}`);
@@ -308,6 +344,7 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
     seed: spec.seed,
     status,
     crashPoint: spec.crashPoint?.label ?? haltedAt ?? null,
+    draw,
     faults: machine.injector.records.map((r) => ({ ...r })) as CaseRecord["faults"],
     verify,
     replay: replayCommand(spec),
@@ -321,6 +358,47 @@ export function executeCase(scenario: Scenario, spec: CaseSpec, options: Executo
     key: caseKey(spec),
   };
   return { record, timeline: timeline.records(), machine, lvmLog: state.lvmLog };
+}
+
+/**
+ * The scenario an explored crash point runs: a torn cut may legally tear unflushed writes sector by
+ * sector, so torn damage is tolerated there as it is for a scenario's own torn cut.
+ */
+function explorationScenario(scenario: Scenario, spec: CaseSpec): Scenario {
+  if (explorePolicy(scenario, spec).kind !== "torn" || scenario.expect.tolerates.includes("torn"))
+    return scenario;
+  return { ...scenario, expect: { ...scenario.expect, tolerates: [...scenario.expect.tolerates, "torn"] } };
+}
+
+/**
+ * The faults (by seed path) that had not fired when a power cut halted the run, if that cut was one
+ * the runner placed (an explored crash point or a swarm-drawn cut): the runner chose to end the run
+ * there, so their triggers may never come. A scenario's own cut excuses nothing.
+ */
+function pendingAtRunnerCut(machine: Machine): Set<string> {
+  const records = machine.injector.records;
+  const cut = records.at(-1);
+  if (cut?.kind !== "power-cut" || (cut.id !== EXPLORE_CUT_ID && cut.id !== SWARM_CUT_ID)) return new Set();
+  const fired = new Set(records.map((r) => r.seedPath));
+  return new Set(machine.injector.faults.map((f) => f.seedPath).filter((path) => !fired.has(path)));
+}
+
+/** One failure per armed fault that never fired (and was not excused): a case must not pass idle. */
+function unfiredFaults(machine: Machine, excused: ReadonlySet<string>): string[] {
+  const fired = new Set(machine.injector.records.map((r) => r.seedPath));
+  return machine.injector.faults
+    .filter((fault) => !fired.has(fault.seedPath) && !excused.has(fault.seedPath))
+    .map(
+      (fault) => `fault did not fire: ${fault.label} (${describeTrigger(fault.spec.at)}) was never reached`,
+    );
+}
+
+function describeTrigger(at: FaultSpec["at"]): string {
+  if (at.event !== undefined) return `at ${at.event}#${at.occurrence ?? 1}`;
+  if (at.write !== undefined)
+    return `at write ${at.write}${at.device === undefined ? "" : ` of ${at.device}`}`;
+  if (at.after !== undefined) return `after ${at.after} ${at.edge ?? "fired"}`;
+  return `at ${at.timeNs} ns`;
 }
 
 export type { CaseState };

@@ -30,6 +30,8 @@ export interface ExpectationInput {
   readonly state: ExpectationContext;
   readonly verify: VerifyCounts;
   readonly crashed: boolean;
+  /** The case runs at an explored crash point (the scenario's own faults were replaced). */
+  readonly explored?: boolean;
 }
 
 const DAMAGE = ["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"] as const;
@@ -53,7 +55,9 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
   const host = state.machine.host;
   if (expect.noAcknowledgedDataLost) {
     for (const kind of DAMAGE) {
-      if (verify[kind] > 0 && !expect.detects.includes(kind) && !expect.tolerates.includes(kind)) {
+      const allowed =
+        expect.detects.includes(kind) || expect.tolerates.includes(kind) || expect.damageSeen.includes(kind);
+      if (verify[kind] > 0 && !allowed) {
         failures.push(`${verify[kind]} ${kind} block(s) after recovery: acknowledged data was not preserved`);
       }
     }
@@ -61,6 +65,14 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
   for (const kind of expect.detects) {
     if (verify[kind] === 0)
       failures.push(`expected the oracle to detect ${kind} blocks, found none (damage went unnoticed)`);
+  }
+  if (input.explored !== true) {
+    for (const kind of expect.damageSeen) {
+      if (verify[kind] === 0)
+        failures.push(
+          `expected the fault to leave ${kind} blocks, found none (the fault did nothing visible)`,
+        );
+    }
   }
   const scan = scanHost(host);
   if (expect.metadataConsistent) {

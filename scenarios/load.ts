@@ -24,7 +24,15 @@ export async function loadScenarioModules(dir: string = LIBRARY_DIR): Promise<Lo
   const loaded: LoadedScenario[] = [];
   for (const file of files) {
     const path = join(dir, file);
-    const module = (await import(pathToFileURL(path).href)) as { default?: Scenario | Scenario[] };
+    let module: { default?: Scenario | Scenario[] };
+    try {
+      module = (await import(pathToFileURL(path).href)) as typeof module;
+    } catch (error) {
+      // defineScenario refuses a bad scenario while the module loads; say which file it was.
+      if (error instanceof ScenarioError && error.file === undefined)
+        throw new ScenarioError(error.issues, path);
+      throw error;
+    }
     if (module.default === undefined) {
       throw new ScenarioError(["the module has no default export; export default defineScenario({…})"], path);
     }

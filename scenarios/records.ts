@@ -1,3 +1,5 @@
+import type { SwarmDraw } from "./swarm.js";
+
 /**
  * The records the runner writes (the stable NDJSON interface; `reports/records.ts` is the reader's
  * schema for the same names). A case record carries everything needed to replay and judge it.
@@ -27,6 +29,8 @@ export interface CaseRecord {
   readonly seed: number;
   readonly status: "pass" | "fail";
   readonly crashPoint: string | null;
+  /** What the seed drew from the scenario's swarm; null when the scenario declares none. */
+  readonly draw: SwarmDraw | null;
   readonly faults: readonly CaseFault[];
   readonly verify: VerifyCounts;
   readonly replay: string;

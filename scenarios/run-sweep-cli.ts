@@ -8,6 +8,7 @@ import { determinismCheckingRunner } from "./determinism-check.js";
 import { type LoadedScenario, loadLibrary } from "./load.js";
 import { localRunner } from "./local-runner.js";
 import { NdjsonSink } from "./ndjson-sink.js";
+import { parsePolicyList } from "./policy-text.js";
 import { poolRunner } from "./pool-runner.js";
 import { preflightScenarios } from "./preflight.js";
 import { SILENT_PROGRESS, streamProgress } from "./progress.js";
@@ -26,6 +27,10 @@ export interface SweepCliOptions {
   readonly files?: readonly string[];
   readonly seeds?: string;
   readonly explore?: boolean;
+  /** `--policies drop-all,subset,torn`: crash policies swept at every explored point. */
+  readonly policies?: string;
+  /** `--max-points N`: most explored cases per (scenario, seed) before sampling. */
+  readonly maxPoints?: number;
   readonly workers?: number;
   /** `k/n`, `auto` or `auto/n` (see `shard-env.ts`). */
   readonly shard?: string;
@@ -150,6 +155,8 @@ export async function runSweepFromCli(options: SweepCliOptions): Promise<SweepCl
       ...(plan.seeds === undefined ? {} : { seeds: plan.seeds }),
       ...(plan.shard === undefined ? {} : { shard: plan.shard }),
       explore: options.explore ?? false,
+      ...(options.policies === undefined ? {} : { policies: parsePolicyList(options.policies) }),
+      ...(options.maxPoints === undefined ? {} : { maxExploreCases: options.maxPoints }),
       ...(resume === undefined
         ? {}
         : { skipKeys: new Set(resume.records.map((r) => r.key)), priorRecords: resume.records }),

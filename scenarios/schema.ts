@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { crashPolicySchema, faultSpecSchema } from "../faults/schema.js";
+import { crashPolicySchema, type FaultSpec, faultSpecSchema } from "../faults/schema.js";
+import { isKnownTraceEvent, unknownTraceEventMessage } from "./event-catalogue.js";
 
 /**
  * The scenario schema: what a `*.scenario.ts` module passes to `defineScenario`, and what a JSON or
@@ -62,16 +63,30 @@ export const waitPhaseSchema = z.strictObject({
 /** A phase of the run, in order. */
 export const phaseSchema = z.union([workloadPhaseSchema, lvmPhaseSchema, waitPhaseSchema]);
 
+const damageClass = z.enum(["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"]);
+
 /** What must hold after recovery. Every field is checked when present. */
 export const expectationsSchema = z.strictObject({
   /** The oracle finds no acknowledged, flushed write lost, torn, corrupt, misdirected or unreadable. */
   noAcknowledgedDataLost: z.boolean().default(true),
   /** Damage the oracle must detect (not silently return): at least one block in each class. */
-  detects: z.array(z.enum(["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"])).default([]),
+  detects: z.array(damageClass).default([]),
   /** Damage a fault may cause as a side effect (e.g. the block a misdirected write missed is lost). */
-  tolerates: z.array(z.enum(["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"])).default([]),
+  tolerates: z.array(damageClass).default([]),
+  /**
+   * Tolerated damage that must also have happened (at least one block of each class), proving the
+   * fault did something: e.g. `["torn"]` for a torn power cut. Not checked at explored crash points,
+   * which the runner places anywhere (the scenario's own faults are replaced there).
+   */
+  damageSeen: z.array(damageClass).default([]),
   /** Every PV's metadata areas agree (same seqno, valid checksums) after recovery. */
   metadataConsistent: z.boolean().default(true),
+  /**
+   * After a subset or torn power cut (which may keep a metadata header without its text, since LVM2
+   * never flushes metadata): the VG read after the reboot must be the new VG of the commit in
+   * flight or an old one the run committed, and copies are judged after `vgck --updatemetadata`.
+   */
+  metadataOldOrNew: z.boolean().default(false),
   /** These mirror LVs have identical legs after recovery and resync. */
   mirrorLegsIdentical: z.array(lvPath).default([]),
   /** These snapshots are invalid (reads fail with EIO) after recovery. */
@@ -100,28 +115,136 @@ export const exploreSchema = z.strictObject({
   policy: crashPolicySchema.default({ kind: "drop-all" }),
 });
 
-/** A scenario. */
-export const scenarioSchema = z.strictObject({
-  name,
-  description: z.string().min(1).max(2000),
-  tags: z
-    .array(z.string().regex(/^[a-z0-9-]+$/))
-    .max(32)
-    .default([]),
-  pvs: z.array(pvSchema).min(1).max(64),
-  buses: z.array(busSchema).max(16).default([]),
-  /** LVM2 commands that build the starting state; data is flushed before faults are armed. */
-  setup: z.array(commandLine).max(1000).default([]),
-  phases: z.array(phaseSchema).min(1).max(1000),
-  faults: z.array(faultSpecSchema).max(64).default([]),
-  /** What the operator runs after the reboot that follows a crash (or after the run without one). */
-  recovery: z.array(commandLine).max(100).default([]),
-  expect: expectationsSchema.prefault({}),
-  /** Crash points `--explore` enumerates for this scenario. */
-  explore: exploreSchema.optional(),
-  /** Seeds the nightly suite runs (e.g. "1..8"). */
-  seeds: z.string().optional(),
+/** Every place a fault list names a trace event: `[path, name]` pairs, paths relative to the list. */
+function faultEventNames(faults: readonly FaultSpec[]): [PropertyKey[], string][] {
+  const names: [PropertyKey[], string][] = [];
+  faults.forEach((fault, index) => {
+    if (fault.at.event !== undefined) names.push([[index, "at", "event"], fault.at.event]);
+    const window = "window" in fault ? fault.window : undefined;
+    if (window?.untilEvent !== undefined) names.push([[index, "window", "untilEvent"], window.untilEvent]);
+  });
+  return names;
+}
+
+/** The same fields as {@link expectationsSchema}, every one optional and without defaults (a patch). */
+const expectationsPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(expectationsSchema.shape).map(([key, field]) => [key, field.unwrap().optional()]),
+  ) as {
+    [K in keyof typeof expectationsSchema.shape]: z.ZodOptional<
+      ReturnType<(typeof expectationsSchema.shape)[K]["unwrap"]>
+    >;
+  },
+);
+
+/** An inclusive integer range `[min, max]` a seed draws from uniformly. */
+const drawRange = z
+  .tuple([z.int().positive(), z.int().positive()])
+  .refine(([min, max]) => min <= max, "Expected [min, max] with min <= max");
+
+/**
+ * A swarm crash: each seed draws a power cut at an occurrence of `event` within `occurrence`, or
+ * at a VG block write within `write`, and a crash policy from `policies`. It replaces the
+ * scenario's own power cuts.
+ */
+export const swarmCrashSchema = z
+  .strictObject({
+    event: z.string().min(1).optional(),
+    occurrence: drawRange.optional(),
+    write: drawRange.optional(),
+    policies: z
+      .array(crashPolicySchema)
+      .min(1)
+      .max(16)
+      .default([{ kind: "drop-all" }]),
+  })
+  .superRefine((crash, ctx) => {
+    if ((crash.event === undefined) === (crash.write === undefined)) {
+      ctx.addIssue({ code: "custom", message: "Expected exactly one of event (with occurrence) or write" });
+    }
+    if (crash.event !== undefined && crash.occurrence === undefined) {
+      ctx.addIssue({ code: "custom", path: ["occurrence"], message: "Required with event, e.g. [1, 40]" });
+    }
+    if (crash.occurrence !== undefined && crash.event === undefined) {
+      ctx.addIssue({ code: "custom", path: ["occurrence"], message: "Only allowed together with event" });
+    }
+  });
+
+/**
+ * One alternative of a swarm dimension. `setup`, `phases`, `recovery` and `pvs` replace the
+ * scenario's own; `faults` are added to the scenario's; `expect` fields override the scenario's.
+ */
+export const swarmAlternativeSchema = z.strictObject({
+  /** What the draw record says was picked, e.g. "cow-on-pv1". */
+  label: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "Expected a short lower-case label"),
+  pvs: z.array(pvSchema).min(1).max(64).optional(),
+  setup: z.array(commandLine).max(1000).optional(),
+  phases: z.array(phaseSchema).min(1).max(1000).optional(),
+  faults: z.array(faultSpecSchema).max(64).optional(),
+  recovery: z.array(commandLine).max(100).optional(),
+  expect: expectationsPatchSchema.optional(),
 });
+
+/**
+ * Swarm testing (TigerBeetle's VOPR, FoundationDB's simulation): the scenario declares a space of
+ * faults and each seed draws its own point in it, so the nightly's seeds test different things.
+ */
+export const swarmSchema = z.strictObject({
+  crash: swarmCrashSchema.optional(),
+  /** Named dimensions; each seed picks one alternative of each, independently. */
+  choose: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/), z.array(swarmAlternativeSchema).min(1).max(64))
+    .default({}),
+});
+
+/** A scenario. */
+export const scenarioSchema = z
+  .strictObject({
+    name,
+    description: z.string().min(1).max(2000),
+    tags: z
+      .array(z.string().regex(/^[a-z0-9-]+$/))
+      .max(32)
+      .default([]),
+    pvs: z.array(pvSchema).min(1).max(64),
+    buses: z.array(busSchema).max(16).default([]),
+    /** LVM2 commands that build the starting state; data is flushed before faults are armed. */
+    setup: z.array(commandLine).max(1000).default([]),
+    phases: z.array(phaseSchema).min(1).max(1000),
+    faults: z.array(faultSpecSchema).max(64).default([]),
+    /** What the operator runs after the reboot that follows a crash (or after the run without one). */
+    recovery: z.array(commandLine).max(100).default([]),
+    expect: expectationsSchema.prefault({}),
+    /** Crash points `--explore` enumerates for this scenario. */
+    explore: exploreSchema.optional(),
+    /** Seeds the nightly suite runs (e.g. "1..8"). */
+    seeds: z.string().optional(),
+    /** The fault space each seed draws its point from (see scenarios/swarm.ts). */
+    swarm: swarmSchema.optional(),
+  })
+  .superRefine((scenario, ctx) => {
+    // A misspelled event never fires and a case would pass doing nothing: refuse it at load.
+    const named: [PropertyKey[], string][] = faultEventNames(scenario.faults).map(([path, name]) => [
+      ["faults", ...path],
+      name,
+    ]);
+    if (scenario.explore?.from !== undefined) named.push([["explore", "from"], scenario.explore.from]);
+    if (scenario.explore?.to !== undefined) named.push([["explore", "to"], scenario.explore.to]);
+    if (scenario.swarm?.crash?.event !== undefined) {
+      named.push([["swarm", "crash", "event"], scenario.swarm.crash.event]);
+    }
+    for (const [dimension, alternatives] of Object.entries(scenario.swarm?.choose ?? {})) {
+      alternatives.forEach((alternative, index) => {
+        for (const [path, name] of faultEventNames(alternative.faults ?? [])) {
+          named.push([["swarm", "choose", dimension, index, "faults", ...path], name]);
+        }
+      });
+    }
+    for (const [path, name] of named) {
+      if (!isKnownTraceEvent(name))
+        ctx.addIssue({ code: "custom", path, message: unknownTraceEventMessage(name) });
+    }
+  });
 
 /** A validated scenario. */
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -129,5 +252,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 /** One phase. */
 export type Phase = z.infer<typeof phaseSchema>;
+/** A swarm declaration. */
+export type Swarm = z.infer<typeof swarmSchema>;
 /** Expectations with defaults filled in. */
 export type Expectations = z.infer<typeof expectationsSchema>;

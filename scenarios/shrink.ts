@@ -1,12 +1,15 @@
 /**
- * Shrinking: reduces a failing case to a smaller one that still fails — fewer faults, fewer
- * phases, fewer I/Os, an earlier crash point — so the reproduction an engineer reads is short.
+ * Shrinking: reduces a failing case to a smaller one that still fails the same way — fewer faults,
+ * fewer phases, fewer I/Os, an earlier crash point — so the reproduction an engineer reads is
+ * short. A candidate counts only if it keeps the failure's signature (the same expectation
+ * failing), so shrinking never trades the bug for another failure such as "fault did not fire".
  * Greedy one-step reductions (delta debugging without the combinatorics), bounded by a budget.
  */
 import type { CaseSpec } from "./case.js";
 import { discoverCrashPoints } from "./crash-points.js";
 import { type ExecutorOptions, executeCase } from "./executor.js";
 import type { Scenario } from "./schema.js";
+import { drawCase } from "./swarm.js";
 
 /** Limits on the search. */
 export interface ShrinkOptions extends ExecutorOptions {
@@ -22,6 +25,16 @@ export interface ShrinkResult {
   readonly runs: number;
   /** One line per accepted reduction, in order. */
   readonly steps: readonly string[];
+  /** The failure signature every accepted candidate kept. */
+  readonly signature: string;
+}
+
+/**
+ * A failure line's signature: the line with its numbers blanked, so "3 lost block(s)…" and
+ * "1 lost block(s)…" are the same expectation failing, while "fault did not fire" is another.
+ */
+export function failureSignature(failure: string): string {
+  return failure.replace(/\d+/g, "#");
 }
 
 type Job = Readonly<Record<string, string | number | boolean>>;
@@ -31,16 +44,20 @@ export function shrinkCase(scenario: Scenario, spec: CaseSpec, options: ShrinkOp
   const maxRuns = options.maxRuns ?? 200;
   let runs = 0;
   const steps: string[] = [];
+  const failuresOf = (candidate: Scenario, candidateSpec: CaseSpec): readonly string[] => {
+    runs += 1;
+    return executeCase(candidate, { ...candidateSpec, scenario: candidate.name }, options).record.failures;
+  };
+  const first = failuresOf(scenario, spec)[0];
+  if (first === undefined)
+    throw new RangeError(`${spec.scenario}@${spec.seed} does not fail; nothing to shrink`);
+  const signature = failureSignature(first);
   const fails = (candidate: Scenario, candidateSpec: CaseSpec): boolean => {
     if (runs >= maxRuns) return false;
-    runs += 1;
-    return (
-      executeCase(candidate, { ...candidateSpec, scenario: candidate.name }, options).record.status === "fail"
-    );
+    return failuresOf(candidate, candidateSpec).some((f) => failureSignature(f) === signature);
   };
-  if (!fails(scenario, spec))
-    throw new RangeError(`${spec.scenario}@${spec.seed} does not fail; nothing to shrink`);
-  let best = { ...scenario, name: `${scenario.name}-shrunk` };
+  // A swarm scenario shrinks as the seed drew it: its draw becomes the shrunk scenario's fixed faults.
+  let best: Scenario = { ...drawCase(scenario, spec.seed).scenario, name: `${scenario.name}-shrunk` };
   let bestSpec: CaseSpec = { ...spec, scenario: best.name };
 
   // Fewer faults: drop each one the failure does not need.
@@ -97,5 +114,5 @@ export function shrinkCase(scenario: Scenario, spec: CaseSpec, options: ShrinkOp
       }
     }
   }
-  return { scenario: best, spec: bestSpec, runs, steps };
+  return { scenario: best, spec: bestSpec, runs, steps, signature };
 }

@@ -1,3 +1,4 @@
+import { Rng } from "../engine/sim/rng.js";
 import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
 import type { LoadedScenario } from "./load.js";
 import type { NdjsonSink } from "./ndjson-sink.js";
@@ -25,6 +26,10 @@ export interface SweepOptions {
   readonly shard?: Shard;
   /** Enumerate crash points for each scenario and seed. */
   readonly explore?: boolean;
+  /** Crash policies to sweep at every explored point (`--policies`); default: the scenario's own. */
+  readonly policies?: readonly string[];
+  /** Most explored cases per (scenario, seed); beyond it points × policies are sampled with the seed. */
+  readonly maxExploreCases?: number;
   /** Case keys already recorded (a resumed sweep skips them). */
   readonly skipKeys?: ReadonlySet<string>;
   readonly runner: CaseRunner;
@@ -40,10 +45,27 @@ export interface SweepOptions {
   readonly priorRecords?: readonly CaseRecord[];
 }
 
+/** What an exploration of one (scenario, seed) covered. */
+export interface ExploreCoverage {
+  readonly scenario: string;
+  readonly seed: number;
+  /** Crash points the run has between the explore bounds. */
+  readonly points: number;
+  /** Distinct points among the cases listed. */
+  readonly coveredPoints: number;
+  readonly policies: number;
+  /** Cases listed (points × policies, or the sample of them). */
+  readonly cases: number;
+  /** True when points × policies exceeded the bound and the cases are a seeded sample. */
+  readonly sampled: boolean;
+}
+
 /** A finished sweep. */
 export interface SweepResult {
   readonly records: readonly CaseRecord[];
   readonly summary: SummaryRecord;
+  /** One entry per explored (scenario, seed); empty without `explore`. */
+  readonly coverage: readonly ExploreCoverage[];
 }
 
 /** Default bound on cases per sweep, so an exploration cannot grow without limit. */
@@ -54,18 +76,95 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Lists the sweep's cases in a stable order: scenario order, then seed, then crash point. */
-export async function listCases(options: SweepOptions): Promise<CaseSpec[]> {
+/** Default bound on explored cases per (scenario, seed) before sampling. */
+export const DEFAULT_MAX_EXPLORE_CASES = 10_000;
+
+/** One line saying what an exploration covered, e.g. `… covered 4012 of 4012 crash points`. */
+export function coverageLine(c: ExploreCoverage): string {
+  const policies = c.policies > 1 ? ` × ${c.policies} policies` : "";
+  const sample = c.sampled
+    ? ` (sampled ${c.cases} of ${c.points * c.policies} point×policy cases with seed ${c.seed})`
+    : "";
+  return `explored ${c.scenario}@${c.seed}: covered ${c.coveredPoints} of ${c.points} crash points${policies}${sample}`;
+}
+
+/** Picks `count` of `total` indices, uniformly with the seed (partial Fisher–Yates), in ascending order. */
+function sampleIndices(total: number, count: number, rng: Rng): number[] {
+  const picked = new Map<number, number>();
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const j = i + rng.int(total - i);
+    out.push(picked.get(j) ?? j);
+    picked.set(j, picked.get(i) ?? i);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * The explored cases of one (scenario, seed): every crash point × every policy, or a sample of them
+ * drawn with the seed when there are more than the bound. An exploration with no point is an
+ * error: it would pass having tested nothing.
+ */
+async function exploreCases(
+  scenario: Scenario,
+  seed: number,
+  options: SweepOptions,
+): Promise<{ cases: CaseSpec[]; coverage: ExploreCoverage }> {
+  const points = await options.runner.crashPoints(scenario, seed);
+  if (points.length === 0) {
+    const bounds = `explore.from ${JSON.stringify(scenario.explore?.from ?? "(arming)")} and explore.to ${JSON.stringify(scenario.explore?.to ?? "(end of the phases)")}`;
+    throw new RangeError(
+      `${scenario.name} seed ${seed}: exploration found no crash points between ${bounds}; it would test nothing`,
+    );
+  }
+  const policies: readonly (string | undefined)[] = options.policies ?? [undefined];
+  const total = points.length * policies.length;
+  const max = options.maxExploreCases ?? DEFAULT_MAX_EXPLORE_CASES;
+  const indices =
+    total <= max
+      ? Array.from({ length: total }, (_, i) => i)
+      : sampleIndices(
+          total,
+          max,
+          Rng.fromSeed(seed).fork(scenario.name.replaceAll("/", "_")).fork("explore-sample"),
+        );
+  const cases = indices.map((i): CaseSpec => {
+    const crashPoint: CrashPoint = points[Math.floor(i / policies.length)]!;
+    const policy = policies[i % policies.length];
+    return { scenario: scenario.name, seed, crashPoint, ...(policy === undefined ? {} : { policy }) };
+  });
+  const coveredPoints = new Set(indices.map((i) => Math.floor(i / policies.length))).size;
+  return {
+    cases,
+    coverage: {
+      scenario: scenario.name,
+      seed,
+      points: points.length,
+      coveredPoints,
+      policies: policies.length,
+      cases: cases.length,
+      sampled: total > max,
+    },
+  };
+}
+
+/**
+ * Lists the sweep's cases in a stable order: scenario order, then seed, then crash point, then
+ * policy. Explorations append what they covered to `coverage`.
+ */
+export async function listCases(
+  options: SweepOptions,
+  coverage: ExploreCoverage[] = [],
+): Promise<CaseSpec[]> {
   const max = options.maxCases ?? DEFAULT_MAX_CASES;
   const cases: CaseSpec[] = [];
   for (const { scenario } of options.scenarios) {
     const seeds = options.seeds ?? (scenario.seeds === undefined ? [1] : parseSeeds(scenario.seeds));
     for (const seed of seeds) {
       if (options.explore) {
-        for (const crashPoint of await options.runner.crashPoints(scenario, seed)) {
-          cases.push({ scenario: scenario.name, seed, crashPoint });
-          if (cases.length > max) throw new RangeError(`The sweep has more than ${max} cases; narrow it`);
-        }
+        const explored = await exploreCases(scenario, seed, options);
+        coverage.push(explored.coverage);
+        cases.push(...explored.cases);
       } else {
         cases.push({ scenario: scenario.name, seed });
       }
@@ -83,7 +182,8 @@ export async function listCases(options: SweepOptions): Promise<CaseSpec[]> {
  * so the same sweep writes the same bytes whatever the worker count.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
-  const cases = await listCases(options);
+  const coverage: ExploreCoverage[] = [];
+  const cases = await listCases(options, coverage);
   const progress = options.progress ?? SILENT_PROGRESS;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, 64));
   progress.start(cases.length);
@@ -132,5 +232,5 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     shard: options.shard === undefined ? null : `${options.shard.index}/${options.shard.count}`,
   };
   options.sink?.write(summary);
-  return { records, summary };
+  return { records, summary, coverage };
 }

@@ -11,7 +11,7 @@
 
 import type { MutationInfo, Mutations } from "../sim/mutations.js";
 import { NO_MUTATIONS } from "../sim/mutations.js";
-import type { Trace } from "../sim/trace.js";
+import type { Trace, TraceEventInfo } from "../sim/trace.js";
 import type { CrashPolicy, CrashState, CrashStateSummary, KeptWrite } from "./crash-state.js";
 import { applyCrashState, chooseCrashState, summariseCrashState } from "./crash-state.js";
 import type { CrashStateCount, CrashStateOptions } from "./crash-states.js";
@@ -25,6 +25,30 @@ import { PagePool } from "./page-pool.js";
 import { issueTimeNs, validateRequest } from "./validate.js";
 import type { LoggedWrite } from "./write-log.js";
 import { liveRuns, supersede } from "./write-log.js";
+
+/** Trace event: a write reached a volatile write cache (before it is cached or destaged). */
+export const BLOCK_WRITE_EVENT: TraceEventInfo = {
+  name: "block.write",
+  description: "A write reached a volatile write cache (before it is cached or destaged)",
+};
+
+/** Trace event: a cache flush began: every pending write is about to be destaged. */
+export const BLOCK_FLUSH_EVENT: TraceEventInfo = {
+  name: "block.flush",
+  description: "A cache flush began: every pending write is about to be destaged",
+};
+
+/** Trace event: a discard reached a volatile write cache. */
+export const BLOCK_DISCARD_EVENT: TraceEventInfo = {
+  name: "block.discard",
+  description: "A discard reached a volatile write cache",
+};
+
+/** Trace event: a volatile cache resolved its pending writes at a power cut. */
+export const BLOCK_POWERCUT_EVENT: TraceEventInfo = {
+  name: "block.powercut",
+  description: "A volatile cache resolved its pending writes at a power cut",
+};
 
 /** Mutation: FUA writes are cached like ordinary writes, so a power cut can lose them. */
 export const MUTATION_FUA_STAYS_VOLATILE = "block.cache.fua-stays-volatile";
@@ -164,7 +188,12 @@ export class VolatileCache implements BlockDevice {
     const atNs = issueTimeNs(this.name, options.issueNs);
     validateRequest(this, { offsetBytes, lengthBytes: data.length }, { kind: "write" });
     const fua = options.fua === true;
-    this.#trace?.emit("block.write", { device: this.name, offsetBytes, lengthBytes: data.length, fua });
+    this.#trace?.emit(BLOCK_WRITE_EVENT.name, {
+      device: this.name,
+      offsetBytes,
+      lengthBytes: data.length,
+      fua,
+    });
     this.stats.writeOps += 1;
     this.stats.writeBytes += data.length;
     if (data.length === 0) return atNs;
@@ -195,7 +224,7 @@ export class VolatileCache implements BlockDevice {
   /** Write the whole log back in order, then flush the persisted layer. */
   flush(options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
-    this.#trace?.emit("block.flush", { device: this.name, pendingWrites: this.pendingWrites });
+    this.#trace?.emit(BLOCK_FLUSH_EVENT.name, { device: this.name, pendingWrites: this.pendingWrites });
     let doneNs = atNs;
     while (this.pendingWrites > 0) doneNs = this.#destageOldest(doneNs, { early: false });
     doneNs = this.backing.flush({ issueNs: doneNs });
@@ -208,7 +237,7 @@ export class VolatileCache implements BlockDevice {
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
     validateRequest(this, { offsetBytes, lengthBytes }, { kind: "discard" });
-    this.#trace?.emit("block.discard", { device: this.name, offsetBytes, lengthBytes });
+    this.#trace?.emit(BLOCK_DISCARD_EVENT.name, { device: this.name, offsetBytes, lengthBytes });
     const doneNs = this.backing.discard(offsetBytes, lengthBytes, { issueNs: atNs });
     this.#durable(offsetBytes, lengthBytes);
     this.stats.discardOps += 1;
@@ -232,7 +261,7 @@ export class VolatileCache implements BlockDevice {
       kept: state.kept,
     };
     this.#clearLog();
-    this.#trace?.emit("block.powercut", {
+    this.#trace?.emit(BLOCK_POWERCUT_EVENT.name, {
       device: this.name,
       policy: policy.kind,
       pendingWrites: outcome.pendingWrites,

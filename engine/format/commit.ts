@@ -9,7 +9,7 @@
 import type { BlockDevice } from "../block/device.js";
 import { isBlockDeviceError } from "../block/errors.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
-import type { Trace } from "../sim/trace.js";
+import type { Trace, TraceEventInfo } from "../sim/trace.js";
 import { lvmCrc } from "./crc.js";
 import {
   BAD_MDA,
@@ -50,6 +50,20 @@ export const METADATA_EVENTS = {
   commit: "metadata.commit",
   revert: "metadata.revert",
 } as const;
+
+/** The protocol's trace events, for the event catalogue (`scenarios/event-catalogue.ts`). */
+export const METADATA_TRACE_EVENTS: readonly TraceEventInfo[] = [
+  { name: METADATA_EVENTS.write, description: "Metadata text was written into one metadata area (vg_write)" },
+  {
+    name: METADATA_EVENTS.precommit,
+    description: "One metadata area's header now points its precommitted slot at the new text",
+  },
+  {
+    name: METADATA_EVENTS.commit,
+    description: "One metadata area's header now points its committed slot at the new text (vg_commit)",
+  },
+  { name: METADATA_EVENTS.revert, description: "A failed write was reverted in one metadata area" },
+];
 
 /** Mutation: point slot 0 at the new copy before its text is written (a commit-ordering bug). */
 export const MUTATION_COMMIT_BEFORE_TEXT = "format.commit.slot0-before-text";

@@ -44,4 +44,4 @@ export {
   type TimingRequest,
   validateProfile,
 } from "./timing/mod.js";
-export { Trace, type TraceData, type TraceEvent, type TraceListener } from "./trace.js";
+export { Trace, type TraceData, type TraceEvent, type TraceEventInfo, type TraceListener } from "./trace.js";

@@ -9,6 +9,16 @@
 /** Payload of a trace event: small, JSON-serialisable facts (device names, seqno, region, …). */
 export type TraceData = Readonly<Record<string, string | number | boolean | null | undefined>>;
 
+/**
+ * A trace event's name and what it marks. Each engine module that emits an event declares it as an
+ * exported constant beside the code that emits it (as mutations are declared), and
+ * `scenarios/event-catalogue.ts` collects them, so a scenario naming an unknown event is refused.
+ */
+export interface TraceEventInfo {
+  readonly name: string;
+  readonly description: string;
+}
+
 /** One emitted event, numbered in emission order across the whole bus. */
 export interface TraceEvent {
   readonly name: string;

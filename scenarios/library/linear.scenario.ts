@@ -21,7 +21,7 @@ export default [
   defineScenario({
     name: "linear-power-cut-subset",
     description:
-      "Power cut in the middle of random writes to a linear LV; each disk keeps a random subset of its unflushed writes",
+      "Power cut in the middle of random writes to a linear LV; each seed draws the write the cut lands on and how each disk's cache resolves (a random subset, nothing, everything, or torn sectors)",
     tags: ["nightly", "linear", "power-cut"],
     seeds: "1..8",
     pvs,
@@ -29,6 +29,12 @@ export default [
     phases: [{ workload: { lv: "vg0/lv0", jobs: [randwrite] } }],
     faults: [{ kind: "power-cut", at: { write: 150 }, policy: { kind: "subset" } }],
     recovery: ["vgchange -ay vg0"],
+    swarm: {
+      crash: {
+        write: [20, 290],
+        policies: [{ kind: "subset" }, { kind: "drop-all" }, { kind: "keep-all" }, { kind: "torn" }],
+      },
+    },
   }),
   defineScenario({
     name: "linear-power-cut-torn",
@@ -38,10 +44,11 @@ export default [
     pvs,
     setup,
     phases: [{ workload: { lv: "vg0/lv0", jobs: [{ ...randwrite, bs: "16k" }] } }],
-    faults: [{ kind: "power-cut", at: { write: 200 }, policy: { kind: "torn" } }],
+    faults: [{ kind: "power-cut", at: { write: 207 }, policy: { kind: "torn" } }],
     recovery: ["vgchange -ay vg0"],
-    // Unflushed writes may legally be torn sector by sector; flushed data must still be whole.
-    expect: { tolerates: ["torn"] },
+    // Unflushed writes may legally be torn sector by sector; flushed data must still be whole. And a
+    // tear must happen: the cut comes just before an fsync, with 16 KiB writes pending on every seed.
+    expect: { damageSeen: ["torn"] },
   }),
   defineScenario({
     name: "linear-fua-power-cut",
@@ -65,7 +72,7 @@ export default [
   defineScenario({
     name: "striped-pv-loss",
     description:
-      "A striped LV loses one of its three PVs mid-workload: the lost stripe reads as unreadable, never as wrong data",
+      "A striped LV loses one of its three PVs (each seed draws which) mid-workload: the lost stripe reads as unreadable, never as wrong data",
     tags: ["nightly", "striped", "pv-loss"],
     seeds: "1..8",
     pvs,
@@ -82,7 +89,16 @@ export default [
         },
       },
     ],
-    faults: [{ kind: "pv-loss", device: "pv1", at: { write: 120 } }],
+    faults: [],
+    swarm: {
+      choose: {
+        // Which stripe's PV disappears.
+        lost: ["pv0", "pv1", "pv2"].map((device) => ({
+          label: device,
+          faults: [{ kind: "pv-loss" as const, device, at: { write: 120 } }],
+        })),
+      },
+    },
     // The VG is legitimately degraded (pv1 is gone), so its metadata cannot be consistent.
     expect: { detects: ["unreadable"], metadataConsistent: false },
   }),

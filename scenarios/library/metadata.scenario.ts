@@ -26,6 +26,14 @@ export default [
     faults: [
       { kind: "power-cut", at: { event: "metadata.commit", occurrence: 2 }, policy: { kind: "subset" } },
     ],
+    // Each seed draws which PV's commit the cut follows and how the caches resolve.
+    swarm: {
+      crash: {
+        event: "metadata.commit",
+        occurrence: [1, 3],
+        policies: [{ kind: "subset" }, { kind: "drop-all" }, { kind: "keep-all" }],
+      },
+    },
     // LVM2 writes metadata with O_DIRECT and never flushes the disk cache, so a cut may keep the
     // old or the new VG; either way every copy must agree after vgck and the data must be intact.
     recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],

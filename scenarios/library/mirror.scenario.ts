@@ -20,13 +20,22 @@ export default [
   defineScenario({
     name: "mirror-leg-loss-remove",
     description:
-      "A 2-leg mirror (core log) loses a leg's PV mid-workload and keeps serving I/O; lvconvert --repair with the default remove policy turns it linear",
+      "A 2-leg mirror (core log) loses a leg's PV (each seed draws which) mid-workload and keeps serving I/O; lvconvert --repair with the default remove policy turns it linear",
     tags: ["nightly", "mirror", "pv-loss"],
     seeds: "1..8",
     pvs,
     setup: [...base, "lvcreate -an -Zn --type mirror -m 1 --mirrorlog core --nosync -l 4 -n m vg0 pv0 pv1"],
     phases: [writes("before"), writes("during", 300)],
-    faults: [{ kind: "pv-loss", device: "pv1", at: { write: 250 } }],
+    faults: [],
+    swarm: {
+      choose: {
+        // Which leg's PV disappears: the primary (default read) leg or the secondary.
+        leg: ["pv0", "pv1"].map((device) => ({
+          label: device,
+          faults: [{ kind: "pv-loss" as const, device, at: { write: 250 } }],
+        })),
+      },
+    },
     recovery: ["lvconvert --repair --use-policies vg0/m", "vgreduce --removemissing vg0"],
     expect: { segtypes: { "vg0/m": ["linear"] }, metadataConsistent: false },
   }),
@@ -75,6 +84,14 @@ export default [
     faults: [
       { kind: "power-cut", at: { event: "mirror.region.mark", occurrence: 40 }, policy: { kind: "subset" } },
     ],
+    // Each seed draws the region mark the cut follows (of about 500) and the crash policy.
+    swarm: {
+      crash: {
+        event: "mirror.region.mark",
+        occurrence: [10, 480],
+        policies: [{ kind: "subset" }, { kind: "drop-all" }, { kind: "keep-all" }],
+      },
+    },
     recovery: ["vgchange -ay vg0"],
     expect: { mirrorLegsIdentical: ["vg0/m"] },
     explore: { from: "mirror.region.mark", writes: true, policy: { kind: "drop-all" } },

@@ -29,6 +29,25 @@ export default [
         policy: { kind: "subset" },
       },
     ],
+    // Each seed draws the exception commit the cut follows, the crash policy, and where the COW
+    // sits: on the origin's PV (one flush covers both) or on the other PV (each needs its own).
+    swarm: {
+      crash: {
+        event: "snapshot.exception.commit",
+        occurrence: [1, 290],
+        policies: [{ kind: "subset" }, { kind: "drop-all" }, { kind: "keep-all" }],
+      },
+      choose: {
+        cow: ["pv0", "pv1"].map((pv) => ({
+          label: pv === "pv0" ? "cow-on-origin-pv" : "cow-on-other-pv",
+          phases: [
+            origin("before", 200),
+            { lvm: `lvcreate -s -L 8M -c 4k -n snap vg0/lv0 ${pv}` },
+            origin("after", 300),
+          ],
+        })),
+      },
+    },
     // The snapshot's own metadata commit may have reached only some PVs (LVM2 never flushes it);
     // the highest seqno wins and vgck --updatemetadata rewrites the rest.
     recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],

@@ -39,6 +39,7 @@ function fakeRunner(): CaseRunner & { ran: string[] } {
         seed: spec.seed,
         status: fail ? "fail" : "pass",
         crashPoint: spec.crashPoint?.label ?? null,
+        draw: null,
         faults: [],
         verify: emptyVerifyCounts(),
         replay: replayCommand(spec),

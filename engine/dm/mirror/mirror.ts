@@ -14,7 +14,7 @@ import type { QueuedDone, QueuedWriter } from "../../block/queued.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
 import type { ScheduledEvent, Scheduler } from "../../sim/scheduler.js";
 import { STALL_POLL_NS, type SyncGate } from "../../sim/sync-gate.js";
-import type { Trace } from "../../sim/trace.js";
+import type { Trace, TraceEventInfo } from "../../sim/trace.js";
 import { checkDeviceRef, checkRequest, type DeviceRef, deviceLabel, Target } from "../target.js";
 import { RegionHash, type RegionState } from "./region-hash.js";
 import {
@@ -25,6 +25,24 @@ import {
   MIRROR_MARK_NOT_FLUSHED,
   type RegionLog,
 } from "./region-log.js";
+
+/** Trace event: one region of a mirror (or pvmove copy) finished recovering. */
+export const MIRROR_RESYNC_STEP_EVENT: TraceEventInfo = {
+  name: "mirror.resync.step",
+  description: "One region of a mirror (or pvmove copy) finished recovering",
+};
+
+/** Trace event: a mirror leg failed an I/O and was marked failed. */
+export const MIRROR_LEG_FAIL_EVENT: TraceEventInfo = {
+  name: "mirror.leg.fail",
+  description: "A mirror leg failed an I/O and was marked failed",
+};
+
+/** Trace event: a mirror switched its default (read) leg to a healthy one. */
+export const MIRROR_LEG_DEFAULT_EVENT: TraceEventInfo = {
+  name: "mirror.leg.default",
+  description: "A mirror switched its default (read) leg to a healthy one",
+};
 
 /** Mutation: a write is acknowledged once the default leg has it; the other legs get it at the next flush. */
 export const MIRROR_ACK_AFTER_ONE_LEG = "mirror-ack-after-one-leg";
@@ -360,7 +378,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
     this.#rh.endRecovery(region, success);
     nowNs = this.#pass(copiedNs);
     this.#noteInSync();
-    this.#trace?.emit("mirror.resync.step", {
+    this.#trace?.emit(MIRROR_RESYNC_STEP_EVENT.name, {
       mirror: this.name,
       region,
       success,
@@ -757,7 +775,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
     leg.errorCount += 1;
     if (leg.errorTypes.has(type)) return;
     leg.errorTypes.add(type);
-    this.#trace?.emit("mirror.leg.fail", {
+    this.#trace?.emit(MIRROR_LEG_FAIL_EVENT.name, {
       mirror: this.name,
       leg: index,
       device: leg.ref.device.name,
@@ -769,7 +787,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
     const healthy = this.#legs.findIndex((l) => l.errorCount === 0);
     if (healthy >= 0) {
       this.#defaultLeg = healthy;
-      this.#trace?.emit("mirror.leg.default", { mirror: this.name, leg: healthy });
+      this.#trace?.emit(MIRROR_LEG_DEFAULT_EVENT.name, { mirror: this.name, leg: healthy });
     }
   }
 

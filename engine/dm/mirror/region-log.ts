@@ -11,7 +11,7 @@
 import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
-import type { Trace } from "../../sim/trace.js";
+import type { Trace, TraceEventInfo } from "../../sim/trace.js";
 import { deviceLabel } from "../target.js";
 
 /** Mutation: a disk log write that marks regions dirty is not flushed, so data may reach the legs before the mark is durable. */
@@ -19,6 +19,30 @@ export const MIRROR_MARK_NOT_FLUSHED: MutationInfo = {
   name: "mirror-mark-not-flushed",
   description:
     "the disk log writes dirty marks without flushing the log device, so leg writes can become durable before their region's mark",
+};
+
+/** Trace event: a mirror region was marked dirty in the region log before a write to it. */
+export const MIRROR_REGION_MARK_EVENT: TraceEventInfo = {
+  name: "mirror.region.mark",
+  description: "A mirror region was marked dirty in the region log before a write to it",
+};
+
+/** Trace event: a mirror region was marked clean (idle and in sync on every leg). */
+export const MIRROR_REGION_CLEAR_EVENT: TraceEventInfo = {
+  name: "mirror.region.clear",
+  description: "A mirror region was marked clean (idle and in sync on every leg)",
+};
+
+/** Trace event: a disk log's write or flush failed. */
+export const MIRROR_LOG_FAIL_EVENT: TraceEventInfo = {
+  name: "mirror.log.fail",
+  description: "A disk log's write or flush failed",
+};
+
+/** Trace event: a disk log's dirty bits were written and flushed. */
+export const MIRROR_LOG_FLUSH_EVENT: TraceEventInfo = {
+  name: "mirror.log.flush",
+  description: "A disk log's dirty bits were written and flushed",
 };
 
 /** dm-log's MIRROR_MAGIC ("MiRr" read as a big-endian number; stored little-endian). */
@@ -167,7 +191,7 @@ export class CoreRegionLog {
       clearBitLe(this.cleanBits, region);
       this.touchedDirtied = true;
     }
-    this.trace?.emit("mirror.region.mark", { mirror: this.mirrorName, region });
+    this.trace?.emit(MIRROR_REGION_MARK_EVENT.name, { mirror: this.mirrorName, region });
   }
 
   /** Record that the region is idle and in sync on every leg: set its clean bit. */
@@ -177,7 +201,7 @@ export class CoreRegionLog {
       setBitLe(this.cleanBits, region);
       this.touchedCleaned = true;
     }
-    this.trace?.emit("mirror.region.clear", { mirror: this.mirrorName, region });
+    this.trace?.emit(MIRROR_REGION_CLEAR_EVENT.name, { mirror: this.mirrorName, region });
   }
 
   /** Set or clear the sync bit; also ends any recovery of the region. */
@@ -328,7 +352,7 @@ export class DiskRegionLog extends CoreRegionLog {
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
       this.#failed = true;
-      this.trace?.emit("mirror.log.fail", {
+      this.trace?.emit(MIRROR_LOG_FAIL_EVENT.name, {
         mirror: this.mirrorName,
         log: this.device.name,
         code: error.code,
@@ -337,7 +361,7 @@ export class DiskRegionLog extends CoreRegionLog {
     }
     this.touchedDirtied = false;
     this.touchedCleaned = false;
-    this.trace?.emit("mirror.log.flush", {
+    this.trace?.emit(MIRROR_LOG_FLUSH_EVENT.name, {
       mirror: this.mirrorName,
       log: this.device.name,
       dirtied: dirtiedNow,

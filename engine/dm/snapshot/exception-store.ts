@@ -13,7 +13,13 @@
 import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
-import type { Trace } from "../../sim/trace.js";
+import type { Trace, TraceEventInfo } from "../../sim/trace.js";
+
+/** Trace event: an exception was committed to the persistent store's metadata area. */
+export const SNAPSHOT_EXCEPTION_COMMIT_EVENT: TraceEventInfo = {
+  name: "snapshot.exception.commit",
+  description: "An exception was committed to the persistent store's metadata area",
+};
 
 /** dm-snapshot's SNAP_MAGIC. */
 export const SNAPSHOT_MAGIC = 0x70416e53;
@@ -375,7 +381,7 @@ export class PersistentExceptionStore {
       this.#area.fill(0);
     }
     for (const e of entries) {
-      this.#trace?.emit("snapshot.exception.commit", {
+      this.#trace?.emit(SNAPSHOT_EXCEPTION_COMMIT_EVENT.name, {
         snapshot: this.#name,
         oldChunk: e.oldChunk,
         newChunk: e.newChunk,

@@ -11,6 +11,7 @@
 import { BlockDeviceError } from "../../block/errors.js";
 import { type MutationInfo, NO_MUTATIONS } from "../../sim/mutations.js";
 import { STALL_POLL_NS, type SyncGate } from "../../sim/sync-gate.js";
+import type { TraceEventInfo } from "../../sim/trace.js";
 import { type SnapshotOptions, SnapshotTarget } from "./snapshot.js";
 
 /** Mutation: merged exceptions are dropped before the chunks copied back reach the origin's stable storage. */
@@ -18,6 +19,12 @@ export const SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH: MutationInfo = {
   name: "snapshot-merge-skip-origin-flush",
   description:
     "snapshot merge drops merged exceptions from the COW without flushing the origin first, so a crash loses chunks from both",
+};
+
+/** Trace event: a snapshot merge copied chunks back to the origin and committed the store. */
+export const SNAPSHOT_MERGE_STEP_EVENT: TraceEventInfo = {
+  name: "snapshot.merge.step",
+  description: "A snapshot merge copied chunks back to the origin and committed the store",
 };
 
 /** Options of a merging snapshot. */
@@ -107,7 +114,7 @@ export class SnapshotMergeTarget extends SnapshotTarget {
     if (this.#flushOrigin) nowNs = this.origin.flush({ issueNs: nowNs });
     nowNs = this.store.commitMerge(chunks, nowNs);
     const remaining = this.store.exceptionCount;
-    this.trace?.emit("snapshot.merge.step", { snapshot: this.name, oldChunk, chunks, remaining });
+    this.trace?.emit(SNAPSHOT_MERGE_STEP_EVENT.name, { snapshot: this.name, oldChunk, chunks, remaining });
     return { oldChunk, mergedChunks: chunks, remainingExceptions: remaining, done: false, doneNs: nowNs };
   }
 

@@ -11,9 +11,21 @@
 import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
 import type { Mutations } from "../../sim/mutations.js";
-import type { Trace } from "../../sim/trace.js";
+import type { Trace, TraceEventInfo } from "../../sim/trace.js";
 import { deviceLabel, Target } from "../target.js";
 import { type ExceptionEntry, PersistentExceptionStore } from "./exception-store.js";
+
+/** Trace event: an origin chunk was copied into the snapshot's COW store. */
+export const SNAPSHOT_COW_COPY_EVENT: TraceEventInfo = {
+  name: "snapshot.cow.copy",
+  description: "An origin chunk was copied into the snapshot's COW store",
+};
+
+/** Trace event: a snapshot was invalidated (COW full or an I/O error). */
+export const SNAPSHOT_INVALIDATE_EVENT: TraceEventInfo = {
+  name: "snapshot.invalidate",
+  description: "A snapshot was invalidated (COW full or an I/O error)",
+};
 
 /** Options of a snapshot target. */
 export interface SnapshotOptions {
@@ -276,7 +288,7 @@ export class SnapshotTarget extends Target {
     const buffer = this.#scratch.subarray(0, len);
     let nowNs = this.origin.read(chunk * this.chunkBytes, buffer, { issueNs });
     nowNs = this.store.cow.write(this.store.chunkOffsetBytes(newChunk), buffer, { issueNs: nowNs });
-    this.trace?.emit("snapshot.cow.copy", { snapshot: this.name, oldChunk: chunk, newChunk });
+    this.trace?.emit(SNAPSHOT_COW_COPY_EVENT.name, { snapshot: this.name, oldChunk: chunk, newChunk });
     return nowNs;
   }
 
@@ -296,7 +308,7 @@ export class SnapshotTarget extends Target {
   }
 
   #invalidated(reason: string): void {
-    this.trace?.emit("snapshot.invalidate", { snapshot: this.name, reason });
+    this.trace?.emit(SNAPSHOT_INVALIDATE_EVENT.name, { snapshot: this.name, reason });
   }
 
   #checkValid(offsetBytes: number, lengthBytes: number): void {

@@ -8,7 +8,14 @@ import { SECTOR_BYTES } from "../../block/device.js";
 import { MIRROR_LOG_MAGIC, MIRROR_LOG_VERSION } from "../../dm/mirror/region-log.js";
 import { findLv, findPv, type VolumeGroup } from "../../metadata/model.js";
 import type { MutationInfo } from "../../sim/mutations.js";
+import type { TraceEventInfo } from "../../sim/trace.js";
 import type { Host } from "../host.js";
+
+/** Trace event: a mirror's disk log was initialised (all clean or all out of sync). */
+export const MIRROR_LOG_INIT_EVENT: TraceEventInfo = {
+  name: "mirror.log.init",
+  description: "A mirror's disk log was initialised (all clean or all out of sync)",
+};
 
 /** Mutation: lvconvert adding legs keeps the old disk log, so the new legs are never resynced. */
 export const MUTATION_MIRROR_SKIP_LOG_RESET = "lvm.mirror.skip-log-reset";
@@ -98,6 +105,6 @@ export function initMirrorLog(
   for (const name of new Set(pieces.map((p) => p.device))) {
     nowNs = Math.max(nowNs, host.device(name)!.flush({ issueNs: nowNs }));
   }
-  host.trace.emit("mirror.log.init", { vg: vg.name, log: logName, inSync: options.inSync });
+  host.trace.emit(MIRROR_LOG_INIT_EVENT.name, { vg: vg.name, log: logName, inSync: options.inSync });
   return nowNs;
 }

@@ -10,6 +10,7 @@
 import type { VolumeGroup } from "../../metadata/model.js";
 import { finishPvmove } from "../../metadata/pvmove.js";
 import type { MutationInfo } from "../../sim/mutations.js";
+import type { TraceEventInfo } from "../../sim/trace.js";
 import { deviceMapperOf, reloadLv } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { CommandContext } from "../command.js";
@@ -24,6 +25,18 @@ export const PVMOVE_FINISH_SKIP_FLUSH: MutationInfo = {
   name: "pvmove-finish-skip-flush",
   description:
     "pvmove's finishing write A maps the LVs onto the destination before the last segment's copy is flushed",
+};
+
+/** Trace event: pvmove committed its final metadata and removed the pvmove LV. */
+export const PVMOVE_FINISH_EVENT: TraceEventInfo = {
+  name: "pvmove.finish",
+  description: "pvmove committed its final metadata and removed the pvmove LV",
+};
+
+/** Trace event: pvmove --abort committed its final metadata and removed the pvmove LV. */
+export const PVMOVE_ABORT_EVENT: TraceEventInfo = {
+  name: "pvmove.abort",
+  description: "pvmove --abort committed its final metadata and removed the pvmove LV",
 };
 
 /** What a finished or aborted move committed. */
@@ -80,7 +93,7 @@ export function finishMove(
   host.activeLvs.delete(id.lvId);
   const withoutMove: VolumeGroup = { ...writeA, lvs: writeA.lvs.filter((lv) => lv.name !== id.lvName) };
   const writeB = writeVg(context, scan, withoutMove);
-  host.trace.emit(options.abort === true ? "pvmove.abort" : "pvmove.finish", {
+  host.trace.emit(options.abort === true ? PVMOVE_ABORT_EVENT.name : PVMOVE_FINISH_EVENT.name, {
     vg: vg.name,
     lv: id.lvName,
     source: id.displayName,

@@ -9,10 +9,17 @@
 import type { MirrorTarget } from "../../dm/mirror/mirror.js";
 import type { MirrorResyncHandle } from "../../dm/mirror/resync-driver.js";
 import { startMirrorResync } from "../../dm/mirror/resync-driver.js";
+import type { TraceEventInfo } from "../../sim/trace.js";
 import { type ActivateOptions, deviceMapperOf, mirrorsIn } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { Host } from "../host.js";
 import type { PvmoveProgressSample } from "./progress.js";
+
+/** Trace event: the kernel finished copying one pvmove segment. */
+export const PVMOVE_SEGMENT_SYNCED_EVENT: TraceEventInfo = {
+  name: "pvmove.segment.synced",
+  description: "The kernel finished copying one pvmove segment",
+};
 
 /** Machine-wide pvmove settings (what `/proc/sys/dev/raid/speed_limit_max` and lvm.conf would hold). */
 export interface PvmoveHostSettings {
@@ -93,7 +100,7 @@ export function startPvmoveCopy(host: Host, move: MoveRef): void {
   if (mirror === undefined || mirror.inSync) return;
   const handle = startMirrorResync(mirror, host.scheduler, {
     onDone: () => {
-      host.trace.emit("pvmove.segment.synced", {
+      host.trace.emit(PVMOVE_SEGMENT_SYNCED_EVENT.name, {
         vg: move.vgName,
         lv: move.lvName,
         mirror: mirror.name,

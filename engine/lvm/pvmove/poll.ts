@@ -12,6 +12,7 @@ import type { LogicalVolume, VolumeGroup } from "../../metadata/model.js";
 import { checkpointPvmove } from "../../metadata/pvmove.js";
 import type { MutationInfo } from "../../sim/mutations.js";
 import type { ScheduledEvent } from "../../sim/scheduler.js";
+import type { TraceEventInfo } from "../../sim/trace.js";
 import { deviceMapperOf, reloadLv } from "../activation/activate.js";
 import type { CommandContext } from "../command.js";
 import type { CommandOutput } from "../output.js";
@@ -23,6 +24,12 @@ import { finishMove, flushMoveDevice } from "./finish.js";
 import { pvmoveActivateOptions, pvmoveSettings, runningMirror, startPvmoveCopy } from "./kernel.js";
 import { DM_PERCENT_100, formatDmPercent, type PvmoveProgressSample, pvmoveProgressOf } from "./progress.js";
 import type { PvmoveId } from "./setup.js";
+
+/** Trace event: pvmove committed metadata recording a copied segment (extents_moved). */
+export const PVMOVE_CHECKPOINT_EVENT: TraceEventInfo = {
+  name: "pvmove.checkpoint",
+  description: "pvmove committed metadata recording a copied segment (extents_moved)",
+};
 
 /** Mutation: a segment is recorded as moved (and the LV pointed at its destination) before its copy is in sync. */
 export const PVMOVE_SWITCH_BEFORE_SYNC = "pvmove-switch-before-sync";
@@ -252,7 +259,7 @@ export class PvmovePoller {
     const segment = lv?.segments.findIndex(
       (s) => s.type === "mirror" && (s.extentsMoved ?? 0) < s.extentCount,
     );
-    host.trace.emit("pvmove.checkpoint", {
+    host.trace.emit(PVMOVE_CHECKPOINT_EVENT.name, {
       vg: id.vgName,
       lv: id.lvName,
       source: id.displayName,

@@ -9,12 +9,19 @@ import { pvFreeExtents } from "../../metadata/extent-map.js";
 import type { AllocPolicy, LogicalVolume, PhysicalVolume, VolumeGroup } from "../../metadata/model.js";
 import { createPvList, type PvSelection } from "../../metadata/pv-list.js";
 import { setUpPvmove } from "../../metadata/pvmove.js";
+import type { TraceEventInfo } from "../../sim/trace.js";
 import { activateLv, deviceMapperOf, reloadLv } from "../activation/activate.js";
 import { type CommandContext, LvmCommandError } from "../command.js";
 import { newUuid } from "../ids.js";
 import type { HostScan } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { type MoveRef, pvmoveActivateOptions, startPvmoveCopy } from "./kernel.js";
+
+/** Trace event: pvmove committed its pvmove LV and loaded the copy tables. */
+export const PVMOVE_START_EVENT: TraceEventInfo = {
+  name: "pvmove.start",
+  description: "pvmove committed its pvmove LV and loaded the copy tables",
+};
 
 /** One pvmove LV, as the poller identifies it (`struct poll_operation_id`). */
 export interface PvmoveId extends MoveRef {
@@ -200,7 +207,7 @@ export function startPvmove(
   const pvmove = written.lvs.find((lv) => lv.name === pvmoveName);
   if (pvmove === undefined) throw new Error(`pvmove setup lost ${pvmoveName} between planning and commit`);
   if (context.driverLoaded !== false) loadMoveTables(context, written, pvmoveName);
-  context.host.trace.emit("pvmove.start", {
+  context.host.trace.emit(PVMOVE_START_EVENT.name, {
     vg: vg.name,
     lv: pvmoveName,
     source: device,

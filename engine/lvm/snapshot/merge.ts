@@ -12,6 +12,7 @@ import { lvKinds } from "../../metadata/lv-kind.js";
 import { findLv, type SnapshotSegment, type VolumeGroup } from "../../metadata/model.js";
 import type { MutationInfo } from "../../sim/mutations.js";
 import type { ScheduledEvent } from "../../sim/scheduler.js";
+import type { TraceEventInfo } from "../../sim/trace.js";
 import { deviceMapperOf } from "../activation/activate.js";
 import { DmDevice } from "../activation/dm-device.js";
 import { dmName } from "../activation/dm-name.js";
@@ -20,6 +21,12 @@ import type { Host } from "../host.js";
 import { reloadWithResync } from "../mirror/kernel.js";
 import { requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
+
+/** Trace event: a snapshot merge finished and the snapshot LV was removed. */
+export const SNAPSHOT_MERGE_FINISHED_EVENT: TraceEventInfo = {
+  name: "snapshot.merge.finished",
+  description: "A snapshot merge finished and the snapshot LV was removed",
+};
 
 /** Mutation: the merge is declared finished (snapshot removed) after its first step. */
 export const MUTATION_SNAPSHOT_MERGE_FINISH_EARLY = "lvm.snapshot.merge-finish-early";
@@ -162,7 +169,11 @@ export function finishMerge(context: CommandContext, vgName: string, originName:
   reloadWithResync(host, next, originName);
   context.out.message(`Merge of snapshot into logical volume ${originName} has finished.`);
   context.out.message(`Logical volume "${seg.cowStore}" successfully removed.`);
-  host.trace.emit("snapshot.merge.finished", { vg: vgName, origin: originName, snapshot: seg.cowStore });
+  host.trace.emit(SNAPSHOT_MERGE_FINISHED_EVENT.name, {
+    vg: vgName,
+    origin: originName,
+    snapshot: seg.cowStore,
+  });
   return host.scheduler.nowNs;
 }
 

@@ -5,10 +5,17 @@
  * kept verbatim in the model as {@link OtherSegment}s, in LVM2's own key order, so an import and
  * export round trip is exact; this module reads and builds them.
  */
-import { cfg, type ConfigNode } from "../format/config-tree.js";
+import { type ConfigNode, cfg } from "../format/config-tree.js";
 import { AllocationError } from "./alloc.js";
 import { createLv, type LvIdentity } from "./lv-alloc.js";
-import { findLv, type LogicalVolume, type OtherSegment, putLv, type Segment, type VolumeGroup } from "./model.js";
+import {
+  findLv,
+  type LogicalVolume,
+  type OtherSegment,
+  putLv,
+  type Segment,
+  type VolumeGroup,
+} from "./model.js";
 import { nextLvName } from "./names.js";
 import type { PvSelection } from "./pv-list.js";
 
@@ -79,7 +86,12 @@ export function thinPoolInfo(seg: OtherSegment): ThinPoolInfo {
   const dataLv = str(seg.items, "pool");
   const transactionId = int(seg.items, "transaction_id");
   const chunkSizeSectors = int(seg.items, "chunk_size");
-  if (metadataLv === undefined || dataLv === undefined || transactionId === undefined || chunkSizeSectors === undefined) {
+  if (
+    metadataLv === undefined ||
+    dataLv === undefined ||
+    transactionId === undefined ||
+    chunkSizeSectors === undefined
+  ) {
     throw new Error("Thin pool segment needs metadata, pool, transaction_id and chunk_size");
   }
   const discards = (str(seg.items, "discards") ?? "ignore") as ThinDiscards;
@@ -173,7 +185,8 @@ export function poolMetadataSpare(vg: VolumeGroup): LogicalVolume | undefined {
 export function withPoolInfo(vg: VolumeGroup, pool: string, info: ThinPoolInfo): VolumeGroup {
   const lv = findLv(vg, pool);
   const seg = thinPoolSegment(lv);
-  if (lv === undefined || seg === undefined) throw new AllocationError(`${pool} is not a thin pool in ${vg.name}`);
+  if (lv === undefined || seg === undefined)
+    throw new AllocationError(`${pool} is not a thin pool in ${vg.name}`);
   return putLv(vg, { ...lv, segments: [thinPoolSegmentOf(seg.extentCount, info)] });
 }
 
@@ -235,13 +248,25 @@ export function createThinPool(vg: VolumeGroup, spec: CreateThinPoolSpec): { vg:
     ...(spec.creationHost !== undefined ? { creationHost: spec.creationHost } : {}),
     ...(spec.pvs ? { pvs: spec.pvs } : {}),
   };
-  const pool = createLv(next, { ...identity, ...(spec.name !== undefined ? { name: spec.name } : {}), extents: spec.dataExtents });
+  const pool = createLv(next, {
+    ...identity,
+    ...(spec.name !== undefined ? { name: spec.name } : {}),
+    extents: spec.dataExtents,
+  });
   next = pool.vg;
   const name = pool.name;
-  const meta = createLv(next, { ...identity, name: `${name}_tmeta`, extents: spec.metadataExtents });
-  next = meta.vg;
-  const tmeta = findLv(next, `${name}_tmeta`) as LogicalVolume;
-  next = putLv(next, { ...tmeta, status: ["READ", "WRITE"] });
+  // create_pool allocates the metadata as part of the pool, then moves it to a new `<pool>_tmeta`
+  // (a reserved name createLv refuses, so it is allocated under a free name and renamed).
+  const tempName = nextLvName(next, "lvol");
+  const meta = createLv(next, { ...identity, name: tempName, extents: spec.metadataExtents });
+  const tmeta = findLv(meta.vg, tempName) as LogicalVolume;
+  const renamed: LogicalVolume = {
+    ...tmeta,
+    name: `${name}_tmeta`,
+    id: spec.makeId(`${name}_tmeta`),
+    status: ["READ", "WRITE"],
+  };
+  next = { ...meta.vg, lvs: meta.vg.lvs.map((l) => (l.name === tempName ? renamed : l)) };
   const poolLv = findLv(next, name) as LogicalVolume;
   const tdata: LogicalVolume = {
     ...poolLv,
@@ -270,7 +295,8 @@ export function createThinPool(vg: VolumeGroup, spec: CreateThinPoolSpec): { vg:
 /** The smallest unused device id of `pool` above the highest in use (`get_free_thin_pool_device_id`). */
 export function nextThinDeviceId(vg: VolumeGroup, pool: string): number {
   let high = 0;
-  for (const lv of thinVolumesOf(vg, pool)) high = Math.max(high, thinInfo(thinSegment(lv) as OtherSegment).deviceId);
+  for (const lv of thinVolumesOf(vg, pool))
+    high = Math.max(high, thinInfo(thinSegment(lv) as OtherSegment).deviceId);
   if (high + 1 > THIN_MAX_DEVICE_ID) throw new AllocationError("Cannot find free device_id.");
   return high + 1;
 }
@@ -291,12 +317,17 @@ export interface CreateThinSpec extends LvIdentity {
  * and a queued `create` message that bumps the pool's transaction_id (`attach_pool_message`: only
  * the first queued message bumps it).
  */
-export function createThinVolume(vg: VolumeGroup, spec: CreateThinSpec): { vg: VolumeGroup; name: string; deviceId: number } {
+export function createThinVolume(
+  vg: VolumeGroup,
+  spec: CreateThinSpec,
+): { vg: VolumeGroup; name: string; deviceId: number } {
   const poolLv = findLv(vg, spec.pool);
   const poolSeg = thinPoolSegment(poolLv);
-  if (poolLv === undefined || poolSeg === undefined) throw new AllocationError(`Pool ${spec.pool} not found in Volume group ${vg.name}.`);
+  if (poolLv === undefined || poolSeg === undefined)
+    throw new AllocationError(`Pool ${spec.pool} not found in Volume group ${vg.name}.`);
   const name = spec.name ?? nextLvName(vg, "lvol");
-  if (findLv(vg, name)) throw new AllocationError(`Logical Volume "${name}" already exists in volume group "${vg.name}"`);
+  if (findLv(vg, name))
+    throw new AllocationError(`Logical Volume "${name}" already exists in volume group "${vg.name}"`);
   const pool = thinPoolInfo(poolSeg);
   const deviceId = nextThinDeviceId(vg, spec.pool);
   const seg = thinSegmentOf(spec.virtualExtents, {
@@ -311,14 +342,20 @@ export function createThinVolume(vg: VolumeGroup, spec: CreateThinSpec): { vg: V
     status: ["READ", "WRITE", "VISIBLE"],
     flags: spec.activationSkip ? ["ACTIVATION_SKIP"] : [],
     tags: [],
-    ...(spec.creationTime !== undefined ? { creationTime: spec.creationTime, creationHost: spec.creationHost ?? "" } : {}),
+    ...(spec.creationTime !== undefined
+      ? { creationTime: spec.creationTime, creationHost: spec.creationHost ?? "" }
+      : {}),
     allocationPolicy: "inherit",
     segments: [seg],
     extra: [],
   };
   const bumped = pool.messages.length === 0 ? pool.transactionId + 1 : pool.transactionId;
   let next = putLv(vg, lv);
-  next = withPoolInfo(next, spec.pool, { ...pool, transactionId: bumped, messages: [...pool.messages, { create: name }] });
+  next = withPoolInfo(next, spec.pool, {
+    ...pool,
+    transactionId: bumped,
+    messages: [...pool.messages, { create: name }],
+  });
   return { vg: next, name, deviceId };
 }
 
@@ -332,7 +369,8 @@ export function removeThinVolume(vg: VolumeGroup, name: string): VolumeGroup {
   const pool = thinPoolInfo(poolSeg);
   // A create still queued for this very LV is simply dropped with it.
   const pending = pool.messages.filter((m) => !("create" in m && m.create === name));
-  const messages = pending.length === pool.messages.length ? [...pool.messages, { delete: info.deviceId }] : pending;
+  const messages =
+    pending.length === pool.messages.length ? [...pool.messages, { delete: info.deviceId }] : pending;
   const bumped = pool.messages.length === 0 ? pool.transactionId + 1 : pool.transactionId;
   const next = { ...vg, lvs: vg.lvs.filter((l) => l.name !== name) };
   return withPoolInfo(next, info.pool, { ...pool, transactionId: bumped, messages });
@@ -348,12 +386,18 @@ export function isThinSegment(seg: Segment): boolean {
  * 64 bytes per chunk, the chunk doubled while that exceeds 128 MiB (when not given), clamped to
  * 2 MiB … <15.88 GiB. Returns sectors, before rounding to extents.
  */
-export function defaultThinPoolSizes(dataSectors: number, chunkSizeSectors?: number): { chunkSizeSectors: number; metadataSectors: number } {
+export function defaultThinPoolSizes(
+  dataSectors: number,
+  chunkSizeSectors?: number,
+): { chunkSizeSectors: number; metadataSectors: number } {
   let chunk = chunkSizeSectors ?? THIN_DEFAULT_CHUNK_SECTORS;
   const estimate = (c: number): number => Math.ceil(dataSectors / (c * 8));
   if (chunkSizeSectors === undefined) {
     while (estimate(chunk) > 128 * 2048 && chunk < THIN_CHUNK_SECTORS_MAX) chunk *= 2;
   }
-  const metadataSectors = Math.min(THIN_METADATA_SECTORS_MAX, Math.max(THIN_METADATA_SECTORS_MIN, estimate(chunk)));
+  const metadataSectors = Math.min(
+    THIN_METADATA_SECTORS_MAX,
+    Math.max(THIN_METADATA_SECTORS_MIN, estimate(chunk)),
+  );
   return { chunkSizeSectors: chunk, metadataSectors };
 }

@@ -11,6 +11,7 @@ import { mirrorCopyPercent } from "./mirror/status.js";
 import { runningMirror } from "./pvmove/kernel.js";
 import { pvmoveProgressOf } from "./pvmove/progress.js";
 import { snapshotInvalid, snapshotPercent } from "./snapshot/status.js";
+import { livePool, thinDataPercent, thinMetadataPercent } from "./thin/status.js";
 
 /** Runtime state of LVs, as `lvs` asks device-mapper for it. */
 export interface LvRuntimeProvider {
@@ -22,6 +23,12 @@ export interface LvRuntimeProvider {
   snapPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
   /** True when the LV is a snapshot whose live table is invalid (lv_attr state `I`); absent = never. */
   snapshotInvalid?(vg: VolumeGroup, lv: LogicalVolume): boolean;
+  /** Data% of a live thin pool or thin LV; undefined otherwise. */
+  thinDataPercent?(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** Meta% of a live thin pool. */
+  thinMetadataPercent?(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** The live pool's mode (`write`, `out-of-data-space`, `read-only`, `fail`, …), for lv_attr health. */
+  thinPoolMode?(vg: VolumeGroup, pool: LogicalVolume): string | undefined;
 }
 
 /**
@@ -42,6 +49,9 @@ export function hostRuntime(host: Host): LvRuntimeProvider {
     copyPercent: (vg, lv) => pvmoveCopyPercent(host, vg, lv) ?? mirrorCopyPercent(host, vg, lv),
     snapPercent: (vg, lv) => snapshotPercent(host, vg, lv),
     snapshotInvalid: (vg, lv) => snapshotInvalid(host, vg, lv),
+    thinDataPercent: (vg, lv) => thinDataPercent(host, vg, lv),
+    thinMetadataPercent: (vg, lv) => thinMetadataPercent(host, vg, lv),
+    thinPoolMode: (vg, pool) => livePool(host, vg.name, pool.name)?.mode,
   };
 }
 

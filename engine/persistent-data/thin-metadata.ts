@@ -16,6 +16,7 @@ import {
   btreeRemove,
   btreeWalk,
   plainValues,
+  readNode,
   type ValueType,
 } from "./btree.js";
 import { RefCounts } from "./ref-counts.js";
@@ -84,7 +85,7 @@ export interface PoolMetadataOptions {
   readonly onCommitStep?: (step: CommitStep) => void;
 }
 
-/** Points inside a commit: after the new blocks are written (unflushed), after they are flushed, after the superblock. */
+/** Points inside a commit: new blocks written (not yet flushed), flushed, superblock written (not yet flushed). */
 export type CommitStep = "blocks-written" | "blocks-flushed" | "superblock-written";
 
 interface LiveDetails {
@@ -506,8 +507,8 @@ export class PoolMetadata {
       metadataNrBlocks: tm.sm.nrBlocks,
     };
     t = this.#device.write(0, encodeSuperblock(sb), { issueNs: t });
-    t = this.#device.flush({ issueNs: t });
     this.#onCommitStep("superblock-written");
+    t = this.#device.flush({ issueNs: t });
     this.#sb = sb;
     this.#dataSmBlocks = dataSm.blocks;
     this.#metaSmBlocks = metaSm.blocks;
@@ -535,6 +536,61 @@ export class PoolMetadata {
     this.#sb = sb;
     const t = this.#device.write(0, encodeSuperblock(sb), { issueNs });
     return this.#device.flush({ issueNs: t });
+  }
+
+  /**
+   * Recounts every reference from the committed trees and space-map blocks and compares them with
+   * both space maps, as `thin_check` does ("metadata reference counts differ for block …"); also
+   * checks the details and mapping trees hold the same devices. Returns the problems found.
+   */
+  check(): string[] {
+    const problems: string[] = [];
+    const tm = this.#tm;
+    const meta = new Map<number, number>();
+    const data = new Map<number, number>();
+    const bump = (m: Map<number, number>, b: number): void => {
+      m.set(b, (m.get(b) ?? 0) + 1);
+    };
+    bump(meta, 0);
+    for (const b of [...this.#metaSmBlocks, ...this.#dataSmBlocks]) bump(meta, b);
+    const visited = new Set<number>();
+    const walk = (b: number, leafSize: number, onLeaf: (value: Uint8Array) => void): void => {
+      bump(meta, b);
+      if (visited.has(b)) return; // a shared node: its children are counted once
+      visited.add(b);
+      const node = readNode(tm, b, leafSize);
+      for (let i = 0; i < node.nr; i++) {
+        if (node.isLeaf) onLeaf(node.value(i));
+        else walk(node.child(i), leafSize, onLeaf);
+      }
+    };
+    const devicesInMapping: number[] = [];
+    walk(this.#detailsRoot, DETAILS_BYTES, () => {});
+    walk(this.#mappingRoot, 8, (v) => {
+      walk(getU64(viewOf(v), 0), 8, (m) => bump(data, unpackBlockTime(m).dataBlock));
+    });
+    btreeWalk(tm, this.#mappingRoot, this.#topVt, (id) => devicesInMapping.push(id));
+    const inDetails = this.devices();
+    if (devicesInMapping.join(",") !== inDetails.join(",")) {
+      problems.push(
+        `devices differ: mapping tree has [${devicesInMapping.join(",")}], details tree has [${inDetails.join(",")}]`,
+      );
+    }
+    for (let b = 0; b < tm.sm.nrBlocks; b++) {
+      const expected = meta.get(b) ?? 0;
+      const actual = tm.sm.committedCount(b);
+      if (expected !== actual)
+        problems.push(
+          `metadata reference counts differ for block ${b}, expected ${expected}, but got ${actual}`,
+        );
+    }
+    for (let b = 0; b < this.#data.nrBlocks; b++) {
+      const expected = data.get(b) ?? 0;
+      const actual = this.#data.committedCount(b);
+      if (expected !== actual)
+        problems.push(`data reference counts differ for block ${b}, expected ${expected}, but got ${actual}`);
+    }
+    return problems;
   }
 
   #checkNewId(id: number): void {

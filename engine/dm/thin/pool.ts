@@ -109,6 +109,7 @@ export class ThinPoolTarget extends Target {
         nrDataBlocks: this.dataBlocks,
         mutations: this.#mutations,
         issueNs: options.activateNs ?? 0,
+        onCommitStep: (step) => this.trace?.emit(`thin.commit.${step}`, { pool: name }),
       });
       this.#md = md;
       // Preresume: the data device grew (or a new pool): grow the space maps and commit.

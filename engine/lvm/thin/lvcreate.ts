@@ -40,6 +40,7 @@ import { activeSet } from "../runtime.js";
 import { formatSize } from "../units.js";
 import { type HostScan, requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
+import { sendPoolMessages } from "./kernel.js";
 import { livePool } from "./status.js";
 
 /** The lvcreate options thin provisioning adds. */
@@ -285,10 +286,11 @@ function finishThin(
   options: { pool: string; name: string; activate: boolean },
 ): void {
   let vg = writeVg(context, scan, vgWithMessage);
-  const poolActive = livePool(context.host, vg.name, options.pool) !== undefined;
-  if (poolActive || options.activate) {
-    // update_pool_lv: activating the pool sends the queued messages; then they are dropped.
-    activatePool(context, vg, options.pool);
+  const live = livePool(context.host, vg.name, options.pool);
+  if (live !== undefined || options.activate) {
+    // update_pool_lv: the live (or newly activated) pool gets the queued messages; then they are dropped.
+    if (live !== undefined) sendPoolMessages(context.host, vg, options.pool, live);
+    else activatePool(context, vg, options.pool);
     const info = thinPoolInfo(thinPoolSegment(findLv(vg, options.pool)) as OtherSegment);
     vg = writeVg(context, scan, withPoolInfo(vg, options.pool, { ...info, messages: [] }));
     if (options.activate) {

@@ -322,12 +322,7 @@ export class PoolMetadata {
   createThin(id: number): void {
     this.#checkNewId(id);
     const sub = btreeEmpty(this.#tm, this.#dataVt);
-    this.#mappingRoot = btreeInsert(
-      this.#tm,
-      this.#mappingRoot,
-      { key: id, value: u64Bytes(sub) },
-      this.#topVt,
-    ).root;
+    this.#insertDevice(id, sub);
     this.#details.set(id, {
       mappedBlocks: 0,
       transactionId: this.#transactionId,
@@ -349,12 +344,7 @@ export class PoolMetadata {
       throw new PersistentDataError("EIO", `Thin device ${originId} has details but no mapping tree`);
     const sub = getU64(viewOf(rootBytes), 0);
     if (!this.#mutations.has(MUTATION_SNAP_SKIPS_ROOT_INC)) this.#tm.inc(sub);
-    this.#mappingRoot = btreeInsert(
-      this.#tm,
-      this.#mappingRoot,
-      { key: id, value: u64Bytes(sub) },
-      this.#topVt,
-    ).root;
+    this.#insertDevice(id, sub);
     this.#time += 1;
     origin.snapshottedTime = this.#time;
     origin.changed = true;
@@ -591,6 +581,16 @@ export class PoolMetadata {
         problems.push(`data reference counts differ for block ${b}, expected ${expected}, but got ${actual}`);
     }
     return problems;
+  }
+
+  /** Adds device `id` to the top level of the mapping tree with mapping root `sub`. */
+  #insertDevice(id: number, sub: number): void {
+    this.#mappingRoot = btreeInsert(
+      this.#tm,
+      this.#mappingRoot,
+      { key: id, value: u64Bytes(sub) },
+      this.#topVt,
+    ).root;
   }
 
   #checkNewId(id: number): void {

@@ -6,7 +6,7 @@
  * its vgcfgbackup + vgcfgrestore --force of the thin VG, which lvmlab reads report for report.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,19 +14,14 @@ import { FileDevice } from "../../engine/block/file.js";
 import { Host } from "../../engine/lvm/host.js";
 import { runLvm } from "../../engine/lvm/run.js";
 import { thinToolsUnavailable } from "../engine/persistent-data/thin-tools.js";
-import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+import { lvmNoise, realLvm2Unavailable, sparseImages, withLoopDevices } from "../support/real-lvm2.js";
 
 const unavailable = realLvm2Unavailable() ?? thinToolsUnavailable();
 const dir = mkdtempSync(join(tmpdir(), "lvmlab-thin-interop-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function images(tag: string): string[] {
-  return ["a", "b"].map((n) => {
-    const path = join(dir, `${tag}-${n}.img`);
-    writeFileSync(path, "");
-    truncateSync(path, 64 * 1024 * 1024);
-    return path;
-  });
+  return sparseImages(dir, tag, { names: ["a", "b"], sizeBytes: 64 * 1024 * 1024 });
 }
 
 /** lvmlab's commands; thin ones run with lvmlab's simulated kernel (real LVM2 needs dm for them). */

@@ -13,6 +13,7 @@ import { pvFreeExtents } from "../engine/metadata/extent-map.js";
 import type { Machine } from "./machine.js";
 import type { VerifyCounts } from "./records.js";
 import type { Expectations } from "./schema.js";
+import { checkThinPools } from "./thin-expectations.js";
 
 /**
  * What the checks need of a running case (the executor's case state provides it); declared here
@@ -150,6 +151,7 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
     if (found !== extents)
       failures.push(`${path} has ${found ?? "no"} extents after recovery, expected ${extents}`);
   }
+  failures.push(...checkThinPools(expect, host));
   const log = state.lvmLog.join("\n");
   for (const text of expect.messages) {
     if (!log.includes(text)) failures.push(`expected the commands to print "${text}"`);

@@ -9,7 +9,6 @@
  */
 import { METADATA_EVENTS } from "../engine/format/commit.js";
 import { scanHost } from "../engine/lvm/vg-read.js";
-import type { CaseState } from "./executor.js";
 import type { Machine } from "./machine.js";
 
 /** Crash policies that may keep part of a metadata commit (a header without its text). */
@@ -71,7 +70,7 @@ export class MetadataCommitWatch {
   }
 
   /** After recovery: the operator's `vgck --updatemetadata` for every VG the cut may have torn. */
-  repair(state: CaseState): void {
+  repair(state: { lvm(line: string): unknown }): void {
     for (const vg of this.#atCut?.keys() ?? []) state.lvm(`vgck --updatemetadata ${vg}`);
   }
 }

@@ -101,6 +101,10 @@ export const expectationsSchema = z.strictObject({
   merged: z.record(lvPath, lvPath).default({}),
   /** These LVs have exactly this many logical extents after recovery. */
   lvExtents: z.record(lvPath, z.int().nonnegative()).default({}),
+  /** Thin pools whose on-disk metadata must pass lvmlab's reference recount (what thin_check checks). */
+  thinChecked: z.array(lvPath).default([]),
+  /** Live thin pools' modes after recovery (`write`, `out-of-data-space`, `read-only`, …). */
+  thinPoolMode: z.record(lvPath, z.string()).default({}),
   /** Substrings expected among the warnings/errors the recovery commands printed. */
   messages: z.array(z.string()).default([]),
 });

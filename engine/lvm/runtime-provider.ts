@@ -15,4 +15,10 @@ export interface LvRuntimeProvider {
   snapPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
   /** True when the LV is a snapshot whose live table is invalid (lv_attr state `I`); absent = never. */
   snapshotInvalid?(vg: VolumeGroup, lv: LogicalVolume): boolean;
+  /** Data% of a live thin pool or thin LV; undefined otherwise. */
+  thinDataPercent?(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** Meta% of a live thin pool. */
+  thinMetadataPercent?(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
+  /** The live pool's mode (`write`, `out-of-data-space`, `read-only`, `fail`, …), for lv_attr health. */
+  thinPoolMode?(vg: VolumeGroup, pool: LogicalVolume): string | undefined;
 }

@@ -12,6 +12,7 @@ import { runningMirror } from "./pvmove/kernel.js";
 import { pvmoveProgressOf } from "./pvmove/progress.js";
 import type { LvRuntimeProvider } from "./runtime-provider.js";
 import { snapshotInvalid, snapshotPercent } from "./snapshot/status.js";
+import { livePool, thinDataPercent, thinMetadataPercent } from "./thin/status.js";
 
 export type { LvRuntimeProvider };
 
@@ -33,6 +34,9 @@ export function hostRuntime(host: Host): LvRuntimeProvider {
     copyPercent: (vg, lv) => pvmoveCopyPercent(host, vg, lv) ?? mirrorCopyPercent(host, vg, lv),
     snapPercent: (vg, lv) => snapshotPercent(host, vg, lv),
     snapshotInvalid: (vg, lv) => snapshotInvalid(host, vg, lv),
+    thinDataPercent: (vg, lv) => thinDataPercent(host, vg, lv),
+    thinMetadataPercent: (vg, lv) => thinMetadataPercent(host, vg, lv),
+    thinPoolMode: (vg, pool) => livePool(host, vg.name, pool.name)?.mode,
   };
 }
 

@@ -10,9 +10,19 @@ import type { LogicalVolume, OtherSegment, SnapshotSegment, VolumeGroup } from "
 /** Keys of verbatim segments whose arrays list sub-LV names (`out_areas` for raid). */
 const LV_LIST_KEYS: ReadonlySet<string> = new Set(["raids", "raid0_lvs"]);
 
-/** The sub-LV names a verbatim (raid) segment lists. */
+/** Keys of verbatim thin segments that name another LV (`lib/thin/thin.c`). */
+const THIN_LV_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "thin-pool": ["metadata", "pool"],
+  thin: ["thin_pool", "origin", "external_origin", "merge"],
+};
+
+/** The sub-LV names a verbatim (raid, thin) segment refers to. */
 export function otherSegmentLvNames(seg: OtherSegment): string[] {
   const out: string[] = [];
+  for (const key of THIN_LV_KEYS[seg.segType] ?? []) {
+    const node = seg.items.find((n) => n.kind === "assign" && n.key === key);
+    if (node?.kind === "assign" && node.value.kind === "string") out.push(node.value.value);
+  }
   for (const node of seg.items) {
     if (node.kind !== "assign" || !LV_LIST_KEYS.has(node.key) || node.value.kind !== "array") continue;
     for (const item of node.value.items) if (item.kind === "string") out.push(item.value);

@@ -3,26 +3,21 @@
  * made: the same LVs (hidden sub-LVs included), lv_attr, devices, logs and origins, and its
  * checkers find nothing wrong.
  */
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileDevice } from "../../engine/block/file.js";
 import { Host } from "../../engine/lvm/host.js";
 import { runLvm } from "../../engine/lvm/run.js";
-import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+import { lvmNoise, realLvm2Unavailable, sparseImages, withLoopDevices } from "../support/real-lvm2.js";
 
 const unavailable = realLvm2Unavailable();
 const dir = mkdtempSync(join(tmpdir(), "lvmlab-mirror-snap-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function images(tag: string): string[] {
-  return ["a", "b", "c", "d"].map((n) => {
-    const path = join(dir, `${tag}-${n}.img`);
-    writeFileSync(path, "");
-    truncateSync(path, 64 * 1024 * 1024);
-    return path;
-  });
+  return sparseImages(dir, tag, { names: ["a", "b", "c", "d"], sizeBytes: 64 * 1024 * 1024 });
 }
 
 /** lvmlab's commands, DEVn standing for the n-th loop device. */

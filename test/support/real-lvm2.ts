@@ -4,7 +4,7 @@
  * is detached again by its device name, whatever happens inside the test.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -29,6 +29,20 @@ export function realLvm2Unavailable(): string | undefined {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Creates sparse image files `<tag>-<name>.img` of `sizeBytes` in `dir`; returns their paths. */
+export function sparseImages(
+  dir: string,
+  tag: string,
+  options: { names: readonly string[]; sizeBytes: number },
+): string[] {
+  return options.names.map((n) => {
+    const path = join(dir, `${tag}-${n}.img`);
+    writeFileSync(path, "");
+    truncateSync(path, options.sizeBytes);
+    return path;
+  });
 }
 
 /** A result of one LVM2 command. */

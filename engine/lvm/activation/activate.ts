@@ -16,6 +16,8 @@ import { SnapshotTarget } from "../../dm/snapshot/snapshot.js";
 import { SnapshotOriginTarget } from "../../dm/snapshot/snapshot-origin.js";
 import { StripedTarget } from "../../dm/striped.js";
 import type { DeviceRef, MappedDevice, Target } from "../../dm/target.js";
+import { ThinPoolTarget } from "../../dm/thin/pool.js";
+import { ThinTarget } from "../../dm/thin/thin.js";
 import { ZeroTarget } from "../../dm/zero.js";
 import { lvKinds } from "../../metadata/lv-kind.js";
 import {
@@ -23,13 +25,16 @@ import {
   findPv,
   type LogicalVolume,
   type MirrorSegment,
+  type OtherSegment,
   type Segment,
   type SegmentArea,
   type SnapshotSegment,
   segmentAreaLen,
   type VolumeGroup,
 } from "../../metadata/model.js";
+import { thinInfo } from "../../metadata/thin.js";
 import type { Host } from "../host.js";
+import { loadPoolTarget } from "../thin/kernel.js";
 import { DmDevice } from "./dm-device.js";
 import { dmName } from "./dm-name.js";
 import { type ActiveLv, DeviceMapper } from "./registry.js";
@@ -162,10 +167,40 @@ class TableBuilder {
       case "snapshot":
         throw new Error(`Cannot map ${name}: snapshot segments are activated through their COW LV`);
       case "other":
+        if (seg.segType === "thin-pool" || seg.segType === "thin")
+          return this.#thinTarget(name, seg, lengthSectors);
         throw new Error(
           `Cannot activate segment type ${seg.segType} (${name}); lvmlab models linear, striped, mirror, snapshot, error and zero`,
         );
     }
+  }
+
+  /**
+   * A used pool's `vg-pool` is linear over `vg-pool-tpool` (the thin-pool target); a thin LV maps
+   * to that tpool by device id (`_thin_pool_add_target_line`, `_thin_add_target_line`).
+   */
+  #thinTarget(name: string, seg: OtherSegment, lengthSectors: number): Target {
+    const lvOfSeg = this.vg.lvs.find((lv) => lv.segments.includes(seg));
+    if (lvOfSeg === undefined) throw new Error(`Segment ${name} belongs to no LV`);
+    if (seg.segType === "thin-pool") {
+      return new LinearTarget(name, {
+        device: this.#thinPool(lvOfSeg.name),
+        offsetSectors: 0,
+        lengthSectors,
+      });
+    }
+    const info = thinInfo(seg);
+    return new ThinTarget(name, { pool: this.#thinPool(info.pool), deviceId: info.deviceId, lengthSectors });
+  }
+
+  #thinPool(poolName: string): ThinPoolTarget {
+    const name = dmName(this.vg.name, poolName, "tpool");
+    const live = this.#existing(name);
+    const table = live instanceof DmDevice ? live.live : live;
+    if (table instanceof ThinPoolTarget) return table;
+    const target = loadPoolTarget(this.host, this.vg, poolName, (lvName) => this.segments(lvName));
+    this.#register(name, target);
+    return target;
   }
 
   #linear(name: string, area: SegmentArea, lengthSectors: number): Target {

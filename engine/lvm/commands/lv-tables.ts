@@ -4,8 +4,9 @@
  * resync, a pending snapshot merge), and on deactivation suspend mirrors (which writes their logs),
  * stop that work and remove the devices. LVs stacked on a pvmove LV are left to the pvmove code.
  */
-import { lvKinds } from "../../metadata/lv-kind.js";
+import { lvKinds, otherSegmentLvNames } from "../../metadata/lv-kind.js";
 import { findLv, type LogicalVolume, type VolumeGroup } from "../../metadata/model.js";
+import { isThinSegment } from "../../metadata/thin.js";
 import { activateLv, deviceMapperOf } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { CommandContext } from "../command.js";
@@ -19,6 +20,7 @@ import {
   startMerge,
   stopMerge,
 } from "../snapshot/merge.js";
+import { livePool } from "../thin/status.js";
 
 /** The LV and every LV beneath it (images, logs, layered areas), at most one visit each. */
 function stackOf(vg: VolumeGroup, lvName: string): LogicalVolume[] {
@@ -35,6 +37,9 @@ function stackOf(vg: VolumeGroup, lvName: string): LogicalVolume[] {
         for (const area of seg.areas) if (area.kind === "lv") visit(area.lv);
         if (seg.type === "mirror" && seg.mirrorLog !== undefined) visit(seg.mirrorLog);
       }
+      // A pool stacks on its _tdata and _tmeta (a thin LV only uses the pool: it is not beneath it).
+      if (seg.type === "other" && seg.segType === "thin-pool")
+        for (const sub of otherSegmentLvNames(seg)) visit(sub);
     }
   };
   visit(lvName);
@@ -54,7 +59,7 @@ export function hasModelledTables(vg: VolumeGroup, lvName: string): boolean {
       (lv) =>
         !kinds.get(lv.name)?.pvmove &&
         !kinds.get(lv.name)?.locked &&
-        lv.segments.every((s) => s.type !== "other"),
+        lv.segments.every((s) => s.type !== "other" || isThinSegment(s)),
     ),
   );
 }
@@ -103,9 +108,14 @@ export function reloadOrigin(context: CommandContext, vg: VolumeGroup, originNam
   reloadWithResync(context.host, vg, originName);
 }
 
-/** dm names an LV may own: its top device and its `-real`/`-cow` layers. */
+/** dm names an LV may own: its top device and its `-real`/`-cow`/`-tpool` layers. */
 function namesOf(vgName: string, lvName: string): string[] {
-  return [dmName(vgName, lvName), dmName(vgName, lvName, "real"), dmName(vgName, lvName, "cow")];
+  return [
+    dmName(vgName, lvName),
+    dmName(vgName, lvName, "real"),
+    dmName(vgName, lvName, "cow"),
+    dmName(vgName, lvName, "tpool"),
+  ];
 }
 
 /**
@@ -129,6 +139,8 @@ export function deactivateTables(context: CommandContext, vg: VolumeGroup, lvNam
     for (const lv of stackOf(vg, top)) {
       for (const mirror of liveMirrorsOf(host, vg.name, lv.name))
         mirror.suspend({ issueNs: host.scheduler.nowNs });
+      // A pool's postsuspend commits its metadata.
+      livePool(host, vg.name, lv.name)?.commit(host.scheduler.nowNs);
       stopLvResync(host, lv.id);
       for (const name of namesOf(vg.name, lv.name)) dm.remove(name);
       dm.dropLv(lv.id);

@@ -18,6 +18,7 @@ import { lvCreateType } from "../segtypes/registry.js";
 import { parseSize } from "../sizes.js";
 import { snapshotCreateType } from "../snapshot/create.js";
 import { changeTags, tagArgs } from "../tags.js";
+import { isThinLvcreate, runThinLvcreate, THIN_LVCREATE_OPTIONS } from "../thin/lvcreate.js";
 import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -121,12 +122,14 @@ export const lvcreateCommand: LvmCommandDef = {
     { long: "snapshot", short: "s", value: false },
     { long: "chunksize", short: "c", value: true },
     { long: "contiguous", short: "C", value: true },
+    ...THIN_LVCREATE_OPTIONS,
   ],
   run(context, args) {
     const monitor = optionValue(args, "monitor");
     if (monitor !== undefined && !/^(y|n|yes|no)$/.test(monitor)) {
       throw new LvmCommandError(`Invalid argument for --monitor: ${monitor}`, 3);
     }
+    if (isThinLvcreate(context, args)) return runThinLvcreate(context, args);
     const [vgArg, ...pvArgs] = args.positionals;
     if (vgArg === undefined) throw new LvmCommandError("Please provide a volume group name", 3);
     const vgName = vgArg.replace(/^\/dev\//, "").split("/")[0]!;

@@ -12,6 +12,19 @@ import {
 } from "../../metadata/extent-map.js";
 import { type LogicalVolume, type Segment, segmentAreas } from "../../metadata/model.js";
 import type { ReportEnv, ReportRow, VgInfo } from "./rows.js";
+import {
+  thinAttr,
+  thinChunkSize,
+  thinDeviceId,
+  thinDevices,
+  thinLayout,
+  thinLvRole,
+  thinOrigin,
+  thinPeRanges,
+  thinPoolLv,
+  thinRoleOf,
+  thinTransactionId,
+} from "./thin-fields.js";
 
 /** How a value prints: strings left-aligned, the rest right-aligned; sizes through `--units`. */
 export type FieldKind = "str" | "num" | "size" | "pct";
@@ -101,12 +114,23 @@ function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   else if (kind?.cow || kind?.origin) c6 = "s";
   else if (lv.segments.some((s) => s.type === "other")) c6 = "u";
   else if (lv.segments.some((s) => s.type === "error" || s.type === "zero")) c6 = "v";
-  const c8 = lvPartial(vg, lv) ? "p" : "-";
+  let c7 = "-";
+  let c8 = lvPartial(vg, lv) ? "p" : "-";
+  const thin = thinAttr(vg, lv, env);
+  if (thin !== undefined) {
+    c0 = thin.type;
+    if (active && thin.open) c45 = "ao";
+    c6 = thin.target;
+    c7 = thin.zero;
+    if (c8 === "-") c8 = thin.health;
+  }
   const c9 = lv.flags.includes("ACTIVATION_SKIP") ? "k" : "-";
-  return `${c0}${c1}${c2}${c3}${c45}${c6}-${c8}${c9}`;
+  return `${c0}${c1}${c2}${c3}${c45}${c6}${c7}${c8}${c9}`;
 }
 
 function lvLayout(lv: LogicalVolume, vg: VgInfo): string {
+  const thin = thinRoleOf(vg.vg, lv);
+  if (thin !== undefined) return thinLayout(thin);
   const kind = vg.kinds.get(lv.name);
   const first = lv.segments[0];
   if (kind?.pvmove || first?.type === "mirror") return "mirror";
@@ -121,6 +145,8 @@ function lvLayout(lv: LogicalVolume, vg: VgInfo): string {
 }
 
 function lvRole(lv: LogicalVolume, vg: VgInfo): string {
+  const thin = thinRoleOf(vg.vg, lv);
+  if (thin !== undefined) return thinLvRole(vg.vg, lv, thin);
   const kind = vg.kinds.get(lv.name);
   if (kind?.pvmove) return "private,pvmove";
   if (kind?.mirrorImage) return "private,mirror,image";
@@ -302,8 +328,10 @@ export const FIELDS: readonly FieldDef[] = [
     const active = env.runtime.isActive(vg.vg, lv);
     return active === undefined ? "unknown" : active ? "active" : "";
   }),
-  lvField("origin", "Origin", "str", 0, (lv, vg) => originOf(lv, vg) ?? ""),
-  lvField("pool_lv", "Pool", "str", 0, () => ""),
+  lvField("origin", "Origin", "str", 0, (lv, vg) => originOf(lv, vg) ?? thinOrigin(lv) ?? ""),
+  lvField("pool_lv", "Pool", "str", 0, (lv) => thinPoolLv(lv) ?? ""),
+  lvField("transaction_id", "TransId", "num", 0, (lv) => thinTransactionId(lv)),
+  lvField("thin_id", "ThId", "num", 0, (lv) => thinDeviceId(lv)),
   lvField("move_pv", "Move", "str", 0, (lv, vg) => movePv(lv, vg) ?? ""),
   lvField("convert_lv", "Convert", "str", 0, () => ""),
   lvField("mirror_log", "Log", "str", 0, (lv, vg) => {
@@ -313,9 +341,17 @@ export const FIELDS: readonly FieldDef[] = [
   }),
   lvField("lv_host", "Host", "str", 10, (lv) => lv.creationHost ?? ""),
   lvField("lv_tags", "LV Tags", "str", 0, (lv) => lv.tags.join(",")),
-  lvField("data_percent", "Data%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
+  lvField(
+    "data_percent",
+    "Data%",
+    "pct",
+    6,
+    (lv, vg, env) => env.runtime.thinDataPercent?.(vg.vg, lv) ?? env.runtime.snapPercent(vg.vg, lv),
+  ),
   lvField("snap_percent", "Snap%", "pct", 6, (lv, vg, env) => env.runtime.snapPercent(vg.vg, lv)),
-  lvField("metadata_percent", "Meta%", "pct", 6, () => undefined),
+  lvField("metadata_percent", "Meta%", "pct", 6, (lv, vg, env) =>
+    env.runtime.thinMetadataPercent?.(vg.vg, lv),
+  ),
   // A binary field: its name when set, empty otherwise (`_binary_disp` without --binary).
   lvField("lv_snapshot_invalid", "SnapInvalid", "num", 0, (lv, vg, env) =>
     vg.kinds.get(lv.name)?.cow && env.runtime.snapshotInvalid?.(vg.vg, lv) ? "snapshot invalid" : "",
@@ -346,6 +382,8 @@ export const FIELDS: readonly FieldDef[] = [
     get: (row) => {
       if (!row.seg || !row.vg) return undefined;
       if (row.seg.type === "snapshot") return row.seg.chunkSizeSectors;
+      const thinChunk = thinChunkSize(row.seg);
+      if (thinChunk !== undefined) return thinChunk;
       const name = row.lv?.name;
       for (const lv of row.vg.vg.lvs) {
         const first = lv.segments[0];
@@ -358,8 +396,13 @@ export const FIELDS: readonly FieldDef[] = [
   segField("seg_start_pe", "Start", "num", (seg) => seg.startExtent),
   segField("seg_size", "SSize", "size", (seg, vg) => seg.extentCount * ext(vg)),
   segField("seg_size_pe", "SSize", "num", (seg) => seg.extentCount),
-  segField("seg_pe_ranges", "PE Ranges", "str", (seg, vg) => segPeRanges(vg.vg, seg)),
-  segField("devices", "Devices", "str", (seg, vg) => segDevices(vg.vg, seg)),
+  segField(
+    "seg_pe_ranges",
+    "PE Ranges",
+    "str",
+    (seg, vg) => thinPeRanges(vg.vg, seg) ?? segPeRanges(vg.vg, seg),
+  ),
+  segField("devices", "Devices", "str", (seg, vg) => thinDevices(seg) ?? segDevices(vg.vg, seg)),
 ];
 
 // libdm's `_is_same_field` ignores underscores and case: `stripesize` is `stripe_size`.

@@ -1,0 +1,23 @@
+/** Public face of engine/dm/thin: the thin-pool and thin targets, and the mutations thin provisioning honours. */
+import { COMMIT_SKIPS_METADATA_FLUSH, SNAP_SKIPS_ROOT_INC } from "../../persistent-data/thin-metadata.js";
+import type { MutationInfo } from "../../sim/mutations.js";
+import { THIN_COMMIT_SKIPS_DATA_FLUSH, THIN_FLUSH_SKIPS_COMMIT } from "./pool.js";
+
+export {
+  type PoolDiscards,
+  type PoolMode,
+  type PoolUsage,
+  THIN_COMMIT_PERIOD_NS,
+  THIN_NO_SPACE_TIMEOUT_NS,
+  ThinMessageError,
+  ThinPoolTarget,
+} from "./pool.js";
+export { ThinTarget } from "./thin.js";
+
+/** Deliberate bugs of dm-thin and its metadata that the nightly thin scenarios must catch. */
+export const THIN_MUTATIONS: readonly MutationInfo[] = [
+  THIN_COMMIT_SKIPS_DATA_FLUSH,
+  THIN_FLUSH_SKIPS_COMMIT,
+  COMMIT_SKIPS_METADATA_FLUSH,
+  SNAP_SKIPS_ROOT_INC,
+];

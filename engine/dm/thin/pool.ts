@@ -1,0 +1,581 @@
+/**
+ * The `thin-pool` target (drivers/md/dm-thin.c): provisions data blocks on first write, shares
+ * them between thin snapshots, and makes mappings durable only at a metadata commit — on a flush
+ * or FUA to a changed thin device, on the periodic commit (1 s), on messages — each commit first
+ * flushing the data device. Out of data space it queues (here: fails after `no_space_timeout`) or
+ * errors at once with `error_if_no_space`; a failed metadata operation rolls back, sets
+ * NEEDS_CHECK and leaves the pool read-only until repaired.
+ */
+import type { BlockDevice } from "../../block/device.js";
+import { SECTOR_BYTES } from "../../block/device.js";
+import { BlockDeviceError } from "../../block/errors.js";
+import { isPersistentDataError, PoolMetadata } from "../../persistent-data/mod.js";
+import type { MutationInfo, Mutations } from "../../sim/mutations.js";
+import { NO_MUTATIONS } from "../../sim/mutations.js";
+import type { Trace } from "../../sim/trace.js";
+import { Target } from "../target.js";
+
+/** Mutation: a commit skips the data device flush (`pre_commit_fn`), so mappings can outlive their data. */
+export const MUTATION_THIN_COMMIT_SKIPS_DATA_FLUSH = "dm.thin.commit-skips-data-flush";
+/** Catalogue entry for {@link MUTATION_THIN_COMMIT_SKIPS_DATA_FLUSH}. */
+export const THIN_COMMIT_SKIPS_DATA_FLUSH: MutationInfo = {
+  name: MUTATION_THIN_COMMIT_SKIPS_DATA_FLUSH,
+  description: "dm-thin commits pool metadata without first flushing the data device",
+};
+
+/** Mutation: a flush or FUA to a thin device completes without committing its new mappings. */
+export const MUTATION_THIN_FLUSH_SKIPS_COMMIT = "dm.thin.flush-skips-commit";
+/** Catalogue entry for {@link MUTATION_THIN_FLUSH_SKIPS_COMMIT}. */
+export const THIN_FLUSH_SKIPS_COMMIT: MutationInfo = {
+  name: MUTATION_THIN_FLUSH_SKIPS_COMMIT,
+  description: "dm-thin acknowledges a flush/FUA with the provisioning it covers still uncommitted",
+};
+
+/** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
+export const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
+/** The module parameter `no_space_timeout` default: 60 s. */
+export const THIN_NO_SPACE_TIMEOUT_NS = 60_000_000_000;
+
+/** Pool modes (`enum pool_mode`). */
+export type PoolMode = "write" | "out-of-data-space" | "out-of-metadata-space" | "read-only" | "fail";
+
+/** Discard handling of the pool table. */
+export type PoolDiscards = "passdown" | "nopassdown" | "ignore";
+
+/** Options of a pool table: `thin-pool <meta> <data> <block> <low water> [features]`. */
+export interface ThinPoolOptions {
+  readonly metadata: BlockDevice;
+  readonly data: BlockDevice;
+  readonly blockSizeSectors: number;
+  readonly lowWaterBlocks?: number;
+  readonly zeroNewBlocks?: boolean;
+  readonly discards?: PoolDiscards;
+  readonly errorIfNoSpace?: boolean;
+  readonly trace?: Trace;
+  readonly mutations?: Mutations;
+  readonly activateNs?: number;
+}
+
+/** A pool's counters for reports: `dmsetup status` numbers. */
+export interface PoolUsage {
+  readonly transactionId: number;
+  readonly usedMetadataBlocks: number;
+  readonly totalMetadataBlocks: number;
+  readonly usedDataBlocks: number;
+  readonly totalDataBlocks: number;
+}
+
+/** The `thin-pool` target. */
+export class ThinPoolTarget extends Target {
+  readonly targetType = "thin-pool";
+  readonly metadataDevice: BlockDevice;
+  readonly dataDevice: BlockDevice;
+  readonly blockSizeSectors: number;
+  readonly #options: ThinPoolOptions;
+  readonly #mutations: Mutations;
+  #md: PoolMetadata | undefined;
+  #mode: PoolMode = "write";
+  #lastCommitNs: number;
+  #noSpaceSinceNs: number | undefined;
+  #errorIfNoSpace: boolean;
+  #lowWaterSent = false;
+  /** Thin devices open on this pool, by device id. */
+  readonly openDevices = new Set<number>();
+  /** Writes that waited for space and then failed (for reports). */
+  noSpaceFailures = 0;
+
+  constructor(name: string, options: ThinPoolOptions) {
+    super(name, Math.floor(options.data.sizeBytes / SECTOR_BYTES));
+    const bs = options.blockSizeSectors;
+    if (!Number.isInteger(bs) || bs < 128 || bs > 2097152 || bs % 128 !== 0) {
+      throw new BlockDeviceError(
+        "EINVAL",
+        name,
+        0,
+        0,
+        `Invalid block size: ${bs} sectors (128..2097152, a multiple of 128)`,
+      );
+    }
+    this.metadataDevice = options.metadata;
+    this.dataDevice = options.data;
+    this.blockSizeSectors = bs;
+    this.#options = options;
+    this.#mutations = options.mutations ?? NO_MUTATIONS;
+    this.#errorIfNoSpace = options.errorIfNoSpace ?? false;
+    this.#lastCommitNs = options.activateNs ?? 0;
+    try {
+      const md = PoolMetadata.open(options.metadata, {
+        dataBlockSizeSectors: bs,
+        nrDataBlocks: this.dataBlocks,
+        mutations: this.#mutations,
+        issueNs: options.activateNs ?? 0,
+        onCommitStep: (step) => this.trace?.emit(`thin.commit.${step}`, { pool: name }),
+      });
+      this.#md = md;
+      // Preresume: the data device grew (or a new pool): grow the space maps and commit.
+      if (md.dataBlocksTotal < this.dataBlocks && !md.needsCheck) md.resizeData(this.dataBlocks);
+      if (!md.needsCheck) md.resizeMetadata();
+      if (md.needsCheck) this.#setMode("read-only");
+      else this.#commit(options.activateNs ?? 0);
+    } catch (error) {
+      if (!isPersistentDataError(error)) throw error;
+      this.#md = undefined;
+      this.#setMode("fail");
+      this.trace?.emit("thin.pool.fail", { pool: name, reason: error.message });
+    }
+  }
+
+  get trace(): Trace | undefined {
+    return this.#options.trace;
+  }
+
+  /** Data blocks the data device holds. */
+  get dataBlocks(): number {
+    return Math.floor(this.dataDevice.sizeBytes / (this.blockSizeSectors * SECTOR_BYTES));
+  }
+
+  /** The pool mode. */
+  get mode(): PoolMode {
+    return this.#mode;
+  }
+
+  /** The open metadata; undefined in fail mode. */
+  get metadata(): PoolMetadata | undefined {
+    return this.#md;
+  }
+
+  /** Data block size in bytes. */
+  get blockBytes(): number {
+    return this.blockSizeSectors * SECTOR_BYTES;
+  }
+
+  params(): string {
+    const features: string[] = [];
+    if (this.#options.zeroNewBlocks === false) features.push("skip_block_zeroing");
+    if (this.#options.discards === "ignore") features.push("ignore_discard");
+    if (this.#options.discards === "nopassdown") features.push("no_discard_passdown");
+    if (this.#options.errorIfNoSpace) features.push("error_if_no_space");
+    const tail = features.length === 0 ? "0" : `${features.length} ${features.join(" ")}`;
+    return `${this.metadataDevice.name} ${this.dataDevice.name} ${this.blockSizeSectors} ${this.#options.lowWaterBlocks ?? 0} ${tail}`;
+  }
+
+  /** `pool_status`: transaction id, metadata and data use, held root, mode, discards, no-space policy, needs_check. */
+  override statusParams(): string {
+    const md = this.#md;
+    if (this.#mode === "fail" || md === undefined) return "Fail";
+    const u = this.usage();
+    const mode =
+      this.#mode === "out-of-data-space" ? "out_of_data_space" : this.#mode === "write" ? "rw" : "ro";
+    const discards =
+      this.#options.discards === "ignore"
+        ? "ignore_discard"
+        : this.#options.discards === "nopassdown"
+          ? "no_discard_passdown"
+          : "discard_passdown";
+    const space = this.#errorIfNoSpace ? "error_if_no_space" : "queue_if_no_space";
+    const lowWater = Math.min(1024, Math.floor(u.totalMetadataBlocks / 4));
+    return `${u.transactionId} ${u.usedMetadataBlocks}/${u.totalMetadataBlocks} ${u.usedDataBlocks}/${u.totalDataBlocks} - ${mode} ${discards} ${space} ${md.needsCheck ? "needs_check" : "-"} ${lowWater} `;
+  }
+
+  /** Metadata reserve (`__set_metadata_reserve`): min(4096, blocks/10) blocks are reported as used. */
+  get metadataReserveBlocks(): number {
+    const md = this.#md;
+    return md === undefined ? 0 : Math.min(4096, Math.floor(md.metadataBlocksTotal / 10));
+  }
+
+  /** The numbers `dmsetup status` prints; the metadata reserve counts as used. */
+  usage(): PoolUsage {
+    const md = this.#md;
+    if (md === undefined) throw new Error(`Pool ${this.name} is in fail mode; it has no usage`);
+    const freeMeta = Math.max(0, md.metadataBlocksFree - this.metadataReserveBlocks);
+    return {
+      transactionId: md.transactionId,
+      usedMetadataBlocks: md.metadataBlocksTotal - freeMeta,
+      totalMetadataBlocks: md.metadataBlocksTotal,
+      usedDataBlocks: md.dataBlocksTotal - md.dataBlocksFree,
+      totalDataBlocks: md.dataBlocksTotal,
+    };
+  }
+
+  /**
+   * A pool message (`pool_message`): create_thin, create_snap, delete, set_transaction_id; each
+   * successful one commits. Throws BlockDeviceError EINVAL/… with the kernel's wording.
+   */
+  message(text: string, issueNs: number): number {
+    const md = this.#md;
+    if (
+      md === undefined ||
+      this.#mode === "read-only" ||
+      this.#mode === "fail" ||
+      this.#mode === "out-of-metadata-space"
+    ) {
+      throw new BlockDeviceError(
+        "EINVAL",
+        this.name,
+        0,
+        0,
+        "unable to service pool target messages in READ_ONLY or FAIL mode",
+      );
+    }
+    const argv = text.trim().split(/\s+/);
+    const want: Record<string, number> = { create_thin: 2, create_snap: 3, delete: 2, set_transaction_id: 3 };
+    const cmd = argv[0] ?? "";
+    if (want[cmd] === undefined)
+      throw new BlockDeviceError(
+        "EINVAL",
+        this.name,
+        0,
+        0,
+        `Unrecognised thin pool target message received: ${cmd}`,
+      );
+    if (argv.length !== want[cmd]) {
+      throw new BlockDeviceError(
+        "EINVAL",
+        this.name,
+        0,
+        0,
+        `Message received with ${argv.length} arguments instead of ${want[cmd]}.`,
+      );
+    }
+    const num = (s: string | undefined): number => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0)
+        throw new BlockDeviceError(
+          "EINVAL",
+          this.name,
+          0,
+          0,
+          `Message received with invalid device id: ${s}`,
+        );
+      return n;
+    };
+    try {
+      if (cmd === "create_thin") md.createThin(num(argv[1]));
+      else if (cmd === "create_snap") md.createSnap(num(argv[1]), num(argv[2]));
+      else if (cmd === "delete") {
+        const id = num(argv[1]);
+        if (this.openDevices.has(id))
+          throw new ThinMessageError("EBUSY", `delete: Thin device ${id} is open`);
+        md.deleteThin(id);
+      } else md.setTransactionId(num(argv[1]), num(argv[2]));
+    } catch (error) {
+      if (isPersistentDataError(error)) {
+        // The caller (LVM2) treats EEXIST on create and ENODATA on delete as success.
+        throw new ThinMessageError(error.code, `${cmd}: ${error.message}`);
+      }
+      throw error;
+    }
+    const done = this.#commit(issueNs);
+    const mode = this.#mode as PoolMode;
+    if (mode === "read-only" || mode === "fail") {
+      throw new ThinMessageError(
+        "ENOSPC",
+        `${cmd}: metadata operation 'commit' failed; the pool is now ${this.#mode}`,
+      );
+    }
+    return done;
+  }
+
+  /** Commits if anything changed (postsuspend, status with flush, metadata close). */
+  commit(issueNs: number): number {
+    return this.#commit(issueNs);
+  }
+
+  /** Grows the pool to a new data device size (a resume after lvextend of `_tdata`). */
+  resizeData(issueNs: number): number {
+    const md = this.#md;
+    if (md === undefined || md.needsCheck) {
+      throw new BlockDeviceError("EIO", this.name, 0, 0, "unable to grow the data device until repaired.");
+    }
+    md.resizeData(this.dataBlocks);
+    if (this.#mode === "out-of-data-space") this.#setMode("write");
+    this.#noSpaceSinceNs = undefined;
+    this.#errorIfNoSpace = this.#options.errorIfNoSpace ?? false;
+    return this.#commit(issueNs);
+  }
+
+  /** Grows the metadata space map to the metadata device's size (a resume after lvextend of `_tmeta`). */
+  resizeMetadata(issueNs: number): number {
+    const md = this.#md;
+    if (md === undefined || md.needsCheck) {
+      throw new BlockDeviceError(
+        "EIO",
+        this.name,
+        0,
+        0,
+        "unable to grow the metadata device until repaired.",
+      );
+    }
+    md.resizeMetadata();
+    if (this.#mode === "out-of-metadata-space") this.#setMode("write");
+    return this.#commit(issueNs);
+  }
+
+  /** Runs the periodic commit and the no-space timeout as the waker would by `nowNs`. */
+  tick(nowNs: number): void {
+    if (this.#mode === "out-of-data-space" && !this.#errorIfNoSpace && this.#noSpaceSinceNs !== undefined) {
+      if (nowNs - this.#noSpaceSinceNs >= THIN_NO_SPACE_TIMEOUT_NS) {
+        // do_no_space_timeout: from now on fail instead of queueing.
+        this.#errorIfNoSpace = true;
+        this.trace?.emit("thin.pool.no-space-timeout", { pool: this.name });
+      }
+    }
+    if (this.#md?.changed && nowNs - this.#lastCommitNs >= THIN_COMMIT_PERIOD_NS) this.#commit(nowNs);
+  }
+
+  // ---- I/O on behalf of thin devices ----
+
+  /** Reads `dst.byteLength` bytes of thin device `id` at `offsetBytes`. */
+  thinRead(id: number, offsetBytes: number, dst: Uint8Array, issueNs: number): number {
+    this.tick(issueNs);
+    const md = this.#requireMd(offsetBytes, dst.byteLength);
+    let done = issueNs;
+    this.#eachBlock(offsetBytes, dst.byteLength, (vblock, inBlock, at, len) => {
+      const m = md.lookup(id, vblock);
+      const part = dst.subarray(at, at + len);
+      if (m === undefined) part.fill(0);
+      else
+        done = Math.max(
+          done,
+          this.dataDevice.read(m.dataBlock * this.blockBytes + inBlock, part, { issueNs }),
+        );
+    });
+    return done;
+  }
+
+  /** Writes through thin device `id`, provisioning unmapped blocks and breaking sharing. */
+  thinWrite(id: number, offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
+    this.tick(issueNs);
+    const md = this.#requireMd(offsetBytes, data.byteLength);
+    let done = issueNs;
+    this.#eachBlock(offsetBytes, data.byteLength, (vblock, inBlock, at, len) => {
+      const part = data.subarray(at, at + len);
+      const m = md.lookup(id, vblock);
+      if (m !== undefined && !m.shared) {
+        done = Math.max(
+          done,
+          this.dataDevice.write(m.dataBlock * this.blockBytes + inBlock, part, { issueNs }),
+        );
+        return;
+      }
+      if (this.#mode !== "write" && this.#mode !== "out-of-data-space") {
+        throw new BlockDeviceError(
+          "EIO",
+          this.name,
+          offsetBytes,
+          data.byteLength,
+          `pool is in ${this.#mode} mode`,
+        );
+      }
+      const b = this.#allocDataBlock(issueNs, { offsetBytes, lengthBytes: data.byteLength });
+      const whole = inBlock === 0 && len === this.blockBytes;
+      let t = issueNs;
+      if (!whole) {
+        // break_sharing copies the old block; a new block is zeroed (schedule_zero) unless skip_block_zeroing.
+        const fill = new Uint8Array(this.blockBytes);
+        if (m !== undefined) t = this.dataDevice.read(m.dataBlock * this.blockBytes, fill, { issueNs: t });
+        if (m !== undefined || this.#options.zeroNewBlocks !== false) {
+          fill.set(part, inBlock);
+          t = this.dataDevice.write(b * this.blockBytes, fill, { issueNs: t });
+        } else {
+          t = this.dataDevice.write(b * this.blockBytes + inBlock, part, { issueNs: t });
+        }
+      } else {
+        t = this.dataDevice.write(b * this.blockBytes, part, { issueNs: t });
+      }
+      this.#metadataOp("dm_thin_insert_block", () => md.insert(id, vblock, b), issueNs);
+      this.trace?.emit("thin.provision", {
+        pool: this.name,
+        dev: id,
+        vblock,
+        block: b,
+        shared: m !== undefined,
+      });
+      done = Math.max(done, t);
+    });
+    if (fua) done = this.#commitForFlush(done);
+    return done;
+  }
+
+  /** A flush to thin device `id`: commits the pool's changes (data flushed first), else flushes data. */
+  thinFlush(_id: number, issueNs: number): number {
+    this.tick(issueNs);
+    if (this.#mode === "fail") throw new BlockDeviceError("EIO", this.name, 0, 0, "pool is in fail mode");
+    return this.#commitForFlush(issueNs);
+  }
+
+  /** Discards whole blocks of thin device `id`, returning unshared ones to the pool. */
+  thinDiscard(id: number, offsetBytes: number, lengthBytes: number, issueNs: number): number {
+    this.tick(issueNs);
+    const md = this.#requireMd(offsetBytes, lengthBytes);
+    if (this.#options.discards === "ignore" || this.#mode !== "write") return issueNs;
+    let done = issueNs;
+    this.#eachBlock(offsetBytes, lengthBytes, (vblock, inBlock, _at, len) => {
+      if (inBlock !== 0 || len !== this.blockBytes) return;
+      const m = md.lookup(id, vblock);
+      if (m === undefined) return;
+      this.#metadataOp("dm_thin_remove_range", () => md.remove(id, vblock), issueNs);
+      if (this.#options.discards !== "nopassdown" && md.dataRefCount(m.dataBlock) === 0) {
+        done = Math.max(
+          done,
+          this.dataDevice.discard(m.dataBlock * this.blockBytes, this.blockBytes, { issueNs }),
+        );
+      }
+    });
+    return done;
+  }
+
+  // ---- the pool device's own I/O passes to the data device (pool_map) ----
+
+  protected mapRead(offsetBytes: number, dst: Uint8Array, issueNs: number): number {
+    return this.dataDevice.read(offsetBytes, dst, { issueNs });
+  }
+  protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
+    return this.dataDevice.write(offsetBytes, data, { issueNs, fua });
+  }
+  protected mapFlush(issueNs: number): number {
+    return this.#commit(issueNs);
+  }
+  protected mapDiscard(offsetBytes: number, lengthBytes: number, issueNs: number): number {
+    return this.dataDevice.discard(offsetBytes, lengthBytes, { issueNs });
+  }
+
+  #requireMd(offsetBytes: number, lengthBytes: number): PoolMetadata {
+    if (this.#mode === "fail" || this.#md === undefined) {
+      throw new BlockDeviceError("EIO", this.name, offsetBytes, lengthBytes, "pool is in fail mode");
+    }
+    return this.#md;
+  }
+
+  #eachBlock(
+    offsetBytes: number,
+    lengthBytes: number,
+    visit: (vblock: number, inBlock: number, at: number, len: number) => void,
+  ): void {
+    const bb = this.blockBytes;
+    let at = 0;
+    while (at < lengthBytes) {
+      const pos = offsetBytes + at;
+      const vblock = Math.floor(pos / bb);
+      const inBlock = pos - vblock * bb;
+      const len = Math.min(bb - inBlock, lengthBytes - at);
+      visit(vblock, inBlock, at, len);
+      at += len;
+    }
+  }
+
+  /** `alloc_data_block`: low-water event, commit to reclaim at 0 free, then out-of-data-space. */
+  #allocDataBlock(issueNs: number, range: { offsetBytes: number; lengthBytes: number }): number {
+    const md = this.#md as PoolMetadata;
+    const low = this.#options.lowWaterBlocks ?? 0;
+    if (!this.#lowWaterSent && md.dataBlocksFree <= low) {
+      this.#lowWaterSent = true;
+      this.trace?.emit("thin.pool.low-water", { pool: this.name, free: md.dataBlocksFree });
+    }
+    let b = md.allocDataBlock();
+    if (b === undefined) {
+      this.#commit(issueNs);
+      b = md.allocDataBlock();
+    }
+    if (b !== undefined) {
+      if (this.#mode === "out-of-data-space") this.#setMode("write");
+      return b;
+    }
+    if (this.#mode !== "out-of-data-space") {
+      this.#setMode("out-of-data-space");
+      this.#noSpaceSinceNs = issueNs;
+    }
+    this.noSpaceFailures += 1;
+    const how = this.#errorIfNoSpace
+      ? "error_if_no_space"
+      : `queued for no_space_timeout (${THIN_NO_SPACE_TIMEOUT_NS / 1e9} s) with no space freed`;
+    throw new BlockDeviceError(
+      "ENOSPC",
+      this.name,
+      range.offsetBytes,
+      range.lengthBytes,
+      `thin pool out of data space (${how})`,
+    );
+  }
+
+  /** Runs a metadata change; a failure aborts the transaction, sets needs_check and makes the pool read-only. */
+  #metadataOp(what: string, op: () => void, issueNs: number): void {
+    try {
+      op();
+    } catch (error) {
+      if (!isPersistentDataError(error)) throw error;
+      this.trace?.emit("thin.pool.metadata-error", { pool: this.name, op: what, code: error.code });
+      this.#abort(issueNs);
+      throw new BlockDeviceError(
+        "EIO",
+        this.name,
+        0,
+        0,
+        `metadata operation '${what}' failed: error = ${error.code === "ENOSPC" ? -28 : -5}`,
+      );
+    }
+  }
+
+  #abort(issueNs: number): void {
+    const md = this.#md as PoolMetadata;
+    try {
+      md.abort();
+      md.setNeedsCheck(issueNs);
+      this.#setMode("read-only");
+    } catch {
+      this.#setMode("fail");
+    }
+  }
+
+  #commitForFlush(issueNs: number): number {
+    const md = this.#md;
+    if (md === undefined) return issueNs;
+    if (!md.changed) return this.dataDevice.flush({ issueNs });
+    if (this.#mutations.has(MUTATION_THIN_FLUSH_SKIPS_COMMIT)) return this.dataDevice.flush({ issueNs });
+    const done = this.#commit(issueNs);
+    if (this.#mode === "read-only" || this.#mode === "fail") {
+      throw new BlockDeviceError("EIO", this.name, 0, 0, "metadata operation 'commit' failed: error = -28");
+    }
+    return done;
+  }
+
+  #commit(issueNs: number): number {
+    const md = this.#md;
+    if (md === undefined || !md.changed || this.#mode === "read-only" || this.#mode === "fail")
+      return issueNs;
+    let t = issueNs;
+    if (!this.#mutations.has(MUTATION_THIN_COMMIT_SKIPS_DATA_FLUSH))
+      t = this.dataDevice.flush({ issueNs: t });
+    try {
+      t = md.commit(t);
+    } catch (error) {
+      if (!isPersistentDataError(error)) throw error;
+      this.#abort(t);
+      return t;
+    }
+    this.#lastCommitNs = t;
+    this.trace?.emit("thin.commit", { pool: this.name, transactionId: md.transactionId });
+    if (this.#mode === "write" && md.metadataBlocksFree <= this.metadataReserveBlocks) {
+      this.#setMode("out-of-metadata-space");
+    }
+    return t;
+  }
+
+  #setMode(mode: PoolMode): void {
+    if (mode === this.#mode) return;
+    this.#mode = mode;
+    this.trace?.emit("thin.pool.mode", { pool: this.name, mode });
+  }
+}
+
+/** A refused pool message, with the errno LVM2 looks at (EEXIST, ENODATA, EINVAL). */
+export class ThinMessageError extends Error {
+  override readonly name = "ThinMessageError";
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

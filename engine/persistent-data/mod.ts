@@ -1,0 +1,27 @@
+/** Public face of engine/persistent-data: the kernel's on-disk metadata format for dm-thin pools. */
+
+export {
+  BLOCK_BYTES,
+  BLOCK_SECTORS,
+  blockChecksum,
+  isPersistentDataError,
+  PersistentDataError,
+  type PersistentDataErrorCode,
+  SEED,
+} from "./block.js";
+export { ENTRIES_PER_BITMAP, METADATA_MAX_BLOCKS } from "./space-map.js";
+export { NEEDS_CHECK_FLAG, THIN_SUPERBLOCK_MAGIC } from "./superblock.js";
+export {
+  COMMIT_SKIPS_METADATA_FLUSH,
+  type CommitStep,
+  MUTATION_COMMIT_SKIPS_METADATA_FLUSH,
+  MUTATION_SNAP_SKIPS_ROOT_INC,
+  metadataBlocksOf,
+  PoolMetadata,
+  type PoolMetadataOptions,
+  SNAP_SKIPS_ROOT_INC,
+  THIN_MAX_DEV_ID,
+  type ThinDetails,
+  type ThinMapping,
+} from "./thin-metadata.js";
+export { dumpThinXml } from "./thin-xml.js";

@@ -10,6 +10,8 @@ import type { Host } from "./host.js";
 import { mirrorCopyPercent } from "./mirror/status.js";
 import { runningMirror } from "./pvmove/kernel.js";
 import { pvmoveProgressOf } from "./pvmove/progress.js";
+import type { RaidRuntimeStatus } from "./raid/report.js";
+import { raidCopyPercent, raidStatusOf } from "./raid/status.js";
 import { snapshotInvalid, snapshotPercent } from "./snapshot/status.js";
 
 /** Runtime state of LVs, as `lvs` asks device-mapper for it. */
@@ -22,6 +24,8 @@ export interface LvRuntimeProvider {
   snapPercent(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
   /** True when the LV is a snapshot whose live table is invalid (lv_attr state `I`); absent = never. */
   snapshotInvalid?(vg: VolumeGroup, lv: LogicalVolume): boolean;
+  /** The live dm-raid status of a raid1 LV; absent when the driver is not loaded (health `X`). */
+  raidStatus?(vg: VolumeGroup, lv: LogicalVolume): RaidRuntimeStatus | undefined;
 }
 
 /**
@@ -39,9 +43,11 @@ function pvmoveCopyPercent(host: Host, vg: VolumeGroup, lv: LogicalVolume): numb
 export function hostRuntime(host: Host): LvRuntimeProvider {
   return {
     isActive: (_vg, lv) => host.activeLvs.has(lv.id),
-    copyPercent: (vg, lv) => pvmoveCopyPercent(host, vg, lv) ?? mirrorCopyPercent(host, vg, lv),
+    copyPercent: (vg, lv) =>
+      pvmoveCopyPercent(host, vg, lv) ?? mirrorCopyPercent(host, vg, lv) ?? raidCopyPercent(host, vg, lv),
     snapPercent: (vg, lv) => snapshotPercent(host, vg, lv),
     snapshotInvalid: (vg, lv) => snapshotInvalid(host, vg, lv),
+    raidStatus: (vg, lv) => raidStatusOf(host, vg, lv),
   };
 }
 

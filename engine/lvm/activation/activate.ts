@@ -30,6 +30,7 @@ import {
   type VolumeGroup,
 } from "../../metadata/model.js";
 import type { Host } from "../host.js";
+import { buildRaid1Target } from "../raid/kernel.js";
 import { DmDevice } from "./dm-device.js";
 import { dmName } from "./dm-name.js";
 import { type ActiveLv, DeviceMapper } from "./registry.js";
@@ -162,10 +163,29 @@ class TableBuilder {
       case "snapshot":
         throw new Error(`Cannot map ${name}: snapshot segments are activated through their COW LV`);
       case "other":
+        if (seg.segType === "raid1") {
+          return buildRaid1Target(
+            {
+              host: this.host,
+              vg: this.vg,
+              subDevice: (lvName) => this.segments(lvName),
+              ...(this.options.syncSpeedBytesPerSecond === undefined
+                ? {}
+                : { syncSpeedBytesPerSecond: this.options.syncSpeedBytesPerSecond }),
+            },
+            { name, lv: this.#lvOf(seg), seg, lengthSectors },
+          );
+        }
         throw new Error(
           `Cannot activate segment type ${seg.segType} (${name}); lvmlab models linear, striped, mirror, snapshot, error and zero`,
         );
     }
+  }
+
+  #lvOf(seg: Segment): LogicalVolume {
+    const lv = this.vg.lvs.find((l) => l.segments.includes(seg));
+    if (lv === undefined) throw new Error(`No LV of ${this.vg.name} holds the segment being activated`);
+    return lv;
   }
 
   #linear(name: string, area: SegmentArea, lengthSectors: number): Target {

@@ -6,11 +6,14 @@
  */
 import { lvKinds } from "../../metadata/lv-kind.js";
 import { findLv, type LogicalVolume, type VolumeGroup } from "../../metadata/model.js";
+import { raid1View } from "../../metadata/raid.js";
 import { activateLv, deviceMapperOf } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { CommandContext } from "../command.js";
 import { liveMirrorsOf, reloadWithResync, startLvResync, stopLvResync } from "../mirror/kernel.js";
 import { initMirrorLog } from "../mirror/log-init.js";
+import { startRaidLvSync, stopRaidLv } from "../raid/kernel.js";
+import { wipeRaidMetas } from "../raid/wipe.js";
 import { wipeCowStart } from "../snapshot/create.js";
 import {
   liveMergeTarget,
@@ -35,6 +38,10 @@ function stackOf(vg: VolumeGroup, lvName: string): LogicalVolume[] {
         for (const area of seg.areas) if (area.kind === "lv") visit(area.lv);
         if (seg.type === "mirror" && seg.mirrorLog !== undefined) visit(seg.mirrorLog);
       }
+      for (const leg of raid1View(seg)?.legs ?? []) {
+        visit(leg.image);
+        visit(leg.meta);
+      }
     }
   };
   visit(lvName);
@@ -54,7 +61,7 @@ export function hasModelledTables(vg: VolumeGroup, lvName: string): boolean {
       (lv) =>
         !kinds.get(lv.name)?.pvmove &&
         !kinds.get(lv.name)?.locked &&
-        lv.segments.every((s) => s.type !== "other"),
+        lv.segments.every((s) => s.type !== "other" || s.segType === "raid1"),
     ),
   );
 }
@@ -82,6 +89,7 @@ export function activateTables(context: CommandContext, vg: VolumeGroup, lvName:
   }
   activateLv(host, vg, lvName, { startResync: false });
   startLvResync(host, lv.id, liveMirrorsOf(host, vg.name, lvName));
+  startRaidLvSync(host, vg, lvName);
   if (originName !== undefined) {
     const origin = findLv(vg, originName);
     if (origin !== undefined && dm.lv(origin.id) === undefined)
@@ -130,6 +138,7 @@ export function deactivateTables(context: CommandContext, vg: VolumeGroup, lvNam
       for (const mirror of liveMirrorsOf(host, vg.name, lv.name))
         mirror.suspend({ issueNs: host.scheduler.nowNs });
       stopLvResync(host, lv.id);
+      stopRaidLv(host, vg, lv.name, { clean: true });
       for (const name of namesOf(vg.name, lv.name)) dm.remove(name);
       dm.dropLv(lv.id);
       host.activeLvs.delete(lv.id);
@@ -145,6 +154,7 @@ export function forgetTables(context: CommandContext, vg: VolumeGroup, lvNames: 
     const lv = findLv(vg, name);
     if (lv !== undefined) {
       stopLvResync(host, lv.id);
+      stopRaidLv(host, vg, name, { clean: false });
       dm.dropLv(lv.id);
       host.activeLvs.delete(lv.id);
     }
@@ -174,6 +184,7 @@ export function initCreatedLv(
     initMirrorLog(context.host, vg, mirror.mirrorLog, { inSync: options.nosync });
   }
   if (lvKinds(vg).get(lvName)?.cow) wipeCowStart(context.host, vg, lvName);
+  wipeRaidMetas(context.host, vg, lvName);
 }
 
 /** What lvcreate does after the commit when activating: mark the sub-LVs active and build the tables. */

@@ -318,8 +318,8 @@ export class Raid1Target extends Target {
     const startSectors = degraded ? 0 : this.#resyncCpSectors;
     for (let r = 0; r < this.regionCount; r++) {
       const endSectors = Math.min((r + 1) * this.regionSizeSectors, this.lengthSectors);
+      // Set bits that are not NEEDED are not aged: on real 6.1 they stayed set with no I/O (observed).
       if (this.#bit(r) && endSectors > startSectors) this.#needed[r] = 1;
-      else if (this.#bit(r)) this.#cleanPasses[r] = CLEAN_PASSES;
     }
     return t;
   }

@@ -5,6 +5,7 @@
  */
 import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
+import { RAID1_MUTATIONS } from "../engine/dm/raid/raid1.js";
 import { COMMIT_BEFORE_TEXT } from "../engine/format/commit.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
@@ -17,6 +18,7 @@ import type { MutationInfo } from "../engine/sim/mutations.js";
 export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   ...PVMOVE_MUTATIONS,
   ...DM_MUTATIONS,
+  ...RAID1_MUTATIONS,
   COMMIT_BEFORE_TEXT,
   SCAN_PREFERS_LOWER_SEQNO,
   FUA_STAYS_VOLATILE,

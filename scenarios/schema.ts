@@ -74,6 +74,10 @@ export const expectationsSchema = z.strictObject({
   metadataConsistent: z.boolean().default(true),
   /** These mirror LVs have identical legs after recovery and resync. */
   mirrorLegsIdentical: z.array(lvPath).default([]),
+  /** These raid1 LVs have identical legs after recovery (and any repair or recovery it started). */
+  raidLegsIdentical: z.array(lvPath).default([]),
+  /** These raid1 LVs' legs differ only in regions whose write-intent bit is set on disk. */
+  raidDivergenceOnlyInDirtyRegions: z.array(lvPath).default([]),
   /** These snapshots are invalid (reads fail with EIO) after recovery. */
   snapshotInvalid: z.array(lvPath).default([]),
   /** No pvmove LV is left in the VG after recovery. */

@@ -247,7 +247,9 @@ export class Raid1Target extends Target {
       this.#events = 1n;
       this.#bits.fill(0xff);
       this.#trimPadding();
+      // The new bitmap's ones are counted like written regions, so the daemon clears them once synced.
       if (!this.#nosyncParam) this.#needed.fill(1);
+      else this.#cleanPasses.fill(CLEAN_PASSES);
     } else {
       this.#events = freshest.events;
       this.#resyncCpSectors =

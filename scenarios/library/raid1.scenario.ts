@@ -1,0 +1,107 @@
+import { defineScenario } from "../define.js";
+
+const pvs = [
+  { name: "pv0", size: "64MiB", profile: "sata-ssd" },
+  { name: "pv1", size: "64MiB", profile: "sata-ssd" },
+  { name: "pv2", size: "64MiB", profile: "sata-ssd" },
+];
+const base = ["pvcreate pv0 pv1 pv2", "vgcreate vg0 pv0 pv1 pv2"];
+/** A 16 MiB raid1 with 512 KiB regions (32 regions) on pv0 and pv1. */
+const raid = [...base, "lvcreate -an -Zn --type raid1 -m 1 -R 512k -l 4 -n r vg0 pv0 pv1"];
+/** The same, created in sync, so the phases start with no resync writes (block-write counts stay stable). */
+const raidNosync = [...base, "lvcreate -an -Zn --type raid1 -m 1 -R 512k -l 4 --nosync -n r vg0 pv0 pv1"];
+const synced = [{ lvm: "lvchange -ay vg0/r" }, { wait: "background" as const }];
+const writes = (name: string, options: { ios: number; offset?: string; size?: string; fsync?: number }) => ({
+  workload: {
+    lv: "vg0/r",
+    jobs: [
+      {
+        name,
+        rw: "randwrite",
+        bs: "4k",
+        offset: options.offset ?? "0",
+        size: options.size ?? "8m",
+        number_ios: options.ios,
+        iodepth: 4,
+        fsync: options.fsync ?? 0,
+        verify: "xxh64",
+      },
+    ],
+  },
+});
+/** Long enough for the bitmap daemon (5 s period) to clear every idle region's bit. */
+const bitmapIdle = { wait: { ns: 20_000_000_000 } };
+
+export default [
+  defineScenario({
+    name: "raid1-power-cut-ordinary-writes",
+    description:
+      "Power cut during ordinary writes to a synced raid1 after earlier unflushed writes went idle: kernel 6.1 resyncs nothing after the reboot, so the legs may differ, but only in regions whose write-intent bit is still set",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [
+      ...synced,
+      writes("idle-later", { ios: 120, offset: "0", size: "8m" }),
+      bitmapIdle,
+      writes("in-flight", { ios: 60, offset: "12m", size: "4m" }),
+    ],
+    // Block write ~330 falls among the in-flight writes (after ~280 writes of the phases before).
+    faults: [{ kind: "power-cut", at: { write: 330 }, policy: { kind: "subset" } }],
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+    explore: { from: "raid.bitmap.clear", to: "raid.bitmap.mark", writes: true, policy: { kind: "subset" } },
+  }),
+  defineScenario({
+    name: "raid1-power-cut-during-resync",
+    description:
+      "Power cut while the initial resync of a new raid1 runs under foreground writes: after the reboot the resync resumes, and the legs end identical",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raid,
+    phases: [
+      { lvm: "lvchange -ay vg0/r" },
+      writes("during-resync", { ios: 80, fsync: 8 }),
+      { wait: "background" },
+    ],
+    faults: [
+      { kind: "power-cut", at: { event: "raid.resync.step", occurrence: 12 }, policy: { kind: "subset" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+    explore: {
+      from: "raid.resync.step",
+      to: "raid.superblock.write",
+      writes: true,
+      policy: { kind: "subset" },
+    },
+  }),
+  defineScenario({
+    name: "raid1-transient-leg-loss",
+    description:
+      "A raid1 leg's PV vanishes for a while under writes and comes back: the LV keeps working degraded, `lvchange --refresh` revives the leg, and only the regions written while it was away are recovered; the legs end identical",
+    tags: ["nightly", "raid1", "pv-loss"],
+    seeds: "1..8",
+    pvs,
+    setup: raid,
+    phases: [
+      ...synced,
+      writes("before", { ios: 60, fsync: 8 }),
+      bitmapIdle,
+      writes("while-lost", { ios: 80, offset: "8m", size: "8m", fsync: 8 }),
+      { lvm: "lvchange --refresh vg0/r" },
+      { wait: "background" },
+    ],
+    faults: [
+      {
+        kind: "pv-loss",
+        device: "pv1",
+        at: { event: "raid.bitmap.clear", occurrence: 2 },
+        window: { untilEvent: "raid.leg.fail" },
+      },
+    ],
+    expect: { raidLegsIdentical: ["vg0/r"] },
+  }),
+];

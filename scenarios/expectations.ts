@@ -11,7 +11,7 @@ import { segType } from "../engine/lvm/report/fields.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { pvFreeExtents } from "../engine/metadata/extent-map.js";
 import type { CaseState } from "./executor.js";
-import { checkRaidLegs } from "./raid-expectations.js";
+import { checkRaidLegs, checkRaidMismatches } from "./raid-expectations.js";
 import type { VerifyCounts } from "./records.js";
 import type { Expectations } from "./schema.js";
 
@@ -87,6 +87,9 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
     if (new Set(digests).size !== 1) failures.push(`mirror ${path}: legs differ after resync`);
   }
   for (const path of expect.raidLegsIdentical) failures.push(...checkRaidLegs(host, path, "identical"));
+  for (const [path, want] of Object.entries(expect.raidMismatches)) {
+    failures.push(...checkRaidMismatches(host, path, want));
+  }
   for (const path of expect.raidDivergenceOnlyInDirtyRegions) {
     failures.push(...checkRaidLegs(host, path, "dirty-only"));
   }

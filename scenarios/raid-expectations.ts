@@ -56,3 +56,16 @@ export function checkRaidLegs(host: Host, path: string, mode: "identical" | "dir
         `raid1 ${path}: legs differ in ${outside.length} region(s) whose bitmap bit is clear (first region ${outside[0]}); the write-intent bitmap lost track of in-flight writes`,
       ];
 }
+
+/** Violations of `raidMismatches`: the kernel's mismatch_cnt after recovery must be 0 ("none") or not ("some"). */
+export function checkRaidMismatches(host: Host, path: string, want: "none" | "some"): string[] {
+  const [vgName, lvName] = path.split("/") as [string, string];
+  const raid = liveRaidOf(host, vgName, lvName);
+  if (raid === undefined) return [`raid1 ${path} is not active after recovery`];
+  const count = raid.mismatchCount;
+  if (want === "some" && count === 0) {
+    return [`raid1 ${path}: raid_mismatch_count is 0 after recovery; expected the check to find the legs different`];
+  }
+  if (want === "none" && count !== 0) return [`raid1 ${path}: raid_mismatch_count is ${count} after recovery; expected 0`];
+  return [];
+}

@@ -76,6 +76,8 @@ export const expectationsSchema = z.strictObject({
   mirrorLegsIdentical: z.array(lvPath).default([]),
   /** These raid1 LVs have identical legs after recovery (and any repair or recovery it started). */
   raidLegsIdentical: z.array(lvPath).default([]),
+  /** raid1 LVs' raid_mismatch_count after recovery (and its check/repair): "none" (0) or "some" (> 0). */
+  raidMismatches: z.record(lvPath, z.enum(["none", "some"])).default({}),
   /** These raid1 LVs' legs differ only in regions whose write-intent bit is set on disk. */
   raidDivergenceOnlyInDirtyRegions: z.array(lvPath).default([]),
   /** These snapshots are invalid (reads fail with EIO) after recovery. */

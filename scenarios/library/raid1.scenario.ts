@@ -54,6 +54,46 @@ export default [
     explore: { from: "raid.bitmap.clear", to: "raid.bitmap.mark", writes: true, policy: { kind: "subset" } },
   }),
   defineScenario({
+    name: "raid1-silent-divergence",
+    description:
+      "Power cut during writes to a synced raid1 where leg 0's disk kept its cache and leg 1's lost it: activation resyncs nothing (kernel 6.1), the legs stay different, and a later `lvchange --syncaction check` counts the mismatches",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [...synced, writes("in-flight", { ios: 80, offset: "0", size: "16m" })],
+    faults: [
+      {
+        kind: "power-cut",
+        at: { write: 120 },
+        policy: { kind: "subset" },
+        perDevice: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
+      },
+    ],
+    recovery: ["vgchange -ay vg0", "lvchange --syncaction check vg0/r"],
+    expect: { raidMismatches: { "vg0/r": "some" }, raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+  }),
+  defineScenario({
+    name: "raid1-silent-divergence-repair",
+    description:
+      "The same power cut, then `lvchange --syncaction repair`: the scrub copies leg 0 over the differing windows and the legs end identical",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [...synced, writes("in-flight", { ios: 80, offset: "0", size: "16m" })],
+    faults: [
+      {
+        kind: "power-cut",
+        at: { write: 120 },
+        policy: { kind: "subset" },
+        perDevice: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
+      },
+    ],
+    recovery: ["vgchange -ay vg0", "lvchange --syncaction repair vg0/r"],
+    expect: { raidLegsIdentical: ["vg0/r"] },
+  }),
+  defineScenario({
     name: "raid1-power-cut-during-resync",
     description:
       "Power cut while the initial resync of a new raid1 runs under foreground writes: after the reboot the resync resumes, and the legs end identical",

@@ -33,6 +33,9 @@ export function checkRaidRegionSize(regionSizeSectors: number): void {
 export const raid1Type: LvCreateType = {
   name: "raid1",
   create(context, request) {
+    if (context.driverLoaded === false) {
+      throw new LvmCommandError("Can't create raid1 without using device-mapper kernel driver.");
+    }
     // `--type raid1` alone means 2 images; `-m 0` is refused.
     const images = request.mirrors === 0 ? 2 : request.mirrors;
     if (images < 2) throw new LvmCommandError("--mirrors must be at least 1 with segment type raid1.", 3);

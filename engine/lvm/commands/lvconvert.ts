@@ -35,6 +35,7 @@ import {
   repairMirror,
 } from "../mirror/repair.js";
 import { mirrorCopyPercent } from "../mirror/status.js";
+import { isRaid1Lv, repairRaid1 } from "../raid/repair.js";
 import { parseSize } from "../sizes.js";
 import { isLvOpen, mergeRunning, startMerge } from "../snapshot/merge.js";
 import { snapshotInvalid } from "../snapshot/status.js";
@@ -222,6 +223,11 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
   const handle = requireVg(scan, vgName, { allowMissing: true });
   const vg = handle.vg;
   const lv = requireLv(vg, lvName);
+  if (isRaid1Lv(vg, lvName)) {
+    const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+    repairRaid1(context, args, { scan, vgName, lvName, ...(pvs ? { pvs } : {}) });
+    return;
+  }
   const seg = mirrorSegmentOf(lv);
   if (seg === undefined) {
     throw new LvmCommandError(

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeBitmapSuperblock, decodeSuperblock } from "../../../../engine/dm/raid/rmeta-format.js";
 import { liveRaidOf } from "../../../../engine/lvm/raid/kernel.js";
+import { runLvm } from "../../../../engine/lvm/run.js";
 import { lvDevice, lvsRows, MiB, ok, pattern, pullableHost, readBytes } from "../mirror/helpers.js";
 
 function setup(create = "lvcreate -m1 -L 8M -R 512k -n r vg0") {
@@ -62,7 +63,11 @@ describe("raid1", () => {
     expect(readBytes(lv, MiB, data.byteLength)).toEqual(data);
     const sb = decodeSuperblock(readBytes(disks[0]!, MiB, 512))!;
     expect(sb.failedDevices).toEqual([1]);
-    expect(lvsRows(host, "lv_name,lv_attr,lv_health_status").get("r")).toEqual(["r", "Rwi-a-r-r-", "refresh needed"]);
+    expect(lvsRows(host, "lv_name,lv_attr,lv_health_status").get("r")).toEqual([
+      "r",
+      "Rwi-a-r-r-",
+      "refresh needed",
+    ]);
   });
 
   it("keeps a sequential stream on one leg (read_balance's stick-to-sequential)", () => {
@@ -74,5 +79,46 @@ describe("raid1", () => {
     const after = disks.map((d, i) => d.inner.stats.readOps - legs[i]!);
     expect(after[0]! + after[1]!).toBe(64);
     expect(Math.min(after[0]!, after[1]!)).toBe(0);
+  });
+
+  it("lvconvert --repair replaces a lost leg on a free PV and recovers it fully", () => {
+    const { host, disks } = setup("lvcreate -m1 -L 8M -n r vg0 /dev/loop0 /dev/loop1");
+    host.scheduler.run();
+    const lv = lvDevice(host, "vg0", "r");
+    const data = pattern(3, 256 * 1024);
+    disks[1]!.pulled = true;
+    lv.write(2 * MiB, data, { issueNs: host.scheduler.nowNs });
+    expect(liveRaidOf(host, "vg0", "r")!.legHealth()).toBe("AD");
+    const refused = runLvm(host, ["lvconvert", "--repair", "vg0/r"]);
+    expect(refused.exitCode).toBe(5);
+    const repaired = ok(host, "lvconvert --repair -y vg0/r");
+    expect(repaired.stdout).toContain("Faulty devices in vg0/r successfully replaced.");
+    const raid = liveRaidOf(host, "vg0", "r")!;
+    expect(raid.syncAction).toBe("recover");
+    expect(raid.legHealth()).toBe("Aa");
+    host.scheduler.run();
+    expect(raid.legHealth()).toBe("AA");
+    const legs = raid.legs.map((l) => readBytes(l!.device, 2 * MiB, data.byteLength));
+    expect(legs[1]).toEqual(data);
+    expect(lvsRows(host, "lv_name,devices").get("[r_rimage_1]")).toEqual(["[r_rimage_1]", "/dev/loop2(1)"]);
+  });
+
+  it("lvchange --syncaction check counts differing 64 KiB windows and repair rewrites them", () => {
+    const { host, disks } = setup("lvcreate -m1 -L 8M -n r vg0 /dev/loop0 /dev/loop1");
+    host.scheduler.run();
+    // 1 MiB of leg 1 overwritten behind the kernel's back (rimage_1 starts at 1 MiB + one 4 MiB extent).
+    disks[1]!.inner.write(6 * MiB, pattern(9, MiB));
+    ok(host, "lvchange --syncaction check vg0/r");
+    host.scheduler.run();
+    expect(lvsRows(host, "lv_name,raid_mismatch_count,lv_attr").get("r")).toEqual([
+      "r",
+      "2048",
+      "rwi-a-r-m-",
+    ]);
+    ok(host, "lvchange --syncaction repair vg0/r");
+    host.scheduler.run();
+    ok(host, "lvchange --syncaction check vg0/r");
+    host.scheduler.run();
+    expect(lvsRows(host, "lv_name,raid_mismatch_count").get("r")).toEqual(["r", "0"]);
   });
 });

@@ -64,8 +64,11 @@ export function checkRaidMismatches(host: Host, path: string, want: "none" | "so
   if (raid === undefined) return [`raid1 ${path} is not active after recovery`];
   const count = raid.mismatchCount;
   if (want === "some" && count === 0) {
-    return [`raid1 ${path}: raid_mismatch_count is 0 after recovery; expected the check to find the legs different`];
+    return [
+      `raid1 ${path}: raid_mismatch_count is 0 after recovery; expected the check to find the legs different`,
+    ];
   }
-  if (want === "none" && count !== 0) return [`raid1 ${path}: raid_mismatch_count is ${count} after recovery; expected 0`];
+  if (want === "none" && count !== 0)
+    return [`raid1 ${path}: raid_mismatch_count is ${count} after recovery; expected 0`];
   return [];
 }

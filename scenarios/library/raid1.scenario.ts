@@ -34,6 +34,38 @@ const bitmapIdle = { wait: { ns: 20_000_000_000 } };
 
 export default [
   defineScenario({
+    name: "raid1-leg-loss-repair",
+    description:
+      "A synced raid1 loses a leg's PV mid-workload and keeps serving I/O degraded (the failure recorded in the superblocks); under the default raid_fault_policy=warn nothing is replaced until the operator runs lvconvert --repair, which rebuilds the leg on the free PV",
+    tags: ["nightly", "raid1", "pv-loss"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [...synced, writes("before", { ios: 60, fsync: 8 }), writes("during", { ios: 80, fsync: 8 })],
+    // pv1's 100th block write falls among the "during" writes (the leg takes ~80 before them).
+    faults: [{ kind: "pv-loss", device: "pv1", at: { write: 100, device: "pv1" } }],
+    recovery: ["lvconvert --repair -y vg0/r"],
+    expect: { raidLegsIdentical: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] }, metadataConsistent: false },
+  }),
+  defineScenario({
+    name: "raid1-leg-loss-allocate",
+    description:
+      "The same leg loss with raid_fault_policy=allocate: the dmeventd-style monitor (on by default) runs lvconvert --repair --use-policies by itself, the new leg on the free PV recovers, and no operator step is needed",
+    tags: ["nightly", "raid1", "pv-loss"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [
+      { lvm: "lvchange -ay --config activation/raid_fault_policy=allocate vg0/r" },
+      { wait: "background" },
+      writes("before", { ios: 60, fsync: 8 }),
+      writes("during", { ios: 80, fsync: 8 }),
+      { wait: "background" },
+    ],
+    faults: [{ kind: "pv-loss", device: "pv1", at: { write: 100, device: "pv1" } }],
+    expect: { raidLegsIdentical: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] }, metadataConsistent: false },
+  }),
+  defineScenario({
     name: "raid1-power-cut-ordinary-writes",
     description:
       "Power cut during ordinary writes to a synced raid1 after earlier unflushed writes went idle: kernel 6.1 resyncs nothing after the reboot, so the legs may differ, but only in regions whose write-intent bit is still set",

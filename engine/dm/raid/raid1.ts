@@ -823,7 +823,8 @@ export class Raid1Target extends Target {
 
   #scheduleDaemon(): void {
     if (this.#scheduler === undefined || this.#daemon !== undefined) return;
-    if (!this.#cleanPasses.some((n) => n > 0)) return;
+    // Degraded sets keep their bits (NEEDED); the daemon only runs while some bit can be cleared.
+    if (this.degraded || !this.#cleanPasses.some((n, r) => n > 0 && this.#needed[r] === 0)) return;
     this.#daemon = this.#scheduler.after(
       DAEMON_SLEEP_NS,
       (nowNs) => this.#daemonPass(nowNs),

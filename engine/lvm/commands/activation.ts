@@ -11,6 +11,7 @@ import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { deactivateMoves, hasInterruptedMove, resumeMovesOnActivation } from "../pvmove/resume.js";
 import { raidSyncAction, refreshRaidLv } from "../raid/lvchange.js";
+import { noteRaidMonitoring } from "../raid/monitor-args.js";
 import { activeSet } from "../runtime.js";
 import { requireVg, vgNames } from "../vg-read.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
@@ -98,6 +99,7 @@ export const lvchangeCommand: LvmCommandDef = {
         throw new LvmCommandError(`Unable to change internal LV ${name} directly.`);
       }
       setActive(context, vg, { name, active });
+      noteRaidMonitoring(context, args, `${vg.name}/${name}`);
       if (active && context.driverLoaded !== false && hasInterruptedMove(vg, name)) {
         resumeMovesOnActivation(context, vg, { poll: pollFlag(args), lvName: name });
       }

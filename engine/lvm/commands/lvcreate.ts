@@ -13,6 +13,7 @@ import { createPvList, type PvSelection } from "../../metadata/pv-list.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { configSetting } from "../config-setting.js";
+import { noteRaidMonitoring } from "../raid/monitor-args.js";
 import { activeSet } from "../runtime.js";
 import { lvCreateType } from "../segtypes/registry.js";
 import { parseSize } from "../sizes.js";
@@ -236,6 +237,7 @@ export const lvcreateCommand: LvmCommandDef = {
       asCommandError(error);
     }
     initCreatedLv(context, created.vg, created.name, { nosync: hasOption(args, "nosync") });
+    noteRaidMonitoring(context, args, `${vg.name}/${created.name}`);
     const written = writeVg(context, scan, created.vg);
     const activate = optionValue(args, "activate") ?? "y";
     if (/^(a?y)$/.test(activate)) {

@@ -137,7 +137,7 @@ export class Raid1Target extends Target {
   readonly #nosyncParam: boolean;
   readonly #rebuildParam: readonly number[];
   readonly #trace: Trace | undefined;
-  readonly #scheduler: Scheduler | undefined;
+  #scheduler: Scheduler | undefined;
   readonly #syncGate: { readonly gate: SyncGate; readonly name: string } | undefined;
   readonly #syncSpeedBytesPerSecond: number;
   readonly #clearBeforeFlush: boolean;
@@ -830,6 +830,13 @@ export class Raid1Target extends Target {
       (nowNs) => this.#daemonPass(nowNs),
       `raid.bitmap ${this.name}`,
     );
+  }
+
+  /** Runs the bitmap daemon on `scheduler` from now on (for sets built before their scheduler). */
+  useScheduler(scheduler: Scheduler): void {
+    this.stop();
+    this.#scheduler = scheduler;
+    this.#scheduleDaemon();
   }
 
   /** Stops the bitmap daemon (deactivation, reboot). */

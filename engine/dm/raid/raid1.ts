@@ -240,7 +240,19 @@ export class Raid1Target extends Target {
         leg.faulty = true;
       }
     }
-    if (freshest === undefined) {
+    const rebuildOnly =
+      this.#rebuildParam.length > 0 &&
+      this.#legs.some((l) => !l.faulty && !this.#rebuildParam.includes(l.index));
+    if (freshest === undefined && rebuildOnly) {
+      // linear → raid1: blank superblocks, but `rebuild i` names the new legs; the others hold the data
+      // and are taken as in sync, so the kernel recovers only the rebuilt legs ("Aa", recover).
+      this.#events = 1n;
+      this.#resyncCpSectors = IN_SYNC;
+      for (const leg of this.#legs) if (this.#rebuildParam.includes(leg.index)) leg.recoveryOffsetSectors = 0;
+      this.#bits.fill(0xff);
+      this.#trimPadding();
+      this.#cleanPasses.fill(CLEAN_PASSES);
+    } else if (freshest === undefined) {
       // Every leg new: "Superblocks created for new raid set"; the bitmap starts all ones.
       this.#trace?.emit("raid.superblock.new", { raid: this.name });
       this.#resyncCpSectors = this.#nosyncParam ? IN_SYNC : 0;

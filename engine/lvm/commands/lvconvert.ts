@@ -35,6 +35,7 @@ import {
   repairMirror,
 } from "../mirror/repair.js";
 import { mirrorCopyPercent } from "../mirror/status.js";
+import { convertLinearToRaid1, isLinearLv } from "../raid/convert.js";
 import { isRaid1Lv, repairRaid1 } from "../raid/repair.js";
 import { parseSize } from "../sizes.js";
 import { isLvOpen, mergeRunning, startMerge } from "../snapshot/merge.js";
@@ -332,6 +333,29 @@ function merge(context: CommandContext, lvArg: string, background: boolean): voi
   if (!background) waitForMerge(context, vg.name, origin.name, lvName);
 }
 
+/** `lvconvert --type raid1 [-m N] VG/LV [PV…]` (from linear). */
+function raid1Convert(
+  context: CommandContext,
+  args: ParsedArgs,
+  lvArg: string,
+  pvArgs: readonly string[],
+): void {
+  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
+  const scan = scanWithWarnings(context);
+  const vg = requireVg(scan, vgName).vg;
+  const lv = requireLv(vg, lvName);
+  if (!isLinearLv(lv)) {
+    throw new LvmCommandError(
+      `Unable to convert ${vg.name}/${lvName} to raid1: lvmlab converts linear LVs only (mirror → raid1 is not modelled)`,
+    );
+  }
+  const mirrors = optionValue(args, "mirrors");
+  const images = mirrors === undefined ? 2 : Number(mirrors.replace(/^\+/, "")) + 1;
+  if (!Number.isInteger(images)) throw new LvmCommandError(`Invalid argument for --mirrors: ${mirrors}`, 3);
+  const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+  convertLinearToRaid1(context, args, { scan, vg, lvName, images, ...(pvs ? { pvs } : {}) });
+}
+
 /** The lvconvert command. */
 export const lvconvertCommand: LvmCommandDef = {
   name: "lvconvert",
@@ -360,6 +384,10 @@ export const lvconvertCommand: LvmCommandDef = {
       return ECMD_PROCESSED;
     }
     const type = optionValue(args, "type");
+    if (type === "raid1") {
+      raid1Convert(context, args, lvArg, pvArgs);
+      return ECMD_PROCESSED;
+    }
     if (type !== undefined && type !== "mirror" && type !== "linear") {
       throw new LvmCommandError(`lvmlab lvconvert supports --type mirror and linear, not ${type}`, 3);
     }

@@ -121,4 +121,25 @@ describe("raid1", () => {
     host.scheduler.run();
     expect(lvsRows(host, "lv_name,raid_mismatch_count").get("r")).toEqual(["r", "0"]);
   });
+
+  it("lvconvert --type raid1 turns a linear LV into raid1 and recovers the new leg from it", () => {
+    const { host } = setup("lvcreate -L 8M -n lin vg0 /dev/loop0");
+    const lv = lvDevice(host, "vg0", "lin");
+    const data = pattern(5, 128 * 1024);
+    lv.write(MiB, data, { issueNs: host.scheduler.nowNs });
+    const refused = runLvm(host, ["lvconvert", "--type", "raid1", "-m", "1", "vg0/lin"]);
+    expect(refused.exitCode).toBe(5);
+    ok(host, "lvconvert --type raid1 -m 1 -y vg0/lin");
+    const raid = liveRaidOf(host, "vg0", "lin")!;
+    expect(raid.legHealth()).toBe("Aa");
+    expect(raid.syncAction).toBe("recover");
+    host.scheduler.run();
+    expect(raid.legHealth()).toBe("AA");
+    expect(readBytes(raid.legs[1]!.device, MiB, data.byteLength)).toEqual(data);
+    expect(readBytes(lvDevice(host, "vg0", "lin"), MiB, data.byteLength)).toEqual(data);
+    const rows = lvsRows(host, "lv_name,segtype,devices");
+    expect(rows.get("lin")).toEqual(["lin", "raid1", "lin_rimage_0(0),lin_rimage_1(0)"]);
+    expect(rows.get("[lin_rimage_0]")).toEqual(["[lin_rimage_0]", "linear", "/dev/loop0(0)"]);
+    expect(rows.get("[lin_rmeta_0]")?.[2]).toBe("/dev/loop0(2)");
+  });
 });

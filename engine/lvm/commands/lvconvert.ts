@@ -131,16 +131,21 @@ function asCommandError<T>(fn: () => T): T {
   }
 }
 
+/** Scans, and finds the VG (no missing PVs allowed) and LV named by `VG/LV`. */
+function readLvArg(context: CommandContext, lvArg: string) {
+  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
+  const scan = scanWithWarnings(context);
+  const vg = requireVg(scan, vgName).vg;
+  return { scan, vg, lv: requireLv(vg, lvName), lvName };
+}
+
 function convertMirrors(
   context: CommandContext,
   args: ParsedArgs,
   lvArg: string,
   pvArgs: readonly string[],
 ): void {
-  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
-  const scan = scanWithWarnings(context);
-  const vg = requireVg(scan, vgName).vg;
-  const lv = requireLv(vg, lvName);
+  const { scan, vg, lv, lvName } = readLvArg(context, lvArg);
   const kinds = lvKinds(vg);
   if (
     kinds.get(lvName)?.cow ||
@@ -340,10 +345,7 @@ function raid1Convert(
   lvArg: string,
   pvArgs: readonly string[],
 ): void {
-  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
-  const scan = scanWithWarnings(context);
-  const vg = requireVg(scan, vgName).vg;
-  const lv = requireLv(vg, lvName);
+  const { scan, vg, lv, lvName } = readLvArg(context, lvArg);
   if (!isLinearLv(lv)) {
     throw new LvmCommandError(
       `Unable to convert ${vg.name}/${lvName} to raid1: lvmlab converts linear LVs only (mirror → raid1 is not modelled)`,

@@ -11,6 +11,7 @@ import { segType } from "../engine/lvm/report/fields.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { pvFreeExtents } from "../engine/metadata/extent-map.js";
 import type { Machine } from "./machine.js";
+import { checkRaidLegs, checkRaidMismatches } from "./raid-expectations.js";
 import type { VerifyCounts } from "./records.js";
 import type { Expectations } from "./schema.js";
 import { checkThinPools } from "./thin-expectations.js";
@@ -108,6 +109,13 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
       return device === undefined ? `(no device ${name})` : deviceDigest(device);
     });
     if (new Set(digests).size !== 1) failures.push(`mirror ${path}: legs differ after resync`);
+  }
+  for (const path of expect.raidLegsIdentical) failures.push(...checkRaidLegs(host, path, "identical"));
+  for (const [path, want] of Object.entries(expect.raidMismatches)) {
+    failures.push(...checkRaidMismatches(host, path, want));
+  }
+  for (const path of expect.raidDivergenceOnlyInDirtyRegions) {
+    failures.push(...checkRaidLegs(host, path, "dirty-only"));
   }
   for (const path of expect.snapshotInvalid) {
     try {

@@ -6,6 +6,7 @@ import { FileDevice } from "../engine/block/file.js";
 import { MemoryDevice } from "../engine/block/memory.js";
 import { TimedDevice } from "../engine/block/timed.js";
 import { Host, type HostFiles } from "../engine/lvm/host.js";
+import { monitorRaid } from "../engine/lvm/raid/monitor.js";
 import type { Mutations } from "../engine/sim/mutations.js";
 import type { Rng } from "../engine/sim/rng.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
@@ -103,6 +104,8 @@ export class Machine {
     });
     this.mutations = options.mutations;
     this.host = this.#newHost();
+    // dmeventd's raid plugin: LVM2 monitors raid LVs by default (activation/monitoring = 1).
+    monitorRaid(() => this.host);
   }
 
   readonly mutations: Mutations;

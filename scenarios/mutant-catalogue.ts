@@ -8,6 +8,7 @@
 import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
 import { TORN_NEVER_TEARS } from "../engine/block/crash-state.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
+import { RAID1_MUTATIONS } from "../engine/dm/raid/raid1.js";
 import { THIN_MUTATIONS } from "../engine/dm/thin/mod.js";
 import { COMMIT_BEFORE_TEXT } from "../engine/format/commit.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
@@ -29,6 +30,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT,
   ...DM_MUTATIONS,
   ...THIN_MUTATIONS,
+  ...RAID1_MUTATIONS,
   COMMIT_BEFORE_TEXT,
   SCAN_PREFERS_LOWER_SEQNO,
   FUA_STAYS_VOLATILE,

@@ -89,6 +89,12 @@ export const expectationsSchema = z.strictObject({
   metadataOldOrNew: z.boolean().default(false),
   /** These mirror LVs have identical legs after recovery and resync. */
   mirrorLegsIdentical: z.array(lvPath).default([]),
+  /** These raid1 LVs have identical legs after recovery (and any repair or recovery it started). */
+  raidLegsIdentical: z.array(lvPath).default([]),
+  /** raid1 LVs' raid_mismatch_count after recovery (and its check/repair): "none" (0) or "some" (> 0). */
+  raidMismatches: z.record(lvPath, z.enum(["none", "some"])).default({}),
+  /** These raid1 LVs' legs differ only in regions whose write-intent bit is set on disk. */
+  raidDivergenceOnlyInDirtyRegions: z.array(lvPath).default([]),
   /** These snapshots are invalid (reads fail with EIO) after recovery. */
   snapshotInvalid: z.array(lvPath).default([]),
   /** No pvmove LV is left in the VG after recovery. */

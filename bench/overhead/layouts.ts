@@ -16,6 +16,7 @@ import { StripedTarget } from "../../engine/dm/striped.js";
 import type { Rng } from "../../engine/sim/rng.js";
 import type { Scheduler } from "../../engine/sim/scheduler.js";
 import { Bus, type DeviceProfile, resolveProfile } from "../../engine/sim/timing/mod.js";
+import { buildRaid1 } from "./raid1-layout.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -58,7 +59,8 @@ export type LayoutSpec =
       /** `first`: fresh snapshots, every chunk's first write copies; `overwrite`: every chunk already copied. */
       readonly pass: "first" | "overwrite";
     }
-  | { readonly kind: "pvmove" };
+  | { readonly kind: "pvmove" }
+  | { readonly kind: "raid1"; readonly legs: 2 | 3 };
 
 /** A named config of the benchmark. */
 export interface ConfigDef {
@@ -112,6 +114,13 @@ export const CONFIGS: readonly ConfigDef[] = [
       snapshotConfig(count, chunk, "first"),
       snapshotConfig(count, chunk, "overwrite"),
     ]),
+  ),
+  ...([2, 3] as const).map(
+    (legs): ConfigDef => ({
+      name: `raid1-${legs}leg`,
+      spec: { kind: "raid1", legs },
+      description: `${legs}-leg dm-raid raid1 (md raid1 + write-intent bitmap, 2 MiB regions), legs on separate disks`,
+    }),
   ),
   {
     name: "pvmove",
@@ -309,6 +318,10 @@ export function buildLayout(config: ConfigDef, profileName: string, options: Lay
       if (spec.pass === "overwrite") nowNs = prefill(origin, lvBytes, nowNs);
       // Queued origin writes wait on pending exceptions that commit in batches, as dm-snap's do.
       return done(origin, nowNs, (scheduler) => origin.startQueueing(scheduler));
+    }
+    case "raid1": {
+      const built = buildRaid1(spec.legs, lvBytes, (name, bytes) => pvs.make(name, bytes));
+      return done(built.device, filled(built.device, built.readyNs), built.start);
     }
     case "pvmove": {
       const source = pvs.make("pv-src", lvBytes);

@@ -4,6 +4,7 @@
  * activation and pvmove code, which import `command.ts` back.
  */
 import type { LogicalVolume, VolumeGroup } from "../metadata/model.js";
+import type { RaidRuntimeStatus } from "./raid/runtime-status.js";
 
 /** Runtime state of LVs, as `lvs` asks device-mapper for it. */
 export interface LvRuntimeProvider {
@@ -21,4 +22,6 @@ export interface LvRuntimeProvider {
   thinMetadataPercent?(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
   /** The live pool's mode (`write`, `out-of-data-space`, `read-only`, `fail`, …), for lv_attr health. */
   thinPoolMode?(vg: VolumeGroup, pool: LogicalVolume): string | undefined;
+  /** The live dm-raid status of a raid1 LV; absent when the driver is not loaded (health `X`). */
+  raidStatus?(vg: VolumeGroup, lv: LogicalVolume): RaidRuntimeStatus | undefined;
 }

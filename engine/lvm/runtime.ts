@@ -10,6 +10,8 @@ import type { Host } from "./host.js";
 import { mirrorCopyPercent } from "./mirror/status.js";
 import { runningMirror } from "./pvmove/kernel.js";
 import { pvmoveProgressOf } from "./pvmove/progress.js";
+import type { RaidRuntimeStatus } from "./raid/report.js";
+import { raidCopyPercent, raidStatusOf } from "./raid/status.js";
 import type { LvRuntimeProvider } from "./runtime-provider.js";
 import { snapshotInvalid, snapshotPercent } from "./snapshot/status.js";
 import { livePool, thinDataPercent, thinMetadataPercent } from "./thin/status.js";
@@ -31,12 +33,14 @@ function pvmoveCopyPercent(host: Host, vg: VolumeGroup, lv: LogicalVolume): numb
 export function hostRuntime(host: Host): LvRuntimeProvider {
   return {
     isActive: (_vg, lv) => host.activeLvs.has(lv.id),
-    copyPercent: (vg, lv) => pvmoveCopyPercent(host, vg, lv) ?? mirrorCopyPercent(host, vg, lv),
+    copyPercent: (vg, lv) =>
+      pvmoveCopyPercent(host, vg, lv) ?? mirrorCopyPercent(host, vg, lv) ?? raidCopyPercent(host, vg, lv),
     snapPercent: (vg, lv) => snapshotPercent(host, vg, lv),
     snapshotInvalid: (vg, lv) => snapshotInvalid(host, vg, lv),
     thinDataPercent: (vg, lv) => thinDataPercent(host, vg, lv),
     thinMetadataPercent: (vg, lv) => thinMetadataPercent(host, vg, lv),
     thinPoolMode: (vg, pool) => livePool(host, vg.name, pool.name)?.mode,
+    raidStatus: (vg, lv) => raidStatusOf(host, vg, lv),
   };
 }
 

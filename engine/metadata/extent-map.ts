@@ -6,6 +6,7 @@
  */
 
 import { type LogicalVolume, type Segment, segmentAreaLen, type VolumeGroup } from "./model.js";
+import { raid1View } from "./raid.js";
 
 /** A run of physical extents `[pe, pe + count)` on one PV. */
 export interface PeRange {
@@ -95,6 +96,14 @@ function deviceName(vg: VolumeGroup, pvName: string): string {
 }
 
 function areaStrings(vg: VolumeGroup, seg: Segment, range: boolean): string[] {
+  const raid = raid1View(seg);
+  if (raid !== undefined) {
+    // raid segments list their data images only (`_segdevices_disp` skips the meta areas).
+    return raid.legs.map((leg) => {
+      const sub = vg.lvs.find((l) => l.name === leg.image);
+      return range ? `${leg.image}:0-${(sub ? lvSizeExtents(sub) : 0) - 1}` : `${leg.image}(0)`;
+    });
+  }
   if (seg.type !== "striped" && seg.type !== "mirror") return [];
   const areaLen = segmentAreaLen(seg);
   return seg.areas.map((a) => {

@@ -34,22 +34,14 @@ import {
 } from "../../metadata/model.js";
 import { thinInfo } from "../../metadata/thin.js";
 import type { Host } from "../host.js";
+import { buildRaid1Target } from "../raid/kernel.js";
 import { loadPoolTarget } from "../thin/kernel.js";
 import { DmDevice } from "./dm-device.js";
 import { dmName } from "./dm-name.js";
-import { type ActiveLv, DeviceMapper } from "./registry.js";
+import { type ActiveLv, type DeviceMapper, deviceMapperOf } from "./registry.js";
 
-const registries = new WeakMap<Host, DeviceMapper>();
-
-/** The device-mapper table registry of a machine (created on first use, dropped with the Host). */
-export function deviceMapperOf(host: Host): DeviceMapper {
-  let dm = registries.get(host);
-  if (dm === undefined) {
-    dm = new DeviceMapper();
-    registries.set(host, dm);
-  }
-  return dm;
-}
+// Lives in registry.ts so that target builders (raid) can reach it without importing activation.
+export { deviceMapperOf };
 
 /** Options for activation. */
 export interface ActivateOptions {
@@ -169,6 +161,19 @@ class TableBuilder {
       case "other":
         if (seg.segType === "thin-pool" || seg.segType === "thin")
           return this.#thinTarget(name, seg, lengthSectors);
+        if (seg.segType === "raid1") {
+          return buildRaid1Target(
+            {
+              host: this.host,
+              vg: this.vg,
+              subDevice: (lvName) => this.segments(lvName),
+              ...(this.options.syncSpeedBytesPerSecond === undefined
+                ? {}
+                : { syncSpeedBytesPerSecond: this.options.syncSpeedBytesPerSecond }),
+            },
+            { name, lv: this.#lvOf(seg), seg, lengthSectors },
+          );
+        }
         throw new Error(
           `Cannot activate segment type ${seg.segType} (${name}); lvmlab models linear, striped, mirror, snapshot, error and zero`,
         );
@@ -201,6 +206,12 @@ class TableBuilder {
     const target = loadPoolTarget(this.host, this.vg, poolName, (lvName) => this.segments(lvName));
     this.#register(name, target);
     return target;
+  }
+
+  #lvOf(seg: Segment): LogicalVolume {
+    const lv = this.vg.lvs.find((l) => l.segments.includes(seg));
+    if (lv === undefined) throw new Error(`No LV of ${this.vg.name} holds the segment being activated`);
+    return lv;
   }
 
   #linear(name: string, area: SegmentArea, lengthSectors: number): Target {

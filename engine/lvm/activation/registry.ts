@@ -1,6 +1,7 @@
 import type { MirrorTarget } from "../../dm/mirror/mirror.js";
 import type { SnapshotTarget } from "../../dm/snapshot/snapshot.js";
 import type { MappedDevice } from "../../dm/target.js";
+import type { Host } from "../host.js";
 
 /** What activation built for one LV: its top device and the targets reports and pollers need. */
 export interface ActiveLv {
@@ -65,4 +66,16 @@ export class DeviceMapper {
   dropLv(lvId: string): void {
     this.#lvs.delete(lvId);
   }
+}
+
+const registries = new WeakMap<Host, DeviceMapper>();
+
+/** The device-mapper table registry of a machine (created on first use, dropped with the Host). */
+export function deviceMapperOf(host: Host): DeviceMapper {
+  let dm = registries.get(host);
+  if (dm === undefined) {
+    dm = new DeviceMapper();
+    registries.set(host, dm);
+  }
+  return dm;
 }

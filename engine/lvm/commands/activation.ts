@@ -6,9 +6,12 @@
 
 import { lvKinds } from "../../metadata/lv-kind.js";
 import type { VolumeGroup } from "../../metadata/model.js";
-import { optionValue, type ParsedArgs } from "../args.js";
+import { raid1View } from "../../metadata/raid.js";
+import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { deactivateMoves, hasInterruptedMove, resumeMovesOnActivation } from "../pvmove/resume.js";
+import { raidSyncAction, refreshRaidLv } from "../raid/lvchange.js";
+import { noteRaidMonitoring } from "../raid/monitor-args.js";
 import { activeSet } from "../runtime.js";
 import { changeTags, tagArgs } from "../tags.js";
 import { requireVg, scanHost, vgNames } from "../vg-read.js";
@@ -55,6 +58,10 @@ export function setActive(
         for (const a of seg.areas) if (a.kind === "lv") visit(a.lv, depth + 1);
         if (seg.type === "mirror" && seg.mirrorLog) visit(seg.mirrorLog, depth + 1);
       }
+      for (const leg of raid1View(seg)?.legs ?? []) {
+        visit(leg.image, depth + 1);
+        visit(leg.meta, depth + 1);
+      }
     }
   };
   visit(name, 0);
@@ -69,8 +76,14 @@ export const lvchangeCommand: LvmCommandDef = {
     { long: "poll", value: true },
     { long: "addtag", value: true },
     { long: "deltag", value: true },
+    { long: "refresh", value: false },
+    { long: "syncaction", value: true },
+    { long: "monitor", value: true },
   ],
   run(context, args) {
+    if (hasOption(args, "refresh") || optionValue(args, "syncaction") !== undefined) {
+      return raidLvchange(context, args);
+    }
     if (args.positionals.length === 0) throw new LvmCommandError("Please give logical volume path(s)", 3);
     const add = tagArgs(args, "addtag");
     const del = tagArgs(args, "deltag");
@@ -96,6 +109,7 @@ export const lvchangeCommand: LvmCommandDef = {
         throw new LvmCommandError(`Unable to change internal LV ${name} directly.`);
       }
       setActive(context, vg, { name, active });
+      noteRaidMonitoring(context, args, `${vg.name}/${name}`);
       if (active && context.driverLoaded !== false && hasInterruptedMove(vg, name)) {
         resumeMovesOnActivation(context, vg, { poll: pollFlag(args), lvName: name });
       }
@@ -105,6 +119,21 @@ export const lvchangeCommand: LvmCommandDef = {
     return ECMD_PROCESSED;
   },
 };
+
+/** `lvchange --refresh|--syncaction VG/LV…` (raid1 actions). */
+function raidLvchange(context: CommandContext, args: ParsedArgs): number {
+  if (args.positionals.length === 0) throw new LvmCommandError("Please give logical volume path(s)", 3);
+  const scan = scanWithWarnings(context);
+  for (const arg of args.positionals) {
+    const { vg: vgName, lv: name } = splitLvArg(arg);
+    const handle = requireVg(scan, vgName);
+    requireLv(handle.vg, name);
+    const action = optionValue(args, "syncaction");
+    if (action !== undefined) raidSyncAction(context, handle.vg, name, action);
+    if (hasOption(args, "refresh")) refreshRaidLv(context, handle.vg, name, handle.missing);
+  }
+  return ECMD_PROCESSED;
+}
 
 /** The vgchange command (activation only). */
 export const vgchangeCommand: LvmCommandDef = {

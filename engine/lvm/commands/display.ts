@@ -1,6 +1,7 @@
 /** `pvdisplay [-m]`, `vgdisplay` and `lvdisplay` in LVM2's layout (`lib/display/display.c`). Read-only. */
 
 import { lvSizeExtents, pvFreeExtents, pvUsage, vgFreeExtents } from "../../metadata/extent-map.js";
+import { raid1View } from "../../metadata/raid.js";
 import { hasOption } from "../args.js";
 import { ECMD_FAILED, ECMD_PROCESSED, type LvmCommandDef } from "../command.js";
 import { pvInfos, pvSegments, vgInfo } from "../report/rows.js";
@@ -228,6 +229,9 @@ export const lvdisplayCommand: LvmCommandDef = {
         }
         const mirror = lv.segments[0];
         if (mirror?.type === "mirror") o.print(r("Mirrored volumes", mirror.mirrorCount));
+        // lv_is_mirrored() is true for raid1 too; it prints the image count.
+        const raid = raid1View(mirror);
+        if (raid !== undefined) o.print(r("Mirrored volumes", raid.deviceCount));
         o.print(r("Segments", lv.segments.length));
         o.print(r("Allocation", lv.allocationPolicy));
         o.print(r("Read ahead sectors", lv.readAheadSectors === undefined ? "auto" : lv.readAheadSectors));

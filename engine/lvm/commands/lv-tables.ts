@@ -6,12 +6,15 @@
  */
 import { lvKinds, otherSegmentLvNames } from "../../metadata/lv-kind.js";
 import { findLv, type LogicalVolume, type VolumeGroup } from "../../metadata/model.js";
+import { raid1View } from "../../metadata/raid.js";
 import { isThinSegment } from "../../metadata/thin.js";
 import { activateLv, deviceMapperOf } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import type { CommandContext } from "../command.js";
 import { liveMirrorsOf, reloadWithResync, startLvResync, stopLvResync } from "../mirror/kernel.js";
 import { initMirrorLog } from "../mirror/log-init.js";
+import { startRaidLvSync, stopRaidLv } from "../raid/kernel.js";
+import { wipeRaidMetas } from "../raid/wipe.js";
 import { wipeCowStart } from "../snapshot/create.js";
 import {
   liveMergeTarget,
@@ -40,6 +43,10 @@ function stackOf(vg: VolumeGroup, lvName: string): LogicalVolume[] {
       // A pool stacks on its _tdata and _tmeta (a thin LV only uses the pool: it is not beneath it).
       if (seg.type === "other" && seg.segType === "thin-pool")
         for (const sub of otherSegmentLvNames(seg)) visit(sub);
+      for (const leg of raid1View(seg)?.legs ?? []) {
+        visit(leg.image);
+        visit(leg.meta);
+      }
     }
   };
   visit(lvName);
@@ -59,7 +66,7 @@ export function hasModelledTables(vg: VolumeGroup, lvName: string): boolean {
       (lv) =>
         !kinds.get(lv.name)?.pvmove &&
         !kinds.get(lv.name)?.locked &&
-        lv.segments.every((s) => s.type !== "other" || isThinSegment(s)),
+        lv.segments.every((s) => s.type !== "other" || isThinSegment(s) || s.segType === "raid1"),
     ),
   );
 }
@@ -87,6 +94,7 @@ export function activateTables(context: CommandContext, vg: VolumeGroup, lvName:
   }
   activateLv(host, vg, lvName, { startResync: false });
   startLvResync(host, lv.id, liveMirrorsOf(host, vg.name, lvName));
+  startRaidLvSync(host, vg, lvName);
   if (originName !== undefined) {
     const origin = findLv(vg, originName);
     if (origin !== undefined && dm.lv(origin.id) === undefined)
@@ -142,6 +150,7 @@ export function deactivateTables(context: CommandContext, vg: VolumeGroup, lvNam
       // A pool's postsuspend commits its metadata.
       livePool(host, vg.name, lv.name)?.commit(host.scheduler.nowNs);
       stopLvResync(host, lv.id);
+      stopRaidLv(host, vg, lv.name, { clean: true });
       for (const name of namesOf(vg.name, lv.name)) dm.remove(name);
       dm.dropLv(lv.id);
       host.activeLvs.delete(lv.id);
@@ -157,6 +166,7 @@ export function forgetTables(context: CommandContext, vg: VolumeGroup, lvNames: 
     const lv = findLv(vg, name);
     if (lv !== undefined) {
       stopLvResync(host, lv.id);
+      stopRaidLv(host, vg, name, { clean: false });
       dm.dropLv(lv.id);
       host.activeLvs.delete(lv.id);
     }
@@ -186,6 +196,7 @@ export function initCreatedLv(
     initMirrorLog(context.host, vg, mirror.mirrorLog, { inSync: options.nosync });
   }
   if (lvKinds(vg).get(lvName)?.cow) wipeCowStart(context.host, vg, lvName);
+  wipeRaidMetas(context.host, vg, lvName);
 }
 
 /** What lvcreate does after the commit when activating: mark the sub-LVs active and build the tables. */

@@ -36,6 +36,8 @@ import {
 } from "../mirror/repair.js";
 import { mirrorCopyPercent } from "../mirror/status.js";
 import { DM_PERCENT_100, dmMakePercent, formatDmPercent } from "../pvmove/progress.js";
+import { convertLinearToRaid1, isLinearLv } from "../raid/convert.js";
+import { isRaid1Lv, repairRaid1 } from "../raid/repair.js";
 import { parseSize } from "../sizes.js";
 import { isLvOpen, mergeRunning, startMerge } from "../snapshot/merge.js";
 import { snapshotInvalid } from "../snapshot/status.js";
@@ -130,16 +132,21 @@ function asCommandError<T>(fn: () => T): T {
   }
 }
 
+/** Scans, and finds the VG (no missing PVs allowed) and LV named by `VG/LV`. */
+function readLvArg(context: CommandContext, lvArg: string) {
+  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
+  const scan = scanWithWarnings(context);
+  const vg = requireVg(scan, vgName).vg;
+  return { scan, vg, lv: requireLv(vg, lvName), lvName };
+}
+
 function convertMirrors(
   context: CommandContext,
   args: ParsedArgs,
   lvArg: string,
   pvArgs: readonly string[],
 ): void {
-  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
-  const scan = scanWithWarnings(context);
-  const vg = requireVg(scan, vgName).vg;
-  const lv = requireLv(vg, lvName);
+  const { scan, vg, lv, lvName } = readLvArg(context, lvArg);
   const kinds = lvKinds(vg);
   if (
     kinds.get(lvName)?.cow ||
@@ -223,6 +230,11 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
   const handle = requireVg(scan, vgName, { allowMissing: true });
   const vg = handle.vg;
   const lv = requireLv(vg, lvName);
+  if (isRaid1Lv(vg, lvName)) {
+    const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+    repairRaid1(context, args, { scan, vgName, lvName, ...(pvs ? { pvs } : {}) });
+    return;
+  }
   const seg = mirrorSegmentOf(lv);
   if (seg === undefined) {
     throw new LvmCommandError(
@@ -399,6 +411,26 @@ function merge(context: CommandContext, lvArg: string, background: boolean): voi
   if (!background) waitForMerge(context, vg.name, origin.name, lvName);
 }
 
+/** `lvconvert --type raid1 [-m N] VG/LV [PV…]` (from linear). */
+function raid1Convert(
+  context: CommandContext,
+  args: ParsedArgs,
+  lvArg: string,
+  pvArgs: readonly string[],
+): void {
+  const { scan, vg, lv, lvName } = readLvArg(context, lvArg);
+  if (!isLinearLv(lv)) {
+    throw new LvmCommandError(
+      `Unable to convert ${vg.name}/${lvName} to raid1: lvmlab converts linear LVs only (mirror → raid1 is not modelled)`,
+    );
+  }
+  const mirrors = optionValue(args, "mirrors");
+  const images = mirrors === undefined ? 2 : Number(mirrors.replace(/^\+/, "")) + 1;
+  if (!Number.isInteger(images)) throw new LvmCommandError(`Invalid argument for --mirrors: ${mirrors}`, 3);
+  const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+  convertLinearToRaid1(context, args, { scan, vg, lvName, images, ...(pvs ? { pvs } : {}) });
+}
+
 /** The lvconvert command. */
 export const lvconvertCommand: LvmCommandDef = {
   name: "lvconvert",
@@ -427,6 +459,10 @@ export const lvconvertCommand: LvmCommandDef = {
       return ECMD_PROCESSED;
     }
     const type = optionValue(args, "type");
+    if (type === "raid1") {
+      raid1Convert(context, args, lvArg, pvArgs);
+      return ECMD_PROCESSED;
+    }
     if (type !== undefined && type !== "mirror" && type !== "linear") {
       throw new LvmCommandError(`lvmlab lvconvert supports --type mirror and linear, not ${type}`, 3);
     }

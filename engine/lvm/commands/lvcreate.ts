@@ -13,6 +13,8 @@ import { nameProblem, reservedLvNameProblem } from "../../metadata/names.js";
 import { createPvList, type PvSelection } from "../../metadata/pv-list.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import { configSetting } from "../config-setting.js";
+import { noteRaidMonitoring } from "../raid/monitor-args.js";
 import { activeSet } from "../runtime.js";
 import { lvCreateType } from "../segtypes/registry.js";
 import { parseSize } from "../sizes.js";
@@ -26,6 +28,12 @@ import { MESSAGE_UNITS, scanWithWarnings, sizeAndExtents } from "./common.js";
 import { extentRequest, sizeArg } from "./lv-size.js";
 import { initCreatedLv, prepareCreatedLv } from "./lv-tables.js";
 import { allocOption } from "./vgcreate.js";
+
+/** `global/mirror_segtype_default` from `--config`: what a plain `-m N` builds ("raid1" since 2.02.100). */
+function mirrorSegtypeDefault(args: ParsedArgs): string {
+  const value = configSetting(optionValue(args, "config"), "global/mirror_segtype_default");
+  return typeof value === "string" && value !== "" ? value : "raid1";
+}
 
 /** Builds the PV list from arguments, warning about and dropping unusable PVs as LVM2 does. */
 export function pvListArg(
@@ -143,7 +151,9 @@ export const lvcreateCommand: LvmCommandDef = {
     }
     const mirrorsText = optionValue(args, "mirrors");
     const mirrors = mirrorsText === undefined ? 0 : Number(mirrorsText) + 1;
-    let typeName = optionValue(args, "type") ?? (mirrors > 1 ? "mirror" : stripes > 1 ? "striped" : "linear");
+    let typeName =
+      optionValue(args, "type") ??
+      (mirrors > 1 ? mirrorSegtypeDefault(args) : stripes > 1 ? "striped" : "linear");
     if (hasOption(args, "snapshot")) typeName = "snapshot";
     const type = typeName === "snapshot" ? snapshotCreateType : lvCreateType(typeName);
     if (type === undefined) {
@@ -250,6 +260,7 @@ export const lvcreateCommand: LvmCommandDef = {
       };
     }
     initCreatedLv(context, created.vg, created.name, { nosync: hasOption(args, "nosync") });
+    noteRaidMonitoring(context, args, `${vg.name}/${created.name}`);
     const written = writeVg(context, scan, created.vg);
     const activate = optionValue(args, "activate") ?? "y";
     if (/^(a?y)$/.test(activate)) {

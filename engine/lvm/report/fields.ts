@@ -11,6 +11,9 @@ import {
   vgFreeExtents,
 } from "../../metadata/extent-map.js";
 import { type LogicalVolume, type Segment, segmentAreas } from "../../metadata/model.js";
+import { raid1View } from "../../metadata/raid.js";
+import { RAID_LV_FIELDS, raidAttrHealth, raidAttrType } from "../raid/report.js";
+import { raidRole } from "../raid/roles.js";
 import type { ReportEnv, ReportRow, VgInfo } from "./rows.js";
 import {
   thinAttr,
@@ -90,9 +93,11 @@ function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
     const parent = vg.vg.lvs.find((l) => l.name === p);
     return parent !== undefined && env.runtime.copyPercent(vg.vg, parent) === 100;
   });
+  const raid = raidRole(vg.vg, lv.name);
   let c0 = "-";
   if (kind?.pvmove) c0 = "p";
   else if (kind?.origin) c0 = mergingOrigin(vg, lv) ? "O" : "o";
+  else if (raid !== undefined) c0 = raidAttrType(vg.vg, lv, raid, env.runtime);
   else if (kind?.mirrored) c0 = notSynced ? "M" : "m";
   else if (lv.segments.some((s) => s.type === "error" || s.type === "zero")) c0 = "v";
   else if (kind?.mirrorImage) c0 = imageInSync ? "i" : "I";
@@ -109,13 +114,16 @@ function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   // A live mirror holds its images and log open; LVs moved through a pvmove LV hold it open.
   else if (active && (kind?.mirrorImage || kind?.mirrorLog) && !kind.pvmove) c45 = "ao";
   else if (active && kind?.pvmove && vg.vg.lvs.some((l) => l.status.includes("LOCKED"))) c45 = "ao";
+  else if (active && raid !== undefined && raid.kind !== "raid") c45 = "ao";
   let c6 = "-";
-  if (kind?.mirrored || kind?.mirrorImage || kind?.mirrorLog || kind?.pvmove) c6 = "m";
+  if (raid !== undefined) c6 = "r";
+  else if (kind?.mirrored || kind?.mirrorImage || kind?.mirrorLog || kind?.pvmove) c6 = "m";
   else if (kind?.cow || kind?.origin) c6 = "s";
   else if (lv.segments.some((s) => s.type === "other")) c6 = "u";
   else if (lv.segments.some((s) => s.type === "error" || s.type === "zero")) c6 = "v";
   let c7 = "-";
-  let c8 = lvPartial(vg, lv) ? "p" : "-";
+  const partial = lvPartial(vg, lv);
+  let c8 = partial ? "p" : raid !== undefined ? raidAttrHealth(vg.vg, lv, raid, env.runtime) : "-";
   const thin = thinAttr(vg, lv, env);
   if (thin !== undefined) {
     c0 = thin.type;
@@ -134,6 +142,7 @@ function lvLayout(lv: LogicalVolume, vg: VgInfo): string {
   const kind = vg.kinds.get(lv.name);
   const first = lv.segments[0];
   if (kind?.pvmove || first?.type === "mirror") return "mirror";
+  if (raidRole(vg.vg, lv.name)?.kind === "raid") return "raid,raid1";
   if (first?.type === "snapshot") return "snapshot";
   if (!first) return "unknown";
   const t = segType(first);
@@ -151,6 +160,9 @@ function lvRole(lv: LogicalVolume, vg: VgInfo): string {
   if (kind?.pvmove) return "private,pvmove";
   if (kind?.mirrorImage) return "private,mirror,image";
   if (kind?.mirrorLog) return "private,mirror,log";
+  const raid = raidRole(vg.vg, lv.name);
+  if (raid?.kind === "image") return "private,raid,image";
+  if (raid?.kind === "meta") return "private,raid,metadata";
   if (kind?.snapshot) return "private,snapshot";
   if (kind?.origin) {
     // `_lvrole_disp`: an origin of more than one snapshot is also a multithickorigin.
@@ -358,19 +370,24 @@ export const FIELDS: readonly FieldDef[] = [
   ),
   lvField("copy_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   lvField("sync_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
+  ...RAID_LV_FIELDS.map((f) =>
+    lvField(f.name, f.heading, f.kind, f.minWidth, (lv, vg, env) =>
+      f.get(vg.vg, lv, env.runtime, lvPartial(vg, lv)),
+    ),
+  ),
   segField("segtype", "Type", "str", (seg) => segType(seg)),
   segField("stripes", "#Str", "num", (seg) =>
     seg.type === "striped"
       ? seg.stripeCount
       : seg.type === "mirror"
         ? seg.mirrorCount
-        : segmentAreas(seg).length,
+        : (raid1View(seg)?.deviceCount ?? segmentAreas(seg).length),
   ),
   segField("stripe_size", "Stripe", "size", (seg) =>
     seg.type === "striped" ? (seg.stripeSizeSectors ?? 0) : 0,
   ),
   segField("region_size", "Region", "size", (seg) =>
-    seg.type === "mirror" ? (seg.regionSizeSectors ?? 0) : 0,
+    seg.type === "mirror" ? (seg.regionSizeSectors ?? 0) : (raid1View(seg)?.regionSizeSectors ?? 0),
   ),
   {
     name: "chunk_size",

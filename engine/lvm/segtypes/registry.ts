@@ -1,5 +1,6 @@
 /** The segment types lvcreate knows, by `--type` name; later work registers more (snapshot, …). */
 import { mirrorType } from "./mirror.js";
+import { raid1Type } from "./raid1.js";
 import type { LvCreateType } from "./segtype.js";
 import { stripedType } from "./striped.js";
 
@@ -7,6 +8,7 @@ const TYPES = new Map<string, LvCreateType>([
   ["linear", stripedType],
   ["striped", stripedType],
   ["mirror", mirrorType],
+  ["raid1", raid1Type],
 ]);
 
 /** The module for `--type name`, or undefined. */

@@ -1,0 +1,179 @@
+import { defineScenario } from "../define.js";
+
+const pvs = [
+  { name: "pv0", size: "64MiB", profile: "sata-ssd" },
+  { name: "pv1", size: "64MiB", profile: "sata-ssd" },
+  { name: "pv2", size: "64MiB", profile: "sata-ssd" },
+];
+const base = ["pvcreate pv0 pv1 pv2", "vgcreate vg0 pv0 pv1 pv2"];
+/** A 16 MiB raid1 with 512 KiB regions (32 regions) on pv0 and pv1. */
+const raid = [...base, "lvcreate -an -Zn --type raid1 -m 1 -R 512k -l 4 -n r vg0 pv0 pv1"];
+/** The same, created in sync, so the phases start with no resync writes (block-write counts stay stable). */
+const raidNosync = [...base, "lvcreate -an -Zn --type raid1 -m 1 -R 512k -l 4 --nosync -n r vg0 pv0 pv1"];
+const synced = [{ lvm: "lvchange -ay vg0/r" }, { wait: "background" as const }];
+const writes = (name: string, options: { ios: number; offset?: string; size?: string; fsync?: number }) => ({
+  workload: {
+    lv: "vg0/r",
+    jobs: [
+      {
+        name,
+        rw: "randwrite",
+        bs: "4k",
+        offset: options.offset ?? "0",
+        size: options.size ?? "8m",
+        number_ios: options.ios,
+        iodepth: 4,
+        fsync: options.fsync ?? 0,
+        verify: "xxh64",
+      },
+    ],
+  },
+});
+/** Long enough for the bitmap daemon (5 s period) to clear every idle region's bit. */
+const bitmapIdle = { wait: { ns: 20_000_000_000 } };
+
+export default [
+  defineScenario({
+    name: "raid1-leg-loss-repair",
+    description:
+      "A synced raid1 loses a leg's PV mid-workload and keeps serving I/O degraded (the failure recorded in the superblocks); under the default raid_fault_policy=warn nothing is replaced until the operator runs lvconvert --repair, which rebuilds the leg on the free PV",
+    tags: ["nightly", "raid1", "pv-loss"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [...synced, writes("before", { ios: 60, fsync: 8 }), writes("during", { ios: 80, fsync: 8 })],
+    // pv1's 100th block write falls among the "during" writes (the leg takes ~80 before them).
+    faults: [{ kind: "pv-loss", device: "pv1", at: { write: 100, device: "pv1" } }],
+    recovery: ["lvconvert --repair -y vg0/r"],
+    expect: { raidLegsIdentical: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] }, metadataConsistent: false },
+  }),
+  defineScenario({
+    name: "raid1-leg-loss-allocate",
+    description:
+      "The same leg loss with raid_fault_policy=allocate: the dmeventd-style monitor (on by default) runs lvconvert --repair --use-policies by itself, the new leg on the free PV recovers, and no operator step is needed",
+    tags: ["nightly", "raid1", "pv-loss"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [
+      { lvm: "lvchange -ay --config activation/raid_fault_policy=allocate vg0/r" },
+      { wait: "background" },
+      writes("before", { ios: 60, fsync: 8 }),
+      writes("during", { ios: 80, fsync: 8 }),
+      { wait: "background" },
+    ],
+    faults: [{ kind: "pv-loss", device: "pv1", at: { write: 100, device: "pv1" } }],
+    expect: { raidLegsIdentical: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] }, metadataConsistent: false },
+  }),
+  defineScenario({
+    name: "raid1-power-cut-ordinary-writes",
+    description:
+      "Power cut during ordinary writes to a synced raid1 after earlier unflushed writes went idle: kernel 6.1 resyncs nothing after the reboot, so the legs may differ, but only in regions whose write-intent bit is still set",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [
+      ...synced,
+      writes("idle-later", { ios: 120, offset: "0", size: "8m" }),
+      bitmapIdle,
+      writes("in-flight", { ios: 60, offset: "12m", size: "4m" }),
+    ],
+    // Block write ~330 falls among the in-flight writes (after ~280 writes of the phases before).
+    faults: [{ kind: "power-cut", at: { write: 330 }, policy: { kind: "subset" } }],
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+    explore: { from: "raid.bitmap.clear", to: "raid.bitmap.mark", writes: true, policy: { kind: "subset" } },
+  }),
+  defineScenario({
+    name: "raid1-silent-divergence",
+    description:
+      "Power cut during writes to a synced raid1 where leg 0's disk kept its cache and leg 1's lost it: activation resyncs nothing (kernel 6.1), the legs stay different, and a later `lvchange --syncaction check` counts the mismatches",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [...synced, writes("in-flight", { ios: 80, offset: "0", size: "16m" })],
+    faults: [
+      {
+        kind: "power-cut",
+        at: { write: 120 },
+        policy: { kind: "subset" },
+        perDevice: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
+      },
+    ],
+    recovery: ["vgchange -ay vg0", "lvchange --syncaction check vg0/r"],
+    expect: { raidMismatches: { "vg0/r": "some" }, raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+  }),
+  defineScenario({
+    name: "raid1-silent-divergence-repair",
+    description:
+      "The same power cut, then `lvchange --syncaction repair`: the scrub copies leg 0 over the differing windows and the legs end identical",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [...synced, writes("in-flight", { ios: 80, offset: "0", size: "16m" })],
+    faults: [
+      {
+        kind: "power-cut",
+        at: { write: 120 },
+        policy: { kind: "subset" },
+        perDevice: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
+      },
+    ],
+    recovery: ["vgchange -ay vg0", "lvchange --syncaction repair vg0/r"],
+    expect: { raidLegsIdentical: ["vg0/r"] },
+  }),
+  defineScenario({
+    name: "raid1-power-cut-during-resync",
+    description:
+      "Power cut while the initial resync of a new raid1 runs under foreground writes: after the reboot the resync resumes, and the legs end identical",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raid,
+    phases: [
+      { lvm: "lvchange -ay vg0/r" },
+      writes("during-resync", { ios: 80, fsync: 8 }),
+      { wait: "background" },
+    ],
+    faults: [
+      { kind: "power-cut", at: { event: "raid.resync.step", occurrence: 12 }, policy: { kind: "subset" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+    explore: {
+      from: "raid.resync.step",
+      to: "raid.superblock.write",
+      writes: true,
+      policy: { kind: "subset" },
+    },
+  }),
+  defineScenario({
+    name: "raid1-transient-leg-loss",
+    description:
+      "A raid1 leg's PV vanishes for a while under writes and comes back: the LV keeps working degraded, `lvchange --refresh` revives the leg, and only the regions written while it was away are recovered; the legs end identical",
+    tags: ["nightly", "raid1", "pv-loss"],
+    seeds: "1..8",
+    pvs,
+    setup: raid,
+    phases: [
+      ...synced,
+      writes("before", { ios: 60, fsync: 8 }),
+      bitmapIdle,
+      writes("while-lost", { ios: 80, offset: "8m", size: "8m", fsync: 8 }),
+      { lvm: "lvchange --refresh vg0/r" },
+      { wait: "background" },
+    ],
+    faults: [
+      {
+        kind: "pv-loss",
+        device: "pv1",
+        at: { event: "raid.bitmap.clear", occurrence: 2 },
+        window: { untilEvent: "raid.leg.fail" },
+      },
+    ],
+    expect: { raidLegsIdentical: ["vg0/r"] },
+  }),
+];

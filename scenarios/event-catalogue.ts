@@ -22,9 +22,11 @@ import {
   MIRROR_REGION_CLEAR_EVENT,
   MIRROR_REGION_MARK_EVENT,
 } from "../engine/dm/mirror/region-log.js";
+import { RAID1_TRACE_EVENTS } from "../engine/dm/raid/raid1.js";
 import { SNAPSHOT_EXCEPTION_COMMIT_EVENT } from "../engine/dm/snapshot/exception-store.js";
 import { SNAPSHOT_MERGE_STEP_EVENT } from "../engine/dm/snapshot/merge.js";
 import { SNAPSHOT_COW_COPY_EVENT, SNAPSHOT_INVALIDATE_EVENT } from "../engine/dm/snapshot/snapshot.js";
+import { THIN_TRACE_EVENTS } from "../engine/dm/thin/mod.js";
 import { METADATA_TRACE_EVENTS } from "../engine/format/commit.js";
 import { MIRROR_LOG_INIT_EVENT } from "../engine/lvm/mirror/log-init.js";
 import { PVMOVE_ABORT_EVENT, PVMOVE_FINISH_EVENT } from "../engine/lvm/pvmove/finish.js";
@@ -59,6 +61,8 @@ export const TRACE_EVENT_CATALOGUE: readonly TraceEventInfo[] = [
   BLOCK_FLUSH_EVENT,
   BLOCK_DISCARD_EVENT,
   BLOCK_POWERCUT_EVENT,
+  ...RAID1_TRACE_EVENTS,
+  ...THIN_TRACE_EVENTS,
 ];
 
 const NAMES: ReadonlySet<string> = new Set(TRACE_EVENT_CATALOGUE.map((e) => e.name));

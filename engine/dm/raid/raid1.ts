@@ -29,7 +29,7 @@ import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
 import type { ScheduledEvent, Scheduler } from "../../sim/scheduler.js";
 import { STALL_POLL_NS, type SyncGate } from "../../sim/sync-gate.js";
-import type { Trace } from "../../sim/trace.js";
+import type { Trace, TraceEventInfo } from "../../sim/trace.js";
 import { checkDeviceRef, type DeviceRef, deviceLabel, Target } from "../target.js";
 import {
   BITMAP_DAEMON_SLEEP_SECONDS,
@@ -43,6 +43,34 @@ import {
   MAX_SECTOR,
   SUPERBLOCK_BYTES,
 } from "./rmeta-format.js";
+
+/** Trace events the raid1 target emits, for the scenarios' event catalogue (scenarios/event-catalogue.ts). */
+export const RAID1_TRACE_EVENTS: readonly TraceEventInfo[] = [
+  { name: "raid.superblock.new", description: "A raid1 set wrote fresh dm-raid superblocks (a new array)" },
+  {
+    name: "raid.superblock.write",
+    description: "A raid1 set wrote its dm-raid superblocks (events counter, failed devices)",
+  },
+  { name: "raid.leg.fail", description: "A raid1 leg failed a write and was marked D in the superblock" },
+  { name: "raid.leg.revive", description: "A failed raid1 leg came back and was taken into recovery" },
+  { name: "raid.resync.step", description: "A raid1 resync copied one region to the other legs" },
+  { name: "raid.resync.done", description: "A raid1 resync reached the end of the array" },
+  {
+    name: "raid.recover.step",
+    description: "A returning raid1 leg got one dirty region recovered from the bitmap",
+  },
+  { name: "raid.recover.done", description: "A returning raid1 leg finished its bitmap-based recovery" },
+  { name: "raid.check.step", description: "A raid1 check or repair scrub compared one region" },
+  { name: "raid.check.done", description: "A raid1 check or repair scrub finished" },
+  {
+    name: "raid.bitmap.mark",
+    description: "A raid1 write set its write-intent bitmap bits (written and flushed before the data)",
+  },
+  {
+    name: "raid.bitmap.clear",
+    description: "The bitmap daemon cleared idle raid1 regions after the legs were flushed",
+  },
+];
 
 /** Mutation: the bitmap daemon clears bits without first flushing the legs. */
 export const RAID1_CLEAR_BEFORE_FLUSH = "raid1-bitmap-clear-before-flush";

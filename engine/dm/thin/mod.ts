@@ -21,3 +21,4 @@ export const THIN_MUTATIONS: readonly MutationInfo[] = [
   COMMIT_SKIPS_METADATA_FLUSH,
   SNAP_SKIPS_ROOT_INC,
 ];
+export { THIN_TRACE_EVENTS } from "./pool.js";

@@ -6,14 +6,51 @@
  * errors at once with `error_if_no_space`; a failed metadata operation rolls back, sets
  * NEEDS_CHECK and leaves the pool read-only until repaired.
  */
+
 import type { BlockDevice } from "../../block/device.js";
 import { SECTOR_BYTES } from "../../block/device.js";
 import { BlockDeviceError } from "../../block/errors.js";
 import { isPersistentDataError, PoolMetadata } from "../../persistent-data/mod.js";
 import type { MutationInfo, Mutations } from "../../sim/mutations.js";
 import { NO_MUTATIONS } from "../../sim/mutations.js";
-import type { Trace } from "../../sim/trace.js";
+import type { Trace, TraceEventInfo } from "../../sim/trace.js";
 import { Target } from "../target.js";
+
+/** Trace events the thin-pool target emits, for the scenarios' event catalogue (scenarios/event-catalogue.ts). */
+export const THIN_TRACE_EVENTS: readonly TraceEventInfo[] = [
+  {
+    name: "thin.provision",
+    description:
+      "A thin device provisioned a new data block (the mapping is durable only at the next commit)",
+  },
+  { name: "thin.commit", description: "A thin pool committed its metadata transaction" },
+  {
+    name: "thin.commit.blocks-written",
+    description: "A thin pool commit wrote its shadowed metadata blocks",
+  },
+  {
+    name: "thin.commit.blocks-flushed",
+    description: "A thin pool commit flushed its metadata blocks, before the superblock",
+  },
+  { name: "thin.commit.superblock-written", description: "A thin pool commit wrote the new superblock" },
+  { name: "thin.pool.fail", description: "A thin pool failed (bad metadata) and fails all I/O" },
+  {
+    name: "thin.pool.mode",
+    description: "A thin pool changed mode (write, out-of-data-space, read-only, fail)",
+  },
+  {
+    name: "thin.pool.no-space-timeout",
+    description: "A thin pool's queued writes failed after no_space_timeout",
+  },
+  {
+    name: "thin.pool.low-water",
+    description: "A thin pool's free data blocks fell to its low-water mark (dmeventd's cue)",
+  },
+  {
+    name: "thin.pool.metadata-error",
+    description: "A thin pool metadata operation failed; the pool aborts to read-only",
+  },
+];
 
 /** Mutation: a commit skips the data device flush (`pre_commit_fn`), so mappings can outlive their data. */
 export const MUTATION_THIN_COMMIT_SKIPS_DATA_FLUSH = "dm.thin.commit-skips-data-flush";

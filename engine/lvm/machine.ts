@@ -82,6 +82,10 @@ export function restoreRuntime(host: Host, runtime: MachineRuntime): void {
       if (!active.has(lv.id) || !kinds.get(lv.name)?.visible) continue;
       runLvm(host, ["lvchange", "-ay", `${handle.vg.name}/${lv.name}`]);
     }
+    // An LV whose disk vanished while it was active cannot be activated again (LVM2 refuses a
+    // partial LV), but the running kernel still holds its table: it stays active, as on a real
+    // machine, and reads of the missing part fail.
+    for (const lv of handle.vg.lvs) if (active.has(lv.id)) host.activeLvs.add(lv.id);
   }
 }
 

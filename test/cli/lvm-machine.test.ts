@@ -162,6 +162,17 @@ describe("lvmlab lvm keeps one machine across invocations", () => {
     expect(after).toEqual(before);
   });
 
+  it("keeps an LV active when its disk goes away, with LVM2's partial attr and used-devices warning", async () => {
+    await vg();
+    expect((await lvm("lvcreate", "-L", "8M", "-n", "lv0", "vg0", images[1]!)).code).toBe(0);
+    // Only a.img is visible now: the LV's PV is gone while the kernel still holds its table.
+    const run = await lvm("lvs", "--devices", images[0]!, "--noheadings", "-o", "lv_name,lv_attr");
+    expect(run.stdout.trim().split(/\s+/)).toEqual(["lv0", "-wi-a---p-"]);
+    expect(run.stderr).toContain(
+      "WARNING: Couldn't find all devices for LV vg0/lv0 while checking used and assumed devices.",
+    );
+  });
+
   it("refuses a damaged state file with exit 2, naming the file and the field", async () => {
     await vg();
     const state = JSON.parse(readFileSync(machineFile(), "utf8")) as Record<string, unknown>;

@@ -10,7 +10,6 @@ import type { Host } from "./host.js";
 import { mirrorCopyPercent } from "./mirror/status.js";
 import { runningMirror } from "./pvmove/kernel.js";
 import { pvmoveProgressOf } from "./pvmove/progress.js";
-import type { RaidRuntimeStatus } from "./raid/report.js";
 import { raidCopyPercent, raidStatusOf } from "./raid/status.js";
 import type { LvRuntimeProvider } from "./runtime-provider.js";
 import { snapshotInvalid, snapshotPercent } from "./snapshot/status.js";

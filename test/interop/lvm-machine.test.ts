@@ -12,21 +12,13 @@ import { FileDevice } from "../../engine/block/file.js";
 import { Host } from "../../engine/lvm/host.js";
 import { runLvm } from "../../engine/lvm/run.js";
 import { cli } from "../engine/lvm/cli-run.js";
-import { PVMOVE_RUNNING } from "../fixtures/metadata/examples.js";
 import { realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+import { restoreMidMove } from "./mid-move.js";
 
 const MiB = 1024 * 1024;
-const EXTENT_BYTES = 4 * MiB;
-const PE_START_BYTES = MiB;
 const unavailable = realLvm2Unavailable();
 const dir = mkdtempSync(join(tmpdir(), "lvmlab-machine-interop-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function pattern(seed: number, bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i++) out[i] = (i * 131 + seed * 17 + (i >> 12)) & 0xff;
-  return out;
-}
 
 describe.skipIf(unavailable !== undefined)("lvmlab lvm finishes a move real LVM2 left on images", () => {
   it("vgchange -ay, then pvmove, each its own invocation, ends the move with the data on the destination", async () => {
@@ -37,27 +29,7 @@ describe.skipIf(unavailable !== undefined)("lvmlab lvm finishes a move real LVM2
       return path;
     });
     const [a, b] = paths as [string, string];
-    withLoopDevices(paths, (set) => {
-      const uuids = ["hjuNzR-8wQY-8fCo-mrXB-1jKe-eyCo-lxfMIM", "0QOrc9-hTaD-Rq10-cINi-j3AG-j84v-9uaUiQ"];
-      set.devices.forEach((device, i) => {
-        const run = set.lvm("pvcreate", ["--norestorefile", "-u", uuids[i]!, device]);
-        expect(run.status, run.stderr).toBe(0);
-      });
-      const file = join(dir, "during.vg");
-      const text = PVMOVE_RUNNING.replace('"/dev/loop0"', `"${set.devices[0]}"`).replace(
-        '"/dev/loop1"',
-        `"${set.devices[1]}"`,
-      );
-      writeFileSync(file, `${text}\ncontents = "Text Format Volume Group"\nversion = 1\n`);
-      const restored = set.lvm("vgcfgrestore", ["-f", file, "vg0"]);
-      expect(restored.status, restored.stderr).toBe(0);
-    });
-    // Data of the segment not yet moved (lv0 LE 2-3) is still on the source, PE 3-4.
-    const data = pattern(7, 2 * EXTENT_BYTES);
-    const source = FileDevice.open(a, { name: a, readOnly: false });
-    source.write(PE_START_BYTES + 3 * EXTENT_BYTES, data);
-    source.flush();
-    source.close();
+    const { data, destinationOffsetBytes } = restoreMidMove([a, b], { dir, seed: 7 });
     const devices = ["--devices", `${a},${b}`];
     const skipped = await cli(["lvm", ...devices, "pvmove"]);
     expect(skipped.code, skipped.stderr).toBe(0);
@@ -86,7 +58,7 @@ describe.skipIf(unavailable !== undefined)("lvmlab lvm finishes a move real LVM2
     expect(rows[0]!.devices).toBe(`${b}(0)`);
     const copied = new Uint8Array(data.length);
     const dest = FileDevice.open(b, { name: b, readOnly: true });
-    dest.read(PE_START_BYTES + 2 * EXTENT_BYTES, copied);
+    dest.read(destinationOffsetBytes, copied);
     dest.close();
     expect(Buffer.compare(copied, data)).toBe(0);
     withLoopDevices(paths, (set) => {

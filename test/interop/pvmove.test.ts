@@ -13,12 +13,10 @@ import { Host } from "../../engine/lvm/host.js";
 import { configurePvmove } from "../../engine/lvm/pvmove/kernel.js";
 import { runLvm } from "../../engine/lvm/run.js";
 import { isSimulationHalt, SimulationHalt } from "../../engine/sim/halt.js";
-import { PVMOVE_RUNNING } from "../fixtures/metadata/examples.js";
 import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+import { restoreMidMove } from "./mid-move.js";
 
 const MiB = 1024 * 1024;
-const EXTENT_BYTES = 4 * MiB;
-const PE_START_BYTES = MiB;
 const unavailable = realLvm2Unavailable();
 const dir = mkdtempSync(join(tmpdir(), "lvmlab-pvmove-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,12 +57,6 @@ function ok(host: Host, line: string): string {
   const result = runLvm(host, line.split(" "));
   expect(result.exitCode, `${line}\n${result.stderr}`).toBe(0);
   return result.stdout;
-}
-
-function pattern(seed: number, bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i++) out[i] = (i * 131 + seed * 17 + (i >> 12)) & 0xff;
-  return out;
 }
 
 interface LvsRow {
@@ -171,27 +163,7 @@ describe.skipIf(unavailable !== undefined)("pvmove interop with real LVM2", () =
   it("lvmlab resumes and finishes a move real LVM2 restored with vgcfgrestore (§2.5)", () => {
     const paths = images("restore", 2);
     const [a, b] = paths as [string, string];
-    withLoopDevices(paths, (set) => {
-      const uuids = ["hjuNzR-8wQY-8fCo-mrXB-1jKe-eyCo-lxfMIM", "0QOrc9-hTaD-Rq10-cINi-j3AG-j84v-9uaUiQ"];
-      set.devices.forEach((device, i) => {
-        const run = set.lvm("pvcreate", ["--norestorefile", "-u", uuids[i]!, device]);
-        expect(run.status, run.stderr).toBe(0);
-      });
-      const file = join(dir, "during.vg");
-      const text = PVMOVE_RUNNING.replace('"/dev/loop0"', `"${set.devices[0]}"`).replace(
-        '"/dev/loop1"',
-        `"${set.devices[1]}"`,
-      );
-      writeFileSync(file, `${text}\ncontents = "Text Format Volume Group"\nversion = 1\n`);
-      const restored = set.lvm("vgcfgrestore", ["-f", file, "vg0"]);
-      expect(restored.status, restored.stderr).toBe(0);
-    });
-    // Data of segment 2 (lv0 LE 2-3) still on the source, pv0 PE 3-4.
-    const data = pattern(5, 2 * EXTENT_BYTES);
-    const source = FileDevice.open(a, { name: a, readOnly: false });
-    source.write(PE_START_BYTES + 3 * EXTENT_BYTES, data);
-    source.flush();
-    source.close();
+    const { data, destinationOffsetBytes } = restoreMidMove([a, b], { dir, seed: 5 });
     withHost(paths, (host) => {
       const skipped = ok(host, "pvmove");
       expect(skipped).toBe(`  ${a}: Skipping inactive LV. Try lvchange or vgchange.\n`);
@@ -202,7 +174,7 @@ describe.skipIf(unavailable !== undefined)("pvmove interop with real LVM2", () =
     });
     const copied = new Uint8Array(data.length);
     const dest = FileDevice.open(b, { name: b, readOnly: true });
-    dest.read(PE_START_BYTES + 2 * EXTENT_BYTES, copied);
+    dest.read(destinationOffsetBytes, copied);
     dest.close();
     expect(Buffer.compare(copied, data)).toBe(0);
     withLoopDevices(paths, (set) => {

@@ -57,9 +57,14 @@ export function register(program: Command): void {
         throw new UsageError("Give a case key (see the record's replay command) or --record FILE");
       let spec: ReturnType<typeof parseCaseKey>;
       let scenario: ReturnType<typeof scenarioByName>;
+      let scenarioFile: string | undefined;
       try {
         spec = parseCaseKey(key);
-        scenario = scenarioByName(await loadLibrary(flags.file), spec.scenario);
+        const library = await loadLibrary(flags.file);
+        scenario = scenarioByName(library, spec.scenario);
+        scenarioFile = library.find(
+          (l) => l.scenario.name === scenario.name && flags.file.includes(l.file),
+        )?.file;
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
@@ -68,7 +73,19 @@ export function register(program: Command): void {
           ? { kind: "file" as const, workDir: flags.workDir ?? ".lvmlab-work" }
           : { kind: "memory" as const };
       const options = { storage, ...(flags.keep === undefined ? {} : { keepDir: flags.keep }) };
-      const run = executeCase(scenario, resolveCrashPoint(scenario, spec, options), options);
+      const executed = executeCase(scenario, resolveCrashPoint(scenario, spec, options), options);
+      // A scenario from a file replays with that file, as the sweep records it.
+      const { shellQuote } = await import("../scenarios/provenance.js");
+      const run =
+        scenarioFile === undefined || executed.record.replay.includes(" --file ")
+          ? executed
+          : {
+              ...executed,
+              record: {
+                ...executed.record,
+                replay: `${executed.record.replay} --file ${shellQuote(scenarioFile)}`,
+              },
+            };
       const text = JSON.stringify(run.record);
       process.stdout.write(`${text}\n`);
       if (flags.log) process.stderr.write(`${run.lvmLog.join("\n")}\n`);

@@ -1,6 +1,10 @@
 /** Public face of engine/block: the BlockDevice contract, its backends and the volatile write cache. */
 
 export {
+  BLOCK_DISCARD_EVENT,
+  BLOCK_FLUSH_EVENT,
+  BLOCK_POWERCUT_EVENT,
+  BLOCK_WRITE_EVENT,
   type CrashOutcome,
   DEFAULT_MAX_LOG_BYTES,
   DEFAULT_MAX_LOG_WRITES,

@@ -31,7 +31,7 @@ describe("the trace event catalogue", () => {
     const names = TRACE_EVENT_CATALOGUE.map((e) => e.name);
     expect(new Set(names).size).toBe(names.length);
     for (const event of TRACE_EVENT_CATALOGUE) {
-      expect(event.name).toMatch(/^[a-z]+(\.[a-z]+)+$/);
+      expect(event.name).toMatch(/^[a-z]+(\.[a-z-]+)+$/);
       expect(event.description.length).toBeGreaterThan(10);
     }
     for (const name of [

@@ -2,6 +2,7 @@ import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scenario } from "../scenarios/schema.js";
+import { drawCase } from "../scenarios/swarm.js";
 import { type Difference, diffRuns, normalizeRealText, type RealObserved } from "./diff.js";
 import { type GuestPlan, recoveryBoot, translateScenario, verifyAndCollect } from "./guest-script.js";
 import { explainDifference } from "./known-differences.js";
@@ -154,8 +155,10 @@ function observe(transcript: Transcript, pvNames: readonly string[]): RealObserv
 }
 
 /** Runs a scenario on the model and in the guest, and compares them. */
-export async function runReal(scenario: Scenario, options: RealRunOptions): Promise<RealRunResult> {
+export async function runReal(declared: Scenario, options: RealRunOptions): Promise<RealRunResult> {
   const log = options.log ?? (() => {});
+  // A swarm scenario runs as its seed drew it (cut, policy, lost leg, …), on both sides.
+  const scenario = drawCase(declared, options.seed).scenario;
   // Refuse an untranslatable scenario before spending time on the model.
   translateScenario(scenario, { seed: options.seed });
   const model = runModel(scenario, options.seed);

@@ -296,8 +296,14 @@ function zeroCreatedLv(
 ): void {
   const lv = vg.lvs.find((l) => l.name === lvName);
   const seg = lv?.segments[0];
-  if (lv === undefined || seg?.type !== "striped" || lvKinds(vg).get(lvName)?.cow) return;
+  if (lv === undefined || lvKinds(vg).get(lvName)?.cow) return;
   const zero = !/^(n|no|0)$/.test(options.zero);
+  // A mirror is not zeroed by lvmlab; LVM2 warns about one it did not zero (seen in the QEMU guest).
+  if (seg?.type === "mirror") {
+    if (!zero || !options.active) context.out.warn(`Logical volume ${vg.name}/${lvName} not zeroed.`);
+    return;
+  }
+  if (seg?.type !== "striped") return;
   if (zero && options.active && context.driverLoaded === false) {
     context.out.warn("Skipping zeroing and wipping, compiled without activation support.");
   } else if (zero && options.active) {

@@ -123,24 +123,22 @@ export async function openSession(options: SessionOptions): Promise<MachineSessi
   for (const device of devicesForFile(machinePath, images))
     if (!known.has(device)) machine.devices.push(device);
   let filesChanged = false;
-  const { engine, opened } = await (async () => {
-    const engine = await import("../engine/lvm/mod.js");
-    try {
-      const opened = await openHost(images, {
-        readOnly: options.readOnly,
-        allowBlockDevices: options.allowBlockDevices,
-        seedText: `${machine.invocations}\0${options.seedText}`,
-        files: machineFiles(machine, () => {
-          filesChanged = true;
-        }),
-        archiving: true,
-        overlay: options.readOnly,
-      });
-      return { engine, opened };
-    } catch (error) {
-      throw new SessionError((error as Error).message);
-    }
-  })();
+  const engine = await import("../engine/lvm/mod.js");
+  let opened: Awaited<ReturnType<typeof openHost>>;
+  try {
+    opened = await openHost(images, {
+      readOnly: options.readOnly,
+      allowBlockDevices: options.allowBlockDevices,
+      seedText: `${machine.invocations}\0${options.seedText}`,
+      files: machineFiles(machine, () => {
+        filesChanged = true;
+      }),
+      archiving: true,
+      overlay: options.readOnly,
+    });
+  } catch (error) {
+    throw new SessionError((error as Error).message);
+  }
   const { host } = opened;
   engine.restoreRuntime(host, {
     clockNs: machine.clockNs,

@@ -34,7 +34,7 @@ import {
   type MirrorFaultPolicies,
   repairMirror,
 } from "../mirror/repair.js";
-import { mirrorCopyPercent } from "../mirror/status.js";
+import { mirrorCopyPercent, mirrorSyncRegions } from "../mirror/status.js";
 import { DM_PERCENT_100, dmMakePercent, formatDmPercent } from "../pvmove/progress.js";
 import { convertLinearToRaid1, isLinearLv } from "../raid/convert.js";
 import { isRaid1Lv, repairRaid1 } from "../raid/repair.js";
@@ -320,12 +320,7 @@ function waitForResync(
   const intervalNs = Math.max(1, intervalSeconds) * 1e9;
   // dm_percent_t of the mirror's regions in sync, as lvpoll reads it from the status line.
   const percent = (): number => {
-    let synced = 0;
-    let total = 0;
-    for (const mirror of liveMirrorsOf(context.host, vg.name, lvName)) {
-      synced += mirror.log.syncCount;
-      total += mirror.regionCount;
-    }
+    const { synced, total } = mirrorSyncRegions(context.host, vg.name, lvName);
     return dmMakePercent(synced, total);
   };
   const done = (): boolean => percent() === DM_PERCENT_100;

@@ -14,6 +14,7 @@ import { createPvList, type PvSelection } from "../../metadata/pv-list.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { configSetting } from "../config-setting.js";
+import { lvStartOnDisk } from "../lv-start.js";
 import { noteRaidMonitoring } from "../raid/monitor-args.js";
 import { activeSet } from "../runtime.js";
 import { lvCreateType } from "../segtypes/registry.js";
@@ -307,13 +308,10 @@ function zeroCreatedLv(
   if (zero && options.active && context.driverLoaded === false) {
     context.out.warn("Skipping zeroing and wipping, compiled without activation support.");
   } else if (zero && options.active) {
-    const area = seg.areas[0];
-    const pv = area?.kind === "pv" ? vg.pvs.find((p) => p.name === area.pv) : undefined;
-    const device = pv === undefined ? undefined : context.host.device(pv.deviceHint);
-    if (area?.kind === "pv" && pv !== undefined && device !== undefined) {
-      const offsetBytes = (pv.peStartSectors + area.pe * vg.extentSizeSectors) * 512;
+    const start = lvStartOnDisk(context.host, vg, lvName);
+    if (start !== undefined) {
       const bytes = Math.min(ZERO_BYTES, seg.extentCount * vg.extentSizeSectors * 512);
-      device.write(offsetBytes, new Uint8Array(bytes), { issueNs: context.host.scheduler.nowNs });
+      start.device.write(start.offsetBytes, new Uint8Array(bytes), { issueNs: context.host.scheduler.nowNs });
       return;
     }
   }

@@ -11,15 +11,25 @@ import { liveMirrorsOf } from "./kernel.js";
  */
 export function mirrorCopyPercent(host: Host, vg: VolumeGroup, lv: LogicalVolume): number | undefined {
   if (mirrorSegmentOf(lv) === undefined || deviceMapperOf(host).lv(lv.id) === undefined) return undefined;
-  const mirrors = liveMirrorsOf(host, vg.name, lv.name);
-  if (mirrors.length === 0) return undefined;
+  const regions = mirrorSyncRegions(host, vg.name, lv.name);
+  if (regions.mirrors === 0) return undefined;
+  return regions.total === 0 ? 100 : (100 * regions.synced) / regions.total;
+}
+
+/** Regions in sync and in all, summed over the live mirror targets of `vg/lv` (its segments). */
+export function mirrorSyncRegions(
+  host: Host,
+  vgName: string,
+  lvName: string,
+): { readonly synced: number; readonly total: number; readonly mirrors: number } {
+  const mirrors = liveMirrorsOf(host, vgName, lvName);
   let synced = 0;
   let total = 0;
   for (const mirror of mirrors) {
     synced += mirror.log.syncCount;
     total += mirror.regionCount;
   }
-  return total === 0 ? 100 : (100 * synced) / total;
+  return { synced, total, mirrors: mirrors.length };
 }
 
 /** The kernel's per-leg health string of an active mirror LV (`A`, `D`, `F`, `S`, `R` per leg). */

@@ -8,7 +8,7 @@
 import { SECTOR_BYTES } from "../../block/device.js";
 import { AllocationError } from "../../metadata/alloc.js";
 import { lvSizeExtents } from "../../metadata/extent-map.js";
-import { findLv, findPv, type VolumeGroup } from "../../metadata/model.js";
+import { findLv, type VolumeGroup } from "../../metadata/model.js";
 import {
   CHUNK_SIZE_SECTORS_MAX,
   CHUNK_SIZE_SECTORS_MIN,
@@ -19,6 +19,7 @@ import { LvmCommandError } from "../command.js";
 import { MESSAGE_UNITS, sizeAndExtents } from "../commands/common.js";
 import type { Host } from "../host.js";
 import { newUuid } from "../ids.js";
+import { lvStartOnDisk } from "../lv-start.js";
 import type { LvCreateType } from "../segtypes/segtype.js";
 import { formatSize } from "../units.js";
 
@@ -54,15 +55,14 @@ export function wipeCowStart(host: Host, vg: VolumeGroup, cowName: string): numb
   if (seg?.type !== "striped" || seg.areas[0]?.kind !== "pv") {
     throw new Error(`COW LV ${vg.name}/${cowName} must start on a PV area to be wiped`);
   }
-  const area = seg.areas[0];
-  const pv = findPv(vg, area.pv);
-  const device = pv === undefined ? undefined : host.device(pv.deviceHint);
-  if (pv === undefined || device === undefined || pv.status.includes("MISSING")) {
-    throw new Error(`Cannot wipe COW LV ${vg.name}/${cowName}: PV ${area.pv} is missing`);
+  const start = lvStartOnDisk(host, vg, cowName);
+  if (start === undefined || start.pv.status.includes("MISSING")) {
+    throw new Error(`Cannot wipe COW LV ${vg.name}/${cowName}: PV ${seg.areas[0].pv} is missing`);
   }
-  const offsetBytes = (pv.peStartSectors + area.pe * vg.extentSizeSectors) * SECTOR_BYTES;
-  let nowNs = device.write(offsetBytes, new Uint8Array(COW_WIPE_BYTES), { issueNs: host.scheduler.nowNs });
-  nowNs = device.flush({ issueNs: nowNs });
+  let nowNs = start.device.write(start.offsetBytes, new Uint8Array(COW_WIPE_BYTES), {
+    issueNs: host.scheduler.nowNs,
+  });
+  nowNs = start.device.flush({ issueNs: nowNs });
   return nowNs;
 }
 

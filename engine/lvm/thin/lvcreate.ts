@@ -36,6 +36,7 @@ import { type CommandContext, ECMD_PROCESSED, LvmCommandError } from "../command
 import { MESSAGE_UNITS, scanWithWarnings } from "../commands/common.js";
 import { sizeArg } from "../commands/lv-size.js";
 import { newUuid } from "../ids.js";
+import { lvStartOnDisk } from "../lv-start.js";
 import { activeSet } from "../runtime.js";
 import { formatSize } from "../units.js";
 import { type HostScan, requireVg, scanHost } from "../vg-read.js";
@@ -320,14 +321,10 @@ export function activatePool(context: CommandContext, vg: VolumeGroup, pool: str
 /** Zeroes the first 4 KiB of a new pool's `_tmeta` (`wipe_lv` … `is_metadata`), so the kernel formats it. */
 function wipePoolMetadata(context: CommandContext, vg: VolumeGroup, pool: string): void {
   const info = thinPoolInfo(thinPoolSegment(findLv(vg, pool)) as OtherSegment);
-  const meta = findLv(vg, info.metadataLv);
-  const seg = meta?.segments[0];
-  if (seg?.type !== "striped" || seg.areas[0]?.kind !== "pv") return;
-  const area = seg.areas[0];
-  const pv = vg.pvs.find((p) => p.name === area.pv);
-  const device = pv === undefined ? undefined : context.host.device(pv.deviceHint);
-  if (pv === undefined || device === undefined) return;
-  const offsetBytes = (pv.peStartSectors + area.pe * vg.extentSizeSectors) * SECTOR_BYTES;
-  const t = device.write(offsetBytes, new Uint8Array(4096), { issueNs: context.host.scheduler.nowNs });
-  device.flush({ issueNs: t });
+  const start = lvStartOnDisk(context.host, vg, info.metadataLv);
+  if (start === undefined) return;
+  const t = start.device.write(start.offsetBytes, new Uint8Array(4096), {
+    issueNs: context.host.scheduler.nowNs,
+  });
+  start.device.flush({ issueNs: t });
 }

@@ -12,7 +12,7 @@ import { z } from "zod";
 /** The state file's name, beside the first image. */
 export const MACHINE_FILE_NAME = "lvmlab-machine.json";
 /** Files under /etc/lvm a machine may hold at most (archives are bounded per VG as well). */
-export const MACHINE_FILES_MAX = 4096;
+const MACHINE_FILES_MAX = 4096;
 
 const machineSchema = z.strictObject({
   format: z.literal("lvmlab-machine"),

@@ -75,7 +75,7 @@ export interface FaultyDeviceOptions {
 }
 
 /** Largest number of effects on one device, so a runaway scenario fails loudly. */
-export const EFFECTS_PER_DEVICE_MAX = 256;
+const EFFECTS_PER_DEVICE_MAX = 256;
 
 /** A BlockDevice wrapper through which device-level faults act on one PV. */
 export class FaultyDevice implements BlockDevice {

@@ -15,7 +15,7 @@ const dataValue = z.union([z.string(), z.number(), z.boolean()]);
  * `device`, or of the whole VG when `device` is omitted), `event` (the Nth occurrence of a trace
  * event, optionally only events whose data match `where`), or `after` (another fault's id).
  */
-export const triggerSchema = z
+const triggerSchema = z
   .strictObject({
     timeNs: ns.optional(),
     write: z.int().positive().optional(),
@@ -55,7 +55,7 @@ export type Trigger = z.infer<typeof triggerSchema>;
  * How long a fault lasts once fired: `durationNs` of virtual time, or until the Nth occurrence
  * (counted from the firing) of `untilEvent`. Without a window a fault is permanent.
  */
-export const windowSchema = z
+const windowSchema = z
   .strictObject({
     durationNs: z.int().positive().optional(),
     untilEvent: name.optional(),

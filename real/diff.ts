@@ -93,7 +93,7 @@ export function messageLines(
 }
 
 /** The expectations the real run can be judged on, with the violations found. */
-export function realExpectationFailures(scenario: Scenario, real: RealObserved): string[] {
+function realExpectationFailures(scenario: Scenario, real: RealObserved): string[] {
   const expect = scenario.expect;
   const failures: string[] = [];
   if (expect.noAcknowledgedDataLost) {

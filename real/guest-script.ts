@@ -15,9 +15,6 @@ import { MARK } from "./guest-init.js";
  * few writes late. A power cut is the host killing QEMU when the guest reports the point.
  */
 
-/** The console label of a step; the host groups output lines by it. */
-export type StepLabel = string;
-
 /** How the host ends the first boot for a power cut. */
 export type CutRule =
   /** The guest's write watcher prints `CUT` when the write count is reached. */
@@ -327,12 +324,6 @@ function recoverySteps(scenario: Scenario, pvNames: ReadonlySet<string>): string
   const out = scenario.recovery.map((line, i) => runLine(`recovery.${i}`, guestArgv(line, pvNames)));
   out.push("lvmlab_settle");
   return out.join("\n");
-}
-
-/** What the host learned from the first boot's cut, for the recovery boot's verification. */
-export interface CutObserved {
-  /** Completed writes of each workload LV at the cut, by dm name. */
-  readonly lvWrites?: number;
 }
 
 /**

@@ -12,7 +12,7 @@ export interface KnownDifference {
 }
 
 /** The understood differences. */
-export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
+const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: "pvmove-poller-race",
     matches: (d) =>

@@ -38,7 +38,7 @@ export function reportRows(json: string, key: "lv" | "pv", where: string): Repor
 }
 
 /** The commands a case runs, in order, with the labels the guest gives them. */
-export function labelledCommands(scenario: Scenario): { label: string; line: string }[] {
+function labelledCommands(scenario: Scenario): { label: string; line: string }[] {
   const list: { label: string; line: string }[] = [];
   scenario.setup.forEach((line, i) => {
     list.push({ label: `setup.${i}`, line });

@@ -53,7 +53,7 @@ export function chooseAccel(): "kvm" | "tcg" {
 }
 
 /** The QEMU command line of a boot. */
-export function qemuArgs(spec: BootSpec, control: string, accel: "kvm" | "tcg"): string[] {
+function qemuArgs(spec: BootSpec, control: string, accel: "kvm" | "tcg"): string[] {
   const args = [
     "-accel",
     accel,

@@ -18,7 +18,7 @@ import { eventsOf, parseTranscript, type Transcript } from "./transcript.js";
  */
 
 /** QEMU throttling for runs that cut a pvmove at a progress line, so the move prints some. */
-export const PVMOVE_THROTTLE_BPS = 4 << 20;
+const PVMOVE_THROTTLE_BPS = 4 << 20;
 
 /** Options of {@link runReal}. */
 export interface RealRunOptions {

@@ -26,10 +26,10 @@ import { indexModules, moduleLoadOrder, OPTIONAL_MODULES, REQUIRED_MODULES } fro
  */
 
 /** The kernel meta-package; its Depends names the package with the actual image. */
-export const KERNEL_META_PACKAGE = "linux-image-cloud-amd64";
+const KERNEL_META_PACKAGE = "linux-image-cloud-amd64";
 
 /** Binaries the guest runs, where Debian installs them, and the package that has them. */
-export const GUEST_TOOLS = [
+const GUEST_TOOLS = [
   { path: "/bin/busybox", pkg: "busybox-static", static: true },
   { path: "/usr/sbin/lvm", pkg: "lvm2", static: false },
   { path: "/usr/sbin/dmsetup", pkg: "dmsetup", static: false },
@@ -143,7 +143,7 @@ function checkHostTools(): void {
 }
 
 /** The shared libraries (and the loader) `ldd` lists for a binary, as absolute host paths. */
-export function sharedLibraries(binary: string): string[] {
+function sharedLibraries(binary: string): string[] {
   let out: string;
   try {
     out = execFileSync("ldd", [binary], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

@@ -15,7 +15,7 @@ export const DEFAULT_THRESHOLD_PERCENT = 5;
  * Fewest samples per side before a measured (CPU time) metric may gate: with fewer, its bootstrap
  * interval is too unstable to tell noise from a regression.
  */
-export const MEASURED_MIN_SAMPLES = 10;
+const MEASURED_MIN_SAMPLES = 10;
 
 /**
  * Deliberate bug for proving the compare tests can fail: every metric is judged as

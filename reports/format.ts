@@ -1,7 +1,7 @@
 /** Number formatting shared by the renderers: fixed significant figures, SI suffixes, no locale. */
 
 /** Significant figures for values in tables (fio prints 4; 3 reads better in narrow columns). */
-export const SIGNIFICANT_FIGURES = 3;
+const SIGNIFICANT_FIGURES = 3;
 
 function trimmed(value: number, digits: number): string {
   if (value === 0) return "0";

@@ -227,7 +227,7 @@ function workKinds(t: Timeline): string {
  * Timelines to draw: failing cases first, then one per kind of background work and scenario in
  * turn (pvmove, resync, merge, …), so every kind in the run is shown before a second seed of any.
  */
-export function chooseTimelines(model: ReportModel, max: number): Timeline[] {
+function chooseTimelines(model: ReportModel, max: number): Timeline[] {
   const failing = new Set(
     model.cases.scenarios.flatMap((s) =>
       s.cases.filter((c) => c.status === "fail").map((c) => `${c.scenario}\u0000${c.seed}`),

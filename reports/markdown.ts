@@ -43,7 +43,7 @@ function gfmTable(
 const cell = escapeMarkdownCell;
 
 /** The provenance block: tool, commit, runtime, commands, shards, as LKP and PTS print above tables. */
-export function renderProvenanceMarkdown(model: ReportModel): string[] {
+function renderProvenanceMarkdown(model: ReportModel): string[] {
   const p = model.provenance;
   const text = (value: string) => escapeMarkdownCell(value);
   const facts = [
@@ -151,7 +151,7 @@ function relativeCiText(c: BenchCell): string {
  * The table a writer pastes: one per profile and workload, configs as rows, each with its absolute
  * MB/s, % of linear, the 95% interval of that percentage and n; the profile's definition under it.
  */
-export function writerTable(
+function writerTable(
   cells: readonly BenchCell[],
   options: { profileLine?: string; caveats: ReadonlyMap<string, number> },
 ): string[] {

@@ -5,11 +5,11 @@
 import seedrandom from "seedrandom";
 
 /** Default bootstrap resamples: enough for stable 95% bounds on a few dozen samples, fast on 2 cores. */
-export const DEFAULT_RESAMPLES = 2000;
+const DEFAULT_RESAMPLES = 2000;
 /** Upper bound on resamples, so a typo cannot stall a report. */
-export const MAX_RESAMPLES = 100_000;
+const MAX_RESAMPLES = 100_000;
 /** Default two-sided confidence level. */
-export const DEFAULT_CONFIDENCE = 0.95;
+const DEFAULT_CONFIDENCE = 0.95;
 
 /** A uniform [0, 1) generator. */
 export type Rng = () => number;

@@ -145,7 +145,7 @@ function compareCases(a: CaseRecord, b: CaseRecord): number {
 }
 
 /** Summarises metric samples; the CI seed is derived from `key` so each cell's CI is independent. */
-export function summarizeMetric(values: readonly number[], key: string): MetricSummary {
+function summarizeMetric(values: readonly number[], key: string): MetricSummary {
   const ci = bootstrapMeanCi(values, { seed: `ci:${key}` });
   return {
     n: values.length,
@@ -236,7 +236,7 @@ function groupBy<T>(items: readonly T[], keyOf: (item: NoInfer<T>) => string): M
 }
 
 /** Key of a bench cell, also used by `compare`. */
-export function benchCellKey(record: Pick<BenchRecord, "config" | "workload" | "profile">): string {
+function benchCellKey(record: Pick<BenchRecord, "config" | "workload" | "profile">): string {
   return `${record.profile}/${record.workload}/${record.config}`;
 }
 
@@ -288,7 +288,7 @@ function summarizeBench(records: readonly BenchRecord[]): BenchCell[] {
 }
 
 /** Key of a micro-benchmark case, also used by `compare`. */
-export function microbenchKey(record: Pick<MicrobenchRecord, "suite" | "group" | "name">): string {
+function microbenchKey(record: Pick<MicrobenchRecord, "suite" | "group" | "name">): string {
   return `${record.suite}/${record.group}/${record.name}`;
 }
 

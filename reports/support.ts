@@ -8,7 +8,7 @@
 export const MIN_SAMPLES_FOR_CI = 5;
 
 /** I/Os that must lie beyond a percentile for it to be more than the sample's maximum. */
-export const MIN_IOS_BEYOND_PERCENTILE = 10;
+const MIN_IOS_BEYOND_PERCENTILE = 10;
 
 /** Percentile of each latency metric id, as a fraction. */
 export const PERCENTILE_OF: Readonly<Record<string, number>> = {

@@ -3,7 +3,7 @@ import { type ExecutorOptions, executeCase } from "./executor.js";
 import type { Scenario } from "./schema.js";
 
 /** Most crash points one (scenario, seed) may yield; exploration beyond is refused, not truncated. */
-export const MAX_CRASH_POINTS = 100_000;
+const MAX_CRASH_POINTS = 100_000;
 
 /**
  * Finds every crash point of a case by running it once without a crash — the scenario's own power

@@ -5,7 +5,7 @@
 import type { CrashPolicySpec } from "../faults/schema.js";
 
 /** The crash policy kinds `--policies` accepts, in the order `lvmlab run --help` lists them. */
-export const POLICY_NAMES = ["drop-all", "keep-all", "prefix:N", "subset", "torn"] as const;
+const POLICY_NAMES = ["drop-all", "keep-all", "prefix:N", "subset", "torn"] as const;
 
 /** A crash policy's short text: `drop-all`, `subset`, `prefix:3`. */
 export function policyText(policy: CrashPolicySpec): string {

@@ -18,7 +18,7 @@ const sizeText = z
 const commandLine = z.string().min(1).max(4096);
 
 /** One PV of the simulated machine: an in-memory (or `--devices file`) disk with a timing profile. */
-export const pvSchema = z.strictObject({
+const pvSchema = z.strictObject({
   /** The device name LVM2 commands use for it, e.g. "pv0" (or "/dev/sdb"). */
   name: z.string().min(1).max(100),
   size: sizeText,
@@ -29,20 +29,20 @@ export const pvSchema = z.strictObject({
 });
 
 /** A shared bus or controller several PVs sit behind. */
-export const busSchema = z.strictObject({
+const busSchema = z.strictObject({
   name: z.string().min(1),
   /** Bandwidth like "200MiB" per second. */
   bandwidth: sizeText,
 });
 
 /** fio job options as fio spells them (`rw`, `bs`, `number_ios`, `fsync`, `verify`, …). */
-export const fioJobSchema = z.record(
+const fioJobSchema = z.record(
   z.string().regex(/^[a-z_0-9]+$/),
   z.union([z.string(), z.number(), z.boolean()]),
 );
 
 /** A workload phase: fio jobs against one LV (the oracle verifies every written block later). */
-export const workloadPhaseSchema = z.strictObject({
+const workloadPhaseSchema = z.strictObject({
   workload: z.strictObject({
     lv: lvPath,
     jobs: z.array(fioJobSchema).min(1).max(64),
@@ -50,23 +50,23 @@ export const workloadPhaseSchema = z.strictObject({
 });
 
 /** An LVM2 command, run on the simulated machine as typed; `expectExit` defaults to 0. */
-export const lvmPhaseSchema = z.strictObject({
+const lvmPhaseSchema = z.strictObject({
   lvm: commandLine,
   expectExit: z.int().min(0).max(255).default(0),
 });
 
 /** Run background work (pvmove copy, resync, merge) until it finishes or for a virtual time. */
-export const waitPhaseSchema = z.strictObject({
+const waitPhaseSchema = z.strictObject({
   wait: z.union([z.literal("background"), z.strictObject({ ns: z.int().positive() })]),
 });
 
 /** A phase of the run, in order. */
-export const phaseSchema = z.union([workloadPhaseSchema, lvmPhaseSchema, waitPhaseSchema]);
+const phaseSchema = z.union([workloadPhaseSchema, lvmPhaseSchema, waitPhaseSchema]);
 
 const damageClass = z.enum(["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"]);
 
 /** What must hold after recovery. Every field is checked when present. */
-export const expectationsSchema = z.strictObject({
+const expectationsSchema = z.strictObject({
   /** The oracle finds no acknowledged, flushed write lost, torn, corrupt, misdirected or unreadable. */
   noAcknowledgedDataLost: z.boolean().default(true),
   /** Damage the oracle must detect (not silently return): at least one block in each class. */
@@ -116,7 +116,7 @@ export const expectationsSchema = z.strictObject({
 });
 
 /** Where `--explore` enumerates crash points: every trace event and block write between two events. */
-export const exploreSchema = z.strictObject({
+const exploreSchema = z.strictObject({
   from: z.string().optional(),
   to: z.string().optional(),
   /** Also cut at every block write, not only at trace events. */
@@ -157,7 +157,7 @@ const drawRange = z
  * at a VG block write within `write`, and a crash policy from `policies`. It replaces the
  * scenario's own power cuts.
  */
-export const swarmCrashSchema = z
+const swarmCrashSchema = z
   .strictObject({
     event: z.string().min(1).optional(),
     occurrence: drawRange.optional(),
@@ -184,7 +184,7 @@ export const swarmCrashSchema = z
  * One alternative of a swarm dimension. `setup`, `phases`, `recovery` and `pvs` replace the
  * scenario's own; `faults` are added to the scenario's; `expect` fields override the scenario's.
  */
-export const swarmAlternativeSchema = z.strictObject({
+const swarmAlternativeSchema = z.strictObject({
   /** What the draw record says was picked, e.g. "cow-on-pv1". */
   label: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "Expected a short lower-case label"),
   pvs: z.array(pvSchema).min(1).max(64).optional(),
@@ -199,7 +199,7 @@ export const swarmAlternativeSchema = z.strictObject({
  * Swarm testing (TigerBeetle's VOPR, FoundationDB's simulation): the scenario declares a space of
  * faults and each seed draws its own point in it, so the nightly's seeds test different things.
  */
-export const swarmSchema = z.strictObject({
+const swarmSchema = z.strictObject({
   crash: swarmCrashSchema.optional(),
   /** Named dimensions; each seed picks one alternative of each, independently. */
   choose: z

@@ -18,7 +18,7 @@ import { FeistelPermutation } from "./permutation.js";
 import type { WorkloadRng } from "./random-source.js";
 
 /** fio caps the zeta sum at 10M terms (lib/zipf.c); so does lvmlab, for the same reason. */
-export const ZIPF_MAX_TERMS = 10_000_000;
+const ZIPF_MAX_TERMS = 10_000_000;
 const MAX_NORMAL_REDRAWS = 64;
 
 /** Draws block indices in [0, blocks). */

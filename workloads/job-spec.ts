@@ -21,19 +21,19 @@ export type RwMode = (typeof RW_MODES)[number];
 export type Direction = "read" | "write";
 
 /** The verify kinds lvmlab writes; fio's `xxhash` maps to xxh64, `crc32c-intel` to crc32c. */
-export const VERIFY_KINDS = ["none", "xxh64", "crc32c", "pattern"] as const;
+const VERIFY_KINDS = ["none", "xxh64", "crc32c", "pattern"] as const;
 
 /** One of {@link VERIFY_KINDS}. */
 export type VerifyKind = (typeof VERIFY_KINDS)[number];
 
 /** Largest block size a job may use; keeps the runner's buffers bounded. */
-export const MAX_BLOCK_BYTES = 16 << 20;
+const MAX_BLOCK_BYTES = 16 << 20;
 /** Largest queue depth a job may ask for (fio's own cap is 65536; virtual queues are cheap, memory is not). */
-export const MAX_IODEPTH = 4096;
+const MAX_IODEPTH = 4096;
 /** Largest `numjobs` clone count. */
-export const MAX_NUMJOBS = 256;
+const MAX_NUMJOBS = 256;
 /** Most entries in a `bssplit` list, as in fio. */
-export const MAX_BSSPLIT_ENTRIES = 64;
+const MAX_BSSPLIT_ENTRIES = 64;
 
 /** How block sizes are chosen for one direction: fixed, uniform in a range, or weighted. */
 export type BlockSizeSpec =
@@ -219,7 +219,7 @@ const SCHEMAS = { 1000: buildSchema(1000), 1024: buildSchema(1024) } as const;
 export type JobInput = z.input<(typeof SCHEMAS)[1024]>;
 
 /** The fio option name for each field, so schema errors speak the job file's language. */
-export const FIO_OPTION_FOR_FIELD: Readonly<Record<string, string>> = {
+const FIO_OPTION_FOR_FIELD: Readonly<Record<string, string>> = {
   name: "name",
   filename: "filename",
   rw: "rw",

@@ -9,7 +9,7 @@ import * as hdr from "hdr-histogram-js";
 import type { IoStats } from "../engine/block/device.js";
 
 /** fio's default completion-latency percentile list (options.c). */
-export const FIO_PERCENTILES: readonly number[] = [
+const FIO_PERCENTILES: readonly number[] = [
   1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99,
 ];
 
@@ -107,7 +107,7 @@ export class LatencyRecorder {
 }
 
 /** Sum of bytes written across PV counters. */
-export function totalBytesWritten(stats: readonly IoStats[]): number {
+function totalBytesWritten(stats: readonly IoStats[]): number {
   return stats.reduce((sum, s) => sum + s.writeBytes, 0);
 }
 

@@ -4,7 +4,7 @@
  */
 
 export type { BlockSizeChooser, IndexSampler } from "./distributions.js";
-export { createBlockSizeChooser, createIndexSampler, ZIPF_MAX_TERMS } from "./distributions.js";
+export { createBlockSizeChooser, createIndexSampler } from "./distributions.js";
 export type { FioJobFile, IniOption, IniSection } from "./fio-ini.js";
 export {
   FioSyntaxError,
@@ -35,31 +35,25 @@ export {
   defineJob,
   isRandom,
   JobSpecError,
-  MAX_BLOCK_BYTES,
-  MAX_IODEPTH,
   maxBlockBytes,
   minBlockBytes,
   RW_MODES,
-  VERIFY_KINDS,
   writesData,
 } from "./job-spec.js";
 export type { CpuTime, DirectionStats, LatencySummary } from "./measure.js";
-export { FIO_PERCENTILES, LatencyRecorder, startCpuMeasurement, writeAmplification } from "./measure.js";
+export { LatencyRecorder, startCpuMeasurement, writeAmplification } from "./measure.js";
 export type { JobRegion, Placement } from "./offsets.js";
 export { OffsetGenerator, resolveRegion } from "./offsets.js";
 export type { LvRegistration, VerifyExample, VerifyOptions, VerifyReport } from "./oracle.js";
 export {
   MUTATION_ORACLE_ACK_IS_DURABLE,
   MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED,
-  NEVER_WRITTEN,
-  ORACLE_ACK_IS_DURABLE,
-  ORACLE_ZEROS_ALWAYS_ALLOWED,
   ShadowOracle,
 } from "./oracle.js";
 export { FeistelPermutation } from "./permutation.js";
 export type { WorkloadRng } from "./random-source.js";
 export type { JobResult, JobVerifyResult, RunJobsOptions, RunResult, VerifyFailure } from "./runner.js";
-export { DEFAULT_MAX_IOS_PER_JOB, runJobs } from "./runner.js";
+export { runJobs } from "./runner.js";
 export type { KbBase } from "./units.js";
 export { parseSizeBytes, parseTimeNs } from "./units.js";
 export type {
@@ -76,6 +70,5 @@ export {
   checkBlock,
   fillBlock,
   HEADER_BYTES,
-  HEADER_MAGIC,
   readHeader,
 } from "./verify-header.js";

@@ -26,20 +26,8 @@ import { CLASSIFICATIONS, checkBlock, HEADER_BYTES, MAX_UNIT_BYTES } from "./ver
 /** Mutation: an acknowledged write counts as durable at once, forgetting the volatile cache (too strict). */
 export const MUTATION_ORACLE_ACK_IS_DURABLE = "workloads.oracle.ack-is-durable";
 
-/** Catalogue entry for {@link MUTATION_ORACLE_ACK_IS_DURABLE}. */
-export const ORACLE_ACK_IS_DURABLE: MutationInfo = {
-  name: MUTATION_ORACLE_ACK_IS_DURABLE,
-  description: "ShadowOracle treats every acknowledged write as flushed, so legal crash states are rejected",
-};
-
 /** Mutation: zeros are always allowed, so a lost write that reads as zeros passes (too lenient). */
 export const MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED = "workloads.oracle.zeros-always-allowed";
-
-/** Catalogue entry for {@link MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED}. */
-export const ORACLE_ZEROS_ALWAYS_ALLOWED: MutationInfo = {
-  name: MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED,
-  description: "ShadowOracle allows zeros in every block, so a flushed write that vanished is accepted",
-};
 
 /** Mutation: an older generation found where a newer one was flushed is reported stale, not lost. */
 export const MUTATION_ORACLE_LOST_AS_STALE = "workloads.oracle.lost-as-stale";
@@ -54,15 +42,15 @@ export const ORACLE_LOST_AS_STALE: MutationInfo = {
 const NO_GENERATIONS: readonly number[] = [];
 
 /** Generation 0: the block was never written; it must read as zeros. */
-export const NEVER_WRITTEN = 0;
+const NEVER_WRITTEN = 0;
 /** Unflushed generations one block may hold before the oracle refuses (a missing fsync, most likely). */
-export const MAX_CACHED_GENERATIONS_PER_BLOCK = 4096;
+const MAX_CACHED_GENERATIONS_PER_BLOCK = 4096;
 /** Default bound on examples kept per verification report. */
-export const DEFAULT_MAX_EXAMPLES = 16;
+const DEFAULT_MAX_EXAMPLES = 16;
 /** Largest read issued by a verification pass. */
 const VERIFY_READ_BYTES = 1 << 20;
 /** Most blocks one `verifyDevice` call will read with `allBlocks`. */
-export const MAX_VERIFY_BLOCKS = 1 << 24;
+const MAX_VERIFY_BLOCKS = 1 << 24;
 
 /** How an LV's blocks are written and checked. */
 export interface LvRegistration {

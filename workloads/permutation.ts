@@ -9,7 +9,7 @@ import type { WorkloadRng } from "./random-source.js";
 
 const ROUNDS = 4;
 /** Largest domain supported: 2^48 blocks is far beyond any LV the engine can hold. */
-export const MAX_PERMUTATION_DOMAIN = 2 ** 48;
+const MAX_PERMUTATION_DOMAIN = 2 ** 48;
 // Cycle walking needs < 4 steps on average (the domain is < 4n); this bound only catches a bug.
 const MAX_CYCLE_WALK = 100_000;
 

@@ -35,11 +35,11 @@ import type { Classification, HeaderVerifyKind } from "./verify-header.js";
 import { CLASSIFICATIONS, fillBlock } from "./verify-header.js";
 
 /** Default cap on I/Os one job may issue; a job that would go on forever is a bug. */
-export const DEFAULT_MAX_IOS_PER_JOB = 10_000_000;
+const DEFAULT_MAX_IOS_PER_JOB = 10_000_000;
 /** Most verify failures kept per job for the report. */
-export const MAX_FAILURES_PER_JOB = 32;
+const MAX_FAILURES_PER_JOB = 32;
 /** Most jobs (after numjobs expansion) in one run. */
-export const MAX_JOBS = 4096;
+const MAX_JOBS = 4096;
 
 /** Options of {@link runJobs}. */
 export interface RunJobsOptions {

@@ -46,9 +46,9 @@ import { chunkStart, fillPayload, PAYLOAD_CHUNK_BYTES, POOL_STARTS, payloadPool 
 /** Bytes of the header at the start of every verify unit. */
 export const HEADER_BYTES = 64;
 /** "lvmv" read as a little-endian u32. */
-export const HEADER_MAGIC = 0x766d766c;
+const HEADER_MAGIC = 0x766d766c;
 /** Header layout version. */
-export const HEADER_VERSION = 1;
+const HEADER_VERSION = 1;
 const HEADER_CRC_OFFSET = 60;
 const SECTOR = 512;
 /** Largest verify unit; bigger blocks are split into several units, each with its header. */
@@ -117,7 +117,7 @@ const patternCache = new Map<string, Uint8Array>();
 const MAX_CACHED_PATTERNS = 64;
 
 /** MurmurHash3 x86_32 of the header's first 60 bytes (15 little-endian words). */
-export function headerChecksum(buf: Uint8Array): number {
+function headerChecksum(buf: Uint8Array): number {
   let h = 0x9747b28c;
   for (let i = 0; i < HEADER_CRC_OFFSET; i += 4) {
     let k = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
@@ -537,9 +537,4 @@ export function checkBlock(buf: Uint8Array, expected: BlockExpectation): BlockCh
     fioReason,
     detail: `stale: generation ${header.generation} is not allowed here (allowed: ${allowed.join(", ")})`,
   };
-}
-
-/** Touch the pool for `seed` so the first timed fill does not pay for building it. */
-export function warmVerify(seed: number): void {
-  payloadPool(seed);
 }

@@ -27,7 +27,7 @@ export const STRIPE_BYTES = 64 * KiB;
 /** Mirror region size (LVM2's `mirror_region_size` default of 2 MiB) for mirrors and pvmove. */
 export const REGION_BYTES = 2 * MiB;
 /** Size of the disk log PV: one 4 MiB extent, as LVM2 allocates for `lv_mlog`. */
-export const LOG_PV_BYTES = 4 * MiB;
+const LOG_PV_BYTES = 4 * MiB;
 /**
  * LV sizes must split evenly into 2 and 3 stripes of 64 KiB, 2 MiB mirror regions and 512 KiB
  * snapshot chunks; 6 MiB is the least common multiple.

@@ -13,9 +13,9 @@ import type { Scheduler } from "../../engine/sim/scheduler.js";
 const MiB = 1024 * 1024;
 const SECTOR = 512;
 /** One 4 MiB extent of rmeta in front of each rimage. */
-export const RMETA_BYTES = 4 * MiB;
+const RMETA_BYTES = 4 * MiB;
 /** LVM2's default raid region size (`activation/raid_region_size`, 2 MiB). */
-export const RAID_REGION_BYTES = 2 * MiB;
+const RAID_REGION_BYTES = 2 * MiB;
 
 /** Builds an N-leg raid1 over PVs `makePv` creates; returns the LV and a start hook for the daemon. */
 export function buildRaid1(

@@ -9,7 +9,6 @@ export { type LinearOptions, LinearTarget } from "./linear.js";
 export {
   type HeldWrite,
   type LegErrorType,
-  MAX_MIRROR_LEGS,
   MIRROR_ACK_AFTER_ONE_LEG,
   MIRROR_MUTATIONS,
   MIRROR_WRITE_BEFORE_MARK,
@@ -26,8 +25,6 @@ export {
   type FlushLegs,
   type LegFlushResult,
   type LogSyncMode,
-  MAX_MIRROR_REGIONS,
-  MIRROR_LOG_BITS_OFFSET_BYTES,
   MIRROR_LOG_MAGIC,
   MIRROR_LOG_VERSION,
   type RegionLog,
@@ -40,16 +37,13 @@ export {
   type MirrorResyncHandle,
   startMirrorResync,
 } from "./mirror/resync-driver.js";
-export { MAX_SEGMENTS, MultiSegmentDevice } from "./multi-segment.js";
+export { MultiSegmentDevice } from "./multi-segment.js";
 export {
-  EXCEPTION_BYTES,
   EXCEPTION_STORE_MUTATIONS,
   type ExceptionEntry,
   type ExceptionStoreOptions,
-  MAX_CHUNK_SECTORS,
   type MergeRun,
   PersistentExceptionStore,
-  SNAPSHOT_DISK_VERSION,
   SNAPSHOT_MAGIC,
   SNAPSHOT_SKIP_EXCEPTION_FLUSH,
   type SnapshotUsage,
@@ -57,13 +51,12 @@ export {
 export { type MergeStep, type SnapshotMergeOptions, SnapshotMergeTarget } from "./snapshot/merge.js";
 export { type PendingCopies, type SnapshotOptions, SnapshotTarget } from "./snapshot/snapshot.js";
 export {
-  MAX_SNAPSHOTS_PER_ORIGIN,
   SNAPSHOT_ORIGIN_BEFORE_COMMIT,
   SNAPSHOT_ORIGIN_MUTATIONS,
   type SnapshotOriginOptions,
   SnapshotOriginTarget,
 } from "./snapshot/snapshot-origin.js";
-export { MAX_STRIPES, type StripedOptions, StripedTarget } from "./striped.js";
+export { type StripedOptions, StripedTarget } from "./striped.js";
 export {
   type ByteRange,
   checkDeviceRef,

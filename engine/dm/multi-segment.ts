@@ -14,7 +14,7 @@ import {
 import { checkRequest, type MappedDevice, type Target, targetLine } from "./target.js";
 
 /** Upper bound on table lines; LVM2's own limit on segments per LV is far below this. */
-export const MAX_SEGMENTS = 65_536;
+const MAX_SEGMENTS = 65_536;
 
 /** Targets concatenated into one mapped device; each target keeps its own offsets starting at 0. */
 export class MultiSegmentDevice implements MappedDevice {

@@ -15,7 +15,7 @@ export interface StripedOptions {
 }
 
 /** Most stripes a table may name; the kernel's limit is far higher but LVM2 caps at 128. */
-export const MAX_STRIPES = 128;
+const MAX_STRIPES = 128;
 
 /** RAID0 over `stripes`, with a per-stripe error count for the `A`/`D` status chars. */
 export class StripedTarget extends Target {

@@ -18,9 +18,9 @@ import type {
 } from "./config-tree.js";
 
 /** Default input limit: far above any metadata area, low enough to bound memory and time. */
-export const CONFIG_MAX_INPUT_BYTES = 64 * 1024 * 1024;
+const CONFIG_MAX_INPUT_BYTES = 64 * 1024 * 1024;
 /** Default nesting limit; LVM2 metadata nests 5 deep. */
-export const CONFIG_MAX_DEPTH = 32;
+const CONFIG_MAX_DEPTH = 32;
 /** `creation_time` LVM2 substitutes for an out-of-range value (2018-05-24). */
 export const CREATION_TIME_FALLBACK = 1527120000;
 

@@ -6,7 +6,7 @@
  * LVM2's layout. Array layout follows the key, as LVM2 decides it: segment areas (`stripes`,
  * `mirrors`, `raids`, `raid0_lvs`) one area per line, `pr` padded, everything else on one line.
  */
-import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
+import { type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
 import type { ConfigArray, ConfigFile, ConfigNode, ConfigScalar, ConfigValue } from "./config-tree.js";
 
 /** Which of LVM2's two text layouts to print. */
@@ -14,13 +14,6 @@ export type ConfigPrintStyle = "raw" | "file";
 
 /** Mutation: print strings without escaping `"` and `\\` (a printer bug the round-trip property catches). */
 export const MUTATION_PRINT_NO_ESCAPE = "format.print.no-escape";
-
-/** Catalogue entry for {@link MUTATION_PRINT_NO_ESCAPE}. */
-export const PRINT_NO_ESCAPE: MutationInfo = {
-  name: MUTATION_PRINT_NO_ESCAPE,
-  description:
-    "The config printer writes strings verbatim inside double quotes, so quotes and backslashes corrupt the text",
-};
 
 /** Options for {@link printConfig}. */
 export interface PrintConfigOptions {
@@ -38,7 +31,7 @@ const COMMENT_TAB = 6;
 const MAX_PRINT_DEPTH = 64;
 
 /** Escapes `"` and `\` as `dm_escape_double_quotes` does. */
-export function escapeDoubleQuotes(value: string): string {
+function escapeDoubleQuotes(value: string): string {
   return value.replace(/["\\]/g, (c) => `\\${c}`);
 }
 

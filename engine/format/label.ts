@@ -22,7 +22,7 @@ export const LABEL_SCAN_SECTORS = 4;
 /** Where pvcreate puts the label (`DEFAULT_LABELSECTOR`). */
 export const DEFAULT_LABEL_SECTOR = 1;
 /** Bytes 20..511 of the sector are covered by `crc_xl`. */
-export const LABEL_CRC_START_BYTES = 20;
+const LABEL_CRC_START_BYTES = 20;
 
 /** A decoded `label_header`. */
 export interface LabelHeader {

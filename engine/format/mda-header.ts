@@ -4,7 +4,6 @@
  * metadata text, slot 1 at the precommitted one.
  */
 import { lvmCrc } from "./crc.js";
-import { hex32 } from "./format-error.js";
 import { bytesEqual, readU64, viewOf, writeU64 } from "./le-bytes.js";
 
 /** `MDA_HEADER_SIZE`. */
@@ -172,11 +171,4 @@ export function parseMdaHeader(bytes: Uint8Array, source: MdaHeaderSource): Pars
     precommitted: getSlot(64),
   };
   return { header, badFields, warnings };
-}
-
-/** Human summary of a header for debugging, e.g. in `lvmlab inspect`. */
-export function describeMdaHeader(header: MdaHeader): string {
-  const slot = (l: RawLocn): string =>
-    `{offset ${l.offsetBytes}, size ${l.sizeBytes}, crc ${hex32(l.checksum)}, flags ${l.flags}}`;
-  return `mda at ${header.startBytes} size ${header.sizeBytes}: slot0 ${slot(header.committed)} slot1 ${slot(header.precommitted)}`;
 }

@@ -9,10 +9,10 @@ import { lvmCrcChain } from "./crc.js";
 import { isEmptyOrIgnored, MDA_HEADER_BYTES, type RawLocn } from "./mda-header.js";
 
 /** Largest copy we read (LVM2 allows up to 4 GiB); bounds memory on hostile headers. */
-export const MAX_METADATA_TEXT_BYTES = 64 * 1024 * 1024;
+const MAX_METADATA_TEXT_BYTES = 64 * 1024 * 1024;
 
 /** LVM2 aligns every copy to this (`MDA_ORIGINAL_ALIGNMENT`). */
-export const MDA_TEXT_ALIGNMENT_BYTES = 512;
+const MDA_TEXT_ALIGNMENT_BYTES = 512;
 
 /** Largest single copy that fits: two copies must coexist, each may lose up to 511 bytes to alignment. */
 export function maxMetadataBytes(mdaSizeBytes: number): number {
@@ -56,7 +56,7 @@ function roundUp(value: number, to: number): number {
 }
 
 /** LVM2's `_next_rlocn_offset`: after the old copy, rounded up to 512, or back to 512 near the end. */
-export function nextTextOffset(mdaSizeBytes: number, old: RawLocn | undefined): number {
+function nextTextOffset(mdaSizeBytes: number, old: RawLocn | undefined): number {
   if (old === undefined || isEmptyOrIgnored(old)) return MDA_HEADER_BYTES;
   const oldLast = lastByteOf(mdaSizeBytes, old);
   if (mdaSizeBytes - oldLast < MDA_TEXT_ALIGNMENT_BYTES) return MDA_HEADER_BYTES;

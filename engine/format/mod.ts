@@ -18,8 +18,6 @@ export {
   writeVgMetadata,
 } from "./commit.js";
 export {
-  CONFIG_MAX_DEPTH,
-  CONFIG_MAX_INPUT_BYTES,
   type ParseConfigOptions,
   parseConfig,
 } from "./config-parse.js";
@@ -27,7 +25,6 @@ export { ConfigParseError, isConfigParseError } from "./config-parse-error.js";
 export {
   AREA_ARRAY_KEYS,
   type ConfigPrintStyle,
-  escapeDoubleQuotes,
   type PrintConfigOptions,
   printConfig,
 } from "./config-print.js";
@@ -50,7 +47,6 @@ export {
   BAD_MDA,
   BAD_MDA_NOT_REPAIRABLE,
   badFieldNames,
-  describeMdaHeader,
   EMPTY_RAW_LOCN,
   encodeMdaHeader,
   FMTT_MAGIC,
@@ -66,7 +62,6 @@ export {
 export {
   MetadataTooLargeError,
   maxMetadataBytes,
-  nextTextOffset,
   placeMetadataText,
   readMetadataText,
   type TextPlacement,
@@ -78,7 +73,6 @@ export {
   type DiskLocn,
   decodePvLabel,
   encodePvLabel,
-  MAX_MDAS_PER_PV,
   PV_EXT_USED,
   PV_HEADER_EXTENSION_VERSION,
   type PvHeader,
@@ -88,7 +82,6 @@ export {
   DEFAULT_EXTENT_SIZE_SECTORS,
   DEFAULT_MDA_SIZE_BYTES,
   DEFAULT_MDA_START_BYTES,
-  DEFAULT_PE_START_SECTORS,
   defaultPvLayout,
   type PvLayout,
   type PvLayoutOptions,
@@ -118,7 +111,6 @@ export {
 export {
   backupFileTree,
   ctimeUtc,
-  LVM2_VERSION_STRING,
   type MetadataHeaderInfo,
   type NamedPv,
   rawMetadataBytes,

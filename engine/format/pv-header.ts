@@ -20,7 +20,7 @@ export const PV_HEADER_EXTENSION_VERSION = 2;
 /** Extension flag: the PV belongs to a VG (cleared for orphans). */
 export const PV_EXT_USED = 0x1;
 /** At most two metadata areas per PV (`FMT_TEXT_MAX_MDAS_PER_PV`). */
-export const MAX_MDAS_PER_PV = 2;
+const MAX_MDAS_PER_PV = 2;
 
 const DISK_LOCN_BYTES = 16;
 const PV_HEADER_FIXED_BYTES = UUID_LENGTH + 8;

@@ -14,17 +14,15 @@ export const DEFAULT_MDA_START_BYTES = 4096;
 /** Default mda size: 2040 sectors, "1 MiB minus page size" (`get_default_pvmetadatasize_sectors`). */
 export const DEFAULT_MDA_SIZE_BYTES = 1044480;
 /** `pe_start` of a default PV: 1 MiB (`FIRST_PE_AT_ONE_MB_IN_SECTORS`). */
-export const DEFAULT_PE_START_SECTORS = 2048;
+const DEFAULT_PE_START_SECTORS = 2048;
 /** Default extent size: 4 MiB. */
 export const DEFAULT_EXTENT_SIZE_SECTORS = 8192;
-/** `MDA_SIZE_MIN` = 8 pages. */
-export const MDA_SIZE_MIN_BYTES = 32768;
 /** Data alignment (`devices/default_data_alignment` = 1 MiB). */
-export const DATA_ALIGNMENT_BYTES = 1048576;
+const DATA_ALIGNMENT_BYTES = 1048576;
 /** pvcreate zeroes this much of the device start (`dev_write_zeros(dev, 0, 2048)`). */
-export const PVCREATE_ZERO_BYTES = 2048;
+const PVCREATE_ZERO_BYTES = 2048;
 /** pvcreate zeroes this much of each new mda (`wipe_size` = 8 sectors). */
-export const MDA_WIPE_BYTES = 4096;
+const MDA_WIPE_BYTES = 4096;
 
 /** Where things go on a PV. */
 export interface PvLayout {

@@ -35,7 +35,7 @@ import { formatUuid } from "./uuid.js";
 import { summarizeVgText, type VgSummary, VgTextError } from "./vg-text.js";
 
 /** Mutation: the scan keeps the lowest seqno instead of the highest (no roll-forward). */
-export const MUTATION_SCAN_PREFERS_LOWER_SEQNO = "format.scan.prefers-lower-seqno";
+const MUTATION_SCAN_PREFERS_LOWER_SEQNO = "format.scan.prefers-lower-seqno";
 /** Catalogue entry for {@link MUTATION_SCAN_PREFERS_LOWER_SEQNO}. */
 export const SCAN_PREFERS_LOWER_SEQNO: MutationInfo = {
   name: MUTATION_SCAN_PREFERS_LOWER_SEQNO,

@@ -10,7 +10,7 @@ import type { ConfigAssignment, ConfigFile, ConfigNode, ConfigSection } from "./
 import { parseUuid } from "./uuid.js";
 
 /** The LVM2 version string lvmlab writes into headers: the release its format was checked against. */
-export const LVM2_VERSION_STRING = "2.03.16(2) (2022-05-18)";
+const LVM2_VERSION_STRING = "2.03.16(2) (2022-05-18)";
 
 /** Facts for the header block; all explicit for determinism. */
 export interface MetadataHeaderInfo {

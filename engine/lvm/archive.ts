@@ -17,17 +17,17 @@ import type { CommandContext } from "./command.js";
 /** `backup/backup_dir`'s default. */
 export const BACKUP_DIR = "/etc/lvm/backup";
 /** `backup/archive_dir`'s default. */
-export const ARCHIVE_DIR = "/etc/lvm/archive";
+const ARCHIVE_DIR = "/etc/lvm/archive";
 /**
  * Archives kept per VG at most. LVM2 keeps at least `retain_min` (10) and drops those older than
  * `retain_days` (30); virtual time rarely passes 30 days, so a count bounds the directory instead.
  */
-export const ARCHIVES_PER_VG_MAX = 200;
+const ARCHIVES_PER_VG_MAX = 200;
 
 const encoder = new TextEncoder();
 
 /** The backup-file text of `vg` with `description` in its header block. */
-export function backupFileText(context: CommandContext, vg: VolumeGroup, description: string): string {
+function backupFileText(context: CommandContext, vg: VolumeGroup, description: string): string {
   return printConfig(
     backupFileTree(withBackupComments(exportVg(vg)), {
       description,

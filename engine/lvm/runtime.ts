@@ -44,7 +44,7 @@ export function hostRuntime(host: Host): LvRuntimeProvider {
 }
 
 /** What reports see with `--driverloaded n`: activation unknown (lv_attr "XX", lv_active "unknown"). */
-export const UNKNOWN_RUNTIME: LvRuntimeProvider = {
+const UNKNOWN_RUNTIME: LvRuntimeProvider = {
   isActive: () => undefined,
   copyPercent: () => undefined,
   snapPercent: () => undefined,

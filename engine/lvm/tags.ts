@@ -6,10 +6,10 @@
 import { ArgValueError, type ParsedArgs } from "./args.js";
 
 /** LVM2's `NAME_LEN`-style bound on one tag. */
-export const TAG_CHARS_MAX = 1024;
+const TAG_CHARS_MAX = 1024;
 
 /** True when `tag` is a tag LVM2 accepts. */
-export function isValidTag(tag: string): boolean {
+function isValidTag(tag: string): boolean {
   return (
     tag.length > 0 &&
     tag.length <= TAG_CHARS_MAX &&

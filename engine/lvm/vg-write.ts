@@ -82,7 +82,7 @@ function writePvUsedFlag(context: CommandContext, scan: HostScan, device: string
  * (LVM2 keeps those off `metadata_areas_in_use`); with `repairBits`, bad areas whose problems are
  * all repairable are written too, as `vgck --updatemetadata` does.
  */
-export function vgMetadataAreas(
+function vgMetadataAreas(
   context: CommandContext,
   scan: HostScan,
   options: { readonly vg: VolumeGroup; readonly repair?: boolean },

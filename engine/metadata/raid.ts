@@ -31,10 +31,10 @@ export const RAID1_MAX_IMAGES = 64;
 /** Default `activation/raid_region_size`: 2 MiB in sectors (`DEFAULT_RAID_REGION_SIZE`). */
 export const DEFAULT_RAID_REGION_SIZE_SECTORS = 4096;
 /** Most regions a raid set may have before the region size is doubled (`raid_ensure_min_region_size`). */
-export const RAID_REGIONS_MAX = 2 ** 21;
+const RAID_REGIONS_MAX = 2 ** 21;
 
 /** Why a raid1 segment cannot be read, naming the field. */
-export class RaidSegmentError extends Error {
+class RaidSegmentError extends Error {
   override readonly name = "RaidSegmentError";
 }
 

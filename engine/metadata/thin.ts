@@ -48,14 +48,14 @@ export interface ThinInfo {
 }
 
 /** Largest thin device id LVM2 hands out (`DM_THIN_MAX_DEVICE_ID`). */
-export const THIN_MAX_DEVICE_ID = (1 << 24) - 1;
+const THIN_MAX_DEVICE_ID = (1 << 24) - 1;
 /** Default pool chunk: 64 KiB (`thin_pool_chunk_size_policy = generic`). */
-export const THIN_DEFAULT_CHUNK_SECTORS = 128;
+const THIN_DEFAULT_CHUNK_SECTORS = 128;
 /** Chunk size limits (64 KiB – 1 GiB), in sectors. */
 export const THIN_CHUNK_SECTORS_MIN = 128;
 export const THIN_CHUNK_SECTORS_MAX = 2097152;
 /** Pool metadata size limits: 2 MiB and 255 × 16320 × 4 KiB (`<15.88g`), in sectors. */
-export const THIN_METADATA_SECTORS_MIN = 4096;
+const THIN_METADATA_SECTORS_MIN = 4096;
 export const THIN_METADATA_SECTORS_MAX = 255 * 16320 * 8;
 
 function str(items: readonly ConfigNode[], key: string): string | undefined {
@@ -138,7 +138,7 @@ export function thinInfo(seg: OtherSegment): ThinInfo {
 }
 
 /** A `thin-pool` segment printed as `_thin_pool_text_export` does. */
-export function thinPoolSegmentOf(extentCount: number, info: ThinPoolInfo): OtherSegment {
+function thinPoolSegmentOf(extentCount: number, info: ThinPoolInfo): OtherSegment {
   const items: ConfigNode[] = [
     cfg.set("metadata", info.metadataLv),
     cfg.set("pool", info.dataLv),
@@ -156,7 +156,7 @@ export function thinPoolSegmentOf(extentCount: number, info: ThinPoolInfo): Othe
 }
 
 /** A `thin` segment printed as `_thin_text_export` does. */
-export function thinSegmentOf(extentCount: number, info: ThinInfo): OtherSegment {
+function thinSegmentOf(extentCount: number, info: ThinInfo): OtherSegment {
   const items: ConfigNode[] = [
     cfg.set("thin_pool", info.pool),
     cfg.set("transaction_id", info.transactionId),
@@ -213,7 +213,7 @@ function spareMaxExtents(extentSizeSectors: number): number {
  * Makes sure the VG has a pool metadata spare at least `extents` large (`handle_pool_metadata_spare`):
  * a new `lvolN` renamed `lvolN_pmspare` and hidden, or the existing one extended.
  */
-export function ensurePoolMetadataSpare(
+function ensurePoolMetadataSpare(
   vg: VolumeGroup,
   spec: LvIdentity & { readonly extents: number; readonly pvs?: readonly PvSelection[] },
 ): VolumeGroup {
@@ -293,7 +293,7 @@ export function createThinPool(vg: VolumeGroup, spec: CreateThinPoolSpec): { vg:
 }
 
 /** The smallest unused device id of `pool` above the highest in use (`get_free_thin_pool_device_id`). */
-export function nextThinDeviceId(vg: VolumeGroup, pool: string): number {
+function nextThinDeviceId(vg: VolumeGroup, pool: string): number {
   let high = 0;
   for (const lv of thinVolumesOf(vg, pool))
     high = Math.max(high, thinInfo(thinSegment(lv) as OtherSegment).deviceId);

@@ -13,7 +13,7 @@ export const BLOCK_BYTES = 4096;
 export const BLOCK_SECTORS = 8;
 
 /** The per-type checksum seeds (`SUPERBLOCK_CSUM_XOR`, `BTREE_CSUM_XOR`, `BITMAP_CSUM_XOR`, `INDEX_CSUM_XOR`). */
-export const SEED = {
+const SEED = {
   superblock: 160774,
   node: 121107,
   bitmap: 240779,
@@ -48,7 +48,7 @@ export function isPersistentDataError(
 }
 
 /** The checksum a block of `kind` must carry at offset 0. */
-export function blockChecksum(block: Uint8Array, kind: BlockKind): number {
+function blockChecksum(block: Uint8Array, kind: BlockKind): number {
   const raw = crc32c(block.subarray(4, BLOCK_BYTES));
   return (raw ^ 0xffffffff ^ SEED[kind]) >>> 0;
 }

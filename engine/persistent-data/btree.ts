@@ -8,7 +8,7 @@ import { BLOCK_BYTES, getU64, PersistentDataError, setU64, viewOf } from "./bloc
 import type { TransactionManager } from "./transaction.js";
 
 /** Node header bytes: csum, flags, blocknr, nr_entries, max_entries, value_size, padding. */
-export const NODE_HEADER_BYTES = 32;
+const NODE_HEADER_BYTES = 32;
 const INTERNAL_NODE = 1;
 const LEAF_NODE = 2;
 
@@ -32,7 +32,7 @@ export function maxEntries(valueSizeBytes: number): number {
 }
 
 /** A parsed view of one node's header and entries. */
-export class NodeView {
+class NodeView {
   readonly view: DataView;
 
   constructor(readonly data: Uint8Array) {

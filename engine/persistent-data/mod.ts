@@ -3,24 +3,19 @@
 export {
   BLOCK_BYTES,
   BLOCK_SECTORS,
-  blockChecksum,
   isPersistentDataError,
   PersistentDataError,
   type PersistentDataErrorCode,
-  SEED,
-} from "./block.js";
-export { ENTRIES_PER_BITMAP, METADATA_MAX_BLOCKS } from "./space-map.js";
-export { NEEDS_CHECK_FLAG, THIN_SUPERBLOCK_MAGIC } from "./superblock.js";
+  } from "./block.js";
+export { METADATA_MAX_BLOCKS } from "./space-map.js";
+export { NEEDS_CHECK_FLAG } from "./superblock.js";
 export {
   COMMIT_SKIPS_METADATA_FLUSH,
   type CommitStep,
-  MUTATION_COMMIT_SKIPS_METADATA_FLUSH,
   MUTATION_SNAP_SKIPS_ROOT_INC,
-  metadataBlocksOf,
   PoolMetadata,
   type PoolMetadataOptions,
   SNAP_SKIPS_ROOT_INC,
-  THIN_MAX_DEV_ID,
   type ThinDetails,
   type ThinMapping,
 } from "./thin-metadata.js";

@@ -7,7 +7,7 @@
 import { PersistentDataError } from "./block.js";
 
 /** Blocks a space map may track here; dm-thin's own limit for data is far above what a model needs. */
-export const REF_COUNTS_MAX_BLOCKS = 1 << 26;
+const REF_COUNTS_MAX_BLOCKS = 1 << 26;
 
 /** Reference counts of one space map, with the last committed copy. */
 export class RefCounts {

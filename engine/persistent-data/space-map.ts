@@ -5,16 +5,16 @@
  * rewritten at every commit into blocks free in the last commit (the kernel shadows them, with the
  * same effect: the committed copy is never touched).
  */
-import { BLOCK_BYTES, getU64, PersistentDataError, setU64, viewOf } from "./block.js";
+import { getU64, PersistentDataError, setU64, viewOf } from "./block.js";
 import { btreeBuild, btreeWalk, plainValues } from "./btree.js";
 import type { RefCounts } from "./ref-counts.js";
 import type { TransactionManager } from "./transaction.js";
 
 /** Entries per bitmap block: (4096 − 16) bytes × 4 two-bit entries. */
-export const ENTRIES_PER_BITMAP = 16320;
+const ENTRIES_PER_BITMAP = 16320;
 
 /** Entries of the metadata space map's index block, so its block limit (`DM_SM_METADATA_MAX_BLOCKS`). */
-export const METADATA_INDEX_ENTRIES = 255;
+const METADATA_INDEX_ENTRIES = 255;
 
 /** Largest metadata device dm-thin uses, in 4 KiB blocks (255 × 16320 ≈ 15.87 GiB). */
 export const METADATA_MAX_BLOCKS = METADATA_INDEX_ENTRIES * ENTRIES_PER_BITMAP;
@@ -295,6 +295,3 @@ function collectNodes(tm: TransactionManager, root: number, valueSize: number, i
     (b) => into.push(b),
   );
 }
-
-/** Bytes in a metadata block, re-exported for callers sizing devices. */
-export const METADATA_BLOCK_BYTES = BLOCK_BYTES;

@@ -37,7 +37,7 @@ import {
 import { TransactionManager } from "./transaction.js";
 
 /** Mutation: a commit writes the superblock without first flushing the blocks it points to. */
-export const MUTATION_COMMIT_SKIPS_METADATA_FLUSH = "persistent-data.commit-skips-metadata-flush";
+const MUTATION_COMMIT_SKIPS_METADATA_FLUSH = "persistent-data.commit-skips-metadata-flush";
 /** Catalogue entry for {@link MUTATION_COMMIT_SKIPS_METADATA_FLUSH}. */
 export const COMMIT_SKIPS_METADATA_FLUSH: MutationInfo = {
   name: MUTATION_COMMIT_SKIPS_METADATA_FLUSH,
@@ -55,7 +55,7 @@ export const SNAP_SKIPS_ROOT_INC: MutationInfo = {
 };
 
 /** Largest thin device id (`MAX_DEV_ID`, 2^24 − 1). */
-export const THIN_MAX_DEV_ID = (1 << 24) - 1;
+const THIN_MAX_DEV_ID = (1 << 24) - 1;
 
 /** One thin device's details (`struct disk_device_details`). */
 export interface ThinDetails {
@@ -99,7 +99,7 @@ interface LiveDetails {
 const DETAILS_BYTES = 24;
 
 /** Packs a data block and time as the kernel does (`pack_block_time`: 40-bit block, 24-bit time). */
-export function packBlockTime(dataBlock: number, time: number): Uint8Array {
+function packBlockTime(dataBlock: number, time: number): Uint8Array {
   const v = new Uint8Array(8);
   const view = viewOf(v);
   view.setUint32(0, (((dataBlock % 256) << 24) | (time & 0xffffff)) >>> 0, true);
@@ -108,7 +108,7 @@ export function packBlockTime(dataBlock: number, time: number): Uint8Array {
 }
 
 /** Unpacks {@link packBlockTime}. */
-export function unpackBlockTime(value: Uint8Array): { dataBlock: number; time: number } {
+function unpackBlockTime(value: Uint8Array): { dataBlock: number; time: number } {
   const view = viewOf(value);
   const lo = view.getUint32(0, true);
   return { dataBlock: view.getUint32(4, true) * 256 + (lo >>> 24), time: lo & 0xffffff };
@@ -625,7 +625,7 @@ export class PoolMetadata {
 }
 
 /** Metadata blocks a device offers, capped at the format's limit. */
-export function metadataBlocksOf(device: BlockDevice): number {
+function metadataBlocksOf(device: BlockDevice): number {
   return Math.min(Math.floor(device.sizeBytes / BLOCK_BYTES), METADATA_MAX_BLOCKS);
 }
 

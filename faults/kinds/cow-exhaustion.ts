@@ -2,7 +2,7 @@ import { isCowSpace, isFillableSnapshot } from "../targets.js";
 import type { Activation, FaultKind } from "./context.js";
 
 /** Most chunks one fill may copy, so a huge origin cannot stall a run. */
-export const FILL_CHUNKS_MAX = 1 << 22;
+const FILL_CHUNKS_MAX = 1 << 22;
 
 /**
  * `cow-exhaustion`: a snapshot's COW store runs out of space, so the next exception past it gets

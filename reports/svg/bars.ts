@@ -27,7 +27,7 @@ export interface BarChartOptions {
 }
 
 /** Most bars in one chart. */
-export const MAX_BARS = 24;
+const MAX_BARS = 24;
 /** Height of one bar's row, in SVG units. */
 const ROW_PX = 26;
 const BAR_PX = 16;

@@ -95,12 +95,12 @@ export function textWidth(label: string): number {
 }
 
 /** Width of a chart title (13 px, semibold), over-estimated the same way. */
-export function titleWidth(label: string): number {
+function titleWidth(label: string): number {
   return label.length * 9;
 }
 
 /** Height of one legend row. */
-export const LEGEND_ROW_PX = 16;
+const LEGEND_ROW_PX = 16;
 
 /** `base` grown downwards by the legend rows `items` need below the axis. */
 export function withLegendRows(base: ChartBox, items: readonly { label: string }[]): ChartBox {
@@ -113,7 +113,7 @@ export function withLegendRows(base: ChartBox, items: readonly { label: string }
 }
 
 /** Legend rows `items` need in a chart `width` wide: every entry is drawn, wrapping as needed. */
-export function legendRows(items: readonly { label: string }[], width: number): number {
+function legendRows(items: readonly { label: string }[], width: number): number {
   return layoutLegend(items, 12, width - 12).rows;
 }
 

@@ -20,7 +20,7 @@ export interface PercentileSeries {
 }
 
 /** Most curves in one chart. */
-export const MAX_CURVES = 8;
+const MAX_CURVES = 8;
 
 /** Position on the x axis: the number of nines, so p90 → 1, p99 → 2, p99.9 → 3. */
 export function ninesOf(fraction: number): number {

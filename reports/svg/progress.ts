@@ -21,9 +21,9 @@ import { FAULT_COLOR, seriesColor } from "./palette.js";
 import { linearScale } from "./scale.js";
 
 /** Most fault markers drawn on one chart; the rest are counted in the title. */
-export const MAX_FAULT_MARKERS = 100;
+const MAX_FAULT_MARKERS = 100;
 /** Most series drawn on one chart. */
-export const MAX_SERIES = 8;
+const MAX_SERIES = 8;
 
 /**
  * The points of a progress line as drawn: where progress falls from one sample to the next, it
@@ -48,7 +48,7 @@ export function progressPath(
 }
 
 /** The name of a series in legends and titles, e.g. "pvmove vg0/lv0". */
-export function seriesName(series: Pick<ProgressSeries, "kind" | "lv">): string {
+function seriesName(series: Pick<ProgressSeries, "kind" | "lv">): string {
   return series.lv ? `${series.kind} ${series.lv}` : series.kind;
 }
 

@@ -91,9 +91,9 @@ export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
 ];
 
 /** Most legs a mirror may have (LVM2's DEFAULT_MIRROR_MAX_IMAGES). */
-export const MAX_MIRROR_LEGS = 8;
+const MAX_MIRROR_LEGS = 8;
 /** Most writes one worker pass may queue before callers must wait: dm's queue is bounded by its callers' depth. */
-export const MAX_QUEUED_WRITES = 1 << 16;
+const MAX_QUEUED_WRITES = 1 << 16;
 /** Bound on writes the ack-after-one-leg mutation may hold back before it must catch up. */
 const MAX_DEFERRED_WRITES = 1 << 16;
 

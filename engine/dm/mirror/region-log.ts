@@ -50,9 +50,9 @@ export const MIRROR_LOG_MAGIC = 0x4d695272;
 /** dm-log's MIRROR_DISK_VERSION. */
 export const MIRROR_LOG_VERSION = 2;
 /** Byte offset of the clean bits (LOG_OFFSET = 2 sectors). */
-export const MIRROR_LOG_BITS_OFFSET_BYTES = 1024;
+const MIRROR_LOG_BITS_OFFSET_BYTES = 1024;
 /** Most regions a log may track; keeps the bitsets bounded (the kernel has no lower cap than memory). */
-export const MAX_MIRROR_REGIONS = 1 << 26;
+const MAX_MIRROR_REGIONS = 1 << 26;
 
 /** The table's sync argument: none (DEFAULTSYNC), `sync` (force a full resync) or `nosync` (assume in sync). */
 export type LogSyncMode = "default" | "sync" | "nosync";

@@ -73,9 +73,9 @@ export const RAID1_TRACE_EVENTS: readonly TraceEventInfo[] = [
 ];
 
 /** Mutation: the bitmap daemon clears bits without first flushing the legs. */
-export const RAID1_CLEAR_BEFORE_FLUSH = "raid1-bitmap-clear-before-flush";
+const RAID1_CLEAR_BEFORE_FLUSH = "raid1-bitmap-clear-before-flush";
 /** Mutation: a write goes to the legs without setting its regions' bitmap bits. */
-export const RAID1_WRITE_WITHOUT_BIT = "raid1-write-without-bit";
+const RAID1_WRITE_WITHOUT_BIT = "raid1-write-without-bit";
 
 /** The raid1 target's mutations, for the mutant catalogue. */
 export const RAID1_MUTATIONS: readonly MutationInfo[] = [
@@ -92,7 +92,7 @@ export const RAID1_MUTATIONS: readonly MutationInfo[] = [
 ];
 
 /** Most legs (`DEFAULT_RAID1_MAX_IMAGES`). */
-export const MAX_RAID1_LEGS = 64;
+const MAX_RAID1_LEGS = 64;
 /** md's resync window for check/repair: one r1bio of up to 128 sectors (64 KiB). */
 const CHECK_WINDOW_SECTORS = 128;
 /** The bitmap daemon period. */

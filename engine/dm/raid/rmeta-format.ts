@@ -14,19 +14,15 @@ export const DM_RAID_MAGIC = 0x64526d44;
 /** "bitm". */
 export const BITMAP_MAGIC = 0x6d746962;
 /** `FEATURE_FLAG_SUPPORTS_V190`, the only compat flag dm-raid 1.15 writes. */
-export const DM_RAID_COMPAT_V190 = 0x1;
+const DM_RAID_COMPAT_V190 = 0x1;
 /** md's MaxSector: "fully in sync" for recovery offsets. */
 export const MAX_SECTOR = 0xffff_ffff_ffff_ffffn;
 /** Bytes of the superblock sector. */
 export const SUPERBLOCK_BYTES = 512;
 /** Where the bitmap superblock starts (`bitmap_info.offset = to_sector(4096)`). */
 export const BITMAP_SB_OFFSET_BYTES = 4096;
-/** Where the bits start. */
-export const BITMAP_BITS_OFFSET_BYTES = BITMAP_SB_OFFSET_BYTES + 256;
 /** `BITMAP_MAJOR_HI`. */
-export const BITMAP_VERSION = 4;
-/** `BITMAP_STALE`. */
-export const BITMAP_STATE_STALE = 0x2;
+const BITMAP_VERSION = 4;
 /** md's default bitmap daemon_sleep, seconds. */
 export const BITMAP_DAEMON_SLEEP_SECONDS = 5;
 

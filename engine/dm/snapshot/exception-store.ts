@@ -24,11 +24,11 @@ export const SNAPSHOT_EXCEPTION_COMMIT_EVENT: TraceEventInfo = {
 /** dm-snapshot's SNAP_MAGIC. */
 export const SNAPSHOT_MAGIC = 0x70416e53;
 /** dm-snapshot's SNAPSHOT_DISK_VERSION. */
-export const SNAPSHOT_DISK_VERSION = 1;
+const SNAPSHOT_DISK_VERSION = 1;
 /** Bytes of one on-disk exception {old_chunk, new_chunk}. */
-export const EXCEPTION_BYTES = 16;
+const EXCEPTION_BYTES = 16;
 /** Largest chunk the store accepts (LVM2 allows 4 KiB–512 KiB; the kernel allows more). */
-export const MAX_CHUNK_SECTORS = 2048;
+const MAX_CHUNK_SECTORS = 2048;
 
 /** Mutation: commit the exception without the preflush that makes the copied chunk durable first. */
 export const SNAPSHOT_SKIP_EXCEPTION_FLUSH = "snapshot-skip-exception-flush";

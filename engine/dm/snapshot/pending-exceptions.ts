@@ -29,7 +29,7 @@ interface PendingException {
 }
 
 /** Most exceptions one snapshot may have pending; bounded by the callers' queue depth in practice. */
-export const MAX_PENDING_EXCEPTIONS = 1 << 16;
+const MAX_PENDING_EXCEPTIONS = 1 << 16;
 
 /** The pending-exception table and commit sequencing of one snapshot. */
 export class PendingExceptions {

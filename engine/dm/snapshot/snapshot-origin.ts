@@ -28,7 +28,7 @@ export const SNAPSHOT_ORIGIN_MUTATIONS: readonly MutationInfo[] = [
 ];
 
 /** Most snapshots one origin may carry; each origin write costs a copy per snapshot, so keep it bounded. */
-export const MAX_SNAPSHOTS_PER_ORIGIN = 256;
+const MAX_SNAPSHOTS_PER_ORIGIN = 256;
 
 /** Options of a snapshot-origin target. */
 export interface SnapshotOriginOptions {

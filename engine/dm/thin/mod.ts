@@ -7,7 +7,6 @@ export {
   type PoolDiscards,
   type PoolMode,
   type PoolUsage,
-  THIN_COMMIT_PERIOD_NS,
   THIN_NO_SPACE_TIMEOUT_NS,
   ThinMessageError,
   ThinPoolTarget,

@@ -69,7 +69,7 @@ export const THIN_FLUSH_SKIPS_COMMIT: MutationInfo = {
 };
 
 /** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
-export const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
+const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
 /** The module parameter `no_space_timeout` default: 60 s. */
 export const THIN_NO_SPACE_TIMEOUT_NS = 60_000_000_000;
 

@@ -52,7 +52,7 @@ export interface ActivateOptions {
 }
 
 /** Whether a pvmove mirror segment has been checkpointed as fully copied. */
-export function pvmoveSegmentCompleted(seg: MirrorSegment): boolean {
+function pvmoveSegmentCompleted(seg: MirrorSegment): boolean {
   return (seg.extentsMoved ?? 0) >= seg.extentCount;
 }
 

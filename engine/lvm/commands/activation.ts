@@ -41,7 +41,7 @@ function pollFlag(args: ParsedArgs): boolean {
 }
 
 /** Sets the activation of `name` and everything beneath it. */
-export function setActive(
+function setActive(
   context: CommandContext,
   vg: VolumeGroup,
   options: { readonly name: string; readonly active: boolean },

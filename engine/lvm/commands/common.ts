@@ -90,7 +90,7 @@ function dataEndBytes(scan: HostScan, device: string, sizeBytes: number): number
 }
 
 /** `pe_start` of a labelled device, in sectors. */
-export function peStartSectors(scan: HostScan, device: string): number {
+function peStartSectors(scan: HostScan, device: string): number {
   const label = scan.labels.get(device);
   if (label === undefined) throw new LvmCommandError(`No physical volume label read from ${device}`);
   return (label.header.dataAreas[0]?.offsetBytes ?? 0) / SECTOR_BYTES;

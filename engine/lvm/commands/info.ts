@@ -44,11 +44,6 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   vgsplit: "Move physical volumes into a new or existing volume group",
 };
 
-/** The one-line description LVM2 gives `name`, if lvmlab knows it. */
-export function commandDescription(name: string): string | undefined {
-  return DESCRIPTIONS[name];
-}
-
 /** `lvm help [COMMAND]`: the command list, or one command's usage via its `--help`. */
 export function helpCommand(names: () => readonly string[]): LvmCommandDef {
   return {

@@ -54,7 +54,7 @@ function stackOf(vg: VolumeGroup, lvName: string): LogicalVolume[] {
 }
 
 /** True when lvmlab can build tables for the LV: modelled segment types, no pvmove underneath. */
-export function hasModelledTables(vg: VolumeGroup, lvName: string): boolean {
+function hasModelledTables(vg: VolumeGroup, lvName: string): boolean {
   const kinds = lvKinds(vg);
   const names = [lvName];
   const cowOf = vg.lvs
@@ -110,7 +110,7 @@ export function activateTables(context: CommandContext, vg: VolumeGroup, lvName:
 }
 
 /** Reloads a live origin's tables from `vg` after a snapshot came or went. */
-export function reloadOrigin(context: CommandContext, vg: VolumeGroup, originName: string): void {
+function reloadOrigin(context: CommandContext, vg: VolumeGroup, originName: string): void {
   const dm = deviceMapperOf(context.host);
   if (!lvKinds(vg).get(originName)?.origin) dm.remove(dmName(vg.name, originName, "real"));
   reloadWithResync(context.host, vg, originName);

@@ -219,7 +219,7 @@ function convertMirrors(
 }
 
 /** The policies `--repair` applies, as described in the module comment. */
-export function repairPolicies(args: ParsedArgs): MirrorFaultPolicies {
+function repairPolicies(args: ParsedArgs): MirrorFaultPolicies {
   if (hasOption(args, "use-policies")) return faultPoliciesFromConfig(optionValue(args, "config"));
   return hasOption(args, "yes") ? { image: "allocate", log: "allocate" } : { image: "remove", log: "remove" };
 }
@@ -307,7 +307,7 @@ function intervalSecondsOf(args: ParsedArgs): number {
 }
 
 /** Most scheduler events a foreground up-convert may run while it waits for the resync. */
-export const FOREGROUND_RESYNC_EVENTS_MAX = 10_000_000;
+const FOREGROUND_RESYNC_EVENTS_MAX = 10_000_000;
 
 /** Polls `vg/lvName`'s resync every `intervalSeconds` of virtual time until it is in sync. */
 function waitForResync(
@@ -346,7 +346,7 @@ function waitForResync(
 }
 
 /** Most scheduler events a foreground merge may run while it waits (every run of chunks is one). */
-export const FOREGROUND_MERGE_EVENTS_MAX = 10_000_000;
+const FOREGROUND_MERGE_EVENTS_MAX = 10_000_000;
 
 /** Runs the scheduler until the merge into `vgName/originName` is done, as lvpoll in the foreground. */
 function waitForMerge(context: CommandContext, vgName: string, originName: string, snapName: string): void {

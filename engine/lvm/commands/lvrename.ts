@@ -7,7 +7,7 @@ import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
 
 /** `vg` with LV `from` renamed to `to`, sub-LVs `from_*` renamed alike and every reference updated. */
-export function renameLv(
+function renameLv(
   vg: VolumeGroup,
   options: { readonly from: string; readonly to: string },
 ): VolumeGroup {

@@ -52,7 +52,7 @@ export function createPv(
 }
 
 /** Reads `--metadatacopies`/`--pvmetadatacopies`. */
-export function metadataCopiesOption(args: ParsedArgs): 0 | 1 | 2 | undefined {
+function metadataCopiesOption(args: ParsedArgs): 0 | 1 | 2 | undefined {
   const text = optionValue(args, "pvmetadatacopies");
   if (text === undefined) return undefined;
   if (text !== "0" && text !== "1" && text !== "2") {

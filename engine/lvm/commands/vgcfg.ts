@@ -28,7 +28,7 @@ function files(context: CommandContext): HostFiles {
 }
 
 /** The backup-file text of `vg`. */
-export function backupText(context: CommandContext, vg: VolumeGroup): string {
+function backupText(context: CommandContext, vg: VolumeGroup): string {
   return printConfig(
     backupFileTree(withBackupComments(exportVg(vg)), {
       // vgcfgbackup describes the file by its command line; automatic backups say "Created *after*".

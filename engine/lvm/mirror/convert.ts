@@ -28,7 +28,7 @@ import { nextLvName } from "../../metadata/names.js";
 import type { PvSelection } from "../../metadata/pv-list.js";
 
 /** `DEFAULT_MIRROR_MAX_IMAGES`: the most images an old-style mirror may have. */
-export const MIRROR_IMAGES_MAX = 8;
+const MIRROR_IMAGES_MAX = 8;
 
 /** The single mirror segment of a mirrored LV, or undefined when the LV is not a mirror. */
 export function mirrorSegmentOf(lv: LogicalVolume): MirrorSegment | undefined {

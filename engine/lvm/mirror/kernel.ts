@@ -37,11 +37,6 @@ export function stopLvResync(host: Host, lvId: string): void {
   map.delete(lvId);
 }
 
-/** True while a resync driver of LV `lvId` has work scheduled. */
-export function lvResyncRunning(host: Host, lvId: string): boolean {
-  return (driversOf(host).get(lvId) ?? []).some((h) => !h.finished);
-}
-
 /**
  * The live mirror targets of LV `lvName`, read from its dm device (`ActiveLv.mirrors` is empty for
  * devices wrapped in a reloadable DmDevice, so this asks the table itself).

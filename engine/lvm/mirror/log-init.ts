@@ -7,7 +7,6 @@
 import { SECTOR_BYTES } from "../../block/device.js";
 import { MIRROR_LOG_MAGIC, MIRROR_LOG_VERSION } from "../../dm/mirror/region-log.js";
 import { findLv, findPv, type VolumeGroup } from "../../metadata/model.js";
-import type { MutationInfo } from "../../sim/mutations.js";
 import type { TraceEventInfo } from "../../sim/trace.js";
 import type { Host } from "../host.js";
 
@@ -19,16 +18,9 @@ export const MIRROR_LOG_INIT_EVENT: TraceEventInfo = {
 
 /** Mutation: lvconvert adding legs keeps the old disk log, so the new legs are never resynced. */
 export const MUTATION_MIRROR_SKIP_LOG_RESET = "lvm.mirror.skip-log-reset";
-/** Catalogue entry for {@link MUTATION_MIRROR_SKIP_LOG_RESET}. */
-export const MIRROR_SKIP_LOG_RESET: MutationInfo = {
-  name: MUTATION_MIRROR_SKIP_LOG_RESET,
-  description:
-    "lvconvert -m up (or --repair with allocate) reloads the mirror over its old disk log, which says every " +
-    "region is in sync: the new leg keeps whatever its extents held and reads from it can return garbage",
-};
 
 /** Largest log LV lvmlab wipes; a real log is one extent, so anything bigger is a model bug. */
-export const MIRROR_LOG_WIPE_BYTES_MAX = 64 * 1024 * 1024;
+const MIRROR_LOG_WIPE_BYTES_MAX = 64 * 1024 * 1024;
 
 /** Options of {@link initMirrorLog}. */
 export interface InitMirrorLogOptions {

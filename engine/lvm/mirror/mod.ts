@@ -3,23 +3,19 @@ export {
   type AddImagesOptions,
   addMirrorImages,
   imagesToDrop,
-  MIRROR_IMAGES_MAX,
   mirrorImages,
   mirrorSegmentOf,
   removeMirrorImages,
   setMirrorLog,
 } from "./convert.js";
-export { liveMirrorsOf, lvResyncRunning, startLvResync, stopLvResync } from "./kernel.js";
+export { liveMirrorsOf, startLvResync, stopLvResync } from "./kernel.js";
 export {
   type InitMirrorLogOptions,
   initMirrorLog,
-  MIRROR_LOG_WIPE_BYTES_MAX,
-  MIRROR_SKIP_LOG_RESET,
   MUTATION_MIRROR_SKIP_LOG_RESET,
 } from "./log-init.js";
 export {
   type MirrorMonitor,
-  MONITOR_REPAIRS_MAX,
   type MonitorOptions,
   monitorMirrors,
   splitDmName,
@@ -36,4 +32,4 @@ export {
   removeMissingMirrorParts,
   repairMirror,
 } from "./repair.js";
-export { mirrorCopyPercent, mirrorLegHealth } from "./status.js";
+export { mirrorCopyPercent } from "./status.js";

@@ -27,7 +27,7 @@ export interface MirrorMonitor {
 }
 
 /** Most repairs one monitor runs; a mirror that keeps failing after that is a bug to look at. */
-export const MONITOR_REPAIRS_MAX = 64;
+const MONITOR_REPAIRS_MAX = 64;
 
 /** Splits a dm name `vg-lv` (dashes inside names doubled) back into VG and LV names. */
 export function splitDmName(name: string): { vg: string; lv: string } | undefined {

@@ -31,9 +31,3 @@ export function mirrorSyncRegions(
   }
   return { synced, total, mirrors: mirrors.length };
 }
-
-/** The kernel's per-leg health string of an active mirror LV (`A`, `D`, `F`, `S`, `R` per leg). */
-export function mirrorLegHealth(host: Host, vg: VolumeGroup, lv: LogicalVolume): string | undefined {
-  const mirrors = liveMirrorsOf(host, vg.name, lv.name);
-  return mirrors.length === 0 ? undefined : mirrors.map((m) => m.legHealth()).join(" ");
-}

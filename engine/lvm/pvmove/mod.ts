@@ -13,7 +13,6 @@ export {
   stopPvmoveCopy,
 } from "./kernel.js";
 export {
-  MAX_POLL_PASSES,
   PVMOVE_MUTATIONS,
   PVMOVE_SKIP_CHECKPOINT,
   PVMOVE_SWITCH_BEFORE_SYNC,
@@ -22,7 +21,7 @@ export {
   type PvmovePollOptions,
   type PvmoveProgressSample,
 } from "./poll.js";
-export { runningPollers, startPoller, stopPoller } from "./pollers.js";
+export { startPoller, stopPoller } from "./pollers.js";
 export {
   DM_PERCENT_100,
   dmMakePercent,
@@ -32,7 +31,6 @@ export {
 } from "./progress.js";
 export {
   findMoveFromSource,
-  loadMoveTables,
   lvsUsing,
   moveSourceDevice,
   type PvmoveId,

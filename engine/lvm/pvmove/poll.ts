@@ -57,7 +57,7 @@ export const PVMOVE_MUTATIONS: readonly MutationInfo[] = [
 ];
 
 /** Bound on poll passes of one move, so a move that never progresses fails instead of spinning. */
-export const MAX_POLL_PASSES = 1_000_000;
+const MAX_POLL_PASSES = 1_000_000;
 /** LVM2 waits at least 100 ms between passes (`WAIT_AT_LEAST_NANOSECS`). */
 const MIN_INTERVAL_NS = 100_000_000;
 

@@ -34,11 +34,6 @@ export function startPoller(context: CommandContext, id: PvmoveId, options: Pvmo
   return poller;
 }
 
-/** The pollers still running on the machine. */
-export function runningPollers(host: Host): PvmovePoller[] {
-  return [...registryOf(host).values()];
-}
-
 /** Stops the poller of the pvmove LV `lvId`, if one runs. */
 export function stopPoller(host: Host, lvId: string): void {
   const registry = registryOf(host);

@@ -127,7 +127,7 @@ function allocatablePvs(vg: VolumeGroup, source: PhysicalVolume, request: Pvmove
 }
 
 /** Loads the tables a move needs: the moved LVs map through the pvmove LV, which starts copying. */
-export function loadMoveTables(context: CommandContext, vg: VolumeGroup, pvmoveName: string): void {
+function loadMoveTables(context: CommandContext, vg: VolumeGroup, pvmoveName: string): void {
   const host = context.host;
   const dm = deviceMapperOf(host);
   const options = pvmoveActivateOptions(host);

@@ -21,7 +21,7 @@ export interface RaidMonitor {
 }
 
 /** Most repairs one monitor runs before it gives up loudly. */
-export const RAID_MONITOR_REPAIRS_MAX = 64;
+const RAID_MONITOR_REPAIRS_MAX = 64;
 
 /**
  * Starts the raid plugin on a machine whose Host may be replaced by reboots (`hostOf` returns the

@@ -31,8 +31,3 @@ export function raidRole(vg: VolumeGroup, lvName: string): RaidRole | undefined 
   }
   return undefined;
 }
-
-/** True if any LV of the VG is raid1 (cheap check before per-LV work). */
-export function vgHasRaid(vg: VolumeGroup): boolean {
-  return vg.lvs.some((lv) => lv.segments.some((s) => isRaid1Segment(s)));
-}

@@ -8,7 +8,7 @@ import { lvStartOnDisk } from "../lv-start.js";
 import { raid1Of } from "./roles.js";
 
 /** Bytes of each rmeta `wipe_lv` clears. */
-export const RMETA_WIPE_BYTES = 4096;
+const RMETA_WIPE_BYTES = 4096;
 
 /** Zeroes the first 4 KiB of every rmeta of raid1 LV `lvName` (on their PVs); returns the completion time. */
 export function wipeRaidMetas(host: Host, vg: VolumeGroup, lvName: string): number {

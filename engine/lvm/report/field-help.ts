@@ -4,7 +4,7 @@
  */
 
 /** Sections in LVM2's order, each with its fields and their descriptions. */
-export const FIELD_HELP: readonly {
+const FIELD_HELP: readonly {
   readonly title: string;
   readonly fields: readonly (readonly [string, string])[];
 }[] = [

@@ -244,7 +244,7 @@ const segField = (
 const ext = (vg: VgInfo): number => vg.vg.extentSizeSectors;
 
 /** Every field, in LVM2's `-o help` spirit; the lookup is by name. */
-export const FIELDS: readonly FieldDef[] = [
+const FIELDS: readonly FieldDef[] = [
   pvField("pv_name", "PV", "str", 10, (r) => r.pv?.device),
   pvField("pv_fmt", "Fmt", "str", 0, () => "lvm2"),
   pvField("pv_uuid", "PV UUID", "str", 38, (r) => r.pv?.uuid),

@@ -19,7 +19,7 @@ export interface RenderOptions {
 }
 
 /** The printed text of one cell. */
-export function cellText(field: FieldDef, value: string | number | undefined, units: Units): string {
+function cellText(field: FieldDef, value: string | number | undefined, units: Units): string {
   if (value === undefined) return "";
   if (typeof value === "string") return value;
   if (field.kind === "size") return formatSize(value, units);

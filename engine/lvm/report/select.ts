@@ -14,7 +14,7 @@ import type { ReportEnv, ReportRow } from "./rows.js";
 export type Selection = (row: ReportRow, env: ReportEnv) => boolean;
 
 /** Most tokens one selection may have. */
-export const SELECTION_TOKENS_MAX = 1024;
+const SELECTION_TOKENS_MAX = 1024;
 
 type Token = { readonly kind: "op" | "word" | "punct"; readonly text: string };
 

@@ -153,8 +153,3 @@ export function thinPeRanges(vg: VolumeGroup, seg: Segment): string | undefined 
   const lv = vg.lvs.find((l) => l.name === data);
   return `${data}:0-${(lv === undefined ? 0 : lvSizeExtents(lv)) - 1}`;
 }
-
-/** Total virtual size of a pool's thin LVs in sectors (for overprovisioning checks). */
-export function thinVirtualSectors(vg: VolumeGroup, pool: string): number {
-  return thinVolumesOf(vg, pool).reduce((s, lv) => s + lvSizeExtents(lv) * vg.extentSizeSectors, 0);
-}

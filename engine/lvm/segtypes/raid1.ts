@@ -16,7 +16,7 @@ import type { LvCreateType } from "./segtype.js";
 const PAGE_BYTES = 4096;
 
 /** Checks a `-R` value as lvcreate does for raid (`_read_raid_params`, `_validate_region_size`). */
-export function checkRaidRegionSize(regionSizeSectors: number): void {
+function checkRaidRegionSize(regionSizeSectors: number): void {
   if (regionSizeSectors === 0) throw new LvmCommandError("Region size may not be zero.", 3);
   if ((regionSizeSectors * 512) % PAGE_BYTES !== 0) {
     throw new LvmCommandError(

@@ -24,9 +24,9 @@ import type { LvCreateType } from "../segtypes/segtype.js";
 import { formatSize } from "../units.js";
 
 /** `SNAPSHOT_MIN_CHUNKS`: a COW store smaller than this cannot hold header, area and one chunk. */
-export const SNAPSHOT_MIN_CHUNKS = 3;
+const SNAPSHOT_MIN_CHUNKS = 3;
 /** Bytes LVM2 wipes at the start of a new COW LV (`wipe_lv` of the first sectors). */
-export const COW_WIPE_BYTES = 4096;
+const COW_WIPE_BYTES = 4096;
 
 /** `_cow_max_size` in sectors for a kernel with the fixed-leak feature (dm-snapshot ≥ 1.12). */
 export function cowMaxSectors(originSectors: number, chunkSizeSectors: number): number {
@@ -37,7 +37,7 @@ export function cowMaxSectors(originSectors: number, chunkSizeSectors: number): 
 }
 
 /** `cow_max_extents`: the COW size past which a snapshot cannot use more space. */
-export function cowMaxExtents(vg: VolumeGroup, originName: string, chunkSizeSectors: number): number {
+function cowMaxExtents(vg: VolumeGroup, originName: string, chunkSizeSectors: number): number {
   const origin = findLv(vg, originName);
   if (origin === undefined)
     throw new AllocationError(`Logical volume ${originName} not found in volume group ${vg.name}`);

@@ -150,7 +150,7 @@ export function startMerge(
  * The end of a merge: the snapshot (COW LV and `snapshotN`) leaves the metadata, its devices go,
  * and the origin's table is reloaded without the merge. Returns the virtual time.
  */
-export function finishMerge(context: CommandContext, vgName: string, originName: string): number {
+function finishMerge(context: CommandContext, vgName: string, originName: string): number {
   const host = context.host;
   const scan = scanHost(host);
   const vg = requireVg(scan, vgName, { allowMissing: true }).vg;

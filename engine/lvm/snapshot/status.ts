@@ -8,7 +8,7 @@ import { dmName } from "../activation/dm-name.js";
 import type { Host } from "../host.js";
 
 /** The live snapshot target of snapshot (COW) LV `lv`, if its table is loaded. */
-export function liveSnapshot(host: Host, vg: VolumeGroup, lv: LogicalVolume): SnapshotTarget | undefined {
+function liveSnapshot(host: Host, vg: VolumeGroup, lv: LogicalVolume): SnapshotTarget | undefined {
   const device = deviceMapperOf(host).device(dmName(vg.name, lv.name));
   const table = device instanceof DmDevice ? device.live : device;
   return table instanceof SnapshotTarget && !(table instanceof SnapshotMergeTarget) ? table : undefined;

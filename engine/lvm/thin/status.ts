@@ -25,7 +25,7 @@ export function livePool(host: Host, vgName: string, poolName: string): ThinPool
 }
 
 /** The live thin target of a thin LV, if active. */
-export function liveThin(host: Host, vgName: string, lvName: string): ThinTarget | undefined {
+function liveThin(host: Host, vgName: string, lvName: string): ThinTarget | undefined {
   const table = liveTable(deviceMapperOf(host).device(dmName(vgName, lvName)));
   if (table instanceof ThinTarget) return table;
   const targets = (table as { targets?: readonly MappedDevice[] } | undefined)?.targets;
@@ -34,7 +34,7 @@ export function liveThin(host: Host, vgName: string, lvName: string): ThinTarget
 }
 
 /** LVM2's `dm_make_percent`: never 0 or 100 unless exact. */
-export function makePercent(numerator: number, denominator: number): number {
+function makePercent(numerator: number, denominator: number): number {
   if (denominator === 0 || numerator === 0) return 0;
   if (numerator >= denominator) return 100;
   const p = (100 * numerator) / denominator;

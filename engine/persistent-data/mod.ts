@@ -6,7 +6,7 @@ export {
   isPersistentDataError,
   PersistentDataError,
   type PersistentDataErrorCode,
-  } from "./block.js";
+} from "./block.js";
 export { METADATA_MAX_BLOCKS } from "./space-map.js";
 export { NEEDS_CHECK_FLAG } from "./superblock.js";
 export {

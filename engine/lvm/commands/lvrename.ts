@@ -7,10 +7,7 @@ import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
 
 /** `vg` with LV `from` renamed to `to`, sub-LVs `from_*` renamed alike and every reference updated. */
-function renameLv(
-  vg: VolumeGroup,
-  options: { readonly from: string; readonly to: string },
-): VolumeGroup {
+function renameLv(vg: VolumeGroup, options: { readonly from: string; readonly to: string }): VolumeGroup {
   const { from, to } = options;
   const map = (name: string): string =>
     name === from ? to : name.startsWith(`${from}_`) ? `${to}${name.slice(from.length)}` : name;

@@ -2,6 +2,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { ScenarioError } from "../scenarios/define.js";
 import { loadLibrary } from "../scenarios/load.js";
 import { realCacheDir } from "./cache.js";
+import { verifiedKib } from "./diff.js";
 import { UntranslatableError } from "./guest-script.js";
 import { realRunRecords, runReal, unexplained } from "./run.js";
 import { findQemu, RealSetupError, readRealSetup } from "./setup.js";
@@ -64,6 +65,7 @@ export async function runRealCli(name: string, options: RealCliOptions): Promise
   for (const note of result.notes) out.write(`  note: ${note}\n`);
   if (result.cut !== undefined) out.write(`  power cut: ${result.cut}\n`);
   out.write(`  model: ${result.model.record.status}, ${result.model.record.verdict}\n`);
+  out.write(`  real: fio --verify_only checked ${verifiedKib(result.real)} KiB\n`);
   if (result.differences.length === 0) out.write("  no differences\n");
   for (const d of result.differences) {
     out.write(

@@ -144,6 +144,18 @@ function realExpectationFailures(scenario: Scenario, real: RealObserved): string
   return failures;
 }
 
+/** KiB that the real run's `fio --verify_only` steps read back and checked (field 6 of fio's terse lines). */
+export function verifiedKib(real: RealObserved): number {
+  let kib = 0;
+  for (const [label, step] of real.steps) {
+    if (!label.startsWith("verify.")) continue;
+    for (const line of step.output) {
+      if (line.startsWith("3;fio-")) kib += Number(line.split(";")[5] ?? 0) || 0;
+    }
+  }
+  return kib;
+}
+
 /** Every difference between the model's run and the real one. */
 export function diffRuns(scenario: Scenario, model: ModelResult, real: RealObserved): Difference[] {
   const pvNames = scenario.pvs.map((p) => p.name);
@@ -180,6 +192,16 @@ export function diffRuns(scenario: Scenario, model: ModelResult, real: RealObser
     else if (onlyModel.length > 0 || onlyReal.length > 0) {
       out.push({ aspect: "message", subject, model: onlyModel.join(" | "), real: onlyReal.join(" | ") });
     }
+  }
+  // No green without work: a real run that verified nothing cannot agree with a model that did.
+  const modelVerified = model.record.verify?.ok ?? 0;
+  if (scenario.expect.noAcknowledgedDataLost && modelVerified > 0 && verifiedKib(real) === 0) {
+    out.push({
+      aspect: "data",
+      subject: "acknowledged data checked",
+      model: `${modelVerified} blocks verified`,
+      real: "nothing verified (no fio --verify_only read a block)",
+    });
   }
   const realFailures = realExpectationFailures(scenario, real);
   const modelFailures = model.record.failures;

@@ -3,8 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scenario } from "../scenarios/schema.js";
 import { drawCase } from "../scenarios/swarm.js";
-import { type Difference, diffRuns, normalizeRealText, type RealObserved } from "./diff.js";
-import { type GuestPlan, recoveryBoot, translateScenario, verifyAndCollect } from "./guest-script.js";
+import { type Difference, diffRuns, normalizeRealText, type RealObserved, verifiedKib } from "./diff.js";
+import {
+  type GuestPlan,
+  type GuestWorkload,
+  recoveryBoot,
+  translateScenario,
+  verifyAndCollect,
+} from "./guest-script.js";
 import { explainDifference } from "./known-differences.js";
 import { type ModelResult, reportRows, runModel } from "./model-run.js";
 import { type BootResult, bootGuest } from "./qemu.js";
@@ -72,6 +78,8 @@ function cutWatcher(plan: GuestPlan): {
   where: () => string | undefined;
 } {
   let where: string | undefined;
+  let running: { phase: number; start: number } | undefined;
+  let lvWrites: number | undefined;
   const onLine = (line: string): "kill" | undefined => {
     const cut = plan.cut;
     if (cut === undefined || where !== undefined) return undefined;
@@ -80,9 +88,20 @@ function cutWatcher(plan: GuestPlan): {
       return "kill";
     }
     if (cut.kind === "progress") {
+      const phase = / PHASE (\d+) \S+ (\d+)\s*$/.exec(line);
+      if (phase !== null) running = { phase: Number(phase[1]), start: Number(phase[2]) };
+      const writes = / WRITES (\d+)\s*$/.exec(line);
+      if (writes !== null) lvWrites = Number(writes[1]);
       const match = /Moved: +([\d.]+)%/.exec(line);
       const percent = match === null ? Number.NaN : Number(match[1]);
-      if (percent >= cut.percentAtLeast && percent < 100 && percent > 0) {
+      // A cut before the running workload surely completed a write leaves nothing to verify
+      // (a loaded host can make the move outrun fio): hold the cut until something was acknowledged.
+      const workload = plan.workloads.find((w) => w.phase === running?.phase);
+      const acked =
+        workload === undefined || running === undefined || lvWrites === undefined
+          ? 1
+          : surelyAcknowledged(workload, lvWrites - running.start);
+      if (percent >= cut.percentAtLeast && percent < 100 && percent > 0 && acked > 0) {
         where = `at the pvmove progress line "${line.replace(/^\S+ OUT \S+ /, "")}" (model: ${cut.event} at ${cut.percentAtLeast.toFixed(2)}%)`;
         return "kill";
       }
@@ -90,6 +109,20 @@ function cutWatcher(plan: GuestPlan): {
     return undefined;
   };
   return { onLine, where: () => where };
+}
+
+/**
+ * fio writes surely acknowledged after `requests` completed LV write requests. The LV's stat counts
+ * fio's flushes as writes too (bio-based dm accounts an empty flush as a write), so the count is
+ * scaled down as if every completed request could be a flush's share, then the queue depth is
+ * taken off: what remains was certainly acknowledged.
+ */
+function surelyAcknowledged(workload: GuestWorkload, requests: number): number {
+  const writes =
+    workload.fsyncEvery > 0
+      ? Math.floor((requests * workload.fsyncEvery) / (workload.fsyncEvery + 1))
+      : requests;
+  return writes - workload.iodepthTotal;
 }
 
 /** fio I/Os of the cut phase that were surely acknowledged: completed LV writes less the queue depth. */
@@ -114,15 +147,7 @@ function acknowledgedIos(
   }
   const workload = plan.workloads.find((w) => w.phase === lastPhase.phase);
   if (workload !== undefined && lvWrites !== undefined && Number.isFinite(lvWrites)) {
-    // The LV's stat counts fio's flushes as writes too (bio-based dm accounts an empty flush as a
-    // write), so the count is scaled down as if every completed request could be a flush's share,
-    // then the queue depth is taken off: what remains was certainly acknowledged.
-    const requests = lvWrites - lastPhase.start;
-    const writes =
-      workload.fsyncEvery > 0
-        ? Math.floor((requests * workload.fsyncEvery) / (workload.fsyncEvery + 1))
-        : requests;
-    ios.set(lastPhase.phase, writes - workload.iodepthTotal);
+    ios.set(lastPhase.phase, surelyAcknowledged(workload, lvWrites - lastPhase.start));
   } else if (workload !== undefined) {
     ios.set(lastPhase.phase, 0);
   }
@@ -183,7 +208,9 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
       notes.push(`disks throttled to ${throttleBps >> 20} MiB/s by QEMU so the move prints progress`);
     const watcher = cutWatcher(plan);
     const boot1Script =
-      plan.cut === undefined ? `${plan.boot1}${verifyAndCollect(scenario, plan, {})}` : plan.boot1;
+      plan.cut === undefined
+        ? `${plan.boot1}${verifyAndCollect(scenario, plan, { sameBoot: true })}`
+        : plan.boot1;
     log(
       `real: boot 1 (${plan.cut === undefined ? "setup, phases, recovery" : "setup and phases until the power cut"})`,
     );
@@ -272,6 +299,7 @@ export function realRunRecords(result: RealRunResult): object[] {
       cut: result.cut ?? null,
       modelStatus: result.model.record.status,
       modelVerdict: result.model.record.verdict,
+      realVerifiedKib: verifiedKib(result.real),
       differences: result.differences.length,
       unexplained: unexplained(result).length,
       notes: result.notes,

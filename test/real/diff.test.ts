@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { diffRuns, messageLines, normalizeRealText, type RealObserved } from "../../real/diff.js";
+import {
+  diffRuns,
+  messageLines,
+  normalizeRealText,
+  type RealObserved,
+  verifiedKib,
+} from "../../real/diff.js";
 import type { ModelResult } from "../../real/model-run.js";
 import { parseTranscript } from "../../real/transcript.js";
 import { defineScenario } from "../../scenarios/define.js";
@@ -108,6 +114,35 @@ describe("real vs model diff", () => {
       model: "  Logical volume vg0/m converted.",
       real: "  WARNING: Couldn't find device with uuid <uuid>.",
     });
+  });
+
+  it("reports a real run that verified nothing while the model verified blocks", () => {
+    const m = {
+      ...model("-wi-a-----", []),
+      record: { ...record, verify: { ok: 129 } } as unknown as CaseRecord,
+    };
+    const verifying = (kib: number): RealObserved => {
+      const observed = real();
+      const steps = new Map(observed.steps);
+      steps.set("verify.vg0/lv0", {
+        label: "verify.vg0/lv0",
+        command: "fio",
+        output: [`3;fio-3.33;w;0;0;${kib};700`],
+      });
+      return { ...observed, steps };
+    };
+    expect(verifiedKib(verifying(28))).toBe(28);
+    const data = (observed: RealObserved) =>
+      diffRuns(scenario, m, observed).filter((d) => d.aspect === "data");
+    expect(data(verifying(28))).toEqual([]);
+    expect(data(verifying(0))).toEqual([
+      {
+        aspect: "data",
+        subject: "acknowledged data checked",
+        model: "129 blocks verified",
+        real: "nothing verified (no fio --verify_only read a block)",
+      },
+    ]);
   });
 
   it("keeps each distinct line once", () => {

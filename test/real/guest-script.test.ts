@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   guestArgv,
@@ -117,6 +121,37 @@ describe("scenario → guest script", () => {
     expect(text).toMatch(/verify\.vg0\/lv0 fio .*--verify_only=1 --number_ios=42/);
     expect(text).toMatch(/readcheck\.vg0\/snap timeout 30 dd if=\/dev\/mapper\/vg0-snap/);
     expect(text).toContain("lvs -a --reportformat json");
+  });
+
+  it("verifies in the same boot only what fio saw complete, from the last phase that completed a write", () => {
+    const two = defineScenario({ ...base, name: "t-two", phases: [base.phases[0]!, base.phases[0]!] });
+    const plan = translateScenario(two, { seed: 1 });
+    expect(plan.boot1).toContain("--aux-path=/tmp/fio-state/1");
+    const text = verifyAndCollect(two, plan, { sameBoot: true });
+    const verifyBlock = text.slice(text.indexOf("if ["), text.indexOf("\nfi") + 3);
+    // Run the generated sh with lvmlab_run stubbed, for each set of phases that wrote something.
+    const run = (written: Record<number, number>) => {
+      const dir = mkdtempSync(join(tmpdir(), "lvmlab-fio-state-"));
+      try {
+        const script = verifyBlock.replaceAll("/tmp/fio-state/", `${dir}/`);
+        for (const [phase, kib] of Object.entries(written)) {
+          mkdirSync(join(dir, phase));
+          writeFileSync(join(dir, phase, "written-kib"), `${kib}\n`);
+        }
+        return execFileSync("sh", ["-c", `M=@@; lvmlab_run() { echo "RUN $*"; }\n${script}`], {
+          encoding: "utf8",
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    expect(run({ 0: 400, 1: 12 })).toMatch(
+      /^RUN verify\.vg0\/lv0 fio .*--aux-path=.*\/1 --verify_only=1 --verify_state_load=1$/m,
+    );
+    expect(run({ 0: 400, 1: 0 })).toMatch(
+      /^RUN verify\.vg0\/lv0 fio .*--aux-path=.*\/0 --verify_only=1 --verify_state_load=1$/m,
+    );
+    expect(run({})).toBe("@@ SKIPVERIFY vg0/lv0 no workload phase completed a write\n");
   });
 
   it("quotes words for sh and maps PE ranges", () => {

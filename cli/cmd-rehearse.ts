@@ -187,6 +187,5 @@ export function register(program: Command): void {
       if (flags.html !== undefined) reports.writeFileAtomic(flags.html, reports.renderRehearsalHtml(view));
       const paint = reports.createPainter(reports.shouldUseColor(process.stdout, process.env));
       process.stdout.write(reports.renderRehearsalTerminal(view, { paint }));
-      for (const line of result.coverage) process.stderr.write(`rehearsed ${line}\n`);
     });
 }

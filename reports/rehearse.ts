@@ -24,6 +24,8 @@ export interface RehearsalStepView {
   readonly command: string;
   readonly exitCode: number;
   readonly durationNs: number;
+  /** Time until the copy finished (pvmove), when the step copies. */
+  readonly copyNs: number | undefined;
   readonly windowsFound: number;
   readonly windowsTried: number;
   readonly coverage: string;
@@ -106,6 +108,7 @@ export function rehearsalFromRecords(set: RecordSet): RehearsalView | undefined 
         command: str(v.command),
         exitCode: num(v.exitCode),
         durationNs: num(v.durationNs),
+        copyNs: typeof v.copyNs === "number" ? v.copyNs : undefined,
         windowsFound: num(v.windowsFound),
         windowsTried: num(v.windowsTried),
         coverage: str(v.coverage),
@@ -237,6 +240,15 @@ function ratio(row: { cols: Map<string, RehearsalThroughputView> }): string {
   return `${(after.mbps / before.mbps).toFixed(2)}×`;
 }
 
+/** A step's modeled duration: metadata-only steps take no modeled time; a copy says when it ended. */
+function durationText(s: RehearsalStepView): string {
+  if (s.durationNs === 0) return "metadata only (no modeled I/O time)";
+  const total = formatNs(s.durationNs);
+  return s.copyNs === undefined
+    ? total
+    : `${total} (copy done at ${formatNs(s.copyNs)}; pvmove polls every 15 s)`;
+}
+
 function pad(text: string, width: number): string {
   return text + " ".repeat(Math.max(0, width - [...text].length));
 }
@@ -270,7 +282,7 @@ export function renderRehearsalTerminal(
       view.steps.map((s) => [
         String(s.step),
         s.command,
-        formatNs(s.durationNs),
+        durationText(s),
         s.windowsTried < s.windowsFound
           ? `${s.windowsTried} of ${s.windowsFound} (sampled)`
           : String(s.windowsFound),
@@ -432,7 +444,7 @@ export function renderRehearsalHtml(view: RehearsalView): string {
   );
   for (const s of view.steps) {
     out.push(
-      `<tr><td>${s.step}</td><td><code>${h(s.command)}</code></td><td>${h(formatNs(s.durationNs))}</td><td>${s.windowsTried} of ${s.windowsFound}</td></tr>`,
+      `<tr><td>${s.step}</td><td><code>${h(s.command)}</code></td><td>${h(durationText(s))}</td><td>${s.windowsTried} of ${s.windowsFound}</td></tr>`,
     );
   }
   out.push("</table>");

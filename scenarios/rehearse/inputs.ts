@@ -112,7 +112,8 @@ export function checkRequest(request: RehearseRequest): CheckedRequest {
   let defaultProfile = DEFAULT_PV_PROFILE;
   const profileOf = new Map<string, string>();
   for (const text of request.profiles) {
-    const eq = text.lastIndexOf("=");
+    // `custom:bw=…` is a profile for every PV; `DEV=NAME` (NAME may be `custom:…`) is one PV's.
+    const eq = text.startsWith("custom:") ? -1 : text.indexOf("=");
     if (eq < 0) {
       defaultProfile = profileOrError(text, `--profile ${text}`);
       continue;

@@ -18,7 +18,10 @@ export { REHEARSE_TAG, type RehearsalProvenance, rehearsalRecords } from "./reco
 export { type BootKind, RECOVERY_PATHS, type RecoveryPath } from "./recovery-paths.js";
 export {
   type CellResult,
+  type CleanRun,
   type CrashWindow,
+  planRehearsal,
+  type RehearsalPlan,
   type RehearsalResult,
   type RehearseOptions,
   rehearse,

@@ -62,6 +62,7 @@ export function rehearsalRecords(
       command: step.step.text,
       exitCode: step.timing.exitCode,
       durationNs: step.timing.endNs - step.timing.startNs,
+      ...(step.timing.copyEndNs === undefined ? {} : { copyNs: step.timing.copyEndNs - step.timing.startNs }),
       windowsFound: step.windowsFound,
       windowsTried: step.windows.length,
       coverage: result.coverage[step.step.index - 1],
@@ -81,7 +82,8 @@ export function rehearsalRecords(
       scenario: provenance.name,
       seed: input.seed,
       status: safe ? "pass" : "fail",
-      crashPoint: `step ${cell.window.step} ${cell.window.label}`,
+      // The window, the boot and the path together name the cell, as reports key cases by crashPoint.
+      crashPoint: `step ${cell.window.step} ${cell.window.label} ${cell.boot === "late" ? `${provenance.lateDisk ?? "a disk"} late` : "all disks"} ${cell.path}`,
       draw: null,
       faults,
       verify: cell.verify,

@@ -74,6 +74,8 @@ export interface StepResult {
   readonly timing: StepTiming;
   /** Crash windows the clean run found in the step. */
   readonly windowsFound: number;
+  /** Every window found (a `--cell` replay may name any of them). */
+  readonly found: readonly CrashWindow[];
   /** The ones tried (all, or a sample). */
   readonly windows: readonly CrashWindow[];
 }
@@ -149,7 +151,8 @@ function isWindowEvent(name: string): boolean {
 /** The default prefill job (every LV gets verified data before the plan). */
 const PREFILL_JOBS = jobsFromFioFile(PREFILL_JOB_TEXT, { file: "(rehearse prefill)" });
 
-interface CleanRun {
+/** What the clean run of the plan measured. */
+export interface CleanRun {
   readonly timings: StepTiming[];
   readonly windows: Map<number, CrashWindow[]>;
   readonly intendedVg: VgState;
@@ -204,10 +207,13 @@ function cleanRun(input: RehearsalInput, options: RehearseOptions): CleanRun {
   const injector = world.machine.injector;
   const writesAtArming = injector.vgWriteCount;
   let current = 0;
+  let copyEndNs: number | undefined;
   world.machine.trace.subscribe((event) => {
     const occurrence = (occurrences.get(event.name) ?? 0) + 1;
     occurrences.set(event.name, occurrence);
     if (current === 0 || !isWindowEvent(event.name)) return;
+    if (event.name === "mirror.resync.step" || event.name === "pvmove.segment.synced")
+      copyEndNs = world.machine.scheduler.nowNs;
     windows.get(current)!.push({
       kind: "event",
       step: current,
@@ -221,7 +227,9 @@ function cleanRun(input: RehearsalInput, options: RehearseOptions): CleanRun {
     current = step.index;
     windows.set(step.index, []);
     const firstWrite = injector.vgWriteCount - writesAtArming + 1;
-    const timing = world.runStep(step, { workload: true });
+    copyEndNs = undefined;
+    const ran = world.runStep(step, { workload: true });
+    const timing = copyEndNs === undefined ? ran : { ...ran, copyEndNs };
     timings.push(timing);
     for (const [lv, result] of timing.during) throughput.push(row(lv, `during step ${step.index}`, result));
     // A step with no structural event (pvremove wipes a label) is cut at each of its block writes.
@@ -377,8 +385,15 @@ function sampleWindows(windows: readonly CrashWindow[], max: number, rng: Rng): 
   return sampleDistinct(rng, max, windows.length).map((i) => windows[i]!);
 }
 
-/** Runs the rehearsal. */
-export function rehearse(input: RehearsalInput, options: RehearseOptions): RehearsalResult {
+/** The clean run and the windows each step will be cut at. */
+export interface RehearsalPlan {
+  readonly steps: readonly StepResult[];
+  readonly coverage: readonly string[];
+  readonly clean: CleanRun;
+}
+
+/** Runs the plan once without a crash and picks the crash windows of each step (sampled beyond maxPoints). */
+export function planRehearsal(input: RehearsalInput, options: RehearseOptions): RehearsalPlan {
   if (!Number.isSafeInteger(options.maxPoints) || options.maxPoints < 1)
     throw new RangeError(`--max-points must be a positive integer (got ${options.maxPoints})`);
   const clean = cleanRun(input, options);
@@ -388,17 +403,27 @@ export function rehearse(input: RehearsalInput, options: RehearseOptions): Rehea
   for (const step of input.steps) {
     const found = clean.windows.get(step.index) ?? [];
     const windows = sampleWindows(found, options.maxPoints, rng.fork(`step${step.index}`));
-    steps.push({ step, timing: clean.timings[step.index - 1]!, windowsFound: found.length, windows });
+    steps.push({ step, timing: clean.timings[step.index - 1]!, windowsFound: found.length, found, windows });
     coverage.push(
       windows.length < found.length
         ? `step ${step.index} (${step.text}): tried ${windows.length} of ${found.length} crash windows (sampled with seed ${input.seed}; raise --max-points for more)`
         : `step ${step.index} (${step.text}): tried all ${found.length} crash windows`,
     );
   }
+  return { steps, coverage, clean };
+}
+
+/** Runs the rehearsal (from `plan` when the caller already made it). */
+export function rehearse(
+  input: RehearsalInput,
+  options: RehearseOptions,
+  plan: RehearsalPlan = planRehearsal(input, options),
+): RehearsalResult {
+  const { steps, coverage, clean } = plan;
   const cells: CellResult[] = [];
   const recommendations: Recommendation[] = [];
   for (const stepResult of steps) {
-    for (const window of stepResult.windows) {
+    for (const window of options.only === undefined ? stepResult.windows : stepResult.found) {
       const wanted = (boot: BootKind, path: string) =>
         options.only === undefined || options.only === cellKey(window, boot, path);
       if (options.only !== undefined && !options.only.startsWith(`${window.step}/${window.label}/`)) continue;

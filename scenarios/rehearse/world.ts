@@ -72,6 +72,8 @@ export interface StepTiming {
   readonly startNs: number;
   readonly endNs: number;
   readonly exitCode: number;
+  /** When the step's last copy region finished (pvmove), before its poll noticed; undefined without a copy. */
+  readonly copyEndNs?: number;
   /** Throughput of the workload while the step ran (pvmove only), per LV. */
   readonly during: ReadonlyMap<string, RunResult>;
 }

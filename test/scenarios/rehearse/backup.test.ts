@@ -22,7 +22,11 @@ describe("readBackup", () => {
   });
 
   it("names the file and line of a syntax error, and the file of a metadata error", () => {
-    expect(() => readBackup("vg0 {\n  id = \n", { file: "broken.vg" })).toThrow(/^Cannot read backup broken\.vg:\d+:\d+: /);
-    expect(() => readBackup("vg0 {\n}\n", { file: "empty.vg" })).toThrow(/^Cannot read backup empty\.vg: Invalid VG metadata/);
+    expect(() => readBackup("vg0 {\n  id = \n", { file: "broken.vg" })).toThrow(
+      /^Cannot read backup broken\.vg:\d+:\d+: /,
+    );
+    expect(() => readBackup("vg0 {\n}\n", { file: "empty.vg" })).toThrow(
+      /^Cannot read backup empty\.vg: Invalid VG metadata/,
+    );
   });
 });

@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { emptyVerifyCounts } from "../../../scenarios/records.js";
 import { type CellObservation, classifyCell } from "../../../scenarios/rehearse/classify.js";
 import type { VgState } from "../../../scenarios/rehearse/vg-state.js";
-import { emptyVerifyCounts } from "../../../scenarios/records.js";
 
-const vg = (lvs: Record<string, string[]>, pvs = ["/dev/sdc1", "/dev/sdd1"], pvmove = false): VgState => ({
+const vg = (
+  lvs: Record<string, string[]>,
+  pvs: readonly string[] = ["/dev/sdc1", "/dev/sdd1"],
+  pvmove = false,
+): VgState => ({
   seqno: 1,
   pvs,
   lvs: new Map(Object.entries(lvs).map(([name, places]) => [name, { extents: places.length, places }])),
@@ -105,7 +109,11 @@ describe("classifyCell", () => {
   });
 
   it("needs manual repair when the plan cannot reach its end state or the metadata stays inconsistent", () => {
-    const sdb1Back = vg({ home: ["/dev/sdc1:0", "/dev/sdc1:1"], db: ["/dev/sdd1:0"] }, ["/dev/sdb1", "/dev/sdc1", "/dev/sdd1"]);
+    const sdb1Back = vg({ home: ["/dev/sdc1:0", "/dev/sdc1:1"], db: ["/dev/sdd1:0"] }, [
+      "/dev/sdb1",
+      "/dev/sdc1",
+      "/dev/sdd1",
+    ]);
     expect(classifyCell(observed({ finalVg: sdb1Back })).detail).toBe(
       "PVs are /dev/sdb1, /dev/sdc1, /dev/sdd1, not /dev/sdc1, /dev/sdd1",
     );

@@ -19,7 +19,11 @@ const disks = [
 ];
 const input: RehearsalInput = {
   backup,
-  steps: parsePlan(FIXTURE_PLAN, { file: "plan", vgName: backup.vgName, devices: disks.map((d) => d.device) }),
+  steps: parsePlan(FIXTURE_PLAN, {
+    file: "plan",
+    vgName: backup.vgName,
+    devices: disks.map((d) => d.device),
+  }),
   disks,
   jobs: jobsFromFioFile("[w]\nrw=randwrite\nbs=4k\niodepth=4\nnumber_ios=32\nfsync=8\nverify=xxh64\n", {
     file: "job",
@@ -50,12 +54,16 @@ describe("rehearse", () => {
     expect(plan.steps.map((s) => s.windowsFound > 0)).toEqual([true, true, true, true]);
     const move = plan.steps[1]!;
     expect(move.windows).toHaveLength(2);
-    expect(plan.coverage[1]).toMatch(/^step 2 \(pvmove \/dev\/sdb1 \/dev\/sdc1\): tried 2 of \d+ crash windows \(sampled with seed 1/);
+    expect(plan.coverage[1]).toMatch(
+      /^step 2 \(pvmove \/dev\/sdb1 \/dev\/sdc1\): tried 2 of \d+ crash windows \(sampled with seed 1/,
+    );
     expect(move.timing.copyEndNs).toBeGreaterThan(move.timing.startNs);
     expect(move.timing.endNs).toBeGreaterThanOrEqual(move.timing.copyEndNs!);
     // The workload ran on both LVs while the copy ran, and before and after the plan.
     const when = plan.clean.throughput.map((t) => `${t.lv} ${t.when}`);
-    expect(when).toEqual(expect.arrayContaining(["lv_home before", "lv_home during step 2", "lv_home after"]));
+    expect(when).toEqual(
+      expect.arrayContaining(["lv_home before", "lv_home during step 2", "lv_home after"]),
+    );
   });
 
   it("marks vgreduce --removemissing --force destructive while the new disk is only late mid-pvmove, from what it removed", () => {

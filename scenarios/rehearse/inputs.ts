@@ -5,7 +5,6 @@
  */
 import { FileDevice } from "../../engine/block/file.js";
 import { Host } from "../../engine/lvm/host.js";
-import { runLvm } from "../../engine/lvm/run.js";
 import { scanHost } from "../../engine/lvm/vg-read.js";
 import { resolveProfile } from "../../engine/sim/mod.js";
 import { jobsFromFioFile } from "../../workloads/fio-ini.js";
@@ -77,24 +76,16 @@ export function backupFromImages(paths: readonly string[]): BackupVg {
         throw new RehearseInputError(`Cannot open PV image ${path}: ${(error as Error).message}`);
       }
     }
-    const files = new Map<string, string>();
-    const host = new Host({
-      devices: devices.map((d) => [d.name, d] as const),
-      files: { readText: (p) => files.get(p) ?? "", writeText: (p, t) => void files.set(p, t) },
-    });
-    const vgs = scanHost(host).result.vgs.map((vg) => vg.vgName);
+    const host = new Host({ devices: devices.map((d) => [d.name, d] as const) });
+    const vgs = scanHost(host).result.vgs;
     if (vgs.length !== 1) {
       throw new RehearseInputError(
-        `PV images ${paths.join(", ")} hold ${vgs.length === 0 ? "no VG" : `${vgs.length} VGs (${vgs.join(", ")})`}; give the images of exactly one VG, or a vgcfgbackup file with --backup`,
+        `PV images ${paths.join(", ")} hold ${vgs.length === 0 ? "no VG" : `${vgs.length} VGs (${vgs.map((vg) => vg.vgName).join(", ")})`}; give the images of exactly one VG, or a vgcfgbackup file with --backup`,
       );
     }
-    const result = runLvm(host, ["vgcfgbackup", "-f", "/backup.vg", vgs[0]!]);
-    const text = files.get("/backup.vg");
-    if (result.exitCode !== 0 || text === undefined) {
-      throw new RehearseInputError(
-        `Cannot read VG ${vgs[0]} from ${paths.join(", ")}: ${result.stderr.trim().split("\n")[0] ?? ""}`,
-      );
-    }
+    // The metadata text as the disks hold it: its device hints are the names LVM2 last saw the
+    // PVs under (/dev/sdb1), which is what a plan names, not the image files' paths.
+    const text = vgs[0]!.text;
     return readBackup(text, { file: paths.join(",") });
   } finally {
     for (const d of devices) d.close();

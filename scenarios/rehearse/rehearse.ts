@@ -310,6 +310,10 @@ function crashBaseline(input: RehearsalInput, window: CrashWindow, options: Rehe
   };
 }
 
+function stateText(state: VgState | undefined): string {
+  return state === undefined ? "unreadable" : JSON.stringify({ ...state, lvs: [...state.lvs] });
+}
+
 function cellKey(window: CrashWindow, boot: BootKind, path: string): string {
   return `${window.step}/${window.label}/${boot}/${path}`;
 }
@@ -329,6 +333,13 @@ function runCell(
   const world = crashedWorld(input, window, options);
   const step = input.steps[window.step - 1]!;
   const crashHandle = world.vg();
+  // Every path must start from the crash state the baseline judged; a different one is a bug.
+  const crashState = crashHandle === undefined ? undefined : vgState(crashHandle.vg);
+  if (stateText(crashState) !== stateText(context.baseline.crashVg)) {
+    throw new Error(
+      `The crash state at ${window.label} differs between runs of the same seed (seqno ${crashState?.seqno} vs ${context.baseline.crashVg?.seqno}); the rehearsal is not deterministic`,
+    );
+  }
   const recovery: RecoveryContext = {
     vgName: world.vgName,
     step,

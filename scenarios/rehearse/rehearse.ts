@@ -418,7 +418,7 @@ export function planRehearsal(input: RehearsalInput, options: RehearseOptions): 
     coverage.push(
       windows.length < found.length
         ? `step ${step.index} (${step.text}): tried ${windows.length} of ${found.length} crash windows (sampled with seed ${input.seed}; raise --max-points for more)`
-        : `step ${step.index} (${step.text}): tried all ${found.length} crash windows`,
+        : `step ${step.index} (${step.text}): tried all ${found.length} crash window${found.length === 1 ? "" : "s"}`,
     );
   }
   return { steps, coverage, clean };

@@ -12,7 +12,7 @@ import { findVg, scanHost, type VgHandle } from "../../engine/lvm/vg-read.js";
 import { isSimulationHalt } from "../../engine/sim/halt.js";
 import { type Mutations, NO_MUTATIONS } from "../../engine/sim/mutations.js";
 import { Rng } from "../../engine/sim/rng.js";
-import { EffectStage } from "../../faults/mod.js";
+import { missingDeviceEffect } from "../../faults/mod.js";
 import type { FaultSpec } from "../../faults/schema.js";
 import type { JobSpec } from "../../workloads/job-spec.js";
 import { ShadowOracle } from "../../workloads/oracle.js";
@@ -231,19 +231,9 @@ export class RehearsalWorld {
   /** Makes a disk absent (ENXIO on every request) until the returned function is called. */
   hide(device: string): () => void {
     const faulty = this.machine.injector.device(device);
-    const remove = faulty.addEffect({
-      label: "late-pv",
-      stage: EffectStage.loss,
-      check(request) {
-        throw new BlockDeviceError(
-          "ENXIO",
-          request.device,
-          request.offsetBytes,
-          request.lengthBytes,
-          "the PV has not appeared yet (late at boot)",
-        );
-      },
-    });
+    const remove = faulty.addEffect(
+      missingDeviceEffect("late-pv", "the PV has not appeared yet (late at boot)"),
+    );
     this.log.push(`# ${device} is not there yet (late PV)`);
     return () => {
       remove();

@@ -32,6 +32,21 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
+/** The run both the full rehearsal and its cell replay use. */
+const runArgs = (plan: string) => [
+  "rehearse",
+  "--backup",
+  BACKUP,
+  "--plan",
+  plan,
+  "--profile",
+  "hdd",
+  "--new-disk",
+  "/dev/sdc1=64MiB:sata-ssd",
+  "--max-points",
+  "1",
+];
+
 describe("lvmlab rehearse", () => {
   it("refuses bad input with one line naming the file and line, exit 2, and writes no output", async () => {
     const md = join(dir, "never.md");
@@ -67,17 +82,7 @@ describe("lvmlab rehearse", () => {
     const plan = file("extend.plan", "# add the new disk\nvgextend vg_data /dev/sdc1\n");
     const out = (ext: string) => join(dir, `run.${ext}`);
     const run = await cli([
-      "rehearse",
-      "--backup",
-      BACKUP,
-      "--plan",
-      plan,
-      "--profile",
-      "hdd",
-      "--new-disk",
-      "/dev/sdc1=64MiB:sata-ssd",
-      "--max-points",
-      "1",
+      ...runArgs(plan),
       "--ndjson",
       out("ndjson"),
       "--md",
@@ -121,21 +126,7 @@ describe("lvmlab rehearse", () => {
     expect(compared.stdout).toContain("vg_data/lv_home");
 
     const key = /--cell '([^']+)'/.exec(md)![1]!;
-    const replay = await cli([
-      "rehearse",
-      "--backup",
-      BACKUP,
-      "--plan",
-      plan,
-      "--profile",
-      "hdd",
-      "--new-disk",
-      "/dev/sdc1=64MiB:sata-ssd",
-      "--max-points",
-      "1",
-      "--cell",
-      key,
-    ]);
+    const replay = await cli([...runArgs(plan), "--cell", key]);
     expect(replay.code).toBe(0);
     expect(replay.stdout).toContain("$ vgcfgrestore -f /root/lvmlab-rehearse/backup.vg vg_data");
     expect(replay.stdout).toMatch(new RegExp(`${key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: safe: `));

@@ -281,7 +281,7 @@ export function renderRehearsalTerminal(
       ["step", "command", "modeled duration", "crash windows"],
       view.steps.map((s) => [
         String(s.step),
-        s.command,
+        s.exitCode === 0 ? s.command : `${s.command} (exit ${s.exitCode} without a crash)`,
         durationText(s),
         s.windowsTried < s.windowsFound
           ? `${s.windowsTried} of ${s.windowsFound} (sampled)`
@@ -372,8 +372,9 @@ export function renderRehearsalMarkdown(view: RehearsalView): string {
       s.windowsTried < s.windowsFound
         ? `${s.windowsTried} of ${s.windowsFound} (sampled)`
         : `${s.windowsFound}`;
+    const failed = s.exitCode === 0 ? "" : ` (exit ${s.exitCode} without a crash)`;
     out.push(
-      `| ${s.step} | ${markdownCode(s.command, { inTable: true })} | ${formatNs(s.durationNs)} | ${tried} |`,
+      `| ${s.step} | ${markdownCode(s.command, { inTable: true })}${failed} | ${durationText(s)} | ${tried} |`,
     );
   }
   for (const m of matrices(view)) {
@@ -444,7 +445,7 @@ export function renderRehearsalHtml(view: RehearsalView): string {
   );
   for (const s of view.steps) {
     out.push(
-      `<tr><td>${s.step}</td><td><code>${h(s.command)}</code></td><td>${h(durationText(s))}</td><td>${s.windowsTried} of ${s.windowsFound}</td></tr>`,
+      `<tr><td>${s.step}</td><td><code>${h(s.command)}</code>${s.exitCode === 0 ? "" : ` (exit ${s.exitCode} without a crash)`}</td><td>${h(durationText(s))}</td><td>${s.windowsTried} of ${s.windowsFound}</td></tr>`,
     );
   }
   out.push("</table>");

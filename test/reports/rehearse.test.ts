@@ -104,6 +104,8 @@ describe("rehearsal reports", () => {
     expect(text).toContain("metadata only (no modeled I/O time)");
     expect(text).toContain("--cell '2/pvmove.checkpoint#1/late/removemissing-force'");
     expect(text).toMatch(/vg_data\/lv_home +0\.40 MB\/s.* 30\.00 MB\/s, 7500 IOPS, p99 300 µs +75\.00×/);
+    const broken = { ...view, steps: [{ ...view.steps[0]!, exitCode: 5 }, ...view.steps.slice(1)] };
+    expect(renderRehearsalTerminal(broken)).toContain("vgextend vg_data /dev/sdc1 (exit 5 without a crash)");
     const md = renderRehearsalMarkdown(view);
     expect(md).toContain("| pvmove.checkpoint#1 | /dev/sdc1 late | safe | **DESTRUCTIVE** | resume |");
     expect(md).toContain("removed LV lv_home, whose data was intact &lt;b&gt;");

@@ -148,6 +148,9 @@ function isWindowEvent(name: string): boolean {
   );
 }
 
+/** Most crash windows one step may have (a copy of many GiB has one per region); beyond, refused. */
+export const WINDOWS_PER_STEP_MAX = 200_000;
+
 /** The default prefill job (every LV gets verified data before the plan). */
 const PREFILL_JOBS = jobsFromFioFile(PREFILL_JOB_TEXT, { file: "(rehearse prefill)" });
 
@@ -214,7 +217,13 @@ function cleanRun(input: RehearsalInput, options: RehearseOptions): CleanRun {
     if (current === 0 || !isWindowEvent(event.name)) return;
     if (event.name === "mirror.resync.step" || event.name === "pvmove.segment.synced")
       copyEndNs = world.machine.scheduler.nowNs;
-    windows.get(current)!.push({
+    const found = windows.get(current)!;
+    if (found.length >= WINDOWS_PER_STEP_MAX) {
+      throw new RangeError(
+        `Step ${current} has more than ${WINDOWS_PER_STEP_MAX} crash windows; rehearse on a smaller copy of the layout`,
+      );
+    }
+    found.push({
       kind: "event",
       step: current,
       event: event.name,
@@ -235,7 +244,11 @@ function cleanRun(input: RehearsalInput, options: RehearseOptions): CleanRun {
     // A step with no structural event (pvremove wipes a label) is cut at each of its block writes.
     if (windows.get(step.index)!.length === 0) {
       const lastWrite = injector.vgWriteCount - writesAtArming;
-      for (let write = firstWrite; write <= lastWrite; write++)
+      for (
+        let write = firstWrite;
+        write <= Math.min(lastWrite, firstWrite + WINDOWS_PER_STEP_MAX - 1);
+        write++
+      )
         windows.get(step.index)!.push({ kind: "write", step: step.index, write, label: `write#${write}` });
     }
   }
@@ -470,7 +483,7 @@ export function rehearse(
 }
 
 function isLateApplicable(crashVg: VgState | undefined, latePv: string | undefined): boolean {
-  return latePv !== undefined && crashVg !== undefined && crashVg.pvs.includes(latePv);
+  return latePv !== undefined && (crashVg?.pvs.includes(latePv) ?? false);
 }
 
 /** The first safe path in preference order; else the least harmful one. */

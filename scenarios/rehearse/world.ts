@@ -5,7 +5,7 @@
  * clean run that measures durations, is one of these, built the same way from the same seed, so a
  * crash point found in one run lands at the same place in another.
  */
-import { BlockDeviceError, isBlockDeviceError } from "../../engine/block/errors.js";
+import { isBlockDeviceError } from "../../engine/block/errors.js";
 import { activateLv, deviceMapperOf } from "../../engine/lvm/activation/activate.js";
 import { runLvm } from "../../engine/lvm/run.js";
 import { findVg, scanHost, type VgHandle } from "../../engine/lvm/vg-read.js";

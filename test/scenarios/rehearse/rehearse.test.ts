@@ -93,6 +93,20 @@ describe("rehearse", () => {
     expect(result.commands).toEqual(["vgchange -ay vg_data", "pvmove"]);
   }, 10_000);
 
+  it("is deterministic: the same seed finds the same windows, durations and throughput", () => {
+    const again = planRehearsal(input, options);
+    const summary = (p: RehearsalPlan) =>
+      JSON.stringify({
+        steps: p.steps.map((s) => [
+          s.found.map((w) => w.label),
+          s.windows.map((w) => w.label),
+          s.timing.endNs,
+        ]),
+        throughput: p.clean.throughput,
+      });
+    expect(summary(again)).toBe(summary(plan));
+  }, 10_000);
+
   it("refuses a cell the rehearsal does not have", () => {
     expect(() => rehearse(input, { ...options, only: "9/nothing#1/present/resume" }, plan)).toThrow(
       /^No cell 9\/nothing#1\/present\/resume in this rehearsal/,

@@ -11,6 +11,7 @@ import { register as registerMerge } from "./cmd-merge.js";
 import { register as registerMutants } from "./cmd-mutants.js";
 import { register as registerNightly } from "./cmd-nightly.js";
 import { register as registerReal } from "./cmd-real.js";
+import { register as registerRehearse } from "./cmd-rehearse.js";
 import { register as registerReplay } from "./cmd-replay.js";
 import { register as registerReport } from "./cmd-report.js";
 import { register as registerRun } from "./cmd-run.js";
@@ -35,4 +36,5 @@ export function registerCommands(program: Command): void {
   registerInspect(program);
   registerFaults(program);
   registerReal(program);
+  registerRehearse(program);
 }

@@ -19,6 +19,7 @@ export {
 } from "./device-wrapper.js";
 export type { Activation, FaultContext, FaultKind } from "./kinds/context.js";
 export { type PowerCutOutcome, type PowerCutPlan, resolvePowerCut } from "./kinds/power-cut.js";
+export { missingDeviceEffect } from "./kinds/pv-loss.js";
 export { FAULT_KINDS } from "./kinds/registry.js";
 export { locateMdasFromLabel } from "./mda-locator.js";
 export { rootSeedOf, sampleDistinct } from "./random.js";

@@ -46,6 +46,15 @@ export {
 export { emptyRecordSet, mergeRecordSets, type RecordSet, type UnknownRecord } from "./record-set.js";
 export * from "./records.js";
 export {
+  outcomeLabel,
+  REHEARSAL_RECORD_TYPES,
+  type RehearsalView,
+  rehearsalFromRecords,
+  renderRehearsalHtml,
+  renderRehearsalMarkdown,
+  renderRehearsalTerminal,
+} from "./rehearse.js";
+export {
   bootstrapMeanCi,
   bootstrapRatioCi,
   type Interval,

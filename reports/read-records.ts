@@ -13,6 +13,7 @@ import {
   type UnknownRecord,
 } from "./record-set.js";
 import { KNOWN_RECORD_TYPES, type LvmlabRecord, RecordSchema } from "./records.js";
+import { REHEARSAL_RECORD_TYPES } from "./rehearse.js";
 
 /** Longest accepted line; a longer one is a corrupt or hostile file, not a record. */
 export const MAX_LINE_CHARS = 1 << 20;
@@ -153,7 +154,8 @@ class RecordCollector {
     }
     if (isUnknown(record)) {
       this.set.unknown.push(record);
-      if (!this.warnedTypes.has(record.type)) {
+      // A rehearsal's own record types are known; only its report renders them.
+      if (!this.warnedTypes.has(record.type) && !REHEARSAL_RECORD_TYPES.has(record.type)) {
         this.warnedTypes.add(record.type);
         this.set.warnings.push(
           `${this.source}:${line}: unknown record type "${record.type}" ignored (written by a newer lvmlab?)`,

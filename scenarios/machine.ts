@@ -54,6 +54,7 @@ export class Machine {
   /** The root filesystem (`vgcfgbackup -f` files): it survives reboots, as /etc/lvm does. */
   readonly files = new Map<string, string>();
   readonly #idSeed: string;
+  readonly #archiving: boolean;
   readonly #hostListeners: ((host: Host) => void)[] = [];
 
   constructor(
@@ -63,8 +64,11 @@ export class Machine {
       readonly faults: readonly FaultSpec[];
       readonly storage: MachineStorage;
       readonly mutations: Mutations;
+      /** Keep LVM2's automatic /etc/lvm backups and archives in {@link files} (off by default). */
+      readonly archiving?: boolean;
     },
   ) {
+    this.#archiving = options.archiving ?? false;
     this.injector = new FaultInjector(options.faults, {
       rng: options.rng.fork("faults"),
       trace: this.trace,
@@ -95,7 +99,7 @@ export class Machine {
         throw new RangeError(`PV ${pv.name} names bus "${pv.bus}", which the scenario does not define`);
       }
       const timed = new TimedDevice(cache, resolveProfile(pv.profile), {
-        rng: timingRng.fork(pv.name),
+        rng: timingRng.fork(pv.name.replaceAll("/", "_")),
         mutations: options.mutations,
         ...(bus === undefined ? {} : { bus }),
       });
@@ -120,6 +124,16 @@ export class Machine {
       writeText: (path, text) => {
         this.files.set(path, text);
       },
+      list: (dir) => {
+        const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+        return [...this.files.keys()]
+          .filter((path) => path.startsWith(prefix) && !path.slice(prefix.length).includes("/"))
+          .map((path) => path.slice(prefix.length))
+          .sort();
+      },
+      remove: (path) => {
+        this.files.delete(path);
+      },
     };
     return new Host({
       devices: this.pvs.map((pv) => [pv.name, pv.device] as const),
@@ -130,6 +144,7 @@ export class Machine {
       // Each boot draws ids from its own stream, so ids never repeat across reboots.
       seed: `${this.#idSeed}/boot${this.reboots}`,
       files,
+      archiving: this.#archiving,
     });
   }
 

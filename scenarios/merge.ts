@@ -27,15 +27,20 @@ interface CaseEntry {
 
 const TIMELINE_TYPES = new Set(["progress", "fault"]);
 
-function sortKey(record: CaseRecord): [string, number, number] {
+/** A REHEARSE_KEY names a `lvmlab rehearse` cell: `rehearse-<vg>@<seed>/<step>/<window>/<boot>/<path>`. */
+const REHEARSE_KEY = /^(rehearse-[^@]+)@(\d+)\/(.+)$/;
+
+function sortKey(record: CaseRecord): [string, number, number, string] {
+  const cell = REHEARSE_KEY.exec(record.key);
+  if (cell !== null) return [cell[1]!, Number(cell[2]), 0, cell[3]!];
   const spec = parseCaseKey(record.key);
-  return [spec.scenario, spec.seed, spec.crashPoint?.index ?? 0];
+  return [spec.scenario, spec.seed, spec.crashPoint?.index ?? 0, ""];
 }
 
 function byCaseOrder(a: CaseRecord, b: CaseRecord): number {
-  const [sa, ea, ca] = sortKey(a);
-  const [sb, eb, cb] = sortKey(b);
-  return sa < sb ? -1 : sa > sb ? 1 : ea - eb || ca - cb;
+  const [sa, ea, ca, ka] = sortKey(a);
+  const [sb, eb, cb, kb] = sortKey(b);
+  return sa < sb ? -1 : sa > sb ? 1 : ea - eb || ca - cb || (ka < kb ? -1 : ka > kb ? 1 : 0);
 }
 
 function summaryOf(records: readonly CaseRecord[], interrupted: boolean): SummaryRecord {

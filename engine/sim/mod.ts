@@ -19,6 +19,7 @@ export {
   type DeviceProfile,
   DeviceQueue,
   type DeviceQueueOptions,
+  describeProfile,
   HDD_PROFILE,
   type HddMechanics,
   MAX_PARALLELISM,

@@ -1,6 +1,17 @@
 import { BlockDeviceError } from "../../engine/block/errors.js";
-import { EffectStage } from "../device-wrapper.js";
+import { type DeviceEffect, EffectStage } from "../device-wrapper.js";
 import type { FaultKind } from "./context.js";
+
+/** The effect of a missing PV: every request fails with ENXIO, saying `why`. */
+export function missingDeviceEffect(label: string, why: string): DeviceEffect {
+  return {
+    label,
+    stage: EffectStage.loss,
+    check(request) {
+      throw new BlockDeviceError("ENXIO", request.device, request.offsetBytes, request.lengthBytes, why);
+    },
+  };
+}
 
 /**
  * `pv-loss`: the PV disappears, so every request fails with ENXIO (what Linux returns for a
@@ -12,19 +23,7 @@ export const pvLoss: FaultKind<"pv-loss"> = {
   activate(spec, context) {
     const device = context.device(spec.device);
     const label = context.label;
-    const remove = device.addEffect({
-      label,
-      stage: EffectStage.loss,
-      check(request) {
-        throw new BlockDeviceError(
-          "ENXIO",
-          request.device,
-          request.offsetBytes,
-          request.lengthBytes,
-          `the PV is missing (fault ${label})`,
-        );
-      },
-    });
+    const remove = device.addEffect(missingDeviceEffect(label, `the PV is missing (fault ${label})`));
     return {
       effect: { device: spec.device },
       clear() {

@@ -5,6 +5,7 @@ export { revolutionNs, rotationalLatencyNs, seekNs } from "./hdd.js";
 export {
   type DeviceKind,
   type DeviceProfile,
+  describeProfile,
   type HddMechanics,
   MAX_PARALLELISM,
   validateProfile,

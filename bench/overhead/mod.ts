@@ -41,6 +41,7 @@ export {
   type RealBenchPlan,
   RealBenchUnsupportedError,
   realBenchPlan,
+  throttledProfileSpec,
 } from "./real-cells.js";
 export {
   compareWithReference,

@@ -6,6 +6,7 @@
  * knowing the configs (bench may not import real, nor real bench; the CLI composes the two).
  */
 
+import { REALDM_PROFILE } from "../../engine/sim/timing/profiles.js";
 import {
   type ConfigDef,
   configByName,
@@ -201,4 +202,27 @@ export function realBenchPlan(options: RealBenchOptions): RealBenchPlan {
     ],
     cells,
   };
+}
+
+/**
+ * The device profile the model runs beside a real run: the realdm reference profile (latencies,
+ * flush cost, depth, merge limit of the disks research/realdm-observations.md measured) with the
+ * bandwidth and IOPS limits QEMU puts on each real disk, as a `custom:` spec for records and tables.
+ */
+export function throttledProfileSpec(throttle: {
+  readonly iops: number;
+  readonly bytesPerSec: number;
+}): string {
+  const p = REALDM_PROFILE;
+  if (p.readLatencyNs !== p.writeLatencyNs) throw new Error("realdm profile: one latency expected");
+  return [
+    `custom:bw=${throttle.bytesPerSec}B`,
+    `iops=${throttle.iops}`,
+    `lat=${p.readLatencyNs / 1000}us`,
+    `flat=${p.flushLatencyNs / 1000}us`,
+    `par=${p.parallelism}`,
+    `cache=${p.volatileCache ? "on" : "off"}`,
+    `barrier=${p.flushIsBarrier === true ? "on" : "off"}`,
+    `merge=${p.mergeLimitBytes ?? 0}B`,
+  ].join(",");
 }

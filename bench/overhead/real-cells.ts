@@ -24,7 +24,7 @@ const EXTENT_BYTES = 4 * MiB;
 /** Real LV sizes: whole extents and whole modeled quanta (stripes, regions, chunks). */
 export const REAL_LV_QUANTUM_BYTES = 12 * MiB;
 /** The VG every real cell builds in. */
-export const REAL_BENCH_VG = "bench";
+const REAL_BENCH_VG = "bench";
 /** The LV every workload runs on (`/dev/mapper/bench-lv`). */
 const LV = "lv";
 /** The PVs the real cells use: legs, stripes, origin and COW on the first, the disk log on the last. */

@@ -89,7 +89,7 @@ export function register(program: Command): void {
       "also run the configs on real LVM2 and kernel dm in one QEMU guest (lvmlab real setup first), disks throttled by QEMU, and print real ratios to linear beside the modeled ones (default: the realdm configs that real LVM2 builds, randwrite-4k-qd32 and write-1m-qd8, 24 MiB LVs, 512 random I/Os, seed 1)",
     )
     .option("--throttle-iops <n>", "--real: QEMU IOPS limit per disk (default 250)")
-    .option("--throttle-bw <MiB/s>", "--real: QEMU bandwidth limit per disk (default 25)")
+    .option("--throttle-bw <MiB/s>", "--real: QEMU bandwidth limit per disk (default 8)")
     .option("--cache <dir>", "--real: guest cache set up by `lvmlab real setup`")
     .option("--timeout <seconds>", "--real: limit of the guest boot (default 600)")
     .action(async (flags: OverheadFlags) => {

@@ -1,8 +1,9 @@
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchResults, benchScript, type GuestBenchPlan, type GuestBenchResult } from "./bench-script.js";
 import { bootGuest } from "./qemu.js";
+import { makeDisks } from "./run.js";
 import type { RealSetup } from "./setup.js";
 import { parseTranscript } from "./transcript.js";
 
@@ -46,16 +47,7 @@ export async function runGuestBench(
   const script = benchScript(plan);
   const workDir = mkdtempSync(join(tmpdir(), "lvmlab-real-bench-"));
   try {
-    const disks = plan.pvs.map((pv) => {
-      const path = join(workDir, `${pv.name}.img`);
-      const fd = openSync(path, "w");
-      try {
-        ftruncateSync(fd, pv.sizeBytes);
-      } finally {
-        closeSync(fd);
-      }
-      return path;
-    });
+    const disks = makeDisks(workDir, plan);
     const boot = await bootGuest({
       setup: options.setup,
       workDir,

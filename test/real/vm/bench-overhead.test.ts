@@ -1,12 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { realBenchPlan, runOverhead, throttledProfileSpec } from "../../../bench/overhead/mod.js";
 import { pairRatios, REAL_DEFAULT_THROTTLE } from "../../../cli/overhead-real.js";
-import { realCacheDir } from "../../../real/cache.js";
 import { runGuestBench } from "../../../real/mod.js";
-import { type RealSetup, realSetup } from "../../../real/setup.js";
+import { prepareGuest } from "./prepare-guest.js";
 
 /**
  * `lvmlab bench overhead --real` on a small subset: linear and a 2-leg core-log mirror under 4 KiB
@@ -14,18 +12,7 @@ import { type RealSetup, realSetup } from "../../../real/setup.js";
  * near the model's (legs on separate disks write in parallel). The VM is gone and its temp dir
  * removed when the run returns.
  */
-function prepare(): { setup?: RealSetup; skip?: string } {
-  if (process.platform !== "linux") return { skip: "skipped: the QEMU guest needs Linux" };
-  if (spawnSync("qemu-system-x86_64", ["--version"], { stdio: "ignore" }).error)
-    return { skip: "skipped: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)" };
-  try {
-    return { setup: realSetup({ cacheDir: realCacheDir() }) };
-  } catch (error) {
-    return { skip: `skipped: lvmlab real setup failed: ${(error as Error).message}` };
-  }
-}
-
-const prepared = prepare();
+const prepared = prepareGuest();
 if (prepared.skip !== undefined) console.log(`bench-overhead real: ${prepared.skip}`);
 
 const leftoverDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith("lvmlab-real-bench-"));

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { OverheadRecord } from "../../bench/overhead/mod.js";
 import { benchRealRecords, pairRatios, realOverheadTable } from "../../cli/overhead-real.js";
 import type { GuestBenchResult } from "../../real/mod.js";
+import { parseRecords } from "../../reports/mod.js";
 
 function modeled(config: string, workload: string, relativeToLinear: number, iops = 100): OverheadRecord {
   return { config, workload, relativeToLinear, iops } as OverheadRecord;
@@ -39,6 +40,9 @@ describe("bench overhead --real pairing", () => {
       realRelativeToLinear: 0.75,
       throttle: { iopsPerDisk: 250, bytesPerSecPerDisk: 1 << 20 },
     });
+    // lvmlab report keeps the record (as an unknown type, with a warning) instead of rejecting it.
+    const set = parseRecords(records.map((r) => JSON.stringify(r)).join("\n"));
+    expect(set.unknown.length).toBe(2);
   });
 
   it("drops nothing: a cell on one side only, or a ratio that is not finite, is an error", () => {

@@ -17,6 +17,11 @@ interface OverheadFlags {
   readonly ndjson?: string;
   readonly format: (typeof BENCH_FORMATS)[number];
   readonly list?: boolean;
+  readonly real?: boolean;
+  readonly throttleIops?: string;
+  readonly throttleBw?: string;
+  readonly cache?: string;
+  readonly timeout?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -26,6 +31,7 @@ function commandLine(flags: OverheadFlags): string {
   const parts = ["lvmlab bench overhead"];
   if (flags.quick) parts.push("--quick");
   if (flags.realdm) parts.push("--realdm");
+  if (flags.real) parts.push("--real");
   for (const [flag, value] of [
     ["--profile", flags.profile],
     ["--config", flags.config],
@@ -34,6 +40,8 @@ function commandLine(flags: OverheadFlags): string {
     ["--repetitions", flags.repetitions],
     ["--lv-size", flags.lvSize],
     ["--random-ios", flags.randomIos],
+    ["--throttle-iops", flags.throttleIops],
+    ["--throttle-bw", flags.throttleBw],
   ] as const) {
     if (value !== undefined) parts.push(flag, JSON.stringify(value));
   }
@@ -76,6 +84,14 @@ export function register(program: Command): void {
     .option("--ndjson <file>", "also write one bench record per sample (meta first) to FILE")
     .addOption(new Option("-f, --format <format>", "table format").choices(BENCH_FORMATS).default("terminal"))
     .option("--list", "list the configs and workloads and exit")
+    .option(
+      "--real",
+      "also run the configs on real LVM2 and kernel dm in one QEMU guest (lvmlab real setup first), disks throttled by QEMU, and print real ratios to linear beside the modeled ones (default: the realdm configs that real LVM2 builds, randwrite-4k-qd32 and write-1m-qd8, 24 MiB LVs, 512 random I/Os, seed 1)",
+    )
+    .option("--throttle-iops <n>", "--real: QEMU IOPS limit per disk (default 250)")
+    .option("--throttle-bw <MiB/s>", "--real: QEMU bandwidth limit per disk (default 8)")
+    .option("--cache <dir>", "--real: guest cache set up by `lvmlab real setup`")
+    .option("--timeout <seconds>", "--real: limit of the guest boot (default 600)")
     .action(async (flags: OverheadFlags) => {
       const [{ UsageError }, overhead, reports] = await Promise.all([
         import("./errors.js"),
@@ -94,6 +110,21 @@ export function register(program: Command): void {
             `  ${w.name.padEnd(width)}  rw=${w.rw} bs=${w.blockBytes} iodepth=${w.iodepth}${mix}\n`,
           );
         }
+        return;
+      }
+      if (flags.real) {
+        const { overheadRealAction } = await import("./overhead-real.js");
+        const refused = (
+          [
+            ["--profile", flags.profile],
+            ["--quick", flags.quick],
+            ["--realdm", flags.realdm],
+            ["--repetitions", flags.repetitions],
+          ] as const
+        )
+          .filter(([, value]) => value !== undefined)
+          .map(([flag]) => flag);
+        await overheadRealAction({ ...flags, refused, command: commandLine(flags) });
         return;
       }
       if (flags.quick && flags.realdm) throw new UsageError("Give --quick or --realdm, not both");

@@ -98,8 +98,8 @@ backup {
 `;
 }
 
-/** Shell helpers every boot defines. */
-function preamble(plan: Pick<GuestPlan, "pvs">): string {
+/** Shell helpers every boot defines, then the PVs as dm-linear devices over their disks. */
+export function guestPreamble(plan: Pick<GuestPlan, "pvs">): string {
   const names = plan.pvs.map((p) => p.name);
   const lines = [
     "set -u",
@@ -185,7 +185,7 @@ function activateLine(lv: string): string {
 }
 
 /** One boot's steps after the preamble, as sh lines. */
-function runLine(label: string, argv: readonly string[]): string {
+export function runLine(label: string, argv: readonly string[]): string {
   return `lvmlab_run ${label} ${argv.map(shellQuote).join(" ")}`;
 }
 
@@ -330,7 +330,7 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
   } else {
     out.push(recoverySteps(scenario, pvNames));
   }
-  return { pvs, boot1: `${preamble({ pvs })}${out.join("\n")}\n`, cut, workloads, notes };
+  return { pvs, boot1: `${guestPreamble({ pvs })}${out.join("\n")}\n`, cut, workloads, notes };
 }
 
 /** Recovery, then verification and collection: the end of the last boot. */
@@ -439,5 +439,5 @@ export const PVS_REPORT = ["pvs", "--reportformat", "json", "-o", "pv_name,vg_na
 /** The recovery boot: the PVs again (plain linear tables: a reboot drops the fault tables), recovery. */
 export function recoveryBoot(scenario: Scenario, plan: GuestPlan): string {
   const pvNames = new Set(plan.pvs.map((p) => p.name));
-  return `${preamble(plan)}${recoverySteps(scenario, pvNames)}\n`;
+  return `${guestPreamble(plan)}${recoverySteps(scenario, pvNames)}\n`;
 }

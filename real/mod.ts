@@ -4,6 +4,8 @@
  * scenario and seed. Sits at the scenarios level: it imports scenarios and the engine, never the
  * other way round.
  */
+export { type DiskThrottle, type GuestBenchRun, runGuestBench } from "./bench-run.js";
+export { GuestBenchError, type GuestBenchPlan, type GuestBenchResult } from "./bench-script.js";
 export { realCacheDir, realCachePaths } from "./cache.js";
 export { runRealCli } from "./cli-run.js";
 export { type Difference, diffRuns, type RealObserved } from "./diff.js";
@@ -11,5 +13,5 @@ export { type GuestPlan, translateScenario, UntranslatableError } from "./guest-
 export { asQemuPowerCuts, type ModelResult, runModel } from "./model-run.js";
 export { bootGuest, chooseAccel } from "./qemu.js";
 export { type RealRunResult, realRunRecords, runReal } from "./run.js";
-export { type RealSetup, RealSetupError, readRealSetup, realSetup } from "./setup.js";
+export { findQemu, type RealSetup, RealSetupError, readRealSetup, realSetup } from "./setup.js";
 export { parseTranscript, type Transcript } from "./transcript.js";

@@ -24,6 +24,8 @@ export interface BootSpec {
   readonly disks: readonly string[];
   /** QEMU I/O throttling per disk (bytes per second, reads and writes together). */
   readonly throttleBps?: number;
+  /** QEMU I/O throttling per disk (requests per second, reads and writes together). */
+  readonly throttleIops?: number;
   readonly timeoutMs: number;
   /** Called for every console line from the guest's markers on; return "kill" to cut the power. */
   readonly onLine?: (line: string) => "kill" | undefined;
@@ -75,7 +77,9 @@ function qemuArgs(spec: BootSpec, control: string, accel: "kvm" | "tcg"): string
     "-drive",
     `file=${control},format=raw,if=virtio,cache=writeback`,
   ];
-  const throttle = spec.throttleBps === undefined ? "" : `,throttling.bps-total=${spec.throttleBps}`;
+  const throttle =
+    (spec.throttleBps === undefined ? "" : `,throttling.bps-total=${spec.throttleBps}`) +
+    (spec.throttleIops === undefined ? "" : `,throttling.iops-total=${spec.throttleIops}`);
   for (const disk of spec.disks) {
     args.push("-drive", `file=${disk},format=raw,if=virtio,cache=writeback${throttle}`);
   }

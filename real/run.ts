@@ -59,7 +59,11 @@ export interface RealRunResult {
 
 const DEFAULT_BOOT_TIMEOUT_MS = 240_000;
 
-function makeDisks(dir: string, plan: GuestPlan): string[] {
+/** One sparse raw image file per PV in `dir`, in PV order; returns their paths. */
+export function makeDisks(
+  dir: string,
+  plan: { readonly pvs: readonly { name: string; sizeBytes: number }[] },
+): string[] {
   return plan.pvs.map((pv) => {
     const path = join(dir, `${pv.name}.img`);
     const fd = openSync(path, "w");

@@ -37,6 +37,13 @@ export {
 } from "./plan.js";
 export { type OverheadQuickOptions, runOverheadQuick } from "./quick.js";
 export {
+  REAL_LV_QUANTUM_BYTES,
+  type RealBenchPlan,
+  RealBenchUnsupportedError,
+  realBenchPlan,
+  throttledProfileSpec,
+} from "./real-cells.js";
+export {
   compareWithReference,
   REALDM_NOT_MODELLED,
   REALDM_REFERENCE,

@@ -19,6 +19,8 @@ export interface CustomProfileFields {
   readonly jitterFraction?: number;
   readonly iopsLimit?: number;
   readonly flushIsBarrier?: boolean;
+  /** Largest request adjacent requests merge into (the block layer's max_sectors_kb). */
+  readonly mergeLimitBytes?: number;
   /** Spinning-disk mechanics; missing fields come from the built-in hdd profile. */
   readonly hdd?: Partial<HddMechanics>;
 }
@@ -35,6 +37,7 @@ const FIELD_NAMES = new Set([
   "jitterFraction",
   "iopsLimit",
   "flushIsBarrier",
+  "mergeLimitBytes",
   "hdd",
 ]);
 const HDD_FIELD_NAMES = new Set([
@@ -82,6 +85,7 @@ export function customProfile(fields: CustomProfileFields): DeviceProfile {
     jitterFraction: fields.jitterFraction ?? 0,
     ...(fields.iopsLimit === undefined ? {} : { iopsLimit: fields.iopsLimit }),
     ...(fields.flushIsBarrier === undefined ? {} : { flushIsBarrier: fields.flushIsBarrier }),
+    ...(fields.mergeLimitBytes === undefined ? {} : { mergeLimitBytes: fields.mergeLimitBytes }),
     ...(hdd ? { hdd } : {}),
   });
 }
@@ -216,6 +220,15 @@ const KEYS: ReadonlyMap<string, { readonly help: string; readonly parse: KeyPars
     },
   ],
   [
+    "merge",
+    {
+      help: "adjacent requests merge up to this size (1280KiB, Linux's default max_sectors_kb)",
+      parse: (v, f) => {
+        f.mergeLimitBytes = parseBytes(v);
+      },
+    },
+  ],
+  [
     "rpm",
     {
       help: "spindle speed, makes it a disk",
@@ -266,7 +279,7 @@ const KEYS: ReadonlyMap<string, { readonly help: string; readonly parse: KeyPars
 const MAX_SPEC_KEYS = 32;
 
 /**
- * Parse `custom:key=value,...`. Keys: bw (required), lat, rlat, wlat, flat, par, cache, jitter, iops, barrier,
+ * Parse `custom:key=value,...`. Keys: bw (required), lat, rlat, wlat, flat, par, cache, jitter, iops, barrier, merge,
  * and for a spinning disk rpm (required for the others), seek, t2t, fullseek, size. Errors name
  * the key and the spec.
  */

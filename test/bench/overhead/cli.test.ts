@@ -163,4 +163,18 @@ describe("lvmlab bench overhead", () => {
     // The nightly budget is about 10 s on two shared cores; leave room for a loaded machine.
     expect(seconds).toBeLessThan(30);
   });
+
+  it("refuses --real runs real disks cannot reproduce before booting anything", async () => {
+    for (const [argv, message] of [
+      [["--config", "pvmove"], /pvmove: the model's unthrottled background copy races/],
+      [["--quick"], /--real cannot be combined with --quick/],
+      [["--lv-size", "18"], /multiple of 12 MiB/],
+      [["--throttle-iops", "0"], /--throttle-iops must be a positive number/],
+    ] as const) {
+      const result = await cli(["bench", "overhead", "--real", ...argv]);
+      expect(result.code, argv.join(" ")).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    }
+  });
 });

@@ -1,11 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { realCacheDir } from "../../../real/cache.js";
 import { runReal, unexplained } from "../../../real/run.js";
-import { type RealSetup, realSetup } from "../../../real/setup.js";
 import { loadLibrary } from "../../../scenarios/load.js";
+import { prepareGuest } from "./prepare-guest.js";
 
 /**
  * The four scenarios the issue names, each run on the model and in a QEMU guest with Debian's
@@ -25,19 +23,7 @@ const SCENARIOS = [
  */
 const SEEDS: Readonly<Record<string, number>> = { "mirror-leg-loss-remove": 1 };
 
-function prepare(): { setup?: RealSetup; skip?: string } {
-  if (process.platform !== "linux") return { skip: "skipped: the QEMU guest needs Linux" };
-  if (spawnSync("qemu-system-x86_64", ["--version"], { stdio: "ignore" }).error)
-    return { skip: "skipped: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)" };
-  try {
-    // Idempotent: the first run downloads the kernel (~27 MiB) and builds the initramfs (~20 s).
-    return { setup: realSetup({ cacheDir: realCacheDir() }) };
-  } catch (error) {
-    return { skip: `skipped: lvmlab real setup failed: ${(error as Error).message}` };
-  }
-}
-
-const prepared = prepare();
+const prepared = prepareGuest();
 if (prepared.skip !== undefined) console.log(`real-vs-model: ${prepared.skip}`);
 
 function leftoverDirs(): string[] {

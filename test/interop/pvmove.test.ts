@@ -211,7 +211,7 @@ describe.skipIf(unavailable !== undefined)("pvmove's orphan error LV, with real 
       expect(() => runLvm(host, ["pvmove", "-i", "1", a, b])).toThrow(SimulationHalt);
     });
     const real = images("orphan-real", 2);
-    real.forEach((path, i) => writeFileSync(path, readFileSync(mine[i]!)));
+    for (const [i, path] of real.entries()) writeFileSync(path, readFileSync(mine[i]!));
     const lvs = "lvs -a -o lv_name,lv_attr,segtype,lv_size,devices vg0";
     const outputs: string[] = [];
     const differences = compare(

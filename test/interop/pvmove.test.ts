@@ -4,7 +4,7 @@
  * (`[pvmove0]` with the `p` attr, the moved LV locked, the Move column), and lvmlab resumes to the
  * end a move whose metadata real LVM2 restored from the research §2.5 text.
  */
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -211,7 +211,7 @@ describe.skipIf(unavailable !== undefined)("pvmove's orphan error LV, with real 
       expect(() => runLvm(host, ["pvmove", "-i", "1", a, b])).toThrow(SimulationHalt);
     });
     const real = images("orphan-real", 2);
-    for (const [i, path] of real.entries()) writeFileSync(path, readFileSync(mine[i]!));
+    for (const [i, path] of real.entries()) copyFileSync(mine[i]!, path);
     const lvs = "lvs -a -o lv_name,lv_attr,segtype,lv_size,devices vg0";
     const outputs: string[] = [];
     const differences = compare(

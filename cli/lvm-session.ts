@@ -85,6 +85,15 @@ function machineFiles(machine: MachineFile, changed: () => void): HostFiles {
         return [];
       }
     },
+    createBytes(path, bytes) {
+      if (!path.startsWith(ETC_LVM)) {
+        fs.writeFileSync(path, bytes, { flag: "wx" });
+        return;
+      }
+      if (machine.files[path] !== undefined) throw new Error(`File exists: ${path}`);
+      machine.files[path] = new TextDecoder().decode(bytes);
+      changed();
+    },
     remove(path) {
       if (!path.startsWith(ETC_LVM)) {
         fs.rmSync(path, { force: true });

@@ -74,7 +74,7 @@ function compareDumps(paths: readonly string[], tag: string, extra: readonly str
       expect(mineToFile.status, `${what} -f`).toBe(realToFile.status);
       expect(existsSync(mineFile), `${what} -f`).toBe(existsSync(realFile));
       if (existsSync(realFile)) {
-        expect(Buffer.compare(readFileSync(mineFile), readFileSync(realFile)), `${what} -f bytes`).toBe(0);
+        expect(readFileSync(mineFile).equals(readFileSync(realFile)), `${what} -f bytes`).toBe(true);
         // fopen("wx"): a second dump into the same file fails the same way.
         const again = lvmlab(paths, set.devices, ["pvck", ...dump, "-f", mineFile, device]);
         const realAgain = set.lvm("pvck", [...dump, "-f", realFile, device]);

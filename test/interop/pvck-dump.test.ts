@@ -3,7 +3,7 @@
  * loop devices: the same images (made by real LVM2, made by lvmlab, then damaged) dumped by both
  * must print the same lines, write the same `-f` files and exit the same way.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileDevice } from "../../engine/block/file.js";
@@ -92,9 +92,15 @@ function compareDumps(paths: readonly string[], tag: string, extra: readonly str
 
 /** Flips one byte of an image file. */
 function flipByte(path: string, offsetBytes: number): void {
-  const bytes = readFileSync(path);
-  bytes[offsetBytes] = bytes[offsetBytes]! ^ 0xff;
-  writeFileSync(path, bytes);
+  const fd = openSync(path, "r+");
+  try {
+    const byte = new Uint8Array(1);
+    readSync(fd, byte, 0, 1, offsetBytes);
+    byte[0] = byte[0]! ^ 0xff;
+    writeSync(fd, byte, 0, 1, offsetBytes);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 describe.skipIf(unavailable !== undefined)("pvck --dump, lvmlab against real LVM2", () => {

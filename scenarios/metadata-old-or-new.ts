@@ -11,7 +11,7 @@
  * The content check applies after every power cut; the repair only after subset and torn ones.
  */
 import { METADATA_EVENTS } from "../engine/format/commit.js";
-import { lvmCrc } from "../engine/format/crc.js";
+import { lvmCrc } from "../engine/format/mod.js";
 import { scanHost } from "../engine/lvm/vg-read.js";
 import type { Machine } from "./machine.js";
 

@@ -26,16 +26,17 @@ afterAll(() => {
 });
 
 let n = 0;
-let dir = "";
-beforeEach(() => {
-  dir = join(root, `m${n++}`);
+/** A fresh folder with two empty 32 MiB images, made the working folder (as an operator would). */
+function freshMachineDir(): void {
+  const dir = join(root, `m${n++}`);
   mkdirSync(dir, { recursive: true });
   for (const name of ["a.img", "b.img"]) {
     writeFileSync(join(dir, name), "");
     truncateSync(join(dir, name), 32 * 1024 * 1024);
   }
   process.chdir(dir);
-});
+}
+beforeEach(freshMachineDir);
 
 const lvm = (...argv: string[]) => cli(["lvm", ...argv]);
 const lvNames = async (): Promise<string[]> =>
@@ -75,15 +76,7 @@ describe("lvmlab machine power-cut --policy", () => {
   it("subset cuts leave the old or the new VG, the same for the same seed", async () => {
     const outcomes = new Map<string, string>();
     for (const [i, policy] of ["subset", "subset"].entries()) {
-      if (i > 0) {
-        dir = join(root, `m${n++}`);
-        mkdirSync(dir, { recursive: true });
-        for (const name of ["a.img", "b.img"]) {
-          writeFileSync(join(dir, name), "");
-          truncateSync(join(dir, name), 32 * 1024 * 1024);
-        }
-        process.chdir(dir);
-      }
+      if (i > 0) freshMachineDir();
       await machineWithLv0();
       expect((await lvm("lvcreate", "-an", "-Zn", "-l", "1", "-n", "lv1", "vg0")).code).toBe(0);
       const cut = await cli(["machine", "power-cut", "--policy", policy, "--seed", "5"]);

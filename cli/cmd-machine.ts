@@ -5,6 +5,8 @@ interface MachineFlags {
   readonly devices?: string[];
   readonly machine?: string;
   readonly allowBlockDevices?: boolean;
+  readonly policy?: string;
+  readonly seed?: string;
 }
 
 /**
@@ -29,12 +31,22 @@ export function register(program: Command): void {
       "the machine's state file (default: lvmlab-machine.json beside the first image)",
     )
     .option("--allow-block-devices", "allow real block devices such as /dev/sdb (refused by default)")
+    .option(
+      "--policy <policy>",
+      "power-cut: what each disk keeps of the writes it had not flushed: drop-all, keep-all, subset, torn, prefix:N",
+      "keep-all",
+    )
+    .option("--seed <n>", "power-cut: seed of the subset and torn choices (forked per disk)", "1")
     .addHelpText(
       "after",
       [
         "",
-        "Image files are written through (no volatile cache survives between invocations), so a",
-        "power cut keeps every write that reached the images; use lvmlab run for crash policies.",
+        "Each disk has a volatile write cache that lasts across invocations: writes reach the image",
+        "at once (so real LVM2 tools see them, as on a running machine) and are remembered in",
+        "lvmlab-machine.wcache until the disk is flushed. A reboot flushes every disk; a power cut",
+        "keeps what --policy chooses from each disk's unflushed writes (LVM2 never flushes its",
+        "metadata writes, so drop-all can take a whole command's metadata away), with the same",
+        "crash policies as lvmlab run.",
       ].join("\n"),
     )
     .action(async (action: string, flags: MachineFlags) => {
@@ -44,6 +56,23 @@ export function register(program: Command): void {
       ]);
       if (action !== "status" && action !== "reboot" && action !== "power-cut") {
         throw new UsageError(`Unknown machine action ${action}: use status, reboot or power-cut`);
+      }
+      const [{ parsePolicyText }, { resolvePolicy }, { Rng }] = await Promise.all([
+        import("../scenarios/policy-text.js"),
+        import("../faults/mod.js"),
+        import("../engine/sim/mod.js"),
+      ]);
+      let policy: ReturnType<typeof parsePolicyText>;
+      try {
+        policy = parsePolicyText(flags.policy ?? "keep-all");
+      } catch (error) {
+        throw new UsageError(`--policy: ${(error as Error).message}`);
+      }
+      const seed = Number(flags.seed ?? "1");
+      if (!/^\d{1,10}$/.test(flags.seed ?? "1") || seed > 0xffffffff) {
+        throw new UsageError(
+          `--seed must be an integer from 0 to 4294967295, not ${JSON.stringify(flags.seed)}`,
+        );
       }
       let session: Awaited<ReturnType<typeof openSession>>;
       try {
@@ -72,10 +101,24 @@ export function register(program: Command): void {
           process.stdout.write(`${lines.join("\n")}\n`);
           return;
         }
-        const result = session.shutdown(action === "reboot");
+        // Seeded policies get one seed per disk, forked from --seed by the disk's name.
+        const rng = Rng.fromSeed(seed).fork("machine-power-cut");
+        const { result, crashes } =
+          action === "reboot"
+            ? session.shutdown({ clean: true })
+            : session.shutdown({
+                clean: false,
+                policyOf: (image) => resolvePolicy(policy, () => rng.fork(image).uint32()),
+              });
         if (result !== undefined) {
           process.stdout.write(result.stdout);
           process.stderr.write(result.stderr);
+        }
+        for (const crash of crashes) {
+          const torn = crash.tornWrites > 0 ? `, ${crash.tornWrites} torn` : "";
+          process.stdout.write(
+            `${crash.device}: ${crash.policy.kind}${"seed" in crash.policy ? ` (seed ${crash.policy.seed})` : ""} kept ${crash.keptWrites} of ${crash.pendingWrites} unflushed writes${torn}\n`,
+          );
         }
         process.stdout.write(
           action === "reboot"

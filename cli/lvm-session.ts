@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import { resolve } from "node:path";
+import type { CrashOutcome, CrashPolicy, WriteJournal } from "../engine/block/mod.js";
 import type { Host, HostFiles } from "../engine/lvm/host.js";
 import type { LvmRunResult } from "../engine/lvm/mod.js";
 import {
@@ -47,9 +48,15 @@ export interface MachineSession {
   run(argv: readonly string[]): LvmRunResult;
   /**
    * Ends the running machine: a clean reboot deactivates every VG first (mirrors write their
-   * logs), a power cut does not. Either way the next invocation starts with nothing active.
+   * logs) and flushes every disk cache; a power cut does neither, and each disk keeps what its
+   * crash policy (by image path) chooses from the writes it had not flushed. Either way the next
+   * invocation starts with nothing active.
    */
-  shutdown(clean: boolean): LvmRunResult | undefined;
+  shutdown(
+    how:
+      | { readonly clean: true }
+      | { readonly clean: false; readonly policyOf: (image: string) => CrashPolicy },
+  ): { readonly result?: LvmRunResult; readonly crashes: readonly CrashOutcome[] };
   close(): void;
 }
 
@@ -59,6 +66,11 @@ export class SessionError extends Error {
 }
 
 const ETC_LVM = "/etc/lvm/";
+
+/** The disks' volatile caches live beside the state file: `lvmlab-machine.json` → `lvmlab-machine.wcache`. */
+export function journalPath(machinePath: string): string {
+  return `${machinePath.replace(/\.json$/, "")}.wcache`;
+}
 
 /** /etc/lvm lives in the machine's state; every other path is the real file system. */
 function machineFiles(machine: MachineFile, changed: () => void): HostFiles {
@@ -84,6 +96,15 @@ function machineFiles(machine: MachineFile, changed: () => void): HostFiles {
       } catch {
         return [];
       }
+    },
+    createBytes(path, bytes) {
+      if (!path.startsWith(ETC_LVM)) {
+        fs.writeFileSync(path, bytes, { flag: "wx" });
+        return;
+      }
+      if (machine.files[path] !== undefined) throw new Error(`File exists: ${path}`);
+      machine.files[path] = new TextDecoder().decode(bytes);
+      changed();
     },
     remove(path) {
       if (!path.startsWith(ETC_LVM)) {
@@ -123,7 +144,28 @@ export async function openSession(options: SessionOptions): Promise<MachineSessi
   for (const device of devicesForFile(machinePath, images))
     if (!known.has(device)) machine.devices.push(device);
   let filesChanged = false;
-  const engine = await import("../engine/lvm/mod.js");
+  const [engine, journaling] = await Promise.all([
+    import("../engine/lvm/mod.js"),
+    import("../engine/block/mod.js"),
+  ]);
+  // Each disk's unflushed writes, by the image path this invocation uses (stored by machine name).
+  const journals = new Map<string, WriteJournal>();
+  const storedNames = devicesForFile(machinePath, images);
+  const cachePath = journalPath(machinePath);
+  if (fs.existsSync(cachePath)) {
+    let stored: Map<string, WriteJournal>;
+    try {
+      stored = journaling.decodeJournals(new Uint8Array(fs.readFileSync(cachePath)));
+    } catch (error) {
+      throw new SessionError(
+        `Cannot read the disks' write caches ${cachePath}: ${(error as Error).message}; remove the file to treat every write as flushed`,
+      );
+    }
+    for (const [i, image] of images.entries()) {
+      const journal = stored.get(storedNames[i]!);
+      if (journal !== undefined) journals.set(image, journal);
+    }
+  }
   let opened: Awaited<ReturnType<typeof openHost>>;
   try {
     opened = await openHost(images, {
@@ -135,6 +177,7 @@ export async function openSession(options: SessionOptions): Promise<MachineSessi
       }),
       archiving: true,
       overlay: options.readOnly,
+      ...(options.readOnly ? {} : { journals }),
     });
   } catch (error) {
     throw new SessionError((error as Error).message);
@@ -147,14 +190,42 @@ export async function openSession(options: SessionOptions): Promise<MachineSessi
   });
   let ran = false;
   let ended = false;
+  const saveJournals = (): void => {
+    const byName = new Map<string, WriteJournal>();
+    for (const [i, image] of images.entries()) {
+      const journal = journals.get(image);
+      if (journal !== undefined && (journal.entries.length > 0 || journal.preimages.size > 0))
+        byName.set(storedNames[i]!, journal);
+    }
+    if (byName.size === 0) {
+      fs.rmSync(cachePath, { force: true });
+      return;
+    }
+    const temp = `${cachePath}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, journaling.encodeJournals(byName));
+    fs.renameSync(temp, cachePath);
+  };
   return {
     host,
     machinePath,
     machine,
-    shutdown(clean) {
+    shutdown(how) {
       ran = true;
       ended = true;
-      return clean ? engine.runLvm(host, ["vgchange", "-an"]) : undefined;
+      if (how.clean) {
+        const result = engine.runLvm(host, ["vgchange", "-an"]);
+        // A clean shutdown syncs every disk: nothing is left to lose.
+        for (const image of images) host.device(image)?.flush();
+        return { result, crashes: [] };
+      }
+      const crashes: CrashOutcome[] = [];
+      for (const image of images) {
+        const journal = journals.get(image);
+        const device = host.device(image);
+        if (journal === undefined || !(device instanceof journaling.JournalingDevice)) continue;
+        crashes.push(journaling.powerCutJournal(device.backing, journal, how.policyOf(image)));
+      }
+      return { crashes };
     },
     run(argv) {
       const result = engine.runLvm(host, argv);
@@ -174,6 +245,7 @@ export async function openSession(options: SessionOptions): Promise<MachineSessi
           machine.mirrorsInSync = [...runtime.mirrorsInSync];
           machine.invocations += 1;
           writeMachineFile(machinePath, machine);
+          saveJournals();
         } else if (filesChanged) {
           writeMachineFile(machinePath, machine);
         }

@@ -1,4 +1,5 @@
 import type { FileDevice as FileDeviceType } from "../engine/block/file.js";
+import type { WriteJournal } from "../engine/block/mod.js";
 import type { Host, HostFiles } from "../engine/lvm/host.js";
 
 /** Options for {@link openHost}. */
@@ -13,6 +14,12 @@ export interface OpenHostOptions {
   readonly archiving?: boolean;
   /** Put a copy-on-write memory layer over each image: activation may write, the images never change. */
   readonly overlay?: boolean;
+  /**
+   * Each disk's volatile write cache, by image path: writes go through to the image and are
+   * journaled here until a flush, so a later power cut can take them away (`lvmlab machine`).
+   * Missing entries are created.
+   */
+  readonly journals?: Map<string, WriteJournal>;
 }
 
 /**
@@ -24,12 +31,20 @@ export async function openHost(
   images: readonly string[],
   options: OpenHostOptions,
 ): Promise<{ host: Host; close: () => void }> {
-  const [{ FileDevice }, { Host: HostClass }, fs, { lvmCrc }, { OverlayDevice }] = await Promise.all([
+  const [
+    { FileDevice },
+    { Host: HostClass },
+    fs,
+    { lvmCrc },
+    { OverlayDevice },
+    { JournalingDevice, emptyJournal },
+  ] = await Promise.all([
     import("../engine/block/file.js"),
     import("../engine/lvm/host.js"),
     import("node:fs"),
     import("../engine/format/crc.js"),
     import("../engine/lvm/commands/inspect-table.js"),
+    import("../engine/block/mod.js"),
   ]);
   const devices: FileDeviceType[] = [];
   try {
@@ -63,7 +78,14 @@ export async function openHost(
   const a = lvmCrc(all);
   const b = lvmCrc(all.slice().reverse());
   const host = new HostClass({
-    devices: devices.map((d) => [d.name, options.overlay ? new OverlayDevice(d) : d] as const),
+    devices: devices.map((d) => {
+      if (options.overlay) return [d.name, new OverlayDevice(d)] as const;
+      const journals = options.journals;
+      if (journals === undefined) return [d.name, d] as const;
+      const journal = journals.get(d.name) ?? emptyJournal();
+      journals.set(d.name, journal);
+      return [d.name, new JournalingDevice(d, journal)] as const;
+    }),
     seed: `${a.toString(16)}${b.toString(16)}`,
     files: options.files ?? {
       readText: (path) => fs.readFileSync(path, "utf8"),

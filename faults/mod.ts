@@ -18,7 +18,12 @@ export {
   type WriteAction,
 } from "./device-wrapper.js";
 export type { Activation, FaultContext, FaultKind } from "./kinds/context.js";
-export { type PowerCutOutcome, type PowerCutPlan, resolvePowerCut } from "./kinds/power-cut.js";
+export {
+  type PowerCutOutcome,
+  type PowerCutPlan,
+  resolvePolicy,
+  resolvePowerCut,
+} from "./kinds/power-cut.js";
 export { missingDeviceEffect } from "./kinds/pv-loss.js";
 export { FAULT_KINDS } from "./kinds/registry.js";
 export { locateMdasFromLabel } from "./mda-locator.js";

@@ -476,6 +476,33 @@ function mutantSection(model: ReportModel): Markup[] {
   ];
 }
 
+function coverageSection(model: ReportModel): Markup[] {
+  if (model.coverage.length === 0) return [];
+  const rows = model.coverage.map((c) => [
+    td(`${c.scenario}@${c.seed}`),
+    td(`${c.exploredPoints} of ${c.points}`),
+    td(c.policies.map((p) => `${p.policy} ${p.exploredPoints}`).join(", ")),
+    el("td", { class: c.casesRecorded < c.cases ? "status-fail" : "status-pass" }, [
+      text(`${c.casesRecorded} of ${c.cases}`),
+    ]),
+    td(c.sampled ? "seeded sample" : "all"),
+  ]);
+  return [
+    section("coverage", "Exploration coverage", [
+      tableOf(
+        [
+          { label: "Case" },
+          { label: "Crash points explored" },
+          { label: "Per policy" },
+          { label: "Cases recorded" },
+          { label: "Cases" },
+        ],
+        rows,
+      ),
+    ]),
+  ];
+}
+
 function warningSection(model: ReportModel): Markup[] {
   if (model.warnings.length === 0) return [];
   const items = [...model.warnings].sort(compareText).map((w) => el("li", {}, [text(w)]));
@@ -496,6 +523,7 @@ export function renderHtml(model: ReportModel, options: HtmlOptions = {}): strin
     ...benchTableSection(model),
     ...microbenchSection(model),
     ...mutantSection(model),
+    ...coverageSection(model),
     ...warningSection(model),
   ]);
   const head = [

@@ -34,6 +34,7 @@ export function renderJson(model: ReportModel): string {
     bench: model.bench,
     microbench: model.microbench,
     mutants: model.mutants,
+    ...(model.coverage.length > 0 ? { coverage: model.coverage } : {}),
     timelines: model.timelines.map((t) => ({
       scenario: t.scenario,
       seed: t.seed,

@@ -346,6 +346,29 @@ function mutantSection(model: ReportModel): string[] {
   ];
 }
 
+function coverageSection(model: ReportModel): string[] {
+  if (model.coverage.length === 0) return [];
+  return [
+    "",
+    "## Exploration coverage",
+    "",
+    ...gfmTable(
+      ["Scenario", "Seed", "Crash points", "Explored", "Per policy", "Cases", "Recorded", "Sampled"],
+      ["l", "r", "r", "r", "l", "r", "r", "l"],
+      model.coverage.map((c) => [
+        cell(c.scenario),
+        String(c.seed),
+        String(c.points),
+        String(c.exploredPoints),
+        cell(c.policies.map((p) => `${p.policy} ${p.exploredPoints}`).join(", ")),
+        String(c.cases),
+        c.casesRecorded < c.cases ? `**${c.casesRecorded}**` : String(c.casesRecorded),
+        c.sampled ? "yes (seeded)" : "no",
+      ]),
+    ),
+  ];
+}
+
 /** Renders the Markdown report; deterministic for the same model. Ends with a newline. */
 export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}): string {
   const out = [
@@ -358,6 +381,7 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
     [...overheadSection(model), ...benchDetailSection(model)],
     microbenchSection(model),
     mutantSection(model),
+    coverageSection(model),
   ];
   for (const section of sections) {
     if (section.length === 0) continue;

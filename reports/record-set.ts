@@ -2,6 +2,7 @@
 import type {
   BenchRecord,
   CaseRecord,
+  CoverageRecord,
   FaultRecord,
   LvmlabRecord,
   MetaRecord,
@@ -29,6 +30,7 @@ export interface RecordSet {
   readonly mutants: MutantRecord[];
   readonly progress: ProgressRecord[];
   readonly faults: FaultRecord[];
+  readonly coverage: CoverageRecord[];
   readonly unknown: UnknownRecord[];
   /** Human-readable warnings ("file:line: …"); reports show them, they never fail a run. */
   readonly warnings: string[];
@@ -45,6 +47,7 @@ export function emptyRecordSet(): RecordSet {
     mutants: [],
     progress: [],
     faults: [],
+    coverage: [],
     unknown: [],
     warnings: [],
   };
@@ -77,6 +80,9 @@ export function addRecord(set: RecordSet, record: LvmlabRecord): void {
     case "fault":
       set.faults.push(record);
       return;
+    case "coverage":
+      set.coverage.push(record);
+      return;
   }
 }
 
@@ -98,6 +104,7 @@ export function mergeRecordSets(sets: readonly RecordSet[]): RecordSet {
     appendAll(merged.mutants, set.mutants);
     appendAll(merged.progress, set.progress);
     appendAll(merged.faults, set.faults);
+    appendAll(merged.coverage, set.coverage);
     appendAll(merged.unknown, set.unknown);
     appendAll(merged.warnings, set.warnings);
   }

@@ -168,6 +168,21 @@ export const FaultRecordSchema = z.looseObject({
   detail: z.string().optional(),
 });
 
+/** What an exploration of one (scenario, seed) covered (`lvmlab run --explore`). */
+export const CoverageRecordSchema = z.looseObject({
+  type: z.literal("coverage"),
+  scenario: name,
+  seed,
+  /** Crash points discovered between the explore bounds. */
+  points: count,
+  /** Distinct crash points among the explored cases. */
+  exploredPoints: count,
+  /** Explored cases: points × policies, or the seeded sample of them. */
+  cases: count,
+  sampled: z.boolean(),
+  policies: z.array(z.looseObject({ policy: name, exploredPoints: count })).max(64),
+});
+
 /** Every record type this reader knows. */
 export const RecordSchema = z.discriminatedUnion("type", [
   MetaRecordSchema,
@@ -178,6 +193,7 @@ export const RecordSchema = z.discriminatedUnion("type", [
   MutantRecordSchema,
   ProgressRecordSchema,
   FaultRecordSchema,
+  CoverageRecordSchema,
 ]);
 
 /** Record type names this reader knows; any other `type` is kept as unknown with a warning. */
@@ -190,6 +206,7 @@ export const KNOWN_RECORD_TYPES: ReadonlySet<string> = new Set([
   "mutant",
   "progress",
   "fault",
+  "coverage",
 ]);
 
 /** Provenance record. */
@@ -214,5 +231,7 @@ export type ProgressRecord = z.infer<typeof ProgressRecordSchema>;
 export type ProgressKind = (typeof PROGRESS_KINDS)[number];
 /** Fault marker record. */
 export type FaultRecord = z.infer<typeof FaultRecordSchema>;
+/** Exploration coverage record. */
+export type CoverageRecord = z.infer<typeof CoverageRecordSchema>;
 /** Any known record. */
 export type LvmlabRecord = z.infer<typeof RecordSchema>;

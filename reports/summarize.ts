@@ -7,6 +7,7 @@ import type { RecordSet } from "./record-set.js";
 import type {
   BenchRecord,
   CaseRecord,
+  CoverageRecord,
   FaultRecord,
   MetaRecord,
   MicrobenchRecord,
@@ -119,8 +120,54 @@ export interface ReportModel {
   readonly bench: BenchCell[];
   readonly microbench: MicrobenchCell[];
   readonly mutants: { readonly total: number; readonly caught: number; readonly list: MutantRecord[] };
+  /** What each exploration covered, by scenario and seed. */
+  readonly coverage: ExplorationCoverage[];
   readonly timelines: Timeline[];
   readonly warnings: string[];
+}
+
+/** One exploration's coverage, with how many of its cases the records hold. */
+export interface ExplorationCoverage extends CoverageRecord {
+  /** Explored case records found for this scenario and seed (fewer than `cases`: a lost shard). */
+  readonly casesRecorded: number;
+}
+
+/**
+ * Coverage records once per (scenario, seed) — shards each write the same one — with the explored
+ * case records counted against the plan, so a missing shard or an interrupted run shows.
+ */
+function summarizeCoverage(
+  records: readonly CoverageRecord[],
+  cases: readonly CaseRecord[],
+  warnings: string[],
+): ExplorationCoverage[] {
+  const byKey = new Map<string, CoverageRecord>();
+  for (const record of records) {
+    const key = `${record.scenario}@${record.seed}`;
+    const seen = byKey.get(key);
+    if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(record)) {
+      warnings.push(`Coverage of ${key} differs between inputs (different explorations); the first is shown`);
+      continue;
+    }
+    byKey.set(key, seen ?? record);
+  }
+  const recorded = new Map<string, number>();
+  for (const c of cases) {
+    if (c.crashPoint === undefined || c.crashPoint === null) continue;
+    const key = `${c.scenario}@${c.seed}`;
+    recorded.set(key, (recorded.get(key) ?? 0) + 1);
+  }
+  const out: ExplorationCoverage[] = [];
+  for (const [key, record] of byKey) {
+    const casesRecorded = recorded.get(key) ?? 0;
+    if (casesRecorded < record.cases) {
+      warnings.push(
+        `Exploration ${key} planned ${record.cases} cases but the records hold ${casesRecorded} (a missing shard or an interrupted run)`,
+      );
+    }
+    out.push({ ...record, casesRecorded });
+  }
+  return out.sort((a, b) => compareText(a.scenario, b.scenario) || a.seed - b.seed);
 }
 
 /** Byte-order string comparison: locale-independent, so output does not depend on the machine. */
@@ -184,15 +231,21 @@ export function summarizeProvenance(meta: readonly MetaRecord[]): Provenance {
 function summarizeCases(cases: readonly CaseRecord[], warnings: string[]): ReportModel["cases"] {
   const ordered = [...cases].sort(compareCases);
   const scenarios: ScenarioSummary[] = [];
-  let previousKey = "";
+  const seen = new Set<string>();
   for (const record of ordered) {
-    const key = `${record.scenario}\u0000${record.seed}\u0000${record.crashPoint ?? ""}`;
-    if (key === previousKey) {
+    // The runner's case key names an explored case's crash policy too (`…/write:57/torn`), so the
+    // same point under two policies is two cases, not a duplicate.
+    const caseKey = (record as { key?: unknown }).key;
+    const key =
+      typeof caseKey === "string"
+        ? caseKey
+        : `${record.scenario}\u0000${record.seed}\u0000${record.crashPoint ?? ""}`;
+    if (seen.has(key)) {
       warnings.push(
-        `Case ${record.scenario} seed ${record.seed}${record.crashPoint ? ` ${record.crashPoint}` : ""} appears more than once; were shards merged twice?`,
+        `Case ${typeof caseKey === "string" ? caseKey : `${record.scenario} seed ${record.seed}${record.crashPoint ? ` ${record.crashPoint}` : ""}`} appears more than once; were shards merged twice?`,
       );
     }
-    previousKey = key;
+    seen.add(key);
     let last = scenarios[scenarios.length - 1];
     if (last === undefined || last.scenario !== record.scenario) {
       last = { scenario: record.scenario, passed: 0, failed: 0, cases: [] };
@@ -364,6 +417,7 @@ export function summarizeRecords(set: RecordSet): ReportModel {
     bench: summarizeBench(set.bench),
     microbench: summarizeMicrobench(set.microbench),
     mutants: { total: mutants.length, caught: mutants.filter((m) => m.caught).length, list: mutants },
+    coverage: summarizeCoverage(set.coverage, set.cases, warnings),
     timelines: summarizeTimelines(set.progress, set.faults),
     warnings,
   };

@@ -254,6 +254,24 @@ function mutantLines(model: ReportModel, paint: Painter): string[] {
   return lines;
 }
 
+/** `explored S@seed: 589 of 589 crash points × 2 policies (subset 589, torn 589), 1178 cases`. */
+function coverageLines(model: ReportModel, paint: Painter): string[] {
+  if (model.coverage.length === 0) return [];
+  const lines = ["", paint("bold", "exploration coverage:")];
+  for (const c of model.coverage) {
+    const policies = c.policies.map((p) => `${p.policy} ${p.exploredPoints}`).join(", ");
+    const sample = c.sampled ? paint("yellow", " (a seeded sample)") : "";
+    const short =
+      c.casesRecorded < c.cases
+        ? paint("red", ` — only ${c.casesRecorded} of ${c.cases} cases recorded`)
+        : "";
+    lines.push(
+      `  ${c.scenario}@${c.seed}: ${c.exploredPoints} of ${c.points} crash points × ${c.policies.length} ${c.policies.length === 1 ? "policy" : "policies"} (${policies}), ${c.cases} cases${sample}${short}`,
+    );
+  }
+  return lines;
+}
+
 /** Renders the terminal summary; plain text unless `color` is set. Ends with a newline. */
 export function renderTerminal(untrusted: ReportModel, options: TerminalOptions = {}): string {
   const model = stripControlDeep(untrusted);
@@ -264,6 +282,7 @@ export function renderTerminal(untrusted: ReportModel, options: TerminalOptions 
     ...benchLines(model, paint),
     ...microbenchLines(model, paint),
     ...mutantLines(model, paint),
+    ...coverageLines(model, paint),
   ];
   if (model.warnings.length > 0) lines.push("");
   for (const warning of model.warnings) lines.push(paint("yellow", `warning: ${warning}`));

@@ -5,9 +5,13 @@
  * the VG read after the reboot is the new VG of the commit in flight or an old one — any VG the
  * run committed since the faults were armed, since several unflushed commits in a row can all
  * vanish (seen: two lvcreates, the VG back as before both) — never a seqno no command wrote, and
- * that `vgck --updatemetadata` brings every copy back in line. This module checks exactly that.
+ * that `vgck --updatemetadata` brings every copy back in line. This module checks exactly that,
+ * by seqno and by content: the text read back must be the very text some command wrote with that
+ * seqno (its checksum), so a commit that mixes versions (a new seqno over an old body) fails too.
+ * The content check applies after every power cut; the repair only after subset and torn ones.
  */
 import { METADATA_EVENTS } from "../engine/format/commit.js";
+import { lvmCrc } from "../engine/format/mod.js";
 import { scanHost } from "../engine/lvm/vg-read.js";
 import type { Machine } from "./machine.js";
 
@@ -18,14 +22,22 @@ const PARTIAL_POLICIES: ReadonlySet<string> = new Set(["subset", "torn"]);
 export class MetadataCommitWatch {
   /** Lowest and highest seqno whose commit began (`metadata.write`), by VG name. */
   readonly #begun = new Map<string, { first: number; last: number }>();
-  /** The begun seqnos at the cut, when its policy may keep part of a commit. */
+  /** Checksums of the texts written, by `vg:seqno` (one, unless a failed write was retried). */
+  readonly #texts = new Map<string, Set<number>>();
+  /** The begun seqnos at the cut. */
   #atCut: Map<string, { first: number; last: number }> | undefined;
+  /** The cut's policy may have kept part of a commit (subset, torn). */
+  #partial = false;
 
   constructor(machine: Machine) {
     machine.trace.subscribe((event) => {
       if (event.name !== METADATA_EVENTS.write) return;
-      const { vg, seqno } = event.data;
+      const { vg, seqno, checksum } = event.data;
       if (typeof vg !== "string" || typeof seqno !== "number") return;
+      if (typeof checksum === "number") {
+        const key = `${vg}:${seqno}`;
+        this.#texts.set(key, (this.#texts.get(key) ?? new Set()).add(checksum));
+      }
       const seen = this.#begun.get(vg);
       this.#begun.set(vg, {
         first: Math.min(seqno, seen?.first ?? seqno),
@@ -34,18 +46,19 @@ export class MetadataCommitWatch {
     });
   }
 
-  /** Call after a power cut halted the run: notes the commits in flight if the cut was partial. */
+  /** Call after a power cut halted the run: notes the commits in flight and whether the cut was partial. */
   noteCut(machine: Machine): void {
     const cut = machine.injector.records.at(-1);
-    const policies = cut?.kind === "power-cut" ? cut.effect.policies : undefined;
+    if (cut?.kind !== "power-cut") return;
+    const policies = cut.effect.policies;
     const kinds = Object.values((policies ?? {}) as Record<string, { kind?: string }>).map((p) => p.kind);
-    if (kinds.some((kind) => kind !== undefined && PARTIAL_POLICIES.has(kind)))
-      this.#atCut = new Map(this.#begun);
+    this.#atCut = new Map(this.#begun);
+    this.#partial = kinds.some((kind) => kind !== undefined && PARTIAL_POLICIES.has(kind));
   }
 
-  /** True when the cut may have left part of a commit (the repair and the old-or-new check apply). */
+  /** True when the cut may have left part of a commit (the repair applies). */
   get partialCut(): boolean {
-    return this.#atCut !== undefined;
+    return this.#partial;
   }
 
   /**
@@ -56,13 +69,22 @@ export class MetadataCommitWatch {
   checkAfterReboot(machine: Machine): string[] {
     if (this.#atCut === undefined) return [];
     const failures: string[] = [];
-    const vgs = new Map(scanHost(machine.host).result.vgs.map((v) => [v.vgName, v.seqno]));
+    const vgs = new Map(scanHost(machine.host).result.vgs.map((v) => [v.vgName, v]));
     for (const [vg, { first, last }] of this.#atCut) {
-      const seqno = vgs.get(vg);
+      const read = vgs.get(vg);
+      const seqno = read?.seqno;
       if (seqno === undefined || seqno < first - 1 || seqno > last) {
         const old = first - 1 === last - 1 ? `${last - 1}` : `${first - 1}…${last - 1}`;
         failures.push(
           `VG ${vg} came back at ${seqno === undefined ? "no seqno (not found)" : `seqno ${seqno}`} after the cut; expected an old (${old}) or the new (${last}) VG`,
+        );
+        continue;
+      }
+      const written = this.#texts.get(`${vg}:${seqno}`);
+      const checksum = lvmCrc(new TextEncoder().encode(`${read!.text}\0`));
+      if (written !== undefined && !written.has(checksum)) {
+        failures.push(
+          `VG ${vg} came back at seqno ${seqno} from ${read!.source.device} with text no command wrote (checksum 0x${checksum.toString(16).padStart(8, "0")}, written ${[...written].map((c) => `0x${c.toString(16).padStart(8, "0")}`).join(", ")}); expected the old or the new VG`,
         );
       }
     }
@@ -71,6 +93,7 @@ export class MetadataCommitWatch {
 
   /** After recovery: the operator's `vgck --updatemetadata` for every VG the cut may have torn. */
   repair(state: { lvm(line: string): unknown }): void {
+    if (!this.#partial) return;
     for (const vg of this.#atCut?.keys() ?? []) state.lvm(`vgck --updatemetadata ${vg}`);
   }
 }

@@ -10,7 +10,7 @@ import { TORN_NEVER_TEARS } from "../engine/block/crash-state.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { RAID1_MUTATIONS } from "../engine/dm/raid/raid1.js";
 import { THIN_MUTATIONS } from "../engine/dm/thin/mod.js";
-import { COMMIT_BEFORE_TEXT } from "../engine/format/commit.js";
+import { COMMIT_BEFORE_TEXT, LATER_AREAS_OLD_BODY } from "../engine/format/commit.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
 import { PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT } from "../engine/lvm/pvmove/abort.js";
 import { PVMOVE_FINISH_SKIP_FLUSH } from "../engine/lvm/pvmove/finish.js";
@@ -39,4 +39,5 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   ALLOC_STALE_FREE_SPACE,
   SNAPSHOT_MERGE_FINISH_EARLY,
   ORACLE_LOST_AS_STALE,
+  LATER_AREAS_OLD_BODY,
 ];

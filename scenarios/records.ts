@@ -22,6 +22,26 @@ export interface CaseFault {
   readonly [key: string]: unknown;
 }
 
+/**
+ * What an exploration of one (scenario, seed) planned to cover: written once per explored
+ * (scenario, seed) before its cases, so a report can tell "covered 589 of 589" from a sample.
+ */
+export interface CoverageRecord {
+  readonly type: "coverage";
+  readonly scenario: string;
+  readonly seed: number;
+  /** Crash points discovered between the explore bounds. */
+  readonly points: number;
+  /** Distinct crash points among the explored cases. */
+  readonly exploredPoints: number;
+  /** Explored cases (points × policies, or the sample of them). */
+  readonly cases: number;
+  /** True when points × policies exceeded `--max-points` and the cases are a seeded sample. */
+  readonly sampled: boolean;
+  /** Per crash policy (`--policies` item, or `scenario` for the scenario's own): points explored with it. */
+  readonly policies: readonly { readonly policy: string; readonly exploredPoints: number }[];
+}
+
 /** One case's result. */
 export interface CaseRecord {
   readonly type: "case";

@@ -3,7 +3,7 @@ import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
 import type { LoadedScenario } from "./load.js";
 import type { NdjsonSink } from "./ndjson-sink.js";
 import { type Progress, SILENT_PROGRESS } from "./progress.js";
-import type { CaseRecord, CaseResult, SummaryRecord } from "./records.js";
+import type { CaseRecord, CaseResult, CoverageRecord, SummaryRecord } from "./records.js";
 import type { Scenario } from "./schema.js";
 import { parseSeeds } from "./seeds.js";
 import { inShard, type Shard } from "./shard.js";
@@ -58,6 +58,22 @@ export interface ExploreCoverage {
   readonly cases: number;
   /** True when points × policies exceeded the bound and the cases are a seeded sample. */
   readonly sampled: boolean;
+  /** Points explored with each policy, in `--policies` order (`scenario`: the scenario's own). */
+  readonly perPolicy: readonly { readonly policy: string; readonly exploredPoints: number }[];
+}
+
+/** The NDJSON record of one exploration's coverage (see reports/RECORDS.md, `coverage`). */
+export function coverageRecord(c: ExploreCoverage): CoverageRecord {
+  return {
+    type: "coverage",
+    scenario: c.scenario,
+    seed: c.seed,
+    points: c.points,
+    exploredPoints: c.coveredPoints,
+    cases: c.cases,
+    sampled: c.sampled,
+    policies: c.perPolicy,
+  };
 }
 
 /** A finished sweep. */
@@ -134,6 +150,10 @@ async function exploreCases(
     return { scenario: scenario.name, seed, crashPoint, ...(policy === undefined ? {} : { policy }) };
   });
   const coveredPoints = new Set(indices.map((i) => Math.floor(i / policies.length))).size;
+  const perPolicy = policies.map((policy, p) => ({
+    policy: policy ?? "scenario",
+    exploredPoints: indices.filter((i) => i % policies.length === p).length,
+  }));
   return {
     cases,
     coverage: {
@@ -144,6 +164,7 @@ async function exploreCases(
       policies: policies.length,
       cases: cases.length,
       sampled: total > max,
+      perPolicy,
     },
   };
 }
@@ -184,6 +205,10 @@ export async function listCases(
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const coverage: ExploreCoverage[] = [];
   const cases = await listCases(options, coverage);
+  // What each exploration covers, once per file: a resumed run's file has it already.
+  if ((options.priorRecords?.length ?? 0) === 0) {
+    for (const c of coverage) options.sink?.write(coverageRecord(c));
+  }
   const progress = options.progress ?? SILENT_PROGRESS;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, 64));
   progress.start(cases.length);

@@ -63,6 +63,18 @@ export {
   validateRequest,
 } from "./validate.js";
 export {
+  decodeJournals,
+  emptyJournal,
+  encodeJournals,
+  type JournalEntry,
+  JournalFormatError,
+  JournalingDevice,
+  type JournalingDeviceOptions,
+  journalBytes,
+  powerCutJournal,
+  type WriteJournal,
+} from "./write-journal.js";
+export {
   isLive,
   type LoggedWrite,
   liveRuns,

@@ -26,6 +26,7 @@ import {
 import {
   MetadataTooLargeError,
   placeMetadataText,
+  readMetadataText,
   type TextPlacement,
   writeMetadataText,
 } from "./mda-text.js";
@@ -75,6 +76,34 @@ export const COMMIT_BEFORE_TEXT: MutationInfo = {
     "vg_write points each mda's committed slot at the new copy before writing the text, so a power cut " +
     "between the two leaves a header naming garbage",
 };
+
+/**
+ * Mutation: `vg_write` gives every metadata area after the first the new seqno over the VG text
+ * that area held before (a stale per-area copy), so once the first area's commit is lost the VG
+ * read back is neither the old VG nor the new one.
+ */
+export const LATER_AREAS_OLD_BODY: MutationInfo = {
+  name: "format.commit.later-areas-old-body",
+  description:
+    "vg_write writes the new seqno over each later metadata area's previous text, so a cut that loses the first area's commit brings back a VG no command wrote",
+};
+
+/** The area's committed text with its seqno line set to `seqno` (what the mutation writes). */
+function oldBodyWithSeqno(area: MetadataAreaRef, header: MdaHeader, seqno: number): Uint8Array | undefined {
+  if (isEmptyOrIgnored(header.committed)) return undefined;
+  const read = readMetadataText(
+    area.device,
+    { startBytes: area.startBytes, sizeBytes: header.sizeBytes },
+    header.committed,
+  );
+  if (!read.ok) return undefined;
+  const body = new TextDecoder()
+    .decode(read.text)
+    .replace(/\0$/, "")
+    .replace(/\nseqno = \d+\n/, `\nseqno = ${seqno}\n`);
+  const bytes = new TextEncoder().encode(`${body}\0`);
+  return bytes;
+}
 
 /** Options shared by every step. */
 export interface CommitOptions {
@@ -153,13 +182,19 @@ function writeHeader(
   area.device.write(area.startBytes, bytes, { issueNs: options.issueNs ?? 0 });
 }
 
-function emit(options: CommitOptions, name: string, area: MetadataAreaRef): void {
+function emit(
+  options: CommitOptions,
+  name: string,
+  area: MetadataAreaRef,
+  extra: Readonly<Record<string, number>> = {},
+): void {
   options.trace?.emit(name, {
     vg: options.vgName,
     seqno: options.seqno,
     device: area.device.name,
     mda: area.mdaIndex,
     pvUuid: area.pvUuid,
+    ...extra,
   });
 }
 
@@ -198,8 +233,13 @@ export function writeVgMetadata(
       const { area } = entry;
       const outcome = tolerateEio(entry, () => {
         const header = readHeader(area, options);
+        const stale =
+          entry !== write.areas[0] && (options.mutations ?? NO_MUTATIONS).has(LATER_AREAS_OLD_BODY.name)
+            ? oldBodyWithSeqno(area, header, options.seqno)
+            : undefined;
+        const areaText = stale ?? text;
         const placement = placeMetadataText(header.sizeBytes, header.committed, {
-          sizeBytes: text.length,
+          sizeBytes: areaText.length,
           vgName: options.vgName,
           seqno: options.seqno,
           device: area.device.name,
@@ -213,21 +253,29 @@ export function writeVgMetadata(
           };
           writeHeader(area, header, { committed: early, precommitted: EMPTY_RAW_LOCN }, options);
         }
-        writeMetadataText(area.device, area.startBytes, placement, text, { issueNs: options.issueNs ?? 0 });
-        return placement;
+        writeMetadataText(area.device, area.startBytes, placement, areaText, {
+          issueNs: options.issueNs ?? 0,
+        });
+        return {
+          placement,
+          sizeBytes: areaText.length,
+          checksum: stale === undefined ? write.checksum : lvmCrc(stale),
+        };
       });
       if (outcome === undefined) continue;
       Object.assign(entry, {
-        placement: outcome,
+        placement: outcome.placement,
         locn: {
-          offsetBytes: outcome.offsetBytes,
-          sizeBytes: text.length,
-          checksum: write.checksum,
+          offsetBytes: outcome.placement.offsetBytes,
+          sizeBytes: outcome.sizeBytes,
+          checksum: outcome.checksum,
           flags: 0,
         },
       });
       entry.state = "written";
-      emit(options, METADATA_EVENTS.write, area);
+      // The checksum of the text the command meant to write, so a watcher can tell which VG a
+      // later scan brings back (`expect.metadataOldOrNew`).
+      emit(options, METADATA_EVENTS.write, area, { checksum: write.checksum });
     }
     requireSome(write, "written", "write");
     for (const entry of write.areas) {

@@ -9,6 +9,7 @@ export {
   COMMIT_BEFORE_TEXT,
   type CommitOptions,
   commitVgMetadata,
+  LATER_AREAS_OLD_BODY,
   METADATA_EVENTS,
   type MetadataAreaRef,
   MetadataWriteError,

@@ -20,6 +20,8 @@ export interface HostFiles {
   list?(dir: string): string[];
   /** Removes a file; a missing file is not an error. */
   remove?(path: string): void;
+  /** Creates a new file with these bytes, failing if it exists (`fopen(path, "wx")`: pvck --dump -f). */
+  createBytes?(path: string, bytes: Uint8Array): void;
 }
 
 /** What a simulated machine is made of, as the commands see it. */

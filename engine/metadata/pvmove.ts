@@ -234,7 +234,7 @@ export function setUpPvmove(vg: VolumeGroup, spec: PvmoveSpec): PvmoveSetup {
     const why = skipped
       ? "All data on source PV skipped. It contains locked, hidden or non-top level LVs only. "
       : "";
-    throw new AllocationError(`${why}No data to move for ${vg.name}`);
+    throw new AllocationError(`${why}No data to move for ${vg.name}.`);
   }
   next = putLv(next, pvmove);
   const region = spec.regionSizeSectors ?? DEFAULT_REGION_SIZE_SECTORS;

@@ -39,7 +39,7 @@ export const powerCut: FaultKind<"power-cut"> = {
 };
 
 /** Fills in the seed of a seeded policy; other policies pass through. */
-function resolvePolicy(policy: CrashPolicySpec, seed: () => number): CrashPolicy {
+export function resolvePolicy(policy: CrashPolicySpec, seed: () => number): CrashPolicy {
   if (policy.kind === "subset" || policy.kind === "torn")
     return { kind: policy.kind, seed: policy.seed ?? seed() };
   return policy;

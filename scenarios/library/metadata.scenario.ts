@@ -37,7 +37,36 @@ export default [
     // LVM2 writes metadata with O_DIRECT and never flushes the disk cache, so a cut may keep the
     // old or the new VG; either way every copy must agree after vgck and the data must be intact.
     recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+    // Whatever the cut keeps, the VG read back is exactly the old or the new one, by content.
+    expect: { metadataOldOrNew: true },
     explore: { from: "metadata.write", writes: true, policy: { kind: "drop-all" } },
+  }),
+  defineScenario({
+    name: "metadata-commit-first-pv-cache-lost",
+    description:
+      "Power cut once every PV committed an lvcreate: pv0's disk cache is lost, pv1's and pv2's persist, so the new VG is read from pv1 and must be exactly what lvcreate wrote",
+    tags: ["nightly", "metadata", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [writes, { lvm: "lvcreate -an -Zn -l 2 -n new vg0" }],
+    // Each disk has its own cache: pv0 loses everything since its last flush (the lvcreate's text
+    // and headers), the others keep theirs. A commit that wrote anything but the new text to the
+    // later metadata areas comes back here as a VG no command wrote.
+    faults: [
+      {
+        kind: "power-cut",
+        at: { event: "metadata.commit", occurrence: 3 },
+        policy: { kind: "keep-all" },
+        perDevice: { pv0: { kind: "drop-all" } },
+      },
+    ],
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+    expect: {
+      metadataOldOrNew: true,
+      lvExtents: { "vg0/new": 2 },
+      messages: ["WARNING: ignoring metadata seqno"],
+    },
   }),
   defineScenario({
     name: "metadata-seqno-disagree",

@@ -4,7 +4,7 @@
  * (`[pvmove0]` with the `p` attr, the moved LV locked, the Move column), and lvmlab resumes to the
  * end a move whose metadata real LVM2 restored from the research §2.5 text.
  */
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { configurePvmove } from "../../engine/lvm/pvmove/kernel.js";
 import { runLvm } from "../../engine/lvm/run.js";
 import { isSimulationHalt, SimulationHalt } from "../../engine/sim/halt.js";
 import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+import { compare } from "./differential.js";
 import { restoreMidMove } from "./mid-move.js";
 
 const MiB = 1024 * 1024;
@@ -188,6 +189,68 @@ describe.skipIf(unavailable !== undefined)("pvmove interop with real LVM2", () =
       expect(vgck.status, vgck.stderr).toBe(0);
     });
     expect(readFileSync(a).length).toBe(64 * MiB);
+  });
+});
+
+describe.skipIf(unavailable !== undefined)("pvmove's orphan error LV, with real LVM2", () => {
+  it("a cut between the two finishing writes leaves [pvmove0] that only lvremove clears, as in real LVM2", () => {
+    const mine = images("orphan-mine", 2);
+    const [a, b] = mine as [string, string];
+    withHost(mine, (host) => {
+      ok(host, `pvcreate ${a} ${b}`);
+      ok(host, `vgcreate vg0 ${a} ${b}`);
+      ok(host, `lvcreate -an -Zn -l 2 -n lv0 vg0 ${a}`);
+      // The move commits setup, write A (pvmove0 an error LV) and write B (pvmove0 gone): halt as
+      // write B's text reaches its first metadata area, so every header still points at write A.
+      const seqnos = new Set<number>();
+      host.trace.subscribe((event) => {
+        if (event.name !== "metadata.write") return;
+        seqnos.add(event.data.seqno as number);
+        if (seqnos.size === 3) throw new SimulationHalt("power-cut", "before pvmove's write B");
+      });
+      expect(() => runLvm(host, ["pvmove", "-i", "1", a, b])).toThrow(SimulationHalt);
+    });
+    const real = images("orphan-real", 2);
+    for (const [i, path] of real.entries()) copyFileSync(mine[i]!, path);
+    const lvs = "lvs -a -o lv_name,lv_attr,segtype,lv_size,devices vg0";
+    const outputs: string[] = [];
+    const differences = compare(
+      real,
+      mine,
+      [
+        lvs,
+        "pvmove DEV0 DEV1",
+        "pvmove",
+        "pvmove --abort",
+        "lvremove vg0/pvmove0",
+        lvs,
+        "lvremove vg0/pvmove0",
+      ],
+      { lvmlabOutputs: outputs, ignore: /lvmpolld/ },
+    );
+    expect(differences).toEqual([]);
+    // Not a vacuous match: the orphan was there, pvmove had nothing to move, lvremove took it quietly.
+    expect(outputs[0]).toMatch(/\[pvmove0\] +v\S+ +error/);
+    expect(outputs[1]).toContain("No data to move for vg0.");
+    expect(outputs[4]).not.toContain("pvmove0");
+    expect(outputs[5]).not.toContain("pvmove0");
+    expect(outputs[6]).toContain('Failed to find logical volume "vg0/pvmove0"');
+  });
+
+  it("without device-mapper pvmove commits its setup and stops at once, as real LVM2 does", () => {
+    const mine = images("nodm-mine", 2);
+    const real = images("nodm-real", 2);
+    const setup = ["pvcreate DEV0 DEV1", "vgcreate vg0 DEV0 DEV1", "lvcreate -an -Zn -l 2 -n lv0 vg0 DEV0"];
+    const lvs = "lvs -a -o lv_name,lv_attr,move_pv,devices vg0";
+    const outputs: string[] = [];
+    const differences = compare(real, mine, [...setup, "pvmove DEV0 DEV1", lvs, "pvmove"], {
+      lvmlabOutputs: outputs,
+      ignore: /lvmpolld/,
+    });
+    expect(differences).toEqual([]);
+    expect(outputs[3]).toContain("Interrupted: No longer active.");
+    expect(outputs[4]).toContain("[pvmove0]");
+    expect(outputs[5]).toContain("Skipping inactive LV. Try lvchange or vgchange.");
   });
 });
 

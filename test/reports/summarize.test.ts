@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderJunit } from "../../reports/junit.js";
+import { renderMarkdown } from "../../reports/markdown.js";
 import { parseRecords, readRecords } from "../../reports/read-records.js";
 import { emptyRecordSet, mergeRecordSets } from "../../reports/record-set.js";
 import { MAX_POINTS_PER_SERIES, summarizeRecords } from "../../reports/summarize.js";
+import { renderTerminal } from "../../reports/terminal.js";
 import { writeAllReports } from "../../reports/write-all.js";
 import { benchRecord, caseRecord, fixture, ndjson } from "./helpers.js";
 
@@ -48,6 +50,48 @@ describe("summarizeRecords", () => {
     const model = summarizeRecords(parseRecords(ndjson([caseRecord(), caseRecord()])));
     expect(model.warnings).toEqual([
       "Case pvmove-power-cut seed 1 appears more than once; were shards merged twice?",
+    ]);
+  });
+
+  it("keeps one explored point under two policies as two cases, not a duplicate", () => {
+    const at = { crashPoint: "write 7" };
+    const model = summarizeRecords(
+      parseRecords(
+        ndjson([
+          caseRecord({ ...at, key: "pvmove-power-cut@1/write:7/subset" }),
+          caseRecord({ ...at, key: "pvmove-power-cut@1/write:7/torn" }),
+        ]),
+      ),
+    );
+    expect(model.warnings).toEqual([]);
+    expect(model.cases.total).toBe(2);
+  });
+
+  it("shows exploration coverage once per scenario and seed, and warns when cases are missing", () => {
+    const coverage = {
+      type: "coverage",
+      scenario: "pvmove-power-cut",
+      seed: 1,
+      points: 3,
+      exploredPoints: 3,
+      cases: 3,
+      sampled: false,
+      policies: [{ policy: "torn", exploredPoints: 3 }],
+    };
+    const explored = (n: number) =>
+      caseRecord({ crashPoint: `write ${n}`, key: `pvmove-power-cut@1/write:${n}/torn` });
+    const complete = summarizeRecords(
+      parseRecords(ndjson([coverage, coverage, explored(1), explored(2), explored(3)])),
+    );
+    expect(complete.coverage).toEqual([{ ...coverage, casesRecorded: 3 }]);
+    expect(complete.warnings).toEqual([]);
+    expect(renderTerminal(complete)).toContain(
+      "  pvmove-power-cut@1: 3 of 3 crash points × 1 policy (torn 3), 3 cases\n",
+    );
+    expect(renderMarkdown(complete)).toContain("| pvmove-power-cut | 1 | 3 | 3 | torn 3 | 3 | 3 | no |");
+    const short = summarizeRecords(parseRecords(ndjson([coverage, explored(1)])));
+    expect(short.warnings).toEqual([
+      "Exploration pvmove-power-cut@1 planned 3 cases but the records hold 1 (a missing shard or an interrupted run)",
     ]);
   });
 

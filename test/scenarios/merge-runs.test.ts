@@ -33,6 +33,27 @@ const summary = (cases: number): RunRecord => ({
 });
 
 describe("mergeRuns", () => {
+  it("keeps an exploration's coverage record once when every shard wrote it", () => {
+    const coverage: RunRecord = {
+      type: "coverage",
+      scenario: "x",
+      seed: 1,
+      points: 5,
+      exploredPoints: 5,
+      cases: 10,
+      sampled: false,
+      policies: [
+        { policy: "subset", exploredPoints: 5 },
+        { policy: "torn", exploredPoints: 5 },
+      ],
+    };
+    const merged = mergeRuns([
+      [meta(1), coverage, kase(1), summary(1)],
+      [meta(2), coverage, kase(2), summary(1)],
+    ]);
+    expect(merged.lines.filter((l) => (l as RunRecord).type === "coverage")).toEqual([coverage]);
+  });
+
   it("keeps every record kind, each case once with its timeline, and one meta for complete shards", () => {
     const bench: RunRecord = { type: "bench", config: "linear", workload: "w", profile: "p", seed: 1 };
     const shard1 = [meta(1), progress(2), kase(2), summary(1)];

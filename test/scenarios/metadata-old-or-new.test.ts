@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LATER_AREAS_OLD_BODY } from "../../engine/format/commit.js";
 import { executeCase } from "../../scenarios/executor.js";
 import { loadScenarioModules } from "../../scenarios/load.js";
 import type { Scenario } from "../../scenarios/schema.js";
@@ -49,5 +50,32 @@ describe("expect.metadataOldOrNew", () => {
     };
     const run = executeCase(dropAll, { scenario: declared.name, seed: 1 });
     expect(run.lvmLog).not.toContain("$ vgck --updatemetadata vg0");
+  });
+});
+
+describe("expect.metadataOldOrNew judges content, not only the seqno", () => {
+  const cacheLost = library.find((s) => s.scenario.name === "metadata-commit-first-pv-cache-lost")!.scenario;
+  const mixed = (check: boolean) => {
+    // The mutation is switched on once the faults are armed, so setup commits cleanly and only the
+    // lvcreate the cut interrupts writes a new seqno over pv1's and pv2's old body (alike on both,
+    // so LVM2's own same-seqno mismatch check has nothing to compare once pv0 lost its commit).
+    const mutations = new Set<string>();
+    return executeCase(
+      { ...cacheLost, expect: { ...cacheLost.expect, metadataOldOrNew: check } },
+      { scenario: cacheLost.name, seed: 1 },
+      { mutations, onArmed: () => mutations.add(LATER_AREAS_OLD_BODY.name) },
+    ).record;
+  };
+
+  it("passes the new VG read from pv1 when pv0's cache was lost", () => {
+    const record = executeCase(cacheLost, { scenario: cacheLost.name, seed: 1 }).record;
+    expect(record.status, record.failures.join("; ")).toBe("pass");
+    expect(record.faults).toHaveLength(1);
+  });
+
+  it(`fails a VG no command wrote (${LATER_AREAS_OLD_BODY.name}), and only with the check on`, () => {
+    const text = /^VG vg0 came back at seqno \d+ from pv1 with text no command wrote/;
+    expect(mixed(true).failures.some((f) => text.test(f))).toBe(true);
+    expect(mixed(false).failures.some((f) => text.test(f))).toBe(false);
   });
 });

@@ -120,6 +120,46 @@ describe("runSweep", () => {
     expect(cases.map(caseKey)).toEqual(["a@1/event:2", "a@1/event:3", "a@1/event:4"]);
   });
 
+  it("writes one coverage record per exploration, before its cases, with points per policy", async () => {
+    const written: object[] = [];
+    const sink = { write: (r: object) => written.push(r) } as unknown as NonNullable<
+      Parameters<typeof runSweep>[0]["sink"]
+    >;
+    const result = await runSweep({
+      scenarios: [scenario("a")],
+      seeds: [1],
+      explore: true,
+      policies: ["drop-all", "torn"],
+      maxExploreCases: 4,
+      runner: fakeRunner(),
+      sink,
+    });
+    expect(written[0]).toEqual({
+      type: "coverage",
+      scenario: "a",
+      seed: 1,
+      points: 3,
+      exploredPoints: result.coverage[0]!.coveredPoints,
+      cases: 4,
+      sampled: true,
+      policies: result.coverage[0]!.perPolicy,
+    });
+    const perPolicy = (written[0] as { policies: { exploredPoints: number }[] }).policies;
+    expect(perPolicy.map((p) => p.exploredPoints).reduce((a, b) => a + b)).toBe(4);
+    expect(written.filter((r) => (r as { type: string }).type === "coverage")).toHaveLength(1);
+    // A resumed run's file has it already.
+    const again: object[] = [];
+    await runSweep({
+      scenarios: [scenario("a")],
+      seeds: [1],
+      explore: true,
+      runner: fakeRunner(),
+      sink: { write: (r: object) => again.push(r) } as unknown as typeof sink,
+      priorRecords: result.records.slice(0, 1),
+    });
+    expect(again.some((r) => (r as { type: string }).type === "coverage")).toBe(false);
+  });
+
   it("shards cover every case exactly once and merge back to the unsharded sweep", async () => {
     const scenarios = [scenario("a"), scenario("b")];
     const seeds = Array.from({ length: 20 }, (_, i) => i + 1);

@@ -149,6 +149,10 @@ describe("exploration", () => {
         policies: 2,
         cases: points * 2,
         sampled: false,
+        perPolicy: [
+          { policy: "drop-all", exploredPoints: points },
+          { policy: "torn", exploredPoints: points },
+        ],
       },
     ]);
     expect(coverageLine(coverage[0]!)).toBe(

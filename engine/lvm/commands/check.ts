@@ -27,6 +27,7 @@ import {
   type LvmCommandDef,
   LvmCommandError,
 } from "../command.js";
+import { PVCK_DUMP_KINDS, type PvckDumpKind, type PvckDumpSettings, pvckDump } from "../pvck-dump.js";
 import { repairMdaFromFile } from "../pvck-repair.js";
 import { requireVg, scanHost, vgNames } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -156,12 +157,18 @@ export const pvckCommand: LvmCommandDef = {
     { long: "repair", value: false },
     { long: "repairtype", value: true },
     { long: "file", short: "f", value: true },
+    { long: "dump", value: true },
+    { long: "settings", value: true },
+    { long: "pvmetadatacopies", value: true },
+    { long: "labelsector", value: true },
   ],
   run(context, args) {
     if (args.positionals.length === 0) throw new LvmCommandError("Please enter a physical volume path", 3);
     if (hasOption(args, "repair") || optionValue(args, "repairtype") !== undefined) {
       return repairMetadata(context, args);
     }
+    const dump = optionValue(args, "dump");
+    if (dump !== undefined) return dumpCommand(context, args, dump);
     // pvck reads each device itself; the label scan's warnings are not its output.
     const scan = scanHost(context.host);
     let failed = false;
@@ -194,6 +201,82 @@ export const pvckCommand: LvmCommandDef = {
     return failed ? ECMD_FAILED : ECMD_PROCESSED;
   },
 };
+
+/** `_get_settings`: `key=value` pairs; the dump keys are kept, repair and search keys accepted. */
+function dumpSettings(args: ParsedArgs): PvckDumpSettings {
+  const text = optionValue(args, "settings") ?? "";
+  const settings: { mdaNum?: number; metadataOffset?: number; seqno?: number } = {};
+  const known = [
+    "metadata_offset",
+    "seqno",
+    "backup_file",
+    "mda_offset",
+    "mda_size",
+    "mda2_offset",
+    "mda2_size",
+    "device_size",
+    "data_offset",
+    "pv_uuid",
+    "mda_num",
+  ];
+  const pattern = /\s*([^=]+?)\s*=\s*(\S+)\s*/y;
+  for (let pos = 0; pos < text.length; ) {
+    pattern.lastIndex = pos;
+    const match = pattern.exec(text);
+    if (match === null) throw new LvmCommandError(`Invalid setting at: ${text.slice(pos)}`);
+    pos = pattern.lastIndex;
+    const [, key, value] = match as unknown as [string, string, string];
+    // _get_one_setting matches by prefix (strncmp), in this order.
+    const name = known.find((k) => key.startsWith(k));
+    const number = /^\d+/.exec(value);
+    if (name === undefined || (name !== "backup_file" && name !== "pv_uuid" && number === null)) {
+      throw new LvmCommandError(`Invalid setting: ${key}`);
+    }
+    if (name === "mda_num") settings.mdaNum = Number(number![0]);
+    if (name === "metadata_offset") settings.metadataOffset = Number(number![0]);
+    if (name === "seqno") settings.seqno = Number(number![0]);
+  }
+  const copies = optionValue(args, "pvmetadatacopies");
+  if (settings.mdaNum === undefined && copies !== undefined) settings.mdaNum = Number(copies);
+  return settings;
+}
+
+/** `pvck --dump headers|metadata|metadata_all|metadata_area [-f FILE] PV` (only the first PV). */
+function dumpCommand(context: CommandContext, args: ParsedArgs, kind: string): number {
+  const [name] = args.positionals;
+  const device = context.host.device(name!);
+  if (device === undefined) throw new LvmCommandError(`Cannot access ${name}.`);
+  const settings = dumpSettings(args);
+  if (!(PVCK_DUMP_KINDS as readonly string[]).includes(kind)) {
+    if (kind === "metadata_search" || kind === "backup_to_raw") {
+      throw new LvmCommandError(`pvck --dump ${kind} is not modelled by lvmlab; use --dump metadata_all`);
+    }
+    throw new LvmCommandError("Unknown dump value.");
+  }
+  const file = optionValue(args, "file");
+  const files = context.host.files;
+  const createFile =
+    file === undefined
+      ? undefined
+      : (bytes: Uint8Array): string | undefined => {
+          if (files?.createBytes === undefined) return "no file system on this host";
+          try {
+            files.createBytes(file, bytes);
+            return undefined;
+          } catch (error) {
+            return (error as Error).message;
+          }
+        };
+  const labelSector = optionValue(args, "labelsector");
+  const ok = pvckDump(device, kind as PvckDumpKind, {
+    out: context.out,
+    settings,
+    verbose: hasOption(args, "verbose"),
+    ...(labelSector !== undefined ? { labelSector: Number(labelSector) } : {}),
+    ...(createFile !== undefined ? { createFile, fileName: file! } : {}),
+  });
+  return ok ? ECMD_PROCESSED : ECMD_FAILED;
+}
 
 /**
  * `pvck --repair -f FILE PV` / `pvck --repairtype metadata -f FILE PV` (tools/pvck.c

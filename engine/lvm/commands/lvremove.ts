@@ -1,7 +1,7 @@
 /** `lvremove [-f] VG/LV... | VG...`: remove LVs one metadata write each, in metadata order. */
 
 import { removeLvTree } from "../../metadata/lv-alloc.js";
-import { lvKinds } from "../../metadata/lv-kind.js";
+import { type LvKind, lvKinds } from "../../metadata/lv-kind.js";
 import { hasOption } from "../args.js";
 import { ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { activeSet } from "../runtime.js";
@@ -9,6 +9,23 @@ import { requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
 import { afterLvRemove, beforeLvRemove } from "./lv-tables.js";
+
+/**
+ * `lv_remove_single`'s refusals, in its order, for an LV other LVs are built on or that pvmove holds.
+ * A hidden LV nothing uses is removed like any other: that is how an operator clears the orphan
+ * `error` LV a crash between pvmove's two finishing commits leaves (`replace_lv_with_error_segment`
+ * drops PVMOVE, so neither activation nor a bare `pvmove` ever touches it again).
+ */
+function refuseInternalLv(vgName: string, name: string, kind: LvKind): void {
+  const display = `${vgName}/${name}`;
+  if (kind.mirrorImage) throw new LvmCommandError(`Can't remove logical volume ${display} used by a mirror.`);
+  if (kind.mirrorLog) throw new LvmCommandError(`Can't remove logical volume ${display} used as mirror log.`);
+  if (kind.locked) throw new LvmCommandError(`Can't remove locked logical volume ${display}.`);
+  // raid and pool sub-LVs (LVM2: "used as RAID device" / "used by a pool"), the internal snapshotN.
+  if (!kind.visible && !kind.cow && kind.usedBy.length > 0) {
+    throw new LvmCommandError(`Can't remove logical volume ${name} used by another logical volume.`);
+  }
+}
 
 /** The lvremove command. */
 export const lvremoveCommand: LvmCommandDef = {
@@ -37,13 +54,15 @@ export const lvremoveCommand: LvmCommandDef = {
       const removeOne = (name: string): void => {
         const vg = requireVg(scan, vgName).vg;
         const lv = requireLv(vg, name);
+        const visible = lvKinds(vg).get(name)?.visible ?? false;
         const removed = vg.lvs.filter((l) => !removeLvTree(vg, name).lvs.includes(l));
         beforeLvRemove(context, vg, name);
         const written = writeVg(context, scan, removeLvTree(vg, name));
         afterLvRemove(context, vg, written);
         for (const gone of removed) activeSet(context).delete(gone.id);
         activeSet(context).delete(lv.id);
-        context.out.message(`Logical volume "${name}" successfully removed.`);
+        // `lv_remove_single` names only visible LVs: a hidden orphan goes quietly.
+        if (visible) context.out.message(`Logical volume "${name}" successfully removed.`);
         scan = scanHost(context.host);
       };
       for (const name of names) {
@@ -52,9 +71,8 @@ export const lvremoveCommand: LvmCommandDef = {
         if (whole && !vg.lvs.some((l) => l.name === name)) continue;
         const lv = requireLv(vg, name);
         const kind = lvKinds(vg).get(name);
-        if (!kind?.visible && !kind?.cow) {
-          throw new LvmCommandError(`Can't remove logical volume ${name} used by another logical volume.`);
-        }
+        if (kind === undefined) throw new Error(`LV ${vg.name}/${name} has no kind`);
+        refuseInternalLv(vg.name, name, kind);
         const active = activeSet(context).has(lv.id);
         if (kind.origin) {
           // `lv_remove_with_dependencies`: an origin's snapshots go first, after one prompt.

@@ -73,9 +73,6 @@ export const pvmoveCommand: LvmCommandDef = {
     { long: "noudevsync", value: false },
   ],
   run(context, args) {
-    if (context.driverLoaded === false) {
-      throw new LvmCommandError("Required device-mapper target(s) not detected in your kernel.");
-    }
     const interval = intervalSeconds(context, args);
     const background = hasOption(args, "background");
     const aborting = hasOption(args, "abort");
@@ -83,6 +80,12 @@ export const pvmoveCommand: LvmCommandDef = {
     const scan = scanWithWarnings(context);
     const pollers: PvmovePoller[] = [];
     const poll = (id: PvmoveId): void => {
+      // Without device-mapper (`--driverloaded n`) `_pvmove_target_present` passes (activation is
+      // off), the setup is committed, and `wait_for_single_lv` finds the LV inactive and stops.
+      if (context.driverLoaded === false) {
+        if (!background) context.out.message(`${id.displayName}: Interrupted: No longer active.`);
+        return;
+      }
       pollers.push(
         startPoller(context, id, {
           commandLine: context.commandLine,

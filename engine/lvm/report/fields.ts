@@ -364,10 +364,22 @@ const FIELDS: readonly FieldDef[] = [
   lvField("metadata_percent", "Meta%", "pct", 6, (lv, vg, env) =>
     env.runtime.thinMetadataPercent?.(vg.vg, lv),
   ),
-  // A binary field: its name when set, empty otherwise (`_binary_disp` without --binary).
-  lvField("lv_snapshot_invalid", "SnapInvalid", "num", 0, (lv, vg, env) =>
-    vg.kinds.get(lv.name)?.cow && env.runtime.snapshotInvalid?.(vg.vg, lv) ? "snapshot invalid" : "",
+  // Binary fields: their name when set, empty otherwise (`_binary_disp` without --binary). The two
+  // snapshot status fields read the live snapshot's status; any other LV, or a snapshot without a
+  // live table, has none and prints "unknown" (`_binary_undef_disp`), as real lvs does.
+  lvField("lv_snapshot_invalid", "SnapInvalid", "num", 15, (lv, vg, env) => {
+    if (!vg.kinds.get(lv.name)?.cow || env.runtime.snapPercent(vg.vg, lv) === undefined) return "unknown";
+    return env.runtime.snapshotInvalid?.(vg.vg, lv) ? "snapshot invalid" : "";
+  }),
+  lvField("lv_merge_failed", "MergeFailed", "num", 15, (lv, vg, env) =>
+    // lvmlab's merges do not fail (no merge-failed state is modelled): a live snapshot says so.
+    !vg.kinds.get(lv.name)?.cow || env.runtime.snapPercent(vg.vg, lv) === undefined ? "unknown" : "",
   ),
+  lvField("lv_merging", "Merging", "num", 10, (lv, vg) => {
+    const kind = vg.kinds.get(lv.name);
+    const merging = kind?.origin ? mergingOrigin(vg, lv) : kind?.cow ? kind.mergingCow : false;
+    return merging ? "merging" : "";
+  }),
   lvField("copy_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   lvField("sync_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   ...RAID_LV_FIELDS.map((f) =>

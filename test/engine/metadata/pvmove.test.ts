@@ -139,7 +139,7 @@ describe("setUpPvmove", () => {
         source: createPvList(vg0, ["/dev/loop1"])[0] as never,
         destinations: createPvList(vg0, ["/dev/loop0"]),
       }),
-    ).toThrow(new AllocationError("No data to move for vg0"));
+    ).toThrow(new AllocationError("No data to move for vg0."));
   });
 });
 

@@ -83,7 +83,7 @@ describe("pvmove command messages", () => {
     threeSegments(host);
     const result = runLvm(host, ["pvmove", "pv2"]);
     expect(result.exitCode).toBe(5);
-    expect(result.stderr).toContain("No data to move for vg0");
+    expect(result.stderr).toContain("No data to move for vg0.");
   });
 
   it("resumes instead of starting a second move from the same source, ignoring extra arguments", () => {
@@ -112,12 +112,17 @@ describe("pvmove command messages", () => {
     expect(result.exitCode).toBe(5);
   });
 
-  it("refuses to run without device-mapper (--driverloaded n)", () => {
+  it("without device-mapper (--driverloaded n) commits the setup and stops polling, as real LVM2 does", () => {
     const host = machine();
     threeSegments(host);
     const result = runLvm(host, ["pvmove", "--driverloaded", "n", "pv0"]);
-    expect(result.exitCode).toBe(5);
-    expect(result.stderr).toContain("Required device-mapper target(s) not detected in your kernel.");
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe("  pv0: Interrupted: No longer active.\n");
+    const lvs = runLvm(host, ["lvs", "-a", "--driverloaded", "n", "-o", "lv_name", "--noheadings", "vg0"]);
+    expect(lvs.stdout).toContain("[pvmove0]");
+    const bare = runLvm(host, ["pvmove", "--driverloaded", "n"]);
+    expect(bare.exitCode).toBe(0);
+    expect(bare.stdout).toBe("  pv0: Skipping inactive LV. Try lvchange or vgchange.\n");
   });
 });
 

@@ -34,6 +34,13 @@ export class MetadataCommitWatch {
     });
   }
 
+  /** Take over the commits `other` has seen (crash-point branching). */
+  adoptStateOf(other: MetadataCommitWatch): void {
+    this.#begun.clear();
+    for (const [vg, seen] of other.#begun) this.#begun.set(vg, { ...seen });
+    this.#atCut = other.#atCut === undefined ? undefined : new Map(other.#atCut);
+  }
+
   /** Call after a power cut halted the run: notes the commits in flight if the cut was partial. */
   noteCut(machine: Machine): void {
     const cut = machine.injector.records.at(-1);

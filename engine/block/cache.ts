@@ -119,6 +119,9 @@ export class VolatileCache implements BlockDevice {
   readonly #arena = new LogArena();
   readonly #pagePool = new PagePool();
   readonly #spareOverlay: OverlayPage[] = [];
+  // Set by adoptLogForPowerCut: the log is another cache's and the overlay is empty, so only a
+  // power cut may come next.
+  #adoptedFrom: string | undefined;
 
   constructor(backing: BlockDevice, options: VolatileCacheOptions = {}) {
     this.backing = backing;
@@ -172,6 +175,7 @@ export class VolatileCache implements BlockDevice {
   /** Read the newest data: the persisted layer overlaid with cached sectors. */
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     validateRequest(this, { offsetBytes, lengthBytes: dst.length }, { kind: "read" });
     let doneNs = atNs;
     if (this.#overlay.size === 0 || !this.#fullyCached(offsetBytes, dst.length)) {
@@ -186,6 +190,7 @@ export class VolatileCache implements BlockDevice {
   /** Log the write (completing at once), or with FUA write it through before completing. */
   write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     validateRequest(this, { offsetBytes, lengthBytes: data.length }, { kind: "write" });
     const fua = options.fua === true;
     this.#trace?.emit(BLOCK_WRITE_EVENT.name, {
@@ -224,6 +229,7 @@ export class VolatileCache implements BlockDevice {
   /** Write the whole log back in order, then flush the persisted layer. */
   flush(options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     this.#trace?.emit(BLOCK_FLUSH_EVENT.name, { device: this.name, pendingWrites: this.pendingWrites });
     let doneNs = atNs;
     while (this.pendingWrites > 0) doneNs = this.#destageOldest(doneNs, { early: false });
@@ -236,6 +242,7 @@ export class VolatileCache implements BlockDevice {
   /** Discard on the persisted layer at once; cached sectors in the range can no longer come back. */
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     validateRequest(this, { offsetBytes, lengthBytes }, { kind: "discard" });
     this.#trace?.emit(BLOCK_DISCARD_EVENT.name, { device: this.name, offsetBytes, lengthBytes });
     const doneNs = this.backing.discard(offsetBytes, lengthBytes, { issueNs: atNs });
@@ -261,6 +268,7 @@ export class VolatileCache implements BlockDevice {
       kept: state.kept,
     };
     this.#clearLog();
+    this.#adoptedFrom = undefined;
     this.#trace?.emit(BLOCK_POWERCUT_EVENT.name, {
       device: this.name,
       policy: policy.kind,
@@ -269,6 +277,35 @@ export class VolatileCache implements BlockDevice {
       tornWrites: outcome.tornWrites,
     });
     return outcome;
+  }
+
+  /**
+   * Take over `other`'s pending log (entries copied, their bytes shared, never written to) and its
+   * counters, to be resolved by {@link powerCut} next: crash-point branching gives a branch the
+   * cache exactly as the power cut found it. Until that power cut the cache refuses every request,
+   * since its overlay is not rebuilt. The backing device must already hold `other`'s persisted layer.
+   */
+  adoptLogForPowerCut(other: VolatileCache): void {
+    if (this.#log.length > this.#head || this.#overlay.size > 0) {
+      throw new Error(`Cache ${this.name} must be empty to adopt the log of ${other.name}`);
+    }
+    this.#log = other.#pending().map((entry) => ({
+      ...entry,
+      live: entry.live === null ? null : entry.live.slice(),
+    }));
+    this.#head = 0;
+    this.#logBytes = other.#logBytes;
+    this.#seq = other.#seq;
+    this.#generation = other.#generation;
+    this.#destagedWrites = other.#destagedWrites;
+    Object.assign(this.stats, other.stats);
+    this.#adoptedFrom = other.name;
+  }
+
+  #refuseBeforePowerCut(): void {
+    throw new Error(
+      `Cache ${this.name} adopted the log of ${this.#adoptedFrom} for a power cut and took a request first`,
+    );
   }
 
   /** Count distinct crash states reachable from the current log (reads the persisted layer). */

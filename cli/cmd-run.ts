@@ -69,7 +69,8 @@ export function register(program: Command): void {
     .action(async (selectors: string[], flags: RunFlags) => {
       const { exitCodeForSignal, UsageError } = await import("./errors.js");
       if (flags.policies !== undefined && !flags.explore) throw new UsageError("--policies needs --explore");
-      if (flags.exploreMode !== undefined && !flags.explore) throw new UsageError("--explore-mode needs --explore");
+      if (flags.exploreMode !== undefined && !flags.explore)
+        throw new UsageError("--explore-mode needs --explore");
       const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
       let result: Awaited<ReturnType<typeof runSweepFromCli>>;
       try {

@@ -30,6 +30,7 @@ import {
   armWindow,
   FaultBus,
   type FiredAt,
+  MUTATION_TRIGGER_ONE_LATE,
   type TappedWrite,
   type TriggerContext,
   WriteTap,
@@ -122,6 +123,11 @@ export class FaultInjector {
   /** The `fault` records written so far, in firing order. */
   get records(): readonly FaultRecord[] {
     return this.#records;
+  }
+
+  /** Occurrences late that this injector's write and event triggers fire (1 under the trigger mutation). */
+  get triggerLateness(): number {
+    return this.#options.mutations?.has(MUTATION_TRIGGER_ONE_LATE) ? 1 : 0;
   }
 
   /** Block writes across every wrapped PV so far. */

@@ -12,7 +12,6 @@
  * than power cuts, file-backed PVs, `--keep`, a point the run never reached — are re-executed.
  */
 import type { FiredAt, TappedWrite } from "../faults/mod.js";
-import { MUTATION_TRIGGER_ONE_LATE } from "../faults/mod.js";
 import type { CaseSpec } from "./case.js";
 import { type ExecutorOptions, executeBranch, executeCase, StopCase } from "./executor.js";
 import type { CaseResult } from "./records.js";
@@ -42,8 +41,8 @@ function reexecute(declared: Scenario, spec: CaseSpec, options: ExecutorOptions)
 /**
  * Runs explored cases of one (scenario, seed) — each with a crash point — and returns their
  * results in the order given. Points are matched the way the explored cut's trigger counts them
- * (the Nth VG block write or the Nth event of a name since the faults were armed, one late under
- * the trigger mutation), so a branch fires exactly where re-execution would.
+ * (the Nth VG block write or the Nth event of a name since the faults were armed, as late as the
+ * machine's injector fires them), so a branch fires exactly where re-execution would.
  */
 export function exploreByBranching(
   declared: Scenario,
@@ -54,25 +53,36 @@ export function exploreByBranching(
   if (first === undefined) return [];
   for (const spec of cases) {
     if (spec.scenario !== first.scenario || spec.seed !== first.seed || spec.crashPoint === undefined) {
-      throw new Error(`exploreByBranching takes explored cases of one scenario and seed; got ${spec.scenario}@${spec.seed}`);
+      throw new Error(
+        `exploreByBranching takes explored cases of one scenario and seed; got ${spec.scenario}@${spec.seed}`,
+      );
     }
   }
-  if (!canBranch(declared, first.seed, options)) return cases.map((spec) => reexecute(declared, spec, options));
-  const late = options.mutations?.has(MUTATION_TRIGGER_ONE_LATE) ? 1 : 0;
+  if (!canBranch(declared, first.seed, options))
+    return cases.map((spec) => reexecute(declared, spec, options));
   const atWrite = new Map<number, number[]>();
   const atEvent = new Map<string, number[]>();
-  for (const [i, spec] of cases.entries()) {
-    const point = spec.crashPoint!;
-    if (point.kind === "write") push(atWrite, point.index + late, i);
-    else {
-      const match = /^(.+)#(\d+)$/.exec(point.label);
-      if (!match) throw new RangeError(`Crash point ${point.label} does not name an event as name#occurrence`);
-      push(atEvent, `${match[1]}#${Number(match[2]) + late}`, i);
+  // Where each point's cut fires, counted as the case's own injector counts (`late` is its lateness).
+  const placePoints = (late: number) => {
+    for (const [i, spec] of cases.entries()) {
+      const point = spec.crashPoint!;
+      if (point.kind === "write") push(atWrite, point.index + late, i);
+      else {
+        const match = /^(.+)#(\d+)$/.exec(point.label);
+        if (!match)
+          throw new RangeError(`Crash point ${point.label} does not name an event as name#occurrence`);
+        push(atEvent, `${match[1]}#${Number(match[2]) + late}`, i);
+      }
     }
-  }
+    return atWrite.size + atEvent.size;
+  };
   const results: (CaseResult | undefined)[] = new Array(cases.length);
-  let pointsLeft = atWrite.size + atEvent.size;
-  const branchAll = (indices: readonly number[], run: Parameters<typeof executeBranch>[2]["run"], firedAt: FiredAt) => {
+  let pointsLeft = 0;
+  const branchAll = (
+    indices: readonly number[],
+    run: Parameters<typeof executeBranch>[2]["run"],
+    firedAt: FiredAt,
+  ) => {
     try {
       for (const i of indices) {
         const { record, timeline } = executeBranch(declared, cases[i]!, { ...options, run, firedAt });
@@ -92,6 +102,7 @@ export function exploreByBranching(
         ...options,
         exploring: true,
         onArmed(machine, world) {
+          pointsLeft = placePoints(machine.injector.triggerLateness);
           let writes = 0;
           machine.injector.onWrite((write: TappedWrite) => {
             writes += 1;
@@ -129,7 +140,7 @@ export function exploreByBranching(
     if (error.hookError !== undefined) throw error.hookError;
   }
   // A point the run never reached is re-executed, which reports the cut that did not fire.
-  return results.map((result, i) => result ?? reexecute(declared, cases[i]!, options));
+  return Array.from(cases, (spec, i) => results[i] ?? reexecute(declared, spec, options));
 }
 
 function push<K>(map: Map<K, number[]>, key: K, index: number): void {

@@ -16,8 +16,8 @@ import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { isSimulationHalt, SimulationHalt } from "../engine/sim/halt.js";
 import { type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
 import { Rng } from "../engine/sim/rng.js";
-import { type CrashPolicySpec, type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import type { FiredAt } from "../faults/mod.js";
+import { type CrashPolicySpec, type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import { ShadowOracle } from "../workloads/oracle.js";
 import { runJobs } from "../workloads/runner.js";
 import { type CaseSpec, type CrashPoint, caseKey, replayCommand } from "./case.js";
@@ -324,7 +324,12 @@ function buildWorld(declared: Scenario, spec: CaseSpec, options: ExecutorOptions
 }
 
 /** After a power cut halted the run: note what it excused, resolve the caches, reboot. */
-function afterHalt(world: CaseWorld, halt: SimulationHalt, outcome: RunOutcome, options: ExecutorOptions): void {
+function afterHalt(
+  world: CaseWorld,
+  halt: SimulationHalt,
+  outcome: RunOutcome,
+  options: ExecutorOptions,
+): void {
   const { machine, state, metadataWatch } = world;
   outcome.crashed = true;
   outcome.haltedAt = halt.at;
@@ -345,8 +350,10 @@ function recover(world: CaseWorld, outcome: RunOutcome, options: ExecutorOptions
 
 /** Turns an error that ended the case early into its failure line. */
 function noteCaseError(state: CaseState, error: unknown): void {
-  if (isSimulationHalt(error)) state.failures.push(`the machine halted again during recovery: ${error.message}`);
-  else if (isBlockDeviceError(error)) state.failures.push(`I/O error not handled by the engine: ${error.message}`);
+  if (isSimulationHalt(error))
+    state.failures.push(`the machine halted again during recovery: ${error.message}`);
+  else if (isBlockDeviceError(error))
+    state.failures.push(`I/O error not handled by the engine: ${error.message}`);
   else state.failures.push(`the case could not run: ${(error as Error).message}`);
 }
 
@@ -411,13 +418,15 @@ export function executeBranch(
   world.timeline.adoptStateOf(run.timeline);
   for (const name of run.unknownEvents) world.unknownEvents.add(name);
   if (world.metadataWatch !== undefined) {
-    if (run.metadataWatch === undefined) throw new Error("executeBranch: the run watched no metadata commits");
+    if (run.metadataWatch === undefined)
+      throw new Error("executeBranch: the run watched no metadata commits");
     world.metadataWatch.adoptStateOf(run.metadataWatch);
   }
   machine.injector.arm();
   const cut = machine.injector.faults.findIndex((f) => f.spec.id === EXPLORE_CUT_ID);
   const halt = machine.injector.fireNow(cut, options.firedAt);
-  if (!isSimulationHalt(halt)) throw new Error(`The explored cut of ${caseKey(spec)} did not halt the machine`);
+  if (!isSimulationHalt(halt))
+    throw new Error(`The explored cut of ${caseKey(spec)} did not halt the machine`);
   const outcome: RunOutcome = { crashed: false, haltedAt: undefined, excused: new Set() };
   try {
     afterHalt(world, halt, outcome, options);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
 import { exploreByBranching } from "./branch-explore.js";
+import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
 import { discoverCrashPoints } from "./crash-points.js";
 import { type ExecutorOptions, executeCase } from "./executor.js";
 import type { LoadedScenario } from "./load.js";

@@ -127,7 +127,8 @@ export class Machine {
     this.injector.adoptCountsOf(run.injector);
     for (const [index, pv] of this.pvs.entries()) {
       const from = run.pvs[index];
-      if (from === undefined || from.name !== pv.name) throw new Error(`Cannot branch: the run has no PV ${pv.name}`);
+      if (from === undefined || from.name !== pv.name)
+        throw new Error(`Cannot branch: the run has no PV ${pv.name}`);
       if (!(pv.media instanceof MemoryDevice) || !(from.media instanceof MemoryDevice)) {
         throw new Error("Crash-point branching needs in-memory PVs");
       }
@@ -146,7 +147,8 @@ export class Machine {
   // The events a reboot keeps: the fault injector's own timers.
   #survivesReboot(): (event: { readonly label: string }) => boolean {
     const faultLabels = this.injector.faults.map((f) => f.label);
-    return (event) => faultLabels.some((label) => event.label === label || event.label.startsWith(`${label} `));
+    return (event) =>
+      faultLabels.some((label) => event.label === label || event.label.startsWith(`${label} `));
   }
 
   readonly mutations: Mutations;

@@ -198,7 +198,8 @@ const MIN_BRANCH_CASES_PER_JOB = 8;
  * whose recovery redoes the most work, are not all in one job). Each job runs the case once.
  */
 function sweepJobs(cases: readonly CaseSpec[], options: SweepOptions, concurrency: number): number[][] {
-  const branching = options.explore === true && options.exploreMode !== "reexec" && options.runner.explore !== undefined;
+  const branching =
+    options.explore === true && options.exploreMode !== "reexec" && options.runner.explore !== undefined;
   if (!branching) return cases.map((_, i) => [i]);
   const jobs: number[][] = [];
   let start = 0;

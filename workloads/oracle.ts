@@ -216,12 +216,15 @@ export class ShadowOracle {
     for (const [lv, copy] of copies) {
       copy.snapshots.push(...lv.snapshots.map(copyOf));
       const base =
-        lv.base === undefined ? undefined : { origin: copyOf(lv.base.origin), frozen: new Map(lv.base.frozen) };
+        lv.base === undefined
+          ? undefined
+          : { origin: copyOf(lv.base.origin), frozen: new Map(lv.base.frozen) };
       this.#lvs.set(lv.id, base === undefined ? copy : { ...copy, base });
     }
     // Snapshot lists and origins point at the copies made first; re-point them at the stored ones.
     for (const copy of this.#lvs.values()) {
-      for (let i = 0; i < copy.snapshots.length; i++) copy.snapshots[i] = this.#lvs.get(copy.snapshots[i]!.id)!;
+      for (let i = 0; i < copy.snapshots.length; i++)
+        copy.snapshots[i] = this.#lvs.get(copy.snapshots[i]!.id)!;
       if (copy.base !== undefined) {
         (copy.base as { origin: LvState }).origin = this.#lvs.get(copy.base.origin.id)!;
       }

@@ -135,7 +135,8 @@ export class DeviceQueue {
     this.#last = other.#last;
     Object.assign(this.#counters, other.#counters);
     if (this.#rng !== undefined && other.#rng !== undefined) this.#rng.adoptStateOf(other.#rng);
-    else if (this.#rng !== other.#rng) throw new Error("DeviceQueue cannot adopt a queue with a different timing stream");
+    else if (this.#rng !== other.#rng)
+      throw new Error("DeviceQueue cannot adopt a queue with a different timing stream");
   }
 
   /** Where the last read or write ended; the next request there is sequential. */

@@ -85,7 +85,13 @@ export function exploreByBranching(
   ) => {
     try {
       for (const i of indices) {
-        const { record, timeline } = executeBranch(declared, cases[i]!, { ...options, run, firedAt });
+        const { record, timeline, machine } = executeBranch(declared, cases[i]!, {
+          ...options,
+          run,
+          firedAt,
+        });
+        // The branch's own pages go back to the pools for the next branch.
+        machine.close();
         results[i] = { record, timeline };
       }
     } catch (error) {
@@ -94,6 +100,7 @@ export function exploreByBranching(
     pointsLeft -= 1;
     if (pointsLeft === 0) throw new StopCase("every point branched");
   };
+  let runMachine: { close(): void } | undefined;
   try {
     executeCase(
       declared,
@@ -102,6 +109,7 @@ export function exploreByBranching(
         ...options,
         exploring: true,
         onArmed(machine, world) {
+          runMachine = machine;
           pointsLeft = placePoints(machine.injector.triggerLateness);
           let writes = 0;
           machine.injector.onWrite((write: TappedWrite) => {
@@ -134,10 +142,13 @@ export function exploreByBranching(
           throw new StopCase("phases done");
         },
       },
-    ).machine.close();
+    );
   } catch (error) {
     if (!(error instanceof StopCase)) throw error;
     if (error.hookError !== undefined) throw error.hookError;
+  } finally {
+    // Only now may the run's pages be reused: every branch that borrowed them is done.
+    runMachine?.close();
   }
   // A point the run never reached is re-executed, which reports the cut that did not fire.
   return Array.from(cases, (spec, i) => results[i] ?? reexecute(declared, spec, options));

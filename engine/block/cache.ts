@@ -302,9 +302,26 @@ export class VolatileCache implements BlockDevice {
     this.#adoptedFrom = other.name;
   }
 
+  /**
+   * Drop the cache: its arena chunks and overlay pages go back to this thread's pools for other
+   * caches, and any later request throws. For machines thrown away once judged.
+   */
+  release(): void {
+    this.#adoptedFrom = "(released)";
+    // The adopted log's bytes belong to another cache; only this cache's own storage is recycled.
+    this.#log = [];
+    this.#head = 0;
+    this.#arena.release();
+    PagePool.recycle([...this.#overlay.values(), ...this.#spareOverlay.splice(0)].map((page) => page.bytes));
+    this.#overlay.clear();
+    this.#pagePool.recycleFree();
+  }
+
   #refuseBeforePowerCut(): void {
     throw new Error(
-      `Cache ${this.name} adopted the log of ${this.#adoptedFrom} for a power cut and took a request first`,
+      this.#adoptedFrom === "(released)"
+        ? `Cache ${this.name} was released and took a request`
+        : `Cache ${this.name} adopted the log of ${this.#adoptedFrom} for a power cut and took a request first`,
     );
   }
 

@@ -52,6 +52,7 @@ export class MemoryDevice implements BlockDevice {
   // Writes and discards so far; a borrower checks that its lender has not changed (see borrowContentsOf).
   #changes = 0;
   #lender: { readonly device: MemoryDevice; readonly changes: number } | undefined;
+  #released = false;
 
   constructor(name: string, sizeBytes: number, options: MemoryDeviceOptions = {}) {
     validateDeviceSize(name, sizeBytes);
@@ -87,7 +88,7 @@ export class MemoryDevice implements BlockDevice {
   /** Fill `dst` from the device; unwritten pages read as zeros. */
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
-    if (this.#lender !== undefined) this.#checkLender();
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
     validateRequest(this, { offsetBytes, lengthBytes: dst.length }, { kind: "read" });
     const pages = this.#pages;
     let done = 0;
@@ -111,7 +112,7 @@ export class MemoryDevice implements BlockDevice {
   /** Write `data`, allocating pages on first touch. */
   write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
-    if (this.#lender !== undefined) this.#checkLender();
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
     this.#changes += 1;
     validateRequest(this, { offsetBytes, lengthBytes: data.length }, { kind: "write" });
     this.#checkBudget(offsetBytes, data.length);
@@ -141,7 +142,7 @@ export class MemoryDevice implements BlockDevice {
   /** Free whole pages in the range and zero the covered part of partial ones. */
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
-    if (this.#lender !== undefined) this.#checkLender();
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
     this.#changes += 1;
     validateRequest(this, { offsetBytes, lengthBytes }, { kind: "discard" });
     const endBytes = offsetBytes + lengthBytes;
@@ -203,7 +204,26 @@ export class MemoryDevice implements BlockDevice {
     this.#lender = { device: lender, changes: lender.#changes };
   }
 
+  /**
+   * Drop the device: its own pages (not those it shares with a clone or a lender) go back to the
+   * thread's page pools for other devices, and any later request throws. For machines that are
+   * thrown away once judged, such as one per explored crash point.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    // A borrower of these pages must notice that they are gone.
+    this.#changes += 1;
+    const own: Uint8Array[] = [];
+    for (const [pageIndex, page] of this.#pages) if (!this.#shared.has(pageIndex)) own.push(page);
+    this.#pages.clear();
+    this.#shared.clear();
+    PagePool.recycle(own);
+    this.#pool.recycleFree();
+  }
+
   #checkLender(): void {
+    if (this.#released) throw new Error(`MemoryDevice ${this.name} was released and took a request`);
     const lender = this.#lender!;
     if (lender.device.#changes !== lender.changes) {
       throw new Error(

@@ -21,7 +21,6 @@ import { emptyIoStats, SECTOR_BYTES } from "./device.js";
 import { BlockDeviceError } from "./errors.js";
 import { LogArena } from "./log-arena.js";
 import { PAGE_BYTES } from "./memory.js";
-import { PagePool } from "./page-pool.js";
 import { issueTimeNs, validateRequest } from "./validate.js";
 import type { LoggedWrite } from "./write-log.js";
 import { liveRuns, supersede } from "./write-log.js";
@@ -65,7 +64,7 @@ export const DEFAULT_MAX_LOG_WRITES = 65_536;
 export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 const SECTORS_PER_PAGE = PAGE_BYTES / SECTOR_BYTES;
-// Overlay page records kept for reuse across flushes (16 MiB of pages).
+// Overlay page records kept for reuse across flushes.
 const MAX_SPARE_OVERLAY_PAGES = 4096;
 
 /** Options for a {@link VolatileCache}. */
@@ -89,10 +88,10 @@ export interface CrashOutcome extends CrashStateSummary {
   readonly kept: readonly KeptWrite[];
 }
 
-// The newest cached bytes of one page, and per sector the seq of the write that put them there
-// (0 = clean: the persisted layer holds the newest data).
+// Per sector of one page, the seq of the logged write that holds its newest bytes (0 = clean: the
+// persisted layer holds the newest data). The bytes stay in the log entry; copying them into an
+// overlay page as well cost as much again as the log's own copy of every write.
 interface OverlayPage {
-  readonly bytes: Uint8Array;
   readonly seq: Float64Array;
 }
 
@@ -117,7 +116,6 @@ export class VolatileCache implements BlockDevice {
   readonly #overlay = new Map<number, OverlayPage>();
   // Allocation per write dominated the cache's cost, so log copies and overlay pages are pooled.
   readonly #arena = new LogArena();
-  readonly #pagePool = new PagePool();
   readonly #spareOverlay: OverlayPage[] = [];
   // Set by adoptLogForPowerCut: the log is another cache's and the overlay is empty, so only a
   // power cut may come next.
@@ -312,9 +310,8 @@ export class VolatileCache implements BlockDevice {
     this.#log = [];
     this.#head = 0;
     this.#arena.release();
-    PagePool.recycle([...this.#overlay.values(), ...this.#spareOverlay.splice(0)].map((page) => page.bytes));
     this.#overlay.clear();
-    this.#pagePool.recycleFree();
+    this.#spareOverlay.length = 0;
   }
 
   #refuseBeforePowerCut(): void {
@@ -435,13 +432,9 @@ export class VolatileCache implements BlockDevice {
       const chunk = Math.min(PAGE_BYTES - inPage, data.length - done);
       let page = this.#overlay.get(pageIndex);
       if (page === undefined) {
-        page = this.#spareOverlay.pop() ?? {
-          bytes: this.#pagePool.take({ zeroed: false }),
-          seq: new Float64Array(SECTORS_PER_PAGE),
-        };
+        page = this.#spareOverlay.pop() ?? { seq: new Float64Array(SECTORS_PER_PAGE) };
         this.#overlay.set(pageIndex, page);
       }
-      page.bytes.set(data.subarray(done, done + chunk), inPage);
       page.seq.fill(seq, inPage / SECTOR_BYTES, (inPage + chunk) / SECTOR_BYTES);
       done += chunk;
     }
@@ -452,7 +445,6 @@ export class VolatileCache implements BlockDevice {
     this.#recycleOverlayPage(page);
   }
 
-  // Only `seq` must be clean on reuse: bytes of a sector are read only while its seq is set.
   #recycleOverlayPage(page: OverlayPage): void {
     if (this.#spareOverlay.length >= MAX_SPARE_OVERLAY_PAGES) return;
     page.seq.fill(0);
@@ -513,19 +505,28 @@ export class VolatileCache implements BlockDevice {
   }
 
   #overlayInto(offsetBytes: number, dst: Uint8Array): void {
+    const log = this.#log;
+    const head = this.#head;
+    const firstSeq = log[head]?.seq ?? 0;
     this.#forEachOverlayPage(offsetBytes, offsetBytes + dst.length, (page, pageIndex, from, to) => {
       const pageStart = pageIndex * PAGE_BYTES;
       let s = from;
       while (s < to) {
-        if (page.seq[s] === 0) {
+        const seq = page.seq[s]!;
+        if (seq === 0) {
           s += 1;
           continue;
         }
         let end = s + 1;
-        while (end < to && page.seq[end] !== 0) end += 1;
-        const srcStart = s * SECTOR_BYTES;
-        const dstStart = pageStart + srcStart - offsetBytes;
-        dst.set(page.bytes.subarray(srcStart, end * SECTOR_BYTES), dstStart);
+        while (end < to && page.seq[end] === seq) end += 1;
+        // Logged writes hold consecutive seqs from the head on, so the seq is the entry's position.
+        const entry = log[head + seq - firstSeq];
+        if (entry === undefined || entry.seq !== seq) {
+          throw new Error(`Cache ${this.name}: overlay names write seq ${seq}, which the log does not hold`);
+        }
+        const at = pageStart + s * SECTOR_BYTES;
+        const srcStart = at - entry.offsetBytes;
+        dst.set(entry.data.subarray(srcStart, srcStart + (end - s) * SECTOR_BYTES), at - offsetBytes);
         s = end;
       }
     });

@@ -190,12 +190,18 @@ export async function listCases(
 
 /** Fewest explored cases worth a run of their own; smaller groups are not split across workers. */
 const MIN_BRANCH_CASES_PER_JOB = 8;
+/**
+ * Most explored cases per branching job, so progress shows, an interrupt stops within a job's time
+ * and workers stay evenly loaded; each job costs one run of the case up to its last point.
+ */
+const MAX_BRANCH_CASES_PER_JOB = 64;
 
 /**
  * Splits the case list into jobs: one case each, except that explored cases of one (scenario,
- * seed) — consecutive in the list — form branching jobs when the runner can branch: one job per
- * worker, dealt round-robin so that each job's points spread over the whole run (early points,
- * whose recovery redoes the most work, are not all in one job). Each job runs the case once.
+ * seed) — consecutive in the list — form branching jobs when the runner can branch: at least one
+ * per worker and at most {@link MAX_BRANCH_CASES_PER_JOB} cases each, dealt round-robin so that
+ * each job's points spread over the whole run (early points, whose recovery redoes the most work,
+ * are not all in one job). Each job runs the case once, up to its last point.
  */
 function sweepJobs(cases: readonly CaseSpec[], options: SweepOptions, concurrency: number): number[][] {
   const branching =
@@ -220,7 +226,13 @@ function sweepJobs(cases: readonly CaseSpec[], options: SweepOptions, concurrenc
       continue;
     }
     const count = end - start;
-    const parts = Math.max(1, Math.min(concurrency, Math.floor(count / MIN_BRANCH_CASES_PER_JOB)));
+    const parts = Math.max(
+      1,
+      Math.min(
+        Math.max(concurrency, Math.ceil(count / MAX_BRANCH_CASES_PER_JOB)),
+        Math.floor(count / MIN_BRANCH_CASES_PER_JOB),
+      ),
+    );
     for (let part = 0; part < parts; part++) {
       const job: number[] = [];
       for (let i = start + part; i < end; i += parts) job.push(i);

@@ -47,14 +47,17 @@ export function withFileReplay(runner: CaseRunner, fileOf: ReadonlyMap<string, s
     crashPoints: (scenario, seed) => runner.crashPoints(scenario, seed),
     close: async () => runner.close?.(),
     async run(spec) {
-      return withFile(await runner.run(spec));
+      return withFile(spec.scenario, await runner.run(spec));
     },
     ...(runner.explore === undefined
       ? {}
-      : { explore: async (cases) => (await runner.explore!(cases)).map(withFile) }),
+      : {
+          explore: async (cases) =>
+            (await runner.explore!(cases)).map((result, i) => withFile(cases[i]!.scenario, result)),
+        }),
   };
-  function withFile(result: CaseResult): CaseResult {
-    const file = fileOf.get(result.record.scenario);
+  function withFile(scenario: string, result: CaseResult): CaseResult {
+    const file = fileOf.get(scenario);
     if (file === undefined || result.record.replay.includes(" --file ")) return result;
     const replay = `${result.record.replay} --file ${shellQuote(file)}`;
     return { ...result, record: { ...result.record, replay } };

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
-import { devicesOption, maxPointsOption, workersOption } from "./sweep-options.js";
+import { devicesOption, exploreModeOption, maxPointsOption, workersOption } from "./sweep-options.js";
 
 interface RunFlags {
   readonly seeds?: string;
   readonly explore?: boolean;
   readonly policies?: string;
   readonly maxPoints?: number;
+  readonly exploreMode?: "branch" | "reexec";
   readonly workers: number;
   readonly shard?: string;
   readonly ndjson?: string;
@@ -38,6 +39,7 @@ export function register(program: Command): void {
       "with --explore: crash policies to try at every point, e.g. drop-all,subset,torn (also keep-all, prefix:N)",
     )
     .addOption(maxPointsOption())
+    .addOption(exploreModeOption())
     .addOption(workersOption())
     .option(
       "--shard <k/n|auto>",
@@ -67,6 +69,8 @@ export function register(program: Command): void {
     .action(async (selectors: string[], flags: RunFlags) => {
       const { exitCodeForSignal, UsageError } = await import("./errors.js");
       if (flags.policies !== undefined && !flags.explore) throw new UsageError("--policies needs --explore");
+      if (flags.exploreMode !== undefined && !flags.explore)
+        throw new UsageError("--explore-mode needs --explore");
       const { runSweepFromCli, summaryLine } = await import("../scenarios/run-sweep-cli.js");
       let result: Awaited<ReturnType<typeof runSweepFromCli>>;
       try {
@@ -77,6 +81,7 @@ export function register(program: Command): void {
           explore: flags.explore ?? false,
           ...(flags.policies === undefined ? {} : { policies: flags.policies }),
           ...(flags.maxPoints === undefined ? {} : { maxPoints: flags.maxPoints }),
+          ...(flags.exploreMode === undefined ? {} : { exploreMode: flags.exploreMode }),
           workers: flags.workers,
           ...(flags.shard === undefined ? {} : { shard: flags.shard }),
           ...(flags.ndjson === undefined ? {} : { ndjson: flags.ndjson }),

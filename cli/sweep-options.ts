@@ -16,6 +16,17 @@ export function devicesOption(): Option {
   return new Option("--devices <kind>", "PV backing").choices(["memory", "file"]).default("memory");
 }
 
+/**
+ * `--explore-mode branch|reexec`: run each (scenario, seed) once per worker and branch its crash
+ * points from that run (default), or re-execute setup and workload for every point.
+ */
+export function exploreModeOption(): Option {
+  return new Option(
+    "--explore-mode <mode>",
+    "with --explore: branch every point from one run of the case (default), or reexec each point from the start",
+  ).choices(["branch", "reexec"]);
+}
+
 /** `--max-points N`: explored cases per (scenario, seed) before points × policies are sampled. */
 export function maxPointsOption(): Option {
   return new Option(

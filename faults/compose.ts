@@ -25,7 +25,16 @@ import {
   type PowerCuttable,
   type Throttleable,
 } from "./targets.js";
-import { armTrigger, armWindow, FaultBus, type FiredAt, type TriggerContext, WriteTap } from "./trigger.js";
+import {
+  armTrigger,
+  armWindow,
+  FaultBus,
+  type FiredAt,
+  MUTATION_TRIGGER_ONE_LATE,
+  type TappedWrite,
+  type TriggerContext,
+  WriteTap,
+} from "./trigger.js";
 
 /**
  * `FaultInjector` arms a list of faults against one simulated machine: it wraps each PV in a
@@ -116,6 +125,11 @@ export class FaultInjector {
     return this.#records;
   }
 
+  /** Occurrences late that this injector's write and event triggers fire (1 under the trigger mutation). */
+  get triggerLateness(): number {
+    return this.#options.mutations?.has(MUTATION_TRIGGER_ONE_LATE) ? 1 : 0;
+  }
+
   /** Block writes across every wrapped PV so far. */
   get vgWriteCount(): number {
     return this.#tap.vgWriteCount;
@@ -181,6 +195,47 @@ export class FaultInjector {
         }),
       );
     }
+  }
+
+  /** Listen to every block write across the VG before it happens, as write triggers do. */
+  onWrite(listener: (write: TappedWrite) => void): () => void {
+    return this.#tap.subscribe(listener);
+  }
+
+  /**
+   * Crash-point branching: continue `other`'s VG write count and each wrapped PV's counts. `other`
+   * must have no faults (nothing armed, fired or registered to carry over).
+   */
+  adoptCountsOf(other: FaultInjector): void {
+    if (other.#faults.length > 0 || other.#records.length > 0 || other.#powerCut !== undefined) {
+      throw new Error("Cannot branch from a run with faults of its own; only the explored cut may be armed");
+    }
+    this.#tap.adoptCountOf(other.#tap);
+    for (const [name, entry] of this.#devices) {
+      const from = other.#devices.get(name);
+      if (from === undefined) throw new Error(`Cannot branch: the run has no PV named ${name}`);
+      entry.device.adoptCountsOf(from.device);
+    }
+  }
+
+  /**
+   * Fire the armed fault at `index` now, exactly as its trigger would have at `firedAt` (crash-point
+   * branching fires the explored cut this way in a machine that never ran up to it). Returns the
+   * halt the fault raised, if any. The injector must be armed and the fault not yet fired.
+   */
+  fireNow(index: number, firedAt: FiredAt): unknown {
+    const fault = this.#faults[index];
+    if (!this.#armed || fault === undefined || this.#records.some((r) => r.seedPath === fault.seedPath)) {
+      throw new Error(`Fault ${index} cannot fire now: the injector is not armed, or it fired already`);
+    }
+    // Its trigger must not fire again later.
+    this.#disarms[index]?.();
+    try {
+      this.#fire(fault, firedAt);
+    } catch (halt) {
+      return halt;
+    }
+    return undefined;
   }
 
   /** Disarm everything that has not fired yet (windows still open stay open). */

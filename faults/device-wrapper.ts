@@ -127,6 +127,18 @@ export class FaultyDevice implements BlockDevice {
     };
   }
 
+  /**
+   * Take over `other`'s write count and stats (crash-point branching). Its active effects cannot
+   * be carried over, so a wrapper with any is refused, as is one that lost power.
+   */
+  adoptCountsOf(other: FaultyDevice): void {
+    if (other.#effects.length > 0 || other.#powerLostAt !== undefined) {
+      throw new Error(`Cannot branch from ${other.name}: it has active faults or no power`);
+    }
+    this.#writes = other.#writes;
+    Object.assign(this.stats, other.stats);
+  }
+
   /** Carry the faults that outlive a reboot (a lost PV stays lost) over from the old wrapper. */
   adoptEffects(from: FaultyDevice): void {
     for (const effect of from.effects) if (effect.survivesReboot !== false) this.addEffect(effect);

@@ -59,4 +59,11 @@ export type {
   PowerCuttable,
   Throttleable,
 } from "./targets.js";
-export { FaultBus, type FiredAt, MUTATION_TRIGGER_ONE_LATE, TRIGGER_ONE_LATE, WriteTap } from "./trigger.js";
+export {
+  FaultBus,
+  type FiredAt,
+  MUTATION_TRIGGER_ONE_LATE,
+  type TappedWrite,
+  TRIGGER_ONE_LATE,
+  WriteTap,
+} from "./trigger.js";

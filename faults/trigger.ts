@@ -80,6 +80,11 @@ export class WriteTap {
     for (const listener of listeners) listener(tapped);
   }
 
+  /** Continue `other`'s VG write count (crash-point branching). */
+  adoptCountOf(other: WriteTap): void {
+    this.#vgWrites = other.#vgWrites;
+  }
+
   /** Listen to every write; returns a function that unsubscribes. */
   subscribe(listener: (write: TappedWrite) => void): () => void {
     this.#listeners = [...this.#listeners, listener];

@@ -13,9 +13,10 @@ import { DmDevice } from "../engine/lvm/activation/dm-device.js";
 import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
 import { runLvm } from "../engine/lvm/run.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
-import { isSimulationHalt } from "../engine/sim/halt.js";
+import { isSimulationHalt, SimulationHalt } from "../engine/sim/halt.js";
 import { type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
 import { Rng } from "../engine/sim/rng.js";
+import type { FiredAt } from "../faults/mod.js";
 import { type CrashPolicySpec, type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import { ShadowOracle } from "../workloads/oracle.js";
 import { runJobs } from "../workloads/runner.js";
@@ -42,8 +43,11 @@ export interface ExecutorOptions {
   readonly keepDir?: string;
   /** Crash-point discovery: run without the scenario's own power cuts. */
   readonly exploring?: boolean;
-  /** Called once the faults are armed (crash-point discovery subscribes to the trace here). */
-  readonly onArmed?: (machine: Machine) => void;
+  /**
+   * Called once the faults are armed (crash-point discovery subscribes to the trace here;
+   * branching exploration also reads the rest of the world at its points).
+   */
+  readonly onArmed?: (machine: Machine, world: CaseWorld) => void;
   /** Called when the phases are done, before recovery (crash-point discovery stops counting here). */
   readonly onPhasesDone?: (machine: Machine) => void;
 }
@@ -260,12 +264,47 @@ function verifyAll(state: CaseState, crashed: boolean): VerifyCounts {
   return counts;
 }
 
-/** Runs a case and returns its record and the machine, for inspection by tests and `--keep`. */
-export function executeCase(declared: Scenario, spec: CaseSpec, options: ExecutorOptions = {}): CaseRun {
+/**
+ * Thrown by a hook (a trace or write listener) to end a run at once, with no recovery and no
+ * verdict: branching exploration stops its run once every point it was given is branched. It is a
+ * {@link SimulationHalt}, so engine code lets it through as it does a power cut.
+ */
+export class StopCase extends SimulationHalt {
+  constructor(
+    at: string,
+    /** An error a hook hit, to be rethrown by whoever ran the case. */
+    readonly hookError?: unknown,
+  ) {
+    super("stop", at);
+  }
+}
+
+/** Everything one case's run reads and writes: its machine, oracle, logs and watchers. */
+export interface CaseWorld {
+  /** The scenario as this case runs it (the seed's draw, torn tolerated at a torn explored cut). */
+  readonly scenario: Scenario;
+  readonly draw: CaseRecord["draw"];
+  readonly machine: Machine;
+  readonly state: CaseState;
+  readonly timeline: Timeline;
+  /** Trace events the engine emitted that the catalogue does not list. */
+  readonly unknownEvents: Set<string>;
+  readonly metadataWatch: MetadataCommitWatch | undefined;
+}
+
+/** How the run before recovery ended. */
+interface RunOutcome {
+  crashed: boolean;
+  haltedAt: string | undefined;
+  // Faults still waiting when a cut the runner placed (explored or swarm-drawn) ended the run.
+  excused: Set<string>;
+}
+
+/** Builds a case's world, subscribed in the order every run of the case subscribes. */
+function buildWorld(declared: Scenario, spec: CaseSpec, options: ExecutorOptions): CaseWorld {
   // The seed's draw from the scenario's swarm (the scenario itself when it declares none).
   const { scenario: drawn, draw } = drawCase(declared, spec.seed);
-  const explored = spec.crashPoint !== undefined;
-  const scenario = explored ? explorationScenario(drawn, spec) : drawn;
+  const scenario = spec.crashPoint !== undefined ? explorationScenario(drawn, spec) : drawn;
   const faults = caseFaults(scenario, spec, options.exploring ?? false);
   const rng = Rng.fromSeed(spec.seed).fork(scenario.name.replaceAll("/", "_"));
   const machine = new Machine(scenario, {
@@ -281,10 +320,48 @@ export function executeCase(declared: Scenario, spec: CaseSpec, options: Executo
     if (!isKnownTraceEvent(event.name)) unknownEvents.add(event.name);
   });
   const metadataWatch = scenario.expect.metadataOldOrNew ? new MetadataCommitWatch(machine) : undefined;
-  let crashed = false;
-  let haltedAt: string | undefined;
-  // Faults still waiting when a cut the runner placed (explored or swarm-drawn) ended the run.
-  let excused = new Set<string>();
+  return { scenario, draw, machine, state, timeline, unknownEvents, metadataWatch };
+}
+
+/** After a power cut halted the run: note what it excused, resolve the caches, reboot. */
+function afterHalt(
+  world: CaseWorld,
+  halt: SimulationHalt,
+  outcome: RunOutcome,
+  options: ExecutorOptions,
+): void {
+  const { machine, state, metadataWatch } = world;
+  outcome.crashed = true;
+  outcome.haltedAt = halt.at;
+  outcome.excused = pendingAtRunnerCut(machine);
+  metadataWatch?.noteCut(machine);
+  resolveHalt(machine);
+  if (metadataWatch !== undefined) state.failures.push(...metadataWatch.checkAfterReboot(machine));
+  if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "crash"));
+}
+
+/** Runs the operator's recovery and the metadata repair, then keeps the images when asked. */
+function recover(world: CaseWorld, outcome: RunOutcome, options: ExecutorOptions): void {
+  // A cut during recovery is a crash too: unflushed writes may then be gone.
+  if (runRecovery(world.state)) outcome.crashed = true;
+  world.metadataWatch?.repair(world.state);
+  if (options.keepDir !== undefined) keepImages(world.machine, join(options.keepDir, "recovered"));
+}
+
+/** Turns an error that ended the case early into its failure line. */
+function noteCaseError(state: CaseState, error: unknown): void {
+  if (isSimulationHalt(error))
+    state.failures.push(`the machine halted again during recovery: ${error.message}`);
+  else if (isBlockDeviceError(error))
+    state.failures.push(`I/O error not handled by the engine: ${error.message}`);
+  else state.failures.push(`the case could not run: ${(error as Error).message}`);
+}
+
+/** Runs a case and returns its record and the machine, for inspection by tests and `--keep`. */
+export function executeCase(declared: Scenario, spec: CaseSpec, options: ExecutorOptions = {}): CaseRun {
+  const world = buildWorld(declared, spec, options);
+  const { scenario, machine, state } = world;
+  const outcome: RunOutcome = { crashed: false, haltedAt: undefined, excused: new Set() };
   try {
     for (const line of scenario.setup) {
       const result = state.lvm(line);
@@ -296,38 +373,81 @@ export function executeCase(declared: Scenario, spec: CaseSpec, options: Executo
     }
     machine.syncAll();
     machine.injector.arm();
-    options.onArmed?.(machine);
+    options.onArmed?.(machine, world);
     try {
       for (const [index, phase] of scenario.phases.entries()) runPhase(state, phase, index);
       machine.scheduler.run();
       options.onPhasesDone?.(machine);
     } catch (error) {
-      if (!isSimulationHalt(error)) throw error;
-      crashed = true;
-      haltedAt = error.at;
-      excused = pendingAtRunnerCut(machine);
-      metadataWatch?.noteCut(machine);
-      resolveHalt(machine);
-      if (metadataWatch !== undefined) state.failures.push(...metadataWatch.checkAfterReboot(machine));
-      if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "crash"));
+      if (!isSimulationHalt(error) || error instanceof StopCase) throw error;
+      afterHalt(world, error, outcome, options);
     }
-    // A cut during recovery is a crash too: unflushed writes may then be gone.
-    if (runRecovery(state)) crashed = true;
-    metadataWatch?.repair(state);
-    if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "recovered"));
+    recover(world, outcome, options);
   } catch (error) {
-    if (isSimulationHalt(error))
-      state.failures.push(`the machine halted again during recovery: ${error.message}`);
-    else if (isBlockDeviceError(error))
-      state.failures.push(`I/O error not handled by the engine: ${error.message}`);
-    else state.failures.push(`the case could not run: ${(error as Error).message}`);
+    if (error instanceof StopCase) throw error;
+    noteCaseError(state, error);
   }
-  for (const name of unknownEvents) {
+  return judgeCase(world, spec, outcome);
+}
+
+/**
+ * Runs an explored case from the crash point of another run of the same (scenario, seed): `run` is
+ * that run's world, paused exactly where this case's power cut fires (`firedAt`, as the trigger
+ * would give it), in a run without the scenario's own power cuts. The case's fresh world takes
+ * over the run's state there — disks (borrowed, so `run` must not go on before this returns),
+ * caches, clock, timing, oracle, logs and watchers — then the cut fires, and recovery and the
+ * verdict run as in {@link executeCase}, giving the same record.
+ */
+export function executeBranch(
+  declared: Scenario,
+  spec: CaseSpec,
+  options: ExecutorOptions & { readonly run: CaseWorld; readonly firedAt: FiredAt },
+): CaseRun {
+  if (spec.crashPoint === undefined) throw new Error("executeBranch runs explored cases only");
+  if ((options.storage?.kind ?? "memory") !== "memory" || options.keepDir !== undefined) {
+    throw new Error("executeBranch needs in-memory PVs and no --keep");
+  }
+  const world = buildWorld(declared, spec, options);
+  const { machine, state } = world;
+  const { run } = options;
+  machine.adoptStateAtCut(run.machine);
+  state.oracle.adoptStateOf(run.state.oracle);
+  for (const [path, id] of run.state.lvIds) state.lvIds.set(path, id);
+  state.lvmLog.push(...run.state.lvmLog);
+  state.failures.push(...run.state.failures);
+  world.timeline.adoptStateOf(run.timeline);
+  for (const name of run.unknownEvents) world.unknownEvents.add(name);
+  if (world.metadataWatch !== undefined) {
+    if (run.metadataWatch === undefined)
+      throw new Error("executeBranch: the run watched no metadata commits");
+    world.metadataWatch.adoptStateOf(run.metadataWatch);
+  }
+  machine.injector.arm();
+  const cut = machine.injector.faults.findIndex((f) => f.spec.id === EXPLORE_CUT_ID);
+  const halt = machine.injector.fireNow(cut, options.firedAt);
+  if (!isSimulationHalt(halt))
+    throw new Error(`The explored cut of ${caseKey(spec)} did not halt the machine`);
+  const outcome: RunOutcome = { crashed: false, haltedAt: undefined, excused: new Set() };
+  try {
+    afterHalt(world, halt, outcome, options);
+    recover(world, outcome, options);
+  } catch (error) {
+    noteCaseError(state, error);
+  }
+  return judgeCase(world, spec, outcome);
+}
+
+/** Verifies every written block, checks the expectations and builds the case's record. */
+function judgeCase(world: CaseWorld, spec: CaseSpec, outcome: RunOutcome): CaseRun {
+  const { scenario, machine, state, timeline, draw } = world;
+  const { crashed, haltedAt } = outcome;
+  const explored = spec.crashPoint !== undefined;
+  for (const name of world.unknownEvents) {
     state.failures.push(
       `the engine emitted trace event "${name}", which scenarios/event-catalogue.ts does not list; declare it beside the code that emits it`,
     );
   }
-  state.failures.push(...unfiredFaults(machine, excused));
+  state.failures.push(...unfiredFaults(machine, outcome.excused));
   let verify = emptyVerifyCounts();
   try {
     verify = verifyAll(state, crashed);

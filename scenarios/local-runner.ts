@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { exploreByBranching } from "./branch-explore.js";
 import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
 import { discoverCrashPoints } from "./crash-points.js";
 import { type ExecutorOptions, executeCase } from "./executor.js";
@@ -52,6 +53,29 @@ export function caseOptions(
   return { ...rest, ...storage, ...(keepRoot === undefined ? {} : { keepDir: join(keepRoot, folder) }) };
 }
 
+/**
+ * Runs explored cases of one (scenario, seed) by branching (`--keep` and file-backed PVs need a
+ * run per case, so those cases are re-executed one by one, each in its own directory).
+ */
+export function exploreCases(
+  scenarios: readonly LoadedScenario[],
+  cases: readonly CaseSpec[],
+  options: ExecutorOptions & { readonly keepRoot?: string },
+): CaseResult[] {
+  const first = cases[0];
+  if (first === undefined) return [];
+  const scenario = scenarioByName(scenarios, first.scenario);
+  const { keepRoot, ...rest } = options;
+  if (keepRoot !== undefined || (rest.storage?.kind ?? "memory") !== "memory") {
+    return cases.map((spec) => {
+      const { record, timeline, machine } = executeCase(scenario, spec, caseOptions(spec, options));
+      machine.close();
+      return { record, timeline };
+    });
+  }
+  return exploreByBranching(scenario, cases, rest);
+}
+
 /** Runs cases in this thread (tests, replay, `--workers 1`). */
 export function localRunner(
   scenarios: readonly LoadedScenario[],
@@ -67,6 +91,9 @@ export function localRunner(
     },
     async crashPoints(scenario, seed): Promise<readonly CrashPoint[]> {
       return discoverCrashPoints(scenario, seed, options);
+    },
+    async explore(cases): Promise<CaseResult[]> {
+      return exploreCases(scenarios, cases, options);
     },
   };
 }

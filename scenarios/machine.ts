@@ -6,7 +6,7 @@ import { FileDevice } from "../engine/block/file.js";
 import { MemoryDevice } from "../engine/block/memory.js";
 import { TimedDevice } from "../engine/block/timed.js";
 import { Host, type HostFiles } from "../engine/lvm/host.js";
-import { monitorRaid } from "../engine/lvm/raid/monitor.js";
+import { monitorRaid, type RaidMonitor } from "../engine/lvm/raid/monitor.js";
 import type { Mutations } from "../engine/sim/mutations.js";
 import type { Rng } from "../engine/sim/rng.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
@@ -109,7 +109,50 @@ export class Machine {
     this.mutations = options.mutations;
     this.host = this.#newHost();
     // dmeventd's raid plugin: LVM2 monitors raid LVs by default (activation/monitoring = 1).
-    monitorRaid(() => this.host);
+    this.#raidMonitor = monitorRaid(() => this.host);
+  }
+
+  readonly #raidMonitor: RaidMonitor;
+
+  /**
+   * Crash-point branching: make this fresh machine (same scenario, seed and faults, never run) the
+   * one `run` would leave at a power cut happening now — its clock and event numbering, each PV's
+   * persisted layer (borrowed: valid until `run` writes again), volatile log (to be resolved by the
+   * cut), timing state and write counts, its files, reboots and sync gates. What a reboot keeps
+   * but this cannot carry (faults of the run's own, a pending raid repair, an event that would
+   * survive the reboot) is refused, so a branch is never silently different from a re-execution.
+   */
+  adoptStateAtCut(run: Machine): void {
+    if (run.#raidMonitor.log.length > 0 || run.#raidMonitor.repairs.length > 0) {
+      throw new Error("Cannot branch from a run whose raid monitor has acted");
+    }
+    this.scheduler.adoptClockOf(run.scheduler, this.#survivesReboot());
+    this.trace.adoptCountsOf(run.trace);
+    this.injector.adoptCountsOf(run.injector);
+    for (const [index, pv] of this.pvs.entries()) {
+      const from = run.pvs[index];
+      if (from === undefined || from.name !== pv.name)
+        throw new Error(`Cannot branch: the run has no PV ${pv.name}`);
+      if (!(pv.media instanceof MemoryDevice) || !(from.media instanceof MemoryDevice)) {
+        throw new Error("Crash-point branching needs in-memory PVs");
+      }
+      pv.media.borrowContentsOf(from.media);
+      pv.cache.adoptLogForPowerCut(from.cache);
+      pv.timed.queue.adoptStateOf(from.timed.queue);
+      const bus = pv.timed.queue.bus;
+      if (bus !== undefined && from.timed.queue.bus !== undefined) bus.adoptStateOf(from.timed.queue.bus);
+    }
+    this.files.clear();
+    for (const [path, text] of run.files) this.files.set(path, text);
+    this.reboots = run.reboots;
+    this.syncGate.adoptStateOf(run.syncGate);
+  }
+
+  // The events a reboot keeps: the fault injector's own timers.
+  #survivesReboot(): (event: { readonly label: string }) => boolean {
+    const faultLabels = this.injector.faults.map((f) => f.label);
+    return (event) =>
+      faultLabels.some((label) => event.label === label || event.label.startsWith(`${label} `));
   }
 
   readonly mutations: Mutations;
@@ -148,9 +191,16 @@ export class Machine {
     });
   }
 
-  /** Closes image files (file storage); in-memory disks need nothing. Call once the case is judged. */
+  /**
+   * Closes image files (file storage), and gives in-memory disks' and caches' pages back to this
+   * thread's pools for the next machine. Call once the case is judged; the disks are unusable after.
+   */
   close(): void {
-    for (const pv of this.pvs) if (pv.media instanceof FileDevice) pv.media.close();
+    for (const pv of this.pvs) {
+      if (pv.media instanceof FileDevice) pv.media.close();
+      else if (pv.media instanceof MemoryDevice) pv.media.release();
+      pv.cache.release();
+    }
   }
 
   /** Calls `listener` with the current host and with every host a reboot brings up. */
@@ -171,10 +221,8 @@ export class Machine {
    */
   reboot(): void {
     this.reboots += 1;
-    const faultLabels = this.injector.faults.map((f) => f.label);
-    this.scheduler.cancelWhere(
-      (event) => !faultLabels.some((label) => event.label === label || event.label.startsWith(`${label} `)),
-    );
+    const survives = this.#survivesReboot();
+    this.scheduler.cancelWhere((event) => !survives(event));
     this.host = this.#newHost();
     for (const listener of this.#hostListeners) listener(this.host);
   }

@@ -46,6 +46,16 @@ export class MetadataCommitWatch {
     });
   }
 
+  /** Take over the commits `other` has seen (crash-point branching). */
+  adoptStateOf(other: MetadataCommitWatch): void {
+    this.#begun.clear();
+    for (const [vg, seen] of other.#begun) this.#begun.set(vg, { ...seen });
+    this.#texts.clear();
+    for (const [key, sums] of other.#texts) this.#texts.set(key, new Set(sums));
+    this.#atCut = other.#atCut === undefined ? undefined : new Map(other.#atCut);
+    this.#partial = other.#partial;
+  }
+
   /** Call after a power cut halted the run: notes the commits in flight and whether the cut was partial. */
   noteCut(machine: Machine): void {
     const cut = machine.injector.records.at(-1);

@@ -37,6 +37,11 @@ export function poolRunner(options: {
     async run(spec) {
       return (await pool.run(task("run", spec))) as CaseResult;
     },
+    async explore(cases) {
+      const first = cases[0];
+      if (first === undefined) return [];
+      return (await pool.run({ ...task("explore", first), specs: cases })) as CaseResult[];
+    },
     async crashPoints(scenario, seed) {
       return (await pool.run(
         task("crashPoints", { scenario: scenario.name, seed }),

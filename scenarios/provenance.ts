@@ -3,6 +3,7 @@
  * (selectors, seeds, shard, scenario files) and replay commands that load the `--file` scenarios
  * their case needs.
  */
+import type { CaseResult } from "./records.js";
 import type { Shard } from "./shard.js";
 import type { CaseRunner } from "./sweep.js";
 
@@ -46,11 +47,19 @@ export function withFileReplay(runner: CaseRunner, fileOf: ReadonlyMap<string, s
     crashPoints: (scenario, seed) => runner.crashPoints(scenario, seed),
     close: async () => runner.close?.(),
     async run(spec) {
-      const result = await runner.run(spec);
-      const file = fileOf.get(spec.scenario);
-      if (file === undefined || result.record.replay.includes(" --file ")) return result;
-      const replay = `${result.record.replay} --file ${shellQuote(file)}`;
-      return { ...result, record: { ...result.record, replay } };
+      return withFile(spec.scenario, await runner.run(spec));
     },
+    ...(runner.explore === undefined
+      ? {}
+      : {
+          explore: async (cases) =>
+            (await runner.explore!(cases)).map((result, i) => withFile(cases[i]!.scenario, result)),
+        }),
   };
+  function withFile(scenario: string, result: CaseResult): CaseResult {
+    const file = fileOf.get(scenario);
+    if (file === undefined || result.record.replay.includes(" --file ")) return result;
+    const replay = `${result.record.replay} --file ${shellQuote(file)}`;
+    return { ...result, record: { ...result.record, replay } };
+  }
 }

@@ -4,6 +4,7 @@
  * build the runner (in this thread or on workers), run the sweep with progress on stderr and
  * records to NDJSON, stop at a case boundary on SIGINT or SIGTERM, and say how to resume.
  */
+import type { ExploreMode } from "./branch-explore.js";
 import { determinismCheckingRunner } from "./determinism-check.js";
 import { type LoadedScenario, loadLibrary } from "./load.js";
 import { localRunner } from "./local-runner.js";
@@ -31,6 +32,8 @@ export interface SweepCliOptions {
   readonly policies?: string;
   /** `--max-points N`: most explored cases per (scenario, seed) before sampling. */
   readonly maxPoints?: number;
+  /** `--explore-mode branch|reexec`: branch points from one run (default) or re-execute each. */
+  readonly exploreMode?: ExploreMode;
   readonly workers?: number;
   /** `k/n`, `auto` or `auto/n` (see `shard-env.ts`). */
   readonly shard?: string;
@@ -157,6 +160,7 @@ export async function runSweepFromCli(options: SweepCliOptions): Promise<SweepCl
       explore: options.explore ?? false,
       ...(options.policies === undefined ? {} : { policies: parsePolicyList(options.policies) }),
       ...(options.maxPoints === undefined ? {} : { maxExploreCases: options.maxPoints }),
+      ...(options.exploreMode === undefined ? {} : { exploreMode: options.exploreMode }),
       ...(resume === undefined
         ? {}
         : { skipKeys: new Set(resume.records.map((r) => r.key)), priorRecords: resume.records }),

@@ -1,4 +1,5 @@
 import { Rng } from "../engine/sim/rng.js";
+import type { ExploreMode } from "./branch-explore.js";
 import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
 import type { LoadedScenario } from "./load.js";
 import type { NdjsonSink } from "./ndjson-sink.js";
@@ -14,6 +15,11 @@ export interface CaseRunner {
   run(spec: CaseSpec): Promise<CaseResult>;
   /** Every crash point `--explore` should try for this scenario and seed (a dry run counts them). */
   crashPoints(scenario: Scenario, seed: number): Promise<readonly CrashPoint[]>;
+  /**
+   * Runs explored cases of one (scenario, seed) together, branched from one run of the case
+   * (`branch-explore.ts`); results in the order given, each as {@link run} would give it.
+   */
+  explore?(cases: readonly CaseSpec[]): Promise<CaseResult[]>;
   /** Releases workers. */
   close?(): Promise<void>;
 }
@@ -26,6 +32,11 @@ export interface SweepOptions {
   readonly shard?: Shard;
   /** Enumerate crash points for each scenario and seed. */
   readonly explore?: boolean;
+  /**
+   * How explored cases run (`--explore-mode`): "branch" (default) runs each (scenario, seed) once
+   * per worker and branches its points when the runner can; "reexec" re-executes every case.
+   */
+  readonly exploreMode?: ExploreMode;
   /** Crash policies to sweep at every explored point (`--policies`); default: the scenario's own. */
   readonly policies?: readonly string[];
   /** Most explored cases per (scenario, seed); beyond it points × policies are sampled with the seed. */
@@ -198,6 +209,62 @@ export async function listCases(
   });
 }
 
+/** Fewest explored cases worth a run of their own; smaller groups are not split across workers. */
+const MIN_BRANCH_CASES_PER_JOB = 8;
+/**
+ * Most explored cases per branching job, so progress shows, an interrupt stops within a job's time
+ * and workers stay evenly loaded; each job costs one run of the case up to its last point.
+ */
+const MAX_BRANCH_CASES_PER_JOB = 64;
+
+/**
+ * Splits the case list into jobs: one case each, except that explored cases of one (scenario,
+ * seed) — consecutive in the list — form branching jobs when the runner can branch: at least one
+ * per worker and at most {@link MAX_BRANCH_CASES_PER_JOB} cases each, dealt round-robin so that
+ * each job's points spread over the whole run (early points, whose recovery redoes the most work,
+ * are not all in one job). Each job runs the case once, up to its last point.
+ */
+function sweepJobs(cases: readonly CaseSpec[], options: SweepOptions, concurrency: number): number[][] {
+  const branching =
+    options.explore === true && options.exploreMode !== "reexec" && options.runner.explore !== undefined;
+  if (!branching) return cases.map((_, i) => [i]);
+  const jobs: number[][] = [];
+  let start = 0;
+  while (start < cases.length) {
+    const first = cases[start]!;
+    let end = start + 1;
+    while (
+      end < cases.length &&
+      cases[end]!.scenario === first.scenario &&
+      cases[end]!.seed === first.seed &&
+      cases[end]!.crashPoint !== undefined
+    ) {
+      end += 1;
+    }
+    if (first.crashPoint === undefined) {
+      jobs.push([start]);
+      start += 1;
+      continue;
+    }
+    const count = end - start;
+    const parts = Math.max(
+      1,
+      Math.min(
+        Math.max(concurrency, Math.ceil(count / MAX_BRANCH_CASES_PER_JOB)),
+        Math.floor(count / MIN_BRANCH_CASES_PER_JOB),
+      ),
+    );
+    for (let part = 0; part < parts; part++) {
+      const job: number[] = [];
+      for (let i = start + part; i < end; i += parts) job.push(i);
+      // A job of one case just runs it: branching would cost the same run.
+      jobs.push(job);
+    }
+    start = end;
+  }
+  return jobs;
+}
+
 /**
  * Runs a sweep. Cases may finish out of order on workers, but records are written in case order,
  * so the same sweep writes the same bytes whatever the worker count.
@@ -226,18 +293,28 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       nextToWrite += 1;
     }
   };
+  const jobs = sweepJobs(cases, options, concurrency);
   const worker = async (): Promise<void> => {
     for (;;) {
       if (options.signal?.aborted) {
         interrupted = true;
         return;
       }
-      const index = nextToStart;
-      if (index >= cases.length) return;
+      const job = jobs[nextToStart];
+      if (job === undefined) return;
       nextToStart += 1;
-      const result = await options.runner.run(cases[index]!);
-      results[index] = result;
-      progress.caseDone(result.record.key, result.record.status, result.record.verdict);
+      const done =
+        job.length === 1
+          ? [await options.runner.run(cases[job[0]!]!)]
+          : await options.runner.explore!(job.map((i) => cases[i]!));
+      if (done.length !== job.length) {
+        throw new Error(`The runner returned ${done.length} results for ${job.length} explored cases`);
+      }
+      for (const [k, index] of job.entries()) {
+        const result = done[k]!;
+        results[index] = result;
+        progress.caseDone(result.record.key, result.record.status, result.record.verdict);
+      }
       flushInOrder();
       // A case in this thread runs synchronously and awaiting its promise yields only to
       // microtasks; a turn of the event loop lets a SIGINT/SIGTERM handler run between cases.

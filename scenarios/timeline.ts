@@ -15,6 +15,7 @@ export class Timeline {
   readonly #perSeries = new Map<string, number>();
   readonly #machine: Machine;
   readonly #id: { readonly scenario: string; readonly seed: number };
+  #mergeSteps = 0;
 
   constructor(machine: Machine, id: { readonly scenario: string; readonly seed: number }) {
     this.#machine = machine;
@@ -24,7 +25,6 @@ export class Timeline {
         onProgress: (sample) => this.#add("pvmove", sample.tNs, sample.percent, `${sample.vg}/${sample.lv}`),
       }),
     );
-    let mergeSteps = 0;
     machine.trace.subscribe((event) => {
       if (event.name === "mirror.resync.step") {
         const synced = Number(event.data.synced);
@@ -32,11 +32,10 @@ export class Timeline {
         if (total > 0)
           this.#add("resync", machine.scheduler.nowNs, (100 * synced) / total, String(event.data.mirror));
       } else if (event.name === "snapshot.merge.step") {
-        mergeSteps += 1;
+        this.#mergeSteps += 1;
+        const steps = this.#mergeSteps;
         const remaining = Number(event.data.remaining ?? Number.NaN);
-        const percent = Number.isFinite(remaining)
-          ? 100 * (mergeSteps / (mergeSteps + remaining))
-          : mergeSteps;
+        const percent = Number.isFinite(remaining) ? 100 * (steps / (steps + remaining)) : steps;
         this.#add(
           "merge",
           machine.scheduler.nowNs,
@@ -45,6 +44,14 @@ export class Timeline {
         );
       }
     });
+  }
+
+  /** Take over `other`'s samples and counts (crash-point branching: the branch goes on from them). */
+  adoptStateOf(other: Timeline): void {
+    this.#progress.splice(0, this.#progress.length, ...other.#progress);
+    this.#perSeries.clear();
+    for (const [key, count] of other.#perSeries) this.#perSeries.set(key, count);
+    this.#mergeSteps = other.#mergeSteps;
   }
 
   #add(kind: ProgressRecord["kind"], tNs: number, percent: number, lv: string): void {

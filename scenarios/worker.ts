@@ -7,13 +7,15 @@ import type { CaseSpec, CrashPoint } from "./case.js";
 import { discoverCrashPoints } from "./crash-points.js";
 import { executeCase } from "./executor.js";
 import { type LoadedScenario, loadScenarioFile, loadScenarioModules } from "./load.js";
-import { caseOptions, resolveCrashPoint, scenarioByName } from "./local-runner.js";
+import { caseOptions, exploreCases, resolveCrashPoint, scenarioByName } from "./local-runner.js";
 import type { CaseResult } from "./records.js";
 
 /** What the pool sends a worker. */
 export interface WorkerTask {
-  readonly op: "run" | "crashPoints";
+  readonly op: "run" | "crashPoints" | "explore";
   readonly spec: CaseSpec;
+  /** With op "explore": explored cases of the spec's (scenario, seed), branched from one run. */
+  readonly specs?: readonly CaseSpec[];
   readonly files: readonly string[];
   readonly mutations: readonly string[];
   readonly storage: { readonly kind: "memory" | "file"; readonly workDir?: string };
@@ -34,11 +36,17 @@ async function scenarios(files: readonly string[]): Promise<LoadedScenario[]> {
 }
 
 /** Runs one task; tinypool calls this. */
-export default async function runTask(task: WorkerTask): Promise<CaseResult | readonly CrashPoint[]> {
+export default async function runTask(
+  task: WorkerTask,
+): Promise<CaseResult | readonly CaseResult[] | readonly CrashPoint[]> {
   const all = await scenarios(task.files);
   const scenario = scenarioByName(all, task.spec.scenario);
   const options = { mutations: new Set(task.mutations), storage: task.storage };
   if (task.op === "crashPoints") return discoverCrashPoints(scenario, task.spec.seed, options);
+  if (task.op === "explore") {
+    const keep = task.keepRoot === undefined ? {} : { keepRoot: task.keepRoot };
+    return exploreCases(all, task.specs ?? [], { ...options, ...keep });
+  }
   const resolved = resolveCrashPoint(scenario, task.spec, options);
   const keep = task.keepRoot === undefined ? {} : { keepRoot: task.keepRoot };
   const run = executeCase(scenario, resolved, caseOptions(task.spec, { ...options, ...keep }));

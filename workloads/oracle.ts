@@ -176,6 +176,50 @@ export class ShadowOracle {
     this.#lvs.set(lvId, { id: lvId, registration, durable: new Map(), pending: new Map(), snapshots: [] });
   }
 
+  /**
+   * Become a deep copy of `other` (an oracle with no LVs of its own): crash-point branching judges
+   * each branch against the oracle as the run had it at the crash point, while the run goes on.
+   */
+  adoptStateOf(other: ShadowOracle): void {
+    if (this.#lvs.size > 0) throw new Error("Oracle: adoptStateOf needs an oracle with no LVs registered");
+    const copies = new Map<LvState, LvState>();
+    const copyOf = (lv: LvState): LvState => {
+      const copy = copies.get(lv);
+      if (copy === undefined) throw new Error(`Oracle: LV ${lv.id} is referenced but not registered`);
+      return copy;
+    };
+    for (const lv of other.#lvs.values()) {
+      const pending = new Map<number, PendingRecord>();
+      for (const [block, r] of lv.pending) {
+        pending.set(block, { durable: r.durable, acked: r.acked.slice(), inflight: r.inflight.slice() });
+      }
+      copies.set(lv, {
+        id: lv.id,
+        registration: lv.registration,
+        durable: new Map(lv.durable),
+        pending,
+        snapshots: [],
+      });
+    }
+    for (const [lv, copy] of copies) {
+      copy.snapshots.push(...lv.snapshots.map(copyOf));
+      const base =
+        lv.base === undefined
+          ? undefined
+          : { origin: copyOf(lv.base.origin), frozen: new Map(lv.base.frozen) };
+      this.#lvs.set(lv.id, base === undefined ? copy : { ...copy, base });
+    }
+    // Snapshot lists and origins point at the copies made first; re-point them at the stored ones.
+    for (const copy of this.#lvs.values()) {
+      for (let i = 0; i < copy.snapshots.length; i++)
+        copy.snapshots[i] = this.#lvs.get(copy.snapshots[i]!.id)!;
+      if (copy.base !== undefined) {
+        (copy.base as { origin: LvState }).origin = this.#lvs.get(copy.base.origin.id)!;
+      }
+    }
+    this.#generation = other.#generation;
+  }
+
   /** True when `lvId` is registered. */
   has(lvId: number): boolean {
     return this.#lvs.has(lvId);

@@ -21,7 +21,6 @@ import { emptyIoStats, SECTOR_BYTES } from "./device.js";
 import { BlockDeviceError } from "./errors.js";
 import { LogArena } from "./log-arena.js";
 import { PAGE_BYTES } from "./memory.js";
-import { PagePool } from "./page-pool.js";
 import { issueTimeNs, validateRequest } from "./validate.js";
 import type { LoggedWrite } from "./write-log.js";
 import { liveRuns, supersede } from "./write-log.js";
@@ -65,7 +64,7 @@ export const DEFAULT_MAX_LOG_WRITES = 65_536;
 export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 const SECTORS_PER_PAGE = PAGE_BYTES / SECTOR_BYTES;
-// Overlay page records kept for reuse across flushes (16 MiB of pages).
+// Overlay page records kept for reuse across flushes.
 const MAX_SPARE_OVERLAY_PAGES = 4096;
 
 /** Options for a {@link VolatileCache}. */
@@ -89,10 +88,10 @@ export interface CrashOutcome extends CrashStateSummary {
   readonly kept: readonly KeptWrite[];
 }
 
-// The newest cached bytes of one page, and per sector the seq of the write that put them there
-// (0 = clean: the persisted layer holds the newest data).
+// Per sector of one page, the seq of the logged write that holds its newest bytes (0 = clean: the
+// persisted layer holds the newest data). The bytes stay in the log entry; copying them into an
+// overlay page as well cost as much again as the log's own copy of every write.
 interface OverlayPage {
-  readonly bytes: Uint8Array;
   readonly seq: Float64Array;
 }
 
@@ -117,8 +116,10 @@ export class VolatileCache implements BlockDevice {
   readonly #overlay = new Map<number, OverlayPage>();
   // Allocation per write dominated the cache's cost, so log copies and overlay pages are pooled.
   readonly #arena = new LogArena();
-  readonly #pagePool = new PagePool();
   readonly #spareOverlay: OverlayPage[] = [];
+  // Set by adoptLogForPowerCut: the log is another cache's and the overlay is empty, so only a
+  // power cut may come next.
+  #adoptedFrom: string | undefined;
 
   constructor(backing: BlockDevice, options: VolatileCacheOptions = {}) {
     this.backing = backing;
@@ -172,6 +173,7 @@ export class VolatileCache implements BlockDevice {
   /** Read the newest data: the persisted layer overlaid with cached sectors. */
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     validateRequest(this, { offsetBytes, lengthBytes: dst.length }, { kind: "read" });
     let doneNs = atNs;
     if (this.#overlay.size === 0 || !this.#fullyCached(offsetBytes, dst.length)) {
@@ -186,6 +188,7 @@ export class VolatileCache implements BlockDevice {
   /** Log the write (completing at once), or with FUA write it through before completing. */
   write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     validateRequest(this, { offsetBytes, lengthBytes: data.length }, { kind: "write" });
     const fua = options.fua === true;
     this.#trace?.emit(BLOCK_WRITE_EVENT.name, {
@@ -224,6 +227,7 @@ export class VolatileCache implements BlockDevice {
   /** Write the whole log back in order, then flush the persisted layer. */
   flush(options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     this.#trace?.emit(BLOCK_FLUSH_EVENT.name, { device: this.name, pendingWrites: this.pendingWrites });
     let doneNs = atNs;
     while (this.pendingWrites > 0) doneNs = this.#destageOldest(doneNs, { early: false });
@@ -236,6 +240,7 @@ export class VolatileCache implements BlockDevice {
   /** Discard on the persisted layer at once; cached sectors in the range can no longer come back. */
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     validateRequest(this, { offsetBytes, lengthBytes }, { kind: "discard" });
     this.#trace?.emit(BLOCK_DISCARD_EVENT.name, { device: this.name, offsetBytes, lengthBytes });
     const doneNs = this.backing.discard(offsetBytes, lengthBytes, { issueNs: atNs });
@@ -261,6 +266,7 @@ export class VolatileCache implements BlockDevice {
       kept: state.kept,
     };
     this.#clearLog();
+    this.#adoptedFrom = undefined;
     this.#trace?.emit(BLOCK_POWERCUT_EVENT.name, {
       device: this.name,
       policy: policy.kind,
@@ -269,6 +275,51 @@ export class VolatileCache implements BlockDevice {
       tornWrites: outcome.tornWrites,
     });
     return outcome;
+  }
+
+  /**
+   * Take over `other`'s pending log (entries copied, their bytes shared, never written to) and its
+   * counters, to be resolved by {@link powerCut} next: crash-point branching gives a branch the
+   * cache exactly as the power cut found it. Until that power cut the cache refuses every request,
+   * since its overlay is not rebuilt. The backing device must already hold `other`'s persisted layer.
+   */
+  adoptLogForPowerCut(other: VolatileCache): void {
+    if (this.#log.length > this.#head || this.#overlay.size > 0) {
+      throw new Error(`Cache ${this.name} must be empty to adopt the log of ${other.name}`);
+    }
+    this.#log = other.#pending().map((entry) => ({
+      ...entry,
+      live: entry.live === null ? null : entry.live.slice(),
+    }));
+    this.#head = 0;
+    this.#logBytes = other.#logBytes;
+    this.#seq = other.#seq;
+    this.#generation = other.#generation;
+    this.#destagedWrites = other.#destagedWrites;
+    Object.assign(this.stats, other.stats);
+    this.#adoptedFrom = other.name;
+  }
+
+  /**
+   * Drop the cache: its arena chunks and overlay pages go back to this thread's pools for other
+   * caches, and any later request throws. For machines thrown away once judged.
+   */
+  release(): void {
+    this.#adoptedFrom = "(released)";
+    // The adopted log's bytes belong to another cache; only this cache's own storage is recycled.
+    this.#log = [];
+    this.#head = 0;
+    this.#arena.release();
+    this.#overlay.clear();
+    this.#spareOverlay.length = 0;
+  }
+
+  #refuseBeforePowerCut(): void {
+    throw new Error(
+      this.#adoptedFrom === "(released)"
+        ? `Cache ${this.name} was released and took a request`
+        : `Cache ${this.name} adopted the log of ${this.#adoptedFrom} for a power cut and took a request first`,
+    );
   }
 
   /** Count distinct crash states reachable from the current log (reads the persisted layer). */
@@ -381,13 +432,9 @@ export class VolatileCache implements BlockDevice {
       const chunk = Math.min(PAGE_BYTES - inPage, data.length - done);
       let page = this.#overlay.get(pageIndex);
       if (page === undefined) {
-        page = this.#spareOverlay.pop() ?? {
-          bytes: this.#pagePool.take({ zeroed: false }),
-          seq: new Float64Array(SECTORS_PER_PAGE),
-        };
+        page = this.#spareOverlay.pop() ?? { seq: new Float64Array(SECTORS_PER_PAGE) };
         this.#overlay.set(pageIndex, page);
       }
-      page.bytes.set(data.subarray(done, done + chunk), inPage);
       page.seq.fill(seq, inPage / SECTOR_BYTES, (inPage + chunk) / SECTOR_BYTES);
       done += chunk;
     }
@@ -398,7 +445,6 @@ export class VolatileCache implements BlockDevice {
     this.#recycleOverlayPage(page);
   }
 
-  // Only `seq` must be clean on reuse: bytes of a sector are read only while its seq is set.
   #recycleOverlayPage(page: OverlayPage): void {
     if (this.#spareOverlay.length >= MAX_SPARE_OVERLAY_PAGES) return;
     page.seq.fill(0);
@@ -459,19 +505,28 @@ export class VolatileCache implements BlockDevice {
   }
 
   #overlayInto(offsetBytes: number, dst: Uint8Array): void {
+    const log = this.#log;
+    const head = this.#head;
+    const firstSeq = log[head]?.seq ?? 0;
     this.#forEachOverlayPage(offsetBytes, offsetBytes + dst.length, (page, pageIndex, from, to) => {
       const pageStart = pageIndex * PAGE_BYTES;
       let s = from;
       while (s < to) {
-        if (page.seq[s] === 0) {
+        const seq = page.seq[s]!;
+        if (seq === 0) {
           s += 1;
           continue;
         }
         let end = s + 1;
-        while (end < to && page.seq[end] !== 0) end += 1;
-        const srcStart = s * SECTOR_BYTES;
-        const dstStart = pageStart + srcStart - offsetBytes;
-        dst.set(page.bytes.subarray(srcStart, end * SECTOR_BYTES), dstStart);
+        while (end < to && page.seq[end] === seq) end += 1;
+        // Logged writes hold consecutive seqs from the head on, so the seq is the entry's position.
+        const entry = log[head + seq - firstSeq];
+        if (entry === undefined || entry.seq !== seq) {
+          throw new Error(`Cache ${this.name}: overlay names write seq ${seq}, which the log does not hold`);
+        }
+        const at = pageStart + s * SECTOR_BYTES;
+        const srcStart = at - entry.offsetBytes;
+        dst.set(entry.data.subarray(srcStart, srcStart + (end - s) * SECTOR_BYTES), at - offsetBytes);
         s = end;
       }
     });

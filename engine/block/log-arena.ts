@@ -9,6 +9,10 @@
 export const LOG_CHUNK_BYTES = 1024 * 1024;
 // Recycled chunks kept for the next epoch; beyond this they go back to the garbage collector.
 const MAX_SPARE_CHUNKS = 16;
+// Chunks of dropped arenas kept for any arena of this thread (one machine per explored crash point
+// would otherwise allocate, and the collector free, its chunks again and again).
+const MAX_RECYCLED_CHUNKS = 32;
+const recycledChunks: Uint8Array[] = [];
 
 interface Chunk {
   readonly bytes: Uint8Array;
@@ -53,7 +57,7 @@ export class LogArena {
       current.usedBytes + data.length > current.bytes.length
     ) {
       current = {
-        bytes: this.#spare.pop() ?? new Uint8Array(LOG_CHUNK_BYTES),
+        bytes: this.#spare.pop() ?? recycledChunks.pop() ?? new Uint8Array(LOG_CHUNK_BYTES),
         usedBytes: 0,
         liveCopies: 0,
         dedicated: false,
@@ -97,6 +101,14 @@ export class LogArena {
     this.#chunks = [];
     this.#head = 0;
     this.#liveCopies = 0;
+  }
+
+  /** Drop the arena: its chunks go to every arena of this thread; no copy it made may be used again. */
+  release(): void {
+    this.clear();
+    for (const bytes of this.#spare.splice(0)) {
+      if (recycledChunks.length < MAX_RECYCLED_CHUNKS) recycledChunks.push(bytes);
+    }
   }
 
   #retire(chunk: Chunk): void {

@@ -49,6 +49,10 @@ export class MemoryDevice implements BlockDevice {
   readonly #shared = new Set<number>();
   readonly #maxResidentBytes: number;
   readonly #mutations: Mutations;
+  // Writes and discards so far; a borrower checks that its lender has not changed (see borrowContentsOf).
+  #changes = 0;
+  #lender: { readonly device: MemoryDevice; readonly changes: number } | undefined;
+  #released = false;
 
   constructor(name: string, sizeBytes: number, options: MemoryDeviceOptions = {}) {
     validateDeviceSize(name, sizeBytes);
@@ -84,6 +88,7 @@ export class MemoryDevice implements BlockDevice {
   /** Fill `dst` from the device; unwritten pages read as zeros. */
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
     validateRequest(this, { offsetBytes, lengthBytes: dst.length }, { kind: "read" });
     const pages = this.#pages;
     let done = 0;
@@ -107,6 +112,8 @@ export class MemoryDevice implements BlockDevice {
   /** Write `data`, allocating pages on first touch. */
   write(offsetBytes: number, data: Uint8Array, options: WriteOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
+    this.#changes += 1;
     validateRequest(this, { offsetBytes, lengthBytes: data.length }, { kind: "write" });
     this.#checkBudget(offsetBytes, data.length);
     let done = 0;
@@ -135,6 +142,8 @@ export class MemoryDevice implements BlockDevice {
   /** Free whole pages in the range and zero the covered part of partial ones. */
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
+    this.#changes += 1;
     validateRequest(this, { offsetBytes, lengthBytes }, { kind: "discard" });
     const endBytes = offsetBytes + lengthBytes;
     const freePartial = this.#mutations.has(MUTATION_DISCARD_FREES_PARTIAL_PAGES);
@@ -171,6 +180,57 @@ export class MemoryDevice implements BlockDevice {
       this.#shared.add(pageIndex);
     }
     return copy;
+  }
+
+  /**
+   * Replace this (unwritten) device's contents with `lender`'s, sharing its pages without marking
+   * them shared on the lender: this device copies a page before changing it, the lender does not.
+   * So the loan costs one map entry per page and nothing later on the lender, but it holds only
+   * until the lender is next written or discarded; any use of this device after that throws.
+   * Crash-point branching borrows a run's disks for a branch that ends before the run goes on.
+   */
+  borrowContentsOf(lender: MemoryDevice): void {
+    if (this.#pages.size > 0) throw new Error(`MemoryDevice ${this.name} must be empty to borrow contents`);
+    if (lender.sizeBytes !== this.sizeBytes) {
+      throw new RangeError(
+        `MemoryDevice ${this.name} (${this.sizeBytes} bytes) cannot borrow ${lender.name} (${lender.sizeBytes} bytes)`,
+      );
+    }
+    for (const [pageIndex, page] of lender.#pages) {
+      this.#pages.set(pageIndex, page);
+      this.#shared.add(pageIndex);
+    }
+    Object.assign(this.stats, lender.stats);
+    this.#lender = { device: lender, changes: lender.#changes };
+  }
+
+  /**
+   * Drop the device: its own pages (not those it shares with a clone or a lender) go back to the
+   * thread's page pools for other devices, and any later request throws. For machines that are
+   * thrown away once judged, such as one per explored crash point.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    // A borrower of these pages must notice that they are gone.
+    this.#changes += 1;
+    const own: Uint8Array[] = [];
+    for (const [pageIndex, page] of this.#pages) if (!this.#shared.has(pageIndex)) own.push(page);
+    this.#pages.clear();
+    this.#shared.clear();
+    PagePool.recycle(own);
+    this.#pool.recycleFree();
+  }
+
+  #checkLender(): void {
+    if (this.#released) throw new Error(`MemoryDevice ${this.name} was released and took a request`);
+    const lender = this.#lender!;
+    if (lender.device.#changes !== lender.changes) {
+      throw new Error(
+        `MemoryDevice ${this.name} borrowed pages of ${lender.device.name}, which has changed since; ` +
+          "a borrower must be dropped before its lender is written",
+      );
+    }
   }
 
   /** Written pages in ascending offset order (for comparisons and for writing images). */

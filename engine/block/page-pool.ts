@@ -13,6 +13,11 @@ const FIRST_CHUNK_BYTES = 64 * 1024;
 const MAX_CHUNK_BYTES = 32 * 1024 * 1024;
 // Free pages kept for reuse; beyond this a freed page is dropped (its chunk stays referenced).
 const MAX_FREE_PAGES = 1 << 16;
+// Pages of dropped devices kept for any pool of this thread (64 MiB). Crash-point exploration
+// builds and drops a machine per point; without this every machine paid for fresh chunks (calloc,
+// page faults) and the collector for the old ones.
+const MAX_RECYCLED_PAGES = 16_384;
+const recycled: Uint8Array[] = [];
 
 /** A source of zeroed 4 KiB pages with a free list, owned by one device. */
 export class PagePool {
@@ -35,10 +40,10 @@ export class PagePool {
 
   /** A page; zero-filled unless `options.zeroed` is false (the caller overwrites all of it). */
   take(options: { readonly zeroed?: boolean } = {}): Uint8Array {
-    const recycled = this.#free.pop();
-    if (recycled !== undefined) {
-      if (options.zeroed !== false) recycled.fill(0);
-      return recycled;
+    const reused = this.#free.pop() ?? recycled.pop();
+    if (reused !== undefined) {
+      if (options.zeroed !== false) reused.fill(0);
+      return reused;
     }
     let chunk = this.#chunk;
     if (chunk === undefined || this.#usedBytes === chunk.length) {
@@ -51,6 +56,28 @@ export class PagePool {
     const page = chunk.subarray(this.#usedBytes, this.#usedBytes + POOL_PAGE_BYTES);
     this.#usedBytes += POOL_PAGE_BYTES;
     return page;
+  }
+
+  /**
+   * Hand the pages of a device being dropped to every pool of this thread (a bounded number is
+   * kept; the rest go to the collector). No one may reference them afterwards; a pool zeroes a
+   * page when it is taken zeroed.
+   */
+  static recycle(pages: Iterable<Uint8Array>): void {
+    for (const page of pages) {
+      if (recycled.length >= MAX_RECYCLED_PAGES) return;
+      if (page.length !== POOL_PAGE_BYTES) {
+        throw new RangeError(
+          `PagePool.recycle got a ${page.length}-byte page; only ${POOL_PAGE_BYTES}-byte pages belong here`,
+        );
+      }
+      recycled.push(page);
+    }
+  }
+
+  /** Gives this pool's free pages to every pool of this thread (the pool's device is being dropped). */
+  recycleFree(): void {
+    PagePool.recycle(this.#free.splice(0));
   }
 
   /** Return a page no one else references; it is zeroed when taken again. */

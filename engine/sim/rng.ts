@@ -29,13 +29,25 @@ function assertSegment(kind: string, segment: string): void {
  * touches `Math.random`). Its state depends only on its {@link Rng.seedPath}.
  */
 export class Rng {
-  readonly #prng: seedrandom.PRNG;
+  #prng: seedrandom.StatefulPRNG<seedrandom.State.Alea>;
 
   private constructor(
     /** Where this stream comes from, e.g. "42/workload/job0"; {@link Rng.fromSeedPath} rebuilds it. */
     readonly seedPath: string,
   ) {
-    this.#prng = seedrandom.alea(seedPath);
+    // `state: true` only adds the state() accessor that crash-point branching copies; draws are unchanged.
+    this.#prng = seedrandom.alea(seedPath, { state: true });
+  }
+
+  /**
+   * Continue from exactly where `other` is (crash-point branching copies a run's streams at a
+   * point): the next draws here equal the next draws there. Both streams must have the same path.
+   */
+  adoptStateOf(other: Rng): void {
+    if (other.seedPath !== this.seedPath) {
+      throw new RangeError(`Rng ${this.seedPath} cannot adopt the state of stream ${other.seedPath}`);
+    }
+    this.#prng = seedrandom.alea("", { state: other.#prng.state() });
   }
 
   /** The root stream of a run. */

@@ -55,6 +55,27 @@ export class Scheduler {
     return this.#executed;
   }
 
+  /**
+   * Take over `other`'s clock and counters, but none of its events: crash-point branching starts a
+   * machine at the instant of a power cut, after which a reboot cancels the old kernel's events.
+   * Live events of `other` that `keep` selects would survive that reboot and cannot be carried
+   * over, so their presence is an error.
+   */
+  adoptClockOf(other: Scheduler, keep: (event: ScheduledEvent) => boolean): void {
+    const surviving = other.#heap.find((entry) => !entry.event.cancelled && keep(entry.event));
+    if (surviving !== undefined) {
+      throw new Error(
+        `Cannot branch at ${other.#nowNs} ns: event ${surviving.event.label} would outlive the reboot`,
+      );
+    }
+    if (this.#heap.some((entry) => !entry.event.cancelled)) {
+      throw new Error("Scheduler.adoptClockOf needs a scheduler with no pending events");
+    }
+    this.#nowNs = other.#nowNs;
+    this.#seq = other.#seq;
+    this.#executed = other.#executed;
+  }
+
   /** Schedule `task` at absolute virtual time `atNs` (never in the past). */
   at(atNs: number, task: SchedulerTask, label = "task"): ScheduledEvent {
     if (!Number.isFinite(atNs)) throw new RangeError(`Cannot schedule ${label} at non-finite time ${atNs}`);

@@ -7,6 +7,12 @@
 export class SyncGate {
   readonly #closed = new Set<string>();
 
+  /** Take over which gates `other` has closed (crash-point branching). */
+  adoptStateOf(other: SyncGate): void {
+    this.#closed.clear();
+    for (const name of other.#closed) this.#closed.add(name);
+  }
+
   /** Stops the background work of `name`. */
   close(name: string): void {
     this.#closed.add(name);

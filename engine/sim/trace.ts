@@ -57,6 +57,16 @@ export class Trace {
     for (const listener of [...this.#listeners]) listener(event);
   }
 
+  /**
+   * Take over `other`'s event numbering (index and per-name occurrences), not its listeners, so the
+   * next event here gets the numbers it would get there (crash-point branching).
+   */
+  adoptCountsOf(other: Trace): void {
+    this.#index = other.#index;
+    this.#counts.clear();
+    for (const [name, count] of other.#counts) this.#counts.set(name, count);
+  }
+
   /** How many events with this name were emitted so far (all events when name is omitted). */
   count(name?: string): number {
     return name === undefined ? this.#index : (this.#counts.get(name) ?? 0);

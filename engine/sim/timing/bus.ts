@@ -62,6 +62,12 @@ export class Bus {
     return this.#counters;
   }
 
+  /** Take over `other`'s reservation and counters (crash-point branching). */
+  adoptStateOf(other: Bus): void {
+    this.#freeAtNs = other.#freeAtNs;
+    Object.assign(this.#counters, other.#counters);
+  }
+
   /** Fraction of `elapsedNs` the bus spent carrying data. */
   utilisation(elapsedNs: number): number {
     return elapsedNs > 0 ? this.#counters.busyNs / elapsedNs : 0;

@@ -117,6 +117,28 @@ export class DeviceQueue {
     return this.#counters;
   }
 
+  /**
+   * Take over `other`'s timing state (servers, data path, head, merge candidate, counters and the
+   * timing stream's position), so the next request completes here exactly as it would there.
+   * Crash-point branching uses it; the bus is adopted separately (it may be shared).
+   */
+  adoptStateOf(other: DeviceQueue): void {
+    if (other.#serverFreeNs.length !== this.#serverFreeNs.length) {
+      throw new RangeError(
+        `DeviceQueue with ${this.#serverFreeNs.length} servers cannot adopt one with ${other.#serverFreeNs.length}`,
+      );
+    }
+    this.#serverFreeNs.set(other.#serverFreeNs);
+    this.#dataPathFreeNs = other.#dataPathFreeNs;
+    this.#headOffsetBytes = other.#headOffsetBytes;
+    // LastRequest is never mutated, so sharing the object is safe.
+    this.#last = other.#last;
+    Object.assign(this.#counters, other.#counters);
+    if (this.#rng !== undefined && other.#rng !== undefined) this.#rng.adoptStateOf(other.#rng);
+    else if (this.#rng !== other.#rng)
+      throw new Error("DeviceQueue cannot adopt a queue with a different timing stream");
+  }
+
   /** Where the last read or write ended; the next request there is sequential. */
   get headOffsetBytes(): number {
     return this.#headOffsetBytes;

@@ -456,3 +456,46 @@ describe("the torn policy tears", () => {
     expect(tornWritesAfterCut(new Set([TORN_NEVER_TEARS.name]))).toBe(0);
   });
 });
+
+describe("VolatileCache.adoptLogForPowerCut (crash-point branching)", () => {
+  function cacheWithLog(): { media: MemoryDevice; cache: VolatileCache } {
+    const media = new MemoryDevice("pv0", 1 << 20);
+    const cache = new VolatileCache(media);
+    cache.write(0, new Uint8Array(4096).fill(1));
+    cache.flush();
+    cache.write(0, new Uint8Array(512).fill(2));
+    cache.write(4096, new Uint8Array(1024).fill(3));
+    return { media, cache };
+  }
+
+  for (const policy of [{ kind: "keep-all" }, { kind: "drop-all" }, { kind: "subset", seed: 7 }] as const) {
+    it(`resolves a ${policy.kind} cut onto the branch's media exactly as the original cache would`, () => {
+      const original = cacheWithLog();
+      const twin = cacheWithLog();
+      const media = new MemoryDevice("pv0", 1 << 20);
+      media.borrowContentsOf(original.media);
+      const branch = new VolatileCache(media);
+      branch.adoptLogForPowerCut(original.cache);
+      const fromBranch = branch.powerCut(policy);
+      const fromTwin = twin.cache.powerCut(policy);
+      expect(fromBranch).toEqual(fromTwin);
+      const [a, b] = [new Uint8Array(8192), new Uint8Array(8192)];
+      media.read(0, a);
+      twin.media.read(0, b);
+      expect(a).toEqual(b);
+      // The original cache still holds its log: the branch only read it.
+      expect(original.cache.pendingWrites).toBe(2);
+    });
+  }
+
+  it("refuses requests until the power cut, and any after release", () => {
+    const { cache } = cacheWithLog();
+    const branch = new VolatileCache(new MemoryDevice("pv0", 1 << 20));
+    branch.adoptLogForPowerCut(cache);
+    expect(() => branch.read(0, new Uint8Array(512))).toThrow(/for a power cut and took a request first/);
+    branch.powerCut({ kind: "drop-all" });
+    expect(() => branch.read(0, new Uint8Array(512))).not.toThrow();
+    branch.release();
+    expect(() => branch.write(0, new Uint8Array(512))).toThrow(/was released/);
+  });
+});

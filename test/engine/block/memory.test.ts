@@ -242,3 +242,58 @@ describe("MemoryDevice", () => {
     );
   });
 });
+
+describe("MemoryDevice.borrowContentsOf and release (crash-point branching)", () => {
+  it("reads the lender's data, copies before its own writes, and leaves the lender untouched", () => {
+    const lender = new MemoryDevice("pv0", 1 << 20);
+    lender.write(0, new Uint8Array(8192).fill(1));
+    const borrower = new MemoryDevice("pv0", 1 << 20);
+    borrower.borrowContentsOf(lender);
+    const out = new Uint8Array(8192);
+    borrower.read(0, out);
+    expect(out.every((b) => b === 1)).toBe(true);
+    borrower.write(0, new Uint8Array(512).fill(2));
+    const seen = new Uint8Array(512);
+    // The lender is read without writing to it, so the loan still holds.
+    lender.read(0, seen);
+    expect(seen.every((b) => b === 1)).toBe(true);
+    borrower.read(0, seen);
+    expect(seen.every((b) => b === 2)).toBe(true);
+  });
+
+  it("refuses any use once the lender has been written or released", () => {
+    const lender = new MemoryDevice("pv0", 1 << 20);
+    lender.write(0, new Uint8Array(4096).fill(1));
+    const borrower = new MemoryDevice("pv0", 1 << 20);
+    borrower.borrowContentsOf(lender);
+    lender.write(4096, new Uint8Array(512));
+    expect(() => borrower.read(0, new Uint8Array(512))).toThrow(/has changed since/);
+    const other = new MemoryDevice("pv0", 1 << 20);
+    other.borrowContentsOf(lender);
+    lender.release();
+    expect(() => other.read(0, new Uint8Array(512))).toThrow(/has changed since/);
+    expect(() => lender.write(0, new Uint8Array(512))).toThrow(/was released/);
+  });
+
+  it("hands released pages to the next device zeroed when they are taken zeroed", () => {
+    const first = new MemoryDevice("a", 1 << 20);
+    first.write(0, new Uint8Array(4096).fill(9));
+    first.release();
+    const second = new MemoryDevice("b", 1 << 20);
+    // A partial write takes a zeroed page: the rest of it must read as zeros, not the old 9s.
+    second.write(512, new Uint8Array(512).fill(3));
+    const out = new Uint8Array(4096);
+    second.read(0, out);
+    expect(out.subarray(0, 512).every((b) => b === 0)).toBe(true);
+    expect(out.subarray(512, 1024).every((b) => b === 3)).toBe(true);
+    expect(out.subarray(1024).every((b) => b === 0)).toBe(true);
+  });
+
+  it("refuses to borrow into a written device or from one of another size", () => {
+    const lender = new MemoryDevice("pv0", 1 << 20);
+    const written = new MemoryDevice("pv0", 1 << 20);
+    written.write(0, new Uint8Array(512));
+    expect(() => written.borrowContentsOf(lender)).toThrow(/must be empty/);
+    expect(() => new MemoryDevice("pv0", 2 << 20).borrowContentsOf(lender)).toThrow(/cannot borrow/);
+  });
+});

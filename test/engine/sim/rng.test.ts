@@ -221,3 +221,17 @@ describe("Rng draws", () => {
     expect(a.next()).toBe(b.next());
   });
 });
+
+describe("Rng.adoptStateOf", () => {
+  it("continues from where the other stream of the same path is", () => {
+    const a = Rng.fromSeed(5).fork("timing");
+    for (let i = 0; i < 17; i++) a.uint32();
+    const b = Rng.fromSeed(5).fork("timing");
+    b.adoptStateOf(a);
+    expect(Array.from({ length: 8 }, () => b.uint32())).toEqual(Array.from({ length: 8 }, () => a.uint32()));
+  });
+
+  it("refuses a stream of another path", () => {
+    expect(() => Rng.fromSeed(5).adoptStateOf(Rng.fromSeed(6))).toThrow(/cannot adopt/);
+  });
+});

@@ -144,3 +144,23 @@ describe("Scheduler.cancelWhere", () => {
     expect(ran).toEqual(["fault"]);
   });
 });
+
+describe("Scheduler.adoptClockOf", () => {
+  it("takes the clock and sequence but none of the events", () => {
+    const run = new Scheduler();
+    run.at(50, () => {}, "kernel step");
+    run.run(40);
+    const branch = new Scheduler();
+    branch.adoptClockOf(run, (event) => event.label === "explore");
+    expect(branch.nowNs).toBe(40);
+    expect(branch.pending).toBe(0);
+  });
+
+  it("refuses a run with an event the reboot would keep", () => {
+    const run = new Scheduler();
+    run.at(50, () => {}, "explore end");
+    expect(() => new Scheduler().adoptClockOf(run, (event) => event.label.startsWith("explore"))).toThrow(
+      /would outlive the reboot/,
+    );
+  });
+});

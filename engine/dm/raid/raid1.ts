@@ -70,6 +70,11 @@ export const RAID1_TRACE_EVENTS: readonly TraceEventInfo[] = [
     name: "raid.bitmap.clear",
     description: "The bitmap daemon cleared idle raid1 regions after the legs were flushed",
   },
+  {
+    name: "raid.grow",
+    description:
+      "A raid1 table longer than its superblocks' array was loaded (lvextend): the new part resyncs",
+  },
 ];
 
 /** Mutation: the bitmap daemon clears bits without first flushing the legs. */
@@ -312,6 +317,7 @@ export class Raid1Target extends Target {
           sb.diskRecoveryOffset === MAX_SECTOR ? IN_SYNC : Number(sb.diskRecoveryOffset);
       }
       t = Math.max(t, this.#loadBitmap(bitmapSource as Leg, freshest, nowNs));
+      if (freshest.arraySectors < this.lengthSectors && this.#rebuildParam.length === 0) this.#grow(freshest);
     }
     if (
       this.#legs.every((l) => l.faulty || l.recoveryOffsetSectors !== IN_SYNC) &&
@@ -364,6 +370,27 @@ export class Raid1Target extends Target {
       if (this.#bit(r) && endSectors > startSectors) this.#needed[r] = 1;
     }
     return t;
+  }
+
+  /**
+   * The table is longer than the superblocks' array (lvextend; `RT_FLAG_RS_GROW`): without `nosync`
+   * recovery_cp drops to the old end (`rs_setup_recovery`) and the grown part resyncs from there;
+   * with `nosync` it stays in sync and the new part holds whatever the legs had.
+   */
+  #grow(sb: DmRaidSuperblock): void {
+    const oldSectors = sb.arraySectors;
+    if (this.#nosyncParam) return;
+    this.#resyncCpSectors = Math.min(this.#resyncCpSectors, oldSectors);
+    // md_bitmap_resize: new space is NEEDED and its bits go to disk set, so a cut resync resumes.
+    for (let r = Math.floor(oldSectors / this.regionSizeSectors); r < this.regionCount; r++) {
+      this.#needed[r] = 1;
+      this.#setBit(r, true);
+    }
+    this.#trace?.emit("raid.grow", {
+      raid: this.name,
+      fromSectors: oldSectors,
+      toSectors: this.lengthSectors,
+    });
   }
 
   #trimPadding(): void {
@@ -648,7 +675,8 @@ export class Raid1Target extends Target {
     if (this.#action === "check" || this.#action === "repair") return;
     if (this.#resyncCpSectors !== IN_SYNC && this.#legs.some((l) => !l.faulty)) {
       this.#action = "resync";
-      this.#syncCursorRegion = 0;
+      // md resumes a resync at recovery_cp (resync_min); a degraded set rescans from 0.
+      this.#syncCursorRegion = this.degraded ? 0 : Math.floor(this.#resyncCpSectors / this.regionSizeSectors);
     } else if (this.#legs.some((l) => !l.faulty && l.recoveryOffsetSectors !== IN_SYNC)) {
       this.#action = "recover";
     } else this.#action = "idle";

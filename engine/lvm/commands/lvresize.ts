@@ -171,7 +171,7 @@ function extendRaid1Lv(
     if (context.driverLoaded === false || !raidLvLive(context.host, vg, lvName)) {
       context.out.error(`Unable to read sync percent while LV ${vg.name}/${lvName} is not locally active.`);
       context.out.print(`Do full resync of extended portion of ${vg.name}/${lvName}?  [y/n]: [n]`);
-      throw new LvmCommandError(`Logical volume ${vg.name}/${lvName} NOT resized.`);
+      throw new LvmCommandError("");
     }
     const top = next.lvs.find((l) => l.name === lvName)!;
     if (!top.status.includes("NOTSYNCED")) {

@@ -86,6 +86,27 @@ export default [
     explore: { from: "raid.bitmap.clear", to: "raid.bitmap.mark", writes: true, policy: { kind: "subset" } },
   }),
   defineScenario({
+    name: "raid1-power-cut-at-bitmap-clear",
+    description:
+      "Unflushed writes to a synced raid1 go idle and the bitmap daemon clears their regions; the power fails right after that bitmap write, with leg 1's disk losing its cache: md flushes the legs (PREFLUSH) before it writes cleared bits, so no region the bitmap calls clean differs between the legs",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [...synced, bitmapIdle, writes("unflushed", { ios: 40, offset: "0", size: "4m" }), bitmapIdle],
+    // The first clear drops the new set's initial bits; the second, the regions the writes dirtied.
+    faults: [
+      {
+        kind: "power-cut",
+        at: { event: "raid.bitmap.clear", occurrence: 2 },
+        policy: { kind: "subset" },
+        perDevice: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
+      },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+  }),
+  defineScenario({
     name: "raid1-silent-divergence",
     description:
       "Power cut during writes to a synced raid1 where leg 0's disk kept its cache and leg 1's lost it: activation resyncs nothing (kernel 6.1), the legs stay different, and a later `lvchange --syncaction check` counts the mismatches",

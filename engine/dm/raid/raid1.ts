@@ -196,6 +196,9 @@ export class Raid1Target extends Target {
   #sinceCheckpoint = 0;
   readonly readyNs: number;
   #scratch: Uint8Array | undefined;
+  /** The last bitmap write a data write had to wait for: its issue and completion times. */
+  #bitmapWriteStartNs = Number.POSITIVE_INFINITY;
+  #bitmapWriteDoneNs = 0;
 
   constructor(name: string, options: Raid1Options) {
     super(name, options.lengthSectors);
@@ -440,10 +443,15 @@ export class Raid1Target extends Target {
     return t;
   }
 
-  /** Writes the bitmap (superblock and bits) to every live rmeta with FUA; optionally flushes the legs first. */
-  #writeBitmap(issueNs: number, options: { flushLegs: boolean }): number {
+  /**
+   * Writes the bitmap (superblock and bits) to every live rmeta as `md_super_write` does, PREFLUSH
+   * then FUA (`preflush: false` only for the clear-before-flush mutant); optionally flushes the
+   * legs' data devices first, for rimages that do not share their rmeta's PV.
+   */
+  #writeBitmap(issueNs: number, options: { flushLegs: boolean; preflush?: boolean }): number {
     let t = issueNs;
     if (options.flushLegs) t = this.#flushLegs(t);
+    const preflush = options.preflush ?? true;
     const area = new Uint8Array(bitmapAreaBytes(this.regionCount));
     area.set(
       encodeBitmapSuperblock({
@@ -460,7 +468,12 @@ export class Raid1Target extends Target {
     for (const leg of this.#liveMetas()) {
       done = Math.max(
         done,
-        this.#metaIo(leg, t, (m) => m.write(BITMAP_SB_OFFSET_BYTES, area, { issueNs: t, fua: true })),
+        this.#metaIo(leg, t, (m) =>
+          m.write(BITMAP_SB_OFFSET_BYTES, area, {
+            issueNs: preflush ? m.flush({ issueNs: t }) : t,
+            fua: true,
+          }),
+        ),
       );
     }
     return done;
@@ -927,7 +940,7 @@ export class Raid1Target extends Target {
     if (clear.length > 0) {
       for (const r of clear) this.#setBit(r, false);
       this.#eventsCleared = this.#events;
-      t = this.#writeBitmap(t, { flushLegs: !this.#clearBeforeFlush });
+      t = this.#writeBitmap(t, { flushLegs: !this.#clearBeforeFlush, preflush: !this.#clearBeforeFlush });
       this.#trace?.emit("raid.bitmap.clear", { raid: this.name, regions: clear.length });
     }
     this.#scheduleDaemon();
@@ -947,7 +960,8 @@ export class Raid1Target extends Target {
   protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
     const first = Math.floor(offsetBytes / this.#regionBytes);
     const last = Math.floor((offsetBytes + data.byteLength - 1) / this.#regionBytes);
-    let t = issueNs;
+    // md_bitmap_unplug waits for a bitmap write in flight before any queued write reaches a leg.
+    let t = issueNs >= this.#bitmapWriteStartNs ? Math.max(issueNs, this.#bitmapWriteDoneNs) : issueNs;
     if (!this.#writeWithoutBit) {
       let changed = false;
       for (let r = first; r <= last; r++) {
@@ -957,8 +971,11 @@ export class Raid1Target extends Target {
         }
       }
       if (changed) {
-        // md_bitmap_unplug: the bits are on disk before any leg sees the data.
+        // md_bitmap_unplug: the bits are on disk (PREFLUSH|FUA) before any leg sees the data, and the
+        // writes queued behind it wait too (raid1d is blocked in md_bitmap_wait_writes meanwhile).
+        this.#bitmapWriteStartNs = t;
         t = this.#writeBitmap(t, { flushLegs: false });
+        this.#bitmapWriteDoneNs = t;
         this.#trace?.emit("raid.bitmap.mark", { raid: this.name, first, last });
       }
     }

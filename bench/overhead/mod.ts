@@ -59,6 +59,7 @@ export {
   type OverheadJobOptions,
   type OverheadWorkload,
   overheadJob,
+  overheadJobs,
   WORKLOADS,
   workloadByName,
   workloadReads,

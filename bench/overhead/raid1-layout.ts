@@ -23,6 +23,7 @@ export function buildRaid1(
   legs: number,
   lvBytes: number,
   makePv: (name: string, sizeBytes: number) => TimedDevice,
+  options: { readonly warmBitmap: boolean } = { warmBitmap: false },
 ): { device: BlockDevice; readyNs: number; start: (scheduler: Scheduler) => void } {
   const lvSectors = lvBytes / SECTOR;
   const refs = Array.from({ length: legs }, (_, i) => {
@@ -40,9 +41,10 @@ export function buildRaid1(
     legs: refs,
     nosync: true,
   });
-  // The set the real runs measured had finished its initial sync long before: the bitmap daemon had
-  // cleared every bit, so each region's first write in a run sets its bit again.
-  const readyNs = raid.flushBitmap(raid.readyNs);
+  // An idle synced set: the bitmap daemon has cleared every bit, so each region's first write sets
+  // its bit again (a PREFLUSH|FUA bitmap write the writes behind it wait for). A warm set keeps the
+  // bits the nosync load set, as one written in the last two daemon periods has them.
+  const readyNs = options.warmBitmap ? raid.readyNs : raid.flushBitmap(raid.readyNs);
   return {
     device: raid,
     readyNs,

@@ -16,6 +16,7 @@ import { PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT } from "../engine/lvm/pvmove/abort.j
 import { PVMOVE_FINISH_SKIP_FLUSH } from "../engine/lvm/pvmove/finish.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
 import { PVMOVE_RESUME_IGNORES_MOVED } from "../engine/lvm/pvmove/resume.js";
+import { RAID1_CONVERT_MUTATIONS } from "../engine/lvm/raid/change-images.js";
 import { SNAPSHOT_MERGE_FINISH_EARLY } from "../engine/lvm/snapshot/merge.js";
 import { SAME_SEQNO } from "../engine/lvm/vg-write.js";
 import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
@@ -31,6 +32,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   ...DM_MUTATIONS,
   ...THIN_MUTATIONS,
   ...RAID1_MUTATIONS,
+  ...RAID1_CONVERT_MUTATIONS,
   COMMIT_BEFORE_TEXT,
   SCAN_PREFERS_LOWER_SEQNO,
   FUA_STAYS_VOLATILE,

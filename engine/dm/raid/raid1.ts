@@ -82,6 +82,11 @@ export const RAID1_CLEAR_BEFORE_FLUSH = "raid1-bitmap-clear-before-flush";
 /** Mutation: a write goes to the legs without setting its regions' bitmap bits. */
 export const RAID1_WRITE_WITHOUT_BIT = "raid1-write-without-bit";
 
+/** Mutation: a grown table (lvextend) takes the new part as in sync instead of resyncing it. */
+export const RAID1_GROW_SKIPS_RESYNC = "raid1-grow-skips-resync";
+/** Mutation: the superblocks record a recovering leg as in sync (recovery_offset MaxSector). */
+export const RAID1_RECOVERING_LEG_IN_SYNC = "raid1-recovering-leg-recorded-in-sync";
+
 /** The raid1 target's mutations, for the mutant catalogue. */
 export const RAID1_MUTATIONS: readonly MutationInfo[] = [
   {
@@ -93,6 +98,16 @@ export const RAID1_MUTATIONS: readonly MutationInfo[] = [
     name: RAID1_WRITE_WITHOUT_BIT,
     description:
       "raid1 writes data to the legs without setting the region's write-intent bit first, so neither a crash nor a returning leg knows the region may differ",
+  },
+  {
+    name: RAID1_GROW_SKIPS_RESYNC,
+    description:
+      "raid1 loaded longer than its superblocks' array (lvextend without --nosync) takes the new part as in sync, so the legs keep whatever the freed extents held",
+  },
+  {
+    name: RAID1_RECOVERING_LEG_IN_SYNC,
+    description:
+      "raid1 writes a recovering leg's recovery_offset as MaxSector, so after a power cut the half-copied leg (a new image from lvconvert -m) is taken as in sync",
   },
 ];
 
@@ -175,6 +190,8 @@ export class Raid1Target extends Target {
   readonly #syncSpeedBytesPerSecond: number;
   readonly #clearBeforeFlush: boolean;
   readonly #writeWithoutBit: boolean;
+  readonly #growSkipsResync: boolean;
+  readonly #recoveringInSync: boolean;
   /** In-memory copy of the bitmap bits (what the last bitmap write put on disk). */
   readonly #bits: Uint8Array;
   /** Regions the next sync must copy (md's NEEDED). */
@@ -227,6 +244,8 @@ export class Raid1Target extends Target {
     const mutations = options.mutations ?? NO_MUTATIONS;
     this.#clearBeforeFlush = mutations.has(RAID1_CLEAR_BEFORE_FLUSH);
     this.#writeWithoutBit = mutations.has(RAID1_WRITE_WITHOUT_BIT);
+    this.#growSkipsResync = mutations.has(RAID1_GROW_SKIPS_RESYNC);
+    this.#recoveringInSync = mutations.has(RAID1_RECOVERING_LEG_IN_SYNC);
     this.#legs = options.legs.map((ref, index) => {
       if (ref.data !== undefined)
         checkDeviceRef(ref.data, { target: name, lengthSectors: options.lengthSectors });
@@ -382,7 +401,7 @@ export class Raid1Target extends Target {
    */
   #grow(sb: DmRaidSuperblock): void {
     const oldSectors = sb.arraySectors;
-    if (this.#nosyncParam) return;
+    if (this.#nosyncParam || this.#growSkipsResync) return;
     this.#resyncCpSectors = Math.min(this.#resyncCpSectors, oldSectors);
     // md_bitmap_resize: new space is NEEDED and its bits go to disk set, so a cut resync resumes.
     for (let r = Math.floor(oldSectors / this.regionSizeSectors); r < this.regionCount; r++) {
@@ -428,7 +447,9 @@ export class Raid1Target extends Target {
         events: this.#events,
         failedDevices: failed,
         diskRecoveryOffset:
-          leg.recoveryOffsetSectors === IN_SYNC ? MAX_SECTOR : BigInt(Math.floor(leg.recoveryOffsetSectors)),
+          leg.recoveryOffsetSectors === IN_SYNC || this.#recoveringInSync
+            ? MAX_SECTOR
+            : BigInt(Math.floor(leg.recoveryOffsetSectors)),
         arrayResyncOffset: this.#resyncCpSectors === IN_SYNC ? MAX_SECTOR : BigInt(this.#resyncCpSectors),
         level: 1,
         arraySectors: this.lengthSectors,

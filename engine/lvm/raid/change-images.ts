@@ -18,6 +18,7 @@ import {
   raid1LegPvs,
   raid1LegsToExtract,
 } from "../../metadata/raid-images.js";
+import type { MutationInfo } from "../../sim/mutations.js";
 import { activateLv } from "../activation/activate.js";
 import { hasOption, type ParsedArgs } from "../args.js";
 import { type CommandContext, LvmCommandError } from "../command.js";
@@ -75,6 +76,18 @@ function failedComponents(vg: VolumeGroup, missing: ReadonlySet<string>, lvName:
   return (view?.legs ?? []).filter((leg) => raid1LegPvs(vg, leg).some((pv) => missing.has(pv))).length;
 }
 
+/** Mutation: `lvconvert -m` removes legs whatever the sync state, even every in-sync source. */
+export const RAID1_EXTRACT_IGNORES_SYNC = "raid1-extract-ignores-sync-state";
+
+/** The raid1 conversion mutations, for the mutant catalogue. */
+export const RAID1_CONVERT_MUTATIONS: readonly MutationInfo[] = [
+  {
+    name: RAID1_EXTRACT_IGNORES_SYNC,
+    description:
+      "lvconvert -m removes raid1 legs without _raid_allow_extraction's check, so a down-convert during recovery can keep only the half-copied new leg",
+  },
+];
+
 /**
  * `_raid_allow_extraction`: in sync, anything goes; during a resync the primary (leg 0) may not
  * go; during recovery at least one in-sync (`A`) leg must stay.
@@ -85,6 +98,7 @@ function allowExtraction(
   lvName: string,
   indices: readonly number[],
 ): void {
+  if (context.host.mutations.has(RAID1_EXTRACT_IGNORES_SYNC)) return;
   if (raidInSync(context, vg, lvName)) return;
   const raid = liveRaidOf(context.host, vg.name, lvName);
   if (raid === undefined) return;

@@ -129,7 +129,7 @@ describe("raid1 conversions and real LVM2", () => {
       "RUN",
       "vgchange -an vg0",
     ]);
-    real.forEach((path, i) => copyFileSync(path, mine[i]!));
+    for (const [i, path] of real.entries()) copyFileSync(path, mine[i]!);
     const outputs: string[] = [];
     const differences = compare(
       real,

@@ -16,7 +16,13 @@ import { startSnapshotMerge } from "../../metadata/snapshot.js";
 import { deviceMapperOf, reloadLv } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
-import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import {
+  asCommandError,
+  type CommandContext,
+  ECMD_PROCESSED,
+  type LvmCommandDef,
+  LvmCommandError,
+} from "../command.js";
 import { newUuid } from "../ids.js";
 import {
   addMirrorImages,
@@ -121,15 +127,6 @@ function applyMirrorChange(
 function write(context: CommandContext, scan: HostScan, vg: VolumeGroup): VolumeGroup {
   try {
     return writeVg(context, scan, vg);
-  } catch (error) {
-    if (error instanceof AllocationError) throw new LvmCommandError(error.message);
-    throw error;
-  }
-}
-
-function asCommandError<T>(fn: () => T): T {
-  try {
-    return fn();
   } catch (error) {
     if (error instanceof AllocationError) throw new LvmCommandError(error.message);
     throw error;

@@ -6,7 +6,6 @@
  * committed. Removing legs drops the highest-indexed ones on the given PVs and renames the rest;
  * `-m0` leaves a linear LV. A split keeps the removed image as a new active linear LV.
  */
-import { AllocationError } from "../../metadata/alloc.js";
 import { findLv, type VolumeGroup } from "../../metadata/model.js";
 import { nameProblem, reservedLvNameProblem } from "../../metadata/names.js";
 import type { PvSelection } from "../../metadata/pv-list.js";
@@ -21,7 +20,7 @@ import {
 import type { MutationInfo } from "../../sim/mutations.js";
 import { activateLv } from "../activation/activate.js";
 import { hasOption, type ParsedArgs } from "../args.js";
-import { type CommandContext, LvmCommandError } from "../command.js";
+import { asCommandError, type CommandContext, LvmCommandError } from "../command.js";
 import { newUuid } from "../ids.js";
 import { type HostScan, requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -39,15 +38,6 @@ export interface Raid1ChangeRequest {
   readonly pvNames?: readonly string[];
   /** The same PVs as an allocation list (free ones only), for adding legs. */
   readonly pvs?: readonly PvSelection[];
-}
-
-function asCommandError<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof AllocationError) throw new LvmCommandError(error.message);
-    throw error;
-  }
 }
 
 function identity(context: CommandContext) {

@@ -5,12 +5,11 @@
  * loaded once with `nosync` (`init_mirror_in_sync(1)`): the legs were already identical, so the new
  * raid set starts in sync and nothing is copied. The data stays where it was.
  */
-import { AllocationError } from "../../metadata/alloc.js";
 import { lvKinds } from "../../metadata/lv-kind.js";
 import { findLv } from "../../metadata/model.js";
 import { mirrorToRaid1 } from "../../metadata/raid-images.js";
 import { hasOption, type ParsedArgs } from "../args.js";
-import { type CommandContext, LvmCommandError } from "../command.js";
+import { asCommandError, type CommandContext, LvmCommandError } from "../command.js";
 import { newUuid } from "../ids.js";
 import { liveMirrorsOf, stopLvResync } from "../mirror/kernel.js";
 import { mirrorCopyPercent } from "../mirror/status.js";
@@ -43,20 +42,16 @@ export function convertMirrorToRaid1(
   if (mirrorCopyPercent(context.host, vg, lv) !== 100) {
     throw new LvmCommandError(`Unable to convert ${display} while it is not in-sync.`);
   }
-  let result: ReturnType<typeof mirrorToRaid1>;
-  try {
-    result = mirrorToRaid1(vg, lvName, {
+  const result = asCommandError(() =>
+    mirrorToRaid1(vg, lvName, {
       identity: {
         makeId: () => newUuid(context.host),
         creationTime: context.host.nowSeconds(),
         creationHost: context.host.hostname,
       },
       mutations: context.host.mutations,
-    });
-  } catch (error) {
-    if (error instanceof AllocationError) throw new LvmCommandError(error.message);
-    throw error;
-  }
+    }),
+  );
   // The mirror stops (its log written) before the new metadata goes out; _clear_lvs blanks the rmetas.
   for (const mirror of liveMirrorsOf(context.host, vg.name, lvName)) {
     mirror.suspend({ issueNs: context.host.scheduler.nowNs });

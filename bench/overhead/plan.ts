@@ -61,7 +61,8 @@ export const QUICK_PLAN: OverheadPlan = Object.freeze({
     "pvmove",
     "raid1-2leg",
   ],
-  workloads: WORKLOADS.map((w) => w.name),
+  // The single-stream set: the concurrent-stream rows are in the full matrix (and --workload).
+  workloads: WORKLOADS.filter((w) => (w.streams ?? 1) === 1).map((w) => w.name),
   profiles: ["realdm-100mib-1kiops"],
   seeds: [1, 2],
   repetitions: 1,

@@ -68,7 +68,7 @@ export function register(program: Command): void {
       "-c, --config <list>",
       "configs, comma-separated (default: all; linear always runs as the baseline)",
     )
-    .option("-w, --workload <list>", "workloads, comma-separated (default: all five)")
+    .option("-w, --workload <list>", "workloads, comma-separated (default: all seven)")
     .option("-s, --seeds <list>", "seeds, e.g. 1..5 or 1,2,7 (default: 1..5, --quick: 1,2)")
     .option("-r, --repetitions <n>", "independent repetitions per seed (default 1)")
     .option("--lv-size <MiB>", "LV size in MiB, a multiple of 6 (default 48, --quick: 12)")

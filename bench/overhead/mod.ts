@@ -66,6 +66,7 @@ export {
   type OverheadJobOptions,
   type OverheadWorkload,
   overheadJob,
+  overheadJobs,
   WORKLOADS,
   workloadByName,
   workloadReads,

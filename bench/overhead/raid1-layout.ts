@@ -2,7 +2,8 @@
  * raid1 configs of the overhead benchmark, kept in their own module so they merge cleanly with
  * other changes to the layouts: N legs on separate PVs, each PV holding the 1-extent rmeta (4 MiB)
  * followed by the rimage, as lvcreate lays them out; the dm raid target is loaded `nosync` (the state
- * a finished initial resync leaves) and its bitmap daemon runs on the run's scheduler.
+ * a finished initial resync leaves), its bitmap is clean as the daemon leaves an idle set, and its
+ * bitmap daemon runs on the run's scheduler.
  */
 import type { BlockDevice } from "../../engine/block/device.js";
 import type { TimedDevice } from "../../engine/block/timed.js";
@@ -22,6 +23,7 @@ export function buildRaid1(
   legs: number,
   lvBytes: number,
   makePv: (name: string, sizeBytes: number) => TimedDevice,
+  options: { readonly warmBitmap: boolean } = { warmBitmap: false },
 ): { device: BlockDevice; readyNs: number; start: (scheduler: Scheduler) => void } {
   const lvSectors = lvBytes / SECTOR;
   const refs = Array.from({ length: legs }, (_, i) => {
@@ -39,9 +41,13 @@ export function buildRaid1(
     legs: refs,
     nosync: true,
   });
+  // An idle synced set: the bitmap daemon has cleared every bit, so each region's first write sets
+  // its bit again (a PREFLUSH|FUA bitmap write the writes behind it wait for). A warm set keeps the
+  // bits the nosync load set, as one written in the last two daemon periods has them.
+  const readyNs = options.warmBitmap ? raid.readyNs : raid.flushBitmap(raid.readyNs);
   return {
     device: raid,
-    readyNs: raid.readyNs,
+    readyNs,
     start(scheduler) {
       raid.useScheduler(scheduler);
     },

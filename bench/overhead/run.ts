@@ -13,7 +13,7 @@ import { caveatFor } from "./caveats.js";
 import { LatencyTap } from "./latency-tap.js";
 import { buildLayout, type ConfigDef, configByName, LINEAR_CONFIG } from "./layouts.js";
 import type { OverheadPlan } from "./plan.js";
-import { type OverheadWorkload, overheadJob, workloadByName, workloadReads } from "./workloads.js";
+import { type OverheadWorkload, overheadJobs, workloadByName, workloadReads } from "./workloads.js";
 
 /** One sample to run. */
 export interface CellKey {
@@ -57,20 +57,24 @@ export function runCell(key: CellKey, plan: Pick<OverheadPlan, "lvBytes" | "rand
   scheduler.advanceTo(layout.readyNs);
   layout.start(scheduler);
   const tap = new LatencyTap(layout.device);
-  const job = overheadJob(workload, { lvBytes: plan.lvBytes, randomIos: plan.randomIos });
-  const result = runJobs([job], tap, { rng: rng.fork("io"), scheduler, pvs: layout.pvs });
-  const run = result.jobs[0];
-  if (run === undefined) throw new Error(`Overhead cell ${describe(key)} ran no job`);
-  if (run.error !== undefined) {
-    throw new Error(`Overhead cell ${describe(key)} failed: ${run.error.code} ${run.error.message}`);
+  const jobs = overheadJobs(workload, { lvBytes: plan.lvBytes, randomIos: plan.randomIos });
+  const result = runJobs(jobs, tap, { rng: rng.fork("io"), scheduler, pvs: layout.pvs });
+  if (result.jobs.length !== jobs.length) throw new Error(`Overhead cell ${describe(key)} ran no job`);
+  let ios = 0;
+  let bytes = 0;
+  for (const run of result.jobs) {
+    if (run.error !== undefined) {
+      throw new Error(`Overhead cell ${describe(key)} failed: ${run.error.code} ${run.error.message}`);
+    }
+    ios += run.read.ios + run.write.ios;
+    bytes += run.read.bytes + run.write.bytes;
   }
-  const ios = run.read.ios + run.write.ios;
-  const bytes = run.read.bytes + run.write.bytes;
+  const wanted = jobs.reduce((n, job) => n + (job.numberIos ?? 0), 0);
   const runtimeNs = result.endNs - result.startNs;
-  if (ios !== job.numberIos || !(runtimeNs > 0) || tap.recorder.count !== ios) {
+  if (ios !== wanted || !(runtimeNs > 0) || tap.recorder.count !== ios) {
     throw new Error(
       `Overhead cell ${describe(key)}: ${ios} I/Os completed (${tap.recorder.count} seen at the LV) in ${runtimeNs} ns, ` +
-        `expected ${job.numberIos} in a positive time; the job engine or the layout lost requests`,
+        `expected ${wanted} in a positive time; the job engine or the layout lost requests`,
     );
   }
   const latency = tap.recorder.summary();

@@ -19,6 +19,12 @@ export interface OverheadWorkload {
   readonly iodepth: number;
   /** fio's `rwmixread` for mixed modes. */
   readonly rwmixread?: number;
+  /**
+   * Concurrent jobs, each with `iodepth` of its own on its own slice of the LV (fio `numjobs` with
+   * `offset_increment`); 1 when absent. Shows md raid1's read balancing, which spreads separate
+   * streams over the legs while one sequential stream sticks to one leg.
+   */
+  readonly streams?: number;
 }
 
 /** The workloads, in table order. */
@@ -28,6 +34,8 @@ export const WORKLOADS: readonly OverheadWorkload[] = [
   { name: "randread-4k-qd32", rw: "randread", blockBytes: 4 * KiB, iodepth: 32 },
   { name: "randwrite-4k-qd32", rw: "randwrite", blockBytes: 4 * KiB, iodepth: 32 },
   { name: "randrw70-4k-qd32", rw: "randrw", blockBytes: 4 * KiB, iodepth: 32, rwmixread: 70 },
+  { name: "read-1m-4streams-qd2", rw: "read", blockBytes: MiB, iodepth: 2, streams: 4 },
+  { name: "randread-4k-4streams-qd8", rw: "randread", blockBytes: 4 * KiB, iodepth: 8, streams: 4 },
 ];
 
 /** Most I/Os one cell's job may issue; keeps every cell to well under a second of CPU. */
@@ -57,6 +65,34 @@ export interface OverheadJobOptions {
   readonly lvBytes: number;
   /** I/Os for the small-block (4 KiB) workloads; sequential ones make one pass over the LV. */
   readonly randomIos: number;
+}
+
+/**
+ * The fio jobs for `workload` on an LV of `lvBytes`, one per stream, each on its own equal slice:
+ * sequential jobs make one pass over their slice, random ones share `randomIos` I/Os covering
+ * distinct blocks (fio's random map), no verify.
+ */
+export function overheadJobs(workload: OverheadWorkload, options: OverheadJobOptions): JobSpec[] {
+  const streams = workload.streams ?? 1;
+  if (streams === 1) return [overheadJob(workload, options)];
+  const sliceBytes = options.lvBytes / streams;
+  if (!Number.isInteger(sliceBytes / workload.blockBytes)) {
+    throw new RangeError(
+      `Workload ${workload.name}: a ${options.lvBytes}-byte LV does not split into ${streams} slices of whole ${workload.blockBytes}-byte blocks`,
+    );
+  }
+  return Array.from({ length: streams }, (_, i) => {
+    const job = overheadJob(workload, {
+      lvBytes: sliceBytes,
+      randomIos: Math.max(1, Math.floor(options.randomIos / streams)),
+    });
+    return {
+      ...job,
+      name: `${workload.name}.${i}`,
+      offset: { bytes: i * sliceBytes },
+      size: { bytes: sliceBytes },
+    };
+  });
 }
 
 /**

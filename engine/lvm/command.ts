@@ -1,3 +1,4 @@
+import { AllocationError } from "../metadata/alloc.js";
 import type { OptionSpec, ParsedArgs } from "./args.js";
 import type { Host } from "./host.js";
 import type { CommandOutput } from "./output.js";
@@ -40,4 +41,14 @@ export interface LvmCommandDef {
   readonly options: readonly OptionSpec[];
   /** Runs the command; returns LVM2's exit code. Throws {@link LvmCommandError} to fail. */
   run(context: CommandContext, args: ParsedArgs): number;
+}
+
+/** Runs `fn`, turning an allocator's refusal into the command failure LVM2 prints for it. */
+export function asCommandError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof AllocationError) throw new LvmCommandError(error.message);
+    throw error;
+  }
 }

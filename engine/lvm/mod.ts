@@ -14,6 +14,7 @@ export {
   settleBackground,
 } from "./machine.js";
 export { CommandOutput } from "./output.js";
+export { RAID1_CONVERT_MUTATIONS } from "./raid/change-images.js";
 export { ENO_SUCH_CMD, isReadOnlyCommand, type LvmRunResult, type RunLvmOptions, runLvm } from "./run.js";
 export { hostRuntime, type LvRuntimeProvider } from "./runtime.js";
 export { lvCreateType, registerLvCreateType } from "./segtypes/registry.js";

@@ -107,13 +107,17 @@ function dispatch(host: Host, argv: readonly string[], out: CommandOutput, optio
       return EINVALID_CMD_LINE;
     }
     if (error instanceof SizeArgError || error instanceof ArgValueError) {
-      for (const line of error.message.split("\n")) out.error(line.replace(/^ {2}/, ""));
+      // An empty message: the command already said why (LVM2 fails some commands without a last line).
+      if (error.message !== "")
+        for (const line of error.message.split("\n")) out.error(line.replace(/^ {2}/, ""));
       out.error("Error during parsing of command line.");
       parseFailed.add(out);
       return EINVALID_CMD_LINE;
     }
     if (error instanceof LvmCommandError) {
-      for (const line of error.message.split("\n")) out.error(line.replace(/^ {2}/, ""));
+      // An empty message: the command already said why (LVM2 fails some commands without a last line).
+      if (error.message !== "")
+        for (const line of error.message.split("\n")) out.error(line.replace(/^ {2}/, ""));
       return error.exitCode;
     }
     throw error;

@@ -31,6 +31,22 @@ const writes = (name: string, options: { ios: number; offset?: string; size?: st
 });
 /** Long enough for the bitmap daemon (5 s period) to clear every idle region's bit. */
 const bitmapIdle = { wait: { ns: 20_000_000_000 } };
+/** Random 4 KiB writes to another LV (so the PV extents it leaves behind hold data). */
+const fill = (lv: string, ios: number) => ({
+  workload: {
+    lv,
+    jobs: [
+      {
+        name: `fill-${lv.split("/")[1]}`,
+        rw: "randwrite",
+        bs: "4k",
+        size: "8m",
+        number_ios: ios,
+        iodepth: 4,
+      },
+    ],
+  },
+});
 
 export default [
   defineScenario({
@@ -84,6 +100,92 @@ export default [
     recovery: ["vgchange -ay vg0"],
     expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
     explore: { from: "raid.bitmap.clear", to: "raid.bitmap.mark", writes: true, policy: { kind: "subset" } },
+  }),
+  defineScenario({
+    name: "raid1-power-cut-at-bitmap-clear",
+    description:
+      "Unflushed writes to a synced raid1 go idle and the bitmap daemon clears their regions; the power fails right after that bitmap write, with leg 1's disk losing its cache: md flushes the legs (PREFLUSH) before it writes cleared bits, so no region the bitmap calls clean differs between the legs",
+    tags: ["nightly", "raid1", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: raidNosync,
+    phases: [...synced, bitmapIdle, writes("unflushed", { ios: 40, offset: "0", size: "4m" }), bitmapIdle],
+    // The first clear drops the new set's initial bits; the second, the regions the writes dirtied.
+    faults: [
+      {
+        kind: "power-cut",
+        at: { event: "raid.bitmap.clear", occurrence: 2 },
+        policy: { kind: "subset" },
+        perDevice: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
+      },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+  }),
+  defineScenario({
+    name: "raid1-upconvert-power-cut",
+    description:
+      "lvconvert -m2 adds a third leg to a synced raid1 under writes and the power fails while the new leg recovers: the superblocks still record its recovery offset, so after the reboot it recovers again from leg 0 instead of being taken as in sync",
+    tags: ["nightly", "raid1", "power-cut", "lvconvert"],
+    seeds: "1..8",
+    pvs,
+    setup: raid,
+    phases: [
+      ...synced,
+      writes("before", { ios: 60, fsync: 8 }),
+      // The bits of those writes clear: only the superblocks know what the new leg still lacks.
+      bitmapIdle,
+      { lvm: "lvconvert -y -m2 vg0/r" },
+      writes("during-recovery", { ios: 40, offset: "8m", size: "8m", fsync: 8 }),
+      { wait: "background" },
+    ],
+    faults: [
+      { kind: "power-cut", at: { event: "raid.recover.step", occurrence: 8 }, policy: { kind: "subset" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] } },
+  }),
+  defineScenario({
+    name: "raid1-downconvert-during-recovery",
+    description:
+      "While a new third leg recovers, the operator asks lvconvert -m0 to drop the two in-sync legs: LVM2 refuses (Unable to remove all primary source devices), the recovery finishes and all three legs hold the data",
+    tags: ["nightly", "raid1", "lvconvert"],
+    seeds: "1..8",
+    pvs,
+    setup: raid,
+    phases: [
+      ...synced,
+      writes("data", { ios: 60, fsync: 8 }),
+      { lvm: "lvconvert -y -m2 vg0/r" },
+      { lvm: "lvconvert -y -m0 vg0/r pv0 pv1", expectExit: 5 },
+      { wait: "background" },
+    ],
+    recovery: [],
+    expect: { raidLegsIdentical: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] } },
+  }),
+  defineScenario({
+    name: "raid1-extend-resyncs-new-part",
+    description:
+      "lvextend grows a synced raid1 into extents two removed LVs had filled with different data: the kernel resyncs the grown part from leg 0, so the legs end identical there too",
+    tags: ["nightly", "raid1", "lvextend"],
+    seeds: "1..8",
+    pvs,
+    // Not --nosync: LVM2 skips the resync of a NOTSYNCED LV's grown part (as it would here).
+    setup: [...raid, "lvcreate -an -Zn -l 2 -n junk0 vg0 pv0", "lvcreate -an -Zn -l 2 -n junk1 vg0 pv1"],
+    phases: [
+      { lvm: "lvchange -ay vg0/junk0" },
+      { lvm: "lvchange -ay vg0/junk1" },
+      fill("vg0/junk0", 64),
+      fill("vg0/junk1", 64),
+      { lvm: "lvremove -y vg0/junk0" },
+      { lvm: "lvremove -y vg0/junk1" },
+      ...synced,
+      { lvm: "lvextend -l +2 vg0/r" },
+      writes("after", { ios: 40, fsync: 8 }),
+      { wait: "background" },
+    ],
+    recovery: [],
+    expect: { raidLegsIdentical: ["vg0/r"] },
   }),
   defineScenario({
     name: "raid1-silent-divergence",

@@ -12,6 +12,7 @@ import { FileDevice } from "../../engine/block/file.js";
 import { Host } from "../../engine/lvm/host.js";
 import { runLvm } from "../../engine/lvm/run.js";
 import { lvmNoise, realLvm2Unavailable, withLoopDevices } from "../support/real-lvm2.js";
+import { expectReportsAsReal } from "./same-reports.js";
 
 const unavailable = realLvm2Unavailable();
 const dir = mkdtempSync(join(tmpdir(), "lvmlab-raid1-"));
@@ -86,17 +87,7 @@ describe("real LVM2 reads lvmlab's raid1 LVs", () => {
     const paths = images("made");
     withLoopDevices(paths, (set) => {
       build(paths, set.devices);
-      for (const report of REPORTS) {
-        const real = set.lvm(report.split(" ")[0]!, report.split(" ").slice(1));
-        expect(real.status, `${report}\n${real.stderr}`).toBe(0);
-        expect(
-          real.stderr.split("\n").filter((l) => l !== "" && !lvmNoise(l)),
-          report,
-        ).toEqual([]);
-        const mine = lvmlab(paths, set.devices, report, { driver: false });
-        expect(mine.exitCode, mine.stderr).toBe(0);
-        expect(mine.stdout, report).toBe(real.stdout);
-      }
+      expectReportsAsReal(set, REPORTS, (report) => lvmlab(paths, set.devices, report, { driver: false }));
       expect(set.lvm("lvs", ["-a"]).stdout).toContain("[r_rmeta_0]");
       const vgck = set.lvm("vgck", ["vg0"]);
       expect(vgck.status).toBe(0);

@@ -70,12 +70,22 @@ export const RAID1_TRACE_EVENTS: readonly TraceEventInfo[] = [
     name: "raid.bitmap.clear",
     description: "The bitmap daemon cleared idle raid1 regions after the legs were flushed",
   },
+  {
+    name: "raid.grow",
+    description:
+      "A raid1 table longer than its superblocks' array was loaded (lvextend): the new part resyncs",
+  },
 ];
 
 /** Mutation: the bitmap daemon clears bits without first flushing the legs. */
 const RAID1_CLEAR_BEFORE_FLUSH = "raid1-bitmap-clear-before-flush";
 /** Mutation: a write goes to the legs without setting its regions' bitmap bits. */
 const RAID1_WRITE_WITHOUT_BIT = "raid1-write-without-bit";
+
+/** Mutation: a grown table (lvextend) takes the new part as in sync instead of resyncing it. */
+export const RAID1_GROW_SKIPS_RESYNC = "raid1-grow-skips-resync";
+/** Mutation: the superblocks record a recovering leg as in sync (recovery_offset MaxSector). */
+export const RAID1_RECOVERING_LEG_IN_SYNC = "raid1-recovering-leg-recorded-in-sync";
 
 /** The raid1 target's mutations, for the mutant catalogue. */
 export const RAID1_MUTATIONS: readonly MutationInfo[] = [
@@ -88,6 +98,16 @@ export const RAID1_MUTATIONS: readonly MutationInfo[] = [
     name: RAID1_WRITE_WITHOUT_BIT,
     description:
       "raid1 writes data to the legs without setting the region's write-intent bit first, so neither a crash nor a returning leg knows the region may differ",
+  },
+  {
+    name: RAID1_GROW_SKIPS_RESYNC,
+    description:
+      "raid1 loaded longer than its superblocks' array (lvextend without --nosync) takes the new part as in sync, so the legs keep whatever the freed extents held",
+  },
+  {
+    name: RAID1_RECOVERING_LEG_IN_SYNC,
+    description:
+      "raid1 writes a recovering leg's recovery_offset as MaxSector, so after a power cut the half-copied leg (a new image from lvconvert -m) is taken as in sync",
   },
 ];
 
@@ -170,6 +190,8 @@ export class Raid1Target extends Target {
   readonly #syncSpeedBytesPerSecond: number;
   readonly #clearBeforeFlush: boolean;
   readonly #writeWithoutBit: boolean;
+  readonly #growSkipsResync: boolean;
+  readonly #recoveringInSync: boolean;
   /** In-memory copy of the bitmap bits (what the last bitmap write put on disk). */
   readonly #bits: Uint8Array;
   /** Regions the next sync must copy (md's NEEDED). */
@@ -191,6 +213,9 @@ export class Raid1Target extends Target {
   #sinceCheckpoint = 0;
   readonly readyNs: number;
   #scratch: Uint8Array | undefined;
+  /** The last bitmap write a data write had to wait for: its issue and completion times. */
+  #bitmapWriteStartNs = Number.POSITIVE_INFINITY;
+  #bitmapWriteDoneNs = 0;
 
   constructor(name: string, options: Raid1Options) {
     super(name, options.lengthSectors);
@@ -219,6 +244,8 @@ export class Raid1Target extends Target {
     const mutations = options.mutations ?? NO_MUTATIONS;
     this.#clearBeforeFlush = mutations.has(RAID1_CLEAR_BEFORE_FLUSH);
     this.#writeWithoutBit = mutations.has(RAID1_WRITE_WITHOUT_BIT);
+    this.#growSkipsResync = mutations.has(RAID1_GROW_SKIPS_RESYNC);
+    this.#recoveringInSync = mutations.has(RAID1_RECOVERING_LEG_IN_SYNC);
     this.#legs = options.legs.map((ref, index) => {
       if (ref.data !== undefined)
         checkDeviceRef(ref.data, { target: name, lengthSectors: options.lengthSectors });
@@ -312,6 +339,7 @@ export class Raid1Target extends Target {
           sb.diskRecoveryOffset === MAX_SECTOR ? IN_SYNC : Number(sb.diskRecoveryOffset);
       }
       t = Math.max(t, this.#loadBitmap(bitmapSource as Leg, freshest, nowNs));
+      if (freshest.arraySectors < this.lengthSectors && this.#rebuildParam.length === 0) this.#grow(freshest);
     }
     if (
       this.#legs.every((l) => l.faulty || l.recoveryOffsetSectors !== IN_SYNC) &&
@@ -366,6 +394,27 @@ export class Raid1Target extends Target {
     return t;
   }
 
+  /**
+   * The table is longer than the superblocks' array (lvextend; `RT_FLAG_RS_GROW`): without `nosync`
+   * recovery_cp drops to the old end (`rs_setup_recovery`) and the grown part resyncs from there;
+   * with `nosync` it stays in sync and the new part holds whatever the legs had.
+   */
+  #grow(sb: DmRaidSuperblock): void {
+    const oldSectors = sb.arraySectors;
+    if (this.#nosyncParam || this.#growSkipsResync) return;
+    this.#resyncCpSectors = Math.min(this.#resyncCpSectors, oldSectors);
+    // md_bitmap_resize: new space is NEEDED and its bits go to disk set, so a cut resync resumes.
+    for (let r = Math.floor(oldSectors / this.regionSizeSectors); r < this.regionCount; r++) {
+      this.#needed[r] = 1;
+      this.#setBit(r, true);
+    }
+    this.#trace?.emit("raid.grow", {
+      raid: this.name,
+      fromSectors: oldSectors,
+      toSectors: this.lengthSectors,
+    });
+  }
+
   #trimPadding(): void {
     // Bits past the last region stay in memory as zero (on disk the padding may be ones).
     const extra = this.#bits.length * 8 - this.regionCount;
@@ -398,7 +447,9 @@ export class Raid1Target extends Target {
         events: this.#events,
         failedDevices: failed,
         diskRecoveryOffset:
-          leg.recoveryOffsetSectors === IN_SYNC ? MAX_SECTOR : BigInt(Math.floor(leg.recoveryOffsetSectors)),
+          leg.recoveryOffsetSectors === IN_SYNC || this.#recoveringInSync
+            ? MAX_SECTOR
+            : BigInt(Math.floor(leg.recoveryOffsetSectors)),
         arrayResyncOffset: this.#resyncCpSectors === IN_SYNC ? MAX_SECTOR : BigInt(this.#resyncCpSectors),
         level: 1,
         arraySectors: this.lengthSectors,
@@ -413,10 +464,15 @@ export class Raid1Target extends Target {
     return t;
   }
 
-  /** Writes the bitmap (superblock and bits) to every live rmeta with FUA; optionally flushes the legs first. */
-  #writeBitmap(issueNs: number, options: { flushLegs: boolean }): number {
+  /**
+   * Writes the bitmap (superblock and bits) to every live rmeta as `md_super_write` does, PREFLUSH
+   * then FUA (`preflush: false` only for the clear-before-flush mutant); optionally flushes the
+   * legs' data devices first, for rimages that do not share their rmeta's PV.
+   */
+  #writeBitmap(issueNs: number, options: { flushLegs: boolean; preflush?: boolean }): number {
     let t = issueNs;
     if (options.flushLegs) t = this.#flushLegs(t);
+    const preflush = options.preflush ?? true;
     const area = new Uint8Array(bitmapAreaBytes(this.regionCount));
     area.set(
       encodeBitmapSuperblock({
@@ -433,7 +489,12 @@ export class Raid1Target extends Target {
     for (const leg of this.#liveMetas()) {
       done = Math.max(
         done,
-        this.#metaIo(leg, t, (m) => m.write(BITMAP_SB_OFFSET_BYTES, area, { issueNs: t, fua: true })),
+        this.#metaIo(leg, t, (m) =>
+          m.write(BITMAP_SB_OFFSET_BYTES, area, {
+            issueNs: preflush ? m.flush({ issueNs: t }) : t,
+            fua: true,
+          }),
+        ),
       );
     }
     return done;
@@ -648,7 +709,8 @@ export class Raid1Target extends Target {
     if (this.#action === "check" || this.#action === "repair") return;
     if (this.#resyncCpSectors !== IN_SYNC && this.#legs.some((l) => !l.faulty)) {
       this.#action = "resync";
-      this.#syncCursorRegion = 0;
+      // md resumes a resync at recovery_cp (resync_min); a degraded set rescans from 0.
+      this.#syncCursorRegion = this.degraded ? 0 : Math.floor(this.#resyncCpSectors / this.regionSizeSectors);
     } else if (this.#legs.some((l) => !l.faulty && l.recoveryOffsetSectors !== IN_SYNC)) {
       this.#action = "recover";
     } else this.#action = "idle";
@@ -899,7 +961,7 @@ export class Raid1Target extends Target {
     if (clear.length > 0) {
       for (const r of clear) this.#setBit(r, false);
       this.#eventsCleared = this.#events;
-      t = this.#writeBitmap(t, { flushLegs: !this.#clearBeforeFlush });
+      t = this.#writeBitmap(t, { flushLegs: !this.#clearBeforeFlush, preflush: !this.#clearBeforeFlush });
       this.#trace?.emit("raid.bitmap.clear", { raid: this.name, regions: clear.length });
     }
     this.#scheduleDaemon();
@@ -919,7 +981,8 @@ export class Raid1Target extends Target {
   protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
     const first = Math.floor(offsetBytes / this.#regionBytes);
     const last = Math.floor((offsetBytes + data.byteLength - 1) / this.#regionBytes);
-    let t = issueNs;
+    // md_bitmap_unplug waits for a bitmap write in flight before any queued write reaches a leg.
+    let t = issueNs >= this.#bitmapWriteStartNs ? Math.max(issueNs, this.#bitmapWriteDoneNs) : issueNs;
     if (!this.#writeWithoutBit) {
       let changed = false;
       for (let r = first; r <= last; r++) {
@@ -929,8 +992,11 @@ export class Raid1Target extends Target {
         }
       }
       if (changed) {
-        // md_bitmap_unplug: the bits are on disk before any leg sees the data.
+        // md_bitmap_unplug: the bits are on disk (PREFLUSH|FUA) before any leg sees the data, and the
+        // writes queued behind it wait too (raid1d is blocked in md_bitmap_wait_writes meanwhile).
+        this.#bitmapWriteStartNs = t;
         t = this.#writeBitmap(t, { flushLegs: false });
+        this.#bitmapWriteDoneNs = t;
         this.#trace?.emit("raid.bitmap.mark", { raid: this.name, first, last });
       }
     }

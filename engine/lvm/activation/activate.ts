@@ -49,6 +49,8 @@ export interface ActivateOptions {
   readonly syncSpeedBytesPerSecond?: number;
   /** Start background resync of mirrors that are not in sync (default true; pvmove copies are polled by pvmove). */
   readonly startResync?: boolean;
+  /** Load raid1 tables with `nosync` this once (`init_mirror_in_sync(1)`: mirror → raid1 takeover). */
+  readonly raidInSync?: boolean;
 }
 
 /** Whether a pvmove mirror segment has been checkpointed as fully copied. */
@@ -167,6 +169,7 @@ class TableBuilder {
               host: this.host,
               vg: this.vg,
               subDevice: (lvName) => this.segments(lvName),
+              ...(this.options.raidInSync ? { inSync: true } : {}),
               ...(this.options.syncSpeedBytesPerSecond === undefined
                 ? {}
                 : { syncSpeedBytesPerSecond: this.options.syncSpeedBytesPerSecond }),

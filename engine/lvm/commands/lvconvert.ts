@@ -16,7 +16,13 @@ import { startSnapshotMerge } from "../../metadata/snapshot.js";
 import { deviceMapperOf, reloadLv } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
-import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import {
+  asCommandError,
+  type CommandContext,
+  ECMD_PROCESSED,
+  type LvmCommandDef,
+  LvmCommandError,
+} from "../command.js";
 import { newUuid } from "../ids.js";
 import {
   addMirrorImages,
@@ -36,16 +42,20 @@ import {
 } from "../mirror/repair.js";
 import { mirrorCopyPercent, mirrorSyncRegions } from "../mirror/status.js";
 import { DM_PERCENT_100, dmMakePercent, formatDmPercent } from "../pvmove/progress.js";
+import { changeRaid1ImageCount, splitRaid1Image } from "../raid/change-images.js";
 import { convertLinearToRaid1, isLinearLv } from "../raid/convert.js";
+import { raidLvLive } from "../raid/reload.js";
 import { isRaid1Lv, repairRaid1 } from "../raid/repair.js";
+import { raid1Of } from "../raid/roles.js";
+import { convertMirrorToRaid1 } from "../raid/takeover.js";
 import { parseSize } from "../sizes.js";
 import { isLvOpen, mergeRunning, startMerge } from "../snapshot/merge.js";
 import { snapshotInvalid } from "../snapshot/status.js";
-import { type HostScan, requireVg } from "../vg-read.js";
+import { findVg, type HostScan, requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
 import { forgetTables } from "./lv-tables.js";
-import { pvListArg } from "./lvcreate.js";
+import { mirrorSegtypeDefault, pvListArg } from "./lvcreate.js";
 
 function identity(context: CommandContext) {
   return {
@@ -117,15 +127,6 @@ function applyMirrorChange(
 function write(context: CommandContext, scan: HostScan, vg: VolumeGroup): VolumeGroup {
   try {
     return writeVg(context, scan, vg);
-  } catch (error) {
-    if (error instanceof AllocationError) throw new LvmCommandError(error.message);
-    throw error;
-  }
-}
-
-function asCommandError<T>(fn: () => T): T {
-  try {
-    return fn();
   } catch (error) {
     if (error instanceof AllocationError) throw new LvmCommandError(error.message);
     throw error;
@@ -406,24 +407,119 @@ function merge(context: CommandContext, lvArg: string, background: boolean): voi
   if (!background) waitForMerge(context, vg.name, origin.name, lvName);
 }
 
-/** `lvconvert --type raid1 [-m N] VG/LV [PV…]` (from linear). */
-function raid1Convert(
+/** The image count `-m` asks for: `N` means N+1, `+N`/`-N` change the current count. */
+function imageCountArg(text: string, current: number): number {
+  const n = Number(text.replace(/^[+-]/, ""));
+  if (!Number.isInteger(n) || n < 0) throw new LvmCommandError(`Invalid argument for --mirrors: ${text}`, 3);
+  return text.startsWith("+") ? current + n : text.startsWith("-") ? current - n : n + 1;
+}
+
+/** PV names (`pvN`) of PV arguments (device paths, optionally with `:ranges`). */
+function pvNamesArg(vg: VolumeGroup, pvArgs: readonly string[]): string[] | undefined {
+  if (pvArgs.length === 0) return undefined;
+  return pvArgs.map((arg) => {
+    const device = arg.split(":")[0]!;
+    const pv = vg.pvs.find((p) => p.deviceHint === device);
+    if (pv === undefined)
+      throw new LvmCommandError(`Physical Volume "${device}" not found in Volume Group "${vg.name}".`);
+    return pv.name;
+  });
+}
+
+/**
+ * The raid1 side of lvconvert (`_convert_raid`, `_convert_striped` with raid1, `_convert_mirror_raid`):
+ * `-m`/`--type linear` and `--splitmirrors` on raid1, `--type raid1` on a mirror, and `-m`/`--type
+ * raid1` on a linear LV while `global/mirror_segtype_default` is "raid1". Returns false when the
+ * conversion is not a raid1 one (the old-style mirror code handles it).
+ */
+function raid1Conversion(
   context: CommandContext,
   args: ParsedArgs,
   lvArg: string,
   pvArgs: readonly string[],
-): void {
-  const { scan, vg, lv, lvName } = readLvArg(context, lvArg);
-  if (!isLinearLv(lv)) {
+): boolean {
+  const type = optionValue(args, "type");
+  const mirrors = optionValue(args, "mirrors");
+  const split = optionValue(args, "splitmirrors");
+  if (split !== undefined) {
+    if (mirrors !== undefined || type === "mirror" || type?.startsWith("raid")) {
+      throw new LvmCommandError(
+        "--mirrors/--type mirror/--type raid* and --splitmirrors are mutually exclusive.",
+        3,
+      );
+    }
+    if (optionValue(args, "name") === undefined) {
+      throw new LvmCommandError("Please name the new logical volume using '--name'", 3);
+    }
+  }
+  const { vg: vgName, lv: lvName } = splitLvArg(lvArg);
+  // Classify quietly first; only a raid1 conversion reads (and warns) here.
+  const quiet = findVg(scanHost(context.host), vgName)?.vg;
+  const known = quiet === undefined ? undefined : findLv(quiet, lvName);
+  const raidCase =
+    known !== undefined &&
+    (raid1Of(known) !== undefined ||
+      split !== undefined ||
+      type === "raid1" ||
+      (isLinearLv(known) &&
+        type === undefined &&
+        mirrors !== undefined &&
+        mirrorSegtypeDefault(args) === "raid1"));
+  if (!raidCase) return false;
+  const scan = scanWithWarnings(context);
+  const vg = requireVg(scan, vgName, { allowMissing: true }).vg;
+  const lv = requireLv(vg, lvName);
+  const pvNames = pvNamesArg(vg, pvArgs);
+  const request = { scan, vgName, lvName, ...(pvNames ? { pvNames } : {}) };
+  if (raid1Of(lv) !== undefined) {
+    const current = raid1Of(lv)!.legs.length;
+    if (split !== undefined) {
+      const n = Number(split);
+      if (!Number.isInteger(n) || n < 0)
+        throw new LvmCommandError(`Invalid argument for --splitmirrors: ${split}`, 3);
+      splitRaid1Image(context, args, { ...request, split: n, newName: optionValue(args, "name")! });
+      return true;
+    }
+    if (type === "linear" && mirrors !== undefined && imageCountArg(mirrors, current) !== 1) {
+      throw new LvmCommandError("Cannot specify mirrors with linear type.");
+    }
+    if (type !== undefined && type !== "raid1" && type !== "linear") {
+      throw new LvmCommandError(
+        `Unable to convert ${vg.name}/${lvName} from raid1 to ${type}: lvmlab converts raid1 to linear only`,
+        3,
+      );
+    }
+    if (type === "raid1" && mirrors === undefined) {
+      throw new LvmCommandError(`Unable to convert LV ${vg.name}/${lvName} from raid1 to raid1.`);
+    }
+    const images = type === "linear" ? 1 : imageCountArg(mirrors!, current);
+    const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+    changeRaid1ImageCount(context, args, { ...request, images, ...(pvs ? { pvs } : {}) });
+    return true;
+  }
+  if (split !== undefined) {
+    throw new LvmCommandError(`Unable to split ${vg.name}/${lvName}: lvmlab splits raid1 LVs only`);
+  }
+  if (mirrorSegmentOf(lv) !== undefined && type === "raid1") {
+    convertMirrorToRaid1(context, args, request);
+    return true;
+  }
+  const defaultRaid = type === undefined && mirrors !== undefined && mirrorSegtypeDefault(args) === "raid1";
+  if (isLinearLv(lv) && (type === "raid1" || defaultRaid)) {
+    const images = mirrors === undefined ? 2 : imageCountArg(mirrors, 1);
+    if (!raidLvLive(context.host, vg, lvName) || context.driverLoaded === false) {
+      throw new LvmCommandError(`${vg.name}/${lvName} must be active to perform this operation.`);
+    }
+    const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+    convertLinearToRaid1(context, args, { scan, vg, lvName, images, ...(pvs ? { pvs } : {}) });
+    return true;
+  }
+  if (type === "raid1") {
     throw new LvmCommandError(
-      `Unable to convert ${vg.name}/${lvName} to raid1: lvmlab converts linear LVs only (mirror → raid1 is not modelled)`,
+      `Unable to convert ${vg.name}/${lvName} to raid1: lvmlab converts linear and mirror LVs only`,
     );
   }
-  const mirrors = optionValue(args, "mirrors");
-  const images = mirrors === undefined ? 2 : Number(mirrors.replace(/^\+/, "")) + 1;
-  if (!Number.isInteger(images)) throw new LvmCommandError(`Invalid argument for --mirrors: ${mirrors}`, 3);
-  const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
-  convertLinearToRaid1(context, args, { scan, vg, lvName, images, ...(pvs ? { pvs } : {}) });
+  return false;
 }
 
 /** The lvconvert command. */
@@ -441,6 +537,8 @@ export const lvconvertCommand: LvmCommandDef = {
     { long: "background", short: "b", value: false },
     { long: "interval", short: "i", value: true },
     { long: "alloc", value: true },
+    { long: "splitmirrors", value: true },
+    { long: "name", short: "n", value: true },
   ],
   run(context, args) {
     const [lvArg, ...pvArgs] = args.positionals;
@@ -453,11 +551,8 @@ export const lvconvertCommand: LvmCommandDef = {
       repair(context, args, lvArg, pvArgs);
       return ECMD_PROCESSED;
     }
+    if (raid1Conversion(context, args, lvArg, pvArgs)) return ECMD_PROCESSED;
     const type = optionValue(args, "type");
-    if (type === "raid1") {
-      raid1Convert(context, args, lvArg, pvArgs);
-      return ECMD_PROCESSED;
-    }
     if (type !== undefined && type !== "mirror" && type !== "linear") {
       throw new LvmCommandError(`lvmlab lvconvert supports --type mirror and linear, not ${type}`, 3);
     }

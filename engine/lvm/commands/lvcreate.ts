@@ -31,7 +31,7 @@ import { initCreatedLv, prepareCreatedLv } from "./lv-tables.js";
 import { allocOption } from "./vgcreate.js";
 
 /** `global/mirror_segtype_default` from `--config`: what a plain `-m N` builds ("raid1" since 2.02.100). */
-function mirrorSegtypeDefault(args: ParsedArgs): string {
+export function mirrorSegtypeDefault(args: ParsedArgs): string {
   const value = configSetting(optionValue(args, "config"), "global/mirror_segtype_default");
   return typeof value === "string" && value !== "" ? value : "raid1";
 }

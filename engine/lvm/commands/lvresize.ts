@@ -4,10 +4,14 @@
  */
 
 import { extendLv, reduceLv } from "../../metadata/lv-alloc.js";
-import type { VolumeGroup } from "../../metadata/model.js";
+import { putLv, type VolumeGroup } from "../../metadata/model.js";
+import type { PvSelection } from "../../metadata/pv-list.js";
+import { extendRaid1 } from "../../metadata/raid-images.js";
 import type { OptionSpec } from "../args.js";
 import { hasOption, optionValue } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import { raidLvLive, reloadRaidLv } from "../raid/reload.js";
+import { raid1Of } from "../raid/roles.js";
 import { activeSet } from "../runtime.js";
 import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
@@ -83,7 +87,15 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
     );
   }
   let next: VolumeGroup;
-  if (target > current) {
+  const raid = raid1Of(lv);
+  if (target > current && raid !== undefined) {
+    next = extendRaid1Lv(context, args, {
+      vg,
+      lvName: name,
+      extents: target - current,
+      ...(pvs ? { pvs } : {}),
+    });
+  } else if (target > current) {
     const policy = allocOption(optionValue(args, "alloc"), true);
     try {
       next = extendLv(vg, name, {
@@ -116,12 +128,57 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
   }
   const grown = next.lvs.find((l) => l.name === name)!;
   const newExtents = lvExtents(grown);
-  writeVg(context, scan, next);
+  const written = writeVg(context, scan, next);
+  // A live raid1 table grows with its images; the kernel resyncs the new part unless nosync.
+  if (raid !== undefined && context.driverLoaded !== false && raidLvLive(context.host, vg, name)) {
+    reloadRaidLv(context.host, { before: vg, after: written }, name);
+  }
   context.out.message(
     `Size of logical volume ${vg.name}/${name} changed from ${sizeAndExtents(vg, current)} to ${sizeAndExtents(vg, newExtents)}.`,
   );
   context.out.message(`Logical volume ${vg.name}/${name} successfully resized.`);
   return ECMD_PROCESSED;
+}
+
+/**
+ * `lvextend` of raid1 `lvName` (`_lvresize_adjust_extents`, `lv_extend`): "Extending N mirror
+ * images.", every image grows; with `--nosync` (or an LV already NOTSYNCED) the new part is not
+ * resynced, which needs the LV active to read its sync state, as LVM2 asks.
+ */
+function extendRaid1Lv(
+  context: CommandContext,
+  args: Parameters<LvmCommandDef["run"]>[1],
+  request: { vg: VolumeGroup; lvName: string; extents: number; pvs?: readonly PvSelection[] },
+): VolumeGroup {
+  const { vg, lvName } = request;
+  const lv = vg.lvs.find((l) => l.name === lvName)!;
+  const images = raid1Of(lv)?.legs.length ?? 0;
+  context.out.message(`Extending ${images} mirror images.`);
+  const policy = allocOption(optionValue(args, "alloc"), true);
+  let next: VolumeGroup;
+  try {
+    next = extendRaid1(vg, lvName, {
+      extents: request.extents,
+      ...(policy !== undefined ? { policy } : {}),
+      ...(request.pvs ? { pvs: request.pvs } : {}),
+      mutations: context.host.mutations,
+    });
+  } catch (error) {
+    asCommandError(error);
+  }
+  const nosync = hasOption(args, "nosync") || lv.status.includes("NOTSYNCED");
+  if (nosync) {
+    if (context.driverLoaded === false || !raidLvLive(context.host, vg, lvName)) {
+      context.out.error(`Unable to read sync percent while LV ${vg.name}/${lvName} is not locally active.`);
+      context.out.print(`Do full resync of extended portion of ${vg.name}/${lvName}?  [y/n]: [n]`);
+      throw new LvmCommandError("");
+    }
+    const top = next.lvs.find((l) => l.name === lvName)!;
+    if (!top.status.includes("NOTSYNCED")) {
+      next = putLv(next, { ...top, status: [...top.status, "NOTSYNCED"] });
+    }
+  }
+  return next;
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -132,6 +189,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { long: "nofsck", short: "n", value: false },
   { long: "stripes", short: "i", value: true },
   { long: "stripesize", short: "I", value: true },
+  { long: "nosync", value: false },
 ];
 
 /** The lvextend command. */

@@ -21,6 +21,8 @@ export interface RaidTableContext {
   readonly vg: VolumeGroup;
   readonly subDevice: (lvName: string) => MappedDevice;
   readonly syncSpeedBytesPerSecond?: number;
+  /** `nosync` on this load whatever the LV's flags (`init_mirror_in_sync(1)`). */
+  readonly inSync?: boolean;
 }
 
 /** Builds the raid1 target of segment `seg` of `lv`. */
@@ -49,7 +51,7 @@ export function buildRaid1Target(
     lengthSectors: options.lengthSectors,
     regionSizeSectors: view.regionSizeSectors || 4096,
     legs,
-    nosync: options.lv.status.includes("NOTSYNCED"),
+    nosync: options.lv.status.includes("NOTSYNCED") || context.inSync === true,
     rebuild,
     scheduler: host.scheduler,
     trace: host.trace,

@@ -66,6 +66,43 @@ describe("overhead run", () => {
     expect(ratio("mirror-2leg-core-sharedbus")).toBeLessThanOrEqual(0.8);
   });
 
+  it("raid1: a clean bitmap costs random writes ~9% (0.91 real), reads balance over the legs", () => {
+    const writes = runOverhead(
+      plan({
+        configs: ["raid1-2leg", "raid1-2leg-warm"],
+        workloads: ["randwrite-4k-qd32"],
+        profiles: ["realdm-100mib-1kiops"],
+        seeds: [1],
+        lvBytes: 96 * MiB,
+        randomIos: 4096,
+      }),
+      { warmUp: false },
+    );
+    const ratio = (records: typeof writes, config: string, workload: string) =>
+      records.find((r) => r.config === config && r.workload === workload)!.relativeToLinear!;
+    // One PREFLUSH|FUA bitmap write per region's first write, the queued writes waiting behind it.
+    expect(Math.abs(ratio(writes, "raid1-2leg", "randwrite-4k-qd32") - 0.91)).toBeLessThanOrEqual(
+      0.91 * 0.15,
+    );
+    expect(ratio(writes, "raid1-2leg", "randwrite-4k-qd32")).toBeLessThan(0.97);
+    expect(ratio(writes, "raid1-2leg-warm", "randwrite-4k-qd32")).toBe(1);
+    const reads = runOverhead(
+      plan({
+        configs: ["raid1-2leg", "mirror-2leg-core"],
+        workloads: ["read-1m-qd8", "read-1m-4streams-qd2", "randread-4k-4streams-qd8"],
+        profiles: ["realdm-100mib-1kiops"],
+        seeds: [1],
+      }),
+      { warmUp: false },
+    );
+    // One sequential stream sticks to one leg; separate streams and random reads spread over both.
+    expect(ratio(reads, "raid1-2leg", "read-1m-qd8")).toBeCloseTo(1, 2);
+    expect(ratio(reads, "raid1-2leg", "read-1m-4streams-qd2")).toBeGreaterThan(1.8);
+    expect(ratio(reads, "raid1-2leg", "randread-4k-4streams-qd8")).toBeGreaterThan(1.8);
+    // dm-mirror reads its default leg only.
+    expect(ratio(reads, "mirror-2leg-core", "read-1m-4streams-qd2")).toBeCloseTo(1, 2);
+  });
+
   it("counts write amplification at the PVs: legs for a mirror, copies for first writes, none for reads", () => {
     const cell = (config: string, workload: string) =>
       runCell({ config, workload, profile: "sata-ssd", seed: 1, repetition: 0 }, SMALL);
@@ -120,7 +157,7 @@ describe("overhead run", () => {
   it("always runs linear first and bounds the matrix", () => {
     expect(runOrder(["mirror-2leg-core", "linear"])).toEqual(["linear", "mirror-2leg-core"]);
     // 23 configs: linear, 2 striped, 5 mirrors, 12 snapshot variants, 2 raid1, pvmove.
-    expect(planSamples(FULL_PLAN)).toBe(23 * 5 * 4 * 5);
+    expect(planSamples(FULL_PLAN)).toBe(24 * 7 * 4 * 5);
     expect(() => validatePlan({ ...FULL_PLAN, seeds: parseSeeds("1..100"), repetitions: 20 })).toThrow(
       /samples, more than 20000; select fewer/,
     );

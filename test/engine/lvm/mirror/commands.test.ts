@@ -83,7 +83,8 @@ describe("lvconvert -m and --mirrorlog", () => {
     ok(host, "lvcreate -L 8M -n lv0 vg0");
     const data = pattern(7, 8 * MiB);
     lvDevice(host, "vg0", "lv0").write(0, data);
-    ok(host, "lvconvert -m1 vg0/lv0");
+    // A plain -m on a linear LV builds raid1 (mirror_segtype_default); --type mirror the old mirror.
+    ok(host, "lvconvert --type mirror -m1 vg0/lv0");
     expect(lvsRows(host, FIELDS).get("lv0")?.[0]).toBe("mwi-a-m---");
     host.scheduler.run();
     expect(firstDiff(readBytes(lvDevice(host, "vg0", "lv0_mimage_1"), 0, data.byteLength), data)).toBe(-1);
@@ -120,7 +121,7 @@ describe("lvconvert -m and --mirrorlog", () => {
   it("refuses more than 8 images and unknown log types", () => {
     const { host } = setup();
     ok(host, "lvcreate -L 4M -n lv0 vg0");
-    expect(fails(host, "lvconvert -m8 vg0/lv0").stderr).toContain("2 to 8");
+    expect(fails(host, "lvconvert --type mirror -m8 vg0/lv0").stderr).toContain("2 to 8");
     expect(fails(host, "lvconvert --mirrorlog mirrored vg0/lv0").stderr).toContain("Unknown mirrorlog type");
   });
 });

@@ -4,11 +4,11 @@ import { isSimulationHalt, SimulationHalt } from "../../../../engine/sim/halt.js
 import { firstDiff, lvDevice, lvsRows, MiB, ok, pattern, pullableHost, readBytes } from "./helpers.js";
 
 /**
- * A power cut right after `lvconvert -m1` commits must never leave a mirror whose disk log says
+ * A power cut right after `lvconvert --type mirror -m1` commits must never leave a mirror whose disk log says
  * "in sync" while the new leg holds stale data: the log sits on extents a removed mirror's log used,
  * whose old header and all-clean bits would otherwise be trusted on the next activation.
  */
-describe("lvconvert -m1 cut right after its metadata commit", () => {
+describe("lvconvert --type mirror -m1 cut right after its metadata commit", () => {
   it("reboots into a mirror that resyncs the new leg (the log was initialised before the commit)", () => {
     const { host, disks } = pullableHost(3);
     ok(host, "pvcreate /dev/loop0 /dev/loop1 /dev/loop2");
@@ -29,7 +29,7 @@ describe("lvconvert -m1 cut right after its metadata commit", () => {
     });
     let halted: unknown;
     try {
-      ok(host, "lvconvert -m1 vg0/lv /dev/loop1 /dev/loop2");
+      ok(host, "lvconvert --type mirror -m1 vg0/lv /dev/loop1 /dev/loop2");
     } catch (error) {
       halted = error;
     }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from "commander";
+import { EXPLORE_MODES } from "../scenarios/branch-explore.js";
 
 /** `--workers N`: worker threads, 1 to 64; commander refuses anything else with exit code 2. */
 export function workersOption(): Option {
@@ -24,7 +25,7 @@ export function exploreModeOption(): Option {
   return new Option(
     "--explore-mode <mode>",
     "with --explore: branch every point from one run of the case (default), or reexec each point from the start",
-  ).choices(["branch", "reexec"]);
+  ).choices([...EXPLORE_MODES]);
 }
 
 /** `--max-points N`: explored cases per (scenario, seed) before points × policies are sampled. */

@@ -41,7 +41,7 @@ export interface RaidIdentity {
 }
 
 /** The PVs an LV's linear segments sit on, in order of first use. */
-export function lvPvNames(lv: LogicalVolume | undefined): string[] {
+function lvPvNames(lv: LogicalVolume | undefined): string[] {
   const out: string[] = [];
   for (const seg of lv?.segments ?? []) {
     if (seg.type !== "striped") continue;

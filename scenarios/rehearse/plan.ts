@@ -15,7 +15,7 @@ export const PLAN_COMMANDS = ["pvcreate", "vgextend", "pvmove", "vgreduce", "pvr
 export type PlanCommand = (typeof PLAN_COMMANDS)[number];
 
 /** Most steps a plan may have (each step multiplies the rehearsal's cases). */
-export const PLAN_STEPS_MAX = 64;
+const PLAN_STEPS_MAX = 64;
 
 /** One step of the plan. */
 export interface PlanStep {

@@ -112,8 +112,3 @@ export const RECOVERY_PATHS: readonly RecoveryPath[] = [
     commands: (c) => [`vgreduce --removemissing --force ${c.vgName}`, `vgchange -ay ${c.vgName}`],
   },
 ];
-
-/** The path with this id. */
-export function recoveryPath(id: string): RecoveryPath | undefined {
-  return RECOVERY_PATHS.find((p) => p.id === id);
-}

@@ -149,7 +149,7 @@ function isWindowEvent(name: string): boolean {
 }
 
 /** Most crash windows one step may have (a copy of many GiB has one per region); beyond, refused. */
-export const WINDOWS_PER_STEP_MAX = 200_000;
+const WINDOWS_PER_STEP_MAX = 200_000;
 
 /** The default prefill job (every LV gets verified data before the plan). */
 const PREFILL_JOBS = jobsFromFioFile(PREFILL_JOB_TEXT, { file: "(rehearse prefill)" });

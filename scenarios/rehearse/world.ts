@@ -45,16 +45,16 @@ export interface RehearsalInput {
 }
 
 /** Where the backup file the user gave lives on the simulated machine's root file system. */
-export const BACKUP_PATH = "/root/lvmlab-rehearse/backup.vg";
+const BACKUP_PATH = "/root/lvmlab-rehearse/backup.vg";
 /** The backup the operator takes before step N (`vgcfgbackup -f`). */
 export function stepBackupPath(step: number): string {
   return `/root/lvmlab-rehearse/before-step-${step}.vg`;
 }
 
 /** I/Os one workload job may issue at most in a rehearsal (fio's time_based jobs are bounded). */
-export const REHEARSE_IOS_PER_JOB_MAX = 4096;
+const REHEARSE_IOS_PER_JOB_MAX = 4096;
 /** Blocks written to each LV before the plan, so every LV holds verified data. */
-export const PREFILL_IOS = 48;
+const PREFILL_IOS = 48;
 
 const PREFILL_JOB_TEXT = `[prefill]\nrw=randwrite\nbs=4k\niodepth=4\nnumber_ios=${PREFILL_IOS}\nverify=xxh64\nfsync=${PREFILL_IOS}\n`;
 

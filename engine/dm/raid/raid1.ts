@@ -83,9 +83,9 @@ const RAID1_CLEAR_BEFORE_FLUSH = "raid1-bitmap-clear-before-flush";
 const RAID1_WRITE_WITHOUT_BIT = "raid1-write-without-bit";
 
 /** Mutation: a grown table (lvextend) takes the new part as in sync instead of resyncing it. */
-export const RAID1_GROW_SKIPS_RESYNC = "raid1-grow-skips-resync";
+const RAID1_GROW_SKIPS_RESYNC = "raid1-grow-skips-resync";
 /** Mutation: the superblocks record a recovering leg as in sync (recovery_offset MaxSector). */
-export const RAID1_RECOVERING_LEG_IN_SYNC = "raid1-recovering-leg-recorded-in-sync";
+const RAID1_RECOVERING_LEG_IN_SYNC = "raid1-recovering-leg-recorded-in-sync";
 
 /** The raid1 target's mutations, for the mutant catalogue. */
 export const RAID1_MUTATIONS: readonly MutationInfo[] = [

@@ -67,7 +67,7 @@ function failedComponents(vg: VolumeGroup, missing: ReadonlySet<string>, lvName:
 }
 
 /** Mutation: `lvconvert -m` removes legs whatever the sync state, even every in-sync source. */
-export const RAID1_EXTRACT_IGNORES_SYNC = "raid1-extract-ignores-sync-state";
+const RAID1_EXTRACT_IGNORES_SYNC = "raid1-extract-ignores-sync-state";
 
 /** The raid1 conversion mutations, for the mutant catalogue. */
 export const RAID1_CONVERT_MUTATIONS: readonly MutationInfo[] = [

@@ -15,13 +15,22 @@ export {
   COMMIT_SKIPS_METADATA_FLUSH,
   type CommitStep,
   MUTATION_COMMIT_SKIPS_METADATA_FLUSH,
+  MUTATION_REPAIR_COUNTS_SHARED_ONCE,
   MUTATION_SNAP_SKIPS_ROOT_INC,
   metadataBlocksOf,
   PoolMetadata,
   type PoolMetadataOptions,
+  REPAIR_COUNTS_SHARED_ONCE,
   SNAP_SKIPS_ROOT_INC,
   THIN_MAX_DEV_ID,
   type ThinDetails,
   type ThinMapping,
 } from "./thin-metadata.js";
+export {
+  type RepairResult,
+  repairPoolMetadata,
+  type SalvagedDevice,
+  type SalvagedPool,
+  salvagePoolMetadata,
+} from "./thin-repair.js";
 export { dumpThinXml } from "./thin-xml.js";

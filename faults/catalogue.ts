@@ -216,6 +216,22 @@ export const FAULT_CATALOGUE: readonly CatalogueEntry[] = [
       ),
     ],
   },
+  {
+    kind: "thin-metadata-corruption",
+    description:
+      "Bits flip at rest in one block of a thin pool's metadata structure; fire it while the pool is inactive",
+    windowed: false,
+    params: [
+      p("pool", "vg/pool", "required", "The thin pool whose _tmeta is damaged"),
+      p(
+        "structure",
+        "superblock|space-map|details|mapping",
+        "space-map",
+        "Which structure's blocks (of the committed superblock) one seeded block is drawn from",
+      ),
+      p("bits", "int", "1", "How many distinct bits of that block flip"),
+    ],
+  },
 ];
 
 function pad(text: string, width: number): string {

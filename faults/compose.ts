@@ -23,6 +23,7 @@ import {
   isPowerCuttable,
   type MdaLocator,
   type PowerCuttable,
+  type ThinMetadataLocator,
   type Throttleable,
 } from "./targets.js";
 import { armTrigger, armWindow, FaultBus, type FiredAt, type TriggerContext, WriteTap } from "./trigger.js";
@@ -74,6 +75,7 @@ export class FaultInjector {
   readonly #syncTargets = new Map<string, Throttleable>();
   readonly #stallDepth = new Map<string, number>();
   readonly #snapshots = new Map<string, CowSpace | FillableSnapshot>();
+  #thinLocator: ThinMetadataLocator | undefined;
   readonly #records: FaultRecord[] = [];
   readonly #disarms: (() => void)[] = [];
   #armed = false;
@@ -159,6 +161,11 @@ export class FaultInjector {
   /** Make a mirror resync, pvmove copy or snapshot merge stallable by name. */
   registerSyncTarget(name: string, target: Throttleable): void {
     this.#syncTargets.set(name, target);
+  }
+
+  /** Let thin-metadata-corruption find pools' metadata (the runner locates it on the current host). */
+  registerThinMetadataLocator(locator: ThinMetadataLocator): void {
+    this.#thinLocator = locator;
   }
 
   /** Make a snapshot's COW store exhaustible by name. */
@@ -289,6 +296,16 @@ export class FaultInjector {
           );
         }
         return cow;
+      },
+      thinMetadata: (poolPath) => {
+        const where = this.#thinLocator?.(poolPath);
+        if (where === undefined) {
+          throw new Error(
+            `Fault ${fault.label} targets thin pool ${poolPath}, whose metadata LV cannot be found on one PV; ` +
+              "create the pool in setup and register a locator with registerThinMetadataLocator",
+          );
+        }
+        return where;
       },
       locateMdas: (device) => (this.#options.locateMdas ?? locateMdasFromLabel)(device.inner),
       beginPowerCut: (policies) => {

@@ -12,6 +12,7 @@ import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js
 import { DmDevice } from "../engine/lvm/activation/dm-device.js";
 import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
 import { runLvm } from "../engine/lvm/run.js";
+import { thinMetadataOnDisk } from "../engine/lvm/thin/status.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { isSimulationHalt } from "../engine/sim/halt.js";
 import { type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
@@ -110,6 +111,11 @@ class CaseState {
     mutations: Mutations,
   ) {
     this.oracle = new ShadowOracle({ mutations });
+    // thin-metadata-corruption finds a pool's _tmeta on whatever host is current (reboots replace it).
+    machine.injector.registerThinMetadataLocator((path) => {
+      const [vgName, poolName] = path.split("/") as [string, string];
+      return thinMetadataOnDisk(machine.host, vgName, poolName);
+    });
   }
 
   lvm(line: string): { exitCode: number; stdout: string; stderr: string } {

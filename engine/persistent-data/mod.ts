@@ -9,6 +9,7 @@ export {
   type PersistentDataErrorCode,
   SEED,
 } from "./block.js";
+export { METADATA_STRUCTURES, type MetadataStructure, metadataBlockRoles } from "./block-roles.js";
 export { ENTRIES_PER_BITMAP, METADATA_MAX_BLOCKS } from "./space-map.js";
 export { NEEDS_CHECK_FLAG, THIN_SUPERBLOCK_MAGIC } from "./superblock.js";
 export {

@@ -93,4 +93,34 @@ export default [
     phases: [writes("fill", 400)],
     expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "out-of-data-space" } },
   }),
+  defineScenario({
+    name: "thin-repair",
+    description:
+      'A bit flips in the inactive pool\'s space map: activation fails with "Manual repair required!", lvconvert --repair rebuilds the metadata with thin_repair into the spare (the damaged copy kept as pool_meta0), and the origin and its thin snapshot read back every acknowledged write',
+    tags: ["nightly", "thin", "repair", "metadata-corruption"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("-L 16M"),
+    phases: [
+      writes("before", 100),
+      { lvm: "lvcreate -s -K vg0/thin -n snap" },
+      writes("after", 100),
+      { lvm: "vgchange -an vg0" },
+      { lvm: "vgchange -ay vg0", expectExit: 5 },
+    ],
+    faults: [
+      {
+        kind: "thin-metadata-corruption",
+        pool: "vg0/pool",
+        structure: "space-map",
+        at: { event: "thin.pool.close", occurrence: 1 },
+      },
+    ],
+    recovery: ["lvconvert --repair vg0/pool", "vgchange -ay vg0"],
+    expect: {
+      thinChecked: ["vg0/pool"],
+      segtypes: { "vg0/pool_meta0": ["linear"] },
+      messages: ["holds a backup of the unrepaired metadata"],
+    },
+  }),
 ];

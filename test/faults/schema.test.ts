@@ -134,6 +134,7 @@ describe("fault schemas", () => {
         corruptBioByte: { nth: 1, direction: "r", value: 0 },
         at: { timeNs: 0 },
       },
+      { kind: "thin-metadata-corruption", pool: "vg0/pool", at: { event: "thin.pool.close" } },
     ];
     expect(parseFaultSpecs(specs).map((s) => s.kind)).toEqual([...FAULT_KIND_NAMES]);
   });

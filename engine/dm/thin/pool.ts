@@ -47,6 +47,10 @@ export const THIN_TRACE_EVENTS: readonly TraceEventInfo[] = [
     description: "A thin pool's free data blocks fell to its low-water mark (dmeventd's cue)",
   },
   {
+    name: "thin.pool.close",
+    description: "A thin pool was deactivated: its metadata committed and the kernel dropped it",
+  },
+  {
     name: "thin.pool.metadata-error",
     description: "A thin pool metadata operation failed; the pool aborts to read-only",
   },
@@ -310,6 +314,16 @@ export class ThinPoolTarget extends Target {
         `${cmd}: metadata operation 'commit' failed; the pool is now ${this.#mode}`,
       );
     }
+    return done;
+  }
+
+  /**
+   * Deactivation (`pool_postsuspend`, then `__destroy_persistent_data_objects`): commits what
+   * changed, then the kernel holds nothing of this pool; later reads of its metadata come from disk.
+   */
+  close(issueNs: number): number {
+    const done = this.#commit(issueNs);
+    this.trace?.emit("thin.pool.close", { pool: this.name });
     return done;
   }
 

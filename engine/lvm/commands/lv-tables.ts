@@ -148,7 +148,7 @@ export function deactivateTables(context: CommandContext, vg: VolumeGroup, lvNam
       for (const mirror of liveMirrorsOf(host, vg.name, lv.name))
         mirror.suspend({ issueNs: host.scheduler.nowNs });
       // A pool's postsuspend commits its metadata.
-      livePool(host, vg.name, lv.name)?.commit(host.scheduler.nowNs);
+      livePool(host, vg.name, lv.name)?.close(host.scheduler.nowNs);
       stopLvResync(host, lv.id);
       stopRaidLv(host, vg, lv.name, { clean: true });
       for (const name of namesOf(vg.name, lv.name)) dm.remove(name);

@@ -7,6 +7,7 @@ import { MemoryDevice } from "../engine/block/memory.js";
 import { TimedDevice } from "../engine/block/timed.js";
 import { Host, type HostFiles } from "../engine/lvm/host.js";
 import { monitorRaid } from "../engine/lvm/raid/monitor.js";
+import { monitorThin } from "../engine/lvm/thin/monitor.js";
 import type { Mutations } from "../engine/sim/mutations.js";
 import type { Rng } from "../engine/sim/rng.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
@@ -106,6 +107,8 @@ export class Machine {
     this.host = this.#newHost();
     // dmeventd's raid plugin: LVM2 monitors raid LVs by default (activation/monitoring = 1).
     monitorRaid(() => this.host);
+    // dmeventd's thin plugin: warnings, and lvextend --use-policies when autoextend is configured.
+    monitorThin(() => this.host);
   }
 
   readonly mutations: Mutations;

@@ -123,4 +123,20 @@ export default [
       messages: ["holds a backup of the unrepaired metadata"],
     },
   }),
+  defineScenario({
+    name: "thin-autoextend",
+    description:
+      "Random writes fill a 4 MiB thin pool with thin_pool_autoextend_threshold=70: the kernel's low-water event makes dmeventd run lvextend --use-policies, the pool grows before it is full, and no write ever fails for space",
+    tags: ["nightly", "thin", "out-of-space", "autoextend"],
+    seeds: "1..8",
+    pvs,
+    setup: [
+      "pvcreate pv0 pv1",
+      "vgcreate vg0 pv0 pv1",
+      "lvcreate -T -L 4M --config 'activation/thin_pool_autoextend_threshold=70 activation/thin_pool_autoextend_percent=50' vg0/pool",
+      "lvcreate -V 32M -T vg0/pool -n thin",
+    ],
+    phases: [writes("fill", 300)],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+  }),
 ];

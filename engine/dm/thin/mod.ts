@@ -5,7 +5,7 @@ import {
   SNAP_SKIPS_ROOT_INC,
 } from "../../persistent-data/thin-metadata.js";
 import type { MutationInfo } from "../../sim/mutations.js";
-import { THIN_COMMIT_SKIPS_DATA_FLUSH, THIN_FLUSH_SKIPS_COMMIT } from "./pool.js";
+import { THIN_COMMIT_SKIPS_DATA_FLUSH, THIN_FLUSH_SKIPS_COMMIT, THIN_LOW_WATER_EVENT_LOST } from "./pool.js";
 
 export {
   type PoolDiscards,
@@ -25,5 +25,6 @@ export const THIN_MUTATIONS: readonly MutationInfo[] = [
   COMMIT_SKIPS_METADATA_FLUSH,
   SNAP_SKIPS_ROOT_INC,
   REPAIR_COUNTS_SHARED_ONCE,
+  THIN_LOW_WATER_EVENT_LOST,
 ];
 export { THIN_TRACE_EVENTS } from "./pool.js";

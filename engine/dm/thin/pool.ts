@@ -72,6 +72,14 @@ export const THIN_FLUSH_SKIPS_COMMIT: MutationInfo = {
   description: "dm-thin acknowledges a flush/FUA with the provisioning it covers still uncommitted",
 };
 
+/** Mutation: the pool never sends its low-water event, so dmeventd learns of a filling pool only at its next poll. */
+export const MUTATION_THIN_LOW_WATER_EVENT_LOST = "dm.thin.low-water-event-lost";
+/** Catalogue entry for {@link MUTATION_THIN_LOW_WATER_EVENT_LOST}. */
+export const THIN_LOW_WATER_EVENT_LOST: MutationInfo = {
+  name: MUTATION_THIN_LOW_WATER_EVENT_LOST,
+  description: "dm-thin crosses its low-water mark without sending the event dmeventd autoextends on",
+};
+
 /** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
 export const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
 /** The module parameter `no_space_timeout` default: 60 s. */
@@ -120,6 +128,7 @@ export class ThinPoolTarget extends Target {
   #noSpaceSinceNs: number | undefined;
   #errorIfNoSpace: boolean;
   #lowWaterSent = false;
+  #lowWaterBlocks: number;
   /** Thin devices open on this pool, by device id. */
   readonly openDevices = new Set<number>();
   /** Writes that waited for space and then failed (for reports). */
@@ -143,6 +152,7 @@ export class ThinPoolTarget extends Target {
     this.#options = options;
     this.#mutations = options.mutations ?? NO_MUTATIONS;
     this.#errorIfNoSpace = options.errorIfNoSpace ?? false;
+    this.#lowWaterBlocks = options.lowWaterBlocks ?? 0;
     this.#lastCommitNs = options.activateNs ?? 0;
     try {
       const md = PoolMetadata.open(options.metadata, {
@@ -197,7 +207,7 @@ export class ThinPoolTarget extends Target {
     if (this.#options.discards === "nopassdown") features.push("no_discard_passdown");
     if (this.#options.errorIfNoSpace) features.push("error_if_no_space");
     const tail = features.length === 0 ? "0" : `${features.length} ${features.join(" ")}`;
-    return `${this.metadataDevice.name} ${this.dataDevice.name} ${this.blockSizeSectors} ${this.#options.lowWaterBlocks ?? 0} ${tail}`;
+    return `${this.metadataDevice.name} ${this.dataDevice.name} ${this.blockSizeSectors} ${this.#lowWaterBlocks} ${tail}`;
   }
 
   /** `pool_status`: transaction id, metadata and data use, held root, mode, discards, no-space policy, needs_check. */
@@ -332,13 +342,18 @@ export class ThinPoolTarget extends Target {
     return this.#commit(issueNs);
   }
 
-  /** Grows the pool to a new data device size (a resume after lvextend of `_tdata`). */
-  resizeData(issueNs: number): number {
+  /**
+   * Grows the pool to a new data device size (a reload with the grown `_tdata` and a resume after
+   * lvextend, `maybe_resize_data_dev`): the table's new low-water mark, the event re-armed.
+   */
+  resizeData(issueNs: number, options: { readonly lowWaterBlocks?: number } = {}): number {
     const md = this.#md;
     if (md === undefined || md.needsCheck) {
       throw new BlockDeviceError("EIO", this.name, 0, 0, "unable to grow the data device until repaired.");
     }
     md.resizeData(this.dataBlocks);
+    if (options.lowWaterBlocks !== undefined) this.#lowWaterBlocks = options.lowWaterBlocks;
+    this.#lowWaterSent = false;
     if (this.#mode === "out-of-data-space") this.#setMode("write");
     this.#noSpaceSinceNs = undefined;
     this.#errorIfNoSpace = this.#options.errorIfNoSpace ?? false;
@@ -518,10 +533,11 @@ export class ThinPoolTarget extends Target {
   /** `alloc_data_block`: low-water event, commit to reclaim at 0 free, then out-of-data-space. */
   #allocDataBlock(issueNs: number, range: { offsetBytes: number; lengthBytes: number }): number {
     const md = this.#md as PoolMetadata;
-    const low = this.#options.lowWaterBlocks ?? 0;
+    const low = this.#lowWaterBlocks;
     if (!this.#lowWaterSent && md.dataBlocksFree <= low) {
       this.#lowWaterSent = true;
-      this.trace?.emit("thin.pool.low-water", { pool: this.name, free: md.dataBlocksFree });
+      if (!this.#mutations.has(MUTATION_THIN_LOW_WATER_EVENT_LOST))
+        this.trace?.emit("thin.pool.low-water", { pool: this.name, free: md.dataBlocksFree });
     }
     let b = md.allocDataBlock();
     if (b === undefined) {

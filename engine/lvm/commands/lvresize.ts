@@ -9,6 +9,7 @@ import type { OptionSpec } from "../args.js";
 import { hasOption, optionValue } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { activeSet } from "../runtime.js";
+import { runThinResize, thinResizeTarget } from "../thin/resize.js";
 import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -29,6 +30,13 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
   const lv = vg.lvs.find((l) => l.name === name);
   if (!lv) throw new LvmCommandError(`Logical volume ${name} not found in volume group ${vg.name}.`);
   const pvs = pvListArg(context, vg, pvArgs);
+  if (
+    thinResizeTarget(vg, name) !== undefined ||
+    hasOption(args, "use-policies") ||
+    hasOption(args, "poolmetadatasize")
+  ) {
+    return runThinResize(context, args, { scan, vg, lvName: name, mode, ...(pvs ? { pvs } : {}) });
+  }
   const request = extentRequest(context, args, { vg, resize: true, ...(pvs ? { pvs } : {}) });
   if (request === undefined) throw new LvmCommandError("Please specify either size or extents", 3);
   const current = lvExtents(lv);
@@ -132,6 +140,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { long: "nofsck", short: "n", value: false },
   { long: "stripes", short: "i", value: true },
   { long: "stripesize", short: "I", value: true },
+  { long: "poolmetadatasize", value: true },
+  { long: "use-policies", value: false },
 ];
 
 /** The lvextend command. */

@@ -5,6 +5,7 @@
  * and send the queued messages and `set_transaction_id`.
  */
 
+import { SECTOR_BYTES } from "../../block/device.js";
 import type { MappedDevice } from "../../dm/target.js";
 import { type ThinMessageError, ThinPoolTarget } from "../../dm/thin/pool.js";
 import { findLv, type OtherSegment, type VolumeGroup } from "../../metadata/model.js";
@@ -12,6 +13,7 @@ import { thinInfo, thinPoolInfo, thinPoolSegment, thinSegment } from "../../meta
 import { dmName } from "../activation/dm-name.js";
 import { LvmCommandError } from "../command.js";
 import type { Host } from "../host.js";
+import { lowWaterBlocks, thinAutoextend } from "./autoextend-settings.js";
 
 /** Builds the pool target of `poolName` over its sub-LV devices and brings the kernel's transaction up to the metadata's. */
 export function loadPoolTarget(
@@ -24,10 +26,15 @@ export function loadPoolTarget(
   const seg = thinPoolSegment(pool);
   if (pool === undefined || seg === undefined) throw new Error(`${vg.name}/${poolName} is not a thin pool`);
   const info = thinPoolInfo(seg);
+  const data = subLv(info.dataLv);
   const target = new ThinPoolTarget(dmName(vg.name, poolName, "tpool"), {
     metadata: subLv(info.metadataLv),
-    data: subLv(info.dataLv),
+    data,
     blockSizeSectors: info.chunkSizeSectors,
+    lowWaterBlocks: lowWaterBlocks(
+      Math.floor(data.sizeBytes / (info.chunkSizeSectors * SECTOR_BYTES)),
+      thinAutoextend(host).thresholdPercent,
+    ),
     zeroNewBlocks: info.zeroNewBlocks,
     discards: info.discards,
     errorIfNoSpace: pool.flags.includes("ERROR_WHEN_FULL"),

@@ -232,6 +232,16 @@ export const FAULT_CATALOGUE: readonly CatalogueEntry[] = [
       p("bits", "int", "1", "How many distinct bits of that block flip"),
     ],
   },
+  {
+    kind: "thin-metadata-exhaustion",
+    description:
+      "A live thin pool's metadata runs out: only freeBlocks more blocks can be allocated, so dm-thin aborts to read-only with needs_check",
+    windowed: false,
+    params: [
+      p("pool", "vg/pool", "required", "The active thin pool"),
+      p("freeBlocks", "int", "0", "Metadata blocks still allocatable after the fault"),
+    ],
+  },
 ];
 
 function pad(text: string, width: number): string {

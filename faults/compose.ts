@@ -24,6 +24,7 @@ import {
   type MdaLocator,
   type PowerCuttable,
   type ThinMetadataLocator,
+  type ThinMetadataSpace,
   type Throttleable,
 } from "./targets.js";
 import { armTrigger, armWindow, FaultBus, type FiredAt, type TriggerContext, WriteTap } from "./trigger.js";
@@ -76,6 +77,7 @@ export class FaultInjector {
   readonly #stallDepth = new Map<string, number>();
   readonly #snapshots = new Map<string, CowSpace | FillableSnapshot>();
   #thinLocator: ThinMetadataLocator | undefined;
+  readonly #thinPools = new Map<string, ThinMetadataSpace>();
   readonly #records: FaultRecord[] = [];
   readonly #disarms: (() => void)[] = [];
   #armed = false;
@@ -161,6 +163,11 @@ export class FaultInjector {
   /** Make a mirror resync, pvmove copy or snapshot merge stallable by name. */
   registerSyncTarget(name: string, target: Throttleable): void {
     this.#syncTargets.set(name, target);
+  }
+
+  /** Make a live thin pool's metadata space exhaustible by `vg/pool`. */
+  registerThinPool(path: string, pool: ThinMetadataSpace): void {
+    this.#thinPools.set(path, pool);
   }
 
   /** Let thin-metadata-corruption find pools' metadata (the runner locates it on the current host). */
@@ -296,6 +303,16 @@ export class FaultInjector {
           );
         }
         return cow;
+      },
+      thinPool: (poolPath) => {
+        const pool = this.#thinPools.get(poolPath);
+        if (pool === undefined) {
+          throw new Error(
+            `Fault ${fault.label} targets thin pool ${poolPath}, which is not active (have: ${[...this.#thinPools.keys()].join(", ") || "none"}); ` +
+              "register it with registerThinPool after activating it",
+          );
+        }
+        return pool;
       },
       thinMetadata: (poolPath) => {
         const where = this.#thinLocator?.(poolPath);

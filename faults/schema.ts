@@ -272,6 +272,13 @@ const thinMetadataCorruption = z.strictObject({
   bits: z.int().positive().max(4096).default(1),
 });
 
+const thinMetadataExhaustion = z.strictObject({
+  ...base,
+  kind: z.literal("thin-metadata-exhaustion"),
+  pool: z.string().regex(/^[A-Za-z0-9+_.-]+\/[A-Za-z0-9+_.-]+$/, "Expected vg/pool, e.g. vg0/pool"),
+  freeBlocks: ns.default(0),
+});
+
 /** Every fault kind's schema, discriminated by `kind`. */
 export const faultSpecSchema = z.discriminatedUnion("kind", [
   pvLoss,
@@ -286,6 +293,7 @@ export const faultSpecSchema = z.discriminatedUnion("kind", [
   cowExhaustion,
   flakey,
   thinMetadataCorruption,
+  thinMetadataExhaustion,
 ]);
 
 /** A parsed fault spec with every default filled. */

@@ -86,3 +86,11 @@ export interface ThinMetadataLocation {
 
 /** Finds a thin pool's metadata by `vg/pool` on the current machine, or undefined when it has none. */
 export type ThinMetadataLocator = (poolPath: string) => ThinMetadataLocation | undefined;
+
+/** A live thin pool whose metadata space a thin-metadata-exhaustion fault caps (the engine's ThinPoolTarget). */
+export interface ThinMetadataSpace {
+  /** Metadata blocks in use now. */
+  metadataBlocksUsed(): number;
+  /** Only `freeBlocks` more metadata blocks may be allocated; `undefined` lifts the cap. */
+  setMetadataFreeBlocks(freeBlocks: number | undefined): void;
+}

@@ -7,7 +7,7 @@ import { MemoryDevice } from "../engine/block/memory.js";
 import { TimedDevice } from "../engine/block/timed.js";
 import { Host, type HostFiles } from "../engine/lvm/host.js";
 import { monitorRaid } from "../engine/lvm/raid/monitor.js";
-import { monitorThin } from "../engine/lvm/thin/monitor.js";
+import { monitorThin } from "../engine/lvm/thin/mod.js";
 import type { Mutations } from "../engine/sim/mutations.js";
 import type { Rng } from "../engine/sim/rng.js";
 import { Scheduler } from "../engine/sim/scheduler.js";

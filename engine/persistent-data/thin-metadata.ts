@@ -386,6 +386,17 @@ export class PoolMetadata {
   dataRefCount(b: number): number {
     return this.#data.count(b);
   }
+  /**
+   * Caps the metadata blocks this open pool may hold at `used + freeBlocks` (undefined lifts it), so
+   * the next allocation past it fails with ENOSPC — a fault hook for metadata exhaustion.
+   */
+  limitMetadataBlocks(freeBlocks: number | undefined): void {
+    this.#tm.sm.setAllocationLimit(freeBlocks === undefined ? undefined : this.#tm.sm.allocated + freeBlocks);
+  }
+  /** Metadata blocks in use now. */
+  get metadataBlocksUsed(): number {
+    return this.#tm.sm.allocated;
+  }
   /** The reference count of metadata block `b` now. */
   metadataRefCount(b: number): number {
     return this.#tm.sm.count(b);

@@ -10,6 +10,7 @@ import type {
   FillableSnapshot,
   MdaLocation,
   ThinMetadataLocation,
+  ThinMetadataSpace,
 } from "../targets.js";
 import type { FiredAt } from "../trigger.js";
 
@@ -29,6 +30,8 @@ export interface FaultContext {
   stall(target: string): () => void;
   /** The snapshot COW store with this name. */
   snapshot(name: string): CowSpace | FillableSnapshot;
+  /** The live thin pool `vg/pool`; throws a clear error when it is not registered. */
+  thinPool(poolPath: string): ThinMetadataSpace;
   /** Where thin pool `vg/pool` keeps its metadata; throws a clear error when it cannot be found. */
   thinMetadata(poolPath: string): ThinMetadataLocation;
   /** The PV's metadata areas, when the format layer can locate them. */

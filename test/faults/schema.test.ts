@@ -135,6 +135,7 @@ describe("fault schemas", () => {
         at: { timeNs: 0 },
       },
       { kind: "thin-metadata-corruption", pool: "vg0/pool", at: { event: "thin.pool.close" } },
+      { kind: "thin-metadata-exhaustion", pool: "vg0/pool", at: { event: "thin.commit" } },
     ];
     expect(parseFaultSpecs(specs).map((s) => s.kind)).toEqual([...FAULT_KIND_NAMES]);
   });

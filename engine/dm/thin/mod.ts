@@ -5,7 +5,13 @@ import {
   SNAP_SKIPS_ROOT_INC,
 } from "../../persistent-data/thin-metadata.js";
 import type { MutationInfo } from "../../sim/mutations.js";
-import { THIN_COMMIT_SKIPS_DATA_FLUSH, THIN_FLUSH_SKIPS_COMMIT, THIN_LOW_WATER_EVENT_LOST } from "./pool.js";
+import {
+  THIN_ABORT_SKIPS_NEEDS_CHECK,
+  THIN_COMMIT_SKIPS_DATA_FLUSH,
+  THIN_FLUSH_SKIPS_COMMIT,
+  THIN_LOW_WATER_EVENT_LOST,
+  THIN_RESIZE_STAYS_FULL,
+} from "./pool.js";
 
 export {
   type PoolDiscards,
@@ -26,5 +32,7 @@ export const THIN_MUTATIONS: readonly MutationInfo[] = [
   SNAP_SKIPS_ROOT_INC,
   REPAIR_COUNTS_SHARED_ONCE,
   THIN_LOW_WATER_EVENT_LOST,
+  THIN_ABORT_SKIPS_NEEDS_CHECK,
+  THIN_RESIZE_STAYS_FULL,
 ];
 export { THIN_TRACE_EVENTS } from "./pool.js";

@@ -80,6 +80,22 @@ export const THIN_LOW_WATER_EVENT_LOST: MutationInfo = {
   description: "dm-thin crosses its low-water mark without sending the event dmeventd autoextends on",
 };
 
+/** Mutation: a failed metadata operation rolls back without writing NEEDS_CHECK, so the next activation is writable. */
+export const MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK = "dm.thin.abort-skips-needs-check";
+/** Catalogue entry for {@link MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK}. */
+export const THIN_ABORT_SKIPS_NEEDS_CHECK: MutationInfo = {
+  name: MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK,
+  description: "dm-thin aborts a failed metadata transaction without persisting needs_check",
+};
+
+/** Mutation: growing the data device of a full pool leaves it out of data space (writes needing blocks keep failing). */
+export const MUTATION_THIN_RESIZE_STAYS_FULL = "dm.thin.resize-stays-out-of-data-space";
+/** Catalogue entry for {@link MUTATION_THIN_RESIZE_STAYS_FULL}. */
+export const THIN_RESIZE_STAYS_FULL: MutationInfo = {
+  name: MUTATION_THIN_RESIZE_STAYS_FULL,
+  description: "dm-thin grows a full pool's data space map but stays in out-of-data-space mode",
+};
+
 /** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
 export const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
 /** The module parameter `no_space_timeout` default: 60 s. */
@@ -337,6 +353,16 @@ export class ThinPoolTarget extends Target {
     return done;
   }
 
+  /** Metadata blocks in use (for a metadata-exhaustion fault); 0 in fail mode. */
+  metadataBlocksUsed(): number {
+    return this.#md?.metadataBlocksUsed ?? 0;
+  }
+
+  /** Caps the metadata blocks at those in use plus `freeBlocks` (undefined lifts it): a fault hook. */
+  setMetadataFreeBlocks(freeBlocks: number | undefined): void {
+    this.#md?.limitMetadataBlocks(freeBlocks);
+  }
+
   /** Commits if anything changed (postsuspend, status with flush, metadata close). */
   commit(issueNs: number): number {
     return this.#commit(issueNs);
@@ -354,7 +380,8 @@ export class ThinPoolTarget extends Target {
     md.resizeData(this.dataBlocks);
     if (options.lowWaterBlocks !== undefined) this.#lowWaterBlocks = options.lowWaterBlocks;
     this.#lowWaterSent = false;
-    if (this.#mode === "out-of-data-space") this.#setMode("write");
+    if (this.#mode === "out-of-data-space" && !this.#mutations.has(MUTATION_THIN_RESIZE_STAYS_FULL))
+      this.#setMode("write");
     this.#noSpaceSinceNs = undefined;
     this.#errorIfNoSpace = this.#options.errorIfNoSpace ?? false;
     return this.#commit(issueNs);
@@ -587,7 +614,7 @@ export class ThinPoolTarget extends Target {
     const md = this.#md as PoolMetadata;
     try {
       md.abort();
-      md.setNeedsCheck(issueNs);
+      if (!this.#mutations.has(MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK)) md.setNeedsCheck(issueNs);
       this.#setMode("read-only");
     } catch {
       this.#setMode("fail");

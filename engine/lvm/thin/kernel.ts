@@ -47,11 +47,8 @@ export function loadPoolTarget(
       `Check of pool ${vg.name}/${poolName} failed (status:1). Manual repair required!`,
     );
   }
-  if (target.metadata?.needsCheck) {
-    throw new LvmCommandError(
-      `Check of pool ${vg.name}/${poolName} failed (status:1). Manual repair required!`,
-    );
-  }
+  // NEEDS_CHECK alone passes `thin_check -q` (LVM2's default options on this host): the pool
+  // activates and the kernel keeps it read-only ("unable to switch pool to write mode until repaired").
   sendPoolMessages(host, vg, poolName, target);
   return target;
 }
@@ -75,6 +72,14 @@ export function sendPoolMessages(
   if (tid === 0 && kernelTid === 0) return;
   if (kernelTid === tid) return;
   const tpool = dmName(vg.name, poolName, "tpool");
+  if (info.messages.length > 0 && kernelTid + 1 === tid) {
+    if (target.mode === "fail")
+      throw new LvmCommandError(`Cannot send messages to thin pool ${tpool} in failed state.`);
+    if (md.needsCheck)
+      throw new LvmCommandError(`Cannot send messages to thin pool ${tpool} which needs check first.`);
+    if (target.mode !== "write" && target.mode !== "out-of-data-space")
+      throw new LvmCommandError(`Cannot send messages to thin pool ${tpool} with read only metadata.`);
+  }
   if (info.messages.length === 0 || kernelTid + 1 !== tid) {
     throw new LvmCommandError(`Thin pool ${tpool} transaction_id is ${kernelTid}, while expected ${tid}.`);
   }

@@ -59,6 +59,8 @@ export const QUICK_PLAN: OverheadPlan = Object.freeze({
     "origin-1snap-4k-first",
     "origin-1snap-64k-overwrite",
     "pvmove",
+    "thin-first",
+    "thin-1snap-first",
   ],
   workloads: WORKLOADS.map((w) => w.name),
   profiles: ["realdm-100mib-1kiops"],

@@ -464,15 +464,17 @@ export class ThinPoolTarget extends Target {
       const whole = inBlock === 0 && len === this.blockBytes;
       let t = issueNs;
       if (!whole) {
-        // break_sharing copies the old block; a new block is zeroed (schedule_zero) unless skip_block_zeroing.
-        const fill = new Uint8Array(this.blockBytes);
-        if (m !== undefined) t = this.dataDevice.read(m.dataBlock * this.blockBytes, fill, { issueNs: t });
-        if (m !== undefined || this.#options.zeroNewBlocks !== false) {
-          fill.set(part, inBlock);
-          t = this.dataDevice.write(b * this.blockBytes, fill, { issueNs: t });
-        } else {
-          t = this.dataDevice.write(b * this.blockBytes + inBlock, part, { issueNs: t });
+        // break_sharing (schedule_copy): kcopyd copies the whole old block; a new block is zeroed
+        // whole (schedule_zero's ll_zero) unless skip_block_zeroing. Either way the bio itself is
+        // remapped and issued only once that finished, as its own request.
+        if (m !== undefined) {
+          const copy = new Uint8Array(this.blockBytes);
+          t = this.dataDevice.read(m.dataBlock * this.blockBytes, copy, { issueNs: t });
+          t = this.dataDevice.write(b * this.blockBytes, copy, { issueNs: t });
+        } else if (this.#options.zeroNewBlocks !== false) {
+          t = this.dataDevice.write(b * this.blockBytes, new Uint8Array(this.blockBytes), { issueNs: t });
         }
+        t = this.dataDevice.write(b * this.blockBytes + inBlock, part, { issueNs: t });
       } else {
         t = this.dataDevice.write(b * this.blockBytes, part, { issueNs: t });
       }

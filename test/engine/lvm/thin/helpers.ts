@@ -6,6 +6,29 @@ import { lvStartOnDisk } from "../../../../engine/lvm/lv-start.js";
 import { thinMetadataOnDisk } from "../../../../engine/lvm/thin/status.js";
 import { requireVg, scanHost } from "../../../../engine/lvm/vg-read.js";
 import { findLv } from "../../../../engine/metadata/model.js";
+import { lvm, makeHost } from "../helpers.js";
+
+/**
+ * A host over pv0 and pv1 with vg0, an 8 MiB pool `vg0/pool` (`poolOptions` added to its
+ * lvcreate) and the thin LVs `thins` (name and size in MiB), every command checked to succeed.
+ */
+export function thinHost(
+  poolOptions = "",
+  thins: readonly (readonly [string, number])[] = [["thin1", 16]],
+): Host {
+  const host = makeHost(["pv0", "pv1"]);
+  const lines = [
+    "pvcreate pv0 pv1",
+    "vgcreate vg0 pv0 pv1",
+    `lvcreate -T -L 8M ${poolOptions} vg0/pool`.replace(/\s+/g, " "),
+    ...thins.map(([name, mib]) => `lvcreate -V ${mib}M -T vg0/pool -n ${name}`),
+  ];
+  for (const line of lines) {
+    const result = lvm(host, line);
+    if (result.exitCode !== 0) throw new Error(`${line} failed: ${result.stderr}`);
+  }
+  return host;
+}
 
 /** Writes `blocks` 64 KiB blocks of `fill` from the start of vg0/`lv`, then flushes; returns the completion time. */
 export function writeThin(host: Host, lv: string, blocks: number, fill = 7): number {

@@ -5,19 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { monitorThin } from "../../../../engine/lvm/thin/monitor.js";
 import { livePool } from "../../../../engine/lvm/thin/status.js";
-import { lvm, makeHost } from "../helpers.js";
-import { writeThin } from "./helpers.js";
+import { thinHost, writeThin } from "./helpers.js";
 
 function pooled(config = "") {
-  const host = makeHost(["pv0", "pv1"]);
-  for (const line of [
-    "pvcreate pv0 pv1",
-    "vgcreate vg0 pv0 pv1",
-    `lvcreate -T -L 8M ${config} vg0/pool`.replace(/\s+/g, " "),
-    "lvcreate -V 32M -T vg0/pool -n thin1",
-  ])
-    expect(lvm(host, line).exitCode, line).toBe(0);
-  return host;
+  return thinHost(config, [["thin1", 32]]);
 }
 
 describe("dmeventd's thin plugin", () => {

@@ -11,19 +11,14 @@ import { requireVg, scanHost } from "../../../../engine/lvm/vg-read.js";
 import { findLv, type OtherSegment } from "../../../../engine/metadata/model.js";
 import { thinPoolInfo, thinPoolSegment } from "../../../../engine/metadata/thin.js";
 import { thinCheck, thinToolsUnavailable } from "../../persistent-data/thin-tools.js";
-import { lvm, makeHost } from "../helpers.js";
-import { damagePoolMetadata, poolMetadataImage, writeThin } from "./helpers.js";
+import { lvm } from "../helpers.js";
+import { damagePoolMetadata, poolMetadataImage, thinHost, writeThin } from "./helpers.js";
 
 function pooled() {
-  const host = makeHost(["pv0", "pv1"]);
-  for (const line of [
-    "pvcreate pv0 pv1",
-    "vgcreate vg0 pv0 pv1",
-    "lvcreate -T -L 8M vg0/pool",
-    "lvcreate -V 16M -T vg0/pool -n thin1",
-    "lvcreate -V 16M -T vg0/pool -n thin2",
-  ])
-    expect(lvm(host, line).exitCode, line).toBe(0);
+  const host = thinHost("", [
+    ["thin1", 16],
+    ["thin2", 16],
+  ]);
   writeThin(host, "thin1", 30);
   writeThin(host, "thin2", 10);
   return host;

@@ -6,18 +6,11 @@ import { describe, expect, it } from "vitest";
 import { requireVg, scanHost } from "../../../../engine/lvm/vg-read.js";
 import { findLv } from "../../../../engine/metadata/model.js";
 import { thinCheck, thinToolsUnavailable } from "../../persistent-data/thin-tools.js";
-import { lvm, makeHost } from "../helpers.js";
-import { damagePoolMetadata, poolMetadataImage, writeThin } from "./helpers.js";
+import { lvm } from "../helpers.js";
+import { damagePoolMetadata, poolMetadataImage, thinHost, writeThin } from "./helpers.js";
 
 function pooled() {
-  const host = makeHost(["pv0", "pv1"]);
-  for (const line of [
-    "pvcreate pv0 pv1",
-    "vgcreate vg0 pv0 pv1",
-    "lvcreate -T -L 8M vg0/pool",
-    "lvcreate -V 16M -T vg0/pool -n thin1",
-  ])
-    expect(lvm(host, line).exitCode, line).toBe(0);
+  const host = thinHost();
   writeThin(host, "thin1", 20);
   return host;
 }

@@ -7,19 +7,11 @@ import { describe, expect, it } from "vitest";
 import { adjustAmount } from "../../../../engine/lvm/thin/resize.js";
 import { livePool } from "../../../../engine/lvm/thin/status.js";
 import { thinCheck, thinToolsUnavailable } from "../../persistent-data/thin-tools.js";
-import { lvm, makeHost } from "../helpers.js";
-import { poolMetadataImage, writeThin } from "./helpers.js";
+import { lvm } from "../helpers.js";
+import { poolMetadataImage, thinHost, writeThin } from "./helpers.js";
 
 function pooled(extra = "") {
-  const host = makeHost(["pv0", "pv1"]);
-  for (const line of [
-    "pvcreate pv0 pv1",
-    "vgcreate vg0 pv0 pv1",
-    `lvcreate -T -L 8M ${extra} vg0/pool`.replace(/\s+/g, " "),
-    "lvcreate -V 32M -T vg0/pool -n thin1",
-  ])
-    expect(lvm(host, line).exitCode, line).toBe(0);
-  return host;
+  return thinHost(extra, [["thin1", 32]]);
 }
 
 const lines = (text: string) =>

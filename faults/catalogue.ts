@@ -216,6 +216,32 @@ export const FAULT_CATALOGUE: readonly CatalogueEntry[] = [
       ),
     ],
   },
+  {
+    kind: "thin-metadata-corruption",
+    description:
+      "Bits flip at rest in one block of a thin pool's metadata structure; fire it while the pool is inactive",
+    windowed: false,
+    params: [
+      p("pool", "vg/pool", "required", "The thin pool whose _tmeta is damaged"),
+      p(
+        "structure",
+        "superblock|space-map|details|mapping",
+        "space-map",
+        "Which structure's blocks (of the committed superblock) one seeded block is drawn from",
+      ),
+      p("bits", "int", "1", "How many distinct bits of that block flip"),
+    ],
+  },
+  {
+    kind: "thin-metadata-exhaustion",
+    description:
+      "A live thin pool's metadata runs out: only freeBlocks more blocks can be allocated, so dm-thin aborts to read-only with needs_check",
+    windowed: false,
+    params: [
+      p("pool", "vg/pool", "required", "The active thin pool"),
+      p("freeBlocks", "int", "0", "Metadata blocks still allocatable after the fault"),
+    ],
+  },
 ];
 
 function pad(text: string, width: number): string {

@@ -23,6 +23,8 @@ import {
   isPowerCuttable,
   type MdaLocator,
   type PowerCuttable,
+  type ThinMetadataLocator,
+  type ThinMetadataSpace,
   type Throttleable,
 } from "./targets.js";
 import {
@@ -83,6 +85,8 @@ export class FaultInjector {
   readonly #syncTargets = new Map<string, Throttleable>();
   readonly #stallDepth = new Map<string, number>();
   readonly #snapshots = new Map<string, CowSpace | FillableSnapshot>();
+  #thinLocator: ThinMetadataLocator | undefined;
+  readonly #thinPools = new Map<string, ThinMetadataSpace>();
   readonly #records: FaultRecord[] = [];
   readonly #disarms: (() => void)[] = [];
   #armed = false;
@@ -173,6 +177,16 @@ export class FaultInjector {
   /** Make a mirror resync, pvmove copy or snapshot merge stallable by name. */
   registerSyncTarget(name: string, target: Throttleable): void {
     this.#syncTargets.set(name, target);
+  }
+
+  /** Make a live thin pool's metadata space exhaustible by `vg/pool`. */
+  registerThinPool(path: string, pool: ThinMetadataSpace): void {
+    this.#thinPools.set(path, pool);
+  }
+
+  /** Let thin-metadata-corruption find pools' metadata (the runner locates it on the current host). */
+  registerThinMetadataLocator(locator: ThinMetadataLocator): void {
+    this.#thinLocator = locator;
   }
 
   /** Make a snapshot's COW store exhaustible by name. */
@@ -344,6 +358,26 @@ export class FaultInjector {
           );
         }
         return cow;
+      },
+      thinPool: (poolPath) => {
+        const pool = this.#thinPools.get(poolPath);
+        if (pool === undefined) {
+          throw new Error(
+            `Fault ${fault.label} targets thin pool ${poolPath}, which is not active (have: ${[...this.#thinPools.keys()].join(", ") || "none"}); ` +
+              "register it with registerThinPool after activating it",
+          );
+        }
+        return pool;
+      },
+      thinMetadata: (poolPath) => {
+        const where = this.#thinLocator?.(poolPath);
+        if (where === undefined) {
+          throw new Error(
+            `Fault ${fault.label} targets thin pool ${poolPath}, whose metadata LV cannot be found on one PV; ` +
+              "create the pool in setup and register a locator with registerThinMetadataLocator",
+          );
+        }
+        return where;
       },
       locateMdas: (device) => (this.#options.locateMdas ?? locateMdasFromLabel)(device.inner),
       beginPowerCut: (policies) => {

@@ -264,6 +264,21 @@ const flakey = z
     }
   });
 
+const thinMetadataCorruption = z.strictObject({
+  ...base,
+  kind: z.literal("thin-metadata-corruption"),
+  pool: z.string().regex(/^[A-Za-z0-9+_.-]+\/[A-Za-z0-9+_.-]+$/, "Expected vg/pool, e.g. vg0/pool"),
+  structure: z.enum(["superblock", "space-map", "details", "mapping"]).default("space-map"),
+  bits: z.int().positive().max(4096).default(1),
+});
+
+const thinMetadataExhaustion = z.strictObject({
+  ...base,
+  kind: z.literal("thin-metadata-exhaustion"),
+  pool: z.string().regex(/^[A-Za-z0-9+_.-]+\/[A-Za-z0-9+_.-]+$/, "Expected vg/pool, e.g. vg0/pool"),
+  freeBlocks: ns.default(0),
+});
+
 /** Every fault kind's schema, discriminated by `kind`. */
 export const faultSpecSchema = z.discriminatedUnion("kind", [
   pvLoss,
@@ -277,6 +292,8 @@ export const faultSpecSchema = z.discriminatedUnion("kind", [
   metadataCorruption,
   cowExhaustion,
   flakey,
+  thinMetadataCorruption,
+  thinMetadataExhaustion,
 ]);
 
 /** A parsed fault spec with every default filled. */

@@ -75,3 +75,22 @@ export function isCowSpace(value: unknown): value is CowSpace {
     typeof (value as { setCowChunkLimit?: unknown }).setCowChunkLimit === "function"
   );
 }
+
+/** Where a thin pool's metadata LV lies on one PV (the engine's `thinMetadataOnDisk`). */
+export interface ThinMetadataLocation {
+  /** The wrapped PV's name. */
+  readonly device: string;
+  readonly offsetBytes: number;
+  readonly sizeBytes: number;
+}
+
+/** Finds a thin pool's metadata by `vg/pool` on the current machine, or undefined when it has none. */
+export type ThinMetadataLocator = (poolPath: string) => ThinMetadataLocation | undefined;
+
+/** A live thin pool whose metadata space a thin-metadata-exhaustion fault caps (the engine's ThinPoolTarget). */
+export interface ThinMetadataSpace {
+  /** Metadata blocks in use now. */
+  metadataBlocksUsed(): number;
+  /** Only `freeBlocks` more metadata blocks may be allocated; `undefined` lifts the cap. */
+  setMetadataFreeBlocks(freeBlocks: number | undefined): void;
+}

@@ -34,6 +34,7 @@ import { PVMOVE_SEGMENT_SYNCED_EVENT } from "../engine/lvm/pvmove/kernel.js";
 import { PVMOVE_CHECKPOINT_EVENT } from "../engine/lvm/pvmove/poll.js";
 import { PVMOVE_START_EVENT } from "../engine/lvm/pvmove/setup.js";
 import { SNAPSHOT_MERGE_FINISHED_EVENT } from "../engine/lvm/snapshot/merge.js";
+import { THIN_AUTOEXTEND_EVENT } from "../engine/lvm/thin/mod.js";
 import type { TraceEventInfo } from "../engine/sim/trace.js";
 
 /** Every trace event the engine emits, by subsystem. */
@@ -63,6 +64,7 @@ export const TRACE_EVENT_CATALOGUE: readonly TraceEventInfo[] = [
   BLOCK_POWERCUT_EVENT,
   ...RAID1_TRACE_EVENTS,
   ...THIN_TRACE_EVENTS,
+  THIN_AUTOEXTEND_EVENT,
 ];
 
 const NAMES: ReadonlySet<string> = new Set(TRACE_EVENT_CATALOGUE.map((e) => e.name));

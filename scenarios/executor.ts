@@ -8,10 +8,12 @@ import { join } from "node:path";
 import { isBlockDeviceError } from "../engine/block/errors.js";
 import { SnapshotMergeTarget } from "../engine/dm/snapshot/merge.js";
 import { SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
+import { ThinPoolTarget } from "../engine/dm/thin/mod.js";
 import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js";
 import { DmDevice } from "../engine/lvm/activation/dm-device.js";
 import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
 import { runLvm } from "../engine/lvm/run.js";
+import { thinMetadataOnDisk } from "../engine/lvm/thin/mod.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { isSimulationHalt, SimulationHalt } from "../engine/sim/halt.js";
 import { type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
@@ -114,6 +116,11 @@ class CaseState {
     mutations: Mutations,
   ) {
     this.oracle = new ShadowOracle({ mutations });
+    // thin-metadata-corruption finds a pool's _tmeta on whatever host is current (reboots replace it).
+    machine.injector.registerThinMetadataLocator((path) => {
+      const [vgName, poolName] = path.split("/") as [string, string];
+      return thinMetadataOnDisk(machine.host, vgName, poolName);
+    });
   }
 
   lvm(line: string): { exitCode: number; stdout: string; stderr: string } {
@@ -136,6 +143,11 @@ class CaseState {
     for (const name of dm.names()) {
       const device = dm.device(name);
       const table = device instanceof DmDevice ? device.live : device;
+      if (table instanceof ThinPoolTarget) {
+        const pool = pathOfDmName(name.replace(/-tpool$/, ""));
+        if (pool !== undefined) this.machine.injector.registerThinPool(pool, table);
+        continue;
+      }
       if (!(table instanceof SnapshotTarget) || table instanceof SnapshotMergeTarget) continue;
       const path = pathOfDmName(name);
       if (path !== undefined) this.machine.injector.registerSnapshot(path, table);

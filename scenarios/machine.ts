@@ -7,6 +7,7 @@ import { MemoryDevice } from "../engine/block/memory.js";
 import { TimedDevice } from "../engine/block/timed.js";
 import { Host, type HostFiles } from "../engine/lvm/host.js";
 import { monitorRaid, type RaidMonitor } from "../engine/lvm/raid/monitor.js";
+import { monitorThin } from "../engine/lvm/thin/mod.js";
 import type { Mutations } from "../engine/sim/mutations.js";
 import type { Rng } from "../engine/sim/rng.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
@@ -110,6 +111,9 @@ export class Machine {
     this.host = this.#newHost();
     // dmeventd's raid plugin: LVM2 monitors raid LVs by default (activation/monitoring = 1).
     this.#raidMonitor = monitorRaid(() => this.host);
+    // dmeventd's thin plugin: warnings, and lvextend --use-policies when autoextend is configured.
+    // A branch needs nothing of the run's: a reboot starts it afresh with the new host's pools.
+    monitorThin(() => this.host);
   }
 
   readonly #raidMonitor: RaidMonitor;

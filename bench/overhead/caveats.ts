@@ -10,6 +10,9 @@ import { configByName } from "./layouts.js";
 export function caveatFor(config: string, workload: string, profile: string): string | undefined {
   const spec = configByName(config).spec;
   const writes = workload.includes("write") || workload.includes("rw");
+  if (spec.kind === "thin" && (writes || spec.snapshots > 0 || spec.pass === "first")) {
+    return "dm-thin was never measured on real dm here (research/realdm-observations.md has no thin figures): provisioning, zeroing, sharing breaks and commits are modeled only";
+  }
   if (spec.kind === "pvmove") {
     return "served in submission order with no elevator: the copy, submitted ahead, delays foreground I/O more than a real disk queue would";
   }

@@ -17,6 +17,7 @@ import type { Rng } from "../../engine/sim/rng.js";
 import type { Scheduler } from "../../engine/sim/scheduler.js";
 import { Bus, type DeviceProfile, resolveProfile } from "../../engine/sim/timing/mod.js";
 import { buildRaid1 } from "./raid1-layout.js";
+import { buildThin, THIN_CHUNK_BYTES } from "./thin-layout.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -65,6 +66,13 @@ export type LayoutSpec =
       readonly legs: 2 | 3;
       /** Bits already set (the LV was written in the last ~10 s), so no write waits for a bitmap write. */
       readonly warmBitmap?: boolean;
+    }
+  | {
+      readonly kind: "thin";
+      /** Thin snapshots of the thin LV taken after it was fully written. */
+      readonly snapshots: 0 | 1 | 4;
+      /** `first`: every write provisions a block or breaks sharing; `overwrite`: every block already the LV's own. */
+      readonly pass: "first" | "overwrite";
     };
 
 /** A named config of the benchmark. */
@@ -83,6 +91,23 @@ function mirrorConfig(legs: 2 | 3, log: "core" | "disk", sharedBus = false): Con
       (sharedBus
         ? `legs behind one controller of ${SHARED_BUS_FACTOR}× a disk's bandwidth`
         : "legs on separate disks"),
+  };
+}
+
+function thinConfig(snapshots: 0 | 1 | 4, pass: "first" | "overwrite"): ConfigDef {
+  const name = snapshots === 0 ? `thin-${pass}` : `thin-${snapshots}snap-${pass}`;
+  const what =
+    snapshots === 0
+      ? pass === "first"
+        ? "fresh for write workloads: every first write provisions a block (partial ones zeroed first); workloads that read find it written"
+        : "every block already provisioned: overwrites"
+      : pass === "first"
+        ? `${snapshots} thin snapshot${snapshots > 1 ? "s" : ""} of a fully written thin LV: first writes break sharing (copy the block once, whatever the count)`
+        : `${snapshots} thin snapshot${snapshots > 1 ? "s" : ""}, sharing already broken everywhere: overwrites`;
+  return {
+    name,
+    spec: { kind: "thin", snapshots, pass },
+    description: `thin LV in a pool of ${THIN_CHUNK_BYTES / KiB} KiB chunks (_tdata and _tmeta on their own PVs), ${what}`,
   };
 }
 
@@ -127,6 +152,11 @@ export const CONFIGS: readonly ConfigDef[] = [
       description: `${legs}-leg dm-raid raid1 (md raid1 + write-intent bitmap, 2 MiB regions), legs on separate disks, idle before the run (bitmap clean)`,
     }),
   ),
+  thinConfig(0, "first"),
+  thinConfig(0, "overwrite"),
+  thinConfig(1, "first"),
+  thinConfig(4, "first"),
+  thinConfig(1, "overwrite"),
   {
     name: "raid1-2leg-warm",
     spec: { kind: "raid1", legs: 2, warmBitmap: true },
@@ -335,6 +365,16 @@ export function buildLayout(config: ConfigDef, profileName: string, options: Lay
         warmBitmap: spec.warmBitmap ?? false,
       });
       return done(built.device, filled(built.device, built.readyNs), built.start);
+    }
+    case "thin": {
+      const built = buildThin(spec, lvBytes, (name, bytes) => pvs.make(name, bytes));
+      // A fresh thin LV stays unwritten for write workloads (prefilling would provision it); reads
+      // need data, so workloads that read find it provisioned. The others are written first.
+      const fresh = spec.snapshots === 0 && spec.pass === "first" && !options.prefill;
+      let nowNs = fresh ? 0 : prefill(built.device, lvBytes, 0);
+      for (let i = 0; i < spec.snapshots; i++) nowNs = built.snapshot(i + 2, nowNs);
+      if (spec.pass === "overwrite") nowNs = prefill(built.device, lvBytes, nowNs);
+      return done(built.device, nowNs);
     }
     case "pvmove": {
       const source = pvs.make("pv-src", lvBytes);

@@ -60,6 +60,8 @@ export const QUICK_PLAN: OverheadPlan = Object.freeze({
     "origin-1snap-64k-overwrite",
     "pvmove",
     "raid1-2leg",
+    "thin-first",
+    "thin-1snap-first",
   ],
   // The single-stream set: the concurrent-stream rows are in the full matrix (and --workload).
   workloads: WORKLOADS.filter((w) => (w.streams ?? 1) === 1).map((w) => w.name),

@@ -127,6 +127,10 @@ function createLines(config: ConfigDef, lvBytes: number): { create: string[]; sn
       throw new RealBenchUnsupportedError(
         `${config.name}: the model's unthrottled background copy races the workload; not run on real disks`,
       );
+    case "thin":
+      throw new RealBenchUnsupportedError(
+        `${config.name}: thin configs are not built in the guest yet (its initramfs has no thin_check, which LVM2 runs to activate a pool)`,
+      );
   }
 }
 

@@ -12,6 +12,7 @@ import type { Host } from "./host.js";
 import { CommandOutput } from "./output.js";
 import { hostRuntime, type LvRuntimeProvider } from "./runtime.js";
 import { SizeArgError } from "./sizes.js";
+import { noteThinAutoextend } from "./thin/autoextend-settings.js";
 
 /** LVM2's "no such command" exit code (`ENO_SUCH_CMD`). */
 export const ENO_SUCH_CMD = 2;
@@ -96,6 +97,7 @@ function dispatch(host: Host, argv: readonly string[], out: CommandOutput, optio
       runtime: options.runtime ?? hostRuntime(host),
       ...(driver !== undefined ? { driverLoaded: !/^(n|no|0)$/.test(driver) } : {}),
     };
+    noteThinAutoextend(host, optionValue(args, "config"));
     return def.run(context, args);
   } catch (error) {
     if (isSimulationHalt(error)) throw error;

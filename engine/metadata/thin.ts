@@ -138,7 +138,7 @@ export function thinInfo(seg: OtherSegment): ThinInfo {
 }
 
 /** A `thin-pool` segment printed as `_thin_pool_text_export` does. */
-function thinPoolSegmentOf(extentCount: number, info: ThinPoolInfo): OtherSegment {
+export function thinPoolSegmentOf(extentCount: number, info: ThinPoolInfo): OtherSegment {
   const items: ConfigNode[] = [
     cfg.set("metadata", info.metadataLv),
     cfg.set("pool", info.dataLv),
@@ -156,7 +156,7 @@ function thinPoolSegmentOf(extentCount: number, info: ThinPoolInfo): OtherSegmen
 }
 
 /** A `thin` segment printed as `_thin_text_export` does. */
-function thinSegmentOf(extentCount: number, info: ThinInfo): OtherSegment {
+export function thinSegmentOf(extentCount: number, info: ThinInfo): OtherSegment {
   const items: ConfigNode[] = [
     cfg.set("thin_pool", info.pool),
     cfg.set("transaction_id", info.transactionId),
@@ -213,7 +213,7 @@ function spareMaxExtents(extentSizeSectors: number): number {
  * Makes sure the VG has a pool metadata spare at least `extents` large (`handle_pool_metadata_spare`):
  * a new `lvolN` renamed `lvolN_pmspare` and hidden, or the existing one extended.
  */
-function ensurePoolMetadataSpare(
+export function ensurePoolMetadataSpare(
   vg: VolumeGroup,
   spec: LvIdentity & { readonly extents: number; readonly pvs?: readonly PvSelection[] },
 ): VolumeGroup {

@@ -15,6 +15,7 @@ export class RefCounts {
   #committed: Uint32Array;
   #allocated = 0;
   #cursor = 0;
+  #limit: number | undefined;
 
   /** `what` names the space map in errors ("metadata" or "data"). */
   constructor(
@@ -53,8 +54,17 @@ export class RefCounts {
     return this.#committed[b] ?? 0;
   }
 
+  /**
+   * Caps the blocks that may be allocated at once (undefined lifts it): allocation beyond fails as
+   * if the device were full. A fault hook; the counts and `free` are unchanged.
+   */
+  setAllocationLimit(limit: number | undefined): void {
+    this.#limit = limit;
+  }
+
   /** Takes a block free now and at the last commit, searching from a moving cursor with one wrap; undefined when none. */
   allocate(): number | undefined {
+    if (this.#limit !== undefined && this.#allocated >= this.#limit) return undefined;
     const n = this.#counts.length;
     for (let pass = 0; pass < 2; pass++) {
       const from = pass === 0 ? this.#cursor : 0;

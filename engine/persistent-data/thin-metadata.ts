@@ -7,8 +7,9 @@
 import type { BlockDevice } from "../block/device.js";
 import type { MutationInfo, Mutations } from "../sim/mutations.js";
 import { NO_MUTATIONS } from "../sim/mutations.js";
-import { BLOCK_BYTES, getU64, PersistentDataError, setU64, viewOf } from "./block.js";
+import { BLOCK_BYTES, getU64, isPersistentDataError, PersistentDataError, setU64, viewOf } from "./block.js";
 import {
+  btreeBuild,
   btreeDel,
   btreeEmpty,
   btreeInsert,
@@ -37,7 +38,7 @@ import {
 import { TransactionManager } from "./transaction.js";
 
 /** Mutation: a commit writes the superblock without first flushing the blocks it points to. */
-const MUTATION_COMMIT_SKIPS_METADATA_FLUSH = "persistent-data.commit-skips-metadata-flush";
+export const MUTATION_COMMIT_SKIPS_METADATA_FLUSH = "persistent-data.commit-skips-metadata-flush";
 /** Catalogue entry for {@link MUTATION_COMMIT_SKIPS_METADATA_FLUSH}. */
 export const COMMIT_SKIPS_METADATA_FLUSH: MutationInfo = {
   name: MUTATION_COMMIT_SKIPS_METADATA_FLUSH,
@@ -53,6 +54,36 @@ export const SNAP_SKIPS_ROOT_INC: MutationInfo = {
   description:
     "Thin create_snap shares the origin's mapping root without dm_tm_inc, so its count is one short",
 };
+
+/** Mutation: thin_repair gives a data block mapped by several devices (a snapshot's shared block) a count of 1. */
+export const MUTATION_REPAIR_COUNTS_SHARED_ONCE = "persistent-data.repair-counts-shared-once";
+/** Catalogue entry for {@link MUTATION_REPAIR_COUNTS_SHARED_ONCE}. */
+export const REPAIR_COUNTS_SHARED_ONCE: MutationInfo = {
+  name: MUTATION_REPAIR_COUNTS_SHARED_ONCE,
+  description:
+    "thin_repair counts each shared data block once, so the first unmap of a snapshot's block frees it under the other",
+};
+
+/** One device as `thin_dump --repair` salvaged it: its details and the mappings that still validate. */
+export interface SalvagedDevice {
+  readonly id: number;
+  readonly details: ThinDetails;
+  readonly mappings: readonly {
+    readonly vblock: number;
+    readonly dataBlock: number;
+    readonly time: number;
+  }[];
+}
+
+/** What a salvage of damaged pool metadata recovered, and the damage it stepped over. */
+export interface SalvagedPool {
+  readonly transactionId: number;
+  readonly time: number;
+  readonly dataBlockSizeSectors: number;
+  readonly nrDataBlocks: number;
+  readonly devices: readonly SalvagedDevice[];
+  readonly damage: readonly string[];
+}
 
 /** Largest thin device id (`MAX_DEV_ID`, 2^24 − 1). */
 const THIN_MAX_DEV_ID = (1 << 24) - 1;
@@ -108,7 +139,7 @@ function packBlockTime(dataBlock: number, time: number): Uint8Array {
 }
 
 /** Unpacks {@link packBlockTime}. */
-function unpackBlockTime(value: Uint8Array): { dataBlock: number; time: number } {
+export function unpackBlockTime(value: Uint8Array): { dataBlock: number; time: number } {
   const view = viewOf(value);
   const lo = view.getUint32(0, true);
   return { dataBlock: view.getUint32(4, true) * 256 + (lo >>> 24), time: lo & 0xffffff };
@@ -137,6 +168,7 @@ export class PoolMetadata {
   #dataSmBlocks: readonly number[] = [];
   #metaSmBlocks: readonly number[] = [];
   #changed = false;
+  #lastCommitNs = 0;
   readonly #dataVt: ValueType;
   readonly #topVt: ValueType;
   readonly #detailsVt = plainValues(DETAILS_BYTES);
@@ -187,6 +219,61 @@ export class PoolMetadata {
     };
     md.#changed = true;
     md.commit(options.issueNs ?? 0);
+    return md;
+  }
+
+  /**
+   * Writes fresh metadata holding `pool` to `device` (`thin_restore`): one mapping tree per device
+   * (sharing is not rebuilt, as thin_restore does not), data counts = the number of devices mapping
+   * each block, both space maps recounted, NEEDS_CHECK clear; then commits.
+   */
+  static restore(
+    device: BlockDevice,
+    pool: SalvagedPool,
+    options: Omit<PoolMetadataOptions, "dataBlockSizeSectors" | "nrDataBlocks">,
+  ): PoolMetadata {
+    const md = PoolMetadata.format(device, {
+      ...options,
+      dataBlockSizeSectors: pool.dataBlockSizeSectors,
+      nrDataBlocks: pool.nrDataBlocks,
+    });
+    const tm = md.#tm;
+    const countOnce = md.#mutations.has(MUTATION_REPAIR_COUNTS_SHARED_ONCE);
+    const topKeys: number[] = [];
+    const topValues: Uint8Array[] = [];
+    try {
+      for (const dev of pool.devices) {
+        for (const m of dev.mappings) {
+          if (countOnce && md.#data.count(m.dataBlock) > 0) continue;
+          md.#data.inc(m.dataBlock);
+        }
+        const sub = btreeBuild(
+          tm,
+          {
+            keys: dev.mappings.map((m) => m.vblock),
+            values: dev.mappings.map((m) => packBlockTime(m.dataBlock, m.time)),
+          },
+          8,
+        );
+        topKeys.push(dev.id);
+        topValues.push(u64Bytes(sub));
+        md.#details.set(dev.id, { ...dev.details, mappedBlocks: dev.mappings.length, changed: true });
+      }
+      tm.dec(md.#mappingRoot); // the empty top level format made
+      md.#mappingRoot = btreeBuild(tm, { keys: topKeys, values: topValues }, 8);
+      md.#time = pool.time;
+      md.#transactionId = pool.transactionId;
+      md.#changed = true;
+      md.commit(md.#lastCommitNs);
+    } catch (error) {
+      if (isPersistentDataError(error, "ENOSPC")) {
+        throw new PersistentDataError(
+          "ENOSPC",
+          `Output metadata ${device.name} is too small for the salvaged mappings; use a larger metadata LV`,
+        );
+      }
+      throw error;
+    }
     return md;
   }
 
@@ -255,6 +342,10 @@ export class PoolMetadata {
   get device(): BlockDevice {
     return this.#device;
   }
+  /** Completion time of the last commit this object made. */
+  get lastCommitNs(): number {
+    return this.#lastCommitNs;
+  }
   /** The userspace transaction id (`set_transaction_id`), as of this transaction. */
   get transactionId(): number {
     return this.#transactionId;
@@ -294,6 +385,17 @@ export class PoolMetadata {
   /** The reference count of data block `b` now (shared blocks count more than 1). */
   dataRefCount(b: number): number {
     return this.#data.count(b);
+  }
+  /**
+   * Caps the metadata blocks this open pool may hold at `used + freeBlocks` (undefined lifts it), so
+   * the next allocation past it fails with ENOSPC — a fault hook for metadata exhaustion.
+   */
+  limitMetadataBlocks(freeBlocks: number | undefined): void {
+    this.#tm.sm.setAllocationLimit(freeBlocks === undefined ? undefined : this.#tm.sm.allocated + freeBlocks);
+  }
+  /** Metadata blocks in use now. */
+  get metadataBlocksUsed(): number {
+    return this.#tm.sm.allocated;
   }
   /** The reference count of metadata block `b` now. */
   metadataRefCount(b: number): number {
@@ -506,6 +608,7 @@ export class PoolMetadata {
     this.#data.commit({ resetCursor: false });
     for (const td of this.#details.values()) td.changed = false;
     this.#changed = false;
+    this.#lastCommitNs = t;
     return t;
   }
 
@@ -625,7 +728,7 @@ export class PoolMetadata {
 }
 
 /** Metadata blocks a device offers, capped at the format's limit. */
-function metadataBlocksOf(device: BlockDevice): number {
+export function metadataBlocksOf(device: BlockDevice): number {
   return Math.min(Math.floor(device.sizeBytes / BLOCK_BYTES), METADATA_MAX_BLOCKS);
 }
 

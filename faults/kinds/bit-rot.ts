@@ -59,7 +59,8 @@ export const bitRot: FaultKind<"bit-rot"> = {
   },
 };
 
-function flipAtRest(
+/** Flips the given absolute bit positions on `media` (sector by sector, FUA). */
+export function flipAtRest(
   media: {
     read(o: number, d: Uint8Array, x?: object): number;
     write(o: number, d: Uint8Array, x?: object): number;

@@ -4,7 +4,14 @@ import type { Scheduler } from "../../engine/sim/scheduler.js";
 import type { FaultyDevice } from "../device-wrapper.js";
 import type { JsonValue } from "../record.js";
 import type { FaultKindName, SpecOf } from "../schema.js";
-import type { CowSpace, CrashPolicy, FillableSnapshot, MdaLocation } from "../targets.js";
+import type {
+  CowSpace,
+  CrashPolicy,
+  FillableSnapshot,
+  MdaLocation,
+  ThinMetadataLocation,
+  ThinMetadataSpace,
+} from "../targets.js";
 import type { FiredAt } from "../trigger.js";
 
 /** What a fault kind may touch when it fires; the injector provides it. */
@@ -23,6 +30,10 @@ export interface FaultContext {
   stall(target: string): () => void;
   /** The snapshot COW store with this name. */
   snapshot(name: string): CowSpace | FillableSnapshot;
+  /** The live thin pool `vg/pool`; throws a clear error when it is not registered. */
+  thinPool(poolPath: string): ThinMetadataSpace;
+  /** Where thin pool `vg/pool` keeps its metadata; throws a clear error when it cannot be found. */
+  thinMetadata(poolPath: string): ThinMetadataLocation;
   /** The PV's metadata areas, when the format layer can locate them. */
   locateMdas(device: FaultyDevice): readonly MdaLocation[] | undefined;
   /** Power every device off with these policies; the runner resolves the caches after the halt. */

@@ -10,6 +10,8 @@ import { powerCut } from "./power-cut.js";
 import { pvLoss } from "./pv-loss.js";
 import { slowDevice } from "./slow-device.js";
 import { syncStall } from "./sync-stall.js";
+import { thinMetadataCorruption } from "./thin-metadata-corruption.js";
+import { thinMetadataExhaustion } from "./thin-metadata-exhaustion.js";
 import { tornWrite } from "./torn-write.js";
 
 /** Every fault kind's implementation, by name; the type makes a missing kind a compile error. */
@@ -25,4 +27,6 @@ export const FAULT_KINDS: { readonly [K in FaultKindName]: FaultKind<K> } = {
   "metadata-corruption": metadataCorruption,
   "cow-exhaustion": cowExhaustion,
   flakey,
+  "thin-metadata-corruption": thinMetadataCorruption,
+  "thin-metadata-exhaustion": thinMetadataExhaustion,
 };

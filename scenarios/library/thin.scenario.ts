@@ -93,4 +93,94 @@ export default [
     phases: [writes("fill", 400)],
     expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "out-of-data-space" } },
   }),
+  defineScenario({
+    name: "thin-repair",
+    description:
+      'A bit flips in the inactive pool\'s space map: activation fails with "Manual repair required!", lvconvert --repair rebuilds the metadata with thin_repair into the spare (the damaged copy kept as pool_meta0), and the origin and its thin snapshot read back every acknowledged write',
+    tags: ["nightly", "thin", "repair", "metadata-corruption"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("-L 16M"),
+    phases: [
+      writes("before", 100),
+      { lvm: "lvcreate -s -K vg0/thin -n snap" },
+      writes("after", 100),
+      { lvm: "vgchange -an vg0" },
+      { lvm: "vgchange -ay vg0", expectExit: 5 },
+    ],
+    faults: [
+      {
+        kind: "thin-metadata-corruption",
+        pool: "vg0/pool",
+        structure: "space-map",
+        at: { event: "thin.pool.close", occurrence: 1 },
+      },
+    ],
+    recovery: ["lvconvert --repair vg0/pool", "vgchange -ay vg0"],
+    expect: {
+      thinChecked: ["vg0/pool"],
+      segtypes: { "vg0/pool_meta0": ["linear"] },
+      messages: ["holds a backup of the unrepaired metadata"],
+    },
+  }),
+  defineScenario({
+    name: "thin-autoextend",
+    description:
+      "Random writes fill a 4 MiB thin pool with thin_pool_autoextend_threshold=70: the kernel's low-water event makes dmeventd run lvextend --use-policies, the pool grows before it is full, and no write ever fails for space",
+    tags: ["nightly", "thin", "out-of-space", "autoextend"],
+    seeds: "1..8",
+    pvs,
+    setup: [
+      "pvcreate pv0 pv1",
+      "vgcreate vg0 pv0 pv1",
+      "lvcreate -T -L 4M --config 'activation/thin_pool_autoextend_threshold=70 activation/thin_pool_autoextend_percent=50' vg0/pool",
+      "lvcreate -V 32M -T vg0/pool -n thin",
+    ],
+    phases: [writes("fill", 300)],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+  }),
+  defineScenario({
+    name: "thin-metadata-full",
+    description:
+      "The pool's metadata runs out while provisioning: dm-thin aborts the transaction, writes needs_check and goes read-only (writes needing a block fail, mapped data stays readable and writable); activation still works read-only, and lvconvert --repair brings back every acknowledged write with the pool writable",
+    tags: ["nightly", "thin", "out-of-space", "repair"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("-L 16M"),
+    phases: [
+      writes("fill", 200),
+      { lvm: "lvs --noheadings -o lv_name,lv_attr vg0/pool" },
+      { lvm: "vgchange -an vg0" },
+      { lvm: "vgchange -ay vg0" },
+      // Reactivated, the pool is still read-only: NEEDS_CHECK was written to its superblock.
+      { lvm: "lvs --noheadings -o lv_attr,lv_name vg0/pool" },
+      { lvm: "vgchange -an vg0" },
+    ],
+    faults: [
+      {
+        kind: "thin-metadata-exhaustion",
+        pool: "vg0/pool",
+        freeBlocks: 0,
+        at: { event: "thin.commit", occurrence: 4 },
+      },
+    ],
+    recovery: ["lvconvert --repair vg0/pool", "vgchange -ay vg0"],
+    expect: {
+      thinChecked: ["vg0/pool"],
+      thinPoolMode: { "vg0/pool": "write" },
+      messages: ["pool twi-aotzM-", "twi-aotzM- pool", "holds a backup of the unrepaired metadata"],
+    },
+  }),
+  defineScenario({
+    name: "thin-data-full-queue",
+    description:
+      "A pool with the default queue_if_no_space fills up: writes needing a block wait for no_space_timeout (60 s) and then fail, existing data stays intact, and lvextend of the pool makes it writable again with nothing lost",
+    tags: ["nightly", "thin", "out-of-space"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("-L 4M"),
+    phases: [writes("fill", 300), { wait: { ns: 61_000_000_000 } }, writes("after-timeout", 20)],
+    recovery: ["lvextend -L +8M vg0/pool"],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+  }),
 ];

@@ -134,6 +134,8 @@ describe("fault schemas", () => {
         corruptBioByte: { nth: 1, direction: "r", value: 0 },
         at: { timeNs: 0 },
       },
+      { kind: "thin-metadata-corruption", pool: "vg0/pool", at: { event: "thin.pool.close" } },
+      { kind: "thin-metadata-exhaustion", pool: "vg0/pool", at: { event: "thin.commit" } },
     ];
     expect(parseFaultSpecs(specs).map((s) => s.kind)).toEqual([...FAULT_KIND_NAMES]);
   });

@@ -62,30 +62,42 @@ function lvmlab(paths: readonly string[], names: readonly string[], line: string
   }
 }
 
-/** The bytes of `vg0/<lv>` (one linear segment) read from its loop device. */
+/** The bytes of `vg0/<lv>` (its linear segments in order) read from the loop devices. */
 function lvBytes(
   set: { devices: readonly string[]; lvm: (c: string, a: readonly string[]) => { stdout: string } },
   paths: readonly string[],
   lv: string,
 ): Uint8Array {
-  const ranges = set.lvm("lvs", ["--noheadings", "-a", "-o", "seg_pe_ranges", `vg0/${lv}`]).stdout.trim();
-  const [device, span] = ranges.split(":") as [string, string];
-  const [first, last] = span.split("-").map(Number) as [number, number];
-  const peStart = Number(
-    set.lvm("pvs", ["--noheadings", "--nosuffix", "--units", "s", "-o", "pe_start", device]).stdout.trim(),
-  );
+  const ranges = set.lvm("lvs", ["--noheadings", "-a", "-o", "seg_pe_ranges", `vg0/${lv}`]).stdout;
   const extent = Number(
     set
       .lvm("vgs", ["--noheadings", "--nosuffix", "--units", "s", "-o", "vg_extent_size", "vg0"])
       .stdout.trim(),
   );
-  const out = new Uint8Array((last - first + 1) * extent * 512);
-  const image = paths[set.devices.indexOf(device)]!;
-  const fd = FileDevice.open(image, { name: device, readOnly: true });
-  try {
-    fd.read((peStart + first * extent) * 512, out);
-  } finally {
-    fd.close();
+  const parts: Uint8Array[] = [];
+  for (const range of ranges
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)) {
+    const [device, span] = range.split(":") as [string, string];
+    const [first, last] = span.split("-").map(Number) as [number, number];
+    const peStart = Number(
+      set.lvm("pvs", ["--noheadings", "--nosuffix", "--units", "s", "-o", "pe_start", device]).stdout.trim(),
+    );
+    const part = new Uint8Array((last - first + 1) * extent * 512);
+    const fd = FileDevice.open(paths[set.devices.indexOf(device)]!, { name: device, readOnly: true });
+    try {
+      fd.read((peStart + first * extent) * 512, part);
+    } finally {
+      fd.close();
+    }
+    parts.push(part);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
   }
   return out;
 }
@@ -163,6 +175,43 @@ describe("real LVM2 reads lvmlab's thin pools", () => {
       expect(restore.status, restore.stderr).toBe(0);
       const after = REPORTS.map((r) => lvmlab(paths, set.devices, r, false).stdout);
       expect(after).toEqual(before);
+    });
+  });
+
+  it("after lvmlab grows, removes from and repairs pools, with the same reports and metadata thin_check accepts", (ctx) => {
+    if (unavailable) {
+      ctx.skip(true, unavailable);
+      return;
+    }
+    const paths = images("changed");
+    withLoopDevices(paths, (set) => {
+      build(paths, set.devices);
+      // Each lvmlab command is a fresh host: every pool is inactive, so each of these activates
+      // the pool it needs (to grow its space maps, send the delete, or refuse nothing) and leaves it.
+      for (const line of [
+        "lvextend -L +4M vg0/pool",
+        "lvextend --poolmetadatasize +4M vg0/pool2",
+        "lvremove -f vg0/thin2",
+        "lvconvert --repair vg0/pool",
+      ]) {
+        const result = lvmlab(paths, set.devices, line);
+        expect(result.exitCode, `${line}\n${result.stderr}`).toBe(0);
+      }
+      for (const report of REPORTS) {
+        const real = set.lvm(report.split(" ")[0]!, report.split(" ").slice(1));
+        expect(real.status, `${report}\n${real.stderr}`).toBe(0);
+        const mine = lvmlab(paths, set.devices, report, false);
+        expect(mine.stdout, report).toBe(real.stdout);
+      }
+      const names = set.lvm("lvs", ["-a", "--noheadings", "-o", "lv_name", "vg0"]).stdout;
+      expect(names).toContain("pool_meta0");
+      expect(names).not.toContain("thin2");
+      for (const lv of ["pool_tmeta", "pool2_tmeta"]) {
+        const check = thinCheckBytes(lvBytes(set, paths, lv));
+        expect(check.status, `${lv}: ${String(check.stderr)}`).toBe(0);
+      }
+      const vgck = set.lvm("vgck", ["vg0"]);
+      expect(vgck.status, vgck.stderr).toBe(0);
     });
   });
 });

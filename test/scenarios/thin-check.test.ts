@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { livePool } from "../../engine/lvm/thin/status.js";
 import { executeCase } from "../../scenarios/executor.js";
 import thinScenarios from "../../scenarios/library/thin.scenario.js";
+import { lvImage, poolMetadataImage } from "../engine/lvm/thin/helpers.js";
 import { imageOf, thinCheck, thinToolsUnavailable } from "../engine/persistent-data/thin-tools.js";
 
 const skip = thinToolsUnavailable();
@@ -24,4 +25,18 @@ describe("real thin_check after the nightly thin scenarios", () => {
       expect(check.stdout).toMatch(/TRANSACTION_ID=\d+/);
     });
   }
+});
+
+describe("real thin_check after thin-repair", () => {
+  it.skipIf(skip)("rejects the damaged copy kept as pool_meta0: the corruption was real", () => {
+    const scenario = thinScenarios.find((s) => s.name === "thin-repair")!;
+    const run = executeCase(scenario, { scenario: scenario.name, seed: 2 });
+    expect(run.record.status, JSON.stringify(run.record.failures)).toBe("pass");
+    const fault = run.record.faults[0] as { effect?: { structure?: string } };
+    expect(fault.effect?.structure).toBe("space-map");
+    const meta0 = thinCheck(lvImage(run.machine.host, "pool_meta0"));
+    expect(meta0.status).not.toBe(0);
+    const pool = thinCheck(poolMetadataImage(run.machine.host, "pool"));
+    expect(pool.status, pool.stderr).toBe(0);
+  });
 });

@@ -1,7 +1,17 @@
 /** Public face of engine/dm/thin: the thin-pool and thin targets, and the mutations thin provisioning honours. */
-import { COMMIT_SKIPS_METADATA_FLUSH, SNAP_SKIPS_ROOT_INC } from "../../persistent-data/thin-metadata.js";
+import {
+  COMMIT_SKIPS_METADATA_FLUSH,
+  REPAIR_COUNTS_SHARED_ONCE,
+  SNAP_SKIPS_ROOT_INC,
+} from "../../persistent-data/thin-metadata.js";
 import type { MutationInfo } from "../../sim/mutations.js";
-import { THIN_COMMIT_SKIPS_DATA_FLUSH, THIN_FLUSH_SKIPS_COMMIT } from "./pool.js";
+import {
+  THIN_ABORT_SKIPS_NEEDS_CHECK,
+  THIN_COMMIT_SKIPS_DATA_FLUSH,
+  THIN_FLUSH_SKIPS_COMMIT,
+  THIN_LOW_WATER_EVENT_LOST,
+  THIN_RESIZE_STAYS_FULL,
+} from "./pool.js";
 
 export {
   type PoolDiscards,
@@ -19,5 +29,9 @@ export const THIN_MUTATIONS: readonly MutationInfo[] = [
   THIN_FLUSH_SKIPS_COMMIT,
   COMMIT_SKIPS_METADATA_FLUSH,
   SNAP_SKIPS_ROOT_INC,
+  REPAIR_COUNTS_SHARED_ONCE,
+  THIN_LOW_WATER_EVENT_LOST,
+  THIN_ABORT_SKIPS_NEEDS_CHECK,
+  THIN_RESIZE_STAYS_FULL,
 ];
 export { THIN_TRACE_EVENTS } from "./pool.js";

@@ -47,6 +47,10 @@ export const THIN_TRACE_EVENTS: readonly TraceEventInfo[] = [
     description: "A thin pool's free data blocks fell to its low-water mark (dmeventd's cue)",
   },
   {
+    name: "thin.pool.close",
+    description: "A thin pool was deactivated: its metadata committed and the kernel dropped it",
+  },
+  {
     name: "thin.pool.metadata-error",
     description: "A thin pool metadata operation failed; the pool aborts to read-only",
   },
@@ -66,6 +70,30 @@ export const MUTATION_THIN_FLUSH_SKIPS_COMMIT = "dm.thin.flush-skips-commit";
 export const THIN_FLUSH_SKIPS_COMMIT: MutationInfo = {
   name: MUTATION_THIN_FLUSH_SKIPS_COMMIT,
   description: "dm-thin acknowledges a flush/FUA with the provisioning it covers still uncommitted",
+};
+
+/** Mutation: the pool never sends its low-water event, so dmeventd learns of a filling pool only at its next poll. */
+export const MUTATION_THIN_LOW_WATER_EVENT_LOST = "dm.thin.low-water-event-lost";
+/** Catalogue entry for {@link MUTATION_THIN_LOW_WATER_EVENT_LOST}. */
+export const THIN_LOW_WATER_EVENT_LOST: MutationInfo = {
+  name: MUTATION_THIN_LOW_WATER_EVENT_LOST,
+  description: "dm-thin crosses its low-water mark without sending the event dmeventd autoextends on",
+};
+
+/** Mutation: a failed metadata operation rolls back without writing NEEDS_CHECK, so the next activation is writable. */
+export const MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK = "dm.thin.abort-skips-needs-check";
+/** Catalogue entry for {@link MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK}. */
+export const THIN_ABORT_SKIPS_NEEDS_CHECK: MutationInfo = {
+  name: MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK,
+  description: "dm-thin aborts a failed metadata transaction without persisting needs_check",
+};
+
+/** Mutation: growing the data device of a full pool leaves it out of data space (writes needing blocks keep failing). */
+export const MUTATION_THIN_RESIZE_STAYS_FULL = "dm.thin.resize-stays-out-of-data-space";
+/** Catalogue entry for {@link MUTATION_THIN_RESIZE_STAYS_FULL}. */
+export const THIN_RESIZE_STAYS_FULL: MutationInfo = {
+  name: MUTATION_THIN_RESIZE_STAYS_FULL,
+  description: "dm-thin grows a full pool's data space map but stays in out-of-data-space mode",
 };
 
 /** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
@@ -116,6 +144,7 @@ export class ThinPoolTarget extends Target {
   #noSpaceSinceNs: number | undefined;
   #errorIfNoSpace: boolean;
   #lowWaterSent = false;
+  #lowWaterBlocks: number;
   /** Thin devices open on this pool, by device id. */
   readonly openDevices = new Set<number>();
   /** Writes that waited for space and then failed (for reports). */
@@ -139,6 +168,7 @@ export class ThinPoolTarget extends Target {
     this.#options = options;
     this.#mutations = options.mutations ?? NO_MUTATIONS;
     this.#errorIfNoSpace = options.errorIfNoSpace ?? false;
+    this.#lowWaterBlocks = options.lowWaterBlocks ?? 0;
     this.#lastCommitNs = options.activateNs ?? 0;
     try {
       const md = PoolMetadata.open(options.metadata, {
@@ -193,7 +223,7 @@ export class ThinPoolTarget extends Target {
     if (this.#options.discards === "nopassdown") features.push("no_discard_passdown");
     if (this.#options.errorIfNoSpace) features.push("error_if_no_space");
     const tail = features.length === 0 ? "0" : `${features.length} ${features.join(" ")}`;
-    return `${this.metadataDevice.name} ${this.dataDevice.name} ${this.blockSizeSectors} ${this.#options.lowWaterBlocks ?? 0} ${tail}`;
+    return `${this.metadataDevice.name} ${this.dataDevice.name} ${this.blockSizeSectors} ${this.#lowWaterBlocks} ${tail}`;
   }
 
   /** `pool_status`: transaction id, metadata and data use, held root, mode, discards, no-space policy, needs_check. */
@@ -313,19 +343,45 @@ export class ThinPoolTarget extends Target {
     return done;
   }
 
+  /**
+   * Deactivation (`pool_postsuspend`, then `__destroy_persistent_data_objects`): commits what
+   * changed, then the kernel holds nothing of this pool; later reads of its metadata come from disk.
+   */
+  close(issueNs: number): number {
+    const done = this.#commit(issueNs);
+    this.trace?.emit("thin.pool.close", { pool: this.name });
+    return done;
+  }
+
+  /** Metadata blocks in use (for a metadata-exhaustion fault); 0 in fail mode. */
+  metadataBlocksUsed(): number {
+    return this.#md?.metadataBlocksUsed ?? 0;
+  }
+
+  /** Caps the metadata blocks at those in use plus `freeBlocks` (undefined lifts it): a fault hook. */
+  setMetadataFreeBlocks(freeBlocks: number | undefined): void {
+    this.#md?.limitMetadataBlocks(freeBlocks);
+  }
+
   /** Commits if anything changed (postsuspend, status with flush, metadata close). */
   commit(issueNs: number): number {
     return this.#commit(issueNs);
   }
 
-  /** Grows the pool to a new data device size (a resume after lvextend of `_tdata`). */
-  resizeData(issueNs: number): number {
+  /**
+   * Grows the pool to a new data device size (a reload with the grown `_tdata` and a resume after
+   * lvextend, `maybe_resize_data_dev`): the table's new low-water mark, the event re-armed.
+   */
+  resizeData(issueNs: number, options: { readonly lowWaterBlocks?: number } = {}): number {
     const md = this.#md;
     if (md === undefined || md.needsCheck) {
       throw new BlockDeviceError("EIO", this.name, 0, 0, "unable to grow the data device until repaired.");
     }
     md.resizeData(this.dataBlocks);
-    if (this.#mode === "out-of-data-space") this.#setMode("write");
+    if (options.lowWaterBlocks !== undefined) this.#lowWaterBlocks = options.lowWaterBlocks;
+    this.#lowWaterSent = false;
+    if (this.#mode === "out-of-data-space" && !this.#mutations.has(MUTATION_THIN_RESIZE_STAYS_FULL))
+      this.#setMode("write");
     this.#noSpaceSinceNs = undefined;
     this.#errorIfNoSpace = this.#options.errorIfNoSpace ?? false;
     return this.#commit(issueNs);
@@ -408,15 +464,17 @@ export class ThinPoolTarget extends Target {
       const whole = inBlock === 0 && len === this.blockBytes;
       let t = issueNs;
       if (!whole) {
-        // break_sharing copies the old block; a new block is zeroed (schedule_zero) unless skip_block_zeroing.
-        const fill = new Uint8Array(this.blockBytes);
-        if (m !== undefined) t = this.dataDevice.read(m.dataBlock * this.blockBytes, fill, { issueNs: t });
-        if (m !== undefined || this.#options.zeroNewBlocks !== false) {
-          fill.set(part, inBlock);
-          t = this.dataDevice.write(b * this.blockBytes, fill, { issueNs: t });
-        } else {
-          t = this.dataDevice.write(b * this.blockBytes + inBlock, part, { issueNs: t });
+        // break_sharing (schedule_copy): kcopyd copies the whole old block; a new block is zeroed
+        // whole (schedule_zero's ll_zero) unless skip_block_zeroing. Either way the bio itself is
+        // remapped and issued only once that finished, as its own request.
+        if (m !== undefined) {
+          const copy = new Uint8Array(this.blockBytes);
+          t = this.dataDevice.read(m.dataBlock * this.blockBytes, copy, { issueNs: t });
+          t = this.dataDevice.write(b * this.blockBytes, copy, { issueNs: t });
+        } else if (this.#options.zeroNewBlocks !== false) {
+          t = this.dataDevice.write(b * this.blockBytes, new Uint8Array(this.blockBytes), { issueNs: t });
         }
+        t = this.dataDevice.write(b * this.blockBytes + inBlock, part, { issueNs: t });
       } else {
         t = this.dataDevice.write(b * this.blockBytes, part, { issueNs: t });
       }
@@ -504,10 +562,11 @@ export class ThinPoolTarget extends Target {
   /** `alloc_data_block`: low-water event, commit to reclaim at 0 free, then out-of-data-space. */
   #allocDataBlock(issueNs: number, range: { offsetBytes: number; lengthBytes: number }): number {
     const md = this.#md as PoolMetadata;
-    const low = this.#options.lowWaterBlocks ?? 0;
+    const low = this.#lowWaterBlocks;
     if (!this.#lowWaterSent && md.dataBlocksFree <= low) {
       this.#lowWaterSent = true;
-      this.trace?.emit("thin.pool.low-water", { pool: this.name, free: md.dataBlocksFree });
+      if (!this.#mutations.has(MUTATION_THIN_LOW_WATER_EVENT_LOST))
+        this.trace?.emit("thin.pool.low-water", { pool: this.name, free: md.dataBlocksFree });
     }
     let b = md.allocDataBlock();
     if (b === undefined) {
@@ -557,7 +616,7 @@ export class ThinPoolTarget extends Target {
     const md = this.#md as PoolMetadata;
     try {
       md.abort();
-      md.setNeedsCheck(issueNs);
+      if (!this.#mutations.has(MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK)) md.setNeedsCheck(issueNs);
       this.#setMode("read-only");
     } catch {
       this.#setMode("fail");

@@ -35,6 +35,11 @@ export class ThinTarget extends Target {
   readonly pool: ThinPoolTarget;
   readonly deviceId: number;
 
+  /** The device is removed (`thin_dtr`): the pool may delete it again. */
+  close(): void {
+    this.pool.openDevices.delete(this.deviceId);
+  }
+
   params(): string {
     return `${this.pool.name} ${this.deviceId}`;
   }

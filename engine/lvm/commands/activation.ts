@@ -8,7 +8,13 @@ import { lvKinds } from "../../metadata/lv-kind.js";
 import type { VolumeGroup } from "../../metadata/model.js";
 import { raid1View } from "../../metadata/raid.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
-import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
+import {
+  type CommandContext,
+  ECMD_FAILED,
+  ECMD_PROCESSED,
+  type LvmCommandDef,
+  LvmCommandError,
+} from "../command.js";
 import { deactivateMoves, hasInterruptedMove, resumeMovesOnActivation } from "../pvmove/resume.js";
 import { raidSyncAction, refreshRaidLv } from "../raid/lvchange.js";
 import { noteRaidMonitoring } from "../raid/monitor-args.js";
@@ -93,6 +99,7 @@ export const lvchangeCommand: LvmCommandDef = {
     }
     const active = activateFlag(args, "lvchange");
     const scan = scanWithWarnings(context);
+    let failed = false;
     for (const arg of args.positionals) {
       // A bare VG name means every visible LV in it, as LVM2's process_each_lv does.
       if (!arg.replace(/^\/dev\//, "").includes("/")) {
@@ -113,10 +120,10 @@ export const lvchangeCommand: LvmCommandDef = {
       if (active && context.driverLoaded !== false && hasInterruptedMove(vg, name)) {
         resumeMovesOnActivation(context, vg, { poll: pollFlag(args), lvName: name });
       }
-      if (active) activateTables(context, vg, name);
-      else deactivateTables(context, vg, name);
+      if (!active) deactivateTables(context, vg, name);
+      else if (!activateOrReport(context, vg, name)) failed = true;
     }
-    return ECMD_PROCESSED;
+    return failed ? ECMD_FAILED : ECMD_PROCESSED;
   },
 };
 
@@ -161,6 +168,7 @@ export const vgchangeCommand: LvmCommandDef = {
     const active = activateFlag(args, "vgchange");
     const scan = scanWithWarnings(context);
     const names = args.positionals.length > 0 ? args.positionals : vgNames(scan);
+    let failed = false;
     for (const vgName of names) {
       const vg = requireVg(scan, vgName).vg;
       const kinds = lvKinds(vg);
@@ -173,10 +181,12 @@ export const vgchangeCommand: LvmCommandDef = {
           if (pollFlag(args)) polled = moves;
         } else deactivateMoves(context, vg);
       }
-      // Mirror and snapshot tables (and their resync/merge) come and go with the LVs.
+      // Mirror and snapshot tables (and their resync/merge) come and go with the LVs. An LV that
+      // fails to activate (a thin pool that needs repair) stays inactive; the others carry on and
+      // the command exits 5, as LVM2's process_each_lv does.
       for (const lv of visible) {
-        if (active) activateTables(context, vg, lv.name);
-        else deactivateTables(context, vg, lv.name);
+        if (!active) deactivateTables(context, vg, lv.name);
+        else if (!activateOrReport(context, vg, lv.name)) failed = true;
       }
       // vgchange_background_polling: every active pvmove, converting or merging LV gets a poll.
       if (active && context.driverLoaded !== false && pollFlag(args)) {
@@ -191,9 +201,25 @@ export const vgchangeCommand: LvmCommandDef = {
         );
       }
     }
-    return ECMD_PROCESSED;
+    return failed ? ECMD_FAILED : ECMD_PROCESSED;
   },
 };
+
+/**
+ * Builds the tables of `lvName`; when that fails with an LVM error (a thin pool that needs repair,
+ * a transaction_id mismatch) prints it, leaves the LV inactive and returns false.
+ */
+function activateOrReport(context: CommandContext, vg: VolumeGroup, lvName: string): boolean {
+  try {
+    activateTables(context, vg, lvName);
+    return true;
+  } catch (error) {
+    if (!(error instanceof LvmCommandError)) throw error;
+    context.out.error(error.message);
+    setActive(context, vg, { name: lvName, active: false });
+    return false;
+  }
+}
 
 /** True when a snapshot of `origin` is merging into it. */
 function mergingInto(vg: VolumeGroup, origin: string): boolean {

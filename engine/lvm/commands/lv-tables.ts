@@ -23,7 +23,7 @@ import {
   startMerge,
   stopMerge,
 } from "../snapshot/merge.js";
-import { livePool } from "../thin/status.js";
+import { livePool, liveThin } from "../thin/status.js";
 
 /** The LV and every LV beneath it (images, logs, layered areas), at most one visit each. */
 function stackOf(vg: VolumeGroup, lvName: string): LogicalVolume[] {
@@ -147,8 +147,9 @@ export function deactivateTables(context: CommandContext, vg: VolumeGroup, lvNam
     for (const lv of stackOf(vg, top)) {
       for (const mirror of liveMirrorsOf(host, vg.name, lv.name))
         mirror.suspend({ issueNs: host.scheduler.nowNs });
-      // A pool's postsuspend commits its metadata.
-      livePool(host, vg.name, lv.name)?.commit(host.scheduler.nowNs);
+      // A thin device closes; a pool's postsuspend commits its metadata.
+      liveThin(host, vg.name, lv.name)?.close();
+      livePool(host, vg.name, lv.name)?.close(host.scheduler.nowNs);
       stopLvResync(host, lv.id);
       stopRaidLv(host, vg, lv.name, { clean: true });
       for (const name of namesOf(vg.name, lv.name)) dm.remove(name);

@@ -13,6 +13,7 @@ import { AllocationError } from "../../metadata/alloc.js";
 import { lvKinds } from "../../metadata/lv-kind.js";
 import { findLv, type VolumeGroup } from "../../metadata/model.js";
 import { startSnapshotMerge } from "../../metadata/snapshot.js";
+import { thinPoolSegment } from "../../metadata/thin.js";
 import { deviceMapperOf, reloadLv } from "../activation/activate.js";
 import { dmName } from "../activation/dm-name.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
@@ -51,6 +52,7 @@ import { convertMirrorToRaid1 } from "../raid/takeover.js";
 import { parseSize } from "../sizes.js";
 import { isLvOpen, mergeRunning, startMerge } from "../snapshot/merge.js";
 import { snapshotInvalid } from "../snapshot/status.js";
+import { repairThinPool } from "../thin/repair.js";
 import { findVg, type HostScan, requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
@@ -234,6 +236,11 @@ function repair(context: CommandContext, args: ParsedArgs, lvArg: string, pvArgs
   if (isRaid1Lv(vg, lvName)) {
     const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
     repairRaid1(context, args, { scan, vgName, lvName, ...(pvs ? { pvs } : {}) });
+    return;
+  }
+  if (thinPoolSegment(lv) !== undefined) {
+    const pvs = pvArgs.length > 0 ? pvListArg(context, vg, pvArgs) : undefined;
+    repairThinPool(context, { scan, vg, poolName: lvName, ...(pvs ? { pvs } : {}) });
     return;
   }
   const seg = mirrorSegmentOf(lv);

@@ -2,9 +2,12 @@
 
 import { removeLvTree } from "../../metadata/lv-alloc.js";
 import { type LvKind, lvKinds } from "../../metadata/lv-kind.js";
+import { thinPoolSegment } from "../../metadata/thin.js";
 import { hasOption } from "../args.js";
 import { ECMD_PROCESSED, type LvmCommandDef, LvmCommandError } from "../command.js";
 import { activeSet } from "../runtime.js";
+import { type ForceLevel, isThinRemoval, removeThinLv, removeThinPool } from "../thin/remove.js";
+import { thinResizeTarget } from "../thin/resize.js";
 import { requireVg, scanHost } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
@@ -37,6 +40,8 @@ export const lvremoveCommand: LvmCommandDef = {
       throw new LvmCommandError("Please enter one or more logical volume paths", 3);
     // -y answers the prompts yes, as -f skips them (real LVM2 removes an active LV either way).
     const yes = hasOption(args, "force") || hasOption(args, "yes");
+    const forced = args.options.get("force")?.length ?? 0;
+    const force: ForceLevel = forced >= 2 ? 2 : yes ? 1 : 0;
     for (const arg of args.positionals) {
       const bare = arg.replace(/^\/dev\//, "");
       const whole = !bare.includes("/");
@@ -71,6 +76,23 @@ export const lvremoveCommand: LvmCommandDef = {
         if (whole && !vg.lvs.some((l) => l.name === name)) continue;
         const lv = requireLv(vg, name);
         const kind = lvKinds(vg).get(name);
+        if (thinResizeTarget(vg, name)?.part === "data" || thinResizeTarget(vg, name)?.part === "metadata") {
+          throw new LvmCommandError(`Can't remove logical volume ${vg.name}/${name} used by a pool.`);
+        }
+        if (isThinRemoval(vg, name)) {
+          const active = activeSet(context).has(lv.id);
+          const isPool = thinPoolSegment(lv) !== undefined;
+          if (!isPool && active && force === 0) {
+            context.out.print(
+              `Do you really want to remove active logical volume ${vg.name}/${name}? [y/n]: [n]`,
+            );
+            throw new LvmCommandError(`Logical volume ${vg.name}/${name} not removed.`);
+          }
+          if (isPool) removeThinPool(context, { vg, name, force });
+          else removeThinLv(context, { vg, name, force });
+          scan = scanHost(context.host);
+          continue;
+        }
         if (kind === undefined) throw new Error(`LV ${vg.name}/${name} has no kind`);
         refuseInternalLv(vg.name, name, kind);
         const active = activeSet(context).has(lv.id);

@@ -13,6 +13,7 @@ import { type CommandContext, ECMD_PROCESSED, type LvmCommandDef, LvmCommandErro
 import { raidLvLive, reloadRaidLv } from "../raid/reload.js";
 import { raid1Of } from "../raid/roles.js";
 import { activeSet } from "../runtime.js";
+import { runThinResize, thinResizeTarget } from "../thin/resize.js";
 import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -33,6 +34,13 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
   const lv = vg.lvs.find((l) => l.name === name);
   if (!lv) throw new LvmCommandError(`Logical volume ${name} not found in volume group ${vg.name}.`);
   const pvs = pvListArg(context, vg, pvArgs);
+  if (
+    thinResizeTarget(vg, name) !== undefined ||
+    hasOption(args, "use-policies") ||
+    hasOption(args, "poolmetadatasize")
+  ) {
+    return runThinResize(context, args, { scan, vg, lvName: name, mode, ...(pvs ? { pvs } : {}) });
+  }
   const request = extentRequest(context, args, { vg, resize: true, ...(pvs ? { pvs } : {}) });
   if (request === undefined) throw new LvmCommandError("Please specify either size or extents", 3);
   const current = lvExtents(lv);
@@ -190,6 +198,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { long: "stripes", short: "i", value: true },
   { long: "stripesize", short: "I", value: true },
   { long: "nosync", value: false },
+  { long: "poolmetadatasize", value: true },
+  { long: "use-policies", value: false },
 ];
 
 /** The lvextend command. */

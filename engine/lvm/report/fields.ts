@@ -342,8 +342,10 @@ const FIELDS: readonly FieldDef[] = [
   }),
   lvField("origin", "Origin", "str", 0, (lv, vg) => originOf(lv, vg) ?? thinOrigin(lv) ?? ""),
   lvField("pool_lv", "Pool", "str", 0, (lv) => thinPoolLv(lv) ?? ""),
-  lvField("transaction_id", "TransId", "num", 0, (lv) => thinTransactionId(lv)),
-  lvField("thin_id", "ThId", "num", 0, (lv) => thinDeviceId(lv)),
+  // SEGS fields in LVM2 (`columns.h`): asking for them reports one row per segment, as real
+  // `lvs` does for a grown `_tdata`/`_tmeta`; the value is the LV's thin segment's.
+  { ...lvField("transaction_id", "TransId", "num", 0, (lv) => thinTransactionId(lv)), scope: "seg" },
+  { ...lvField("thin_id", "ThId", "num", 0, (lv) => thinDeviceId(lv)), scope: "seg" },
   lvField("move_pv", "Move", "str", 0, (lv, vg) => movePv(lv, vg) ?? ""),
   lvField("convert_lv", "Convert", "str", 0, () => ""),
   lvField("mirror_log", "Log", "str", 0, (lv, vg) => {

@@ -5,6 +5,7 @@
  * and send the queued messages and `set_transaction_id`.
  */
 
+import { SECTOR_BYTES } from "../../block/device.js";
 import type { MappedDevice } from "../../dm/target.js";
 import { type ThinMessageError, ThinPoolTarget } from "../../dm/thin/pool.js";
 import { findLv, type OtherSegment, type VolumeGroup } from "../../metadata/model.js";
@@ -12,6 +13,7 @@ import { thinInfo, thinPoolInfo, thinPoolSegment, thinSegment } from "../../meta
 import { dmName } from "../activation/dm-name.js";
 import { LvmCommandError } from "../command.js";
 import type { Host } from "../host.js";
+import { lowWaterBlocks, thinAutoextend } from "./autoextend-settings.js";
 
 /** Builds the pool target of `poolName` over its sub-LV devices and brings the kernel's transaction up to the metadata's. */
 export function loadPoolTarget(
@@ -24,10 +26,15 @@ export function loadPoolTarget(
   const seg = thinPoolSegment(pool);
   if (pool === undefined || seg === undefined) throw new Error(`${vg.name}/${poolName} is not a thin pool`);
   const info = thinPoolInfo(seg);
+  const data = subLv(info.dataLv);
   const target = new ThinPoolTarget(dmName(vg.name, poolName, "tpool"), {
     metadata: subLv(info.metadataLv),
-    data: subLv(info.dataLv),
+    data,
     blockSizeSectors: info.chunkSizeSectors,
+    lowWaterBlocks: lowWaterBlocks(
+      Math.floor(data.sizeBytes / (info.chunkSizeSectors * SECTOR_BYTES)),
+      thinAutoextend(host).thresholdPercent,
+    ),
     zeroNewBlocks: info.zeroNewBlocks,
     discards: info.discards,
     errorIfNoSpace: pool.flags.includes("ERROR_WHEN_FULL"),
@@ -40,11 +47,8 @@ export function loadPoolTarget(
       `Check of pool ${vg.name}/${poolName} failed (status:1). Manual repair required!`,
     );
   }
-  if (target.metadata?.needsCheck) {
-    throw new LvmCommandError(
-      `Check of pool ${vg.name}/${poolName} failed (status:1). Manual repair required!`,
-    );
-  }
+  // NEEDS_CHECK alone passes `thin_check -q` (LVM2's default options on this host): the pool
+  // activates and the kernel keeps it read-only ("unable to switch pool to write mode until repaired").
   sendPoolMessages(host, vg, poolName, target);
   return target;
 }
@@ -68,6 +72,14 @@ export function sendPoolMessages(
   if (tid === 0 && kernelTid === 0) return;
   if (kernelTid === tid) return;
   const tpool = dmName(vg.name, poolName, "tpool");
+  if (info.messages.length > 0 && kernelTid + 1 === tid) {
+    if (target.mode === "fail")
+      throw new LvmCommandError(`Cannot send messages to thin pool ${tpool} in failed state.`);
+    if (md.needsCheck)
+      throw new LvmCommandError(`Cannot send messages to thin pool ${tpool} which needs check first.`);
+    if (target.mode !== "write" && target.mode !== "out-of-data-space")
+      throw new LvmCommandError(`Cannot send messages to thin pool ${tpool} with read only metadata.`);
+  }
   if (info.messages.length === 0 || kernelTid + 1 !== tid) {
     throw new LvmCommandError(`Thin pool ${tpool} transaction_id is ${kernelTid}, while expected ${tid}.`);
   }

@@ -306,7 +306,7 @@ function finishThin(
 }
 
 /** Activates the pool (and its sub-LVs), which loads the pool table and sends queued messages. */
-function activatePool(context: CommandContext, vg: VolumeGroup, pool: string): void {
+export function activatePool(context: CommandContext, vg: VolumeGroup, pool: string): void {
   const lv = findLv(vg, pool);
   if (lv === undefined) return;
   activeSet(context).add(lv.id);

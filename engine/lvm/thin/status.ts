@@ -3,15 +3,18 @@
  * `lv_attr` health): the live pool and thin targets from the machine's device-mapper table.
  */
 
+import { SECTOR_BYTES } from "../../block/device.js";
 import type { MappedDevice } from "../../dm/target.js";
 import { ThinPoolTarget } from "../../dm/thin/pool.js";
 import { ThinTarget } from "../../dm/thin/thin.js";
-import type { LogicalVolume, VolumeGroup } from "../../metadata/model.js";
-import { thinPoolSegment, thinSegment } from "../../metadata/thin.js";
+import { findLv, type LogicalVolume, type VolumeGroup } from "../../metadata/model.js";
+import { thinPoolInfo, thinPoolSegment, thinSegment } from "../../metadata/thin.js";
 import { deviceMapperOf } from "../activation/activate.js";
 import { DmDevice } from "../activation/dm-device.js";
 import { dmName } from "../activation/dm-name.js";
 import type { Host } from "../host.js";
+import { lvStartOnDisk } from "../lv-start.js";
+import { findVg, scanHost } from "../vg-read.js";
 
 /** The live table behind a dm device. */
 function liveTable(device: MappedDevice | undefined): MappedDevice | undefined {
@@ -25,7 +28,7 @@ export function livePool(host: Host, vgName: string, poolName: string): ThinPool
 }
 
 /** The live thin target of a thin LV, if active. */
-function liveThin(host: Host, vgName: string, lvName: string): ThinTarget | undefined {
+export function liveThin(host: Host, vgName: string, lvName: string): ThinTarget | undefined {
   const table = liveTable(deviceMapperOf(host).device(dmName(vgName, lvName)));
   if (table instanceof ThinTarget) return table;
   const targets = (table as { targets?: readonly MappedDevice[] } | undefined)?.targets;
@@ -34,7 +37,7 @@ function liveThin(host: Host, vgName: string, lvName: string): ThinTarget | unde
 }
 
 /** LVM2's `dm_make_percent`: never 0 or 100 unless exact. */
-function makePercent(numerator: number, denominator: number): number {
+export function makePercent(numerator: number, denominator: number): number {
   if (denominator === 0 || numerator === 0) return 0;
   if (numerator >= denominator) return 100;
   const p = (100 * numerator) / denominator;
@@ -65,4 +68,37 @@ export function thinMetadataPercent(host: Host, vg: VolumeGroup, lv: LogicalVolu
   if (pool === undefined || pool.mode === "fail") return undefined;
   const u = pool.usage();
   return makePercent(u.usedMetadataBlocks, u.totalMetadataBlocks);
+}
+
+/** Where a pool's metadata LV lies on one PV (a single linear area), for faults that damage it. */
+export interface ThinMetadataOnDisk {
+  /** The PV device's name on this host. */
+  readonly device: string;
+  readonly offsetBytes: number;
+  readonly sizeBytes: number;
+}
+
+/**
+ * The PV range holding `vgName/poolName`'s `_tmeta`, or undefined when the VG, the pool or its
+ * device is not there, or the metadata LV spans more than one area.
+ */
+export function thinMetadataOnDisk(
+  host: Host,
+  vgName: string,
+  poolName: string,
+): ThinMetadataOnDisk | undefined {
+  const vg = findVg(scanHost(host), vgName)?.vg;
+  const seg = thinPoolSegment(vg === undefined ? undefined : findLv(vg, poolName));
+  if (vg === undefined || seg === undefined) return undefined;
+  const meta = findLv(vg, thinPoolInfo(seg).metadataLv);
+  if (meta === undefined || meta.segments.length !== 1) return undefined;
+  const only = meta.segments[0];
+  if (only?.type !== "striped" || only.areas.length !== 1) return undefined;
+  const start = lvStartOnDisk(host, vg, meta.name);
+  if (start === undefined) return undefined;
+  return {
+    device: start.device.name,
+    offsetBytes: start.offsetBytes,
+    sizeBytes: only.extentCount * vg.extentSizeSectors * SECTOR_BYTES,
+  };
 }

@@ -156,8 +156,8 @@ describe("overhead run", () => {
 
   it("always runs linear first and bounds the matrix", () => {
     expect(runOrder(["mirror-2leg-core", "linear"])).toEqual(["linear", "mirror-2leg-core"]);
-    // 23 configs: linear, 2 striped, 5 mirrors, 12 snapshot variants, 2 raid1, pvmove.
-    expect(planSamples(FULL_PLAN)).toBe(24 * 7 * 4 * 5);
+    // 29 configs: linear, 2 striped, 5 mirrors, 12 snapshot variants, 3 raid1 (one warm), 5 thin, pvmove.
+    expect(planSamples(FULL_PLAN)).toBe(29 * 7 * 4 * 5);
     expect(() => validatePlan({ ...FULL_PLAN, seeds: parseSeeds("1..100"), repetitions: 20 })).toThrow(
       /samples, more than 20000; select fewer/,
     );

@@ -66,3 +66,13 @@ export function thinRestore(xml: string, sizeBytes: number): Uint8Array {
     return new Uint8Array(readFileSync(path));
   });
 }
+
+/** Real `thin_repair` of the metadata image into a zeroed output of `sizeBytes`; the output image and the run. */
+export function thinRepair(bytes: Uint8Array, sizeBytes: number): { run: ToolRun; output: Uint8Array } {
+  return withImage(bytes, (path, dir) => {
+    const out = join(dir, "out.bin");
+    writeFileSync(out, new Uint8Array(sizeBytes));
+    const r = run("thin_repair", ["-i", path, "-o", out]);
+    return { run: r, output: new Uint8Array(readFileSync(out)) };
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * A full pool, queue_if_no_space against error_if_no_space (dm-thin `alloc_data_block`,
+ * `do_no_space_timeout`): the status the kernel reports before and after the 60 s timeout, the
+ * trace events, what still works, and a grow that returns the pool to write mode.
+ */
+import { describe, expect, it } from "vitest";
+import type { BlockDevice } from "../../../../engine/block/device.js";
+import { MemoryDevice } from "../../../../engine/block/memory.js";
+import { THIN_NO_SPACE_TIMEOUT_NS, ThinPoolTarget, ThinTarget } from "../../../../engine/dm/thin/mod.js";
+import { Trace } from "../../../../engine/sim/trace.js";
+
+const BLOCK = 64 * 1024;
+
+/** A data device of 8 blocks that shows only `visibleBlocks` of them, as a `_tdata` before lvextend. */
+function growable(visibleBlocks: { n: number }): BlockDevice {
+  const inner = new MemoryDevice("data", 8 * BLOCK);
+  return {
+    name: "data",
+    stats: inner.stats,
+    get sizeBytes() {
+      return visibleBlocks.n * BLOCK;
+    },
+    read: (o, d, x) => inner.read(o, d, x),
+    write: (o, d, x) => inner.write(o, d, x),
+    flush: (x) => inner.flush(x),
+    discard: (o, l, x) => inner.discard(o, l, x),
+  };
+}
+
+function fullPool(errorIfNoSpace: boolean, visible = { n: 4 }) {
+  const trace = new Trace();
+  const events: string[] = [];
+  trace.subscribe((e) => events.push(e.name));
+  const data = growable(visible);
+  const pool = new ThinPoolTarget("vg0-pool-tpool", {
+    metadata: new MemoryDevice("meta", 1024 * 1024),
+    data,
+    blockSizeSectors: 128,
+    errorIfNoSpace,
+    trace,
+  });
+  pool.message("create_thin 1", 0);
+  const thin = new ThinTarget("vg0-thin", { pool, deviceId: 1, lengthSectors: 64 * 128 });
+  for (let b = 0; b < 4; b++) thin.write(b * BLOCK, new Uint8Array(BLOCK).fill(b + 1), { issueNs: 0 });
+  return { pool, thin, events };
+}
+
+const fields = (pool: ThinPoolTarget) => pool.statusParams().trim().split(" ");
+
+describe("a full thin pool", () => {
+  it("with error_if_no_space fails a write needing a block at once, and says so in its status", () => {
+    const { pool, thin } = fullPool(true);
+    expect(() => thin.write(10 * BLOCK, new Uint8Array(BLOCK), { issueNs: 1 })).toThrow(/error_if_no_space/);
+    expect(pool.mode).toBe("out-of-data-space");
+    expect(fields(pool).slice(3, 7)).toEqual([
+      "-",
+      "out_of_data_space",
+      "discard_passdown",
+      "error_if_no_space",
+    ]);
+  });
+
+  it("with queue_if_no_space queues for no_space_timeout, then errors; mapped blocks stay writable", () => {
+    const { pool, thin, events } = fullPool(false);
+    expect(() => thin.write(10 * BLOCK, new Uint8Array(BLOCK), { issueNs: 1 })).toThrow(/no_space_timeout/);
+    expect(fields(pool)[6]).toBe("queue_if_no_space");
+    thin.write(0, new Uint8Array(BLOCK).fill(9), { issueNs: 2 });
+    const back = new Uint8Array(BLOCK);
+    thin.read(0, back, { issueNs: 3 });
+    expect(back[0]).toBe(9);
+    expect(events).not.toContain("thin.pool.no-space-timeout");
+    thin.read(0, back, { issueNs: 1 + THIN_NO_SPACE_TIMEOUT_NS });
+    expect(events).toContain("thin.pool.no-space-timeout");
+    expect(fields(pool)[6]).toBe("error_if_no_space");
+  });
+
+  it("returns to write mode and the table's queue policy when its data device grows", () => {
+    const visible = { n: 4 };
+    const { pool, thin } = fullPool(false, visible);
+    expect(() => thin.write(10 * BLOCK, new Uint8Array(BLOCK), { issueNs: 1 })).toThrow();
+    thin.read(0, new Uint8Array(BLOCK), { issueNs: 1 + THIN_NO_SPACE_TIMEOUT_NS });
+    expect(fields(pool)[6]).toBe("error_if_no_space");
+    visible.n = 8;
+    pool.resizeData(2 + THIN_NO_SPACE_TIMEOUT_NS);
+    expect(pool.mode).toBe("write");
+    expect(fields(pool)[6]).toBe("queue_if_no_space");
+    thin.write(10 * BLOCK, new Uint8Array(BLOCK), { issueNs: 3 + THIN_NO_SPACE_TIMEOUT_NS });
+    expect(pool.usage()).toMatchObject({ usedDataBlocks: 5, totalDataBlocks: 8 });
+  });
+});

@@ -12,7 +12,7 @@ const SECTOR = 512;
 /** Thin pool chunk of the thin configs: LVM2's default (`thin_pool_chunk_size_policy = generic`). */
 export const THIN_CHUNK_BYTES = 64 * 1024;
 /** Thin pool metadata PV: one 4 MiB extent, LVM2's 2 MiB minimum rounded up. */
-export const THIN_METADATA_PV_BYTES = 4 * 1024 * 1024;
+const THIN_METADATA_PV_BYTES = 4 * 1024 * 1024;
 
 /** A thin LV over a fresh pool, and how to snapshot it. */
 export interface ThinLayout {

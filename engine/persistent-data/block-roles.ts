@@ -14,14 +14,6 @@ import { TransactionManager } from "./transaction.js";
 /** The structures of pool metadata a block can belong to. */
 export type MetadataStructure = "superblock" | "space-map" | "details" | "mapping";
 
-/** Every structure name, for schemas. */
-export const METADATA_STRUCTURES: readonly MetadataStructure[] = [
-  "superblock",
-  "space-map",
-  "details",
-  "mapping",
-];
-
 /** The blocks of each structure of the committed metadata on `device`, ascending and distinct. */
 export function metadataBlockRoles(device: BlockDevice): Record<MetadataStructure, number[]> {
   const first = new Uint8Array(BLOCK_BYTES);

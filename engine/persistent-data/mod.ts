@@ -7,13 +7,12 @@ export {
   PersistentDataError,
   type PersistentDataErrorCode,
 } from "./block.js";
-export { METADATA_STRUCTURES, type MetadataStructure, metadataBlockRoles } from "./block-roles.js";
-export { ENTRIES_PER_BITMAP, METADATA_MAX_BLOCKS } from "./space-map.js";
-export { NEEDS_CHECK_FLAG, THIN_SUPERBLOCK_MAGIC } from "./superblock.js";
+export { type MetadataStructure, metadataBlockRoles } from "./block-roles.js";
+export { METADATA_MAX_BLOCKS } from "./space-map.js";
+export { NEEDS_CHECK_FLAG } from "./superblock.js";
 export {
   COMMIT_SKIPS_METADATA_FLUSH,
   type CommitStep,
-  MUTATION_COMMIT_SKIPS_METADATA_FLUSH,
   MUTATION_REPAIR_COUNTS_SHARED_ONCE,
   MUTATION_SNAP_SKIPS_ROOT_INC,
   PoolMetadata,

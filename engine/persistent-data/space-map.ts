@@ -11,7 +11,7 @@ import type { RefCounts } from "./ref-counts.js";
 import type { TransactionManager } from "./transaction.js";
 
 /** Entries per bitmap block: (4096 − 16) bytes × 4 two-bit entries. */
-export const ENTRIES_PER_BITMAP = 16320;
+const ENTRIES_PER_BITMAP = 16320;
 
 /** Entries of the metadata space map's index block, so its block limit (`DM_SM_METADATA_MAX_BLOCKS`). */
 const METADATA_INDEX_ENTRIES = 255;

@@ -16,7 +16,7 @@ import {
 import { decodeSmRoot, encodeSmRoot, type SmRoot } from "./space-map.js";
 
 /** `THIN_SUPERBLOCK_MAGIC`. */
-export const THIN_SUPERBLOCK_MAGIC = 27022010;
+const THIN_SUPERBLOCK_MAGIC = 27022010;
 /** The on-disk format version the kernel writes. */
 const THIN_VERSION = 2;
 /** `THIN_METADATA_NEEDS_CHECK_FLAG`: set by the kernel when a metadata operation failed. */

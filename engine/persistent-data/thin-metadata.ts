@@ -38,7 +38,7 @@ import {
 import { TransactionManager } from "./transaction.js";
 
 /** Mutation: a commit writes the superblock without first flushing the blocks it points to. */
-export const MUTATION_COMMIT_SKIPS_METADATA_FLUSH = "persistent-data.commit-skips-metadata-flush";
+const MUTATION_COMMIT_SKIPS_METADATA_FLUSH = "persistent-data.commit-skips-metadata-flush";
 /** Catalogue entry for {@link MUTATION_COMMIT_SKIPS_METADATA_FLUSH}. */
 export const COMMIT_SKIPS_METADATA_FLUSH: MutationInfo = {
   name: MUTATION_COMMIT_SKIPS_METADATA_FLUSH,

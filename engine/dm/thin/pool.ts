@@ -73,7 +73,7 @@ export const THIN_FLUSH_SKIPS_COMMIT: MutationInfo = {
 };
 
 /** Mutation: the pool never sends its low-water event, so dmeventd learns of a filling pool only at its next poll. */
-export const MUTATION_THIN_LOW_WATER_EVENT_LOST = "dm.thin.low-water-event-lost";
+const MUTATION_THIN_LOW_WATER_EVENT_LOST = "dm.thin.low-water-event-lost";
 /** Catalogue entry for {@link MUTATION_THIN_LOW_WATER_EVENT_LOST}. */
 export const THIN_LOW_WATER_EVENT_LOST: MutationInfo = {
   name: MUTATION_THIN_LOW_WATER_EVENT_LOST,
@@ -81,7 +81,7 @@ export const THIN_LOW_WATER_EVENT_LOST: MutationInfo = {
 };
 
 /** Mutation: a failed metadata operation rolls back without writing NEEDS_CHECK, so the next activation is writable. */
-export const MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK = "dm.thin.abort-skips-needs-check";
+const MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK = "dm.thin.abort-skips-needs-check";
 /** Catalogue entry for {@link MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK}. */
 export const THIN_ABORT_SKIPS_NEEDS_CHECK: MutationInfo = {
   name: MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK,
@@ -89,7 +89,7 @@ export const THIN_ABORT_SKIPS_NEEDS_CHECK: MutationInfo = {
 };
 
 /** Mutation: growing the data device of a full pool leaves it out of data space (writes needing blocks keep failing). */
-export const MUTATION_THIN_RESIZE_STAYS_FULL = "dm.thin.resize-stays-out-of-data-space";
+const MUTATION_THIN_RESIZE_STAYS_FULL = "dm.thin.resize-stays-out-of-data-space";
 /** Catalogue entry for {@link MUTATION_THIN_RESIZE_STAYS_FULL}. */
 export const THIN_RESIZE_STAYS_FULL: MutationInfo = {
   name: MUTATION_THIN_RESIZE_STAYS_FULL,

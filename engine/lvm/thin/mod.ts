@@ -5,5 +5,5 @@ export {
   type ThinAutoextendSettings,
   thinAutoextend,
 } from "./autoextend-settings.js";
-export { monitorThin, THIN_AUTOEXTEND_EVENT, THIN_MONITOR_PERIOD_NS, type ThinMonitor } from "./monitor.js";
+export { monitorThin, THIN_AUTOEXTEND_EVENT, type ThinMonitor } from "./monitor.js";
 export { livePool, liveThin, type ThinMetadataOnDisk, thinMetadataOnDisk } from "./status.js";

@@ -21,9 +21,9 @@ export const THIN_AUTOEXTEND_EVENT: TraceEventInfo = {
 };
 
 /** dmeventd's poll period for thin pools. */
-export const THIN_MONITOR_PERIOD_NS = 10_000_000_000;
+const THIN_MONITOR_PERIOD_NS = 10_000_000_000;
 /** Most policy commands one monitor runs before it stops loudly (a pool that never stops growing). */
-export const THIN_MONITOR_RUNS_MAX = 256;
+const THIN_MONITOR_RUNS_MAX = 256;
 
 const DM_PERCENT_1 = 1_000_000;
 const WARNING_THRESH = 80 * DM_PERCENT_1;

@@ -66,7 +66,7 @@ function dropOriginLinks(vg: VolumeGroup, origin: string): VolumeGroup {
  * inactive, then deactivating it) and writes the VG without them. Returns the VG as written, or
  * throws / warns per `force` when the pool cannot be updated.
  */
-export function updatePoolLv(
+function updatePoolLv(
   context: CommandContext,
   scan: HostScan,
   vg: VolumeGroup,

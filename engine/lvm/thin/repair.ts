@@ -42,7 +42,7 @@ function largestPoolMetadataExtents(vg: VolumeGroup): number {
 }
 
 /** `handle_pool_metadata_spare(vg, 0, pvh, 1)`: a spare as large as the largest pool metadata LV (≤ 16 GiB). */
-export function handlePoolMetadataSpare(
+function handlePoolMetadataSpare(
   context: CommandContext,
   vg: VolumeGroup,
   pvs?: readonly PvSelection[],

@@ -104,7 +104,9 @@ export default [
     faults: [
       { kind: "power-cut", at: { event: "mirror.resync.step", occurrence: 3 }, policy: { kind: "drop-all" } },
     ],
-    recovery: ["pvmove", "vgchange -ay --poll n vg0", "pvmove"],
+    // Then, as an operator does, the same pvmove again (nothing to move once it finished, or a
+    // fresh start when the cut came before its setup was on disk) and any orphan pvmove0 removed.
+    recovery: ["pvmove", "vgchange -ay --poll n vg0", "pvmove", "pvmove pv0 pv1", "lvremove vg0/pvmove0"],
     expect: { noPvmoveLeft: true, pvsEmpty: ["pv0"], messages: ["Skipping inactive LV"] },
   }),
   defineScenario({
@@ -140,7 +142,10 @@ export default [
     faults: [
       { kind: "power-cut", at: { event: "mirror.resync.step", occurrence: 4 }, policy: { kind: "drop-all" } },
     ],
-    recovery: ["vgchange -ay vg0"],
+    // As an operator does (and pvmove-cut-resume): activation resumes the move; running the same
+    // pvmove again waits for it, or starts it when the cut came before its setup was on disk; an
+    // orphan pvmove0 left between the two finishing commits is removed.
+    recovery: ["vgchange -ay vg0", "pvmove --atomic pv0 pv2", "lvremove vg0/pvmove0"],
     expect: { noPvmoveLeft: true, pvsEmpty: ["pv0"] },
   }),
   defineScenario({
@@ -166,7 +171,15 @@ export default [
     faults: [
       { kind: "power-cut", at: { event: "mirror.resync.step", occurrence: 5 }, policy: { kind: "keep-all" } },
     ],
-    recovery: ["vgchange -ay vg0"],
+    // As in pvmove-atomic-cut: the same moves again (each waits for its resumed move or starts it),
+    // then any orphan pvmove LV removed.
+    recovery: [
+      "vgchange -ay vg0",
+      "pvmove pv0 pv2",
+      "pvmove pv1 pv3",
+      "lvremove vg0/pvmove0",
+      "lvremove vg0/pvmove1",
+    ],
     expect: { noPvmoveLeft: true, pvsEmpty: ["pv0", "pv1"] },
   }),
   defineScenario({

@@ -48,6 +48,22 @@ const fill = (lv: string, ios: number) => ({
   },
 });
 
+/**
+ * Writes to a synced raid1, then a power cut in which leg 0's disk keeps its cache and leg 1's
+ * loses it: the legs differ wherever writes were in flight (the divergence scenarios share it).
+ */
+const divergenceCut = {
+  phases: [...synced, writes("in-flight", { ios: 80, offset: "0", size: "16m" })],
+  faults: [
+    {
+      kind: "power-cut" as const,
+      at: { write: 120 },
+      policy: { kind: "subset" as const },
+      perDevice: { pv0: { kind: "keep-all" as const }, pv1: { kind: "drop-all" as const } },
+    },
+  ],
+};
+
 export default [
   defineScenario({
     name: "raid1-leg-loss-repair",
@@ -195,15 +211,7 @@ export default [
     seeds: "1..8",
     pvs,
     setup: raidNosync,
-    phases: [...synced, writes("in-flight", { ios: 80, offset: "0", size: "16m" })],
-    faults: [
-      {
-        kind: "power-cut",
-        at: { write: 120 },
-        policy: { kind: "subset" },
-        perDevice: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
-      },
-    ],
+    ...divergenceCut,
     recovery: ["vgchange -ay vg0", "lvchange --syncaction check vg0/r"],
     expect: { raidMismatches: { "vg0/r": "some" }, raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
   }),
@@ -215,15 +223,7 @@ export default [
     seeds: "1..8",
     pvs,
     setup: raidNosync,
-    phases: [...synced, writes("in-flight", { ios: 80, offset: "0", size: "16m" })],
-    faults: [
-      {
-        kind: "power-cut",
-        at: { write: 120 },
-        policy: { kind: "subset" },
-        perDevice: { pv0: { kind: "keep-all" }, pv1: { kind: "drop-all" } },
-      },
-    ],
+    ...divergenceCut,
     recovery: ["vgchange -ay vg0", "lvchange --syncaction repair vg0/r"],
     expect: { raidLegsIdentical: ["vg0/r"] },
   }),

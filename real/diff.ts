@@ -134,6 +134,12 @@ function realExpectationFailures(scenario: Scenario, real: RealObserved): string
     if (legs.length < 2 || new Set(legs).size !== 1)
       failures.push(`${lv}: legs differ or are missing (${legs.length} legs)`);
   }
+  for (const lv of expect.raidLegsIdentical) {
+    const base = lv.replace("/", "-");
+    const legs = [...real.sums].filter(([name]) => name.startsWith(`${base}_rimage_`)).map(([, sum]) => sum);
+    if (legs.length < 2 || new Set(legs).size !== 1)
+      failures.push(`${lv}: raid legs differ or are missing (${legs.length} legs)`);
+  }
   const recoveryText = [...real.steps]
     .filter(([l]) => l.startsWith("recovery."))
     .flatMap(([, s]) => s.output)

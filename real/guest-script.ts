@@ -1,7 +1,16 @@
 import { splitCommandLine } from "../scenarios/command-line.js";
 import type { Scenario } from "../scenarios/schema.js";
 import { parseSizeText } from "../scenarios/size-text.js";
+import {
+  type GuestFault,
+  linearTable,
+  type ModelFaultFacts,
+  translateDeviceFault,
+  UntranslatableError,
+} from "./fault-translation.js";
 import { MARK } from "./guest-init.js";
+
+export { UntranslatableError };
 
 /**
  * Translates a scenario into the shell scripts the guest runs. Each PV is a dm-linear device named
@@ -43,11 +52,8 @@ export interface GuestPlan {
   readonly workloads: readonly GuestWorkload[];
   /** How the scenario's faults map onto the real system, one line each. */
   readonly notes: readonly string[];
-}
-
-/** A scenario the guest cannot run as asked; the message says what. */
-export class UntranslatableError extends Error {
-  override readonly name = "UntranslatableError";
+  /** The device faults as dm tables (power cuts are {@link GuestPlan.cut}). */
+  readonly faults: readonly GuestFault[];
 }
 
 const MAX_PVS = 24;
@@ -99,12 +105,17 @@ backup {
 }
 
 /** Shell helpers every boot defines, then the PVs as dm-linear devices over their disks. */
-export function guestPreamble(plan: Pick<GuestPlan, "pvs">): string {
+export function guestPreamble(plan: {
+  readonly pvs: readonly { readonly name: string; readonly sizeBytes: number; readonly disk: string }[];
+}): string {
   const names = plan.pvs.map((p) => p.name);
   const lines = [
     "set -u",
     `M='${MARK}'`,
-    `cat > /etc/lvm/lvm.conf <<'LVMCONF'\n${guestLvmConf(names)}LVMCONF`,
+    // The guest keeps LVM2's files in /etc/lvm; direct mode points LVM_SYSTEM_DIR at its work dir.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
+    ': "${LVM_SYSTEM_DIR:=/etc/lvm}"; export LVM_SYSTEM_DIR; mkdir -p "$LVM_SYSTEM_DIR"',
+    `cat > "$LVM_SYSTEM_DIR/lvm.conf" <<'LVMCONF'\n${guestLvmConf(names)}LVMCONF`,
     'lvmlab_sys() { for d in /sys/block/dm-*; do [ "$(cat $d/dm/name)" = "$1" ] && { echo $d; return; }; done; echo /nonexistent; }',
     // Field 5 of a block device's stat file: write requests completed.
     'lvmlab_writes() { s=$(lvmlab_sys "$1"); if [ -r $s/stat ]; then set -- $(cat $s/stat); echo $5; else echo 0; fi; }',
@@ -140,11 +151,14 @@ export function guestPreamble(plan: Pick<GuestPlan, "pvs">): string {
     "  done",
     '  echo "$M WARN background work still running after 60 s: $busy"',
     "}",
+    // Each PV's disk: a virtio disk in the guest; direct mode sets D_<pv> to its loop device.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
+    ...plan.pvs.map((pv) => `: "\${D_${pv.name}:=/dev/${pv.disk}}"`),
     "lvmlab_pvs() {",
   ];
-  plan.pvs.forEach((pv) => {
-    lines.push(`  dmsetup create ${pv.name} --table "0 ${pv.sizeBytes / 512} linear /dev/${pv.disk} 0"`);
-  });
+  for (const pv of plan.pvs) {
+    lines.push(`  dmsetup create ${pv.name} --table "${linearTable(pv)}"`);
+  }
   lines.push("}", "lvmlab_pvs", "LVMLAB_PVSTATS=$(lvmlab_pvstats)");
   return `${lines.join("\n")}\n`;
 }
@@ -194,11 +208,15 @@ function fioStateDir(phase: number): string {
   return `/tmp/fio-state/${phase}`;
 }
 
-/** The fault watcher line: fires `action` once the PVs completed `writes` more writes. */
-function watcher(writes: number, action: string): string {
+/**
+ * The fault watcher line: fires `action` once the PVs (or the one PV `device`) completed `writes`
+ * more writes.
+ */
+function watcher(writes: number, action: string, device?: string): string {
+  const count = device === undefined ? "lvmlab_pvwrites" : `t=$(lvmlab_writes ${device})`;
   return [
-    "lvmlab_pvwrites; LVMLAB_BASE=$t",
-    `( while :; do lvmlab_pvwrites; w=$((t - LVMLAB_BASE)); if [ $w -ge ${writes} ]; then ${action}; break; fi; usleep 1000; done ) &`,
+    `${count}; LVMLAB_BASE=$t`,
+    `( while :; do ${count}; w=$((t - LVMLAB_BASE)); if [ $w -ge ${writes} ]; then ${action}; break; fi; usleep 1000; done ) &`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
     'LVMLAB_WATCHERS="${LVMLAB_WATCHERS:-} $!"',
   ].join("\n");
@@ -209,6 +227,8 @@ export interface TranslateOptions {
   readonly seed: number;
   /** The model's pvmove percentage when its event-triggered power cut fired (0 when none was seen). */
   readonly modelPercentAtCut?: number;
+  /** The model's run of each fault, by index: where it fired, what it drew. */
+  readonly faultFacts?: ReadonlyMap<number, ModelFaultFacts>;
 }
 
 /** Turns a scenario into the guest's first boot. */
@@ -228,6 +248,7 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
   const pvNames = new Set(pvs.map((p) => p.name));
   const notes: string[] = [];
   const out: string[] = [];
+  const deviceFaults: GuestFault[] = [];
   scenario.setup.forEach((line, i) => {
     out.push(runLine(`setup.${i}`, guestArgv(line, pvNames)));
   });
@@ -261,25 +282,30 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
           `${where}: a power cut at ${JSON.stringify(at)} has no observable point in the guest (write counts of the whole VG and pvmove events are translated)`,
         );
       }
-    } else if (fault.kind === "pv-loss") {
-      if (at.write === undefined || at.device !== undefined || fault.window !== undefined) {
-        throw new UntranslatableError(`${where}: only a permanent pv-loss at a VG write count is translated`);
-      }
-      const pv = pvs.find((p) => p.name === fault.device);
-      if (pv === undefined) throw new UntranslatableError(`${where}.device "${fault.device}" is not a PV`);
-      out.push(
-        watcher(
-          at.write,
-          `dmsetup load ${pv.name} --table "0 ${pv.sizeBytes / 512} error" && dmsetup resume ${pv.name}; echo "$M FAULT pv-loss ${pv.name} writes=$w"`,
-        ),
-      );
-      notes.push(
-        `${where} pv-loss of ${pv.name} at write ${at.write}: an error table is loaded under ${pv.name} (LVM2's aux disable_dev --error) once the watcher counts ${at.write} completed PV writes`,
-      );
     } else {
-      throw new UntranslatableError(`${where}: fault kind ${fault.kind} is not translated to dm targets yet`);
+      const translated = translateDeviceFault(fault, index, {
+        pvs,
+        phases: scenario.phases,
+        ...(options.faultFacts?.has(index) ? { facts: options.faultFacts.get(index)! } : {}),
+      });
+      deviceFaults.push(translated);
+      notes.push(translated.note);
+      const t = translated.trigger;
+      const action =
+        translated.clear === undefined ? translated.fire : `${translated.fire}; ${translated.clear}`;
+      if (t.kind === "writes") out.push(watcher(t.writes, action, t.device));
     }
   }
+  /** Device faults the model fired during a wait phase, fired in the guest once that phase is done. */
+  const afterPhase = (phase: number): string[] =>
+    deviceFaults
+      .filter((f) => f.trigger.kind === "after-phase" && f.trigger.phase === phase)
+      .map((f) =>
+        f.clear === undefined
+          ? f.fire
+          : // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
+            `( ${f.fire}; ${f.clear} ) &\nLVMLAB_WATCHERS="\${LVMLAB_WATCHERS:-} $!"`,
+      );
   const workloads: GuestWorkload[] = [];
   let background = false;
   for (const [index, phase] of scenario.phases.entries()) {
@@ -319,8 +345,13 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
       }
     } else {
       out.push(background ? "wait" : ":", "lvmlab_settle 0");
+      // A timed wait lasts as long in wall-clock time (the kernel's own timers, like dm-raid's
+      // bitmap daemon, run meanwhile), at most a minute.
+      if (phase.wait !== "background")
+        out.push(`usleep ${Math.min(60_000_000, Math.ceil(phase.wait.ns / 1000))}`);
       background = false;
     }
+    out.push(...afterPhase(index));
   }
   if (background) out.push("wait");
   // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
@@ -330,7 +361,14 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
   } else {
     out.push(recoverySteps(scenario, pvNames));
   }
-  return { pvs, boot1: `${guestPreamble({ pvs })}${out.join("\n")}\n`, cut, workloads, notes };
+  return {
+    pvs,
+    boot1: `${guestPreamble({ pvs })}${out.join("\n")}\n`,
+    cut,
+    workloads,
+    notes,
+    faults: deviceFaults,
+  };
 }
 
 /** Recovery, then verification and collection: the end of the last boot. */
@@ -414,14 +452,15 @@ export function verifyAndCollect(
     );
   }
   out.push(
+    // Every active device of the scenario's VGs (only those: direct mode shares /dev/mapper with the host).
     // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
-    'for d in /dev/mapper/*; do n=${d##*/}; case "$n" in control) ;; *) [ -n "$(echo " $LVMLAB_PVNAMES " | grep " $n ")" ] || echo "$M SUM $n $(timeout 60 md5sum < $d 2>/dev/null | cut -c1-32)" ;; esac; done',
+    'for v in $(vgs --noheadings -o vg_name 2>/dev/null); do for d in /dev/mapper/$(echo $v | sed s/-/--/g)-*; do [ -b "$d" ] && echo "$M SUM ${d##*/} $(timeout 60 md5sum < $d 2>/dev/null | cut -c1-32)"; done; done',
     runLine("collect.lvs", LVS_REPORT),
     runLine("collect.pvs", PVS_REPORT),
     runLine("collect.table", ["dmsetup", "table"]),
     runLine("collect.status", ["dmsetup", "status"]),
   );
-  return `LVMLAB_PVNAMES='${plan.pvs.map((p) => p.name).join(" ")}'\n${out.join("\n")}\n`;
+  return `${out.join("\n")}\n`;
 }
 
 /** The `lvs` report both sides print (the model runs the same argv). */

@@ -2,6 +2,7 @@ import { runLvm } from "../engine/lvm/run.js";
 import { executeCase } from "../scenarios/executor.js";
 import type { CaseRecord } from "../scenarios/records.js";
 import type { Scenario } from "../scenarios/schema.js";
+import type { ModelFaultFacts } from "./fault-translation.js";
 import { LVS_REPORT, PVS_REPORT } from "./guest-script.js";
 import type { GuestStep } from "./transcript.js";
 
@@ -22,6 +23,8 @@ export interface ModelResult {
   readonly pvs: readonly ReportRow[];
   /** The model's pvmove copy percentage at its power cut (the last sample before it), if any. */
   readonly pvmovePercentAtCut?: number;
+  /** Each fault the model fired, by its index in the scenario: when, in which phase, with what effect. */
+  readonly faultFacts: ReadonlyMap<number, ModelFaultFacts>;
 }
 
 /** The rows of a `--reportformat json` report (`lv` or `pv`), or an error naming the report. */
@@ -93,7 +96,12 @@ export function asQemuPowerCuts(scenario: Scenario): Scenario {
 
 /** Runs the model's case (power cuts as QEMU's, see {@link asQemuPowerCuts}) and its reports. */
 export function runModel(scenario: Scenario, seed: number): ModelResult {
-  const run = executeCase(asQemuPowerCuts(scenario), { scenario: scenario.name, seed });
+  const phaseStartNs: number[] = [];
+  const run = executeCase(
+    asQemuPowerCuts(scenario),
+    { scenario: scenario.name, seed },
+    { onPhase: (index, machine) => void (phaseStartNs[index] = machine.scheduler.nowNs) },
+  );
   const lvsOut = runLvm(run.machine.host, LVS_REPORT);
   const pvsOut = runLvm(run.machine.host, PVS_REPORT);
   const cut = run.timeline.find((r) => r.type === "fault" && r.kind === "power-cut");
@@ -109,5 +117,36 @@ export function runModel(scenario: Scenario, seed: number): ModelResult {
     lvs: reportRows(lvsOut.stdout, "lv", "model lvs"),
     pvs: reportRows(pvsOut.stdout, "pv", "model pvs"),
     pvmovePercentAtCut,
+    faultFacts: faultFacts(scenario, run.machine.injector.records, phaseStartNs),
   };
+}
+
+/**
+ * Where each of the scenario's faults fired in the model: a record's seed path ends with the
+ * fault's id (or index) and kind, as the injector forks it. The phase is the last one that had
+ * started by then (a phase runs to its end before the next starts).
+ */
+export function faultFacts(
+  scenario: Scenario,
+  records: readonly {
+    readonly kind: string;
+    readonly seedPath: string;
+    readonly firedAt: { readonly tNs: number };
+    readonly effect: Readonly<Record<string, unknown>>;
+  }[],
+  phaseStartNs: readonly number[],
+): Map<number, ModelFaultFacts> {
+  const facts = new Map<number, ModelFaultFacts>();
+  scenario.faults.forEach((fault, index) => {
+    const suffix = `${fault.id ?? String(index)}:${fault.kind}`;
+    const record = records.find((r) => r.seedPath === suffix || r.seedPath.endsWith(`/${suffix}`));
+    if (record === undefined) return;
+    const tNs = record.firedAt.tNs;
+    let phase: number | undefined;
+    phaseStartNs.forEach((start, i) => {
+      if (start <= tNs) phase = i;
+    });
+    facts.set(index, { firedTNs: tNs, ...(phase === undefined ? {} : { phase }), effect: record.effect });
+  });
+  return facts;
 }

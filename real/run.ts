@@ -195,6 +195,7 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
   const plan = translateScenario(scenario, {
     seed: options.seed,
     modelPercentAtCut: model.pvmovePercentAtCut,
+    faultFacts: model.faultFacts,
   });
   const workDir = options.keepDir ?? mkdtempSync(join(tmpdir(), "lvmlab-real-"));
   if (options.keepDir !== undefined) mkdirSync(workDir, { recursive: true });

@@ -52,6 +52,8 @@ export interface ExecutorOptions {
   readonly onArmed?: (machine: Machine, world: CaseWorld) => void;
   /** Called when the phases are done, before recovery (crash-point discovery stops counting here). */
   readonly onPhasesDone?: (machine: Machine) => void;
+  /** Called as each phase starts (`lvmlab real` places faults by the phase the model fired them in). */
+  readonly onPhase?: (index: number, machine: Machine) => void;
 }
 
 /** What one run of a case observed; the record is built from it. */
@@ -387,7 +389,10 @@ export function executeCase(declared: Scenario, spec: CaseSpec, options: Executo
     machine.injector.arm();
     options.onArmed?.(machine, world);
     try {
-      for (const [index, phase] of scenario.phases.entries()) runPhase(state, phase, index);
+      for (const [index, phase] of scenario.phases.entries()) {
+        options.onPhase?.(index, machine);
+        runPhase(state, phase, index);
+      }
       machine.scheduler.run();
       options.onPhasesDone?.(machine);
     } catch (error) {

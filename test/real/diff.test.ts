@@ -28,6 +28,7 @@ const record = { status: "pass", failures: [], verdict: "ok" } as unknown as Cas
 function model(lvAttr: string, recoveryLines: string[]): ModelResult {
   return {
     record,
+    faultFacts: new Map(),
     steps: new Map([
       [
         "setup.0",

@@ -100,7 +100,11 @@ export function runModel(scenario: Scenario, seed: number): ModelResult {
   const run = executeCase(
     asQemuPowerCuts(scenario),
     { scenario: scenario.name, seed },
-    { onPhase: (index, machine) => void (phaseStartNs[index] = machine.scheduler.nowNs) },
+    {
+      onPhase: (index, machine) => {
+        phaseStartNs[index] = machine.scheduler.nowNs;
+      },
+    },
   );
   const lvsOut = runLvm(run.machine.host, LVS_REPORT);
   const pvsOut = runLvm(run.machine.host, PVS_REPORT);

@@ -175,8 +175,9 @@ function windowWait(where: string, window: NonNullable<FaultSpec & { window?: un
     return `usleep ${us}`;
   }
   if (w.untilEvent === "raid.leg.fail" && (w.occurrence ?? 1) === 1) {
-    // dm-raid's status shows a failed leg as `D` among its health characters (field 6).
-    return `i=0; while [ $i -lt 600 ] && ! dmsetup status --target raid 2>/dev/null | awk '$6 ~ /D/ {f=1} END {exit !f}'; do usleep 100000; i=$((i + 1)); done`;
+    // dm-raid's status shows a failed leg as `D` among its health characters (<type> <#devs> <health>).
+    // With several devices dmsetup prefixes each line with its name, so the field is found after "raid".
+    return `i=0; while [ $i -lt 600 ] && ! dmsetup status --target raid 2>/dev/null | awk '{for (i = 1; i + 3 <= NF; i++) if ($i == "raid" && $(i + 3) ~ /D/) f = 1} END {exit !f}'; do usleep 100000; i=$((i + 1)); done`;
   }
   throw new UntranslatableError(
     `${where}.window: ${JSON.stringify(window)} has no observable end in the guest (durationNs, and untilEvent raid.leg.fail, are translated)`,

@@ -158,6 +158,22 @@ function acknowledgedIos(
   return { ran, ios };
 }
 
+/**
+ * The JSON of a report step: LVM2's warnings go to stderr, which the guest merges into the step's
+ * output (a PV gone prints "WARNING: Couldn't find device …" before the report), so only the lines
+ * from the report's opening brace to its closing one are kept, warnings among them dropped.
+ */
+export function reportJson(text: string): string {
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => l.trim() === "{");
+  const end = lines.findLastIndex((l) => l.trim() === "}");
+  if (start < 0 || end < start) return text;
+  return lines
+    .slice(start, end + 1)
+    .filter((l) => !/^\s+WARNING: /.test(l))
+    .join("\n");
+}
+
 function observe(transcript: Transcript, pvNames: readonly string[]): RealObserved {
   const text = (label: string) => (transcript.steps.get(label)?.output ?? []).join("\n");
   const sums = new Map<string, string>();
@@ -165,8 +181,8 @@ function observe(transcript: Transcript, pvNames: readonly string[]): RealObserv
     const [name, sum] = e.text.split(" ");
     if (name !== undefined && sum !== undefined) sums.set(name, sum);
   }
-  const lvsText = text("collect.lvs");
-  const pvsText = text("collect.pvs");
+  const lvsText = reportJson(text("collect.lvs"));
+  const pvsText = reportJson(text("collect.pvs"));
   // Report values with the guest's PV device paths written as the scenario's PV names.
   const rows = (text: string, key: "lv" | "pv") =>
     text === ""

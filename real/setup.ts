@@ -21,7 +21,8 @@ import { indexModules, moduleLoadOrder, OPTIONAL_MODULES, REQUIRED_MODULES } fro
 /**
  * `lvmlab real setup`: download Debian's cloud kernel (`apt-get download`, unpacked with `dpkg-deb
  * -x` into the cache, never installed), and build the guest's initramfs from the host's own Debian
- * binaries (busybox-static, lvm2, dmsetup, fio) and the shared libraries `ldd` says they need.
+ * binaries (busybox-static, lvm2, dmsetup, fio, thin-provisioning-tools' pdata_tools) and the
+ * shared libraries `ldd` says they need.
  * Idempotent: a finished cache (its stamp file) is reused unless `force`.
  */
 
@@ -34,7 +35,28 @@ const GUEST_TOOLS = [
   { path: "/usr/sbin/lvm", pkg: "lvm2", static: false },
   { path: "/usr/sbin/dmsetup", pkg: "dmsetup", static: false },
   { path: "/usr/bin/fio", pkg: "fio", static: false },
+  // LVM2 runs thin_check before it activates a thin pool (and thin_repair for lvconvert --repair).
+  { path: "/usr/sbin/pdata_tools", pkg: "thin-provisioning-tools", static: false },
 ] as const;
+
+/** thin-provisioning-tools commands the guest links to `pdata_tools` (it dispatches on argv[0]). */
+const THIN_COMMANDS = [
+  "thin_check",
+  "thin_dump",
+  "thin_repair",
+  "thin_restore",
+  "thin_ls",
+  "thin_delta",
+  "thin_rmap",
+  "thin_trim",
+  "thin_metadata_size",
+];
+
+/**
+ * What the initramfs holds, as a number in the stamp: a cache built with another one is rebuilt by
+ * the next setup. 2: thin-provisioning-tools.
+ */
+export const INITRAMFS_CONTENT_VERSION = 2;
 
 /** LVM2 commands the guest links to `lvm` (it dispatches on argv[0]). */
 const LVM_COMMANDS = [
@@ -207,6 +229,7 @@ function buildInitramfs(paths: RealCachePaths, kernelVersion: string): string[] 
     // Debian's loader path is /lib64/ld-linux-x86-64.so.2 and /lib is a link to usr/lib on the host;
     // the guest has real directories, so the copies above already sit at the paths ldd printed.
     for (const command of LVM_COMMANDS) symlinkSync("lvm", join(root, "usr", "sbin", command));
+    for (const command of THIN_COMMANDS) symlinkSync("pdata_tools", join(root, "usr", "sbin", command));
     const moduleDir = join(root, GUEST_MODULE_DIR);
     mkdirSync(moduleDir, { recursive: true });
     const index = indexModules(join(paths.kernelRoot, "lib", "modules", kernelVersion));
@@ -243,7 +266,13 @@ export interface RealSetupOptions {
 export function readRealSetup(cacheDir: string): RealSetup | undefined {
   const paths = realCachePaths(cacheDir);
   if (!existsSync(paths.stamp) || !existsSync(paths.initramfs)) return undefined;
-  const stamp = JSON.parse(readFileSync(paths.stamp, "utf8")) as { kernelVersion: string; modules: string[] };
+  const stamp = JSON.parse(readFileSync(paths.stamp, "utf8")) as {
+    kernelVersion: string;
+    modules: string[];
+    initramfsVersion?: number;
+  };
+  // An initramfs built with other contents is rebuilt (the kernel download is kept).
+  if (stamp.initramfsVersion !== INITRAMFS_CONTENT_VERSION) return undefined;
   const vmlinuz = join(paths.kernelRoot, "boot", `vmlinuz-${stamp.kernelVersion}`);
   if (!existsSync(vmlinuz)) return undefined;
   return { paths, kernelVersion: stamp.kernelVersion, vmlinuz, modules: stamp.modules, qemu: findQemu() };
@@ -268,7 +297,10 @@ export function realSetup(options: RealSetupOptions): RealSetup {
   const kernelVersion = kernelVersionOf(paths.kernelRoot);
   log(`real: building the initramfs for kernel ${kernelVersion}`);
   const modules = buildInitramfs(paths, kernelVersion);
-  writeFileSync(paths.stamp, `${JSON.stringify({ kernelVersion, modules }, null, 2)}\n`);
+  writeFileSync(
+    paths.stamp,
+    `${JSON.stringify({ kernelVersion, modules, initramfsVersion: INITRAMFS_CONTENT_VERSION }, null, 2)}\n`,
+  );
   const ready = readRealSetup(options.cacheDir);
   if (ready === undefined) throw new RealSetupError(`Setup finished but ${paths.dir} is incomplete`);
   log(`real: ready (${modules.length} modules)`);

@@ -14,6 +14,7 @@ import {
   LV_SIZE_QUANTUM_BYTES,
   REGION_BYTES,
 } from "./layouts.js";
+import { THIN_CHUNK_BYTES } from "./thin-layout.js";
 import { type OverheadWorkload, workloadByName, workloadReads } from "./workloads.js";
 
 const KiB = 1024;
@@ -127,10 +128,24 @@ function createLines(config: ConfigDef, lvBytes: number): { create: string[]; sn
       throw new RealBenchUnsupportedError(
         `${config.name}: the model's unthrottled background copy races the workload; not run on real disks`,
       );
-    case "thin":
-      throw new RealBenchUnsupportedError(
-        `${config.name}: thin configs are not built in the guest yet (its initramfs has no thin_check, which LVM2 runs to activate a pool)`,
-      );
+    case "thin": {
+      // As the model lays it out (thin-layout.ts): _tdata on pv0, _tmeta (one extent) on pv1,
+      // 64 KiB chunks, new blocks zeroed; the pool is converted from two LVs so each has its PV.
+      const dataBytes = lvBytes * (spec.snapshots > 0 ? 2 : 1);
+      return {
+        create: [
+          `lvcreate -y -Wn -Zn -L ${dataBytes / MiB}m -n pool ${REAL_BENCH_VG} pv0`,
+          `lvcreate -y -Wn -Zn -L 4m -n pmeta ${REAL_BENCH_VG} pv1`,
+          `lvconvert -y --type thin-pool --poolmetadata ${REAL_BENCH_VG}/pmeta --poolmetadataspare n -c ${THIN_CHUNK_BYTES / KiB}k --zero y ${REAL_BENCH_VG}/pool`,
+          `lvcreate -y -V ${lvBytes / MiB}m -T ${REAL_BENCH_VG}/pool -n ${LV}`,
+        ],
+        // Thin snapshots of the written LV: create_snap, no COW size; not activated (-k), as in the model.
+        snapshots: Array.from(
+          { length: spec.snapshots },
+          (_, i) => `lvcreate -y -s -n snap${i} ${REAL_BENCH_VG}/${LV}`,
+        ),
+      };
+    }
   }
 }
 
@@ -180,11 +195,15 @@ export function realBenchPlan(options: RealBenchOptions): RealBenchPlan {
     for (const config of configs) {
       const { create, snapshots } = createLines(config, options.lvBytes);
       const reads = workloadReads(workload);
-      const overwrite = config.spec.kind === "snapshot" && config.spec.pass === "overwrite";
+      const spec = config.spec;
+      const overwrite = (spec.kind === "snapshot" || spec.kind === "thin") && spec.pass === "overwrite";
+      // A fresh thin LV stays unprovisioned for a first write pass (as the model's layout); a thin
+      // LV with snapshots or an overwrite pass is written before them.
+      const thinFilled = spec.kind === "thin" && (spec.snapshots > 0 || spec.pass === "overwrite");
       const setup = [
         ...create,
         // Reads find data written before the snapshots exist, as the model's prefill.
-        ...(reads ? [fillLine(options.lvBytes)] : []),
+        ...(reads || thinFilled ? [fillLine(options.lvBytes)] : []),
         ...snapshots,
         // The model's overwrite pass: every chunk copied before the measured workload.
         ...(overwrite ? [fillLine(options.lvBytes)] : []),

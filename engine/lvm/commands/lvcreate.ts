@@ -8,6 +8,7 @@ import { AllocationError } from "../../metadata/alloc.js";
 import { pvFreeExtents, vgFreeExtents } from "../../metadata/extent-map.js";
 import { DEFAULT_STRIPE_SIZE_SECTORS } from "../../metadata/lv-alloc.js";
 import { lvKinds } from "../../metadata/lv-kind.js";
+import { isRaid1Segment } from "../../metadata/raid.js";
 import type { VolumeGroup } from "../../metadata/model.js";
 import { nameProblem, reservedLvNameProblem } from "../../metadata/names.js";
 import { createPvList, type PvSelection } from "../../metadata/pv-list.js";
@@ -299,8 +300,9 @@ function zeroCreatedLv(
   const seg = lv?.segments[0];
   if (lv === undefined || lvKinds(vg).get(lvName)?.cow) return;
   const zero = !/^(n|no|0)$/.test(options.zero);
-  // A mirror is not zeroed by lvmlab; LVM2 warns about one it did not zero (seen in the QEMU guest).
-  if (seg?.type === "mirror") {
+  // A mirror or raid1 is not zeroed by lvmlab; LVM2 warns about one it did not zero (seen in the
+  // QEMU guest for `lvcreate -an -Zn --type mirror` and `--type raid1`).
+  if (seg?.type === "mirror" || isRaid1Segment(seg)) {
     if (!zero || !options.active) context.out.warn(`Logical volume ${vg.name}/${lvName} not zeroed.`);
     return;
   }

@@ -71,6 +71,31 @@ describe("overhead configs on real LVM2", () => {
     expect(realFioLine(workloadByName("randrw70-4k-qd32"), BASE)).toMatch(/--rwmixread=70/);
   });
 
+  it("builds thin configs as the model lays them out: _tdata on pv0, _tmeta on pv1, 64 KiB chunks", () => {
+    const plan = realBenchPlan({
+      ...BASE,
+      configs: ["thin-first", "thin-overwrite", "thin-1snap-first"],
+      workloads: ["randwrite-4k-qd32"],
+    });
+    const setup = Object.fromEntries(plan.cells.map((c) => [c.config, c.setup]));
+    const pool = [
+      "lvcreate -y -Wn -Zn -L 24m -n pool bench pv0",
+      "lvcreate -y -Wn -Zn -L 4m -n pmeta bench pv1",
+      "lvconvert -y --type thin-pool --poolmetadata bench/pmeta --poolmetadataspare n -c 64k --zero y bench/pool",
+      "lvcreate -y -V 24m -T bench/pool -n lv",
+    ];
+    // A first write pass finds the thin LV unprovisioned; an overwrite pass finds it written twice.
+    expect(setup["thin-first"]).toEqual(pool);
+    expect(setup["thin-overwrite"]!.slice(0, 4)).toEqual(pool);
+    expect(setup["thin-overwrite"]!.slice(4).map((l) => /--name=fill/.test(l))).toEqual([true, true]);
+    // A snapshot shares the written LV: data room for the LV and one broken-sharing copy.
+    const snap = setup["thin-1snap-first"]!;
+    expect(snap[0]).toBe("lvcreate -y -Wn -Zn -L 48m -n pool bench pv0");
+    expect(snap[4]).toMatch(/--name=fill/);
+    expect(snap[5]).toBe("lvcreate -y -s -n snap0 bench/lv");
+    expect(snap).toHaveLength(6);
+  });
+
   it("refuses what real disks cannot reproduce", () => {
     const plan = (configs: string[], lvBytes = BASE.lvBytes) =>
       realBenchPlan({ ...BASE, lvBytes, configs, workloads: ["write-1m-qd8"] });

@@ -12,6 +12,7 @@ interface RunFlags {
   readonly ndjson?: string;
   readonly keep?: string;
   readonly timeout: string;
+  readonly direct?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -47,7 +48,9 @@ export function register(program: Command): void {
     });
   real
     .command("run")
-    .description("Run one scenario on the model and in the guest at a seed, print what differs")
+    .description(
+      "Run one scenario on the model and in the guest at a seed, print what differs; faults become dm tables under the PVs (pv-loss, latent-sector-errors, slow-device, sync-stall slow-leg, flakey; power cuts kill the VM), other kinds are refused (exit 2)",
+    )
     .argument("<scenario>", "a library scenario's name (or one from --file)")
     .option("--seed <n>", "seed of the case", "1")
     .option("--file <path>", "also load this JSON/YAML scenario file (repeatable)", collect, [])
@@ -55,6 +58,10 @@ export function register(program: Command): void {
     .option("--ndjson <file>", "write the real-run and real-diff records here")
     .option("--keep <dir>", "keep the disk images and console transcripts in this directory")
     .option("--timeout <seconds>", "per boot of the guest", "300")
+    .option(
+      "--direct",
+      "run on this host's device-mapper over loop devices (losetup --direct-io=on) instead of a VM; needs root and a kernel with dm, and creates and removes dm and loop devices",
+    )
     .action(async (name: string, flags: RunFlags) => {
       const { UsageError } = await import("./errors.js");
       const { runRealCli } = await import("../real/mod.js");
@@ -71,6 +78,7 @@ export function register(program: Command): void {
         ...(flags.ndjson !== undefined ? { ndjson: flags.ndjson } : {}),
         ...(flags.keep !== undefined ? { keepDir: flags.keep } : {}),
         bootTimeoutMs: timeoutS * 1000,
+        direct: flags.direct === true,
         usageError: (message) => new UsageError(message),
       });
       process.exitCode = code;

@@ -30,7 +30,7 @@ export interface GuestBenchOptions {
 
 /** What one benchmark boot measured. */
 export interface GuestBenchRun {
-  readonly accel: "kvm" | "tcg";
+  readonly accel: "kvm" | "tcg" | "direct";
   readonly wallMs: number;
   readonly results: readonly GuestBenchResult[];
 }

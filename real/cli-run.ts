@@ -3,6 +3,7 @@ import { ScenarioError } from "../scenarios/define.js";
 import { loadLibrary } from "../scenarios/load.js";
 import { realCacheDir } from "./cache.js";
 import { verifiedKib } from "./diff.js";
+import { directModeRefusal, thisHost } from "./direct.js";
 import { UntranslatableError } from "./guest-script.js";
 import { realRunRecords, runReal, unexplained } from "./run.js";
 import { findQemu, RealSetupError, readRealSetup } from "./setup.js";
@@ -21,6 +22,8 @@ export interface RealCliOptions {
   readonly ndjson?: string;
   readonly keepDir?: string;
   readonly bootTimeoutMs: number;
+  /** Run on this host's dm over loop devices (refused, exit 2, where the host cannot). */
+  readonly direct?: boolean;
   /** Builds the CLI's usage error (exit 2, one line). */
   readonly usageError: (message: string) => Error;
 }
@@ -38,18 +41,25 @@ export async function runRealCli(name: string, options: RealCliOptions): Promise
   if (scenario === undefined) throw options.usageError(`Unknown scenario "${name}"; see lvmlab list`);
   const cacheDir = options.cacheDir ?? realCacheDir();
   let setup: ReturnType<typeof readRealSetup>;
-  try {
-    findQemu();
-    setup = readRealSetup(cacheDir);
-  } catch (error) {
-    if (error instanceof RealSetupError) throw options.usageError(error.message);
-    throw error;
+  if (options.direct === true) {
+    const refusal = directModeRefusal(thisHost());
+    if (refusal !== undefined) throw options.usageError(refusal);
+  } else {
+    try {
+      findQemu();
+      setup = readRealSetup(cacheDir);
+    } catch (error) {
+      if (error instanceof RealSetupError) throw options.usageError(error.message);
+      throw error;
+    }
+    if (setup === undefined)
+      throw options.usageError(`No guest set up in ${cacheDir}; run: lvmlab real setup`);
   }
-  if (setup === undefined) throw options.usageError(`No guest set up in ${cacheDir}; run: lvmlab real setup`);
   let result: Awaited<ReturnType<typeof runReal>>;
   try {
     result = await runReal(scenario, {
-      setup,
+      ...(setup !== undefined ? { setup } : {}),
+      direct: options.direct === true,
       seed: options.seed,
       bootTimeoutMs: options.bootTimeoutMs,
       ...(options.keepDir !== undefined ? { keepDir: options.keepDir } : {}),

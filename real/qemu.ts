@@ -38,7 +38,8 @@ export interface BootResult {
   /** Console lines that carry {@link MARK}, trimmed to start at it. */
   readonly lines: readonly string[];
   readonly ended: "poweroff" | "killed" | "timeout";
-  readonly accel: "kvm" | "tcg";
+  /** How the scenario ran: a KVM or TCG guest, or direct mode on the host's own dm (direct.ts). */
+  readonly accel: "kvm" | "tcg" | "direct";
   readonly wallMs: number;
   /** The last console lines (kernel messages included), for error reports. */
   readonly tail: readonly string[];

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Scenario } from "../scenarios/schema.js";
 import { drawCase } from "../scenarios/swarm.js";
 import { type Difference, diffRuns, normalizeRealText, type RealObserved, verifiedKib } from "./diff.js";
+import { DirectHost } from "./direct.js";
 import {
   type GuestPlan,
   type GuestWorkload,
@@ -28,7 +29,10 @@ const PVMOVE_THROTTLE_BPS = 4 << 20;
 
 /** Options of {@link runReal}. */
 export interface RealRunOptions {
-  readonly setup: RealSetup;
+  /** The guest's kernel and initramfs (unused in direct mode). */
+  readonly setup?: RealSetup;
+  /** Run on this host's dm over loop devices instead of a VM (direct.ts); the caller checked the host. */
+  readonly direct?: boolean;
   readonly seed: number;
   /** Keep the disk images and the console transcript here instead of a deleted temp dir. */
   readonly keepDir?: string;
@@ -47,7 +51,7 @@ export interface BootSummary {
 export interface RealRunResult {
   readonly scenario: string;
   readonly seed: number;
-  readonly accel: "kvm" | "tcg";
+  readonly accel: "kvm" | "tcg" | "direct";
   readonly boots: readonly BootSummary[];
   readonly notes: readonly string[];
   /** Where the power cut landed in the guest, if one was asked for. */
@@ -218,12 +222,19 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
   const timeoutMs = options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
   const boots: BootSummary[] = [];
   const notes = [...plan.notes];
-  let accel: "kvm" | "tcg" = "tcg";
+  let accel: RealRunResult["accel"] = options.direct === true ? "direct" : "tcg";
   let cutWhere: string | undefined;
   const consoleLog = (boot: number) =>
     options.keepDir === undefined ? {} : { consoleLog: join(workDir, `console-boot${boot}.txt`) };
+  let host: DirectHost | undefined;
   try {
     const disks = makeDisks(workDir, plan);
+    if (options.direct === true) host = new DirectHost(workDir, plan.pvs);
+    else if (options.setup === undefined) throw new Error("runReal needs a guest setup unless direct");
+    const setup = options.setup;
+    /** One boot: of the VM, or of the scripts on this host's dm (no throttling there). */
+    const boot = (spec: Omit<Parameters<typeof bootGuest>[0], "setup">): Promise<BootResult> =>
+      host !== undefined ? host.boot(spec) : bootGuest({ ...spec, setup: setup! });
     const throttleBps = plan.cut?.kind === "progress" ? PVMOVE_THROTTLE_BPS : undefined;
     if (throttleBps !== undefined)
       notes.push(`disks throttled to ${throttleBps >> 20} MiB/s by QEMU so the move prints progress`);
@@ -235,8 +246,7 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
     log(
       `real: boot 1 (${plan.cut === undefined ? "setup, phases, recovery" : "setup and phases until the power cut"})`,
     );
-    const first = await bootGuest({
-      setup: options.setup,
+    const first = await boot({
       workDir,
       script: boot1Script,
       disks,
@@ -259,8 +269,7 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
       const verifyPlan = { ...plan, workloads: plan.workloads.filter((w) => ran.has(w.phase)) };
       const script = `${recoveryBoot(scenario, plan)}${verifyAndCollect(scenario, verifyPlan, { verifyIos: ios })}`;
       log("real: boot 2 (reboot on the same disks, recovery)");
-      const second = await bootGuest({
-        setup: options.setup,
+      const second = await boot({
         workDir,
         script,
         disks,
@@ -304,7 +313,11 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
       differences,
     };
   } finally {
-    if (options.keepDir === undefined) rmSync(workDir, { recursive: true, force: true });
+    try {
+      host?.close();
+    } finally {
+      if (options.keepDir === undefined) rmSync(workDir, { recursive: true, force: true });
+    }
   }
 }
 

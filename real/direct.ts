@@ -1,0 +1,242 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MARK } from "./guest-init.js";
+import type { BootResult } from "./qemu.js";
+
+/**
+ * Direct mode (`lvmlab real run --direct`): the same translated scenario on a host whose kernel has
+ * device-mapper, with loop devices (`losetup --direct-io=on`, so no page cache sits between dm and
+ * the disk files, as QEMU's virtio disks have none in the guest) in place of the guest's virtio
+ * disks. The guest's scripts run as they are under `sh`: `$D_<pv>` names each PV's loop device,
+ * `LVM_SYSTEM_DIR` points LVM2 at the run's own lvm.conf (which scans only the PV devices), and
+ * the scripts' `/tmp/` is the run's work directory. There is no machine to kill, so a power cut
+ * stops the script's processes, loads an `error` table under every PV (nothing more reaches the
+ * disks) and tears the run's dm devices down; the "reboot" creates the PV devices again and runs
+ * the recovery, which scans and activates as after a boot.
+ */
+
+/** Why direct mode cannot run on this host, or undefined when it can. */
+export function directModeRefusal(host: {
+  readonly platform: string;
+  readonly uid: number | undefined;
+  readonly procMisc: string | undefined;
+  readonly hasLosetup: boolean;
+}): string | undefined {
+  if (host.platform !== "linux") return "direct mode needs Linux; use the VM (drop --direct)";
+  if (host.procMisc === undefined || !/\bdevice-mapper\b/.test(host.procMisc))
+    return "this kernel has no device-mapper; use the VM (drop --direct)";
+  if (host.uid !== 0)
+    return "direct mode creates dm and loop devices and needs root; use the VM (drop --direct)";
+  if (!host.hasLosetup)
+    return "direct mode needs losetup (apt-get install mount); use the VM (drop --direct)";
+  return undefined;
+}
+
+/** This host, as {@link directModeRefusal} reads it. */
+export function thisHost(): Parameters<typeof directModeRefusal>[0] {
+  let procMisc: string | undefined;
+  try {
+    procMisc = readFileSync("/proc/misc", "utf8");
+  } catch {
+    procMisc = undefined;
+  }
+  const path = (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":");
+  return {
+    platform: process.platform,
+    uid: process.getuid?.(),
+    procMisc,
+    hasLosetup: path.some((d) => d !== "" && existsSync(join(d, "losetup"))),
+  };
+}
+
+/** `usleep` for hosts without busybox's (GNU sleep takes fractions of a second). */
+const USLEEP_SHIM =
+  'command -v usleep >/dev/null 2>&1 || usleep() { sleep "$(($1 / 1000000)).$(printf %06d $(($1 % 1000000)))"; }';
+
+/** A guest script as direct mode runs it: the usleep shim first, `/tmp/` moved into the work dir. */
+export function directScript(script: string, workDir: string): string {
+  return `${USLEEP_SHIM}\n${script.replaceAll("/tmp/", `${workDir}/tmp/`)}`;
+}
+
+/**
+ * The sh lines that end a run's devices: the scenario's VGs (read before anything else, while the
+ * PVs still answer), optionally `error` tables under every PV first (the power cut), then every dm
+ * device of those VGs that did not exist when the run started, deepest first (a device in use is
+ * retried on the next pass), then the PV devices.
+ */
+export function directTeardownScript(
+  pvs: readonly { readonly name: string; readonly sizeBytes: number }[],
+  options: { readonly powerCut: boolean; readonly before: readonly string[] },
+): string {
+  const lines = [
+    "set -u",
+    "vgs_=$(vgs --noheadings -o vg_name 2>/dev/null | sed 's/-/--/g')",
+    `before_=' ${options.before.join(" ")} '`,
+  ];
+  if (options.powerCut) {
+    for (const pv of pvs) {
+      lines.push(
+        `dmsetup load ${pv.name} --table "0 ${pv.sizeBytes / 512} error" && dmsetup resume ${pv.name}`,
+      );
+    }
+  }
+  lines.push(
+    "for pass in 1 2 3 4 5 6; do",
+    "  left=",
+    "  for n in $(dmsetup ls 2>/dev/null | awk '{print $1}'); do",
+    '    case "$before_" in *" $n "*) continue ;; esac',
+    '    for v in $vgs_; do case "$n" in "$v"-*) left="$left $n" ;; esac; done',
+    "  done",
+    '  [ -z "$left" ] && break',
+    "  for n in $left; do dmsetup remove --force $n >/dev/null 2>&1; done",
+    "done",
+    ...pvs.map((pv) => `dmsetup remove --force ${pv.name} >/dev/null 2>&1`),
+    "true",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** The dm device names on the host now. */
+function dmNames(): string[] {
+  const out = execFileSync("dmsetup", ["ls"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (/^No devices found/.test(out.trim())) return [];
+  return out
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0] ?? "")
+    .filter((n) => n !== "");
+}
+
+/** One direct-mode run's loop devices and dm state; {@link DirectHost.close} undoes all of it. */
+export class DirectHost {
+  readonly #workDir: string;
+  readonly #pvs: readonly { readonly name: string; readonly sizeBytes: number }[];
+  readonly #loops: string[] = [];
+  readonly #before: readonly string[];
+
+  constructor(workDir: string, pvs: readonly { readonly name: string; readonly sizeBytes: number }[]) {
+    this.#workDir = workDir;
+    this.#pvs = pvs;
+    this.#before = dmNames();
+    const clash = pvs.find((pv) => this.#before.includes(pv.name));
+    if (clash !== undefined)
+      throw new Error(
+        `a dm device named ${clash.name} already exists on this host; direct mode will not touch it`,
+      );
+  }
+
+  /** Attaches each disk file to a loop device with direct I/O (once; later boots reuse them). */
+  attach(disks: readonly string[]): void {
+    if (this.#loops.length > 0) return;
+    for (const disk of disks) {
+      const loop = execFileSync("losetup", ["--direct-io=on", "--find", "--show", disk], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim();
+      this.#loops.push(loop);
+    }
+  }
+
+  #env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      LVM_SYSTEM_DIR: join(this.#workDir, "lvm"),
+      DM_DISABLE_UDEV: "1",
+      LVM_SUPPRESS_FD_WARNINGS: "1",
+    };
+    this.#pvs.forEach((pv, i) => {
+      env[`D_${pv.name}`] = this.#loops[i];
+    });
+    return env;
+  }
+
+  #sh(script: string): void {
+    execFileSync("sh", ["-c", script], { env: this.#env(), stdio: ["ignore", "ignore", "pipe"] });
+  }
+
+  /**
+   * Runs one "boot": the script under `sh` in its own process group, its marked lines handed to
+   * `onLine` (which may ask for a power cut); resolves when the script ended or was cut.
+   */
+  boot(spec: {
+    readonly script: string;
+    readonly disks: readonly string[];
+    readonly timeoutMs: number;
+    readonly onLine?: (line: string) => "kill" | undefined;
+  }): Promise<BootResult> {
+    this.attach(spec.disks);
+    mkdirSync(join(this.#workDir, "tmp"), { recursive: true });
+    const started = performance.now();
+    const child = spawn("sh", ["-c", directScript(spec.script, this.#workDir)], {
+      env: this.#env(),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const lines: string[] = [];
+    const tail: string[] = [];
+    let ended: BootResult["ended"] = "poweroff";
+    let pending = "";
+    const stop = (c: ChildProcess) => {
+      if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+        try {
+          process.kill(-c.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    };
+    const onText = (text: string): void => {
+      pending += text;
+      let newline = pending.indexOf("\n");
+      while (newline >= 0) {
+        const raw = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        tail.push(raw);
+        if (tail.length > 40) tail.shift();
+        if (raw.startsWith(`${MARK} `) && ended === "poweroff") {
+          lines.push(raw);
+          if (spec.onLine?.(raw) === "kill") {
+            ended = "killed";
+            stop(child);
+          }
+        }
+        newline = pending.indexOf("\n");
+      }
+    };
+    child.stdout.setEncoding("utf8").on("data", onText);
+    child.stderr.setEncoding("utf8").on("data", (t: string) => tail.push(...t.split("\n").filter(Boolean)));
+    const timer = setTimeout(() => {
+      if (ended === "poweroff") ended = "timeout";
+      stop(child);
+    }, spec.timeoutMs);
+    return new Promise((resolve, reject) => {
+      child.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.once("close", () => {
+        clearTimeout(timer);
+        if (pending !== "") onText("\n");
+        // Every boot ends with the machine gone: a cut first fails every PV, then the devices go.
+        try {
+          this.#sh(directTeardownScript(this.#pvs, { powerCut: ended !== "poweroff", before: this.#before }));
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        resolve({ lines, ended, accel: "direct", wallMs: performance.now() - started, tail });
+      });
+    });
+  }
+
+  /** Tears down whatever is left and detaches this run's loop devices, by name. */
+  close(): void {
+    try {
+      this.#sh(directTeardownScript(this.#pvs, { powerCut: false, before: this.#before }));
+    } finally {
+      for (const loop of this.#loops.splice(0)) {
+        execFileSync("losetup", ["-d", loop], { stdio: "ignore" });
+      }
+    }
+  }
+}

@@ -240,3 +240,51 @@ export class DirectHost {
     }
   }
 }
+
+/**
+ * Direct mode's steps as one sh script, for a machine that has dm and loop devices but no Node:
+ * the QEMU guest, where the VM test exercises direct mode (this host's kernel has no dm). Each PV
+ * disk (`/dev/vdb`, …) is attached to a loop device with direct I/O and `$D_<pv>` points at it,
+ * the script runs in its own session as {@link DirectHost.boot} runs it, a `CUT` line from its
+ * watcher stops the whole session and runs the power-cut teardown, and every loop device is
+ * detached at the end. Only write-count cuts are decided in the guest (a pvmove progress cut needs
+ * the host's reading of the lines).
+ */
+export function guestDirectScript(
+  pvs: readonly { readonly name: string; readonly sizeBytes: number; readonly disk: string }[],
+  script: string,
+): string {
+  const dir = "/tmp/direct";
+  const body = directScript(script, dir);
+  if (body.includes("\nLVMLAB_DIRECT_EOF\n"))
+    throw new RangeError("the script contains the heredoc delimiter");
+  return [
+    "set -u",
+    `M='${MARK}'`,
+    `mkdir -p ${dir}/tmp ${dir}/lvm`,
+    `export LVM_SYSTEM_DIR=${dir}/lvm`,
+    ...pvs.map(
+      (pv) => `D_${pv.name}=$(losetup --direct-io=on --find --show /dev/${pv.disk}); export D_${pv.name}`,
+    ),
+    `cat > ${dir}/run.sh <<'LVMLAB_DIRECT_EOF'`,
+    `echo $$ > ${dir}/pid`,
+    body,
+    "LVMLAB_DIRECT_EOF",
+    `rm -f ${dir}/pid ${dir}/out`,
+    `setsid sh ${dir}/run.sh 2>&1 | tee ${dir}/out &`,
+    `while [ ! -s ${dir}/pid ]; do usleep 1000; done`,
+    `pid=$(cat ${dir}/pid); cut=`,
+    "while kill -0 $pid 2>/dev/null; do",
+    `  if grep -q "^$M CUT " ${dir}/out; then kill -9 -$pid; cut=1; echo "$M DIRECTCUT"; break; fi`,
+    "  usleep 20000",
+    "done",
+    "wait",
+    'if [ -n "$cut" ]; then',
+    directTeardownScript(pvs, { powerCut: true, before: [] }).trimEnd(),
+    "else",
+    directTeardownScript(pvs, { powerCut: false, before: [] }).trimEnd(),
+    "fi",
+    ...pvs.map((pv) => `losetup -d $D_${pv.name}`),
+    `echo "$M LOOPS $(losetup -a | wc -l)"`,
+  ].join("\n");
+}

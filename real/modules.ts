@@ -26,8 +26,11 @@ export const REQUIRED_MODULES = [
   "dm_persistent_data",
 ] as const;
 
-/** Modules loaded when the kernel has them (Debian's cloud kernel is built without dm-dust). */
-export const OPTIONAL_MODULES = ["dm_dust", "dm_log_writes"] as const;
+/**
+ * Modules loaded when the kernel has them (Debian's cloud kernel is built without dm-dust); loop
+ * is for direct mode's steps run in the guest.
+ */
+export const OPTIONAL_MODULES = ["dm_dust", "dm_log_writes", "loop"] as const;
 
 /** A module's canonical name: the kernel treats `-` and `_` alike. */
 export function moduleName(fileOrName: string): string {

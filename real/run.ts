@@ -4,12 +4,14 @@ import { join } from "node:path";
 import type { Scenario } from "../scenarios/schema.js";
 import { drawCase } from "../scenarios/swarm.js";
 import { type Difference, diffRuns, normalizeRealText, type RealObserved, verifiedKib } from "./diff.js";
-import { DirectHost } from "./direct.js";
+import { DirectHost, guestDirectScript } from "./direct.js";
+import { MARK } from "./guest-init.js";
 import {
   type GuestPlan,
   type GuestWorkload,
   recoveryBoot,
   translateScenario,
+  UntranslatableError,
   verifyAndCollect,
 } from "./guest-script.js";
 import { explainDifference } from "./known-differences.js";
@@ -33,6 +35,12 @@ export interface RealRunOptions {
   readonly setup?: RealSetup;
   /** Run on this host's dm over loop devices instead of a VM (direct.ts); the caller checked the host. */
   readonly direct?: boolean;
+  /**
+   * Run direct mode's steps inside the VM (loop devices over its virtio disks, a power cut as the
+   * guest's own error tables and teardown): how direct mode is tested on a host without dm.
+   * Write-count cuts only.
+   */
+  readonly directInGuest?: boolean;
   readonly seed: number;
   /** Keep the disk images and the console transcript here instead of a deleted temp dir. */
   readonly keepDir?: string;
@@ -233,8 +241,27 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
     else if (options.setup === undefined) throw new Error("runReal needs a guest setup unless direct");
     const setup = options.setup;
     /** One boot: of the VM, or of the scripts on this host's dm (no throttling there). */
-    const boot = (spec: Omit<Parameters<typeof bootGuest>[0], "setup">): Promise<BootResult> =>
-      host !== undefined ? host.boot(spec) : bootGuest({ ...spec, setup: setup! });
+    const boot = async (spec: Omit<Parameters<typeof bootGuest>[0], "setup">): Promise<BootResult> => {
+      if (host !== undefined) return host.boot(spec);
+      if (options.directInGuest !== true) return bootGuest({ ...spec, setup: setup! });
+      if (plan.cut?.kind === "progress")
+        throw new UntranslatableError("direct mode in the guest decides write-count cuts only");
+      // The guest cuts itself at its CUT line; the host only notes where.
+      const result = await bootGuest({
+        ...spec,
+        setup: setup!,
+        script: guestDirectScript(plan.pvs, spec.script),
+        onLine: (line) => void spec.onLine?.(line),
+      });
+      const cut = result.lines.some((l) => l.startsWith(`${MARK} DIRECTCUT`));
+      return result.ended === "poweroff" && cut ? { ...result, ended: "killed" } : result;
+    };
+    if (options.directInGuest === true)
+      notes.push(
+        "direct mode's steps ran inside the VM: loop devices (losetup --direct-io=on) over its virtio disks; a power cut is the guest's own error tables under every PV and teardown",
+      );
+    if (options.direct === true)
+      notes.push("direct mode: this host's dm over loop devices (losetup --direct-io=on)");
     const throttleBps = plan.cut?.kind === "progress" ? PVMOVE_THROTTLE_BPS : undefined;
     if (throttleBps !== undefined)
       notes.push(`disks throttled to ${throttleBps >> 20} MiB/s by QEMU so the move prints progress`);

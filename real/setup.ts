@@ -37,6 +37,8 @@ const GUEST_TOOLS = [
   { path: "/usr/bin/fio", pkg: "fio", static: false },
   // LVM2 runs thin_check before it activates a thin pool (and thin_repair for lvconvert --repair).
   { path: "/usr/sbin/pdata_tools", pkg: "thin-provisioning-tools", static: false },
+  // util-linux's losetup (busybox's has no --direct-io): direct mode's steps run in the guest too.
+  { path: "/usr/sbin/losetup", pkg: "mount", static: false },
 ] as const;
 
 /** thin-provisioning-tools commands the guest links to `pdata_tools` (it dispatches on argv[0]). */
@@ -54,9 +56,9 @@ const THIN_COMMANDS = [
 
 /**
  * What the initramfs holds, as a number in the stamp: a cache built with another one is rebuilt by
- * the next setup. 2: thin-provisioning-tools.
+ * the next setup. 2: thin-provisioning-tools. 3: losetup and the loop module.
  */
-export const INITRAMFS_CONTENT_VERSION = 2;
+export const INITRAMFS_CONTENT_VERSION = 3;
 
 /** LVM2 commands the guest links to `lvm` (it dispatches on argv[0]). */
 const LVM_COMMANDS = [

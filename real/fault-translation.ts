@@ -1,4 +1,4 @@
-import type { FaultSpec } from "../faults/schema.js";
+import type { FaultSpec } from "../faults/mod.js";
 import type { Phase } from "../scenarios/schema.js";
 
 /**
@@ -55,23 +55,21 @@ export interface GuestFault {
   readonly note: string;
 }
 
-/** The dm name of a PV: the scenario's PV name (direct mode refuses a host that already has it). */
-export function pvDevice(name: string): string {
-  return name;
-}
-
 /** The dm-linear table of a whole PV over its disk, as `dmsetup --table` text (sh-expanded). */
 export function linearTable(pv: TranslatedPv): string {
   return `0 ${pv.sizeBytes / 512} linear $D_${pv.name} 0`;
 }
 
-/** Loads `table` (one line, or several joined by `\n` for dmsetup's stdin) under a PV. */
-export function loadTable(pv: TranslatedPv, table: string): string {
+/**
+ * Loads `table` (one line, or several joined by `\n` for dmsetup's stdin) under a PV, whose dm
+ * name is the scenario's PV name (direct mode refuses a host that already has one so named).
+ */
+function loadTable(pv: TranslatedPv, table: string): string {
   const lines = table.split("\n");
   if (lines.length === 1) {
-    return `dmsetup load ${pvDevice(pv.name)} --table "${table}" && dmsetup resume ${pvDevice(pv.name)}`;
+    return `dmsetup load ${pv.name} --table "${table}" && dmsetup resume ${pv.name}`;
   }
-  return `printf '%s\\n' ${lines.map((l) => `"${l}"`).join(" ")} | dmsetup load ${pvDevice(pv.name)} && dmsetup resume ${pvDevice(pv.name)}`;
+  return `printf '%s\\n' ${lines.map((l) => `"${l}"`).join(" ")} | dmsetup load ${pv.name} && dmsetup resume ${pv.name}`;
 }
 
 /**

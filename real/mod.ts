@@ -9,6 +9,8 @@ export { GuestBenchError, type GuestBenchPlan, type GuestBenchResult } from "./b
 export { realCacheDir, realCachePaths } from "./cache.js";
 export { runRealCli } from "./cli-run.js";
 export { type Difference, diffRuns, type RealObserved } from "./diff.js";
+export { DirectHost, directModeRefusal, guestDirectScript, thisHost } from "./direct.js";
+export { FAULT_KIND_TRANSLATIONS, translateDeviceFault } from "./fault-translation.js";
 export { type GuestPlan, translateScenario, UntranslatableError } from "./guest-script.js";
 export { asQemuPowerCuts, type ModelResult, runModel } from "./model-run.js";
 export { bootGuest, chooseAccel } from "./qemu.js";

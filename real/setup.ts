@@ -58,7 +58,7 @@ const THIN_COMMANDS = [
  * What the initramfs holds, as a number in the stamp: a cache built with another one is rebuilt by
  * the next setup. 2: thin-provisioning-tools. 3: losetup and the loop module.
  */
-export const INITRAMFS_CONTENT_VERSION = 3;
+const INITRAMFS_CONTENT_VERSION = 3;
 
 /** LVM2 commands the guest links to `lvm` (it dispatches on argv[0]). */
 const LVM_COMMANDS = [

@@ -151,3 +151,20 @@ describe("real vs model diff", () => {
     expect(messageLines(step, [], false)).toEqual(["a", "b"]);
   });
 });
+
+describe("real report JSON", () => {
+  it("keeps the report past LVM2's warnings, which the guest merges into a step's output", async () => {
+    const { reportJson } = await import("../../real/run.js");
+    const text = [
+      "  WARNING: Couldn't find device with uuid x.",
+      "  {",
+      '      "report": [',
+      "  WARNING: VG vg0 is missing PV x.",
+      '          {"lv": []}',
+      "      ]",
+      "  }",
+    ].join("\n");
+    expect(JSON.parse(reportJson(text))).toEqual({ report: [{ lv: [] }] });
+    expect(reportJson("not json")).toBe("not json");
+  });
+});

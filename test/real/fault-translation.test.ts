@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FAULT_KIND_NAMES, type FaultSpecInput, parseFaultSpec } from "../../faults/schema.js";
+import { FAULT_KIND_NAMES, type FaultSpecInput, parseFaultSpec } from "../../faults/mod.js";
 import {
   FAULT_KIND_TRANSLATIONS,
   latentErrorTable,

@@ -168,3 +168,23 @@ describe("real report JSON", () => {
     expect(reportJson("not json")).toBe("not json");
   });
 });
+
+describe("verify failures at writes fio saw fail", () => {
+  const step = (label: string, output: string[]) => ({ label, command: "fio", output, exitCode: 1 });
+  const phase = step("phase.0", [
+    "fio: io_u error on file /dev/mapper/vg0-thin: No space left on device: write offset=2142208, buflen=4096",
+    "fio: io_u error on file /dev/mapper/vg0-thin: No space left on device: write offset=4718592, buflen=4096",
+  ]);
+  const bad = (offset: number) =>
+    `verify: bad magic header 0, wanted acca at file /dev/mapper/vg0-thin offset ${offset}, length 4096 (requested block: offset=${offset}, length=4096)`;
+
+  it("excuses a verify that only finds the blocks of writes fio reported failing", async () => {
+    const { onlyFailedWrites } = await import("../../real/diff.js");
+    const steps = new Map([["phase.0", phase]]);
+    expect(onlyFailedWrites(step("verify.vg0/thin", [bad(2142208)]), steps)).toBe(true);
+    // A block fio saw complete that reads back wrong is a loss.
+    expect(onlyFailedWrites(step("verify.vg0/thin", [bad(2142208), bad(8192)]), steps)).toBe(false);
+    expect(onlyFailedWrites(step("verify.vg0/thin", ["fio: read error at offset 0"]), steps)).toBe(false);
+    expect(onlyFailedWrites(step("verify.vg0/thin", []), steps)).toBe(false);
+  });
+});

@@ -241,6 +241,8 @@ export function throttledProfileSpec(throttle: {
   return [
     `custom:bw=${throttle.bytesPerSec}B`,
     `iops=${throttle.iops}`,
+    // QEMU's throttle keeps the request rate and the bytes in separate buckets.
+    "buckets=separate",
     `lat=${p.readLatencyNs / 1000}us`,
     `flat=${p.flushLatencyNs / 1000}us`,
     `par=${p.parallelism}`,

@@ -18,6 +18,7 @@ export interface CustomProfileFields {
   readonly volatileCache?: boolean;
   readonly jitterFraction?: number;
   readonly iopsLimit?: number;
+  readonly iopsBudgetSeparate?: boolean;
   readonly flushIsBarrier?: boolean;
   /** Largest request adjacent requests merge into (the block layer's max_sectors_kb). */
   readonly mergeLimitBytes?: number;
@@ -36,6 +37,7 @@ const FIELD_NAMES = new Set([
   "volatileCache",
   "jitterFraction",
   "iopsLimit",
+  "iopsBudgetSeparate",
   "flushIsBarrier",
   "mergeLimitBytes",
   "hdd",
@@ -84,6 +86,7 @@ export function customProfile(fields: CustomProfileFields): DeviceProfile {
     volatileCache: fields.volatileCache ?? false,
     jitterFraction: fields.jitterFraction ?? 0,
     ...(fields.iopsLimit === undefined ? {} : { iopsLimit: fields.iopsLimit }),
+    ...(fields.iopsBudgetSeparate === undefined ? {} : { iopsBudgetSeparate: fields.iopsBudgetSeparate }),
     ...(fields.flushIsBarrier === undefined ? {} : { flushIsBarrier: fields.flushIsBarrier }),
     ...(fields.mergeLimitBytes === undefined ? {} : { mergeLimitBytes: fields.mergeLimitBytes }),
     ...(hdd ? { hdd } : {}),
@@ -211,6 +214,17 @@ const KEYS: ReadonlyMap<string, { readonly help: string; readonly parse: KeyPars
     },
   ],
   [
+    "buckets",
+    {
+      help: "with iops: `separate` when IOPS and bandwidth are independent budgets (QEMU's throttle), `serial` (default) when each request holds the data path for the longer of the two",
+      parse: (v, f) => {
+        if (v !== "separate" && v !== "serial")
+          throw new RangeError(`expected separate or serial, got "${v}"`);
+        f.iopsBudgetSeparate = v === "separate";
+      },
+    },
+  ],
+  [
     "barrier",
     {
       help: "a flush waits for queued requests (on, the default) or only covers completed ones (off)",
@@ -279,7 +293,7 @@ const KEYS: ReadonlyMap<string, { readonly help: string; readonly parse: KeyPars
 const MAX_SPEC_KEYS = 32;
 
 /**
- * Parse `custom:key=value,...`. Keys: bw (required), lat, rlat, wlat, flat, par, cache, jitter, iops, barrier, merge,
+ * Parse `custom:key=value,...`. Keys: bw (required), lat, rlat, wlat, flat, par, cache, jitter, iops, buckets, barrier, merge,
  * and for a spinning disk rpm (required for the others), seek, t2t, fullseek, size. Errors name
  * the key and the spec.
  */

@@ -46,6 +46,14 @@ export interface DeviceProfile {
    */
   readonly iopsLimit?: number;
   /**
+   * With `iopsLimit`: true when the request rate and the bandwidth are separate budgets, as QEMU's
+   * throttle keeps one leaky bucket per limit (`iops-total` counts a request as one whatever its
+   * size, `bps-total` its bytes) and a request waits until both have room, so small requests'
+   * unused bandwidth serves large ones. False or absent: each request holds the data path for
+   * `max(bytes / bandwidth, 1e9 / iopsLimit)` ns, one after another.
+   */
+  readonly iopsBudgetSeparate?: boolean;
+  /**
    * False when a flush only covers writes already completed and does not wait for queued ones
    * (Linux's REQ_PREFLUSH on virtio-blk: no barrier since 2.6.37). True or absent: a flush is a
    * barrier that waits for every server, as SATA's non-queued FLUSH CACHE is.
@@ -88,6 +96,8 @@ export function validateProfile(profile: DeviceProfile): DeviceProfile {
   assertNumber(p, "bandwidthBytesPerSec", profile.bandwidthBytesPerSec, 1, 1e15);
   assertNumber(p, "jitterFraction", profile.jitterFraction, 0, 1);
   if (profile.iopsLimit !== undefined) assertNumber(p, "iopsLimit", profile.iopsLimit, 1, 1e9);
+  if (profile.iopsBudgetSeparate === true && profile.iopsLimit === undefined)
+    throw new RangeError(`Device profile ${p}: iopsBudgetSeparate needs iopsLimit`);
   if (profile.mergeLimitBytes !== undefined)
     assertNumber(p, "mergeLimitBytes", profile.mergeLimitBytes, 512, 2 ** 30);
   if (profile.flushIsBarrier !== undefined && typeof profile.flushIsBarrier !== "boolean") {
@@ -139,7 +149,7 @@ export function describeProfile(profile: DeviceProfile): string {
   const limits =
     profile.iopsLimit === undefined
       ? `${bandwidth} shared by reads and writes`
-      : `${bandwidth} and ${profile.iopsLimit} IOPS shared by reads and writes`;
+      : `${bandwidth} and ${profile.iopsLimit} IOPS shared by reads and writes${profile.iopsBudgetSeparate === true ? " (separate budgets, as QEMU's throttle buckets)" : ""}`;
   const us = (ns: number) =>
     ns >= 1e6 ? `${Number((ns / 1e6).toPrecision(3))} ms` : `${Number((ns / 1000).toPrecision(3))} µs`;
   const parts = [

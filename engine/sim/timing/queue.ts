@@ -73,6 +73,8 @@ interface LastRequest {
   readonly endOffsetBytes: number;
   readonly transferStartNs: number;
   readonly transferEndNs: number;
+  /** When its bytes left the data path (its transfer may end later, waiting for a request slot). */
+  readonly bytesEndNs: number;
 }
 
 /** A request may not be issued later than this (about 104 days of virtual time). */
@@ -87,6 +89,8 @@ export class DeviceQueue {
   /** Time at which each server becomes free. */
   readonly #serverFreeNs: Float64Array;
   #dataPathFreeNs = 0;
+  /** With separate IOPS and bandwidth budgets: when the next request slot is free. */
+  #requestSlotFreeNs = 0;
   #headOffsetBytes = 0;
   /** The last read or write served, while later ones may still merge into it. */
   #last: LastRequest | undefined;
@@ -130,6 +134,7 @@ export class DeviceQueue {
     }
     this.#serverFreeNs.set(other.#serverFreeNs);
     this.#dataPathFreeNs = other.#dataPathFreeNs;
+    this.#requestSlotFreeNs = other.#requestSlotFreeNs;
     this.#headOffsetBytes = other.#headOffsetBytes;
     // LastRequest is never mutated, so sharing the object is safe.
     this.#last = other.#last;
@@ -228,23 +233,28 @@ export class DeviceQueue {
       request.op !== last.op ||
       request.offsetBytes !== last.endOffsetBytes ||
       !(last.transferStartNs > issueNs) ||
-      this.#dataPathFreeNs !== last.transferEndNs ||
+      this.#dataPathFreeNs !== last.bytesEndNs ||
       last.lengthBytes + request.lengthBytes > limit
     ) {
       return undefined;
     }
     const lengthBytes = last.lengthBytes + request.lengthBytes;
     let transferNs = (lengthBytes * 1e9) / this.profile.bandwidthBytesPerSec;
-    if (this.profile.iopsLimit !== undefined) transferNs = Math.max(transferNs, 1e9 / this.profile.iopsLimit);
-    const endNs = Math.max(last.transferEndNs, last.transferStartNs + Math.round(transferNs));
+    const separate = this.profile.iopsBudgetSeparate === true;
+    if (this.profile.iopsLimit !== undefined && !separate)
+      transferNs = Math.max(transferNs, 1e9 / this.profile.iopsLimit);
+    // A merged request pays its bytes and no new request slot (its slot ends where it did).
+    const bytesEndNs = Math.max(last.bytesEndNs, last.transferStartNs + Math.round(transferNs));
+    const endNs = Math.max(last.transferEndNs, bytesEndNs);
     const addedNs = endNs - last.transferEndNs;
-    this.#dataPathFreeNs = endNs;
+    this.#dataPathFreeNs = bytesEndNs;
     this.#serverFreeNs[last.server] = Math.max(this.#serverFreeNs[last.server]!, endNs);
     this.#last = {
       ...last,
       lengthBytes,
       endOffsetBytes: last.endOffsetBytes + request.lengthBytes,
       transferEndNs: endNs,
+      bytesEndNs,
     };
     return {
       issueNs,
@@ -283,6 +293,14 @@ export class DeviceQueue {
         transferEndNs = Math.max(transferEndNs, busStartNs + busNs);
       }
       this.#dataPathFreeNs = transferEndNs;
+      const iops = this.profile.iopsLimit;
+      if (iops !== undefined && this.profile.iopsBudgetSeparate === true) {
+        // QEMU's buckets: the request also takes one slot of the request-rate budget, on its own
+        // clock; it ends when both its bytes and its slot are through.
+        const slotStartNs = Math.max(readyNs, this.#requestSlotFreeNs);
+        this.#requestSlotFreeNs = slotStartNs + Math.round(1e9 / iops);
+        transferEndNs = Math.max(transferEndNs, this.#requestSlotFreeNs);
+      }
     }
     const completeNs = transferEndNs + service.commitNs;
     this.#serverFreeNs[server] = completeNs;
@@ -298,6 +316,7 @@ export class DeviceQueue {
               endOffsetBytes: request.offsetBytes + request.lengthBytes,
               transferStartNs,
               transferEndNs,
+              bytesEndNs: this.#dataPathFreeNs,
             };
     return {
       issueNs,

@@ -102,7 +102,9 @@ export function serviceBreakdown(
       latencyNs = jittered(profile, fixedNs, rng);
       transferNs = (request.lengthBytes * 1e9) / profile.bandwidthBytesPerSec;
       // A request-rate throttle holds the data path for at least one slot per request.
-      if (profile.iopsLimit !== undefined) transferNs = Math.max(transferNs, 1e9 / profile.iopsLimit);
+      // (With separate budgets the queue charges the slot on its own clock.)
+      if (profile.iopsLimit !== undefined && profile.iopsBudgetSeparate !== true)
+        transferNs = Math.max(transferNs, 1e9 / profile.iopsLimit);
       if (request.op === "write" && request.fua === true && profile.volatileCache) {
         commitNs = jittered(profile, profile.flushLatencyNs, rng);
       }

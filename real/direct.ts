@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { consoleLines } from "./console-lines.js";
 import { MARK } from "./guest-init.js";
 import type { BootResult } from "./qemu.js";
 
@@ -173,9 +174,7 @@ export class DirectHost {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: string[] = [];
-    const tail: string[] = [];
     let ended: BootResult["ended"] = "poweroff";
-    let pending = "";
     const stop = (c: ChildProcess) => {
       if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
         try {
@@ -185,25 +184,18 @@ export class DirectHost {
         }
       }
     };
-    const onText = (text: string): void => {
-      pending += text;
-      let newline = pending.indexOf("\n");
-      while (newline >= 0) {
-        const raw = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        tail.push(raw);
-        if (tail.length > 40) tail.shift();
-        if (raw.startsWith(`${MARK} `) && ended === "poweroff") {
-          lines.push(raw);
-          if (spec.onLine?.(raw) === "kill") {
-            ended = "killed";
-            stop(child);
-          }
+    const reader = consoleLines({
+      onMarked: (line) => {
+        if (ended !== "poweroff") return;
+        lines.push(line);
+        if (spec.onLine?.(line) === "kill") {
+          ended = "killed";
+          stop(child);
         }
-        newline = pending.indexOf("\n");
-      }
-    };
-    child.stdout.setEncoding("utf8").on("data", onText);
+      },
+    });
+    const tail = reader.tail;
+    child.stdout.setEncoding("utf8").on("data", reader.push);
     child.stderr.setEncoding("utf8").on("data", (t: string) => tail.push(...t.split("\n").filter(Boolean)));
     const timer = setTimeout(() => {
       if (ended === "poweroff") ended = "timeout";
@@ -216,7 +208,7 @@ export class DirectHost {
       });
       child.once("close", () => {
         clearTimeout(timer);
-        if (pending !== "") onText("\n");
+        reader.end();
         // Every boot ends with the machine gone: a cut first fails every PV, then the devices go.
         try {
           this.#sh(directTeardownScript(this.#pvs, { powerCut: ended !== "poweroff", before: this.#before }));

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, appendFileSync, constants, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MARK } from "./guest-init.js";
+import { consoleLines } from "./console-lines.js";
 import type { RealSetup } from "./setup.js";
 
 /**
@@ -104,31 +104,22 @@ export function bootGuest(spec: BootSpec): Promise<BootResult> {
   const started = performance.now();
   const child = spawn(spec.setup.qemu, qemuArgs(spec, control, accel), { stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
-  const tail: string[] = [];
   let ended: BootResult["ended"] = "poweroff";
-  let pending = "";
-  const onText = (text: string): void => {
-    pending += text;
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      const raw = pending.slice(0, newline).replace(/\r/g, "");
-      pending = pending.slice(newline + 1);
-      tail.push(raw);
-      if (spec.consoleLog !== undefined) appendFileSync(spec.consoleLog, `${raw}\n`);
-      if (tail.length > 40) tail.shift();
-      const at = raw.indexOf(`${MARK} `);
-      if (at >= 0 && ended === "poweroff") {
-        const line = raw.slice(at);
-        lines.push(line);
-        if (spec.onLine?.(line) === "kill") {
-          ended = "killed";
-          killVm(child);
-        }
+  const reader = consoleLines({
+    ...(spec.consoleLog === undefined
+      ? {}
+      : { onRaw: (raw: string) => appendFileSync(spec.consoleLog!, `${raw}\n`) }),
+    onMarked: (line) => {
+      if (ended !== "poweroff") return;
+      lines.push(line);
+      if (spec.onLine?.(line) === "kill") {
+        ended = "killed";
+        killVm(child);
       }
-      newline = pending.indexOf("\n");
-    }
-  };
-  child.stdout.setEncoding("utf8").on("data", onText);
+    },
+  });
+  const tail = reader.tail;
+  child.stdout.setEncoding("utf8").on("data", reader.push);
   child.stderr
     .setEncoding("utf8")
     .on("data", (text: string) => tail.push(...text.split("\n").filter(Boolean)));
@@ -147,7 +138,7 @@ export function bootGuest(spec: BootSpec): Promise<BootResult> {
     child.once("close", () => {
       clearTimeout(timer);
       process.removeListener("exit", onExit);
-      if (pending !== "") onText("\n");
+      reader.end();
       resolve({ lines, ended, accel, wallMs: performance.now() - started, tail });
     });
   });

@@ -152,7 +152,6 @@ export function guestPreamble(plan: {
     '  echo "$M WARN background work still running after 60 s: $busy"',
     "}",
     // Each PV's disk: a virtio disk in the guest; direct mode sets D_<pv> to its loop device.
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
     ...plan.pvs.map((pv) => `: "\${D_${pv.name}:=/dev/${pv.disk}}"`),
     "lvmlab_pvs() {",
   ];
@@ -303,8 +302,7 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
       .map((f) =>
         f.clear === undefined
           ? f.fire
-          : // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
-            `( ${f.fire}; ${f.clear} ) &\nLVMLAB_WATCHERS="\${LVMLAB_WATCHERS:-} $!"`,
+          : `( ${f.fire}; ${f.clear} ) &\nLVMLAB_WATCHERS="\${LVMLAB_WATCHERS:-} $!"`,
       );
   const workloads: GuestWorkload[] = [];
   let background = false;

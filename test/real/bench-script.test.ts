@@ -59,7 +59,7 @@ function transcriptLines(exit: (label: string) => number | undefined, fioOut: st
 describe("real benchmark guest script", () => {
   it("builds, measures and tears down every cell with PV names turned into the guest's devices", () => {
     const script = benchScript(PLAN);
-    expect(script).toContain(': "${D_pv0:=/dev/vdb}"');
+    expect(script).toContain(': "$' + '{D_pv0:=/dev/vdb}"');
     expect(script).toContain('dmsetup create pv0 --table "0 131072 linear $D_pv0 0"');
     expect(script).toContain('dmsetup create pv1 --table "0 131072 linear $D_pv1 0"');
     expect(script).toContain("lvmlab_run bench.setup.1 vgcreate bench /dev/mapper/pv0 /dev/mapper/pv1");

@@ -46,7 +46,7 @@ describe("scenario → guest script", () => {
   it("puts each PV on a dm-linear device over its own virtio disk and names devices by PV", () => {
     const plan = translateScenario(defineScenario({ ...base, name: "t-linear" }), { seed: 7 });
     expect(plan.pvs.map((p) => p.disk)).toEqual(["vdb", "vdc"]);
-    expect(plan.boot1).toContain(': "${D_pv0:=/dev/vdb}"');
+    expect(plan.boot1).toContain(': "$' + '{D_pv0:=/dev/vdb}"');
     expect(plan.boot1).toContain('dmsetup create pv0 --table "0 131072 linear $D_pv0 0"');
     expect(plan.boot1).toContain("lvmlab_run setup.0 pvcreate /dev/mapper/pv0 /dev/mapper/pv1");
     expect(plan.boot1).toContain("lvmlab_run setup.2 lvcreate -an -Zn -l 4 -n lv0 vg0 /dev/mapper/pv0");

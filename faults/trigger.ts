@@ -21,7 +21,7 @@ export const TRIGGER_ONE_LATE: MutationInfo = {
 };
 
 /** Mutation: a write trigger naming a device also counts the VG's other devices' writes (every second one). */
-export const MUTATION_TRIGGER_COUNTS_OTHER_DEVICES = "faults.trigger.counts-other-devices";
+const MUTATION_TRIGGER_COUNTS_OTHER_DEVICES = "faults.trigger.counts-other-devices";
 
 /** Catalogue entry for {@link MUTATION_TRIGGER_COUNTS_OTHER_DEVICES}. */
 export const TRIGGER_COUNTS_OTHER_DEVICES: MutationInfo = {

@@ -21,9 +21,9 @@ import { PVMOVE_RESUME_IGNORES_MOVED } from "../engine/lvm/pvmove/resume.js";
 import { SNAPSHOT_MERGE_FINISH_EARLY } from "../engine/lvm/snapshot/merge.js";
 import { SAME_SEQNO } from "../engine/lvm/vg-write.js";
 import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
-import { DETAILS_NOT_DIRTIED_ON_INSERT } from "../engine/persistent-data/thin-metadata.js";
+import { DETAILS_NOT_DIRTIED_ON_INSERT } from "../engine/persistent-data/mod.js";
 import type { MutationInfo } from "../engine/sim/mutations.js";
-import { TRIGGER_COUNTS_OTHER_DEVICES } from "../faults/trigger.js";
+import { TRIGGER_COUNTS_OTHER_DEVICES } from "../faults/mod.js";
 import { ORACLE_FLUSH_SKIPS_BLOCK, ORACLE_LOST_AS_STALE } from "../workloads/oracle.js";
 
 /** The engine mutants the nightly library must catch. */

@@ -40,7 +40,7 @@ export const ORACLE_LOST_AS_STALE: MutationInfo = {
 };
 
 /** Mutation: a flush promotes every volatile block but the first, which stays volatile (too lenient). */
-export const MUTATION_ORACLE_FLUSH_SKIPS_BLOCK = "workloads.oracle.flush-skips-block";
+const MUTATION_ORACLE_FLUSH_SKIPS_BLOCK = "workloads.oracle.flush-skips-block";
 
 /** Catalogue entry for {@link MUTATION_ORACLE_FLUSH_SKIPS_BLOCK}. */
 export const ORACLE_FLUSH_SKIPS_BLOCK: MutationInfo = {

@@ -37,10 +37,10 @@ export const SNAPSHOT_SKIP_EXCEPTION_FLUSH = "snapshot-skip-exception-flush";
 export const SNAPSHOT_EXCEPTION_COMMIT_NO_FUA = "snapshot-exception-commit-no-fua";
 
 /** Mutation: a full area is not followed by zeroing the next one, so a reused COW's old entries load as exceptions. */
-export const SNAPSHOT_NEXT_AREA_NOT_ZEROED = "snapshot-next-area-not-zeroed";
+const SNAPSHOT_NEXT_AREA_NOT_ZEROED = "snapshot-next-area-not-zeroed";
 
 /** Mutation: invalidation stays in memory; the header keeps valid = 1, so the next activation trusts a store that missed exceptions. */
-export const SNAPSHOT_INVALIDATE_NOT_PERSISTED = "snapshot-invalidate-not-persisted";
+const SNAPSHOT_INVALIDATE_NOT_PERSISTED = "snapshot-invalidate-not-persisted";
 
 /** The exception store's mutations, for the mutant catalogue. */
 export const EXCEPTION_STORE_MUTATIONS: readonly MutationInfo[] = [

@@ -28,14 +28,14 @@ export const SNAPSHOT_INVALIDATE_EVENT: TraceEventInfo = {
 };
 
 /** Mutation: a snapshot read of a copied chunk starts at the chunk's first byte, whatever its offset in the chunk. */
-export const SNAPSHOT_COW_READ_IGNORES_OFFSET: MutationInfo = {
+const SNAPSHOT_COW_READ_IGNORES_OFFSET: MutationInfo = {
   name: "snapshot-cow-read-ignores-offset",
   description:
     "snapshot reads a copied chunk from its start on the COW, ignoring the offset inside the chunk, so with chunks larger than an I/O it returns another block",
 };
 
 /** Mutation: copy-on-write computes the last chunk of an origin write one too low, so a write inside one large chunk copies nothing. */
-export const SNAPSHOT_COPY_MISSES_LAST_CHUNK: MutationInfo = {
+const SNAPSHOT_COPY_MISSES_LAST_CHUNK: MutationInfo = {
   name: "snapshot-copy-misses-last-chunk",
   description:
     "snapshot copy-on-write takes the chunk after an origin write's last byte minus one as its last chunk, so a write smaller than a chunk copies nothing before overwriting the origin",

@@ -72,7 +72,11 @@ export { ZeroTarget } from "./zero.js";
 import type { MutationInfo } from "../sim/mutations.js";
 import { MIRROR_MUTATIONS } from "./mirror/mirror.js";
 import { EXCEPTION_STORE_MUTATIONS } from "./snapshot/exception-store.js";
-import { SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH, SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS } from "./snapshot/merge.js";
+import {
+  SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH,
+  SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS,
+  SNAPSHOT_MERGE_SKIPS_RUN_TAIL,
+} from "./snapshot/merge.js";
 import { SNAPSHOT_MUTATIONS } from "./snapshot/snapshot.js";
 import { SNAPSHOT_ORIGIN_MUTATIONS } from "./snapshot/snapshot-origin.js";
 
@@ -84,4 +88,5 @@ export const DM_MUTATIONS: readonly MutationInfo[] = [
   SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH,
   ...SNAPSHOT_MUTATIONS,
   SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS,
+  SNAPSHOT_MERGE_SKIPS_RUN_TAIL,
 ];

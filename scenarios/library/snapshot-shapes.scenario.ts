@@ -109,6 +109,25 @@ export default [
       origin("before", 80),
       { lvm: "lvcreate -s -L 4M -c 4k -n snap vg0/lv0 pv1" },
       origin("between", 80),
+      // A sequential stretch: 32 consecutive exceptions the merge copies back as runs.
+      {
+        workload: {
+          lv: "vg0/lv0",
+          jobs: [
+            {
+              name: "stretch",
+              rw: "write",
+              bs: "4k",
+              offset: "4m",
+              size: "128k",
+              iodepth: 4,
+              fsync: 8,
+              end_fsync: 1,
+              verify: "xxh64",
+            },
+          ],
+        },
+      },
       { lvm: "lvcreate -s -L 4M -c 4k -n keep vg0/lv0 pv1" },
       { lvm: "lvchange -an vg0/lv0" },
       { lvm: "lvconvert --merge vg0/snap" },

@@ -64,6 +64,7 @@ export {
   type FiredAt,
   MUTATION_TRIGGER_ONE_LATE,
   type TappedWrite,
+  TRIGGER_COUNTS_OTHER_DEVICES,
   TRIGGER_ONE_LATE,
   WriteTap,
 } from "./trigger.js";

@@ -20,6 +20,16 @@ export const TRIGGER_ONE_LATE: MutationInfo = {
   description: "Fault triggers at the Nth block write or trace event fire at the (N+1)th instead",
 };
 
+/** Mutation: a write trigger naming a device also counts the VG's other devices' writes (every second one). */
+const MUTATION_TRIGGER_COUNTS_OTHER_DEVICES = "faults.trigger.counts-other-devices";
+
+/** Catalogue entry for {@link MUTATION_TRIGGER_COUNTS_OTHER_DEVICES}. */
+export const TRIGGER_COUNTS_OTHER_DEVICES: MutationInfo = {
+  name: MUTATION_TRIGGER_COUNTS_OTHER_DEVICES,
+  description:
+    "A fault trigger at the Nth write of one device also counts writes to other devices, so it fires early and on the wrong device",
+};
+
 /** Exactly where and when a fault fired; copied into its NDJSON record. */
 export interface FiredAt {
   /** Virtual time in ns. */
@@ -171,9 +181,11 @@ export function armTrigger(
   } else if (trigger.write !== undefined) {
     const target = trigger.write + late;
     const device = trigger.device;
+    const countsOthers = (options.mutations ?? NO_MUTATIONS).has(MUTATION_TRIGGER_COUNTS_OTHER_DEVICES);
     let seen = 0;
     disarm = context.writes.subscribe((write) => {
-      if (device !== undefined && write.device !== device) return;
+      const mine = device === undefined || write.device === device;
+      if (!mine && !(countsOthers && write.vgWriteIndex % 2 === 0)) return;
       seen += 1;
       if (seen !== target) return;
       fire({

@@ -208,10 +208,21 @@ function runPhase(state: CaseState, phase: Phase, index: number): void {
   });
 }
 
-/** After `lvcreate -s … vg/origin`, the oracle freezes the origin's image for the snapshot. */
+/**
+ * After `lvcreate -s … vg/origin`, the oracle freezes the origin's image for the snapshot; after
+ * `lvremove vg/snap` of such a snapshot it forgets it.
+ */
 function noteSnapshot(state: CaseState, line: string, exitCode: number): void {
   if (exitCode !== 0) return;
   const argv = splitCommandLine(line);
+  if (argv[0] === "lvremove") {
+    for (const path of argv.filter((a) => /^[^-][^/]*\/[^/]+$/.test(a))) {
+      const lvId = state.lvIds.get(path);
+      if (lvId !== undefined && state.oracle.has(lvId) && state.oracle.isSnapshot(lvId))
+        state.oracle.dropSnapshot(lvId);
+    }
+    return;
+  }
   if (argv[0] !== "lvcreate" || !argv.some((a) => a === "-s" || a === "--snapshot")) return;
   const nameAt = argv.findIndex((a) => a === "-n" || a === "--name");
   const origin = argv.filter((a) => /^[^-][^/]*\/[^/]+$/.test(a)).at(-1);
@@ -465,6 +476,7 @@ function judgeCase(world: CaseWorld, spec: CaseSpec, outcome: RunOutcome): CaseR
     );
   }
   state.failures.push(...unfiredFaults(machine, outcome.excused));
+  state.failures.push(...misfiredFaults(machine));
   let verify = emptyVerifyCounts();
   try {
     verify = verifyAll(state, crashed);
@@ -528,6 +540,29 @@ function unfiredFaults(machine: Machine, excused: ReadonlySet<string>): string[]
     .map(
       (fault) => `fault did not fire: ${fault.label} (${describeTrigger(fault.spec.at)}) was never reached`,
     );
+}
+
+/**
+ * One failure per fault that fired somewhere other than its trigger names: a write trigger on
+ * another device, an event trigger on another event. A trigger that miscounts would otherwise
+ * move the cut silently, and the case would test a point nobody chose.
+ */
+function misfiredFaults(machine: Machine): string[] {
+  const failures: string[] = [];
+  for (const record of machine.injector.records) {
+    const { at, firedAt } = record;
+    if (at.device !== undefined && at.write !== undefined && firedAt.device !== at.device) {
+      failures.push(
+        `fault ${record.id} fired at a write to ${firedAt.device ?? "no device"}, but its trigger names ${describeTrigger(at)}`,
+      );
+    }
+    if (at.event !== undefined && firedAt.event !== at.event) {
+      failures.push(
+        `fault ${record.id} fired at ${firedAt.event ?? "no event"}, but its trigger names ${describeTrigger(at)}`,
+      );
+    }
+  }
+  return failures;
 }
 
 function describeTrigger(at: FaultSpec["at"]): string {

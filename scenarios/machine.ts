@@ -74,6 +74,8 @@ export class Machine {
       rng: options.rng.fork("faults"),
       trace: this.trace,
       scheduler: this.scheduler,
+      // Harness mutations (fault triggers) reach the injector, so the library must catch them too.
+      mutations: options.mutations,
     });
     // A stall fault acts on the machine's sync gate, so it holds whatever the tables are reloaded to.
     for (const fault of options.faults) {

@@ -1,9 +1,10 @@
 /**
  * The deliberately broken engines `lvmlab mutants` runs the library against. Each entry is a
  * mutation the engine honours (declared next to the code it breaks); the list names the ones the
- * nightly library must catch. The one harness mutation here (the oracle reporting lost as stale)
- * reaches the oracle through the executor, so the nightly must catch it too; other harness
- * mutations (fault triggers, lenient oracles) are proven by their own unit tests.
+ * nightly library must catch. The harness mutations here (the oracle reporting lost as stale or
+ * flushing all but one block, a write trigger counting other devices) reach the oracle and the
+ * injector through the executor, so the nightly must catch them too; other harness mutations
+ * (a trigger one late, lenient oracles) are proven by their own unit tests.
  */
 import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
 import { TORN_NEVER_TEARS } from "../engine/block/crash-state.js";
@@ -20,8 +21,10 @@ import { PVMOVE_RESUME_IGNORES_MOVED } from "../engine/lvm/pvmove/resume.js";
 import { SNAPSHOT_MERGE_FINISH_EARLY } from "../engine/lvm/snapshot/merge.js";
 import { SAME_SEQNO } from "../engine/lvm/vg-write.js";
 import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
+import { DETAILS_NOT_DIRTIED_ON_INSERT } from "../engine/persistent-data/mod.js";
 import type { MutationInfo } from "../engine/sim/mutations.js";
-import { ORACLE_LOST_AS_STALE } from "../workloads/oracle.js";
+import { TRIGGER_COUNTS_OTHER_DEVICES } from "../faults/mod.js";
+import { ORACLE_FLUSH_SKIPS_BLOCK, ORACLE_LOST_AS_STALE } from "../workloads/oracle.js";
 
 /** The engine mutants the nightly library must catch. */
 export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
@@ -42,4 +45,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   SNAPSHOT_MERGE_FINISH_EARLY,
   ORACLE_LOST_AS_STALE,
   LATER_AREAS_OLD_BODY,
+  DETAILS_NOT_DIRTIED_ON_INSERT,
+  TRIGGER_COUNTS_OTHER_DEVICES,
+  ORACLE_FLUSH_SKIPS_BLOCK,
 ];

@@ -39,6 +39,16 @@ export const ORACLE_LOST_AS_STALE: MutationInfo = {
     "ShadowOracle reports a flushed write that was overwritten by an older generation as stale instead of lost",
 };
 
+/** Mutation: a flush promotes every volatile block but the first, which stays volatile (too lenient). */
+const MUTATION_ORACLE_FLUSH_SKIPS_BLOCK = "workloads.oracle.flush-skips-block";
+
+/** Catalogue entry for {@link MUTATION_ORACLE_FLUSH_SKIPS_BLOCK}. */
+export const ORACLE_FLUSH_SKIPS_BLOCK: MutationInfo = {
+  name: MUTATION_ORACLE_FLUSH_SKIPS_BLOCK,
+  description:
+    "ShadowOracle's flush leaves one acknowledged block volatile, so losing that flushed write after a crash passes as allowed",
+};
+
 const NO_GENERATIONS: readonly number[] = [];
 
 /** Generation 0: the block was never written; it must read as zeros. */
@@ -348,11 +358,22 @@ export class ShadowOracle {
   /** A flush of the LV completed: every acknowledged write is durable now. */
   flush(lvId: number): void {
     const lv = this.#lv(lvId);
-    for (const [block, record] of [...lv.pending]) {
+    const pending = [...lv.pending];
+    if (this.#mutations.has(MUTATION_ORACLE_FLUSH_SKIPS_BLOCK)) pending.shift();
+    for (const [block, record] of pending) {
       const newest = record.acked.at(-1);
       if (newest === undefined) continue;
       this.#freezeForSnapshots(lv, block);
       this.#promote(lv, block, record, newest);
+    }
+    // A completed flush leaves no acknowledged write volatile: were one left, a crash could lose it
+    // and the verdict would call that allowed.
+    for (const [block, record] of lv.pending) {
+      if (record.acked.length > 0) {
+        throw new Error(
+          `Oracle invariant: LV ${lvId} block ${block} still holds acknowledged generation ${record.acked.at(-1)} as volatile after a flush`,
+        );
+      }
     }
   }
 
@@ -379,6 +400,11 @@ export class ShadowOracle {
     };
     origin.snapshots.push(snap);
     this.#lvs.set(snapshotLvId, snap);
+  }
+
+  /** True when `lvId` was registered with {@link snapshot}. */
+  isSnapshot(lvId: number): boolean {
+    return this.#lv(lvId).base !== undefined;
   }
 
   /** Forget a snapshot (lvremove); the origin stops copying state for it. */

@@ -72,7 +72,12 @@ export { ZeroTarget } from "./zero.js";
 import type { MutationInfo } from "../sim/mutations.js";
 import { MIRROR_MUTATIONS } from "./mirror/mirror.js";
 import { EXCEPTION_STORE_MUTATIONS } from "./snapshot/exception-store.js";
-import { SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH } from "./snapshot/merge.js";
+import {
+  SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH,
+  SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS,
+  SNAPSHOT_MERGE_SKIPS_RUN_TAIL,
+} from "./snapshot/merge.js";
+import { SNAPSHOT_MUTATIONS } from "./snapshot/snapshot.js";
 import { SNAPSHOT_ORIGIN_MUTATIONS } from "./snapshot/snapshot-origin.js";
 
 /** Every mutation engine/dm honours, for the mutant catalogue. */
@@ -81,4 +86,7 @@ export const DM_MUTATIONS: readonly MutationInfo[] = [
   ...EXCEPTION_STORE_MUTATIONS,
   ...SNAPSHOT_ORIGIN_MUTATIONS,
   SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH,
+  ...SNAPSHOT_MUTATIONS,
+  SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS,
+  SNAPSHOT_MERGE_SKIPS_RUN_TAIL,
 ];

@@ -13,6 +13,7 @@ export { NEEDS_CHECK_FLAG } from "./superblock.js";
 export {
   COMMIT_SKIPS_METADATA_FLUSH,
   type CommitStep,
+  DETAILS_NOT_DIRTIED_ON_INSERT,
   MUTATION_REPAIR_COUNTS_SHARED_ONCE,
   MUTATION_SNAP_SKIPS_ROOT_INC,
   PoolMetadata,

@@ -64,6 +64,13 @@ export const REPAIR_COUNTS_SHARED_ONCE: MutationInfo = {
     "thin_repair counts each shared data block once, so the first unmap of a snapshot's block frees it under the other",
 };
 
+/** Mutation: a new mapping counts in the device's mapped_blocks but leaves its details clean, so no commit writes the count. */
+export const DETAILS_NOT_DIRTIED_ON_INSERT: MutationInfo = {
+  name: "persistent-data.details-not-dirtied-on-insert",
+  description:
+    "Thin insert bumps a device's mapped_blocks without marking its details changed, so commits leave the on-disk count behind the mapping tree",
+};
+
 /** One device as `thin_dump --repair` salvaged it: its details and the mappings that still validate. */
 export interface SalvagedDevice {
   readonly id: number;
@@ -508,7 +515,7 @@ export class PoolMetadata {
       inserted = r.inserted;
       return r.root;
     });
-    td.changed = true;
+    if (!this.#mutations.has(DETAILS_NOT_DIRTIED_ON_INSERT.name)) td.changed = true;
     if (inserted) td.mappedBlocks += 1;
     this.#changed = true;
   }

@@ -58,7 +58,7 @@ export default [
   defineScenario({
     name: "snapshot-overflow",
     description:
-      "Origin writes overflow a small snapshot's COW space: the snapshot is invalidated (reads fail) and the origin keeps working with all its data",
+      "Origin writes overflow a small snapshot's COW space: the snapshot is invalidated (reads fail, also after the VG is reactivated) and the origin keeps working with all its data",
     tags: ["nightly", "snapshot", "cow-exhaustion"],
     seeds: "1..8",
     pvs,
@@ -67,6 +67,9 @@ export default [
       origin("before", 100),
       { lvm: "lvcreate -s -L 4M -c 4k -n snap vg0/lv0" },
       origin("after", 1500, "16m"),
+      // The invalidation must be on disk: reactivated, the store loads its header again.
+      { lvm: "vgchange -an vg0" },
+      { lvm: "vgchange -ay vg0" },
     ],
     expect: { snapshotInvalid: ["vg0/snap"] },
   }),

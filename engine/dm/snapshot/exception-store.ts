@@ -36,6 +36,12 @@ export const SNAPSHOT_SKIP_EXCEPTION_FLUSH = "snapshot-skip-exception-flush";
 /** Mutation: the exception area is written without FUA, so the commit sits in the COW disk's cache. */
 export const SNAPSHOT_EXCEPTION_COMMIT_NO_FUA = "snapshot-exception-commit-no-fua";
 
+/** Mutation: a full area is not followed by zeroing the next one, so a reused COW's old entries load as exceptions. */
+const SNAPSHOT_NEXT_AREA_NOT_ZEROED = "snapshot-next-area-not-zeroed";
+
+/** Mutation: invalidation stays in memory; the header keeps valid = 1, so the next activation trusts a store that missed exceptions. */
+const SNAPSHOT_INVALIDATE_NOT_PERSISTED = "snapshot-invalidate-not-persisted";
+
 /** The exception store's mutations, for the mutant catalogue. */
 export const EXCEPTION_STORE_MUTATIONS: readonly MutationInfo[] = [
   {
@@ -46,6 +52,16 @@ export const EXCEPTION_STORE_MUTATIONS: readonly MutationInfo[] = [
     name: SNAPSHOT_EXCEPTION_COMMIT_NO_FUA,
     description:
       "snapshot writes the exception area without FUA, so the origin may be overwritten while the exception is still volatile",
+  },
+  {
+    name: SNAPSHOT_NEXT_AREA_NOT_ZEROED,
+    description:
+      "snapshot fills a metadata area without zeroing the next one, so on a COW over reused extents the next load reads a removed snapshot's entries as exceptions",
+  },
+  {
+    name: SNAPSHOT_INVALIDATE_NOT_PERSISTED,
+    description:
+      "snapshot invalidation (COW full) only sets a flag in memory; the header still says valid, so after reactivation the overflowed snapshot reads as valid with exceptions missing",
   },
 ];
 
@@ -100,6 +116,8 @@ export class PersistentExceptionStore {
   readonly #name: string;
   readonly #skipFlush: boolean;
   readonly #commitFua: boolean;
+  readonly #zeroNextArea: boolean;
+  readonly #persistInvalid: boolean;
   #valid = true;
   #nextFree = 2;
   #limitChunks: number | undefined;
@@ -116,6 +134,8 @@ export class PersistentExceptionStore {
     this.#name = options.snapshotName ?? cow.name;
     this.#skipFlush = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_SKIP_EXCEPTION_FLUSH);
     this.#commitFua = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_EXCEPTION_COMMIT_NO_FUA);
+    this.#zeroNextArea = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_NEXT_AREA_NOT_ZEROED);
+    this.#persistInvalid = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_INVALIDATE_NOT_PERSISTED);
     let nowNs = options.issueNs ?? 0;
     const header = new Uint8Array(SECTOR_BYTES);
     nowNs = cow.read(0, header, { issueNs: nowNs });
@@ -275,6 +295,7 @@ export class PersistentExceptionStore {
   /** Mark the store invalid: header rewritten with valid = 0 (a plain write, as the kernel does). */
   invalidate(issueNs: number): number {
     this.#valid = false;
+    if (!this.#persistInvalid) return issueNs;
     try {
       return this.#writeHeader(issueNs);
     } catch (error) {
@@ -362,7 +383,7 @@ export class PersistentExceptionStore {
   #writeArea(entries: readonly ExceptionEntry[], full: boolean, issueNs: number): number {
     let nowNs = issueNs;
     try {
-      if (full) nowNs = this.#zeroDiskArea(this.#currentArea + 1, nowNs);
+      if (full && this.#zeroNextArea) nowNs = this.#zeroDiskArea(this.#currentArea + 1, nowNs);
       if (this.#valid) {
         if (!this.#skipFlush) nowNs = this.cow.flush({ issueNs: nowNs });
         nowNs = this.cow.write(this.#areaOffsetBytes(this.#currentArea), this.#area, {

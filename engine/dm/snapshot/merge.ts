@@ -21,6 +21,20 @@ export const SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH: MutationInfo = {
     "snapshot merge drops merged exceptions from the COW without flushing the origin first, so a crash loses chunks from both",
 };
 
+/** Mutation: a merge step overwrites origin chunks without letting the origin's other snapshots copy them first. */
+export const SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS: MutationInfo = {
+  name: "snapshot-merge-skips-other-snapshots",
+  description:
+    "snapshot merge copies chunks back over the origin without the origin's other snapshots copying them first, so those snapshots change under the merge",
+};
+
+/** Mutation: a merge step copies one chunk less than the run it drops, so the run's last chunk never reaches the origin. */
+export const SNAPSHOT_MERGE_SKIPS_RUN_TAIL: MutationInfo = {
+  name: "snapshot-merge-skips-run-tail",
+  description:
+    "snapshot merge copies a run of consecutive exceptions back without its last chunk, then drops every exception of the run",
+};
+
 /** Trace event: a snapshot merge copied chunks back to the origin and committed the store. */
 export const SNAPSHOT_MERGE_STEP_EVENT: TraceEventInfo = {
   name: "snapshot.merge.step",
@@ -54,12 +68,16 @@ export class SnapshotMergeTarget extends SnapshotTarget {
   readonly #maxChunks: number;
   readonly #syncGate: { readonly gate: SyncGate; readonly name: string } | undefined;
   readonly #flushOrigin: boolean;
+  readonly #othersCopy: boolean;
+  readonly #skipsRunTail: boolean;
   #buffer: Uint8Array | undefined;
 
   constructor(name: string, options: SnapshotMergeOptions) {
     super(name, options);
     this.#syncGate = options.syncGate;
     this.#flushOrigin = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH.name);
+    this.#othersCopy = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS.name);
+    this.#skipsRunTail = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_MERGE_SKIPS_RUN_TAIL.name);
     if (!this.valid) {
       throw new BlockDeviceError(
         "EINVAL",
@@ -100,9 +118,10 @@ export class SnapshotMergeTarget extends SnapshotTarget {
     const oldChunk = run.oldChunk + run.chunks - chunks;
     const newChunk = run.newChunk + run.chunks - chunks;
     const startBytes = oldChunk * this.chunkBytes;
-    const lengthBytes = Math.min(chunks * this.chunkBytes, this.sizeBytes - startBytes);
+    const copiedChunks = this.#skipsRunTail && chunks > 1 ? chunks - 1 : chunks;
+    const lengthBytes = Math.min(copiedChunks * this.chunkBytes, this.sizeBytes - startBytes);
     let nowNs = prepared.doneNs;
-    for (const other of this.#others) {
+    for (const other of this.#othersCopy ? this.#others : []) {
       nowNs = Math.max(nowNs, other.commitCopies(other.copyChunks(startBytes, lengthBytes, nowNs), nowNs));
     }
     if (this.#buffer === undefined || this.#buffer.byteLength < lengthBytes)

@@ -10,7 +10,7 @@
 
 import { type BlockDevice, SECTOR_BYTES } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
-import type { Mutations } from "../../sim/mutations.js";
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
 import type { Trace, TraceEventInfo } from "../../sim/trace.js";
 import { deviceLabel, Target } from "../target.js";
 import { type ExceptionEntry, PersistentExceptionStore } from "./exception-store.js";
@@ -26,6 +26,26 @@ export const SNAPSHOT_INVALIDATE_EVENT: TraceEventInfo = {
   name: "snapshot.invalidate",
   description: "A snapshot was invalidated (COW full or an I/O error)",
 };
+
+/** Mutation: a snapshot read of a copied chunk starts at the chunk's first byte, whatever its offset in the chunk. */
+const SNAPSHOT_COW_READ_IGNORES_OFFSET: MutationInfo = {
+  name: "snapshot-cow-read-ignores-offset",
+  description:
+    "snapshot reads a copied chunk from its start on the COW, ignoring the offset inside the chunk, so with chunks larger than an I/O it returns another block",
+};
+
+/** Mutation: copy-on-write computes the last chunk of an origin write one too low, so a write inside one large chunk copies nothing. */
+const SNAPSHOT_COPY_MISSES_LAST_CHUNK: MutationInfo = {
+  name: "snapshot-copy-misses-last-chunk",
+  description:
+    "snapshot copy-on-write takes the chunk after an origin write's last byte minus one as its last chunk, so a write smaller than a chunk copies nothing before overwriting the origin",
+};
+
+/** The snapshot target's mutations, for the mutant catalogue. */
+export const SNAPSHOT_MUTATIONS: readonly MutationInfo[] = [
+  SNAPSHOT_COW_READ_IGNORES_OFFSET,
+  SNAPSHOT_COPY_MISSES_LAST_CHUNK,
+];
 
 /** Options of a snapshot target. */
 export interface SnapshotOptions {
@@ -58,6 +78,8 @@ export class SnapshotTarget extends Target {
   protected readonly chunkBytes: number;
   protected readonly trace: Trace | undefined;
   #scratch: Uint8Array | undefined;
+  readonly #readIgnoresOffset: boolean;
+  readonly #copyMissesLast: boolean;
 
   constructor(name: string, options: SnapshotOptions) {
     super(name, options.lengthSectors ?? Math.floor(options.origin.sizeBytes / SECTOR_BYTES));
@@ -77,6 +99,9 @@ export class SnapshotTarget extends Target {
     });
     this.readyNs = this.store.readyNs;
     this.chunkBytes = this.store.chunkBytes;
+    const mutations = options.mutations ?? NO_MUTATIONS;
+    this.#readIgnoresOffset = mutations.has(SNAPSHOT_COW_READ_IGNORES_OFFSET.name);
+    this.#copyMissesLast = mutations.has(SNAPSHOT_COPY_MISSES_LAST_CHUNK.name);
   }
 
   /** COW chunks allocated so far (header and metadata areas included). */
@@ -125,7 +150,10 @@ export class SnapshotTarget extends Target {
     if (!this.valid || lengthBytes === 0 || offsetBytes >= this.sizeBytes)
       return { doneNs: issueNs, entries };
     const first = Math.floor(offsetBytes / this.chunkBytes);
-    const last = Math.floor((Math.min(offsetBytes + lengthBytes, this.sizeBytes) - 1) / this.chunkBytes);
+    const endBytes = Math.min(offsetBytes + lengthBytes, this.sizeBytes);
+    const last = this.#copyMissesLast
+      ? Math.floor(endBytes / this.chunkBytes) - 1
+      : Math.floor((endBytes - 1) / this.chunkBytes);
     let doneNs = issueNs;
     for (let chunk = first; chunk <= last; chunk++) {
       if (this.store.lookup(chunk) !== undefined) continue;
@@ -183,7 +211,8 @@ export class SnapshotTarget extends Target {
       const piece = dst.subarray(at, at + len);
       const cowChunk = this.store.lookup(chunk);
       if (cowChunk !== undefined) {
-        return this.store.cow.read(this.store.chunkOffsetBytes(cowChunk) + inChunk, piece, { issueNs });
+        const at = this.store.chunkOffsetBytes(cowChunk) + (this.#readIgnoresOffset ? 0 : inChunk);
+        return this.store.cow.read(at, piece, { issueNs });
       }
       return this.origin.read(chunk * this.chunkBytes + inChunk, piece, { issueNs });
     });

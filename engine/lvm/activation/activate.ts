@@ -282,8 +282,18 @@ class TableBuilder {
         (seg): seg is SnapshotSegment => seg?.type === "snapshot" && seg.origin === originName && seg.merging,
       );
     if (merging !== undefined) {
+      // The origin's other snapshots stay live while the merge runs, and copy each chunk before the
+      // merge overwrites it on the origin (dm-snap's snapshot_merge_next_chunks → origin_write_extent).
+      const others = this.vg.lvs
+        .map((lv) => lv.segments[0])
+        .filter(
+          (seg): seg is SnapshotSegment =>
+            seg?.type === "snapshot" && seg.origin === originName && !seg.merging,
+        )
+        .map((seg) => this.#snapshotTarget(seg, real));
       // The kernel loads `snapshot-merge <real> <cow>` on the origin while a merge runs.
       const merge = new SnapshotMergeTarget(name, {
+        others,
         origin: real,
         cow: this.segments(merging.cowStore, "cow"),
         chunkSizeSectors: merging.chunkSizeSectors,

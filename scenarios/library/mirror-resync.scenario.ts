@@ -7,7 +7,7 @@ const pvs = [
   { name: "pv2", size: "32MiB", profile: "sata-ssd" },
 ];
 const base = ["pvcreate pv0 pv1 pv2", "vgcreate vg0 pv0 pv1 pv2"];
-const writes = (name: string, options: { ios: number; fsync: number; fua?: number }) => ({
+const writes = (name: string, options: { ios: number; fsync: number }) => ({
   workload: {
     lv: "vg0/m",
     jobs: [
@@ -19,7 +19,6 @@ const writes = (name: string, options: { ios: number; fsync: number; fua?: numbe
         number_ios: options.ios,
         iodepth: 4,
         fsync: options.fsync,
-        ...(options.fua === undefined ? {} : { fua_percentage: options.fua }),
         verify: "xxh64",
       },
     ],
@@ -56,34 +55,5 @@ export default [
     ],
     recovery: ["vgchange -an vg0", "vgchange -ay vg0"],
     expect: { mirrorLegsIdentical: ["vg0/m"] },
-  }),
-  defineScenario({
-    name: "stacked-fua-power-cut",
-    description:
-      "Power cut during FUA writes with no flushes through a stacked target (each seed draws a core-log mirror, a raid1 or a striped LV): every FUA write must survive, so each leg or stripe must get the write with FUA too",
-    tags: ["nightly", "mirror", "raid1", "power-cut", "ordering"],
-    seeds: "1..8",
-    pvs,
-    setup: [...base, "lvcreate -an -Zn --type mirror -m 1 --mirrorlog core -l 4 -n m vg0 pv0 pv1"],
-    phases: [
-      { lvm: "lvchange -ay vg0/m" },
-      { wait: "background" },
-      writes("fua", { ios: 200, fsync: 0, fua: 50 }),
-    ],
-    // A core log never flushes the legs, so only FUA makes a write durable before the cut.
-    faults: [{ kind: "power-cut", at: { write: 150 }, policy: { kind: "drop-all" } }],
-    swarm: {
-      choose: {
-        stack: [
-          {
-            label: "raid1",
-            setup: [...base, "lvcreate -an -Zn --type raid1 -m 1 -R 512k -l 4 --nosync -n m vg0 pv0 pv1"],
-          },
-          { label: "mirror-core-log" },
-          { label: "striped", setup: [...base, "lvcreate -an -Zn -i 2 -I 64k -l 4 -n m vg0 pv0 pv1"] },
-        ],
-      },
-    },
-    recovery: ["vgchange -ay vg0"],
   }),
 ];

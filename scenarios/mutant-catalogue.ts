@@ -5,7 +5,7 @@
  * reaches the oracle through the executor, so the nightly must catch it too; other harness
  * mutations (fault triggers, lenient oracles) are proven by their own unit tests.
  */
-import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
+import { FUA_KEEPS_OLDER_CACHED, FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
 import { TORN_NEVER_TEARS } from "../engine/block/crash-state.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { RAID1_MUTATIONS } from "../engine/dm/raid/raid1.js";
@@ -18,7 +18,7 @@ import { PVMOVE_FINISH_SKIP_FLUSH } from "../engine/lvm/pvmove/finish.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
 import { PVMOVE_RESUME_IGNORES_MOVED } from "../engine/lvm/pvmove/resume.js";
 import { SNAPSHOT_MERGE_FINISH_EARLY } from "../engine/lvm/snapshot/merge.js";
-import { SAME_SEQNO } from "../engine/lvm/vg-write.js";
+import { FIRST_AREA_ONLY, SAME_SEQNO } from "../engine/lvm/vg-write.js";
 import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
 import type { MutationInfo } from "../engine/sim/mutations.js";
 import { ORACLE_LOST_AS_STALE } from "../workloads/oracle.js";
@@ -42,4 +42,6 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   SNAPSHOT_MERGE_FINISH_EARLY,
   ORACLE_LOST_AS_STALE,
   LATER_AREAS_OLD_BODY,
+  FUA_KEEPS_OLDER_CACHED,
+  FIRST_AREA_ONLY,
 ];

@@ -57,9 +57,9 @@ export const MIRROR_MARK_NEXT_REGION = "mirror-mark-next-region";
 /** Mutation: resync copies from the last leg instead of the default one, so a stale leg wins. */
 export const MIRROR_RESYNC_FROM_WRONG_LEG = "mirror-resync-from-wrong-leg";
 /** Mutation: a resync copy that failed to write a leg still counts as a success (the error is swallowed). */
-export const MIRROR_RESYNC_IGNORES_WRITE_ERROR = "mirror-resync-ignores-leg-write-error";
+const MIRROR_RESYNC_IGNORES_WRITE_ERROR = "mirror-resync-ignores-leg-write-error";
 /** Mutation: writes reach the legs without their FUA flag, so a FUA write is only as durable as the next flush. */
-export const MIRROR_LEG_WRITES_DROP_FUA = "mirror-leg-writes-drop-fua";
+const MIRROR_LEG_WRITES_DROP_FUA = "mirror-leg-writes-drop-fua";
 
 /** The mirror target's mutations, for the mutant catalogue. */
 export const MIRROR_MUTATIONS: readonly MutationInfo[] = [

@@ -39,7 +39,7 @@ export const PVMOVE_SKIP_CHECKPOINT = "pvmove-skip-checkpoint";
 export const PVMOVE_CHECKPOINT_SKIP_FLUSH = "pvmove-checkpoint-skip-flush";
 
 /** Mutation: the running segment's progress counts one region more than the kernel reports in sync. */
-export const PVMOVE_PROGRESS_ONE_REGION_AHEAD = "pvmove-progress-one-region-ahead";
+const PVMOVE_PROGRESS_ONE_REGION_AHEAD = "pvmove-progress-one-region-ahead";
 
 /** pvmove's mutations, for the mutant catalogue. */
 export const PVMOVE_MUTATIONS: readonly MutationInfo[] = [

@@ -33,8 +33,38 @@ export default [
     seeds: "1..8",
     pvs,
     setup: [...base, "lvcreate -an -Zn -l 4 -n junk vg0 pv1"],
-    phases: [...usedLeg1, { lvm: "lvchange -ay vg0/r" }, { wait: "background" }],
+    phases: [
+      ...usedLeg1,
+      { lvm: "lvchange -ay vg0/r" },
+      // While the resync is held after its first region: writes, each flushed, so that none is in
+      // flight at the cut and the legs may differ only where the resync has not been.
+      {
+        workload: {
+          lv: "vg0/r",
+          jobs: [
+            {
+              name: "held",
+              rw: "randwrite",
+              bs: "4k",
+              size: "16m",
+              number_ios: 32,
+              iodepth: 1,
+              fsync: 1,
+              verify: "xxh64",
+            },
+          ],
+        },
+      },
+      { wait: "background" },
+    ],
     faults: [
+      {
+        kind: "sync-stall",
+        mode: "stall",
+        target: "vg0/r",
+        at: { event: "raid.resync.step", occurrence: 1 },
+        window: { durationNs: 2_000_000_000 },
+      },
       { kind: "power-cut", at: { event: "raid.resync.step", occurrence: 9 }, policy: { kind: "drop-all" } },
     ],
     swarm: {

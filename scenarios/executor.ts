@@ -66,6 +66,12 @@ export interface CaseRun {
 }
 
 const MAX_RECOVERY_ATTEMPTS = 4;
+/**
+ * Virtual time a case may take: the nightly's longest case takes about 90 s, so work still pending
+ * six hours in is stuck (a pvmove copy that never reports 100 % polls forever), and the case fails
+ * saying so instead of spinning through a million polls.
+ */
+const CASE_VIRTUAL_DEADLINE_NS = 6 * 3600 * 1_000_000_000;
 
 /** The id of an explored power cut: the runner placed it, so faults pending at it are excused. */
 export const EXPLORE_CUT_ID = "explore";
@@ -337,6 +343,7 @@ function buildWorld(declared: Scenario, spec: CaseSpec, options: ExecutorOptions
     faults,
     storage: options.storage ?? { kind: "memory" },
     mutations: options.mutations ?? NO_MUTATIONS,
+    virtualDeadlineNs: CASE_VIRTUAL_DEADLINE_NS,
   });
   const state = new CaseState(scenario, machine, rng, options.mutations ?? NO_MUTATIONS);
   const timeline = new Timeline(machine, { scenario: scenario.name, seed: spec.seed });

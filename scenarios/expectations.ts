@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { BlockDevice } from "../engine/block/device.js";
 import { isBlockDeviceError } from "../engine/block/errors.js";
+import type { ScanResult } from "../engine/format/mod.js";
 import { deviceMapperOf } from "../engine/lvm/activation/activate.js";
 import { dmName } from "../engine/lvm/activation/dm-name.js";
 import { segType } from "../engine/lvm/report/fields.js";
@@ -50,6 +51,29 @@ function deviceDigest(device: BlockDevice): string {
   return hash.digest("hex");
 }
 
+/**
+ * Every metadata area of every present member PV must hold the VG's chosen copy (or be ignored):
+ * `vg.inconsistent` only sees areas the scan could attach to the VG, so an area a write skipped
+ * (still empty, or an older copy on the second area of a PV) would otherwise pass unnoticed.
+ */
+function staleMetadataAreas(result: ScanResult): string[] {
+  const failures: string[] = [];
+  for (const vg of result.vgs) {
+    const members = new Set(vg.summary.pvs.map((pv) => pv.pvUuid));
+    for (const pv of result.pvs) {
+      if (!members.has(pv.header.pvUuid)) continue;
+      for (const mda of pv.mdas) {
+        if (mda.state === "ignored" || (mda.state === "good" && mda.seqno === vg.seqno)) continue;
+        const held = mda.state === "good" ? `seqno ${mda.seqno}` : mda.state;
+        failures.push(
+          `VG ${vg.vgName}: ${mda.device} mda${mda.mdaIndex + 1} holds ${held}, not the VG's seqno ${vg.seqno}, after recovery`,
+        );
+      }
+    }
+  }
+  return failures;
+}
+
 /** Runs every check the scenario asks for; returns the violations. */
 export function checkExpectations(expect: Expectations, input: ExpectationInput): string[] {
   const failures: string[] = [];
@@ -84,6 +108,7 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
     }
     const warnings = scan.result.warnings.filter((w) => !/Couldn't find device|is missing PV/.test(w));
     if (warnings.length > 0) failures.push(`metadata warnings after recovery: ${warnings[0]}`);
+    failures.push(...staleMetadataAreas(scan.result));
   }
   const vgs = new Map(scan.result.vgs.map((v) => [v.vgName, findVg(scan, v.vgName)!]));
   const lvOf = (path: string) => {

@@ -45,7 +45,7 @@ export interface PvStack {
  */
 export class Machine {
   readonly trace = new Trace();
-  readonly scheduler = new Scheduler();
+  readonly scheduler: Scheduler;
   readonly pvs: readonly PvStack[];
   readonly injector: FaultInjector;
   host: Host;
@@ -67,8 +67,13 @@ export class Machine {
       readonly mutations: Mutations;
       /** Keep LVM2's automatic /etc/lvm backups and archives in {@link files} (off by default). */
       readonly archiving?: boolean;
+      /** Virtual time past which pending background work fails the case (see SchedulerOptions). */
+      readonly virtualDeadlineNs?: number;
     },
   ) {
+    this.scheduler = new Scheduler(
+      options.virtualDeadlineNs === undefined ? {} : { deadlineNs: options.virtualDeadlineNs },
+    );
     this.#archiving = options.archiving ?? false;
     this.injector = new FaultInjector(options.faults, {
       rng: options.rng.fork("faults"),

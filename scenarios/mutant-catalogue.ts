@@ -6,7 +6,7 @@
  * injector through the executor, so the nightly must catch them too; other harness mutations
  * (a trigger one late, lenient oracles) are proven by their own unit tests.
  */
-import { FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
+import { FUA_KEEPS_OLDER_CACHED, FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
 import { TORN_NEVER_TEARS } from "../engine/block/crash-state.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { RAID1_MUTATIONS } from "../engine/dm/raid/raid1.js";
@@ -19,7 +19,7 @@ import { PVMOVE_FINISH_SKIP_FLUSH } from "../engine/lvm/pvmove/finish.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
 import { PVMOVE_RESUME_IGNORES_MOVED } from "../engine/lvm/pvmove/resume.js";
 import { SNAPSHOT_MERGE_FINISH_EARLY } from "../engine/lvm/snapshot/merge.js";
-import { SAME_SEQNO } from "../engine/lvm/vg-write.js";
+import { FIRST_AREA_ONLY, SAME_SEQNO } from "../engine/lvm/vg-write.js";
 import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
 import { DETAILS_NOT_DIRTIED_ON_INSERT } from "../engine/persistent-data/mod.js";
 import type { MutationInfo } from "../engine/sim/mutations.js";
@@ -48,4 +48,6 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   DETAILS_NOT_DIRTIED_ON_INSERT,
   TRIGGER_COUNTS_OTHER_DEVICES,
   ORACLE_FLUSH_SKIPS_BLOCK,
+  FUA_KEEPS_OLDER_CACHED,
+  FIRST_AREA_ONLY,
 ];

@@ -58,6 +58,16 @@ export const FUA_STAYS_VOLATILE: MutationInfo = {
   description: "VolatileCache ignores FUA: forced-unit-access writes stay in the volatile log",
 };
 
+/** Mutation: a FUA write leaves the older cached writes under it live, so a crash can replay them over it. */
+export const MUTATION_FUA_KEEPS_OLDER_CACHED = "block.cache.fua-keeps-older-cached";
+
+/** Catalogue entry for {@link MUTATION_FUA_KEEPS_OLDER_CACHED}. */
+export const FUA_KEEPS_OLDER_CACHED: MutationInfo = {
+  name: MUTATION_FUA_KEEPS_OLDER_CACHED,
+  description:
+    "VolatileCache writes a FUA write through but leaves older cached writes to the same sectors live, so a power cut that keeps them brings older data back over the durable write",
+};
+
 /** Default bound on logged writes before the oldest are written back. */
 export const DEFAULT_MAX_LOG_WRITES = 65_536;
 /** Default bound on logged bytes before the oldest writes are written back. */
@@ -202,7 +212,7 @@ export class VolatileCache implements BlockDevice {
     if (data.length === 0) return atNs;
     if (fua && !this.#mutations.has(MUTATION_FUA_STAYS_VOLATILE)) {
       const doneNs = this.backing.write(offsetBytes, data, { issueNs: atNs, fua: true });
-      this.#durable(offsetBytes, data.length);
+      if (!this.#mutations.has(MUTATION_FUA_KEEPS_OLDER_CACHED)) this.#durable(offsetBytes, data.length);
       return doneNs;
     }
     this.#seq += 1;

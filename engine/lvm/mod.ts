@@ -22,4 +22,11 @@ export type { LvCreateRequest, LvCreateType } from "./segtypes/segtype.js";
 export * from "./sizes.js";
 export { DEFAULT_UNITS, formatSize, parseUnits, type Units } from "./units.js";
 export { findVg, type HostScan, requireVg, scanHost, type VgHandle } from "./vg-read.js";
-export { MUTATION_SAME_SEQNO, SAME_SEQNO, vgMetadataBytes, writeVg } from "./vg-write.js";
+export {
+  FIRST_AREA_ONLY,
+  MUTATION_FIRST_AREA_ONLY,
+  MUTATION_SAME_SEQNO,
+  SAME_SEQNO,
+  vgMetadataBytes,
+  writeVg,
+} from "./vg-write.js";

@@ -77,6 +77,16 @@ function writePvUsedFlag(context: CommandContext, scan: HostScan, device: string
   });
 }
 
+/** Mutation: a VG write goes to each PV's first metadata area only, as if a PV held one. */
+export const MUTATION_FIRST_AREA_ONLY = "lvm.vg-write.first-mda-only";
+
+/** Catalogue entry for {@link MUTATION_FIRST_AREA_ONLY}. */
+export const FIRST_AREA_ONLY: MutationInfo = {
+  name: MUTATION_FIRST_AREA_ONLY,
+  description:
+    "vg_write writes each PV's first metadata area only, so the second area of a PV made with --pvmetadatacopies 2 keeps an old VG (or none) and is no copy to fall back on",
+};
+
 /**
  * Every metadata area of the VG's present PVs, in PV order, without the ones the scan found bad
  * (LVM2 keeps those off `metadata_areas_in_use`); with `repairBits`, bad areas whose problems are
@@ -88,6 +98,7 @@ function vgMetadataAreas(
   options: { readonly vg: VolumeGroup; readonly repair?: boolean },
 ): MetadataAreaRef[] {
   const { vg } = options;
+  const firstOnly = context.host.mutations.has(MUTATION_FIRST_AREA_ONLY);
   const areas: MetadataAreaRef[] = [];
   for (const pv of vg.pvs) {
     if (pv.status.includes("MISSING")) continue;
@@ -95,6 +106,7 @@ function vgMetadataAreas(
     const device = context.host.device(pv.deviceHint);
     if (label === undefined || device === undefined) continue;
     label.header.metadataAreas.forEach((area, mdaIndex) => {
+      if (firstOnly && mdaIndex > 0) return;
       const status = label.mdas[mdaIndex];
       if (status?.state === "bad") {
         if (!options.repair || (status.badFields & BAD_MDA_NOT_REPAIRABLE) !== 0) return;

@@ -2,7 +2,13 @@
 export { isSimulationHalt, SimulationHalt } from "./halt.js";
 export { type MutationInfo, type Mutations, NO_MUTATIONS } from "./mutations.js";
 export { Rng } from "./rng.js";
-export { type ScheduledEvent, Scheduler, type SchedulerOptions, type SchedulerTask } from "./scheduler.js";
+export {
+  type ScheduledEvent,
+  Scheduler,
+  type SchedulerOptions,
+  type SchedulerTask,
+  VirtualDeadlineError,
+} from "./scheduler.js";
 export {
   assertTimingRequest,
   BANDWIDTH_PER_SERVER,

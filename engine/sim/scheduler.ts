@@ -24,6 +24,17 @@ interface QueueEntry {
 export interface SchedulerOptions {
   /** Maximum events one {@link Scheduler.run} call may execute. */
   readonly maxEvents?: number;
+  /**
+   * Virtual time no event may run past: background work still pending then is stuck (a copy that
+   * never reports 100 %, a poller that never ends), so {@link Scheduler.step} throws
+   * {@link VirtualDeadlineError} instead of running it. None by default.
+   */
+  readonly deadlineNs?: number;
+}
+
+/** An event fell due after the scheduler's deadline: the simulation did not settle in time. */
+export class VirtualDeadlineError extends Error {
+  override readonly name = "VirtualDeadlineError";
 }
 
 const DEFAULT_MAX_EVENTS = 50_000_000;
@@ -35,9 +46,16 @@ export class Scheduler {
   #executed = 0;
   readonly #heap: QueueEntry[] = [];
   readonly #maxEvents: number;
+  readonly #deadlineNs: number;
 
   constructor(options: SchedulerOptions = {}) {
     this.#maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.#deadlineNs = options.deadlineNs ?? Number.POSITIVE_INFINITY;
+    if (!(this.#deadlineNs > 0)) {
+      throw new RangeError(
+        `Scheduler deadline must be a positive virtual time in ns, got ${options.deadlineNs}`,
+      );
+    }
   }
 
   /** Current virtual time in nanoseconds. */
@@ -122,6 +140,13 @@ export class Scheduler {
       const entry = this.#pop();
       if (entry === undefined) return false;
       if (entry.event.cancelled) continue;
+      if (entry.event.atNs > this.#deadlineNs) {
+        // Put it back, so the queue still shows what was pending.
+        this.#push(entry);
+        throw new VirtualDeadlineError(
+          `Virtual time would pass the deadline of ${this.#deadlineNs / 1e9} s with "${entry.event.label}" still pending; background work that never finishes (a copy or resync stuck below 100 %, a poller that never ends)`,
+        );
+      }
       this.#nowNs = entry.event.atNs;
       this.#executed += 1;
       entry.task(this.#nowNs);

@@ -17,7 +17,7 @@ export default [
   defineScenario({
     name: "metadata-commit-power-cut",
     description:
-      "Power cut at every step of an lvcreate's metadata commit on 3 PVs: the scan sees the old or the new VG, and a commit that reached one PV wins",
+      "Power cut at every step of an lvcreate's metadata commit on 3 PVs (each seed draws one or two metadata areas per PV): the scan sees the old or the new VG, and a commit that reached one PV wins",
     tags: ["nightly", "metadata", "power-cut"],
     seeds: "1..8",
     pvs,
@@ -26,12 +26,23 @@ export default [
     faults: [
       { kind: "power-cut", at: { event: "metadata.commit", occurrence: 2 }, policy: { kind: "subset" } },
     ],
-    // Each seed draws which PV's commit the cut follows and how the caches resolve.
+    // Each seed draws which area's commit the cut follows, how the caches resolve, and whether
+    // each PV holds one metadata area or two (`--pvmetadatacopies 2`: one at each end), so that
+    // a write skipping or mixing up a PV's second area shows (`metadataConsistent` checks every area).
     swarm: {
       crash: {
         event: "metadata.commit",
         occurrence: [1, 3],
         policies: [{ kind: "subset" }, { kind: "drop-all" }, { kind: "keep-all" }],
+      },
+      choose: {
+        copies: [
+          { label: "one-mda-per-pv" },
+          {
+            label: "two-mdas-per-pv",
+            setup: ["pvcreate --pvmetadatacopies 2 pv0 pv1 pv2", ...setup.slice(1)],
+          },
+        ],
       },
     },
     // LVM2 writes metadata with O_DIRECT and never flushes the disk cache, so a cut may keep the

@@ -56,6 +56,10 @@ export const MIRROR_FAILED_WRITE_STAYS_IN_SYNC = "mirror-failed-write-stays-in-s
 export const MIRROR_MARK_NEXT_REGION = "mirror-mark-next-region";
 /** Mutation: resync copies from the last leg instead of the default one, so a stale leg wins. */
 export const MIRROR_RESYNC_FROM_WRONG_LEG = "mirror-resync-from-wrong-leg";
+/** Mutation: a resync copy that failed to write a leg still counts as a success (the error is swallowed). */
+const MIRROR_RESYNC_IGNORES_WRITE_ERROR = "mirror-resync-ignores-leg-write-error";
+/** Mutation: writes reach the legs without their FUA flag, so a FUA write is only as durable as the next flush. */
+const MIRROR_LEG_WRITES_DROP_FUA = "mirror-leg-writes-drop-fua";
 
 /** The mirror target's mutations, for the mutant catalogue. */
 export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
@@ -87,6 +91,16 @@ export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
     name: MIRROR_RESYNC_FROM_WRONG_LEG,
     description:
       "mirror resync copies from the last leg instead of the default leg, so a leg that missed writes overwrites the one that has them",
+  },
+  {
+    name: MIRROR_RESYNC_IGNORES_WRITE_ERROR,
+    description:
+      "a resync copy that failed to reach a leg is recorded as a success, so the region is cleared in the disk log and a leg that blinked during the resync is never reconciled",
+  },
+  {
+    name: MIRROR_LEG_WRITES_DROP_FUA,
+    description:
+      "mirror sends a FUA write to its legs as an ordinary cached write, so a power cut before the next flush loses a write the caller was told was durable",
   },
 ];
 
@@ -180,6 +194,8 @@ export class MirrorTarget extends Target implements QueuedWriter {
   /** 1 under the mark-next-region mutation, else 0: added to every region a write marks. */
   readonly #markShift: number;
   readonly #resyncFromWrongLeg: boolean;
+  readonly #resyncIgnoresWriteError: boolean;
+  readonly #legWritesDropFua: boolean;
   readonly #syncSpeedBytesPerSecond: number;
   readonly #deferred: DeferredWrite[] = [];
   readonly #held: HeldWrite[] = [];
@@ -217,6 +233,8 @@ export class MirrorTarget extends Target implements QueuedWriter {
     this.#failedWriteStaysInSync = mutations.has(MIRROR_FAILED_WRITE_STAYS_IN_SYNC);
     this.#markShift = mutations.has(MIRROR_MARK_NEXT_REGION) ? 1 : 0;
     this.#resyncFromWrongLeg = mutations.has(MIRROR_RESYNC_FROM_WRONG_LEG);
+    this.#resyncIgnoresWriteError = mutations.has(MIRROR_RESYNC_IGNORES_WRITE_ERROR);
+    this.#legWritesDropFua = mutations.has(MIRROR_LEG_WRITES_DROP_FUA);
     const speed = options.syncSpeedBytesPerSecond ?? 0;
     if (!(speed >= 0) || !Number.isFinite(speed)) {
       throw new RangeError(
@@ -370,7 +388,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
         } catch (error) {
           if (!isBlockDeviceError(error)) throw error;
           this.#failLeg(i, "S");
-          success = false;
+          if (!this.#resyncIgnoresWriteError) success = false;
         }
       }
       copiedNs = writtenNs;
@@ -555,8 +573,9 @@ export class MirrorTarget extends Target implements QueuedWriter {
   }
 
   /** Send the write's pieces to the legs (in-sync regions) or the default leg (out-of-sync ones). */
-  #dispatch(write: ClassifiedWrite, nowNs: number, fua: boolean): DispatchResult {
+  #dispatch(write: ClassifiedWrite, nowNs: number, fuaAsked: boolean): DispatchResult {
     const { offsetBytes, data, first, last, states } = write;
+    const fua = fuaAsked && !this.#legWritesDropFua;
     const failedLegs = new Set<number>();
     const failedRegions: number[] = [];
     let nosyncError: BlockDeviceError | undefined;

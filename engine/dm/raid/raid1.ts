@@ -86,6 +86,10 @@ const RAID1_WRITE_WITHOUT_BIT = "raid1-write-without-bit";
 const RAID1_GROW_SKIPS_RESYNC = "raid1-grow-skips-resync";
 /** Mutation: the superblocks record a recovering leg as in sync (recovery_offset MaxSector). */
 const RAID1_RECOVERING_LEG_IN_SYNC = "raid1-recovering-leg-recorded-in-sync";
+/** Mutation: a resync checkpoint records recovery_cp one region past the last region copied. */
+const RAID1_CHECKPOINT_PAST_COPY = "raid1-resync-checkpoint-past-copy";
+/** Mutation: a failed leg is marked Faulty in memory only; the superblocks never record it. */
+const RAID1_FAILURE_NOT_RECORDED = "raid1-leg-failure-not-recorded";
 
 /** The raid1 target's mutations, for the mutant catalogue. */
 export const RAID1_MUTATIONS: readonly MutationInfo[] = [
@@ -108,6 +112,16 @@ export const RAID1_MUTATIONS: readonly MutationInfo[] = [
     name: RAID1_RECOVERING_LEG_IN_SYNC,
     description:
       "raid1 writes a recovering leg's recovery_offset as MaxSector, so after a power cut the half-copied leg (a new image from lvconvert -m) is taken as in sync",
+  },
+  {
+    name: RAID1_CHECKPOINT_PAST_COPY,
+    description:
+      "raid1's resync checkpoint records recovery_cp one region past the last region copied (off by one), so a resync resumed after a power cut skips a region and leaves the legs different there",
+  },
+  {
+    name: RAID1_FAILURE_NOT_RECORDED,
+    description:
+      "raid1 marks a failed leg Faulty in memory without writing failed_devices to the surviving superblocks, so after a reboot the returning leg is taken as in sync and the writes it missed are never recovered",
   },
 ];
 
@@ -192,6 +206,9 @@ export class Raid1Target extends Target {
   readonly #writeWithoutBit: boolean;
   readonly #growSkipsResync: boolean;
   readonly #recoveringInSync: boolean;
+  /** 1 under the checkpoint-past-copy mutation, else 0: regions added to every resync checkpoint. */
+  readonly #checkpointShift: number;
+  readonly #failureNotRecorded: boolean;
   /** In-memory copy of the bitmap bits (what the last bitmap write put on disk). */
   readonly #bits: Uint8Array;
   /** Regions the next sync must copy (md's NEEDED). */
@@ -246,6 +263,8 @@ export class Raid1Target extends Target {
     this.#writeWithoutBit = mutations.has(RAID1_WRITE_WITHOUT_BIT);
     this.#growSkipsResync = mutations.has(RAID1_GROW_SKIPS_RESYNC);
     this.#recoveringInSync = mutations.has(RAID1_RECOVERING_LEG_IN_SYNC);
+    this.#checkpointShift = mutations.has(RAID1_CHECKPOINT_PAST_COPY) ? 1 : 0;
+    this.#failureNotRecorded = mutations.has(RAID1_FAILURE_NOT_RECORDED);
     this.#legs = options.legs.map((ref, index) => {
       if (ref.data !== undefined)
         checkDeviceRef(ref.data, { target: name, lengthSectors: options.lengthSectors });
@@ -543,6 +562,7 @@ export class Raid1Target extends Target {
     ) {
       this.#action = "idle";
     }
+    if (this.#failureNotRecorded) return;
     this.#events += 1n;
     this.#writeSuperblocks(issueNs);
   }
@@ -817,7 +837,10 @@ export class Raid1Target extends Target {
       // A sync checkpoint: recovery_cp advances in the superblocks (legs flushed first by PREFLUSH).
       this.#sinceCheckpoint = 0;
       t = this.#flushLegs(t);
-      this.#resyncCpSectors = Math.min(this.lengthSectors, (r + 1) * this.regionSizeSectors);
+      this.#resyncCpSectors = Math.min(
+        this.lengthSectors,
+        (r + 1 + this.#checkpointShift) * this.regionSizeSectors,
+      );
       this.#events += 1n;
       t = this.#writeSuperblocks(t);
     }

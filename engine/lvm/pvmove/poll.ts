@@ -38,6 +38,9 @@ export const PVMOVE_SKIP_CHECKPOINT = "pvmove-skip-checkpoint";
 /** Mutation: the checkpoint is committed without first flushing the copied segment to the destination. */
 export const PVMOVE_CHECKPOINT_SKIP_FLUSH = "pvmove-checkpoint-skip-flush";
 
+/** Mutation: the running segment's progress counts one region more than the kernel reports in sync. */
+const PVMOVE_PROGRESS_ONE_REGION_AHEAD = "pvmove-progress-one-region-ahead";
+
 /** pvmove's mutations, for the mutant catalogue. */
 export const PVMOVE_MUTATIONS: readonly MutationInfo[] = [
   {
@@ -53,6 +56,11 @@ export const PVMOVE_MUTATIONS: readonly MutationInfo[] = [
     name: PVMOVE_CHECKPOINT_SKIP_FLUSH,
     description:
       "pvmove commits a checkpoint (extents_moved) before the copied segment is flushed to the destination",
+  },
+  {
+    name: PVMOVE_PROGRESS_ONE_REGION_AHEAD,
+    description:
+      "pvmove's progress counts one region more than the kernel's in-sync count (off by one), so a segment the poller first sees fully copied reads 99.99 % forever and the move never ends",
   },
 ];
 
@@ -91,6 +99,7 @@ export class PvmovePoller {
   readonly #skipCheckpoint: boolean;
   readonly #switchBeforeSync: boolean;
   readonly #checkpointSkipFlush: boolean;
+  readonly #regionsAhead: number;
   /** Checkpoints the skip-checkpoint mutation kept in memory only. */
   #memoryCheckpoints = 0;
   #passes = 0;
@@ -111,6 +120,7 @@ export class PvmovePoller {
     this.#skipCheckpoint = context.host.mutations.has(PVMOVE_SKIP_CHECKPOINT);
     this.#switchBeforeSync = context.host.mutations.has(PVMOVE_SWITCH_BEFORE_SYNC);
     this.#checkpointSkipFlush = context.host.mutations.has(PVMOVE_CHECKPOINT_SKIP_FLUSH);
+    this.#regionsAhead = context.host.mutations.has(PVMOVE_PROGRESS_ONE_REGION_AHEAD) ? 1 : 0;
   }
 
   /** The move this poller watches. */
@@ -214,7 +224,7 @@ export class PvmovePoller {
       this.#end("aborted");
       return false;
     }
-    const progress = pvmoveProgressOf(lv, runningMirror(host, id));
+    const progress = pvmoveProgressOf(lv, runningMirror(host, id), { regionsAhead: this.#regionsAhead });
     if (this.#options.intervalSeconds > 0) {
       this.#message(`${id.displayName}: Moved: ${formatDmPercent(progress.overallPercent)}%`);
     }

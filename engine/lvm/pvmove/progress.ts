@@ -45,7 +45,14 @@ export function formatDmPercent(percent: number): string {
  * Progress of `pvmove` (a pvmove LV as committed) given the mirror of its live table; pass no
  * mirror when the LV is not active, which counts only committed checkpoints.
  */
-export function pvmoveProgressOf(pvmove: LogicalVolume, running?: MirrorTarget): PvmoveProgress {
+export function pvmoveProgressOf(
+  pvmove: LogicalVolume,
+  running?: MirrorTarget,
+  options: {
+    /** Regions added to the kernel's in-sync count (only the one-region-ahead mutation sets it). */
+    readonly regionsAhead?: number;
+  } = {},
+): PvmoveProgress {
   let copied = 0;
   let total = 0;
   let runningSegment = -1;
@@ -67,7 +74,7 @@ export function pvmoveProgressOf(pvmove: LogicalVolume, running?: MirrorTarget):
       segmentPercent = 0;
       return;
     }
-    const insync = running.log.syncCount;
+    const insync = running.log.syncCount + (options.regionsAhead ?? 0);
     const regions = running.regionCount;
     copied += Math.floor((seg.extentCount * insync) / regions);
     segmentPercent = dmMakePercent(insync, regions);

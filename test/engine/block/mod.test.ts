@@ -27,12 +27,14 @@ describe("engine/block/mod.ts", () => {
       block.FUA_STAYS_VOLATILE,
       block.COUNT_ASSUMES_DISJOINT,
       block.DISCARD_FREES_PARTIAL_PAGES,
+      block.FUA_KEEPS_OLDER_CACHED,
     ];
     expect(block.TORN_NEVER_TEARS.description.length).toBeGreaterThan(20);
     expect(mutations.map((m) => m.name)).toEqual([
       block.MUTATION_FUA_STAYS_VOLATILE,
       block.MUTATION_COUNT_ASSUMES_DISJOINT,
       block.MUTATION_DISCARD_FREES_PARTIAL_PAGES,
+      block.MUTATION_FUA_KEEPS_OLDER_CACHED,
     ]);
     for (const m of mutations) expect(m.description.length).toBeGreaterThan(20);
   });

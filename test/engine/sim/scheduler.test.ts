@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Scheduler } from "../../../engine/sim/scheduler.js";
+import { Scheduler, VirtualDeadlineError } from "../../../engine/sim/scheduler.js";
 
 describe("Scheduler", () => {
   it("runs events in time order whatever the order they were scheduled in", () => {
@@ -162,5 +162,31 @@ describe("Scheduler.adoptClockOf", () => {
     expect(() => new Scheduler().adoptClockOf(run, (event) => event.label.startsWith("explore"))).toThrow(
       /would outlive the reboot/,
     );
+  });
+});
+
+describe("Scheduler deadline", () => {
+  it("runs events up to the deadline and refuses the first one past it, keeping it pending", () => {
+    const s = new Scheduler({ deadlineNs: 1_000 });
+    const ran: number[] = [];
+    // A poller that reschedules itself forever: only the deadline stops it.
+    const poll = (t: number): void => {
+      ran.push(t);
+      s.at(t + 300, poll, "poll");
+    };
+    s.at(0, poll, "poll");
+    expect(() => s.run()).toThrow(VirtualDeadlineError);
+    expect(() => s.run()).toThrow(/deadline of 0.000001 s with "poll" still pending/);
+    expect(ran).toEqual([0, 300, 600, 900]);
+    expect(s.nowNs).toBe(900);
+    expect(s.nextEventNs()).toBe(1_200);
+  });
+
+  it("is off by default and refuses a deadline that is not a positive time", () => {
+    const s = new Scheduler();
+    s.at(1e18, () => {}, "far");
+    expect(s.run()).toBe(1);
+    expect(() => new Scheduler({ deadlineNs: 0 })).toThrow(RangeError);
+    expect(() => new Scheduler({ deadlineNs: Number.NaN })).toThrow(RangeError);
   });
 });

@@ -1,0 +1,66 @@
+import { defineScenario } from "../define.js";
+
+const pvs = [
+  { name: "pv0", size: "32MiB", profile: "sata-ssd" },
+  { name: "pv1", size: "32MiB", profile: "sata-ssd" },
+  { name: "pv2", size: "32MiB", profile: "sata-ssd" },
+];
+const base = ["pvcreate pv0 pv1 pv2", "vgcreate vg0 pv0 pv1 pv2"];
+/** Random writes with no flushes, half of them FUA (`fua_percentage`). */
+const fuaWrites = (lv: string, job: Record<string, string | number | boolean>) => ({
+  workload: {
+    lv,
+    jobs: [{ name: "fua", rw: "randwrite", bs: "4k", fsync: 0, fua_percentage: 50, verify: "xxh64", ...job }],
+  },
+});
+
+export default [
+  defineScenario({
+    name: "stacked-fua-power-cut",
+    description:
+      "Power cut during FUA writes with no flushes through a stacked target (each seed draws a core-log mirror, a raid1 or a striped LV): every FUA write must survive, so each leg or stripe must get the write with FUA too",
+    tags: ["nightly", "mirror", "raid1", "power-cut", "ordering"],
+    seeds: "1..8",
+    pvs,
+    setup: [...base, "lvcreate -an -Zn --type mirror -m 1 --mirrorlog core -l 4 -n m vg0 pv0 pv1"],
+    phases: [
+      { lvm: "lvchange -ay vg0/m" },
+      { wait: "background" },
+      fuaWrites("vg0/m", { size: "16m", number_ios: 200, iodepth: 4 }),
+    ],
+    // A core log never flushes the legs, so only FUA makes a write durable before the cut.
+    faults: [{ kind: "power-cut", at: { write: 150 }, policy: { kind: "drop-all" } }],
+    swarm: {
+      choose: {
+        stack: [
+          {
+            label: "raid1",
+            setup: [...base, "lvcreate -an -Zn --type raid1 -m 1 -R 512k -l 4 --nosync -n m vg0 pv0 pv1"],
+          },
+          { label: "mirror-core-log" },
+          { label: "striped", setup: [...base, "lvcreate -an -Zn -i 2 -I 64k -l 4 -n m vg0 pv0 pv1"] },
+        ],
+      },
+    },
+    recovery: ["vgchange -ay vg0"],
+  }),
+  defineScenario({
+    name: "fua-overwrite-power-cut",
+    description:
+      "FUA and cached writes overwrite the same few blocks of a linear LV (64 blocks, 200 writes), then the power fails (each seed draws the write and how the cache resolves: a subset, everything, or torn sectors): a FUA write supersedes the cached writes under it, so no crash may bring an older cached write back over it",
+    tags: ["nightly", "linear", "power-cut", "ordering"],
+    seeds: "1..8",
+    pvs: [{ name: "pv0", size: "32MiB", profile: "sata-ssd" }],
+    setup: ["pvcreate pv0", "vgcreate vg0 pv0", "lvcreate -an -Zn -l 2 -n lv0 vg0"],
+    // One write at a time: the oracle judges overlapping writes in completion order.
+    phases: [fuaWrites("vg0/lv0", { size: "256k", io_size: "800k", norandommap: true, iodepth: 1 })],
+    faults: [{ kind: "power-cut", at: { write: 150 }, policy: { kind: "keep-all" } }],
+    swarm: {
+      crash: {
+        write: [60, 195],
+        policies: [{ kind: "keep-all" }, { kind: "subset" }, { kind: "torn" }],
+      },
+    },
+    recovery: ["vgchange -ay vg0"],
+  }),
+];

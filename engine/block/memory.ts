@@ -10,6 +10,14 @@ import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js"
 import { emptyIoStats } from "./device.js";
 import { BlockDeviceError } from "./errors.js";
 import { PagePool } from "./page-pool.js";
+import {
+  assertPage,
+  isPageAligned,
+  type PageOp,
+  type PageSharingDevice,
+  type PagesRead,
+  ZERO_PAGE,
+} from "./page-share.js";
 import { issueTimeNs, validateDeviceSize, validateRequest } from "./validate.js";
 
 /** Page size of the sparse store; the unit of memory a write costs. */
@@ -39,7 +47,7 @@ export interface WrittenPage {
 }
 
 /** A sparse, byte-addressed block device held in memory. */
-export class MemoryDevice implements BlockDevice {
+export class MemoryDevice implements BlockDevice, PageSharingDevice {
   readonly name: string;
   readonly sizeBytes: number;
   readonly stats: IoStats = emptyIoStats();
@@ -129,6 +137,61 @@ export class MemoryDevice implements BlockDevice {
     }
     this.stats.writeOps += 1;
     this.stats.writeBytes += total;
+    return atNs;
+  }
+
+  /** Any whole-page range inside the device can be lent or adopted as pages. */
+  canSharePages(_op: PageOp, offsetBytes: number, lengthBytes: number): boolean {
+    return isPageAligned(offsetBytes, lengthBytes) && offsetBytes + lengthBytes <= this.sizeBytes;
+  }
+
+  /**
+   * {@link read} of whole pages, lending them instead of copying: each written page becomes shared
+   * (this device copies it before its next write there), unwritten ones read as {@link ZERO_PAGE}.
+   */
+  readPages(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): PagesRead {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
+    validateRequest(this, { offsetBytes, lengthBytes }, { kind: "read" });
+    this.#assertWholePages(offsetBytes, lengthBytes);
+    const first = offsetBytes / PAGE_BYTES;
+    const pages: Uint8Array[] = new Array(lengthBytes / PAGE_BYTES);
+    for (let i = 0; i < pages.length; i++) {
+      const page = this.#pages.get(first + i);
+      if (page === undefined) pages[i] = ZERO_PAGE;
+      else {
+        this.#shared.add(first + i);
+        pages[i] = page;
+      }
+    }
+    this.stats.readOps += 1;
+    this.stats.readBytes += lengthBytes;
+    return { pages, doneNs: atNs };
+  }
+
+  /**
+   * {@link write} of whole pages, adopting them instead of copying: they are mapped as shared
+   * (copied before this device changes them) and never recycled by it. Pages are never written into.
+   */
+  writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
+    this.#changes += 1;
+    const lengthBytes = pages.length * PAGE_BYTES;
+    validateRequest(this, { offsetBytes, lengthBytes }, { kind: "write" });
+    this.#assertWholePages(offsetBytes, lengthBytes);
+    this.#checkBudget(offsetBytes, lengthBytes);
+    const first = offsetBytes / PAGE_BYTES;
+    for (let i = 0; i < pages.length; i++) {
+      const pageIndex = first + i;
+      const old = this.#pages.get(pageIndex);
+      // An own page no one else references goes back to the pool; a shared one to the collector.
+      if (old !== undefined && !this.#shared.has(pageIndex)) this.#pool.give(old);
+      this.#pages.set(pageIndex, assertPage(pages[i]!));
+      this.#shared.add(pageIndex);
+    }
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += lengthBytes;
     return atNs;
   }
 
@@ -261,6 +324,14 @@ export class MemoryDevice implements BlockDevice {
       return own;
     }
     return page;
+  }
+
+  #assertWholePages(offsetBytes: number, lengthBytes: number): void {
+    if (!this.canSharePages("read", offsetBytes, lengthBytes)) {
+      throw new RangeError(
+        `MemoryDevice ${this.name}: page request ${offsetBytes}+${lengthBytes} is not whole ${PAGE_BYTES}-byte pages inside the device`,
+      );
+    }
   }
 
   #checkBudget(offsetBytes: number, lengthBytes: number): void {

@@ -18,6 +18,7 @@ import {
   type PagesRead,
   ZERO_PAGE,
 } from "./page-share.js";
+import { PageTable } from "./page-table.js";
 import { issueTimeNs, validateDeviceSize, validateRequest } from "./validate.js";
 
 /** Page size of the sparse store; the unit of memory a write costs. */
@@ -51,10 +52,10 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
   readonly name: string;
   readonly sizeBytes: number;
   readonly stats: IoStats = emptyIoStats();
-  readonly #pages = new Map<number, Uint8Array>();
+  // Written pages; a page flagged shared may also be referenced elsewhere (a clone, a lender, a
+  // copy that took it), so it is copied before the first write here and never recycled.
+  readonly #pages = new PageTable();
   readonly #pool = new PagePool();
-  // Pages that another clone may also reference; copied before the first write here.
-  readonly #shared = new Set<number>();
   readonly #maxResidentBytes: number;
   readonly #mutations: Mutations;
   // Writes and discards so far; a borrower checks that its lender has not changed (see borrowContentsOf).
@@ -160,7 +161,7 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
       const page = this.#pages.get(first + i);
       if (page === undefined) pages[i] = ZERO_PAGE;
       else {
-        this.#shared.add(first + i);
+        this.#pages.setShared(first + i, true);
         pages[i] = page;
       }
     }
@@ -186,9 +187,8 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
       const pageIndex = first + i;
       const old = this.#pages.get(pageIndex);
       // An own page no one else references goes back to the pool; a shared one to the collector.
-      if (old !== undefined && !this.#shared.has(pageIndex)) this.#pool.give(old);
-      this.#pages.set(pageIndex, assertPage(pages[i]!));
-      this.#shared.add(pageIndex);
+      if (old !== undefined && !this.#pages.isShared(pageIndex)) this.#pool.give(old);
+      this.#pages.set(pageIndex, assertPage(pages[i]!), true);
     }
     this.stats.writeOps += 1;
     this.stats.writeBytes += lengthBytes;
@@ -213,15 +213,8 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
     const firstPage = Math.floor(offsetBytes / PAGE_BYTES);
     const endPage = Math.ceil(endBytes / PAGE_BYTES);
     // A huge discard over a sparse device walks the map, not every page of the range.
-    if (endPage - firstPage > this.#pages.size) {
-      for (const pageIndex of [...this.#pages.keys()]) {
-        if (pageIndex >= firstPage && pageIndex < endPage)
-          this.#discardInPage(pageIndex, offsetBytes, endBytes, freePartial);
-      }
-    } else {
-      for (let pageIndex = firstPage; pageIndex < endPage; pageIndex++) {
-        if (this.#pages.has(pageIndex)) this.#discardInPage(pageIndex, offsetBytes, endBytes, freePartial);
-      }
+    for (const pageIndex of this.#pages.indexesIn(firstPage, endPage)) {
+      this.#discardInPage(pageIndex, offsetBytes, endBytes, freePartial);
     }
     this.stats.discardOps += 1;
     this.stats.discardBytes += lengthBytes;
@@ -237,11 +230,8 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
       maxResidentBytes: this.#maxResidentBytes,
       mutations: this.#mutations,
     });
-    for (const [pageIndex, page] of this.#pages) {
-      copy.#pages.set(pageIndex, page);
-      copy.#shared.add(pageIndex);
-      this.#shared.add(pageIndex);
-    }
+    copy.#pages.shareAllOf(this.#pages);
+    this.#pages.shareAll();
     return copy;
   }
 
@@ -259,10 +249,7 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
         `MemoryDevice ${this.name} (${this.sizeBytes} bytes) cannot borrow ${lender.name} (${lender.sizeBytes} bytes)`,
       );
     }
-    for (const [pageIndex, page] of lender.#pages) {
-      this.#pages.set(pageIndex, page);
-      this.#shared.add(pageIndex);
-    }
+    this.#pages.shareAllOf(lender.#pages);
     Object.assign(this.stats, lender.stats);
     this.#lender = { device: lender, changes: lender.#changes };
   }
@@ -278,9 +265,10 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
     // A borrower of these pages must notice that they are gone.
     this.#changes += 1;
     const own: Uint8Array[] = [];
-    for (const [pageIndex, page] of this.#pages) if (!this.#shared.has(pageIndex)) own.push(page);
+    this.#pages.forEach((_pageIndex, page, shared) => {
+      if (!shared) own.push(page);
+    });
     this.#pages.clear();
-    this.#shared.clear();
     PagePool.recycle(own);
     this.#pool.recycleFree();
   }
@@ -298,7 +286,10 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
 
   /** Written pages in ascending offset order (for comparisons and for writing images). */
   *writtenPages(): Generator<WrittenPage> {
-    const indexes = [...this.#pages.keys()].sort((a, b) => a - b);
+    const indexes: number[] = [];
+    this.#pages.forEach((pageIndex) => {
+      indexes.push(pageIndex);
+    });
     for (const pageIndex of indexes) {
       const bytes = this.#pages.get(pageIndex);
       // A page dropped while iterating is skipped, not reported as zeros.
@@ -314,13 +305,13 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
     const page = this.#pages.get(pageIndex);
     if (page === undefined) {
       const fresh = this.#pool.take({ zeroed: !overwrite });
-      this.#pages.set(pageIndex, fresh);
+      this.#pages.set(pageIndex, fresh, false);
       return fresh;
     }
-    if (this.#shared.size > 0 && this.#shared.delete(pageIndex)) {
+    if (this.#pages.sharedSize > 0 && this.#pages.isShared(pageIndex)) {
       const own = this.#pool.take({ zeroed: false });
       if (!overwrite) own.set(page);
-      this.#pages.set(pageIndex, own);
+      this.#pages.set(pageIndex, own, false);
       return own;
     }
     return page;
@@ -362,9 +353,8 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
     const to = Math.min(endBytes, pageStart + visibleBytes) - pageStart;
     if ((from === 0 && to === visibleBytes) || freePartial) {
       const page = this.#pages.get(pageIndex);
-      this.#pages.delete(pageIndex);
       // A page a clone may still read is left to the garbage collector, never reused here.
-      if (!this.#shared.delete(pageIndex) && page !== undefined) this.#pool.give(page);
+      if (this.#pages.delete(pageIndex) === false && page !== undefined) this.#pool.give(page);
       return;
     }
     this.#writablePage(pageIndex, false).fill(0, from, to);

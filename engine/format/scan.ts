@@ -12,6 +12,7 @@
  * Each mda gets a status saying whether `vgck --updatemetadata` can repair it or the header needs
  * `pvck --repair`. Orphan PVs (label, no VG metadata) are listed. Reading never writes.
  */
+import { Buffer } from "node:buffer";
 import type { BlockDevice } from "../block/device.js";
 import { isBlockDeviceError } from "../block/errors.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
@@ -171,6 +172,16 @@ type CopyRead =
 /** Parsed copies by their text: identical copies on several PVs are parsed once (LVM2's skip_parse). */
 type ParseCache = Map<string, Extract<CopyRead, { ok: true }>>;
 
+// Parsed copies across scans, by mda label and exact bytes (up to the NUL): every command scans
+// again and mostly finds the copies the last scan parsed. Parsing is a function of exactly these
+// two, and the parsed tree and summary are immutable, so a hit gives what parsing again would.
+const MAX_PARSED_ACROSS_SCANS = 128;
+const parsedAcrossScans = new Map<string, Extract<CopyRead, { ok: true }>>();
+
+function parsedKey(mdaLabel: string, bytes: Uint8Array): string {
+  return `${mdaLabel}\n${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1")}`;
+}
+
 function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseCache): CopyRead {
   const { device, area, locn } = mda;
   let read: ReturnType<typeof readMetadataText>;
@@ -199,10 +210,20 @@ function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseC
   const text = textDecoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
   const cached = cache.get(text);
   if (cached !== undefined) return cached;
+  const key = parsedKey(mdaLabel, nul < 0 ? bytes : bytes.subarray(0, nul));
+  const parsed = parsedAcrossScans.get(key);
+  if (parsed !== undefined && parsed.text === text) {
+    if (cache.size < MAX_CACHED_COPIES) cache.set(text, parsed);
+    return parsed;
+  }
   try {
     const file = parseConfig(bytes, { fileName: mdaLabel });
     const copy = { ok: true as const, file, summary: summarizeVgText(file), text };
     if (cache.size < MAX_CACHED_COPIES) cache.set(text, copy);
+    if (parsedAcrossScans.size >= MAX_PARSED_ACROSS_SCANS) {
+      parsedAcrossScans.delete(parsedAcrossScans.keys().next().value!);
+    }
+    parsedAcrossScans.set(key, copy);
     return copy;
   } catch (error) {
     if (!isConfigParseError(error) && !(error instanceof VgTextError)) throw error;

@@ -10,6 +10,9 @@ import {
   ZERO_PAGE,
 } from "../../../engine/block/page-share.js";
 import { TimedDevice } from "../../../engine/block/timed.js";
+import { LinearTarget } from "../../../engine/dm/linear.js";
+import { MultiSegmentDevice } from "../../../engine/dm/multi-segment.js";
+import { DmDevice } from "../../../engine/lvm/activation/dm-device.js";
 import { Rng } from "../../../engine/sim/rng.js";
 import { HDD_PROFILE } from "../../../engine/sim/timing/profiles.js";
 import { FaultyDevice } from "../../../faults/device-wrapper.js";
@@ -152,6 +155,38 @@ describe("page sharing", () => {
     };
     writePagesTo(facade, 0, read.pages);
     expect(image(plain, PAGE_BYTES)).toEqual(filled(PAGE_BYTES, 0x5a));
+  });
+
+  it("passes pages through device-mapper linear segments within one target", () => {
+    const pv = new MemoryDevice("pv", 16 * MiB);
+    pv.write(MiB, filled(2 * PAGE_BYTES, 0x42));
+    const sectorsOf = (bytes: number) => bytes / 512;
+    const table = new MultiSegmentDevice("vg-lv", [
+      new LinearTarget("vg-lv", { device: pv, offsetSectors: sectorsOf(MiB), lengthSectors: sectorsOf(MiB) }),
+      new LinearTarget("vg-lv", {
+        device: pv,
+        offsetSectors: sectorsOf(8 * MiB),
+        lengthSectors: sectorsOf(MiB),
+      }),
+    ]);
+    const lv = new DmDevice("vg-lv", table);
+    expect(canSharePages(lv, "read", 0, 2 * PAGE_BYTES)).toBe(true);
+    // A range across two segments is split into two requests: no page passing.
+    expect(canSharePages(lv, "read", MiB - PAGE_BYTES, 2 * PAGE_BYTES)).toBe(false);
+    const read = readPagesFrom(lv, 0, 2 * PAGE_BYTES);
+    expect(concatPages(read.pages)).toEqual(filled(2 * PAGE_BYTES, 0x42));
+    writePagesTo(lv, MiB, read.pages);
+    const landed = new Uint8Array(2 * PAGE_BYTES);
+    pv.read(8 * MiB, landed);
+    expect(landed).toEqual(filled(2 * PAGE_BYTES, 0x42));
+    expect(lv.stats).toMatchObject({
+      readOps: 1,
+      readBytes: 2 * PAGE_BYTES,
+      writeOps: 1,
+      writeBytes: 2 * PAGE_BYTES,
+    });
+    expect(table.stats).toMatchObject({ readOps: 1, writeOps: 1 });
+    expect(table.targets[1]!.stats).toMatchObject({ writeOps: 1, writeBytes: 2 * PAGE_BYTES });
   });
 
   it("throws on a page request a memory device cannot serve", () => {

@@ -13,6 +13,7 @@ import {
   type PageOp,
   type PageSharingDevice,
   type PagesRead,
+  pagesLengthBytes,
   readPagesFrom,
   writePagesTo,
 } from "../engine/block/mod.js";
@@ -221,7 +222,7 @@ export class FaultyDevice implements BlockDevice, PageSharingDevice {
 
   /** {@link write} of pages: taps and counts as a write; a fault the tap armed sees the bytes. */
   writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
-    const lengthBytes = pages.reduce((sum, page) => sum + page.length, 0);
+    const lengthBytes = pagesLengthBytes(pages);
     const request = this.#request("write", offsetBytes, lengthBytes, options, this.#writes + 1);
     this.#writes += 1;
     this.#tap?.observe(request);

@@ -59,6 +59,7 @@ export {
   type PageOp,
   type PageSharingDevice,
   type PagesRead,
+  pagesLengthBytes,
   readPagesFrom,
   writePagesTo,
   ZERO_PAGE,

@@ -68,6 +68,13 @@ export function canSharePages(
   );
 }
 
+/** Bytes the pages hold together. */
+export function pagesLengthBytes(pages: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const page of pages) total += page.length;
+  return total;
+}
+
 /** The pages' bytes in one new contiguous buffer. */
 export function concatPages(pages: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(pages.length * SHARED_PAGE_BYTES);

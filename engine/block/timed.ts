@@ -17,6 +17,7 @@ import {
   type PageOp,
   type PageSharingDevice,
   type PagesRead,
+  pagesLengthBytes,
   readPagesFrom,
   writePagesTo,
 } from "./page-share.js";
@@ -104,7 +105,7 @@ export class TimedDevice implements BlockDevice, PageSharingDevice {
   writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
     const issueNs = options.issueNs ?? 0;
     const fua = options.fua === true;
-    const lengthBytes = pages.reduce((sum, page) => sum + page.length, 0);
+    const lengthBytes = pagesLengthBytes(pages);
     const innerNs = writePagesTo(this.inner, offsetBytes, pages, { issueNs, fua });
     return this.#complete({ op: "write", offsetBytes, lengthBytes, fua }, issueNs, innerNs);
   }

@@ -6,6 +6,7 @@ import {
   type PageOp,
   type PageSharingDevice,
   type PagesRead,
+  pagesLengthBytes,
   readPagesFrom,
   writePagesTo,
 } from "../block/page-share.js";
@@ -53,7 +54,7 @@ export class LinearTarget extends Target implements PageSharingDevice {
 
   /** {@link write} of pages the device may keep. */
   writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
-    const lengthBytes = pages.reduce((sum, page) => sum + page.length, 0);
+    const lengthBytes = pagesLengthBytes(pages);
     checkRequest(this, { offsetBytes, lengthBytes });
     this.stats.writeOps += 1;
     this.stats.writeBytes += lengthBytes;

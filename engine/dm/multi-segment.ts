@@ -16,6 +16,7 @@ import {
   type PageOp,
   type PageSharingDevice,
   type PagesRead,
+  pagesLengthBytes,
   readPagesFrom,
   writePagesTo,
 } from "../block/page-share.js";
@@ -133,7 +134,7 @@ export class MultiSegmentDevice implements MappedDevice, PageSharingDevice {
 
   /** {@link write} of pages within one target. */
   writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
-    const lengthBytes = pages.reduce((sum, page) => sum + page.length, 0);
+    const lengthBytes = pagesLengthBytes(pages);
     checkRequest(this, { offsetBytes, lengthBytes });
     this.stats.writeOps += 1;
     this.stats.writeBytes += lengthBytes;

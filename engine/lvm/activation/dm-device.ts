@@ -5,6 +5,7 @@ import {
   type PageOp,
   type PageSharingDevice,
   type PagesRead,
+  pagesLengthBytes,
   readPagesFrom,
   writePagesTo,
 } from "../../block/page-share.js";
@@ -90,7 +91,7 @@ export class DmDevice implements MappedDevice, PageSharingDevice {
   writePages(offsetBytes: number, pages: readonly Uint8Array[], options?: WriteOptions): number {
     const done = writePagesTo(this.#table, offsetBytes, pages, options);
     this.stats.writeOps += 1;
-    this.stats.writeBytes += pages.reduce((sum, page) => sum + page.length, 0);
+    this.stats.writeBytes += pagesLengthBytes(pages);
     return done;
   }
 

@@ -7,6 +7,16 @@ import {
   type WriteOptions,
 } from "../engine/block/device.js";
 import { BlockDeviceError } from "../engine/block/errors.js";
+import {
+  canSharePages,
+  concatPages,
+  type PageOp,
+  type PageSharingDevice,
+  type PagesRead,
+  pagesLengthBytes,
+  readPagesFrom,
+  writePagesTo,
+} from "../engine/block/mod.js";
 import type { WriteTap } from "./trigger.js";
 
 /**
@@ -78,7 +88,7 @@ export interface FaultyDeviceOptions {
 const EFFECTS_PER_DEVICE_MAX = 256;
 
 /** A BlockDevice wrapper through which device-level faults act on one PV. */
-export class FaultyDevice implements BlockDevice {
+export class FaultyDevice implements BlockDevice, PageSharingDevice {
   readonly name: string;
   readonly sizeBytes: number;
   readonly stats: IoStats = emptyIoStats();
@@ -182,13 +192,64 @@ export class FaultyDevice implements BlockDevice {
     // Triggers fire here, before the write: a fault "at write N" affects write N itself.
     this.#tap?.observe(request);
     this.#assertPowered();
-    const effects = this.#effects;
-    if (effects.length === 0) {
+    if (this.#effects.length === 0) {
       const doneNs = this.#inner.write(offsetBytes, data, options);
       this.stats.writeOps += 1;
       this.stats.writeBytes += data.length;
       return doneNs;
     }
+    return this.#writeThroughEffects(request, data, options);
+  }
+
+  /** Pages pass through while no fault acts on this device (one could change or fail the request). */
+  canSharePages(op: PageOp, offsetBytes: number, lengthBytes: number): boolean {
+    return (
+      this.#effects.length === 0 &&
+      this.#powerLostAt === undefined &&
+      canSharePages(this.#inner, op, offsetBytes, lengthBytes)
+    );
+  }
+
+  /** {@link read} handing the inner device's pages over; with faults active, read and split. */
+  readPages(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): PagesRead {
+    if (this.#effects.length > 0) return readPagesFrom(this.#asBytes(), offsetBytes, lengthBytes, options);
+    this.#request("read", offsetBytes, lengthBytes, options, 0);
+    const read = readPagesFrom(this.#inner, offsetBytes, lengthBytes, options);
+    this.stats.readOps += 1;
+    this.stats.readBytes += lengthBytes;
+    return read;
+  }
+
+  /** {@link write} of pages: taps and counts as a write; a fault the tap armed sees the bytes. */
+  writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
+    const lengthBytes = pagesLengthBytes(pages);
+    const request = this.#request("write", offsetBytes, lengthBytes, options, this.#writes + 1);
+    this.#writes += 1;
+    this.#tap?.observe(request);
+    this.#assertPowered();
+    if (this.#effects.length > 0) return this.#writeThroughEffects(request, concatPages(pages), options);
+    const doneNs = writePagesTo(this.#inner, offsetBytes, pages, options);
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += lengthBytes;
+    return doneNs;
+  }
+
+  // This device as plain read/write, for the fallbacks of the page methods.
+  #asBytes(): BlockDevice {
+    return {
+      name: this.name,
+      sizeBytes: this.sizeBytes,
+      stats: this.stats,
+      read: (offsetBytes, dst, options) => this.read(offsetBytes, dst, options),
+      write: (offsetBytes, data, options) => this.write(offsetBytes, data, options),
+      flush: (options) => this.flush(options),
+      discard: (offsetBytes, lengthBytes, options) => this.discard(offsetBytes, lengthBytes, options),
+    };
+  }
+
+  #writeThroughEffects(request: IoRequest, data: Uint8Array, options: WriteOptions): number {
+    const { offsetBytes } = request;
+    const effects = this.#effects;
     for (const effect of effects) effect.check?.(request);
     let landedOffsetBytes = offsetBytes;
     let payload = data;

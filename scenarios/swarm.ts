@@ -32,11 +32,30 @@ function drawInRange(rng: Rng, [min, max]: readonly [number, number]): number {
   return min + rng.int(max - min + 1);
 }
 
+// Draws already made, by declared scenario and seed. A draw is a pure function of the two and is
+// never changed, and exploring draws once per crash point: re-validating the drawn case each time
+// cost more than the rest of setting up a branch.
+const MAX_DRAWS_PER_SCENARIO = 1024;
+const drawsMade = new WeakMap<Scenario, Map<number, DrawnCase>>();
+
 /**
  * Applies a seed's draw to a scenario. Each dimension draws from its own fork of the seed's stream
  * (`…/swarm/crash`, `…/swarm/choose/<name>`), so adding a dimension never changes another's draw.
  */
 export function drawCase(scenario: Scenario, seed: number): DrawnCase {
+  let draws = drawsMade.get(scenario);
+  const made = draws?.get(seed);
+  if (made !== undefined) return made;
+  const drawn = drawAnew(scenario, seed);
+  if (draws === undefined || draws.size >= MAX_DRAWS_PER_SCENARIO) {
+    draws = new Map();
+    drawsMade.set(scenario, draws);
+  }
+  draws.set(seed, drawn);
+  return drawn;
+}
+
+function drawAnew(scenario: Scenario, seed: number): DrawnCase {
   const swarm = scenario.swarm;
   if (swarm === undefined) return { scenario, draw: null };
   const rng = Rng.fromSeed(seed).fork(scenario.name.replaceAll("/", "_")).fork("swarm");

@@ -21,6 +21,17 @@ import { emptyIoStats, SECTOR_BYTES } from "./device.js";
 import { BlockDeviceError } from "./errors.js";
 import { LogArena } from "./log-arena.js";
 import { PAGE_BYTES } from "./memory.js";
+import {
+  canSharePages,
+  concatPages,
+  copyFromPages,
+  isPageAligned,
+  type PageOp,
+  type PageSharingDevice,
+  type PagesRead,
+  readPagesFrom,
+  writePagesTo,
+} from "./page-share.js";
 import { issueTimeNs, validateRequest } from "./validate.js";
 import type { LoggedWrite } from "./write-log.js";
 import { liveRuns, supersede } from "./write-log.js";
@@ -105,8 +116,51 @@ interface OverlayPage {
   readonly seq: Float64Array;
 }
 
+// A logged write. Its bytes are the cache's copy in its arena, or pages the writer lent (page
+// sharing), copied out only when something needs them contiguous: a crash state, a partial
+// write-back. Either way they are never changed.
+class LogEntry implements LoggedWrite {
+  live: Uint8Array | null = null;
+  liveSectors: number;
+  #data: Uint8Array | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly offsetBytes: number,
+    readonly lengthBytes: number,
+    data: Uint8Array | undefined,
+    /** Pages lent by the writer, when it wrote pages. */
+    readonly pages: readonly Uint8Array[] | undefined,
+    /** True when `data` is a copy in this cache's arena, released in log order. */
+    readonly inArena: boolean,
+  ) {
+    if (data === undefined && pages === undefined) throw new Error(`Logged write seq ${seq} has no bytes`);
+    this.#data = data;
+    this.liveSectors = lengthBytes / SECTOR_BYTES;
+  }
+
+  get data(): Uint8Array {
+    this.#data ??= concatPages(this.pages!);
+    return this.#data;
+  }
+
+  /** Copy `lengthBytes` of the write's bytes from `fromBytes` into `dst` at `dstAt`. */
+  copyOut(fromBytes: number, lengthBytes: number, dst: Uint8Array, dstAt: number): void {
+    if (this.#data === undefined) copyFromPages(this.pages!, fromBytes, lengthBytes, dst, dstAt);
+    else dst.set(this.#data.subarray(fromBytes, fromBytes + lengthBytes), dstAt);
+  }
+
+  /** The same write for another cache's log: bytes shared (never changed), liveness its own. */
+  adopted(): LogEntry {
+    const copy = new LogEntry(this.seq, this.offsetBytes, this.lengthBytes, this.#data, this.pages, false);
+    copy.live = this.live === null ? null : this.live.slice();
+    copy.liveSectors = this.liveSectors;
+    return copy;
+  }
+}
+
 /** A volatile write cache in front of a persisted layer. */
-export class VolatileCache implements BlockDevice {
+export class VolatileCache implements BlockDevice, PageSharingDevice {
   readonly name: string;
   readonly sizeBytes: number;
   /** Requests issued to the cache (what the host asked for); the backing device counts what persisted. */
@@ -117,7 +171,7 @@ export class VolatileCache implements BlockDevice {
   readonly #maxLogBytes: number;
   readonly #trace: Trace | undefined;
   readonly #mutations: Mutations;
-  #log: LoggedWrite[] = [];
+  #log: LogEntry[] = [];
   #head = 0;
   #logBytes = 0;
   #seq = 0;
@@ -216,15 +270,64 @@ export class VolatileCache implements BlockDevice {
       return doneNs;
     }
     this.#seq += 1;
-    const entry: LoggedWrite = {
-      seq: this.#seq,
-      offsetBytes,
-      data: this.#arena.copy(data),
-      live: null,
-      liveSectors: data.length / SECTOR_BYTES,
-    };
+    return this.#append(
+      new LogEntry(this.#seq, offsetBytes, data.length, this.#arena.copy(data), undefined, true),
+      atNs,
+    );
+  }
+
+  /** Pages can be logged (and written back) by reference when the persisted layer adopts pages. */
+  canSharePages(op: PageOp, offsetBytes: number, lengthBytes: number): boolean {
+    if (this.#adoptedFrom !== undefined || !isPageAligned(offsetBytes, lengthBytes)) return false;
+    if (op === "read" && this.#overlay.size > 0) {
+      let cached = false;
+      this.#forEachOverlayPage(offsetBytes, offsetBytes + lengthBytes, () => {
+        cached = true;
+      });
+      if (cached) return false;
+    }
+    return canSharePages(this.backing, op, offsetBytes, lengthBytes);
+  }
+
+  /** {@link read} of a range no logged write covers: the persisted layer's pages. */
+  readPages(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): PagesRead {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
+    validateRequest(this, { offsetBytes, lengthBytes }, { kind: "read" });
+    if (!this.canSharePages("read", offsetBytes, lengthBytes)) {
+      throw new Error(
+        `Cache ${this.name}: readPages of ${offsetBytes}+${lengthBytes}, which it cannot share`,
+      );
+    }
+    const read = readPagesFrom(this.backing, offsetBytes, lengthBytes, { issueNs: atNs });
+    this.stats.readOps += 1;
+    this.stats.readBytes += lengthBytes;
+    return read;
+  }
+
+  /** {@link write} of pages: logged by reference (the writer never changes them), no copy. */
+  writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
+    const lengthBytes = pages.length * PAGE_BYTES;
+    validateRequest(this, { offsetBytes, lengthBytes }, { kind: "write" });
+    const fua = options.fua === true;
+    this.#trace?.emit(BLOCK_WRITE_EVENT.name, { device: this.name, offsetBytes, lengthBytes, fua });
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += lengthBytes;
+    if (lengthBytes === 0) return atNs;
+    if (fua && !this.#mutations.has(MUTATION_FUA_STAYS_VOLATILE)) {
+      const doneNs = writePagesTo(this.backing, offsetBytes, pages, { issueNs: atNs, fua: true });
+      this.#durable(offsetBytes, lengthBytes);
+      return doneNs;
+    }
+    this.#seq += 1;
+    return this.#append(new LogEntry(this.#seq, offsetBytes, lengthBytes, undefined, pages, false), atNs);
+  }
+
+  #append(entry: LogEntry, atNs: number): number {
     this.#log.push(entry);
-    this.#logBytes += data.length;
+    this.#logBytes += entry.lengthBytes;
     this.#generation += 1;
     this.#cacheInOverlay(entry);
     let doneNs = atNs;
@@ -297,10 +400,7 @@ export class VolatileCache implements BlockDevice {
     if (this.#log.length > this.#head || this.#overlay.size > 0) {
       throw new Error(`Cache ${this.name} must be empty to adopt the log of ${other.name}`);
     }
-    this.#log = other.#pending().map((entry) => ({
-      ...entry,
-      live: entry.live === null ? null : entry.live.slice(),
-    }));
+    this.#log = other.#pending().map((entry) => entry.adopted());
     this.#head = 0;
     this.#logBytes = other.#logBytes;
     this.#seq = other.#seq;
@@ -365,7 +465,7 @@ export class VolatileCache implements BlockDevice {
     return applyCrashState(this.#pending(), state, target, options);
   }
 
-  #pending(): LoggedWrite[] {
+  #pending(): LogEntry[] {
     if (this.#head > 0) {
       this.#log = this.#log.slice(this.#head);
       this.#head = 0;
@@ -395,15 +495,20 @@ export class VolatileCache implements BlockDevice {
       throw new Error(`Cache ${this.name} asked to write back from an empty log (head ${this.#head})`);
     }
     let doneNs = issueNs;
-    for (const [first, count] of liveRuns(entry)) {
-      const data = entry.data.subarray(first * SECTOR_BYTES, (first + count) * SECTOR_BYTES);
-      doneNs = this.backing.write(entry.offsetBytes + first * SECTOR_BYTES, data, { issueNs: doneNs });
+    if (entry.pages !== undefined && entry.live === null) {
+      // Lent pages written back whole: the persisted layer adopts them when it can.
+      doneNs = writePagesTo(this.backing, entry.offsetBytes, entry.pages, { issueNs: doneNs });
+    } else {
+      for (const [first, count] of liveRuns(entry)) {
+        const data = entry.data.subarray(first * SECTOR_BYTES, (first + count) * SECTOR_BYTES);
+        doneNs = this.backing.write(entry.offsetBytes + first * SECTOR_BYTES, data, { issueNs: doneNs });
+      }
     }
     // Release the data now; the slot itself goes at the next compaction.
-    this.#log[this.#head] = undefined as unknown as LoggedWrite;
+    this.#log[this.#head] = undefined as unknown as LogEntry;
     this.#head += 1;
-    this.#arena.releaseOldest();
-    this.#logBytes -= entry.data.length;
+    if (entry.inArena) this.#arena.releaseOldest();
+    this.#logBytes -= entry.lengthBytes;
     this.#generation += 1;
     if (how.early) {
       this.#destagedWrites += 1;
@@ -432,14 +537,14 @@ export class VolatileCache implements BlockDevice {
     });
   }
 
-  #cacheInOverlay(entry: LoggedWrite): void {
-    const { offsetBytes, data, seq } = entry;
+  #cacheInOverlay(entry: LogEntry): void {
+    const { offsetBytes, lengthBytes, seq } = entry;
     let done = 0;
-    while (done < data.length) {
+    while (done < lengthBytes) {
       const at = offsetBytes + done;
       const pageIndex = Math.floor(at / PAGE_BYTES);
       const inPage = at - pageIndex * PAGE_BYTES;
-      const chunk = Math.min(PAGE_BYTES - inPage, data.length - done);
+      const chunk = Math.min(PAGE_BYTES - inPage, lengthBytes - done);
       let page = this.#overlay.get(pageIndex);
       if (page === undefined) {
         page = this.#spareOverlay.pop() ?? { seq: new Float64Array(SECTORS_PER_PAGE) };
@@ -462,10 +567,10 @@ export class VolatileCache implements BlockDevice {
   }
 
   // After writing back `entry`, sectors it was the newest writer of are clean again.
-  #cleanOverlay(entry: LoggedWrite): void {
+  #cleanOverlay(entry: LogEntry): void {
     this.#forEachOverlayPage(
       entry.offsetBytes,
-      entry.offsetBytes + entry.data.length,
+      entry.offsetBytes + entry.lengthBytes,
       (page, pageIndex, from, to) => {
         for (let s = from; s < to; s++) if (page.seq[s] === entry.seq) page.seq[s] = 0;
         if (page.seq.every((seq) => seq === 0)) this.#overlay.delete(pageIndex);
@@ -536,7 +641,7 @@ export class VolatileCache implements BlockDevice {
         }
         const at = pageStart + s * SECTOR_BYTES;
         const srcStart = at - entry.offsetBytes;
-        dst.set(entry.data.subarray(srcStart, srcStart + (end - s) * SECTOR_BYTES), at - offsetBytes);
+        entry.copyOut(srcStart, (end - s) * SECTOR_BYTES, dst, at - offsetBytes);
         s = end;
       }
     });

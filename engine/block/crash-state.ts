@@ -76,7 +76,7 @@ function streamFor(kind: string, seed: number | string): () => number {
 }
 
 function keptWhole(write: LoggedWrite, logIndex: number): KeptWrite {
-  return { logIndex, seq: write.seq, offsetBytes: write.offsetBytes, lengthBytes: write.data.length };
+  return { logIndex, seq: write.seq, offsetBytes: write.offsetBytes, lengthBytes: write.lengthBytes };
 }
 
 /** Pick the crash state a policy describes for this log; nothing is written. */

@@ -348,7 +348,7 @@ function stateOf(analysis: Analysis, keptSectors: Map<number, number[]>): CrashS
   for (const w of [...keptSectors.keys()].sort((a, b) => a - b)) {
     const { write, logIndex } = analysis.writes[w]!;
     const relatives = keptSectors.get(w)!.sort((a, b) => a - b);
-    const base = { logIndex, seq: write.seq, offsetBytes: write.offsetBytes, lengthBytes: write.data.length };
+    const base = { logIndex, seq: write.seq, offsetBytes: write.offsetBytes, lengthBytes: write.lengthBytes };
     kept.push(relatives.length === write.liveSectors ? base : { ...base, keptRuns: runsOf(relatives) });
   }
   return { kept };

@@ -10,6 +10,15 @@ import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js"
 import { emptyIoStats } from "./device.js";
 import { BlockDeviceError } from "./errors.js";
 import { PagePool } from "./page-pool.js";
+import {
+  assertPage,
+  isPageAligned,
+  type PageOp,
+  type PageSharingDevice,
+  type PagesRead,
+  ZERO_PAGE,
+} from "./page-share.js";
+import { PageTable } from "./page-table.js";
 import { issueTimeNs, validateDeviceSize, validateRequest } from "./validate.js";
 
 /** Page size of the sparse store; the unit of memory a write costs. */
@@ -39,14 +48,14 @@ export interface WrittenPage {
 }
 
 /** A sparse, byte-addressed block device held in memory. */
-export class MemoryDevice implements BlockDevice {
+export class MemoryDevice implements BlockDevice, PageSharingDevice {
   readonly name: string;
   readonly sizeBytes: number;
   readonly stats: IoStats = emptyIoStats();
-  readonly #pages = new Map<number, Uint8Array>();
+  // Written pages; a page flagged shared may also be referenced elsewhere (a clone, a lender, a
+  // copy that took it), so it is copied before the first write here and never recycled.
+  readonly #pages = new PageTable();
   readonly #pool = new PagePool();
-  // Pages that another clone may also reference; copied before the first write here.
-  readonly #shared = new Set<number>();
   readonly #maxResidentBytes: number;
   readonly #mutations: Mutations;
   // Writes and discards so far; a borrower checks that its lender has not changed (see borrowContentsOf).
@@ -132,6 +141,60 @@ export class MemoryDevice implements BlockDevice {
     return atNs;
   }
 
+  /** Any whole-page range inside the device can be lent or adopted as pages. */
+  canSharePages(_op: PageOp, offsetBytes: number, lengthBytes: number): boolean {
+    return isPageAligned(offsetBytes, lengthBytes) && offsetBytes + lengthBytes <= this.sizeBytes;
+  }
+
+  /**
+   * {@link read} of whole pages, lending them instead of copying: each written page becomes shared
+   * (this device copies it before its next write there), unwritten ones read as {@link ZERO_PAGE}.
+   */
+  readPages(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): PagesRead {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
+    validateRequest(this, { offsetBytes, lengthBytes }, { kind: "read" });
+    this.#assertWholePages(offsetBytes, lengthBytes);
+    const first = offsetBytes / PAGE_BYTES;
+    const pages: Uint8Array[] = new Array(lengthBytes / PAGE_BYTES);
+    for (let i = 0; i < pages.length; i++) {
+      const page = this.#pages.get(first + i);
+      if (page === undefined) pages[i] = ZERO_PAGE;
+      else {
+        this.#pages.setShared(first + i, true);
+        pages[i] = page;
+      }
+    }
+    this.stats.readOps += 1;
+    this.stats.readBytes += lengthBytes;
+    return { pages, doneNs: atNs };
+  }
+
+  /**
+   * {@link write} of whole pages, adopting them instead of copying: they are mapped as shared
+   * (copied before this device changes them) and never recycled by it. Pages are never written into.
+   */
+  writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
+    const atNs = issueTimeNs(this.name, options.issueNs);
+    if (this.#lender !== undefined || this.#released) this.#checkLender();
+    this.#changes += 1;
+    const lengthBytes = pages.length * PAGE_BYTES;
+    validateRequest(this, { offsetBytes, lengthBytes }, { kind: "write" });
+    this.#assertWholePages(offsetBytes, lengthBytes);
+    this.#checkBudget(offsetBytes, lengthBytes);
+    const first = offsetBytes / PAGE_BYTES;
+    for (let i = 0; i < pages.length; i++) {
+      const pageIndex = first + i;
+      const old = this.#pages.get(pageIndex);
+      // An own page no one else references goes back to the pool; a shared one to the collector.
+      if (old !== undefined && !this.#pages.isShared(pageIndex)) this.#pool.give(old);
+      this.#pages.set(pageIndex, assertPage(pages[i]!), true);
+    }
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += lengthBytes;
+    return atNs;
+  }
+
   /** Memory is as durable as this device gets; counts the flush and completes at once. */
   flush(options: IoOptions = {}): number {
     const atNs = issueTimeNs(this.name, options.issueNs);
@@ -150,15 +213,8 @@ export class MemoryDevice implements BlockDevice {
     const firstPage = Math.floor(offsetBytes / PAGE_BYTES);
     const endPage = Math.ceil(endBytes / PAGE_BYTES);
     // A huge discard over a sparse device walks the map, not every page of the range.
-    if (endPage - firstPage > this.#pages.size) {
-      for (const pageIndex of [...this.#pages.keys()]) {
-        if (pageIndex >= firstPage && pageIndex < endPage)
-          this.#discardInPage(pageIndex, offsetBytes, endBytes, freePartial);
-      }
-    } else {
-      for (let pageIndex = firstPage; pageIndex < endPage; pageIndex++) {
-        if (this.#pages.has(pageIndex)) this.#discardInPage(pageIndex, offsetBytes, endBytes, freePartial);
-      }
+    for (const pageIndex of this.#pages.indexesIn(firstPage, endPage)) {
+      this.#discardInPage(pageIndex, offsetBytes, endBytes, freePartial);
     }
     this.stats.discardOps += 1;
     this.stats.discardBytes += lengthBytes;
@@ -174,11 +230,8 @@ export class MemoryDevice implements BlockDevice {
       maxResidentBytes: this.#maxResidentBytes,
       mutations: this.#mutations,
     });
-    for (const [pageIndex, page] of this.#pages) {
-      copy.#pages.set(pageIndex, page);
-      copy.#shared.add(pageIndex);
-      this.#shared.add(pageIndex);
-    }
+    copy.#pages.shareAllOf(this.#pages);
+    this.#pages.shareAll();
     return copy;
   }
 
@@ -196,10 +249,7 @@ export class MemoryDevice implements BlockDevice {
         `MemoryDevice ${this.name} (${this.sizeBytes} bytes) cannot borrow ${lender.name} (${lender.sizeBytes} bytes)`,
       );
     }
-    for (const [pageIndex, page] of lender.#pages) {
-      this.#pages.set(pageIndex, page);
-      this.#shared.add(pageIndex);
-    }
+    this.#pages.shareAllOf(lender.#pages);
     Object.assign(this.stats, lender.stats);
     this.#lender = { device: lender, changes: lender.#changes };
   }
@@ -215,9 +265,10 @@ export class MemoryDevice implements BlockDevice {
     // A borrower of these pages must notice that they are gone.
     this.#changes += 1;
     const own: Uint8Array[] = [];
-    for (const [pageIndex, page] of this.#pages) if (!this.#shared.has(pageIndex)) own.push(page);
+    this.#pages.forEach((_pageIndex, page, shared) => {
+      if (!shared) own.push(page);
+    });
     this.#pages.clear();
-    this.#shared.clear();
     PagePool.recycle(own);
     this.#pool.recycleFree();
   }
@@ -235,7 +286,10 @@ export class MemoryDevice implements BlockDevice {
 
   /** Written pages in ascending offset order (for comparisons and for writing images). */
   *writtenPages(): Generator<WrittenPage> {
-    const indexes = [...this.#pages.keys()].sort((a, b) => a - b);
+    const indexes: number[] = [];
+    this.#pages.forEach((pageIndex) => {
+      indexes.push(pageIndex);
+    });
     for (const pageIndex of indexes) {
       const bytes = this.#pages.get(pageIndex);
       // A page dropped while iterating is skipped, not reported as zeros.
@@ -251,16 +305,24 @@ export class MemoryDevice implements BlockDevice {
     const page = this.#pages.get(pageIndex);
     if (page === undefined) {
       const fresh = this.#pool.take({ zeroed: !overwrite });
-      this.#pages.set(pageIndex, fresh);
+      this.#pages.set(pageIndex, fresh, false);
       return fresh;
     }
-    if (this.#shared.size > 0 && this.#shared.delete(pageIndex)) {
+    if (this.#pages.sharedSize > 0 && this.#pages.isShared(pageIndex)) {
       const own = this.#pool.take({ zeroed: false });
       if (!overwrite) own.set(page);
-      this.#pages.set(pageIndex, own);
+      this.#pages.set(pageIndex, own, false);
       return own;
     }
     return page;
+  }
+
+  #assertWholePages(offsetBytes: number, lengthBytes: number): void {
+    if (!this.canSharePages("read", offsetBytes, lengthBytes)) {
+      throw new RangeError(
+        `MemoryDevice ${this.name}: page request ${offsetBytes}+${lengthBytes} is not whole ${PAGE_BYTES}-byte pages inside the device`,
+      );
+    }
   }
 
   #checkBudget(offsetBytes: number, lengthBytes: number): void {
@@ -291,9 +353,8 @@ export class MemoryDevice implements BlockDevice {
     const to = Math.min(endBytes, pageStart + visibleBytes) - pageStart;
     if ((from === 0 && to === visibleBytes) || freePartial) {
       const page = this.#pages.get(pageIndex);
-      this.#pages.delete(pageIndex);
       // A page a clone may still read is left to the garbage collector, never reused here.
-      if (!this.#shared.delete(pageIndex) && page !== undefined) this.#pool.give(page);
+      if (this.#pages.delete(pageIndex) === false && page !== undefined) this.#pool.give(page);
       return;
     }
     this.#writablePage(pageIndex, false).fill(0, from, to);

@@ -54,6 +54,18 @@ export {
   PAGE_BYTES,
   type WrittenPage,
 } from "./memory.js";
+export {
+  canSharePages,
+  concatPages,
+  isPageSharing,
+  type PageOp,
+  type PageSharingDevice,
+  type PagesRead,
+  pagesLengthBytes,
+  readPagesFrom,
+  writePagesTo,
+  ZERO_PAGE,
+} from "./page-share.js";
 export { canQueueWrites, type QueuedCompletion, type QueuedDone, type QueuedWriter } from "./queued.js";
 export { TimedDevice, type TimedDeviceOptions } from "./timed.js";
 export {

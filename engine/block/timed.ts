@@ -12,6 +12,15 @@ import {
   type TimingRequest,
 } from "../sim/mod.js";
 import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js";
+import {
+  canSharePages,
+  type PageOp,
+  type PageSharingDevice,
+  type PagesRead,
+  pagesLengthBytes,
+  readPagesFrom,
+  writePagesTo,
+} from "./page-share.js";
 
 /** Options for a {@link TimedDevice}. */
 export interface TimedDeviceOptions {
@@ -28,7 +37,7 @@ export interface TimedDeviceOptions {
  * device's; a request that fails there costs no modelled time. When the inner device reports a
  * later completion than the model (it is itself timed or delayed), the later time wins.
  */
-export class TimedDevice implements BlockDevice {
+export class TimedDevice implements BlockDevice, PageSharingDevice {
   /** The queue holding this device's timing state and utilisation counters. */
   readonly queue: DeviceQueue;
 
@@ -78,6 +87,27 @@ export class TimedDevice implements BlockDevice {
     const fua = options.fua === true;
     const innerNs = this.inner.write(offsetBytes, data, { issueNs, fua });
     return this.#complete({ op: "write", offsetBytes, lengthBytes: data.length, fua }, issueNs, innerNs);
+  }
+
+  /** Pages pass through when the inner device takes them; timing is the same as for bytes. */
+  canSharePages(op: PageOp, offsetBytes: number, lengthBytes: number): boolean {
+    return canSharePages(this.inner, op, offsetBytes, lengthBytes);
+  }
+
+  /** {@link read} handing the inner device's pages over. */
+  readPages(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): PagesRead {
+    const issueNs = options.issueNs ?? 0;
+    const { pages, doneNs } = readPagesFrom(this.inner, offsetBytes, lengthBytes, { issueNs });
+    return { pages, doneNs: this.#complete({ op: "read", offsetBytes, lengthBytes }, issueNs, doneNs) };
+  }
+
+  /** {@link write} of pages the inner device may keep. */
+  writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
+    const issueNs = options.issueNs ?? 0;
+    const fua = options.fua === true;
+    const lengthBytes = pagesLengthBytes(pages);
+    const innerNs = writePagesTo(this.inner, offsetBytes, pages, { issueNs, fua });
+    return this.#complete({ op: "write", offsetBytes, lengthBytes, fua }, issueNs, innerNs);
   }
 
   /** Flush the inner device; waits for every request accepted before it. */

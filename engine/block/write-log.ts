@@ -11,7 +11,9 @@ export interface LoggedWrite {
   /** Cache-wide sequence number, increasing; never reused. */
   readonly seq: number;
   readonly offsetBytes: number;
-  /** The cache's own copy of the written bytes. */
+  /** Length of the write; the same as `data.length`, without making a page-backed write copy its bytes. */
+  readonly lengthBytes: number;
+  /** The written bytes, never changed: the cache's own copy (or made on first use from lent pages). */
   readonly data: Uint8Array;
   /** Per-sector flags, 1 = live; null while every sector is live (the common case). */
   live: Uint8Array | null;
@@ -24,7 +26,7 @@ export type SectorRun = readonly [number, number];
 
 /** Number of sectors a logged write covers. */
 export function sectorCount(write: LoggedWrite): number {
-  return write.data.length / SECTOR_BYTES;
+  return write.lengthBytes / SECTOR_BYTES;
 }
 
 /** True when sector `index` (relative to the write) is live. */
@@ -58,7 +60,7 @@ export function supersede(
   range: { readonly offsetBytes: number; readonly endBytes: number },
 ): number {
   const from = Math.max(range.offsetBytes, write.offsetBytes);
-  const to = Math.min(range.endBytes, write.offsetBytes + write.data.length);
+  const to = Math.min(range.endBytes, write.offsetBytes + write.lengthBytes);
   if (from >= to) return 0;
   const total = sectorCount(write);
   if (write.live === null) write.live = new Uint8Array(total).fill(1);

@@ -11,13 +11,22 @@ import {
   SECTOR_BYTES,
   type WriteOptions,
 } from "../block/device.js";
+import {
+  canSharePages,
+  type PageOp,
+  type PageSharingDevice,
+  type PagesRead,
+  pagesLengthBytes,
+  readPagesFrom,
+  writePagesTo,
+} from "../block/page-share.js";
 import { checkRequest, type MappedDevice, type Target, targetLine } from "./target.js";
 
 /** Upper bound on table lines; LVM2's own limit on segments per LV is far below this. */
 const MAX_SEGMENTS = 65_536;
 
 /** Targets concatenated into one mapped device; each target keeps its own offsets starting at 0. */
-export class MultiSegmentDevice implements MappedDevice {
+export class MultiSegmentDevice implements MappedDevice, PageSharingDevice {
   readonly sizeBytes: number;
   readonly lengthSectors: number;
   readonly stats: IoStats = emptyIoStats();
@@ -99,6 +108,43 @@ export class MultiSegmentDevice implements MappedDevice {
     return this.#split(offsetBytes, lengthBytes, issueNs, (t, off, _at, len) =>
       t.discard(off, len, { issueNs }),
     );
+  }
+
+  /** Pages pass through when the range lies within one target that passes them. */
+  canSharePages(op: PageOp, offsetBytes: number, lengthBytes: number): boolean {
+    if (offsetBytes < 0 || offsetBytes + lengthBytes > this.sizeBytes) return false;
+    const index = this.#targetAt(offsetBytes);
+    const start = this.#startsBytes[index]!;
+    if (offsetBytes + lengthBytes > this.#startsBytes[index + 1]!) return false;
+    return canSharePages(this.#targets[index]!, op, offsetBytes - start, lengthBytes);
+  }
+
+  /** {@link read} of a range within one target, handing its pages over. */
+  readPages(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): PagesRead {
+    checkRequest(this, { offsetBytes, lengthBytes });
+    this.stats.readOps += 1;
+    this.stats.readBytes += lengthBytes;
+    const issueNs = options.issueNs ?? 0;
+    const index = this.#targetAt(offsetBytes);
+    const read = readPagesFrom(this.#targets[index]!, offsetBytes - this.#startsBytes[index]!, lengthBytes, {
+      issueNs,
+    });
+    return { pages: read.pages, doneNs: Math.max(issueNs, read.doneNs) };
+  }
+
+  /** {@link write} of pages within one target. */
+  writePages(offsetBytes: number, pages: readonly Uint8Array[], options: WriteOptions = {}): number {
+    const lengthBytes = pagesLengthBytes(pages);
+    checkRequest(this, { offsetBytes, lengthBytes });
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += lengthBytes;
+    const issueNs = options.issueNs ?? 0;
+    const index = this.#targetAt(offsetBytes);
+    const doneNs = writePagesTo(this.#targets[index]!, offsetBytes - this.#startsBytes[index]!, pages, {
+      issueNs,
+      fua: options.fua ?? false,
+    });
+    return Math.max(issueNs, doneNs);
   }
 
   /** Index of the target holding byte `offsetBytes` (binary search over the starts). */

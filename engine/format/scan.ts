@@ -12,6 +12,7 @@
  * Each mda gets a status saying whether `vgck --updatemetadata` can repair it or the header needs
  * `pvck --repair`. Orphan PVs (label, no VG metadata) are listed. Reading never writes.
  */
+import { Buffer } from "node:buffer";
 import type { BlockDevice } from "../block/device.js";
 import { isBlockDeviceError } from "../block/errors.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
@@ -168,8 +169,62 @@ type CopyRead =
   | { readonly ok: true; readonly text: string; readonly file: ConfigFile; readonly summary: VgSummary }
   | { readonly ok: false; readonly checksumLines: readonly string[]; readonly parseLine?: string };
 
-/** Parsed copies by their text: identical copies on several PVs are parsed once (LVM2's skip_parse). */
-type ParseCache = Map<string, Extract<CopyRead, { ok: true }>>;
+type ParsedCopy = Extract<CopyRead, { ok: true }>;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+/**
+ * Parsed copies of one scan by their text: identical copies on several PVs are parsed once (LVM2's
+ * skip_parse). Each is also found by its exact bytes, so a repeat costs a byte compare instead of
+ * decoding and hashing the whole text; a copy is in both indexes or neither.
+ */
+class ParseCache {
+  readonly #byText = new Map<string, ParsedCopy>();
+  readonly #byLength = new Map<number, { readonly bytes: Uint8Array; readonly copy: ParsedCopy }[]>();
+
+  byBytes(bytes: Uint8Array): ParsedCopy | undefined {
+    return this.#byLength.get(bytes.length)?.find((entry) => sameBytes(entry.bytes, bytes))?.copy;
+  }
+
+  byText(text: string): ParsedCopy | undefined {
+    return this.#byText.get(text);
+  }
+
+  /** Remember a copy first parsed (or found across scans) with these bytes and text. */
+  add(bytes: Uint8Array, copy: ParsedCopy): void {
+    if (this.#byText.size >= MAX_CACHED_COPIES || this.#byText.has(copy.text)) return;
+    this.#byText.set(copy.text, copy);
+    const list = this.#byLength.get(bytes.length);
+    if (list === undefined) this.#byLength.set(bytes.length, [{ bytes, copy }]);
+    else list.push({ bytes, copy });
+  }
+}
+
+// Parsed copies across scans, by mda label and exact bytes (up to the NUL): every command scans
+// again and mostly finds the copies the last scan parsed. Parsing is a function of exactly these
+// two, and the parsed tree and summary are immutable, so a hit gives what parsing again would.
+const MAX_PARSED_ACROSS_SCANS = 128;
+const parsedAcrossScans = new Map<string, { readonly bytes: Uint8Array; readonly copy: ParsedCopy }[]>();
+let parsedAcrossScansCount = 0;
+
+function parsedBefore(mdaLabel: string, bytes: Uint8Array): ParsedCopy | undefined {
+  return parsedAcrossScans.get(`${bytes.length} ${mdaLabel}`)?.find((entry) => sameBytes(entry.bytes, bytes))
+    ?.copy;
+}
+
+function rememberParsed(mdaLabel: string, bytes: Uint8Array, copy: ParsedCopy): void {
+  if (parsedAcrossScansCount >= MAX_PARSED_ACROSS_SCANS) {
+    parsedAcrossScans.clear();
+    parsedAcrossScansCount = 0;
+  }
+  const key = `${bytes.length} ${mdaLabel}`;
+  const list = parsedAcrossScans.get(key);
+  if (list === undefined) parsedAcrossScans.set(key, [{ bytes, copy }]);
+  else list.push({ bytes, copy });
+  parsedAcrossScansCount += 1;
+}
 
 function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseCache): CopyRead {
   const { device, area, locn } = mda;
@@ -196,13 +251,22 @@ function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseC
   if (!read.ok) return { ok: false, checksumLines: [...lines, read.warning] };
   if (lines.length > 0) return { ok: false, checksumLines: lines };
   const nul = bytes.indexOf(0);
-  const text = textDecoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
-  const cached = cache.get(text);
+  const exact = nul < 0 ? bytes : bytes.subarray(0, nul);
+  const seen = cache.byBytes(exact);
+  if (seen !== undefined) return seen;
+  const text = textDecoder.decode(exact);
+  const cached = cache.byText(text);
   if (cached !== undefined) return cached;
+  const parsed = parsedBefore(mdaLabel, exact);
+  if (parsed !== undefined) {
+    cache.add(exact, parsed);
+    return parsed;
+  }
   try {
     const file = parseConfig(bytes, { fileName: mdaLabel });
     const copy = { ok: true as const, file, summary: summarizeVgText(file), text };
-    if (cache.size < MAX_CACHED_COPIES) cache.set(text, copy);
+    cache.add(exact, copy);
+    rememberParsed(mdaLabel, exact, copy);
     return copy;
   } catch (error) {
     if (!isConfigParseError(error) && !(error instanceof VgTextError)) throw error;
@@ -220,7 +284,7 @@ export function scanDevices(devices: readonly BlockDevice[], options: ScanOption
   const pvs: ScannedPv[] = [];
   const unlabelled: string[] = [];
   const vgInfos = new Map<string, VgInfo>();
-  const cache: ParseCache = new Map();
+  const cache = new ParseCache();
 
   // Phase 1: label scan.
   for (const device of devices) {

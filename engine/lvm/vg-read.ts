@@ -4,6 +4,7 @@
  * carries its uuid. Device hints in the returned model are the host's device names, so reports
  * and PV arguments use the names given to `--devices`; PVs with no device are marked MISSING.
  */
+import type { ConfigSection } from "../format/config-tree.js";
 import { isOnDiskFormatError } from "../format/format-error.js";
 import { type ScannedPv, type ScannedVg, type ScanResult, scanDevices } from "../format/scan.js";
 import { formatUuid, parseUuid } from "../format/uuid.js";
@@ -57,12 +58,37 @@ export function vgNames(scan: HostScan): string[] {
   return scan.result.vgs.map((vg) => vg.vgName).sort();
 }
 
+// Imported and validated VGs by their parsed metadata section. The scan hands out the same
+// (immutable) parsed section for metadata it parsed before, and import and validation are
+// functions of it, so each command after the first skips both; the model is immutable too.
+const importedVgs = new WeakMap<ConfigSection, VolumeGroup>();
+
 /** Imports a scanned VG and ties its PVs to devices; throws {@link LvmCommandError} on bad metadata. */
 export function importScannedVg(scan: HostScan, scanned: ScannedVg): VgHandle {
+  const section = scanned.summary.section;
+  let vg = importedVgs.get(section);
+  if (vg === undefined) {
+    vg = importValidVg(scanned);
+    importedVgs.set(section, vg);
+  }
+  const missing: string[] = [];
+  const pvs: PhysicalVolume[] = vg.pvs.map((pv) => {
+    const device = scan.deviceOf.get(parseUuid(pv.id));
+    if (device === undefined) {
+      missing.push(pv.name);
+      // pv_dev_name() of a PV without a device is "[unknown]"; LVM2 writes that as its hint.
+      return { ...pv, deviceHint: "[unknown]", status: withFlag(pv.status, "MISSING", PV_STATUS_FLAGS) };
+    }
+    return { ...pv, deviceHint: device, status: pv.status.filter((s) => s !== "MISSING") };
+  });
+  return { vg: { ...vg, pvs }, scanned, missing };
+}
+
+/** Imports the chosen copy and validates it, refusing unusable or invalid metadata. */
+function importValidVg(scanned: ScannedVg): VolumeGroup {
   let vg: VolumeGroup;
   try {
-    const section = scanned.summary.section;
-    vg = importVg(section);
+    vg = importVg(scanned.summary.section);
   } catch (error) {
     if (isMetadataImportError(error) || isOnDiskFormatError(error)) {
       throw new LvmCommandError(
@@ -78,17 +104,7 @@ export function importScannedVg(scan: HostScan, scanned: ScannedVg): VgHandle {
       `Cannot process volume group ${vg.name}: metadata from ${scanned.source.device} fails validation at ${first.path}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}; restore a good copy with vgcfgrestore`,
     );
   }
-  const missing: string[] = [];
-  const pvs: PhysicalVolume[] = vg.pvs.map((pv) => {
-    const device = scan.deviceOf.get(parseUuid(pv.id));
-    if (device === undefined) {
-      missing.push(pv.name);
-      // pv_dev_name() of a PV without a device is "[unknown]"; LVM2 writes that as its hint.
-      return { ...pv, deviceHint: "[unknown]", status: withFlag(pv.status, "MISSING", PV_STATUS_FLAGS) };
-    }
-    return { ...pv, deviceHint: device, status: pv.status.filter((s) => s !== "MISSING") };
-  });
-  return { vg: { ...vg, pvs }, scanned, missing };
+  return vg;
 }
 
 /** The VG named `name` (or with this uuid), or undefined when no device holds it. */

@@ -53,6 +53,9 @@ describe("swarm seeds", () => {
       expect(["none", "pv0-slow"]).toContain(draw!.choose!.slow);
     }
     expect(drawCase(scenario, 3)).toEqual(drawCase(scenario, 3));
+    // Made once per scenario and seed (exploring draws per crash point), and equal to a fresh draw.
+    expect(drawCase(scenario, 3)).toBe(drawCase(scenario, 3));
+    expect(drawCase({ ...scenario }, 3)).toEqual(drawCase(scenario, 3));
   });
 
   it("replaces the scenario's own power cut by the drawn one and adds the picked faults", () => {

@@ -10,6 +10,7 @@
 
 import { type BlockDevice, SECTOR_BYTES, type WriteOptions } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
+import { canSharePages, readPagesFrom, writePagesTo } from "../../block/page-share.js";
 import type { QueuedDone, QueuedWriter } from "../../block/queued.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../../sim/mutations.js";
 import type { ScheduledEvent, Scheduler } from "../../sim/scheduler.js";
@@ -362,14 +363,30 @@ export class MirrorTarget extends Target implements QueuedWriter {
     }
     const startBytes = region * this.#regionBytes;
     const lengthBytes = Math.min(this.#regionBytes, this.sizeBytes - startBytes);
-    this.#scratch ??= new Uint8Array(this.#regionBytes);
-    const buffer = this.#scratch.subarray(0, lengthBytes);
     const source = this.#resyncFromWrongLeg ? this.#legs.length - 1 : this.#defaultLeg;
     const from = this.#legs[source]!;
+    // kcopyd's copy: as page references when every leg's stack can pass them (host CPU only).
+    const sharePages =
+      canSharePages(from.ref.device, "read", from.baseBytes + startBytes, lengthBytes) &&
+      this.#legs.every(
+        (leg, i) =>
+          i === source || canSharePages(leg.ref.device, "write", leg.baseBytes + startBytes, lengthBytes),
+      );
+    let buffer: Uint8Array | readonly Uint8Array[] = [];
     let success = true;
     let copiedNs = nowNs;
     try {
-      copiedNs = from.ref.device.read(from.baseBytes + startBytes, buffer, { issueNs: nowNs });
+      if (sharePages) {
+        const read = readPagesFrom(from.ref.device, from.baseBytes + startBytes, lengthBytes, {
+          issueNs: nowNs,
+        });
+        buffer = read.pages;
+        copiedNs = read.doneNs;
+      } else {
+        this.#scratch ??= new Uint8Array(this.#regionBytes);
+        buffer = this.#scratch.subarray(0, lengthBytes);
+        copiedNs = from.ref.device.read(from.baseBytes + startBytes, buffer, { issueNs: nowNs });
+      }
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
       this.#failLeg(source, "S");
@@ -381,10 +398,12 @@ export class MirrorTarget extends Target implements QueuedWriter {
         if (i === source) continue;
         const leg = this.#legs[i]!;
         try {
-          writtenNs = Math.max(
-            writtenNs,
-            leg.ref.device.write(leg.baseBytes + startBytes, buffer, { issueNs: copiedNs }),
-          );
+          const at = leg.baseBytes + startBytes;
+          const doneNs =
+            buffer instanceof Uint8Array
+              ? leg.ref.device.write(at, buffer, { issueNs: copiedNs })
+              : writePagesTo(leg.ref.device, at, buffer, { issueNs: copiedNs });
+          writtenNs = Math.max(writtenNs, doneNs);
         } catch (error) {
           if (!isBlockDeviceError(error)) throw error;
           this.#failLeg(i, "S");

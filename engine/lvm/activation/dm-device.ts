@@ -1,5 +1,14 @@
 import type { IoOptions, IoStats, WriteOptions } from "../../block/device.js";
 import { emptyIoStats } from "../../block/device.js";
+import {
+  canSharePages,
+  type PageOp,
+  type PageSharingDevice,
+  type PagesRead,
+  pagesLengthBytes,
+  readPagesFrom,
+  writePagesTo,
+} from "../../block/page-share.js";
 import type { MappedDevice } from "../../dm/target.js";
 
 /**
@@ -7,7 +16,7 @@ import type { MappedDevice } from "../../dm/target.js";
  * resume) while the devices stacked on it keep pointing at the same device. pvmove checkpoints and
  * lvconvert reload tables this way without rebuilding their parents.
  */
-export class DmDevice implements MappedDevice {
+export class DmDevice implements MappedDevice, PageSharingDevice {
   readonly stats: IoStats = emptyIoStats();
   #table: MappedDevice;
   #reloads = 0;
@@ -62,6 +71,27 @@ export class DmDevice implements MappedDevice {
     const done = this.#table.write(offsetBytes, data, options);
     this.stats.writeOps += 1;
     this.stats.writeBytes += data.byteLength;
+    return done;
+  }
+
+  /** Pages pass through to the live table when it passes them. */
+  canSharePages(op: PageOp, offsetBytes: number, lengthBytes: number): boolean {
+    return canSharePages(this.#table, op, offsetBytes, lengthBytes);
+  }
+
+  /** {@link read} handing the live table's pages over. */
+  readPages(offsetBytes: number, lengthBytes: number, options?: IoOptions): PagesRead {
+    const read = readPagesFrom(this.#table, offsetBytes, lengthBytes, options);
+    this.stats.readOps += 1;
+    this.stats.readBytes += lengthBytes;
+    return read;
+  }
+
+  /** {@link write} of pages the live table may keep. */
+  writePages(offsetBytes: number, pages: readonly Uint8Array[], options?: WriteOptions): number {
+    const done = writePagesTo(this.#table, offsetBytes, pages, options);
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += pagesLengthBytes(pages);
     return done;
   }
 

@@ -33,6 +33,21 @@ describe("scan", () => {
     expect(result.pvs.flatMap((pv) => pv.mdas.map((m) => m.repair))).toEqual(["none", "none", "none"]);
   });
 
+  it("parses a copy it parsed in an earlier scan once, and anything changed again", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit(areas, uuids, 1);
+    const first = scanDevices(devices).vgs[0]!;
+    const again = scanDevices(devices).vgs[0]!;
+    // The same immutable parse: a later command's scan costs no parsing.
+    expect(again.file).toBe(first.file);
+    expect(again.summary).toBe(first.summary);
+    commit(areas, uuids, 2, 1);
+    const changed = scanDevices(devices).vgs[0]!;
+    expect(changed.file).not.toBe(first.file);
+    expect(changed.seqno).toBe(2);
+    expect(changed.summary.section).not.toBe(first.summary.section);
+  });
+
   it("picks the highest seqno and prints LVM2's warnings for older copies (roll forward)", () => {
     const { devices, areas, uuids } = freshPvs(3);
     commit(areas, uuids, 1);

@@ -1,5 +1,6 @@
 import type { IoOptions, IoStats, WriteOptions } from "../../block/device.js";
 import { emptyIoStats } from "../../block/device.js";
+import { canQueueWrites, type QueuedDone, type QueuedWriter } from "../../block/queued.js";
 import type { MappedDevice } from "../../dm/target.js";
 
 /**
@@ -7,7 +8,7 @@ import type { MappedDevice } from "../../dm/target.js";
  * resume) while the devices stacked on it keep pointing at the same device. pvmove checkpoints and
  * lvconvert reload tables this way without rebuilding their parents.
  */
-export class DmDevice implements MappedDevice {
+export class DmDevice implements MappedDevice, QueuedWriter {
   readonly stats: IoStats = emptyIoStats();
   #table: MappedDevice;
   #reloads = 0;
@@ -63,6 +64,20 @@ export class DmDevice implements MappedDevice {
     this.stats.writeOps += 1;
     this.stats.writeBytes += data.byteLength;
     return done;
+  }
+
+  /** True when the live table takes queued writes (a thin LV whose pool can hold them). */
+  get queueing(): boolean {
+    return canQueueWrites(this.#table);
+  }
+
+  /** Passes a queued write to the live table. */
+  submitWrite(offsetBytes: number, data: Uint8Array, options: WriteOptions, done: QueuedDone): void {
+    const table = this.#table;
+    if (!canQueueWrites(table)) throw new Error(`Device ${this.name}: its table takes no queued writes`);
+    table.submitWrite(offsetBytes, data, options, done);
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.byteLength;
   }
 
   flush(options?: IoOptions): number {

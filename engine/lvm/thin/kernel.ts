@@ -41,6 +41,7 @@ export function loadPoolTarget(
     trace: host.trace,
     mutations: host.mutations,
     activateNs: host.scheduler.nowNs,
+    scheduler: host.scheduler,
   });
   if (target.mode === "fail") {
     throw new LvmCommandError(

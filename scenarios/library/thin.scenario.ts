@@ -174,13 +174,39 @@ export default [
   defineScenario({
     name: "thin-data-full-queue",
     description:
-      "A pool with the default queue_if_no_space fills up: writes needing a block wait for no_space_timeout (60 s) and then fail, existing data stays intact, and lvextend of the pool makes it writable again with nothing lost",
+      "A pool with the default queue_if_no_space fills up and nobody grows it: writes needing a block are held, fail with ENOSPC exactly no_space_timeout (60 s) after the pool filled (the pool switches to error IO), later ones fail at once, existing data stays intact, and lvextend of the pool makes it writable again with nothing lost",
     tags: ["nightly", "thin", "out-of-space"],
     seeds: "1..8",
     pvs,
     setup: setup("-L 4M"),
     phases: [writes("fill", 300), { wait: { ns: 61_000_000_000 } }, writes("after-timeout", 20)],
     recovery: ["lvextend -L +8M vg0/pool"],
-    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+    expect: {
+      thinChecked: ["vg0/pool"],
+      thinPoolMode: { "vg0/pool": "write" },
+      thinHeldWrites: { "vg0/pool": "timed-out" },
+    },
+  }),
+  defineScenario({
+    name: "thin-data-full-grow",
+    description:
+      "A pool with the default queue_if_no_space fills up under load and the operator extends it 5 s later, inside no_space_timeout: the writes held meanwhile are resumed and complete, the workload finishes, and no acknowledged write is lost",
+    tags: ["nightly", "thin", "out-of-space"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("-L 4M"),
+    phases: [writes("fill", 300)],
+    operator: [
+      {
+        on: { event: "thin.pool.mode", occurrence: 1 },
+        afterNs: 5_000_000_000,
+        lvm: "lvextend -L +24M vg0/pool",
+      },
+    ],
+    expect: {
+      thinChecked: ["vg0/pool"],
+      thinPoolMode: { "vg0/pool": "write" },
+      thinHeldWrites: { "vg0/pool": "resumed" },
+    },
   }),
 ];

@@ -126,6 +126,11 @@ const expectationsSchema = z.strictObject({
    * failed with ENOSPC no_space_timeout after the pool filled).
    */
   thinHeldWrites: z.record(lvPath, z.enum(["resumed", "timed-out"])).default({}),
+  /**
+   * Live thin pools that ran out of metadata space the kernel's way: a commit found no free blocks
+   * beyond the reserve, with at most one request's btree update taken from the reserve.
+   */
+  thinMetadataReserveKept: z.array(lvPath).default([]),
   /** Live thin pools' modes after recovery (`write`, `out-of-data-space`, `read-only`, …). */
   thinPoolMode: z.record(lvPath, z.string()).default({}),
   /** Substrings expected among the warnings/errors the recovery commands printed. */

@@ -31,6 +31,33 @@ const writes = (name: string, ios: number, extra: Record<string, unknown> = {}) 
   },
 });
 
+// thin-metadata-fill: a 2 MiB _tmeta (512 blocks, 51 of them the kernel's reserve) filled by real
+// provisioning. Every thin snapshot shares the origin's mapping leaves; the writes after it shadow
+// each leaf they touch, so each round pins about one more copy of the origin's leaves.
+const FILL_ROUNDS = 38;
+const fillWrites = (name: string, ios: number, fsync = 64) => ({
+  workload: {
+    lv: "vg0/thin",
+    jobs: [
+      {
+        name,
+        rw: "randwrite",
+        bs: "4k",
+        size: "1g",
+        number_ios: ios,
+        iodepth: 4,
+        fsync,
+        verify: "xxh64",
+        do_verify: false,
+      },
+    ],
+  },
+});
+const fillRounds = Array.from({ length: FILL_ROUNDS }, (_, i) => [
+  { lvm: `lvcreate -s -K vg0/thin -n s${i + 1}` },
+  fillWrites(`round${i + 1}`, 30),
+]).flat();
+
 export default [
   defineScenario({
     name: "thin-provision-crash",
@@ -207,6 +234,37 @@ export default [
       thinChecked: ["vg0/pool"],
       thinPoolMode: { "vg0/pool": "write" },
       thinHeldWrites: { "vg0/pool": "resumed" },
+    },
+  }),
+  defineScenario({
+    name: "thin-metadata-fill",
+    description:
+      'Real provisioning fills a 2 MiB pool metadata device: thin snapshots of an origin that keeps writing pin copies of its mapping leaves until a commit finds no free metadata blocks beyond the kernel\'s reserve ("No free metadata blocks"); the pool goes out-of-metadata-space (lv_attr M, writes needing a block fail, snapshots are refused "with read only metadata"), and lvextend --poolmetadatasize makes it writable again with every acknowledged write intact',
+    tags: ["nightly", "thin", "out-of-space"],
+    seeds: "1",
+    pvs: [{ name: "pv0", size: "256MiB", profile: "nvme" }],
+    setup: [
+      "pvcreate pv0",
+      "vgcreate -s 1M vg0 pv0",
+      "lvcreate -T -L 200M -c 64k -Zn --poolmetadatasize 2M vg0/pool",
+      "lvcreate -V 1G -T vg0/pool -n thin",
+    ],
+    phases: [
+      fillWrites("base", 1500),
+      ...fillRounds,
+      // The last round writes on, with no flush to commit, past the point where the metadata is
+      // full: only the kernel's own commit before it spends the reserve stops it there.
+      { lvm: "lvcreate -s -K vg0/thin -n last" },
+      fillWrites("last", 400, 0),
+      { lvm: "lvs --noheadings -o lv_name,lv_attr,metadata_percent vg0/pool" },
+      { lvm: "lvcreate -s -K vg0/thin -n late", expectExit: 5 },
+    ],
+    recovery: ["lvextend --poolmetadatasize +2M vg0/pool", "lvs --noheadings -o lv_name,lv_attr vg0/pool"],
+    expect: {
+      thinChecked: ["vg0/pool"],
+      thinPoolMode: { "vg0/pool": "write" },
+      thinMetadataReserveKept: ["vg0/pool"],
+      messages: ["pool twi-aot-M- 100.00", "with read only metadata", "pool twi-aot---"],
     },
   }),
 ];

@@ -13,10 +13,12 @@ import {
   THIN_NO_SPACE_FAILS_AT_ONCE,
   THIN_RESIZE_STAYS_FULL,
   THIN_RESUME_DROPS_HELD,
+  THIN_SKIPS_RESERVE_COMMIT,
 } from "./pool.js";
 
 export {
   type HeldWriteCounts,
+  type MetadataFullAt,
   type PoolDiscards,
   type PoolMode,
   type PoolUsage,
@@ -38,5 +40,6 @@ export const THIN_MUTATIONS: readonly MutationInfo[] = [
   THIN_RESIZE_STAYS_FULL,
   THIN_NO_SPACE_FAILS_AT_ONCE,
   THIN_RESUME_DROPS_HELD,
+  THIN_SKIPS_RESERVE_COMMIT,
 ];
 export { THIN_TRACE_EVENTS } from "./pool.js";

@@ -51,6 +51,11 @@ export const THIN_TRACE_EVENTS: readonly TraceEventInfo[] = [
       "A thin pool stayed out of data space for no_space_timeout: it switched to error IO and failed its held writes with ENOSPC",
   },
   {
+    name: "thin.pool.metadata-full",
+    description:
+      "A thin pool commit found no free metadata blocks beyond the reserve: the pool goes out-of-metadata-space (read-only)",
+  },
+  {
     name: "thin.pool.write-held",
     description: "A write needing a data block was held on a full pool's retry list (queue_if_no_space)",
   },
@@ -130,6 +135,15 @@ export const THIN_RESUME_DROPS_HELD: MutationInfo = {
     "dm-thin completes the writes held while out of data space without writing them when the pool grows",
 };
 
+/** Mutation: provisioning eats into the metadata reserve without the commit that would stop it there. */
+const MUTATION_THIN_SKIPS_RESERVE_COMMIT = "dm.thin.skips-metadata-reserve-commit";
+/** Catalogue entry for {@link MUTATION_THIN_SKIPS_RESERVE_COMMIT}. */
+export const THIN_SKIPS_RESERVE_COMMIT: MutationInfo = {
+  name: MUTATION_THIN_SKIPS_RESERVE_COMMIT,
+  description:
+    "dm-thin allocates a data block with no metadata beyond the reserve left without committing first, so a fill runs into the reserve and fails a metadata operation",
+};
+
 /** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
 const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
 /** The module parameter `no_space_timeout` default: 60 s. */
@@ -167,6 +181,13 @@ export interface HeldWriteCounts {
   readonly timedOut: number;
   /** Virtual time from entering out-of-data-space to the timeout that failed the held writes. */
   readonly timeoutAfterNs: number | undefined;
+}
+
+/** The metadata space map when a commit first found no free blocks beyond the reserve. */
+export interface MetadataFullAt {
+  /** Free metadata blocks then, reserve included. */
+  readonly freeBlocks: number;
+  readonly reserveBlocks: number;
 }
 
 /** A write on the retry list (`retry_on_resume`). */
@@ -224,6 +245,7 @@ export class ThinPoolTarget extends Target {
   #resumedCount = 0;
   #timedOutCount = 0;
   #timeoutAfterNs: number | undefined;
+  #metadataFull: MetadataFullAt | undefined;
 
   constructor(name: string, options: ThinPoolOptions) {
     super(name, Math.floor(options.data.sizeBytes / SECTOR_BYTES));
@@ -552,6 +574,11 @@ export class ThinPoolTarget extends Target {
     };
   }
 
+  /** When this pool first went out of metadata space (since its activation), else undefined. */
+  metadataFullAt(): MetadataFullAt | undefined {
+    return this.#metadataFull;
+  }
+
   /** Writes on the retry list now. */
   get heldNow(): number {
     return this.#held.length;
@@ -813,6 +840,14 @@ export class ThinPoolTarget extends Target {
     }
     if (b !== undefined) {
       if (this.#mode === "out-of-data-space") this.#leaveOutOfDataSpace(issueNs);
+      // "Let's commit before we use up the metadata reserve": the commit finds no free metadata
+      // blocks beyond the reserve and switches to out-of-metadata-space, so this bio's own insert
+      // still fits in the reserve.
+      if (
+        md.metadataBlocksFree <= this.metadataReserveBlocks &&
+        !this.#mutations.has(MUTATION_THIN_SKIPS_RESERVE_COMMIT)
+      )
+        this.#commit(issueNs);
       return b;
     }
     if (this.#mode !== "out-of-data-space") {
@@ -907,6 +942,14 @@ export class ThinPoolTarget extends Target {
     )
       this.#leaveOutOfDataSpace(t);
     if (this.#mode === "write" && md.metadataBlocksFree <= this.metadataReserveBlocks) {
+      // check_for_metadata_space: DMERR "No free metadata blocks".
+      this.#metadataFull ??= { freeBlocks: md.metadataBlocksFree, reserveBlocks: this.metadataReserveBlocks };
+      this.trace?.emit("thin.pool.metadata-full", {
+        pool: this.name,
+        free: md.metadataBlocksFree,
+        reserve: this.metadataReserveBlocks,
+        message: `${this.name}: No free metadata blocks`,
+      });
       this.#setMode("out-of-metadata-space");
     }
     return t;

@@ -192,6 +192,7 @@ export class Machine {
       seed: `${this.#idSeed}/boot${this.reboots}`,
       files,
       archiving: this.#archiving,
+      lvmConfInFiles: true,
     });
   }
 

@@ -195,7 +195,8 @@ export default [
     expect: {
       thinChecked: ["vg0/pool"],
       thinPoolMode: { "vg0/pool": "write" },
-      messages: ["pool twi-aotzM-", "twi-aotzM- pool", "holds a backup of the unrepaired metadata"],
+      // State c: the live pool's metadata has needs_check (`lv_attr_dup_with_info_and_seg_status`).
+      messages: ["pool twi-cotzM-", "twi-cotzM- pool", "holds a backup of the unrepaired metadata"],
     },
   }),
   defineScenario({

@@ -27,6 +27,7 @@ import {
   thinPoolLv,
   thinRoleOf,
   thinTransactionId,
+  thinWhenFull,
 } from "./thin-fields.js";
 
 /** How a value prints: strings left-aligned, the rest right-aligned; sizes through `--units`. */
@@ -128,6 +129,8 @@ function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   if (thin !== undefined) {
     c0 = thin.type;
     if (active && thin.open) c45 = "ao";
+    // 'c' when the thin pool is active with its needs_check flag ('C' if suspended, not modelled).
+    if (active && thin.needsCheck) c45 = `c${c45[1]}`;
     c6 = thin.target;
     c7 = thin.zero;
     if (c8 === "-") c8 = thin.health;
@@ -366,6 +369,13 @@ const FIELDS: readonly FieldDef[] = [
   lvField("metadata_percent", "Meta%", "pct", 6, (lv, vg, env) =>
     env.runtime.thinMetadataPercent?.(vg.vg, lv),
   ),
+  lvField("lv_when_full", "WhenFull", "str", 15, (lv) => thinWhenFull(lv)),
+  // `_lvcheckneeded_disp`: a live pool's needs_check flag; "unknown" for anything else.
+  lvField("lv_check_needed", "CheckNeeded", "num", 15, (lv, vg, env) => {
+    if (thinRoleOf(vg.vg, lv) !== "pool" || env.runtime.thinPoolMode?.(vg.vg, lv) === undefined)
+      return "unknown";
+    return env.runtime.thinPoolNeedsCheck?.(vg.vg, lv) ? "check needed" : "";
+  }),
   // Binary fields: their name when set, empty otherwise (`_binary_disp` without --binary). The two
   // snapshot status fields read the live snapshot's status; any other LV, or a snapshot without a
   // live table, has none and prints "unknown" (`_binary_undef_disp`), as real lvs does.

@@ -47,6 +47,8 @@ export interface ThinAttr {
   readonly target: string;
   readonly zero: string;
   readonly health: string;
+  /** A live pool whose metadata has NEEDS_CHECK: state `c` in place of `a`. */
+  readonly needsCheck: boolean;
 }
 
 /** The thin lv_attr characters of `lv`, or undefined when it is not thin-related. */
@@ -77,7 +79,9 @@ export function thinAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): ThinAtt
             ? "M"
             : "-";
   if (role === "thin" && mode === "fail") health = "F";
-  return { type, open, target, zero, health };
+  const needsCheck =
+    role === "pool" && pool !== undefined && env.runtime.thinPoolNeedsCheck?.(vg.vg, pool) === true;
+  return { type, open, target, zero, health, needsCheck };
 }
 
 /** `lv_layout` of a thin-related LV. */
@@ -152,4 +156,10 @@ export function thinPeRanges(vg: VolumeGroup, seg: Segment): string | undefined 
   const data = thinPoolInfo(seg).dataLv;
   const lv = vg.lvs.find((l) => l.name === data);
   return `${data}:0-${(lv === undefined ? 0 : lvSizeExtents(lv)) - 1}`;
+}
+
+/** `lv_when_full`: "error" or "queue" for a pool (`_lvwhenfull_disp`), empty for other LVs. */
+export function thinWhenFull(lv: LogicalVolume): string {
+  if (thinPoolSegment(lv) === undefined) return "";
+  return lv.flags.includes("ERROR_WHEN_FULL") ? "error" : "queue";
 }

@@ -1,4 +1,5 @@
 import { defineScenario } from "../define.js";
+import type { ScenarioInput } from "../schema.js";
 
 // pv0 holds the spare and the pool's data exactly, so _tmeta lands on pv1: data and metadata
 // then sit behind separate write caches, as a commit that forgets to flush the data would show.
@@ -35,28 +36,39 @@ const writes = (name: string, ios: number, extra: Record<string, unknown> = {}) 
 // provisioning. Every thin snapshot shares the origin's mapping leaves; the writes after it shadow
 // each leaf they touch, so each round pins about one more copy of the origin's leaves.
 const FILL_ROUNDS = 38;
-const fillWrites = (name: string, ios: number, fsync = 64) => ({
-  workload: {
-    lv: "vg0/thin",
-    jobs: [
-      {
-        name,
-        rw: "randwrite",
-        bs: "4k",
-        size: "1g",
-        number_ios: ios,
-        iodepth: 4,
-        fsync,
-        verify: "xxh64",
-        do_verify: false,
-      },
-    ],
-  },
-});
+const fillWrites = (name: string, ios: number, fsync = 64) =>
+  writes(name, ios, { size: "1g", fsync, do_verify: false });
 const fillRounds = Array.from({ length: FILL_ROUNDS }, (_, i) => [
   { lvm: `lvcreate -s -K vg0/thin -n s${i + 1}` },
   fillWrites(`round${i + 1}`, 30),
 ]).flat();
+
+/** A 4 MiB queue_if_no_space pool that fills up; `held` says what must become of the writes it held. */
+function queueingPool(options: {
+  name: string;
+  description: string;
+  phases: ScenarioInput["phases"];
+  recovery?: string[];
+  operator?: ScenarioInput["operator"];
+  held: "resumed" | "timed-out";
+}) {
+  return defineScenario({
+    name: options.name,
+    description: options.description,
+    tags: ["nightly", "thin", "out-of-space"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("-L 4M"),
+    phases: options.phases,
+    ...(options.operator === undefined ? {} : { operator: options.operator }),
+    ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
+    expect: {
+      thinChecked: ["vg0/pool"],
+      thinPoolMode: { "vg0/pool": "write" },
+      thinHeldWrites: { "vg0/pool": options.held },
+    },
+  });
+}
 
 export default [
   defineScenario({
@@ -199,30 +211,19 @@ export default [
       messages: ["pool twi-cotzM-", "twi-cotzM- pool", "holds a backup of the unrepaired metadata"],
     },
   }),
-  defineScenario({
+  // A pool with the default queue_if_no_space fills up; what becomes of the writes it holds.
+  queueingPool({
     name: "thin-data-full-queue",
     description:
       "A pool with the default queue_if_no_space fills up and nobody grows it: writes needing a block are held, fail with ENOSPC exactly no_space_timeout (60 s) after the pool filled (the pool switches to error IO), later ones fail at once, existing data stays intact, and lvextend of the pool makes it writable again with nothing lost",
-    tags: ["nightly", "thin", "out-of-space"],
-    seeds: "1..8",
-    pvs,
-    setup: setup("-L 4M"),
     phases: [writes("fill", 300), { wait: { ns: 61_000_000_000 } }, writes("after-timeout", 20)],
     recovery: ["lvextend -L +8M vg0/pool"],
-    expect: {
-      thinChecked: ["vg0/pool"],
-      thinPoolMode: { "vg0/pool": "write" },
-      thinHeldWrites: { "vg0/pool": "timed-out" },
-    },
+    held: "timed-out",
   }),
-  defineScenario({
+  queueingPool({
     name: "thin-data-full-grow",
     description:
       "A pool with the default queue_if_no_space fills up under load and the operator extends it 5 s later, inside no_space_timeout: the writes held meanwhile are resumed and complete, the workload finishes, and no acknowledged write is lost",
-    tags: ["nightly", "thin", "out-of-space"],
-    seeds: "1..8",
-    pvs,
-    setup: setup("-L 4M"),
     phases: [writes("fill", 300)],
     operator: [
       {
@@ -231,11 +232,7 @@ export default [
         lvm: "lvextend -L +24M vg0/pool",
       },
     ],
-    expect: {
-      thinChecked: ["vg0/pool"],
-      thinPoolMode: { "vg0/pool": "write" },
-      thinHeldWrites: { "vg0/pool": "resumed" },
-    },
+    held: "resumed",
   }),
   defineScenario({
     name: "thin-metadata-fill",

@@ -18,16 +18,21 @@ import type { ReportEnv, ReportRow, VgInfo } from "./rows.js";
 import {
   thinAttr,
   thinChunkSize,
+  thinCount,
   thinDeviceId,
   thinDevices,
+  thinDiscards,
   thinLayout,
   thinLvRole,
+  thinMetadataExtents,
   thinOrigin,
   thinPeRanges,
   thinPoolLv,
   thinRoleOf,
+  thinSubLv,
   thinTransactionId,
   thinWhenFull,
+  thinZero,
 } from "./thin-fields.js";
 
 /** How a value prints: strings left-aligned, the rest right-aligned; sizes through `--units`. */
@@ -345,6 +350,12 @@ const FIELDS: readonly FieldDef[] = [
   }),
   lvField("origin", "Origin", "str", 0, (lv, vg) => originOf(lv, vg) ?? thinOrigin(lv) ?? ""),
   lvField("pool_lv", "Pool", "str", 0, (lv) => thinPoolLv(lv) ?? ""),
+  lvField("data_lv", "Data", "str", 0, (lv) => thinSubLv(lv, "data")),
+  lvField("metadata_lv", "Meta", "str", 0, (lv) => thinSubLv(lv, "metadata")),
+  lvField("lv_metadata_size", "MSize", "size", 0, (lv, vg) => {
+    const extents = thinMetadataExtents(vg.vg, lv);
+    return extents === undefined ? undefined : extents * ext(vg);
+  }),
   // SEGS fields in LVM2 (`columns.h`): asking for them reports one row per segment, as real
   // `lvs` does for a grown `_tdata`/`_tmeta`; the value is the LV's thin segment's.
   { ...lvField("transaction_id", "TransId", "num", 0, (lv) => thinTransactionId(lv)), scope: "seg" },
@@ -433,6 +444,16 @@ const FIELDS: readonly FieldDef[] = [
       return 0;
     },
   },
+  {
+    name: "thin_count",
+    heading: "#Thins",
+    kind: "num",
+    scope: "seg",
+    minWidth: 0,
+    get: (row) => (row.seg && row.vg && row.lv ? thinCount(row.vg.vg, row.lv, row.seg) : undefined),
+  },
+  segField("discards", "Discards", "str", (seg, vg) => thinDiscards(vg.vg, seg)),
+  segField("zero", "Zero", "num", (seg, vg) => thinZero(vg.vg, seg)),
   segField("seg_start", "Start", "size", (seg, vg) => seg.startExtent * ext(vg)),
   segField("seg_start_pe", "Start", "num", (seg) => seg.startExtent),
   segField("seg_size", "SSize", "size", (seg, vg) => seg.extentCount * ext(vg)),

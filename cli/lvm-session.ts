@@ -176,6 +176,7 @@ export async function openSession(options: SessionOptions): Promise<MachineSessi
         filesChanged = true;
       }),
       archiving: true,
+      lvmConfInFiles: true,
       overlay: options.readOnly,
       ...(options.readOnly ? {} : { journals }),
     });

@@ -12,6 +12,8 @@ export interface OpenHostOptions {
   readonly files?: HostFiles;
   /** Keep LVM2's automatic backups and archives (a machine's /etc/lvm). */
   readonly archiving?: boolean;
+  /** `files` is the machine's own /etc/lvm: keep lvm.conf settings there (see HostOptions). */
+  readonly lvmConfInFiles?: boolean;
   /** Put a copy-on-write memory layer over each image: activation may write, the images never change. */
   readonly overlay?: boolean;
   /**
@@ -92,6 +94,7 @@ export async function openHost(
       writeText: (path, text) => fs.writeFileSync(path, text),
     },
     archiving: options.archiving ?? false,
+    lvmConfInFiles: options.lvmConfInFiles ?? false,
   });
   return {
     host,

@@ -30,6 +30,7 @@ import { jobsFromOptions } from "./jobs.js";
 import { keepImages } from "./keep.js";
 import { Machine, type MachineStorage } from "./machine.js";
 import { MetadataCommitWatch } from "./metadata-old-or-new.js";
+import { type ArmedOperatorActions, armOperatorActions } from "./operator-actions.js";
 import { parsePolicyText } from "./policy-text.js";
 import { type CaseRecord, emptyVerifyCounts, type TimelineRecord, type VerifyCounts } from "./records.js";
 import type { Phase, Scenario } from "./schema.js";
@@ -114,6 +115,8 @@ class CaseState {
   readonly lvIds = new Map<string, number>();
   readonly lvmLog: string[] = [];
   readonly failures: string[] = [];
+  /** The scenario's operator actions, once armed after setup. */
+  operator: ArmedOperatorActions | undefined;
 
   constructor(
     readonly scenario: Scenario,
@@ -405,6 +408,7 @@ export function executeCase(declared: Scenario, spec: CaseSpec, options: Executo
     }
     machine.syncAll();
     machine.injector.arm();
+    state.operator = armOperatorActions(machine, scenario.operator, (line) => state.lvm(line));
     options.onArmed?.(machine, world);
     try {
       for (const [index, phase] of scenario.phases.entries()) {
@@ -484,6 +488,7 @@ function judgeCase(world: CaseWorld, spec: CaseSpec, outcome: RunOutcome): CaseR
   }
   state.failures.push(...unfiredFaults(machine, outcome.excused));
   state.failures.push(...misfiredFaults(machine));
+  state.failures.push(...(state.operator?.failures({ crashed }) ?? []));
   let verify = emptyVerifyCounts();
   try {
     verify = verifyAll(state, crashed);

@@ -199,6 +199,7 @@ export class Machine {
       seed: `${this.#idSeed}/boot${this.reboots}`,
       files,
       archiving: this.#archiving,
+      lvmConfInFiles: true,
     });
   }
 

@@ -60,6 +60,17 @@ const waitPhaseSchema = z.strictObject({
   wait: z.union([z.literal("background"), z.strictObject({ ns: z.int().positive() })]),
 });
 
+/**
+ * An operator command run while the phases go on: `afterNs` after the `occurrence`th trace event
+ * `event` (e.g. lvextend of a pool that went out of data space while a workload waits on it).
+ */
+const operatorActionSchema = z.strictObject({
+  on: z.strictObject({ event: z.string().min(1), occurrence: z.int().positive().default(1) }),
+  afterNs: z.int().nonnegative().default(0),
+  lvm: commandLine,
+  expectExit: z.int().min(0).max(255).default(0),
+});
+
 /** A phase of the run, in order. */
 const phaseSchema = z.union([workloadPhaseSchema, lvmPhaseSchema, waitPhaseSchema]);
 
@@ -109,6 +120,17 @@ const expectationsSchema = z.strictObject({
   lvExtents: z.record(lvPath, z.int().nonnegative()).default({}),
   /** Thin pools whose on-disk metadata must pass lvmlab's reference recount (what thin_check checks). */
   thinChecked: z.array(lvPath).default([]),
+  /**
+   * Live thin pools that held writes while out of data space (queue_if_no_space), and what became
+   * of every held write: "resumed" (the pool grew in time, each completed) or "timed-out" (each
+   * failed with ENOSPC no_space_timeout after the pool filled).
+   */
+  thinHeldWrites: z.record(lvPath, z.enum(["resumed", "timed-out"])).default({}),
+  /**
+   * Live thin pools that ran out of metadata space the kernel's way: a commit found no free blocks
+   * beyond the reserve, with at most one request's btree update taken from the reserve.
+   */
+  thinMetadataReserveKept: z.array(lvPath).default([]),
   /** Live thin pools' modes after recovery (`write`, `out-of-data-space`, `read-only`, …). */
   thinPoolMode: z.record(lvPath, z.string()).default({}),
   /** Substrings expected among the warnings/errors the recovery commands printed. */
@@ -221,6 +243,8 @@ export const scenarioSchema = z
     /** LVM2 commands that build the starting state; data is flushed before faults are armed. */
     setup: z.array(commandLine).max(1000).default([]),
     phases: z.array(phaseSchema).min(1).max(1000),
+    /** Commands the operator runs at trace events while the phases go on (not during setup). */
+    operator: z.array(operatorActionSchema).max(16).default([]),
     faults: z.array(faultSpecSchema).max(64).default([]),
     /** What the operator runs after the reboot that follows a crash (or after the run without one). */
     recovery: z.array(commandLine).max(100).default([]),
@@ -238,6 +262,9 @@ export const scenarioSchema = z
       ["faults", ...path],
       name,
     ]);
+    scenario.operator.forEach((action, index) => {
+      named.push([["operator", index, "on", "event"], action.on.event]);
+    });
     if (scenario.explore?.from !== undefined) named.push([["explore", "from"], scenario.explore.from]);
     if (scenario.explore?.to !== undefined) named.push([["explore", "to"], scenario.explore.to]);
     if (scenario.swarm?.crash?.event !== undefined) {
@@ -262,6 +289,8 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 /** One phase. */
 export type Phase = z.infer<typeof phaseSchema>;
+/** An operator action. */
+export type OperatorAction = z.infer<typeof operatorActionSchema>;
 /** A swarm declaration. */
 export type Swarm = z.infer<typeof swarmSchema>;
 /** Expectations with defaults filled in. */

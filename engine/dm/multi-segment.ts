@@ -11,6 +11,7 @@ import {
   SECTOR_BYTES,
   type WriteOptions,
 } from "../block/device.js";
+import type { BlockDeviceError } from "../block/errors.js";
 import {
   canSharePages,
   type PageOp,
@@ -20,13 +21,14 @@ import {
   readPagesFrom,
   writePagesTo,
 } from "../block/page-share.js";
+import { canQueueWrites, type QueuedDone, type QueuedWriter } from "../block/queued.js";
 import { checkRequest, type MappedDevice, type Target, targetLine } from "./target.js";
 
 /** Upper bound on table lines; LVM2's own limit on segments per LV is far below this. */
 const MAX_SEGMENTS = 65_536;
 
 /** Targets concatenated into one mapped device; each target keeps its own offsets starting at 0. */
-export class MultiSegmentDevice implements MappedDevice, PageSharingDevice {
+export class MultiSegmentDevice implements MappedDevice, PageSharingDevice, QueuedWriter {
   readonly sizeBytes: number;
   readonly lengthSectors: number;
   readonly stats: IoStats = emptyIoStats();
@@ -90,6 +92,36 @@ export class MultiSegmentDevice implements MappedDevice, PageSharingDevice {
     return this.#split(offsetBytes, data.byteLength, issueNs, (t, off, at, len) =>
       t.write(off, data.subarray(at, at + len), { issueNs, fua }),
     );
+  }
+
+  /** True when every target takes queued writes (thin LVs over a pool that can hold them). */
+  get queueing(): boolean {
+    return this.#targets.every((t) => canQueueWrites(t));
+  }
+
+  /** Splits a queued write at target boundaries; it is done when every piece is, failed if any failed. */
+  submitWrite(offsetBytes: number, data: Uint8Array, options: WriteOptions, done: QueuedDone): void {
+    checkRequest(this, { offsetBytes, lengthBytes: data.byteLength });
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.byteLength;
+    const pieces: [Target & QueuedWriter, number, number, number][] = [];
+    this.#split(offsetBytes, data.byteLength, 0, (t, off, at, len) => {
+      if (!canQueueWrites(t))
+        throw new Error(`Mapped device ${this.name}: target ${t.name} takes no queued writes`);
+      pieces.push([t as Target & QueuedWriter, off, at, len]);
+      return 0;
+    });
+    let left = pieces.length;
+    let completeNs = 0;
+    let error: BlockDeviceError | undefined;
+    for (const [target, off, at, len] of pieces) {
+      target.submitWrite(off, data.subarray(at, at + len), options, (piece) => {
+        completeNs = Math.max(completeNs, piece.completeNs);
+        error ??= piece.error;
+        left -= 1;
+        if (left === 0) done(error === undefined ? { completeNs } : { completeNs, error });
+      });
+    }
   }
 
   flush(options: IoOptions = {}): number {

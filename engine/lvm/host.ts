@@ -45,6 +45,12 @@ export interface HostOptions {
    * `/etc/lvm/backup`. Off by default: simulations need not pay for it.
    */
   readonly archiving?: boolean;
+  /**
+   * `files` is the machine's own root filesystem (a simulated machine's, or a `lvmlab lvm`
+   * machine's /etc/lvm): the lvm.conf settings lvmlab keeps are read from and written to
+   * `/etc/lvm/lvm.conf` there, so they survive reboots. Off for files on the real host.
+   */
+  readonly lvmConfInFiles?: boolean;
 }
 
 /**
@@ -62,6 +68,8 @@ export class Host {
   readonly ids: Rng;
   readonly files: HostFiles | undefined;
   readonly archiving: boolean;
+  /** See {@link HostOptions.lvmConfInFiles}. */
+  readonly lvmConfInFiles: boolean;
   /**
    * Core-log mirrors ("vg/lv") the running kernel still holds in sync: a machine restored between
    * two `lvmlab lvm` invocations reloads them with every region in sync, as the kernel kept them.
@@ -87,6 +95,7 @@ export class Host {
     this.syncGate = options.syncGate ?? new SyncGate();
     this.files = options.files;
     this.archiving = options.archiving ?? false;
+    this.lvmConfInFiles = (options.lvmConfInFiles ?? false) && options.files !== undefined;
     // Rng seeds may not contain "/" (it separates seed-path levels); any text is accepted here.
     this.ids = Rng.fromSeed((options.seed ?? "lvmlab").replaceAll("/", "_") || "lvmlab").fork("ids");
   }

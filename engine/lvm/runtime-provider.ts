@@ -22,6 +22,8 @@ export interface LvRuntimeProvider {
   thinMetadataPercent?(vg: VolumeGroup, lv: LogicalVolume): number | undefined;
   /** The live pool's mode (`write`, `out-of-data-space`, `read-only`, `fail`, …), for lv_attr health. */
   thinPoolMode?(vg: VolumeGroup, pool: LogicalVolume): string | undefined;
+  /** Whether the live pool's metadata has NEEDS_CHECK set (lv_attr state `c`); undefined when inactive. */
+  thinPoolNeedsCheck?(vg: VolumeGroup, pool: LogicalVolume): boolean | undefined;
   /** The live dm-raid status of a raid1 LV; absent when the driver is not loaded (health `X`). */
   raidStatus?(vg: VolumeGroup, lv: LogicalVolume): RaidRuntimeStatus | undefined;
 }

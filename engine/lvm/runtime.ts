@@ -39,6 +39,7 @@ export function hostRuntime(host: Host): LvRuntimeProvider {
     thinDataPercent: (vg, lv) => thinDataPercent(host, vg, lv),
     thinMetadataPercent: (vg, lv) => thinMetadataPercent(host, vg, lv),
     thinPoolMode: (vg, pool) => livePool(host, vg.name, pool.name)?.mode,
+    thinPoolNeedsCheck: (vg, pool) => livePool(host, vg.name, pool.name)?.metadata?.needsCheck,
     raidStatus: (vg, lv) => raidStatusOf(host, vg, lv),
   };
 }

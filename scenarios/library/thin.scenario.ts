@@ -1,4 +1,5 @@
 import { defineScenario } from "../define.js";
+import type { ScenarioInput } from "../schema.js";
 
 // pv0 holds the spare and the pool's data exactly, so _tmeta lands on pv1: data and metadata
 // then sit behind separate write caches, as a commit that forgets to flush the data would show.
@@ -30,6 +31,44 @@ const writes = (name: string, ios: number, extra: Record<string, unknown> = {}) 
     ],
   },
 });
+
+// thin-metadata-fill: a 2 MiB _tmeta (512 blocks, 51 of them the kernel's reserve) filled by real
+// provisioning. Every thin snapshot shares the origin's mapping leaves; the writes after it shadow
+// each leaf they touch, so each round pins about one more copy of the origin's leaves.
+const FILL_ROUNDS = 38;
+const fillWrites = (name: string, ios: number, fsync = 64) =>
+  writes(name, ios, { size: "1g", fsync, do_verify: false });
+const fillRounds = Array.from({ length: FILL_ROUNDS }, (_, i) => [
+  { lvm: `lvcreate -s -K vg0/thin -n s${i + 1}` },
+  fillWrites(`round${i + 1}`, 30),
+]).flat();
+
+/** A 4 MiB queue_if_no_space pool that fills up; `held` says what must become of the writes it held. */
+function queueingPool(options: {
+  name: string;
+  description: string;
+  phases: ScenarioInput["phases"];
+  recovery?: string[];
+  operator?: ScenarioInput["operator"];
+  held: "resumed" | "timed-out";
+}) {
+  return defineScenario({
+    name: options.name,
+    description: options.description,
+    tags: ["nightly", "thin", "out-of-space"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("-L 4M"),
+    phases: options.phases,
+    ...(options.operator === undefined ? {} : { operator: options.operator }),
+    ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
+    expect: {
+      thinChecked: ["vg0/pool"],
+      thinPoolMode: { "vg0/pool": "write" },
+      thinHeldWrites: { "vg0/pool": options.held },
+    },
+  });
+}
 
 export default [
   defineScenario({
@@ -168,19 +207,62 @@ export default [
     expect: {
       thinChecked: ["vg0/pool"],
       thinPoolMode: { "vg0/pool": "write" },
-      messages: ["pool twi-aotzM-", "twi-aotzM- pool", "holds a backup of the unrepaired metadata"],
+      // State c: the live pool's metadata has needs_check (`lv_attr_dup_with_info_and_seg_status`).
+      messages: ["pool twi-cotzM-", "twi-cotzM- pool", "holds a backup of the unrepaired metadata"],
     },
   }),
-  defineScenario({
+  // A pool with the default queue_if_no_space fills up; what becomes of the writes it holds.
+  queueingPool({
     name: "thin-data-full-queue",
     description:
-      "A pool with the default queue_if_no_space fills up: writes needing a block wait for no_space_timeout (60 s) and then fail, existing data stays intact, and lvextend of the pool makes it writable again with nothing lost",
-    tags: ["nightly", "thin", "out-of-space"],
-    seeds: "1..8",
-    pvs,
-    setup: setup("-L 4M"),
+      "A pool with the default queue_if_no_space fills up and nobody grows it: writes needing a block are held, fail with ENOSPC exactly no_space_timeout (60 s) after the pool filled (the pool switches to error IO), later ones fail at once, existing data stays intact, and lvextend of the pool makes it writable again with nothing lost",
     phases: [writes("fill", 300), { wait: { ns: 61_000_000_000 } }, writes("after-timeout", 20)],
     recovery: ["lvextend -L +8M vg0/pool"],
-    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+    held: "timed-out",
+  }),
+  queueingPool({
+    name: "thin-data-full-grow",
+    description:
+      "A pool with the default queue_if_no_space fills up under load and the operator extends it 5 s later, inside no_space_timeout: the writes held meanwhile are resumed and complete, the workload finishes, and no acknowledged write is lost",
+    phases: [writes("fill", 300)],
+    operator: [
+      {
+        on: { event: "thin.pool.mode", occurrence: 1 },
+        afterNs: 5_000_000_000,
+        lvm: "lvextend -L +24M vg0/pool",
+      },
+    ],
+    held: "resumed",
+  }),
+  defineScenario({
+    name: "thin-metadata-fill",
+    description:
+      'Real provisioning fills a 2 MiB pool metadata device: thin snapshots of an origin that keeps writing pin copies of its mapping leaves until a commit finds no free metadata blocks beyond the kernel\'s reserve ("No free metadata blocks"); the pool goes out-of-metadata-space (lv_attr M, writes needing a block fail, snapshots are refused "with read only metadata"), and lvextend --poolmetadatasize makes it writable again with every acknowledged write intact',
+    tags: ["nightly", "thin", "out-of-space"],
+    seeds: "1",
+    pvs: [{ name: "pv0", size: "256MiB", profile: "nvme" }],
+    setup: [
+      "pvcreate pv0",
+      "vgcreate -s 1M vg0 pv0",
+      "lvcreate -T -L 200M -c 64k -Zn --poolmetadatasize 2M vg0/pool",
+      "lvcreate -V 1G -T vg0/pool -n thin",
+    ],
+    phases: [
+      fillWrites("base", 1500),
+      ...fillRounds,
+      // The last round writes on, with no flush to commit, past the point where the metadata is
+      // full: only the kernel's own commit before it spends the reserve stops it there.
+      { lvm: "lvcreate -s -K vg0/thin -n last" },
+      fillWrites("last", 400, 0),
+      { lvm: "lvs --noheadings -o lv_name,lv_attr,metadata_percent vg0/pool" },
+      { lvm: "lvcreate -s -K vg0/thin -n late", expectExit: 5 },
+    ],
+    recovery: ["lvextend --poolmetadatasize +2M vg0/pool", "lvs --noheadings -o lv_name,lv_attr vg0/pool"],
+    expect: {
+      thinChecked: ["vg0/pool"],
+      thinPoolMode: { "vg0/pool": "write" },
+      thinMetadataReserveKept: ["vg0/pool"],
+      messages: ["pool twi-aot-M- 100.00", "with read only metadata", "pool twi-aot---"],
+    },
   }),
 ];

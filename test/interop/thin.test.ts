@@ -39,6 +39,9 @@ const SEQUENCE = [
 
 const REPORTS = [
   "lvs -a -o lv_name,lv_attr,lv_size,pool_lv,origin,transaction_id,thin_id,lv_layout,lv_role --reportformat json",
+  "lvs -a -o lv_name,lv_when_full,lv_check_needed,lv_attr,data_lv,metadata_lv,lv_metadata_size --reportformat json",
+  "lvs -a --segments -o lv_name,segtype,thin_count,discards,zero --reportformat json",
+  "lvs -o lv_name,data_lv,metadata_lv,lv_metadata_size,thin_count,discards,zero",
   "lvs -a --segments -o lv_name,segtype,seg_start_pe,seg_size_pe,chunk_size,devices,seg_pe_ranges --reportformat json",
   "lvs",
   "lvs -a",

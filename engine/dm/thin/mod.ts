@@ -10,10 +10,15 @@ import {
   THIN_COMMIT_SKIPS_DATA_FLUSH,
   THIN_FLUSH_SKIPS_COMMIT,
   THIN_LOW_WATER_EVENT_LOST,
+  THIN_NO_SPACE_FAILS_AT_ONCE,
   THIN_RESIZE_STAYS_FULL,
+  THIN_RESUME_DROPS_HELD,
+  THIN_SKIPS_RESERVE_COMMIT,
 } from "./pool.js";
 
 export {
+  type HeldWriteCounts,
+  type MetadataFullAt,
   type PoolDiscards,
   type PoolMode,
   type PoolUsage,
@@ -33,5 +38,8 @@ export const THIN_MUTATIONS: readonly MutationInfo[] = [
   THIN_LOW_WATER_EVENT_LOST,
   THIN_ABORT_SKIPS_NEEDS_CHECK,
   THIN_RESIZE_STAYS_FULL,
+  THIN_NO_SPACE_FAILS_AT_ONCE,
+  THIN_RESUME_DROPS_HELD,
+  THIN_SKIPS_RESERVE_COMMIT,
 ];
 export { THIN_TRACE_EVENTS } from "./pool.js";

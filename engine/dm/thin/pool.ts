@@ -2,17 +2,24 @@
  * The `thin-pool` target (drivers/md/dm-thin.c): provisions data blocks on first write, shares
  * them between thin snapshots, and makes mappings durable only at a metadata commit — on a flush
  * or FUA to a changed thin device, on the periodic commit (1 s), on messages — each commit first
- * flushing the data device. Out of data space it queues (here: fails after `no_space_timeout`) or
- * errors at once with `error_if_no_space`; a failed metadata operation rolls back, sets
+ * flushing the data device. Out of data space it holds writes that need a block on its retry list
+ * (`retry_on_resume`) until the pool grows or `no_space_timeout` (60 s) fails them with ENOSPC, or
+ * errors them at once with `error_if_no_space`; a failed metadata operation rolls back, sets
  * NEEDS_CHECK and leaves the pool read-only until repaired.
+ *
+ * Holding needs the queued side of the BlockDevice contract ({@link ThinPoolTarget.submitThinWrite},
+ * with a scheduler): a synchronous write cannot wait, so it fails with ENOSPC where the kernel
+ * would hold it.
  */
 
 import type { BlockDevice } from "../../block/device.js";
 import { SECTOR_BYTES } from "../../block/device.js";
-import { BlockDeviceError } from "../../block/errors.js";
+import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
+import type { QueuedDone } from "../../block/queued.js";
 import { isPersistentDataError, PoolMetadata } from "../../persistent-data/mod.js";
 import type { MutationInfo, Mutations } from "../../sim/mutations.js";
 import { NO_MUTATIONS } from "../../sim/mutations.js";
+import type { ScheduledEvent, Scheduler } from "../../sim/scheduler.js";
 import type { Trace, TraceEventInfo } from "../../sim/trace.js";
 import { Target } from "../target.js";
 
@@ -40,7 +47,21 @@ export const THIN_TRACE_EVENTS: readonly TraceEventInfo[] = [
   },
   {
     name: "thin.pool.no-space-timeout",
-    description: "A thin pool's queued writes failed after no_space_timeout",
+    description:
+      "A thin pool stayed out of data space for no_space_timeout: it switched to error IO and failed its held writes with ENOSPC",
+  },
+  {
+    name: "thin.pool.metadata-full",
+    description:
+      "A thin pool commit found no free metadata blocks beyond the reserve: the pool goes out-of-metadata-space (read-only)",
+  },
+  {
+    name: "thin.pool.write-held",
+    description: "A write needing a data block was held on a full pool's retry list (queue_if_no_space)",
+  },
+  {
+    name: "thin.pool.writes-requeued",
+    description: "A thin pool left out-of-data-space mode and requeued the writes it held",
   },
   {
     name: "thin.pool.low-water",
@@ -96,6 +117,33 @@ export const THIN_RESIZE_STAYS_FULL: MutationInfo = {
   description: "dm-thin grows a full pool's data space map but stays in out-of-data-space mode",
 };
 
+/** Mutation: a full pool fails writes needing a block at once, as if error_if_no_space were set. */
+const MUTATION_THIN_NO_SPACE_FAILS_AT_ONCE = "dm.thin.no-space-fails-at-once";
+/** Catalogue entry for {@link MUTATION_THIN_NO_SPACE_FAILS_AT_ONCE}. */
+export const THIN_NO_SPACE_FAILS_AT_ONCE: MutationInfo = {
+  name: MUTATION_THIN_NO_SPACE_FAILS_AT_ONCE,
+  description:
+    "dm-thin fails writes needing a block on a full queue_if_no_space pool at once instead of holding them",
+};
+
+/** Mutation: a grown pool acknowledges the writes it held without writing them. */
+const MUTATION_THIN_RESUME_DROPS_HELD = "dm.thin.resume-drops-held-writes";
+/** Catalogue entry for {@link MUTATION_THIN_RESUME_DROPS_HELD}. */
+export const THIN_RESUME_DROPS_HELD: MutationInfo = {
+  name: MUTATION_THIN_RESUME_DROPS_HELD,
+  description:
+    "dm-thin completes the writes held while out of data space without writing them when the pool grows",
+};
+
+/** Mutation: provisioning eats into the metadata reserve without the commit that would stop it there. */
+const MUTATION_THIN_SKIPS_RESERVE_COMMIT = "dm.thin.skips-metadata-reserve-commit";
+/** Catalogue entry for {@link MUTATION_THIN_SKIPS_RESERVE_COMMIT}. */
+export const THIN_SKIPS_RESERVE_COMMIT: MutationInfo = {
+  name: MUTATION_THIN_SKIPS_RESERVE_COMMIT,
+  description:
+    "dm-thin allocates a data block with no metadata beyond the reserve left without committing first, so a fill runs into the reserve and fails a metadata operation",
+};
+
 /** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
 const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
 /** The module parameter `no_space_timeout` default: 60 s. */
@@ -119,7 +167,47 @@ export interface ThinPoolOptions {
   readonly trace?: Trace;
   readonly mutations?: Mutations;
   readonly activateNs?: number;
+  /** The clock held writes and the no-space timer run on; without it writes cannot be held. */
+  readonly scheduler?: Scheduler;
 }
+
+/** What a pool did with the writes it held since its activation (for expectations and reports). */
+export interface HeldWriteCounts {
+  /** Writes held on the retry list (each counted once, however often it was requeued). */
+  readonly held: number;
+  /** Held writes that completed after the pool was grown (or space was freed). */
+  readonly resumed: number;
+  /** Held writes failed with ENOSPC by the no-space timeout. */
+  readonly timedOut: number;
+  /** Virtual time from entering out-of-data-space to the timeout that failed the held writes. */
+  readonly timeoutAfterNs: number | undefined;
+}
+
+/** The metadata space map when a commit first found no free blocks beyond the reserve. */
+export interface MetadataFullAt {
+  /** Free metadata blocks then, reserve included. */
+  readonly freeBlocks: number;
+  readonly reserveBlocks: number;
+}
+
+/** A write on the retry list (`retry_on_resume`). */
+interface HeldWrite {
+  readonly id: number;
+  readonly offsetBytes: number;
+  readonly data: Uint8Array;
+  readonly fua: boolean;
+  readonly done: QueuedDone;
+  held: boolean;
+}
+
+/** `notify_of_pool_mode_change`'s names (both read-only modes print "read-only"). */
+const MODE_LOG_NAMES: Record<PoolMode, string> = {
+  write: "write",
+  "out-of-data-space": "out-of-data-space",
+  "out-of-metadata-space": "read-only",
+  "read-only": "read-only",
+  fail: "fail",
+};
 
 /** A pool's counters for reports: `dmsetup status` numbers. */
 export interface PoolUsage {
@@ -147,8 +235,17 @@ export class ThinPoolTarget extends Target {
   #lowWaterBlocks: number;
   /** Thin devices open on this pool, by device id. */
   readonly openDevices = new Set<number>();
-  /** Writes that waited for space and then failed (for reports). */
+  /** Writes that needed a block of a full pool and failed (at once, or after the timeout). */
   noSpaceFailures = 0;
+  readonly #scheduler: Scheduler | undefined;
+  /** The retry list: writes held while out of data space. */
+  #held: HeldWrite[] = [];
+  #noSpaceTimer: ScheduledEvent | undefined;
+  #heldCount = 0;
+  #resumedCount = 0;
+  #timedOutCount = 0;
+  #timeoutAfterNs: number | undefined;
+  #metadataFull: MetadataFullAt | undefined;
 
   constructor(name: string, options: ThinPoolOptions) {
     super(name, Math.floor(options.data.sizeBytes / SECTOR_BYTES));
@@ -170,6 +267,7 @@ export class ThinPoolTarget extends Target {
     this.#errorIfNoSpace = options.errorIfNoSpace ?? false;
     this.#lowWaterBlocks = options.lowWaterBlocks ?? 0;
     this.#lastCommitNs = options.activateNs ?? 0;
+    this.#scheduler = options.scheduler;
     try {
       const md = PoolMetadata.open(options.metadata, {
         dataBlockSizeSectors: bs,
@@ -348,6 +446,8 @@ export class ThinPoolTarget extends Target {
    * changed, then the kernel holds nothing of this pool; later reads of its metadata come from disk.
    */
   close(issueNs: number): number {
+    this.#cancelNoSpaceTimer();
+    this.#failHeld(issueNs, "EIO", "the pool was deactivated with the write still held");
     const done = this.#commit(issueNs);
     this.trace?.emit("thin.pool.close", { pool: this.name });
     return done;
@@ -380,11 +480,10 @@ export class ThinPoolTarget extends Target {
     md.resizeData(this.dataBlocks);
     if (options.lowWaterBlocks !== undefined) this.#lowWaterBlocks = options.lowWaterBlocks;
     this.#lowWaterSent = false;
+    const done = this.#commit(issueNs);
     if (this.#mode === "out-of-data-space" && !this.#mutations.has(MUTATION_THIN_RESIZE_STAYS_FULL))
-      this.#setMode("write");
-    this.#noSpaceSinceNs = undefined;
-    this.#errorIfNoSpace = this.#options.errorIfNoSpace ?? false;
-    return this.#commit(issueNs);
+      this.#leaveOutOfDataSpace(done);
+    return done;
   }
 
   /** Grows the metadata space map to the metadata device's size (a resume after lvextend of `_tmeta`). */
@@ -406,13 +505,10 @@ export class ThinPoolTarget extends Target {
 
   /** Runs the periodic commit and the no-space timeout as the waker would by `nowNs`. */
   tick(nowNs: number): void {
-    if (this.#mode === "out-of-data-space" && !this.#errorIfNoSpace && this.#noSpaceSinceNs !== undefined) {
-      if (nowNs - this.#noSpaceSinceNs >= THIN_NO_SPACE_TIMEOUT_NS) {
-        // do_no_space_timeout: from now on fail instead of queueing.
-        this.#errorIfNoSpace = true;
-        this.trace?.emit("thin.pool.no-space-timeout", { pool: this.name });
-      }
-    }
+    // Without a scheduler there is no timer: the timeout is noticed at the next request.
+    const since = this.#noSpaceSinceNs;
+    if (this.#scheduler === undefined && since !== undefined && nowNs - since >= THIN_NO_SPACE_TIMEOUT_NS)
+      this.#noSpaceTimeout(nowNs);
     if (this.#md?.changed && nowNs - this.#lastCommitNs >= THIN_COMMIT_PERIOD_NS) this.#commit(nowNs);
   }
 
@@ -436,12 +532,169 @@ export class ThinPoolTarget extends Target {
     return done;
   }
 
-  /** Writes through thin device `id`, provisioning unmapped blocks and breaking sharing. */
+  /**
+   * Writes through thin device `id`, provisioning unmapped blocks and breaking sharing. A write that
+   * needs a block of a full pool fails with ENOSPC here: only {@link submitThinWrite} can hold it.
+   */
   thinWrite(id: number, offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
+    return this.#write(id, offsetBytes, data, issueNs, fua, false) as number;
+  }
+
+  /** True when writes can be held (a scheduler runs the retry list and the no-space timer). */
+  get holdsWrites(): boolean {
+    return this.#scheduler !== undefined;
+  }
+
+  /**
+   * A queued write through thin device `id` (the kernel's bio path): done at once, held on the
+   * retry list while the pool is out of data space with queue_if_no_space, or failed. `done` runs
+   * once, from a scheduler event. `data` must be the caller's own copy.
+   */
+  submitThinWrite(
+    id: number,
+    offsetBytes: number,
+    data: Uint8Array,
+    options: { readonly issueNs: number; readonly fua: boolean },
+    done: QueuedDone,
+  ): void {
+    if (this.#scheduler === undefined)
+      throw new Error(
+        `Thin pool ${this.name}: submitThinWrite needs a scheduler (ThinPoolOptions.scheduler)`,
+      );
+    this.#attempt({ id, offsetBytes, data, fua: options.fua, done, held: false }, options.issueNs);
+  }
+
+  /** What the pool did with held writes since it was activated. */
+  heldWrites(): HeldWriteCounts {
+    return {
+      held: this.#heldCount,
+      resumed: this.#resumedCount,
+      timedOut: this.#timedOutCount,
+      timeoutAfterNs: this.#timeoutAfterNs,
+    };
+  }
+
+  /** When this pool first went out of metadata space (since its activation), else undefined. */
+  metadataFullAt(): MetadataFullAt | undefined {
+    return this.#metadataFull;
+  }
+
+  /** Writes on the retry list now. */
+  get heldNow(): number {
+    return this.#held.length;
+  }
+
+  #attempt(write: HeldWrite, atNs: number): void {
+    const scheduler = this.#scheduler as Scheduler;
+    let completeNs: number | undefined;
+    try {
+      completeNs = this.#write(write.id, write.offsetBytes, write.data, atNs, write.fua, true);
+    } catch (error) {
+      if (!isBlockDeviceError(error)) throw error;
+      scheduler.at(atNs, () => write.done({ completeNs: atNs, error }), `thin ${this.name} write failed`);
+      return;
+    }
+    if (completeNs === undefined) {
+      if (!write.held) {
+        write.held = true;
+        this.#heldCount += 1;
+      }
+      this.#held.push(write);
+      this.trace?.emit("thin.pool.write-held", { pool: this.name, dev: write.id, held: this.#held.length });
+      return;
+    }
+    if (write.held) this.#resumedCount += 1;
+    scheduler.at(completeNs, (t) => write.done({ completeNs: t }), `thin ${this.name} write end`);
+  }
+
+  /** `requeue_bios` after the pool left out-of-data-space: the worker retries every held write. */
+  #requeueHeld(atNs: number): void {
+    const scheduler = this.#scheduler;
+    if (scheduler === undefined || this.#held.length === 0) return;
+    const writes = this.#held;
+    this.#held = [];
+    this.trace?.emit("thin.pool.writes-requeued", { pool: this.name, writes: writes.length });
+    scheduler.at(
+      atNs,
+      (t) => {
+        for (const write of writes) {
+          if (this.#mutations.has(MUTATION_THIN_RESUME_DROPS_HELD)) {
+            this.#resumedCount += 1;
+            scheduler.at(t, () => write.done({ completeNs: t }), `thin ${this.name} write end`);
+          } else this.#attempt(write, t);
+        }
+      },
+      `thin ${this.name} requeue`,
+    );
+  }
+
+  /** `do_no_space_timeout`: still out of data space, so error from now on and fail the held writes. */
+  #noSpaceTimeout(nowNs: number): void {
+    this.#noSpaceTimer = undefined;
+    if (this.#mode !== "out-of-data-space" || this.#errorIfNoSpace) return;
+    this.#errorIfNoSpace = true;
+    const failed = this.#held.length;
+    this.#timeoutAfterNs = nowNs - (this.#noSpaceSinceNs ?? nowNs);
+    this.trace?.emit("thin.pool.no-space-timeout", {
+      pool: this.name,
+      failed,
+      message: `${this.name}: switching pool to out-of-data-space (error IO) mode`,
+    });
+    this.#timedOutCount += failed;
+    this.#failHeld(
+      nowNs,
+      "ENOSPC",
+      `thin pool out of data space for no_space_timeout (${THIN_NO_SPACE_TIMEOUT_NS / 1e9} s)`,
+    );
+  }
+
+  #failHeld(atNs: number, code: "ENOSPC" | "EIO", why: string): void {
+    const scheduler = this.#scheduler;
+    if (scheduler === undefined) return;
+    const writes = this.#held;
+    this.#held = [];
+    for (const write of writes) {
+      if (code === "ENOSPC") this.noSpaceFailures += 1;
+      const error = new BlockDeviceError(code, this.name, write.offsetBytes, write.data.byteLength, why);
+      scheduler.at(
+        atNs,
+        () => write.done({ completeNs: atNs, error }),
+        `thin ${this.name} held write failed`,
+      );
+    }
+  }
+
+  #cancelNoSpaceTimer(): void {
+    if (this.#noSpaceTimer !== undefined) this.#scheduler?.cancel(this.#noSpaceTimer);
+    this.#noSpaceTimer = undefined;
+  }
+
+  /** Back to write mode (`set_pool_mode(PM_WRITE)`): the table's no-space policy again, held writes requeued. */
+  #leaveOutOfDataSpace(atNs: number): void {
+    this.#setMode("write");
+    this.#cancelNoSpaceTimer();
+    this.#noSpaceSinceNs = undefined;
+    this.#errorIfNoSpace = this.#options.errorIfNoSpace ?? false;
+    this.#requeueHeld(atNs);
+  }
+
+  /** Returns undefined when the write must be held (only when `canHold`). */
+  #write(
+    id: number,
+    offsetBytes: number,
+    data: Uint8Array,
+    issueNs: number,
+    fua: boolean,
+    canHold: boolean,
+  ): number | undefined {
     this.tick(issueNs);
     const md = this.#requireMd(offsetBytes, data.byteLength);
     let done = issueNs;
+    // dm-thin splits bios at block boundaries; a request held part-way is retried whole on
+    // resume, rewriting its first, already mapped part with the same bytes.
+    let hold = false;
     this.#eachBlock(offsetBytes, data.byteLength, (vblock, inBlock, at, len) => {
+      if (hold) return;
       const part = data.subarray(at, at + len);
       const m = md.lookup(id, vblock);
       if (m !== undefined && !m.shared) {
@@ -460,7 +713,11 @@ export class ThinPoolTarget extends Target {
           `pool is in ${this.#mode} mode`,
         );
       }
-      const b = this.#allocDataBlock(issueNs, { offsetBytes, lengthBytes: data.byteLength });
+      const b = this.#allocDataBlock(issueNs, { offsetBytes, lengthBytes: data.byteLength }, canHold);
+      if (b === undefined) {
+        hold = true;
+        return;
+      }
       const whole = inBlock === 0 && len === this.blockBytes;
       let t = issueNs;
       if (!whole) {
@@ -488,6 +745,7 @@ export class ThinPoolTarget extends Target {
       });
       done = Math.max(done, t);
     });
+    if (hold) return undefined;
     if (fua) done = this.#commitForFlush(done);
     return done;
   }
@@ -559,8 +817,15 @@ export class ThinPoolTarget extends Target {
     }
   }
 
-  /** `alloc_data_block`: low-water event, commit to reclaim at 0 free, then out-of-data-space. */
-  #allocDataBlock(issueNs: number, range: { offsetBytes: number; lengthBytes: number }): number {
+  /**
+   * `alloc_data_block`: low-water event, commit to reclaim at 0 free, then out-of-data-space.
+   * Undefined means "hold the write" (`retry_on_resume`), which only a queued write can be.
+   */
+  #allocDataBlock(
+    issueNs: number,
+    range: { offsetBytes: number; lengthBytes: number },
+    canHold: boolean,
+  ): number | undefined {
     const md = this.#md as PoolMetadata;
     const low = this.#lowWaterBlocks;
     if (!this.#lowWaterSent && md.dataBlocksFree <= low) {
@@ -574,17 +839,35 @@ export class ThinPoolTarget extends Target {
       b = md.allocDataBlock();
     }
     if (b !== undefined) {
-      if (this.#mode === "out-of-data-space") this.#setMode("write");
+      if (this.#mode === "out-of-data-space") this.#leaveOutOfDataSpace(issueNs);
+      // "Let's commit before we use up the metadata reserve": the commit finds no free metadata
+      // blocks beyond the reserve and switches to out-of-metadata-space, so this bio's own insert
+      // still fits in the reserve.
+      if (
+        md.metadataBlocksFree <= this.metadataReserveBlocks &&
+        !this.#mutations.has(MUTATION_THIN_SKIPS_RESERVE_COMMIT)
+      )
+        this.#commit(issueNs);
       return b;
     }
     if (this.#mode !== "out-of-data-space") {
       this.#setMode("out-of-data-space");
       this.#noSpaceSinceNs = issueNs;
+      // set_pool_mode(PM_OUT_OF_DATA_SPACE) arms the timer only when queueing (no_space_timeout 0 = never).
+      if (!this.#errorIfNoSpace && this.#scheduler !== undefined) {
+        this.#noSpaceTimer = this.#scheduler.at(
+          issueNs + THIN_NO_SPACE_TIMEOUT_NS,
+          (t) => this.#noSpaceTimeout(t),
+          `thin ${this.name} no_space_timeout`,
+        );
+      }
     }
+    const queueing = !this.#errorIfNoSpace && !this.#mutations.has(MUTATION_THIN_NO_SPACE_FAILS_AT_ONCE);
+    if (queueing && canHold) return undefined;
     this.noSpaceFailures += 1;
     const how = this.#errorIfNoSpace
       ? "error_if_no_space"
-      : `queued for no_space_timeout (${THIN_NO_SPACE_TIMEOUT_NS / 1e9} s) with no space freed`;
+      : `queue_if_no_space holds it for no_space_timeout (${THIN_NO_SPACE_TIMEOUT_NS / 1e9} s), but a synchronous write cannot wait`;
     throw new BlockDeviceError(
       "ENOSPC",
       this.name,
@@ -651,7 +934,22 @@ export class ThinPoolTarget extends Target {
     }
     this.#lastCommitNs = t;
     this.trace?.emit("thin.commit", { pool: this.name, transactionId: md.transactionId });
+    // check_for_data_space: a commit that finds free blocks (discards) ends out-of-data-space.
+    if (
+      this.#mode === "out-of-data-space" &&
+      md.dataBlocksFree > 0 &&
+      !this.#mutations.has(MUTATION_THIN_RESIZE_STAYS_FULL)
+    )
+      this.#leaveOutOfDataSpace(t);
     if (this.#mode === "write" && md.metadataBlocksFree <= this.metadataReserveBlocks) {
+      // check_for_metadata_space: DMERR "No free metadata blocks".
+      this.#metadataFull ??= { freeBlocks: md.metadataBlocksFree, reserveBlocks: this.metadataReserveBlocks };
+      this.trace?.emit("thin.pool.metadata-full", {
+        pool: this.name,
+        free: md.metadataBlocksFree,
+        reserve: this.metadataReserveBlocks,
+        message: `${this.name}: No free metadata blocks`,
+      });
       this.#setMode("out-of-metadata-space");
     }
     return t;
@@ -660,7 +958,12 @@ export class ThinPoolTarget extends Target {
   #setMode(mode: PoolMode): void {
     if (mode === this.#mode) return;
     this.#mode = mode;
-    this.trace?.emit("thin.pool.mode", { pool: this.name, mode });
+    const io = mode !== "out-of-data-space" ? "" : this.#errorIfNoSpace ? " (error IO)" : " (queue IO)";
+    this.trace?.emit("thin.pool.mode", {
+      pool: this.name,
+      mode,
+      message: `${this.name}: switching pool to ${MODE_LOG_NAMES[mode]}${io} mode`,
+    });
   }
 }
 

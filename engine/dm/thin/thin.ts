@@ -2,12 +2,14 @@
  * The `thin` target (dm-thin.c `thin_ctr`): one thin device of a pool, `thin <pool> <dev_id>`.
  * Every request goes to the pool, which maps, provisions and commits.
  */
+import type { WriteOptions } from "../../block/device.js";
 import { BlockDeviceError } from "../../block/errors.js";
-import { Target } from "../target.js";
+import type { QueuedDone, QueuedWriter } from "../../block/queued.js";
+import { checkRequest, Target } from "../target.js";
 import type { ThinPoolTarget } from "./pool.js";
 
-/** The `thin` target over a live pool. */
-export class ThinTarget extends Target {
+/** The `thin` target over a live pool; queued writes may be held by a full pool. */
+export class ThinTarget extends Target implements QueuedWriter {
   readonly targetType = "thin";
 
   constructor(
@@ -57,6 +59,25 @@ export class ThinTarget extends Target {
   /** Mapped sectors, for Data%. */
   mappedSectors(): number {
     return (this.pool.metadata?.details(this.deviceId)?.mappedBlocks ?? 0) * this.pool.blockSizeSectors;
+  }
+
+  /** True when the pool can hold writes (it has a scheduler): callers should use {@link submitWrite}. */
+  get queueing(): boolean {
+    return this.pool.holdsWrites;
+  }
+
+  /** A write as a bio: a full pool with queue_if_no_space holds it until it grows or times out. */
+  submitWrite(offsetBytes: number, data: Uint8Array, options: WriteOptions, done: QueuedDone): void {
+    checkRequest(this, { offsetBytes, lengthBytes: data.byteLength });
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.byteLength;
+    this.pool.submitThinWrite(
+      this.deviceId,
+      offsetBytes,
+      data.slice(),
+      { issueNs: options.issueNs ?? 0, fua: options.fua ?? false },
+      done,
+    );
   }
 
   protected mapRead(offsetBytes: number, dst: Uint8Array, issueNs: number): number {

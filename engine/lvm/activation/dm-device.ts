@@ -9,6 +9,7 @@ import {
   readPagesFrom,
   writePagesTo,
 } from "../../block/page-share.js";
+import { canQueueWrites, type QueuedDone, type QueuedWriter } from "../../block/queued.js";
 import type { MappedDevice } from "../../dm/target.js";
 
 /**
@@ -16,7 +17,7 @@ import type { MappedDevice } from "../../dm/target.js";
  * resume) while the devices stacked on it keep pointing at the same device. pvmove checkpoints and
  * lvconvert reload tables this way without rebuilding their parents.
  */
-export class DmDevice implements MappedDevice, PageSharingDevice {
+export class DmDevice implements MappedDevice, PageSharingDevice, QueuedWriter {
   readonly stats: IoStats = emptyIoStats();
   #table: MappedDevice;
   #reloads = 0;
@@ -93,6 +94,20 @@ export class DmDevice implements MappedDevice, PageSharingDevice {
     this.stats.writeOps += 1;
     this.stats.writeBytes += pagesLengthBytes(pages);
     return done;
+  }
+
+  /** True when the live table takes queued writes (a thin LV whose pool can hold them). */
+  get queueing(): boolean {
+    return canQueueWrites(this.#table);
+  }
+
+  /** Passes a queued write to the live table. */
+  submitWrite(offsetBytes: number, data: Uint8Array, options: WriteOptions, done: QueuedDone): void {
+    const table = this.#table;
+    if (!canQueueWrites(table)) throw new Error(`Device ${this.name}: its table takes no queued writes`);
+    table.submitWrite(offsetBytes, data, options, done);
+    this.stats.writeOps += 1;
+    this.stats.writeBytes += data.byteLength;
   }
 
   flush(options?: IoOptions): number {

@@ -18,15 +18,21 @@ import type { ReportEnv, ReportRow, VgInfo } from "./rows.js";
 import {
   thinAttr,
   thinChunkSize,
+  thinCount,
   thinDeviceId,
   thinDevices,
+  thinDiscards,
   thinLayout,
   thinLvRole,
+  thinMetadataExtents,
   thinOrigin,
   thinPeRanges,
   thinPoolLv,
   thinRoleOf,
+  thinSubLv,
   thinTransactionId,
+  thinWhenFull,
+  thinZero,
 } from "./thin-fields.js";
 
 /** How a value prints: strings left-aligned, the rest right-aligned; sizes through `--units`. */
@@ -128,6 +134,8 @@ function lvAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): string {
   if (thin !== undefined) {
     c0 = thin.type;
     if (active && thin.open) c45 = "ao";
+    // 'c' when the thin pool is active with its needs_check flag ('C' if suspended, not modelled).
+    if (active && thin.needsCheck) c45 = `c${c45[1]}`;
     c6 = thin.target;
     c7 = thin.zero;
     if (c8 === "-") c8 = thin.health;
@@ -342,6 +350,12 @@ const FIELDS: readonly FieldDef[] = [
   }),
   lvField("origin", "Origin", "str", 0, (lv, vg) => originOf(lv, vg) ?? thinOrigin(lv) ?? ""),
   lvField("pool_lv", "Pool", "str", 0, (lv) => thinPoolLv(lv) ?? ""),
+  lvField("data_lv", "Data", "str", 0, (lv) => thinSubLv(lv, "data")),
+  lvField("metadata_lv", "Meta", "str", 0, (lv) => thinSubLv(lv, "metadata")),
+  lvField("lv_metadata_size", "MSize", "size", 0, (lv, vg) => {
+    const extents = thinMetadataExtents(vg.vg, lv);
+    return extents === undefined ? undefined : extents * ext(vg);
+  }),
   // SEGS fields in LVM2 (`columns.h`): asking for them reports one row per segment, as real
   // `lvs` does for a grown `_tdata`/`_tmeta`; the value is the LV's thin segment's.
   { ...lvField("transaction_id", "TransId", "num", 0, (lv) => thinTransactionId(lv)), scope: "seg" },
@@ -366,6 +380,13 @@ const FIELDS: readonly FieldDef[] = [
   lvField("metadata_percent", "Meta%", "pct", 6, (lv, vg, env) =>
     env.runtime.thinMetadataPercent?.(vg.vg, lv),
   ),
+  lvField("lv_when_full", "WhenFull", "str", 15, (lv) => thinWhenFull(lv)),
+  // `_lvcheckneeded_disp`: a live pool's needs_check flag; "unknown" for anything else.
+  lvField("lv_check_needed", "CheckNeeded", "num", 15, (lv, vg, env) => {
+    if (thinRoleOf(vg.vg, lv) !== "pool" || env.runtime.thinPoolMode?.(vg.vg, lv) === undefined)
+      return "unknown";
+    return env.runtime.thinPoolNeedsCheck?.(vg.vg, lv) ? "check needed" : "";
+  }),
   // Binary fields: their name when set, empty otherwise (`_binary_disp` without --binary). The two
   // snapshot status fields read the live snapshot's status; any other LV, or a snapshot without a
   // live table, has none and prints "unknown" (`_binary_undef_disp`), as real lvs does.
@@ -423,6 +444,16 @@ const FIELDS: readonly FieldDef[] = [
       return 0;
     },
   },
+  {
+    name: "thin_count",
+    heading: "#Thins",
+    kind: "num",
+    scope: "seg",
+    minWidth: 0,
+    get: (row) => (row.seg && row.vg && row.lv ? thinCount(row.vg.vg, row.lv, row.seg) : undefined),
+  },
+  segField("discards", "Discards", "str", (seg, vg) => thinDiscards(vg.vg, seg)),
+  segField("zero", "Zero", "num", (seg, vg) => thinZero(vg.vg, seg)),
   segField("seg_start", "Start", "size", (seg, vg) => seg.startExtent * ext(vg)),
   segField("seg_start_pe", "Start", "num", (seg) => seg.startExtent),
   segField("seg_size", "SSize", "size", (seg, vg) => seg.extentCount * ext(vg)),

@@ -47,6 +47,8 @@ export interface ThinAttr {
   readonly target: string;
   readonly zero: string;
   readonly health: string;
+  /** A live pool whose metadata has NEEDS_CHECK: state `c` in place of `a`. */
+  readonly needsCheck: boolean;
 }
 
 /** The thin lv_attr characters of `lv`, or undefined when it is not thin-related. */
@@ -77,7 +79,9 @@ export function thinAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): ThinAtt
             ? "M"
             : "-";
   if (role === "thin" && mode === "fail") health = "F";
-  return { type, open, target, zero, health };
+  const needsCheck =
+    role === "pool" && pool !== undefined && env.runtime.thinPoolNeedsCheck?.(vg.vg, pool) === true;
+  return { type, open, target, zero, health, needsCheck };
 }
 
 /** `lv_layout` of a thin-related LV. */
@@ -152,4 +156,53 @@ export function thinPeRanges(vg: VolumeGroup, seg: Segment): string | undefined 
   const data = thinPoolInfo(seg).dataLv;
   const lv = vg.lvs.find((l) => l.name === data);
   return `${data}:0-${(lv === undefined ? 0 : lvSizeExtents(lv)) - 1}`;
+}
+
+/** `lv_when_full`: "error" or "queue" for a pool (`_lvwhenfull_disp`), empty for other LVs. */
+export function thinWhenFull(lv: LogicalVolume): string {
+  if (thinPoolSegment(lv) === undefined) return "";
+  return lv.flags.includes("ERROR_WHEN_FULL") ? "error" : "queue";
+}
+
+/** The pool a thin LV's or pool's segment belongs to (`first_seg(seg->pool_lv)` for a thin LV). */
+function poolSegmentOf(vg: VolumeGroup, seg: Segment): OtherSegment | undefined {
+  if (seg.type !== "other") return undefined;
+  if (seg.segType === "thin-pool") return seg;
+  if (seg.segType !== "thin") return undefined;
+  return thinPoolSegment(vg.lvs.find((l) => l.name === thinInfo(seg).pool));
+}
+
+/** `data_lv` / `metadata_lv` of a pool: its hidden sub-LV, bracketed as `_lvname_disp` shows it. */
+export function thinSubLv(lv: LogicalVolume, which: "data" | "metadata"): string {
+  const seg = thinPoolSegment(lv);
+  if (seg === undefined) return "";
+  const info = thinPoolInfo(seg);
+  return `[${which === "data" ? info.dataLv : info.metadataLv}]`;
+}
+
+/** `lv_metadata_size` of a pool in extents (its `_tmeta`'s size); undefined for other LVs. */
+export function thinMetadataExtents(vg: VolumeGroup, lv: LogicalVolume): number | undefined {
+  const seg = thinPoolSegment(lv);
+  if (seg === undefined) return undefined;
+  const meta = vg.lvs.find((l) => l.name === thinPoolInfo(seg).metadataLv);
+  return meta === undefined ? undefined : lvSizeExtents(meta);
+}
+
+/** `discards` of a pool's or thin LV's segment (the pool's setting); "" for other segments. */
+export function thinDiscards(vg: VolumeGroup, seg: Segment): string {
+  const pool = poolSegmentOf(vg, seg);
+  return pool === undefined ? "" : thinPoolInfo(pool).discards;
+}
+
+/** `zero` (`_thinzero_disp`): "zero" when the pool zeroes new blocks, "" when not, "unknown" for non-thin segments. */
+export function thinZero(vg: VolumeGroup, seg: Segment): string {
+  const pool = poolSegmentOf(vg, seg);
+  if (pool === undefined) return "unknown";
+  return thinPoolInfo(pool).zeroNewBlocks ? "zero" : "";
+}
+
+/** `thin_count` of a pool segment: the thin LVs using the pool; undefined for other segments. */
+export function thinCount(vg: VolumeGroup, lv: LogicalVolume, seg: Segment): number | undefined {
+  if (seg.type !== "other" || seg.segType !== "thin-pool") return undefined;
+  return thinVolumesOf(vg, lv.name).length;
 }

@@ -1,11 +1,17 @@
 /**
  * `activation/thin_pool_autoextend_threshold` and `_percent` on a host. LVM2 reads them from
- * lvm.conf; lvmlab has no lvm.conf, so a `--config` that sets them on any command stays in force on
- * that host (until a reboot brings up a fresh host) — the table's low-water mark, dmeventd's checks
- * and `lvextend --use-policies` all read them here. Kept apart from the monitor, which runs commands.
+ * lvm.conf, which lives on the root filesystem, not on the PVs. lvmlab's model: a `--config` that
+ * sets them on any command writes them to the machine's `/etc/lvm/lvm.conf` (when the host's files
+ * are the machine's own, {@link Host.lvmConfInFiles}), so they stay in force across reboots and
+ * power cuts, as an edited lvm.conf does; a host without such files keeps them in memory until it
+ * is dropped. The table's low-water mark, dmeventd's checks and `lvextend --use-policies` all read
+ * them here. Kept apart from the monitor, which runs commands.
  */
 import { configSetting } from "../config-setting.js";
 import type { Host } from "../host.js";
+
+/** Where the settings live on a machine's root filesystem. */
+export const LVM_CONF_PATH = "/etc/lvm/lvm.conf";
 
 /** The two autoextend settings. */
 export interface ThinAutoextendSettings {
@@ -26,15 +32,37 @@ export function noteThinAutoextend(host: Host, configText: string | undefined): 
   const percent = configSetting(configText, "activation/thin_pool_autoextend_percent");
   if (threshold === undefined && percent === undefined) return;
   const old = thinAutoextend(host);
-  settings.set(host, {
+  const next = {
     thresholdPercent: threshold === undefined ? old.thresholdPercent : Number(threshold),
     percent: percent === undefined ? old.percent : Number(percent),
-  });
+  };
+  settings.set(host, next);
+  if (host.lvmConfInFiles) host.files?.writeText(LVM_CONF_PATH, lvmConfText(next));
 }
 
-/** The settings in force on this host. */
+/** The settings in force on this host: its lvm.conf's, else what it noted, else LVM2's defaults. */
 export function thinAutoextend(host: Host): ThinAutoextendSettings {
-  return settings.get(host) ?? THIN_AUTOEXTEND_DEFAULTS;
+  const noted = settings.get(host);
+  if (noted !== undefined || !host.lvmConfInFiles) return noted ?? THIN_AUTOEXTEND_DEFAULTS;
+  let text: string;
+  try {
+    text = host.files?.readText(LVM_CONF_PATH) ?? "";
+  } catch {
+    return THIN_AUTOEXTEND_DEFAULTS; // no lvm.conf: the built-in defaults
+  }
+  const threshold = configSetting(text, "activation/thin_pool_autoextend_threshold");
+  const percent = configSetting(text, "activation/thin_pool_autoextend_percent");
+  const read = {
+    thresholdPercent: threshold === undefined ? THIN_AUTOEXTEND_DEFAULTS.thresholdPercent : Number(threshold),
+    percent: percent === undefined ? THIN_AUTOEXTEND_DEFAULTS.percent : Number(percent),
+  };
+  settings.set(host, read);
+  return read;
+}
+
+/** The lvm.conf lvmlab writes: the settings it keeps, in LVM2's config syntax. */
+function lvmConfText(s: ThinAutoextendSettings): string {
+  return `activation {\n\tthin_pool_autoextend_threshold = ${s.thresholdPercent}\n\tthin_pool_autoextend_percent = ${s.percent}\n}\n`;
 }
 
 /**

@@ -6,8 +6,9 @@
  */
 
 import { SECTOR_BYTES } from "../../block/device.js";
+import { isBlockDeviceError } from "../../block/errors.js";
 import type { MappedDevice } from "../../dm/target.js";
-import { type ThinMessageError, ThinPoolTarget } from "../../dm/thin/pool.js";
+import { ThinMessageError, ThinPoolTarget } from "../../dm/thin/pool.js";
 import { findLv, type OtherSegment, type VolumeGroup } from "../../metadata/model.js";
 import { thinInfo, thinPoolInfo, thinPoolSegment, thinSegment } from "../../metadata/thin.js";
 import { dmName } from "../activation/dm-name.js";
@@ -41,6 +42,7 @@ export function loadPoolTarget(
     trace: host.trace,
     mutations: host.mutations,
     activateNs: host.scheduler.nowNs,
+    scheduler: host.scheduler,
   });
   if (target.mode === "fail") {
     throw new LvmCommandError(
@@ -120,7 +122,14 @@ export function sendPoolMessages(
       }
     }
   }
-  target.message(`set_transaction_id ${tid - 1} ${tid}`, now);
+  const setTid = `set_transaction_id ${tid - 1} ${tid}`;
+  try {
+    target.message(setTid, now);
+  } catch (error) {
+    // The pool may have gone read-only under the messages (a commit found its metadata full).
+    if (!(error instanceof ThinMessageError) && !isBlockDeviceError(error)) throw error;
+    throw new LvmCommandError(`Failed to process thin pool message "${setTid}".`);
+  }
   if (md.transactionId !== tid) {
     throw new LvmCommandError(
       `Thin pool ${tpool} transaction_id is ${md.transactionId} and does not match expected ${tid}.`,

@@ -199,13 +199,13 @@ describe("dm-thin: running out of space", () => {
     dev.write(0, pattern(4096, 3));
   });
 
-  it("queues for no_space_timeout (60 s) and then errors", () => {
+  it("fails a synchronous write it would hold, and errors after no_space_timeout (60 s)", () => {
     const t = makePool({ dataBytes: 2 * BLOCK });
     t.pool.message("create_thin 1", 0);
     const dev = thin(t.pool, 1);
     dev.write(0, pattern(2 * BLOCK, 1));
     expect(() => dev.write(2 * BLOCK, pattern(4096, 2), { issueNs: 1e9 })).toThrow(
-      /queued for no_space_timeout/,
+      /queue_if_no_space holds it for no_space_timeout \(60 s\), but a synchronous write cannot wait/,
     );
     expect(t.pool.statusParams()).toContain("queue_if_no_space");
     dev.read(0, new Uint8Array(512), { issueNs: 1e9 + THIN_NO_SPACE_TIMEOUT_NS });

@@ -7,32 +7,8 @@
  * expectations it did not judge and why; a case that judged nothing at all fails, so exploring a
  * scenario whose every expectation is own-cut-only cannot pass by doing nothing.
  */
-import type { VerifyCounts } from "./records.js";
-import type { Expectations, ExpectationsPatch, Scenario } from "./schema.js";
-
-/** An expectation a case did not judge, and why (the case record's `notJudged`). */
-export interface NotJudged {
-  /** The `expect` field, e.g. "messages". */
-  readonly expectation: string;
-  readonly reason: string;
-}
-
-/** Fields that qualify others (damage they allow) rather than check anything themselves. */
-const QUALIFIERS: ReadonlySet<string> = new Set(["tolerates"]);
-
-function isSet(value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === "object" && value !== null) return Object.keys(value).length > 0;
-  return value !== undefined;
-}
-
-/** The expectations a (full or patch) `expect` turns on, by field name, in declaration order. */
-export function expectationsSet(expect: Expectations | ExpectationsPatch): string[] {
-  return Object.entries(expect)
-    .filter(([field, value]) => !QUALIFIERS.has(field) && isSet(value))
-    .map(([field]) => field);
-}
+import type { NotJudged, VerifyCounts } from "./records.js";
+import { type Expectations, type ExpectationsPatch, expectationsSet, type Scenario } from "./schema.js";
 
 /**
  * `expect` with `atOwnCut` added: flags turned on, lists joined (without repeats), records merged.
@@ -103,13 +79,4 @@ export function judgedExpectations(
 export function nothingJudgedFailure(notJudged: readonly NotJudged[]): string {
   const skipped = notJudged.map((n) => n.expectation).join(", ");
   return `no expectation was judged at this crash point${skipped === "" ? "" : ` (not judged: ${skipped})`}; add one to expect that holds at every point`;
-}
-
-/**
- * Why exploring this scenario would judge nothing, or undefined when `expect` sets at least one
- * expectation that holds at every crash point.
- */
-export function exploreJudgesNothing(scenario: Scenario): string | undefined {
-  if (expectationsSet(scenario.expect).some((field) => field !== "damageSeen")) return undefined;
-  return "every expectation holds only at the scenario's own cut (expectAtOwnCut or damageSeen), so an explored crash point would judge nothing; move one that holds at every point to expect";
 }

@@ -1,4 +1,3 @@
-import type { NotJudged } from "./expectation-scope.js";
 import type { SwarmDraw } from "./swarm.js";
 
 /**
@@ -43,6 +42,13 @@ export interface CoverageRecord {
   readonly policies: readonly { readonly policy: string; readonly exploredPoints: number }[];
   /** Expectations no explored case judges (the scenario's own-cut ones, damageSeen); absent when none. */
   readonly notJudged?: readonly string[];
+}
+
+/** An expectation a case did not judge, and why (the case record's `notJudged`). */
+export interface NotJudged {
+  /** The `expect` field, e.g. "messages". */
+  readonly expectation: string;
+  readonly reason: string;
 }
 
 /** One case's result. */

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { crashPolicySchema, type FaultSpec, faultSpecSchema } from "../faults/schema.js";
 import { isKnownTraceEvent, unknownTraceEventMessage } from "./event-catalogue.js";
-import { exploreJudgesNothing } from "./expectation-scope.js";
 
 /**
  * The scenario schema: what a `*.scenario.ts` module passes to `defineScenario`, and what a JSON or
@@ -331,10 +330,36 @@ function checkOwnCutExpectations(
       }
     }
   }
-  const nothing = exploreJudgesNothing(scenario as Scenario);
+  const nothing = exploreJudgesNothing(scenario);
   if (scenario.explore !== undefined && nothing !== undefined) {
     ctx.addIssue({ code: "custom", path: ["explore"], message: `Cannot explore: ${nothing}` });
   }
+}
+
+/** Fields that qualify others (damage they allow) rather than check anything themselves. */
+const QUALIFIERS: ReadonlySet<string> = new Set(["tolerates"]);
+
+function isSet(value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object" && value !== null) return Object.keys(value).length > 0;
+  return value !== undefined;
+}
+
+/** The expectations a (full or patch) `expect` turns on, by field name, in declaration order. */
+export function expectationsSet(expect: Expectations | ExpectationsPatch): string[] {
+  return Object.entries(expect)
+    .filter(([field, value]) => !QUALIFIERS.has(field) && isSet(value))
+    .map(([field]) => field);
+}
+
+/**
+ * Why exploring this scenario would judge nothing, or undefined when `expect` sets at least one
+ * expectation that holds at every crash point (`damageSeen` is judged at the own cut only).
+ */
+export function exploreJudgesNothing(scenario: Pick<Scenario, "expect">): string | undefined {
+  if (expectationsSet(scenario.expect).some((field) => field !== "damageSeen")) return undefined;
+  return "every expectation holds only at the scenario's own cut (expectAtOwnCut or damageSeen), so an explored crash point would judge nothing; move one that holds at every point to expect";
 }
 
 /** A validated scenario. */

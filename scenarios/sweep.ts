@@ -1,12 +1,12 @@
 import { Rng } from "../engine/sim/rng.js";
 import type { ExploreMode } from "./branch-explore.js";
 import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
-import { exploreJudgesNothing, notJudgedAtExploredPoint } from "./expectation-scope.js";
+import { notJudgedAtExploredPoint } from "./expectation-scope.js";
 import type { LoadedScenario } from "./load.js";
 import type { NdjsonSink } from "./ndjson-sink.js";
 import { type Progress, SILENT_PROGRESS } from "./progress.js";
 import type { CaseRecord, CaseResult, CoverageRecord, SummaryRecord } from "./records.js";
-import type { Scenario } from "./schema.js";
+import { exploreJudgesNothing, type Scenario } from "./schema.js";
 import { parseSeeds } from "./seeds.js";
 import { inShard, type Shard } from "./shard.js";
 

@@ -6,15 +6,15 @@ import { runCli } from "../../cli/program.js";
 import { discoverCrashPoints } from "../../scenarios/crash-points.js";
 import { defineScenario } from "../../scenarios/define.js";
 import { executeCase } from "../../scenarios/executor.js";
+import { notJudgedAtExploredPoint, withOwnCut } from "../../scenarios/expectation-scope.js";
+import { loadScenarioModules, parseScenarioFile } from "../../scenarios/load.js";
+import { localRunner } from "../../scenarios/local-runner.js";
 import {
   expectationsSet,
   exploreJudgesNothing,
-  notJudgedAtExploredPoint,
-  withOwnCut,
-} from "../../scenarios/expectation-scope.js";
-import { loadScenarioModules, parseScenarioFile } from "../../scenarios/load.js";
-import { localRunner } from "../../scenarios/local-runner.js";
-import { parseExploreBound, type ScenarioInput } from "../../scenarios/schema.js";
+  parseExploreBound,
+  type ScenarioInput,
+} from "../../scenarios/schema.js";
 import { listCases } from "../../scenarios/sweep.js";
 import { captureOutput } from "../support/capture.js";
 

@@ -70,6 +70,11 @@ export const CaseRecordSchema = z.looseObject({
   replay: z.string().min(1).max(4096),
   /** Why the case failed (or passed), in one line, e.g. "2 acknowledged blocks lost". */
   verdict: z.string().max(4096).optional(),
+  /** Declared expectations this case did not judge, and why (e.g. own-cut only at an explored point). */
+  notJudged: z
+    .array(z.looseObject({ expectation: z.string().max(64), reason: z.string().max(512) }))
+    .max(64)
+    .optional(),
   /** Virtual time the case covered. */
   durationNs: nonNegative.optional(),
   /** Measured wall time of the case on the runner (not deterministic). */
@@ -181,6 +186,8 @@ export const CoverageRecordSchema = z.looseObject({
   cases: count,
   sampled: z.boolean(),
   policies: z.array(z.looseObject({ policy: name, exploredPoints: count })).max(64),
+  /** Expectations no explored case judges (own-cut only, damageSeen); absent when none. */
+  notJudged: z.array(z.string().max(64)).max(64).optional(),
 });
 
 /** Every record type this reader knows. */

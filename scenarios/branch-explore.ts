@@ -9,7 +9,7 @@
  * Same seed and point give the same record as re-execution (`executeCase` with the crash point):
  * the branch is built by the same code, takes over everything a reboot keeps, and refuses (with an
  * error) a run holding state it cannot carry. Cases it cannot branch — a scenario with faults other
- * than power cuts, file-backed PVs, `--keep`, a point the run never reached — are re-executed.
+ * than power cuts, operator actions, file-backed PVs, `--keep`, a point the run never reached — are re-executed.
  */
 import type { FiredAt, TappedWrite } from "../faults/mod.js";
 import type { CaseSpec } from "./case.js";
@@ -27,8 +27,11 @@ export const EXPLORE_MODES: readonly ExploreMode[] = ["branch", "reexec"];
 /** True when the explored cases of (scenario, seed) can be branched rather than re-executed. */
 export function canBranch(declared: Scenario, seed: number, options: ExecutorOptions): boolean {
   if ((options.storage?.kind ?? "memory") !== "memory" || options.keepDir !== undefined) return false;
+  const { scenario } = drawCase(declared, seed);
+  // Operator actions are scheduler timers of the run, which a branch does not take over.
+  if (scenario.operator.length > 0) return false;
   // Faults other than power cuts stay armed while exploring; their state is not carried over.
-  return drawCase(declared, seed).scenario.faults.every((f) => f.kind === "power-cut");
+  return scenario.faults.every((f) => f.kind === "power-cut");
 }
 
 /** Re-executes one case as `lvmlab replay` would. */

@@ -1,6 +1,6 @@
 import type { CrashPoint } from "./case.js";
 import { type ExecutorOptions, executeCase } from "./executor.js";
-import type { Scenario } from "./schema.js";
+import { type ExploreBound, parseExploreBound, type Scenario } from "./schema.js";
 
 /** Most crash points one (scenario, seed) may yield; exploration beyond is refused, not truncated. */
 const MAX_CRASH_POINTS = 100_000;
@@ -10,8 +10,9 @@ const MAX_CRASH_POINTS = 100_000;
  * cuts (and a swarm-drawn one) disarmed, every other fault armed — : each trace event after the
  * faults are armed, and each PV block write, between the scenario's `explore.from` and
  * `explore.to` events (from arming to the end of the phases when they are absent; recovery is not
- * part of the run). Points are numbered as the fault triggers count them — from arming — so a
- * power cut armed at a point lands exactly there.
+ * part of the run). A bound `name#N` is the Nth occurrence of that event since arming; a bare name
+ * is `from`'s first occurrence, or `to`'s first inside the window. Points are numbered as the
+ * fault triggers count them — from arming — so a power cut armed at a point lands exactly there.
  */
 export function discoverCrashPoints(
   scenario: Scenario,
@@ -19,8 +20,8 @@ export function discoverCrashPoints(
   options: ExecutorOptions = {},
 ): CrashPoint[] {
   const explore = scenario.explore ?? { writes: true };
-  const from = scenario.explore?.from;
-  const to = scenario.explore?.to;
+  const from = bound(scenario.explore?.from);
+  const to = bound(scenario.explore?.to);
   const points: CrashPoint[] = [];
   let finish: () => void = () => {};
   executeCase(
@@ -59,9 +60,11 @@ export function discoverCrashPoints(
           eventIndex += 1;
           const occurrence = (occurrences.get(event.name) ?? 0) + 1;
           occurrences.set(event.name, occurrence);
-          if (!inside && event.name === from) inside = true;
+          if (!inside && reached(from, event.name, occurrence)) inside = true;
           if (inside) points.push({ kind: "event", index: eventIndex, label: `${event.name}#${occurrence}` });
-          if (inside && to !== undefined && event.name === to) done = true;
+          // A bare `to` ends the window at its first occurrence inside; `to: name#N` at that very
+          // occurrence, even one before `from` (the window is then empty: an error, not a pass).
+          if (reached(to, event.name, occurrence) && (inside || to?.occurrence !== undefined)) done = true;
           if (points.length > MAX_CRASH_POINTS) {
             throw new RangeError(
               `${scenario.name}: more than ${MAX_CRASH_POINTS} crash points; narrow explore.from/to`,
@@ -73,4 +76,13 @@ export function discoverCrashPoints(
   );
   finish();
   return points;
+}
+
+function bound(text: string | undefined): ExploreBound | undefined {
+  return text === undefined ? undefined : parseExploreBound(text);
+}
+
+/** True when this event (its occurrence since arming) is the bound: any occurrence for a bare name. */
+function reached(at: ExploreBound | undefined, name: string, occurrence: number): boolean {
+  return at !== undefined && at.event === name && (at.occurrence ?? occurrence) === occurrence;
 }

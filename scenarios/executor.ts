@@ -25,6 +25,12 @@ import { runJobs } from "../workloads/runner.js";
 import { type CaseSpec, type CrashPoint, caseKey, replayCommand } from "./case.js";
 import { splitCommandLine } from "./command-line.js";
 import { isKnownTraceEvent } from "./event-catalogue.js";
+import {
+  judgedExpectations,
+  nothingJudgedFailure,
+  notJudgedAtExploredPoint,
+  scenarioAtCut,
+} from "./expectation-scope.js";
 import { checkExpectations } from "./expectations.js";
 import { jobsFromOptions } from "./jobs.js";
 import { keepImages } from "./keep.js";
@@ -338,7 +344,12 @@ interface RunOutcome {
 function buildWorld(declared: Scenario, spec: CaseSpec, options: ExecutorOptions): CaseWorld {
   // The seed's draw from the scenario's swarm (the scenario itself when it declares none).
   const { scenario: drawn, draw } = drawCase(declared, spec.seed);
-  const scenario = spec.crashPoint !== undefined ? explorationScenario(drawn, spec) : drawn;
+  // Own-cut expectations join `expect` only when the case runs its own faults; an explored point and
+  // the uncut run exploration branches from are judged (and watched) by `expect` alone.
+  const ownCut = spec.crashPoint === undefined && options.exploring !== true;
+  const scenario = scenarioAtCut(spec.crashPoint !== undefined ? explorationScenario(drawn, spec) : drawn, {
+    ownCut,
+  });
   const faults = caseFaults(scenario, spec, options.exploring ?? false);
   const rng = Rng.fromSeed(spec.seed).fork(scenario.name.replaceAll("/", "_"));
   const machine = new Machine(scenario, {
@@ -498,6 +509,10 @@ function judgeCase(world: CaseWorld, spec: CaseSpec, outcome: RunOutcome): CaseR
       state.failures.push(`a fault halted the machine during verification: ${error.message}`);
     else state.failures.push(`verification could not run: ${(error as Error).message}`);
   }
+  // No green without work: say what went unjudged, and fail a case that judged nothing at all.
+  const scope = judgedExpectations(scenario.expect, { verify, explored });
+  const notJudged = [...(explored ? notJudgedAtExploredPoint(scenario) : []), ...scope.notJudged];
+  if (scope.judged.length === 0) state.failures.push(nothingJudgedFailure(notJudged));
   const status = state.failures.length === 0 ? "pass" : "fail";
   const record: CaseRecord = {
     type: "case",
@@ -514,6 +529,7 @@ function judgeCase(world: CaseWorld, spec: CaseSpec, outcome: RunOutcome): CaseR
         ? `${verify.ok} blocks verified${crashed ? " after a crash and recovery" : ""}`
         : state.failures[0]!,
     failures: state.failures,
+    ...(notJudged.length === 0 ? {} : { notJudged }),
     durationNs: machine.scheduler.nowNs,
     tags: scenario.tags,
     key: caseKey(spec),

@@ -40,6 +40,15 @@ export interface CoverageRecord {
   readonly sampled: boolean;
   /** Per crash policy (`--policies` item, or `scenario` for the scenario's own): points explored with it. */
   readonly policies: readonly { readonly policy: string; readonly exploredPoints: number }[];
+  /** Expectations no explored case judges (the scenario's own-cut ones, damageSeen); absent when none. */
+  readonly notJudged?: readonly string[];
+}
+
+/** An expectation a case did not judge, and why (the case record's `notJudged`). */
+export interface NotJudged {
+  /** The `expect` field, e.g. "messages". */
+  readonly expectation: string;
+  readonly reason: string;
 }
 
 /** One case's result. */
@@ -58,6 +67,11 @@ export interface CaseRecord {
   readonly verdict: string;
   /** Every expectation that failed, one line each. */
   readonly failures: readonly string[];
+  /**
+   * Expectations the scenario declares that this case did not judge, and why (own-cut only at an
+   * explored point, no block for the oracle); absent when every one was judged.
+   */
+  readonly notJudged?: readonly NotJudged[];
   /** Virtual time the case covered. */
   readonly durationNs: number;
   readonly tags: readonly string[];

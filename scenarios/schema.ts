@@ -137,10 +137,41 @@ const expectationsSchema = z.strictObject({
   messages: z.array(z.string()).default([]),
 });
 
+/**
+ * An explore bound: a trace event name (its first occurrence in the window) or `name#N`, its Nth
+ * occurrence counted from the arming of the faults, as crash points and fault triggers count.
+ */
+const exploreBound = z.string().min(1).max(200);
+
+/** Largest occurrence an explore bound may name. */
+const MAX_BOUND_OCCURRENCE = 1_000_000;
+
+/** An explore bound split into its event name and occurrence (undefined: the first in the window). */
+export interface ExploreBound {
+  readonly event: string;
+  readonly occurrence?: number;
+}
+
+/** Splits `name#N` into event and occurrence; throws a RangeError when N is not an occurrence. */
+export function parseExploreBound(text: string): ExploreBound {
+  const hash = text.lastIndexOf("#");
+  if (hash < 0) return { event: text };
+  const digits = text.slice(hash + 1);
+  const occurrence = Number(digits);
+  if (!/^[1-9][0-9]*$/.test(digits) || occurrence > MAX_BOUND_OCCURRENCE) {
+    throw new RangeError(
+      `Bad occurrence "${digits}" in "${text}": expected event#N with N from 1 to ${MAX_BOUND_OCCURRENCE}, e.g. "mirror.resync.step#3"`,
+    );
+  }
+  return { event: text.slice(0, hash), occurrence };
+}
+
 /** Where `--explore` enumerates crash points: every trace event and block write between two events. */
 const exploreSchema = z.strictObject({
-  from: z.string().optional(),
-  to: z.string().optional(),
+  /** From this event (`name`, or `name#N` for its Nth occurrence since arming); default: arming. */
+  from: exploreBound.optional(),
+  /** Up to and including this event (`name` or `name#N`); default: the end of the phases. */
+  to: exploreBound.optional(),
   /** Also cut at every block write, not only at trace events. */
   writes: z.boolean().default(true),
   /** Crash policy applied at each point. */
@@ -248,7 +279,14 @@ export const scenarioSchema = z
     faults: z.array(faultSpecSchema).max(64).default([]),
     /** What the operator runs after the reboot that follows a crash (or after the run without one). */
     recovery: z.array(commandLine).max(100).default([]),
+    /** What must hold after recovery, at the scenario's own cut and at every point `--explore` places. */
     expect: expectationsSchema.prefault({}),
+    /**
+     * What must also hold, but only at the scenario's own faults (its declared or swarm-drawn cut):
+     * what only that cut leaves, e.g. an orphan LV or a message. Not judged at explored crash
+     * points, whose records list it under `notJudged` (scenarios/expectation-scope.ts).
+     */
+    expectAtOwnCut: expectationsPatchSchema.optional(),
     /** Crash points `--explore` enumerates for this scenario. */
     explore: exploreSchema.optional(),
     /** Seeds the nightly suite runs (e.g. "1..8"). */
@@ -265,8 +303,16 @@ export const scenarioSchema = z
     scenario.operator.forEach((action, index) => {
       named.push([["operator", index, "on", "event"], action.on.event]);
     });
-    if (scenario.explore?.from !== undefined) named.push([["explore", "from"], scenario.explore.from]);
-    if (scenario.explore?.to !== undefined) named.push([["explore", "to"], scenario.explore.to]);
+    for (const bound of ["from", "to"] as const) {
+      const text = scenario.explore?.[bound];
+      if (text === undefined) continue;
+      try {
+        named.push([["explore", bound], parseExploreBound(text).event]);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", path: ["explore", bound], message: (error as Error).message });
+      }
+    }
+    checkOwnCutExpectations(scenario, ctx);
     if (scenario.swarm?.crash?.event !== undefined) {
       named.push([["swarm", "crash", "event"], scenario.swarm.crash.event]);
     }
@@ -283,6 +329,66 @@ export const scenarioSchema = z
     }
   });
 
+/**
+ * Own-cut expectations only add checks to `expect`: a `false` would loosen the scenario at its own
+ * cut, and a key `expect` already names would be judged twice with two answers. A scenario that
+ * declares `explore` must keep at least one expectation that holds at every point.
+ */
+function checkOwnCutExpectations(
+  scenario: { expect: Expectations; expectAtOwnCut?: ExpectationsPatch | undefined; explore?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [field, value] of Object.entries(scenario.expectAtOwnCut ?? {})) {
+    const path = ["expectAtOwnCut", field];
+    if (value === false) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: "Expected true: an own-cut expectation only adds a check",
+      });
+    } else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      const base = scenario.expect[field as keyof Expectations] as Record<string, unknown>;
+      for (const key of Object.keys(value).filter((k) => k in base)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, key],
+          message: `Already expected at every point (expect.${field}); name it in one place`,
+        });
+      }
+    }
+  }
+  const nothing = exploreJudgesNothing(scenario);
+  if (scenario.explore !== undefined && nothing !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["explore"], message: `Cannot explore: ${nothing}` });
+  }
+}
+
+/** Fields that qualify others (damage they allow) rather than check anything themselves. */
+const QUALIFIERS: ReadonlySet<string> = new Set(["tolerates"]);
+
+function isSet(value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object" && value !== null) return Object.keys(value).length > 0;
+  return value !== undefined;
+}
+
+/** The expectations a (full or patch) `expect` turns on, by field name, in declaration order. */
+export function expectationsSet(expect: Expectations | ExpectationsPatch): string[] {
+  return Object.entries(expect)
+    .filter(([field, value]) => !QUALIFIERS.has(field) && isSet(value))
+    .map(([field]) => field);
+}
+
+/**
+ * Why exploring this scenario would judge nothing, or undefined when `expect` sets at least one
+ * expectation that holds at every crash point (`damageSeen` is judged at the own cut only).
+ */
+export function exploreJudgesNothing(scenario: Pick<Scenario, "expect">): string | undefined {
+  if (expectationsSet(scenario.expect).some((field) => field !== "damageSeen")) return undefined;
+  return "every expectation holds only at the scenario's own cut (expectAtOwnCut or damageSeen), so an explored crash point would judge nothing; move one that holds at every point to expect";
+}
+
 /** A validated scenario. */
 export type Scenario = z.infer<typeof scenarioSchema>;
 /** What a scenario author writes. */
@@ -295,3 +401,5 @@ export type OperatorAction = z.infer<typeof operatorActionSchema>;
 export type Swarm = z.infer<typeof swarmSchema>;
 /** Expectations with defaults filled in. */
 export type Expectations = z.infer<typeof expectationsSchema>;
+/** Expectations as a patch: only the fields given (swarm alternatives' `expect`, `expectAtOwnCut`). */
+export type ExpectationsPatch = z.infer<typeof expectationsPatchSchema>;

@@ -1,11 +1,12 @@
 import { Rng } from "../engine/sim/rng.js";
 import type { ExploreMode } from "./branch-explore.js";
 import { type CaseSpec, type CrashPoint, caseKey } from "./case.js";
+import { notJudgedAtExploredPoint } from "./expectation-scope.js";
 import type { LoadedScenario } from "./load.js";
 import type { NdjsonSink } from "./ndjson-sink.js";
 import { type Progress, SILENT_PROGRESS } from "./progress.js";
 import type { CaseRecord, CaseResult, CoverageRecord, SummaryRecord } from "./records.js";
-import type { Scenario } from "./schema.js";
+import { exploreJudgesNothing, type Scenario } from "./schema.js";
 import { parseSeeds } from "./seeds.js";
 import { inShard, type Shard } from "./shard.js";
 
@@ -71,6 +72,8 @@ export interface ExploreCoverage {
   readonly sampled: boolean;
   /** Points explored with each policy, in `--policies` order (`scenario`: the scenario's own). */
   readonly perPolicy: readonly { readonly policy: string; readonly exploredPoints: number }[];
+  /** Expectations no explored case judges (own-cut only, or damageSeen); absent when none. */
+  readonly notJudged?: readonly string[];
 }
 
 /** The NDJSON record of one exploration's coverage (see reports/RECORDS.md, `coverage`). */
@@ -84,6 +87,7 @@ export function coverageRecord(c: ExploreCoverage): CoverageRecord {
     cases: c.cases,
     sampled: c.sampled,
     policies: c.perPolicy,
+    ...(c.notJudged === undefined ? {} : { notJudged: c.notJudged }),
   };
 }
 
@@ -112,7 +116,9 @@ export function coverageLine(c: ExploreCoverage): string {
   const sample = c.sampled
     ? ` (sampled ${c.cases} of ${c.points * c.policies} point×policy cases with seed ${c.seed})`
     : "";
-  return `explored ${c.scenario}@${c.seed}: covered ${c.coveredPoints} of ${c.points} crash points${policies}${sample}`;
+  const unjudged =
+    c.notJudged === undefined ? "" : `; own-cut only, not judged at these points: ${c.notJudged.join(", ")}`;
+  return `explored ${c.scenario}@${c.seed}: covered ${c.coveredPoints} of ${c.points} crash points${policies}${sample}${unjudged}`;
 }
 
 /** Picks `count` of `total` indices, uniformly with the seed (partial Fisher–Yates), in ascending order. */
@@ -129,14 +135,16 @@ function sampleIndices(total: number, count: number, rng: Rng): number[] {
 
 /**
  * The explored cases of one (scenario, seed): every crash point × every policy, or a sample of them
- * drawn with the seed when there are more than the bound. An exploration with no point is an
- * error: it would pass having tested nothing.
+ * drawn with the seed when there are more than the bound. An exploration with no point, or of a
+ * scenario whose every expectation is own-cut only, is an error: it would pass having tested nothing.
  */
 async function exploreCases(
-  scenario: Scenario,
+  { scenario, file }: LoadedScenario,
   seed: number,
   options: SweepOptions,
 ): Promise<{ cases: CaseSpec[]; coverage: ExploreCoverage }> {
+  const nothing = exploreJudgesNothing(scenario);
+  if (nothing !== undefined) throw new RangeError(`${file}: cannot explore ${scenario.name}: ${nothing}`);
   const points = await options.runner.crashPoints(scenario, seed);
   if (points.length === 0) {
     const bounds = `explore.from ${JSON.stringify(scenario.explore?.from ?? "(arming)")} and explore.to ${JSON.stringify(scenario.explore?.to ?? "(end of the phases)")}`;
@@ -165,6 +173,7 @@ async function exploreCases(
     policy: policy ?? "scenario",
     exploredPoints: indices.filter((i) => i % policies.length === p).length,
   }));
+  const notJudged = [...new Set(notJudgedAtExploredPoint(scenario).map((n) => n.expectation))];
   return {
     cases,
     coverage: {
@@ -176,6 +185,7 @@ async function exploreCases(
       cases: cases.length,
       sampled: total > max,
       perPolicy,
+      ...(notJudged.length === 0 ? {} : { notJudged }),
     },
   };
 }
@@ -190,11 +200,12 @@ export async function listCases(
 ): Promise<CaseSpec[]> {
   const max = options.maxCases ?? DEFAULT_MAX_CASES;
   const cases: CaseSpec[] = [];
-  for (const { scenario } of options.scenarios) {
+  for (const loaded of options.scenarios) {
+    const { scenario } = loaded;
     const seeds = options.seeds ?? (scenario.seeds === undefined ? [1] : parseSeeds(scenario.seeds));
     for (const seed of seeds) {
       if (options.explore) {
-        const explored = await exploreCases(scenario, seed, options);
+        const explored = await exploreCases(loaded, seed, options);
         coverage.push(explored.coverage);
         cases.push(...explored.cases);
       } else {

@@ -87,7 +87,9 @@ export default [
         perDevice: { pv0: { kind: "drop-all" } },
       },
     ],
-    recovery,
+    // As an operator does: the merge again (after a cut before it was on disk; "already merging"
+    // when activation resumes it, "failed to find" once it finished), then activation.
+    recovery: ["vgck --updatemetadata vg0", "lvconvert --merge vg0/snap", "vgchange -ay vg0"],
     expect: { merged: { "vg0/snap": "vg0/lv0" } },
   }),
   // Shapes the other snapshot scenarios never take: chunks larger than an I/O, a COW over extents

@@ -105,6 +105,11 @@ export interface AllocRequest {
   readonly logCount?: number;
   /** Mirror region size, used to size the log (`_mirror_log_extents`). */
   readonly regionSizeSectors?: number;
+  /**
+   * The log's length in extents, given rather than sized from the region size: a thin pool's
+   * metadata is allocated as its "log" (`_alloc_init` passes the metadata extents as `log_len`).
+   */
+  readonly logLenExtents?: number;
   /** `--alloc`; `inherit` (the default) takes the VG's policy. */
   readonly policy?: AllocPolicy;
   /** PVs (and ranges) allowed, in order; all PVs of the VG by default. */
@@ -323,10 +328,12 @@ class Allocator {
     this.logLen =
       this.logAreaCount === 0
         ? 0
-        : mirrorLogExtents(Math.floor((existing + req.extents) / this.areaMultiple), {
-            regionSizeSectors: req.regionSizeSectors ?? 4096,
-            extentSizeSectors: vg.extentSizeSectors,
-          });
+        : req.logLenExtents !== undefined
+          ? req.logLenExtents
+          : mirrorLogExtents(Math.floor((existing + req.extents) / this.areaMultiple), {
+              regionSizeSectors: req.regionSizeSectors ?? 4096,
+              extentSizeSectors: vg.extentSizeSectors,
+            });
     this.newExtents = (this.areaCount > 0 ? req.extents : 0) + (this.areaCount > 0 ? existing : 0);
     const policy = req.policy ?? "inherit";
     const effective = policy === "inherit" ? vg.allocationPolicy : policy;

@@ -64,6 +64,16 @@ export interface CreateLvSpec extends LvIdentity {
   readonly approx?: boolean;
   /** Extra status flags for the new LV (e.g. NOTSYNCED for `--nosync`). */
   readonly extraStatus?: readonly LvStatusFlag[];
+  /**
+   * A pool's metadata, allocated in the same request as the data the way `lv_extend` does for a
+   * pool segtype (the metadata is the allocation's log area, `log_count = 1`), and put on a new
+   * LV named `lvName`. `separatePvs` is `allocation/thin_pool_metadata_require_separate_pvs`.
+   */
+  readonly poolMetadata?: {
+    readonly lvName: string;
+    readonly extents: number;
+    readonly separatePvs: boolean;
+  };
   /** Deliberate bugs to build in (tests only). */
   readonly mutations?: Mutations;
 }
@@ -193,6 +203,13 @@ export function createLv(vg: VolumeGroup, spec: CreateLvSpec): { vg: VolumeGroup
     policy,
     ...(spec.pvs ? { pvs: spec.pvs } : {}),
     ...(spec.approx ? { approx: true } : {}),
+    ...(spec.poolMetadata
+      ? {
+          logCount: 1,
+          logLenExtents: spec.poolMetadata.extents,
+          mirrorLogsSeparate: spec.poolMetadata.separatePvs,
+        }
+      : {}),
     ...(spec.mutations ? { mutations: spec.mutations } : {}),
   };
   const alloc = allocateExtents(next, request);
@@ -200,7 +217,12 @@ export function createLv(vg: VolumeGroup, spec: CreateLvSpec): { vg: VolumeGroup
     const lv = appendStripedRows(next, base, alloc.rows, {
       ...(spec.stripeSizeSectors !== undefined ? { stripeSizeSectors: spec.stripeSizeSectors } : {}),
     });
-    return { vg: putLv(next, lv), name };
+    next = putLv(next, lv);
+    if (spec.poolMetadata) {
+      const meta = emptyLv(spec.poolMetadata.lvName, spec, status, policy);
+      next = putLv(next, appendStripedRows(next, meta, [alloc.logAreas.map((a) => ({ ...a }))]));
+    }
+    return { vg: next, name };
   }
   // _lv_insert_empty_sublvs + _lv_extend_layered_lv: image m takes areas [m*stripes, (m+1)*stripes).
   const imageNames: string[] = [];

@@ -200,6 +200,8 @@ export interface CreateThinPoolSpec extends LvIdentity {
   readonly zeroNewBlocks: boolean;
   /** `--poolmetadataspare n` skips the spare. */
   readonly spare: boolean;
+  /** `allocation/thin_pool_metadata_require_separate_pvs` (default false). */
+  readonly metadataSeparatePvs?: boolean;
   readonly errorWhenFull: boolean;
   readonly pvs?: readonly PvSelection[];
 }
@@ -248,25 +250,22 @@ export function createThinPool(vg: VolumeGroup, spec: CreateThinPoolSpec): { vg:
     ...(spec.creationHost !== undefined ? { creationHost: spec.creationHost } : {}),
     ...(spec.pvs ? { pvs: spec.pvs } : {}),
   };
+  // create_pool: data and metadata come from one allocation (`lv_extend` with `log_count = 1`):
+  // the metadata is its log area, so it lands on the smallest PV that fits it and that the data
+  // did not take (the same PV only when no other one can hold it).
+  const name = spec.name ?? nextLvName(next, "lvol");
   const pool = createLv(next, {
     ...identity,
-    ...(spec.name !== undefined ? { name: spec.name } : {}),
+    name,
     extents: spec.dataExtents,
+    poolMetadata: {
+      lvName: `${name}_tmeta`,
+      extents: spec.metadataExtents,
+      separatePvs: spec.metadataSeparatePvs ?? false,
+    },
   });
-  next = pool.vg;
-  const name = pool.name;
-  // create_pool allocates the metadata as part of the pool, then moves it to a new `<pool>_tmeta`
-  // (a reserved name createLv refuses, so it is allocated under a free name and renamed).
-  const tempName = nextLvName(next, "lvol");
-  const meta = createLv(next, { ...identity, name: tempName, extents: spec.metadataExtents });
-  const tmeta = findLv(meta.vg, tempName) as LogicalVolume;
-  const renamed: LogicalVolume = {
-    ...tmeta,
-    name: `${name}_tmeta`,
-    id: spec.makeId(`${name}_tmeta`),
-    status: ["READ", "WRITE"],
-  };
-  next = { ...meta.vg, lvs: meta.vg.lvs.map((l) => (l.name === tempName ? renamed : l)) };
+  const tmeta = findLv(pool.vg, `${name}_tmeta`) as LogicalVolume;
+  next = putLv(pool.vg, { ...tmeta, status: ["READ", "WRITE"] });
   const poolLv = findLv(next, name) as LogicalVolume;
   const tdata: LogicalVolume = {
     ...poolLv,

@@ -35,6 +35,7 @@ import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, LvmCommandError } from "../command.js";
 import { MESSAGE_UNITS, scanWithWarnings } from "../commands/common.js";
 import { sizeArg } from "../commands/lv-size.js";
+import { configSetting } from "../config-setting.js";
 import { newUuid } from "../ids.js";
 import { lvStartOnDisk } from "../lv-start.js";
 import { activeSet } from "../runtime.js";
@@ -197,6 +198,13 @@ export function runThinLvcreate(context: CommandContext, args: ParsedArgs): numb
         zeroNewBlocks: zero,
         spare,
         errorWhenFull,
+        metadataSeparatePvs:
+          Number(
+            configSetting(
+              optionValue(args, "config"),
+              "allocation/thin_pool_metadata_require_separate_pvs",
+            ) ?? 0,
+          ) !== 0,
       });
     } catch (error) {
       if (error instanceof AllocationError || error instanceof Error)

@@ -1,8 +1,10 @@
 import { defineScenario } from "../define.js";
 import type { ScenarioInput } from "../schema.js";
 
-// pv0 holds the spare and the pool's data exactly, so _tmeta lands on pv1: data and metadata
-// then sit behind separate write caches, as a commit that forgets to flush the data would show.
+// The spare and the pool's data go to pv0 and _tmeta to pv1 (LVM2 allocates the metadata as the
+// data's log area, on another PV when one fits it; real LVM2 2.03.16 made this layout, issue 20):
+// data and metadata then sit behind separate write caches, as a commit that forgets to flush the
+// data would show.
 const pvs = [
   { name: "pv0", size: "22MiB", profile: "sata-ssd" },
   { name: "pv1", size: "64MiB", profile: "sata-ssd" },

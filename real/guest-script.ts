@@ -348,7 +348,14 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
       const dev = `/dev/${lv}`;
       out.push(
         activateLine(lv),
-        runLine(`phase.${index}`, ["blkdiscard", "-o", String(offsetBytes), "-l", String(parseSizeText(length)), dev]),
+        runLine(`phase.${index}`, [
+          "blkdiscard",
+          "-o",
+          String(offsetBytes),
+          "-l",
+          String(parseSizeText(length)),
+          dev,
+        ]),
         runLine(`phase.${index}`, ["sync", dev]),
       );
     } else {

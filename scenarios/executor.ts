@@ -22,7 +22,6 @@ import type { FiredAt } from "../faults/mod.js";
 import { type CrashPolicySpec, type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import { ShadowOracle } from "../workloads/oracle.js";
 import { runJobs } from "../workloads/runner.js";
-import { parseSizeText } from "./size-text.js";
 import { type CaseSpec, type CrashPoint, caseKey, replayCommand } from "./case.js";
 import { splitCommandLine } from "./command-line.js";
 import { isKnownTraceEvent } from "./event-catalogue.js";
@@ -41,6 +40,7 @@ import { type ArmedOperatorActions, armOperatorActions } from "./operator-action
 import { parsePolicyText } from "./policy-text.js";
 import { type CaseRecord, emptyVerifyCounts, type TimelineRecord, type VerifyCounts } from "./records.js";
 import type { Phase, Scenario } from "./schema.js";
+import { parseSizeText } from "./size-text.js";
 import { drawCase, SWARM_CUT_ID } from "./swarm.js";
 import { Timeline } from "./timeline.js";
 
@@ -249,7 +249,12 @@ function runDiscard(
   const unmapUnitBytes = table instanceof ThinTarget ? table.pool.blockBytes : undefined;
   const scheduler = state.machine.scheduler;
   const discardedNs = device.discard(offsetBytes, lengthBytes, { issueNs: scheduler.nowNs });
-  state.oracle.discard(lvId, offsetBytes, lengthBytes, unmapUnitBytes === undefined ? {} : { unmapUnitBytes });
+  state.oracle.discard(
+    lvId,
+    offsetBytes,
+    lengthBytes,
+    unmapUnitBytes === undefined ? {} : { unmapUnitBytes },
+  );
   const flushedNs = device.flush({ issueNs: discardedNs });
   state.oracle.flush(lvId);
   scheduler.run(Math.max(scheduler.nowNs, flushedNs));

@@ -187,7 +187,10 @@ export class ShadowOracle {
     if (sizeBytes % blockBytes !== 0 && sizeBytes < blockBytes) {
       throw new RangeError(`Oracle: LV ${lvId} of ${sizeBytes} bytes holds no ${blockBytes}-byte block`);
     }
-    this.#lvs.set(lvId, { id: lvId, registration, durable: new Map(),
+    this.#lvs.set(lvId, {
+      id: lvId,
+      registration,
+      durable: new Map(),
       pending: new Map(),
       snapshots: [],
       mayBeZero: new Set(),
@@ -406,7 +409,12 @@ export class ShadowOracle {
    * the discard reaches but cannot be known to unmap (a partial pool block, or no unit given) may
    * read as their old data or zeros from now on. Blocks outside the range are untouched.
    */
-  discard(lvId: number, offsetBytes: number, lengthBytes: number, options: { unmapUnitBytes?: number } = {}): void {
+  discard(
+    lvId: number,
+    offsetBytes: number,
+    lengthBytes: number,
+    options: { unmapUnitBytes?: number } = {},
+  ): void {
     const lv = this.#lv(lvId);
     const unitBytes = options.unmapUnitBytes;
     if (unitBytes !== undefined && (unitBytes <= 0 || unitBytes % lv.registration.blockBytes !== 0)) {

@@ -36,7 +36,9 @@ const writes = (name: string, ios: number, extra: Record<string, unknown> = {}) 
 const discardWrites = (name: string, offset: string, size: string) => ({
   workload: {
     lv: "vg0/thin",
-    jobs: [{ name, rw: "write", bs: "64k", offset, size, iodepth: 4, fsync: 8, end_fsync: 1, verify: "xxh64" }],
+    jobs: [
+      { name, rw: "write", bs: "64k", offset, size, iodepth: 4, fsync: 8, end_fsync: 1, verify: "xxh64" },
+    ],
   },
 });
 

@@ -165,6 +165,25 @@ export default [
     },
   }),
   defineScenario({
+    name: "thin-discard-crash",
+    description:
+      "Power cut while writes reuse the blocks a discard returned to the pool: the discarded range reads as zeros or as the new writes, every flushed write survives, and thin_check's recount of the reused blocks adds up",
+    tags: ["nightly", "thin", "discard", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("--errorwhenfull y -L 4M"),
+    phases: [
+      discardWrites("fill", "0", "3m"),
+      { discard: { lv: "vg0/thin", offset: "0", length: "2m" } },
+      discardWrites("refill", "8m", "2560k"),
+    ],
+    faults: [
+      { kind: "power-cut", at: { event: "thin.provision", occurrence: 70 }, policy: { kind: "subset" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+  }),
+  defineScenario({
     name: "thin-repair",
     description:
       'A bit flips in the inactive pool\'s space map: activation fails with "Manual repair required!", lvconvert --repair rebuilds the metadata with thin_repair into the spare (the damaged copy kept as pool_meta0), and the origin and its thin snapshot read back every acknowledged write',

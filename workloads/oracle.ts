@@ -187,15 +187,7 @@ export class ShadowOracle {
     if (sizeBytes % blockBytes !== 0 && sizeBytes < blockBytes) {
       throw new RangeError(`Oracle: LV ${lvId} of ${sizeBytes} bytes holds no ${blockBytes}-byte block`);
     }
-    this.#lvs.set(lvId, {
-      id: lvId,
-      registration,
-      durable: new Map(),
-      pending: new Map(),
-      snapshots: [],
-      mayBeZero: new Set(),
-      unmapped: new Set(),
-    });
+    this.#lvs.set(lvId, emptyLvState(lvId, registration));
   }
 
   /**
@@ -446,13 +438,7 @@ export class ShadowOracle {
       ...(options.name === undefined ? {} : { name: options.name }),
     };
     const snap: LvState = {
-      id: snapshotLvId,
-      registration,
-      durable: new Map(),
-      pending: new Map(),
-      snapshots: [],
-      mayBeZero: new Set(),
-      unmapped: new Set(),
+      ...emptyLvState(snapshotLvId, registration),
       base: { origin, frozen: new Map() },
     };
     origin.snapshots.push(snap);
@@ -694,6 +680,19 @@ export class ShadowOracle {
     if (generation === NEVER_WRITTEN && lv.base === undefined) lv.durable.delete(block);
     else lv.durable.set(block, generation);
   }
+}
+
+/** An LV with nothing written, discarded or shared yet. */
+function emptyLvState(id: number, registration: LvRegistration): LvState {
+  return {
+    id,
+    registration,
+    durable: new Map(),
+    pending: new Map(),
+    snapshots: [],
+    mayBeZero: new Set(),
+    unmapped: new Set(),
+  };
 }
 
 function exampleOf(

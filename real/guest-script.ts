@@ -341,6 +341,23 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
       } else {
         out.push(runLine(`phase.${index}`, argv));
       }
+    } else if ("discard" in phase) {
+      // The model's discard step is a discard then a flush: blkdiscard, then sync the LV.
+      const { lv, offset, length } = phase.discard;
+      const offsetBytes = offset === "0" ? 0 : parseSizeText(offset);
+      const dev = `/dev/${lv}`;
+      out.push(
+        activateLine(lv),
+        runLine(`phase.${index}`, [
+          "blkdiscard",
+          "-o",
+          String(offsetBytes),
+          "-l",
+          String(parseSizeText(length)),
+          dev,
+        ]),
+        runLine(`phase.${index}`, ["sync", dev]),
+      );
     } else {
       out.push(background ? "wait" : ":", "lvmlab_settle 0");
       // A timed wait lasts as long in wall-clock time (the kernel's own timers, like dm-raid's

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { isBlockDeviceError } from "../engine/block/errors.js";
 import { SnapshotMergeTarget } from "../engine/dm/snapshot/merge.js";
 import { SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
-import { ThinPoolTarget } from "../engine/dm/thin/mod.js";
+import { ThinPoolTarget, ThinTarget } from "../engine/dm/thin/mod.js";
 import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js";
 import { DmDevice } from "../engine/lvm/activation/dm-device.js";
 import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
@@ -40,6 +40,7 @@ import { type ArmedOperatorActions, armOperatorActions } from "./operator-action
 import { parsePolicyText } from "./policy-text.js";
 import { type CaseRecord, emptyVerifyCounts, type TimelineRecord, type VerifyCounts } from "./records.js";
 import type { Phase, Scenario } from "./schema.js";
+import { parseSizeText } from "./size-text.js";
 import { drawCase, SWARM_CUT_ID } from "./swarm.js";
 import { Timeline } from "./timeline.js";
 
@@ -211,6 +212,10 @@ function runPhase(state: CaseState, phase: Phase, index: number): void {
     else scheduler.run(scheduler.nowNs + phase.wait.ns);
     return;
   }
+  if ("discard" in phase) {
+    runDiscard(state, phase.discard, index);
+    return;
+  }
   const { lv, jobs } = phase.workload;
   const specs = jobsFromOptions(jobs, `${state.scenario.name} phases[${index}]`);
   const device = state.device(lv);
@@ -221,6 +226,38 @@ function runPhase(state: CaseState, phase: Phase, index: number): void {
     startNs: state.machine.scheduler.nowNs,
     lvIds: [state.lvId(lv)],
   });
+}
+
+/**
+ * `blkdiscard` then a flush: the oracle learns which verify units the discard unmaps whole (a thin
+ * LV's whole pool blocks) and which it only reaches (old data or zeros both allowed there).
+ */
+function runDiscard(
+  state: CaseState,
+  step: { lv: string; offset: string; length: string },
+  index: number,
+): void {
+  const offsetBytes = step.offset === "0" ? 0 : parseSizeText(step.offset);
+  const lengthBytes = parseSizeText(step.length);
+  const lvId = state.lvId(step.lv);
+  if (!state.oracle.has(lvId)) {
+    state.failures.push(`phases[${index}] discards ${step.lv}, which no workload wrote before`);
+    return;
+  }
+  const device = state.device(step.lv);
+  const table = device instanceof DmDevice ? device.live : device;
+  const unmapUnitBytes = table instanceof ThinTarget ? table.pool.blockBytes : undefined;
+  const scheduler = state.machine.scheduler;
+  const discardedNs = device.discard(offsetBytes, lengthBytes, { issueNs: scheduler.nowNs });
+  state.oracle.discard(
+    lvId,
+    offsetBytes,
+    lengthBytes,
+    unmapUnitBytes === undefined ? {} : { unmapUnitBytes },
+  );
+  const flushedNs = device.flush({ issueNs: discardedNs });
+  state.oracle.flush(lvId);
+  scheduler.run(Math.max(scheduler.nowNs, flushedNs));
 }
 
 /**

@@ -55,6 +55,19 @@ const lvmPhaseSchema = z.strictObject({
   expectExit: z.int().min(0).max(255).default(0),
 });
 
+/**
+ * A discard (`blkdiscard -o OFFSET -l LENGTH`) of an LV the workloads wrote, then a flush: on a
+ * thin LV the pool unmaps every whole pool block the range covers and the flush's commit returns
+ * them to the pool. `offset` and `length` are multiples of the workload's verify unit.
+ */
+const discardPhaseSchema = z.strictObject({
+  discard: z.strictObject({
+    lv: lvPath,
+    offset: z.union([z.literal("0"), sizeText]),
+    length: sizeText,
+  }),
+});
+
 /** Run background work (pvmove copy, resync, merge) until it finishes or for a virtual time. */
 const waitPhaseSchema = z.strictObject({
   wait: z.union([z.literal("background"), z.strictObject({ ns: z.int().positive() })]),
@@ -72,7 +85,7 @@ const operatorActionSchema = z.strictObject({
 });
 
 /** A phase of the run, in order. */
-const phaseSchema = z.union([workloadPhaseSchema, lvmPhaseSchema, waitPhaseSchema]);
+const phaseSchema = z.union([workloadPhaseSchema, lvmPhaseSchema, waitPhaseSchema, discardPhaseSchema]);
 
 const damageClass = z.enum(["lost", "stale", "torn", "misdirected", "corrupt", "unreadable"]);
 

@@ -93,6 +93,10 @@ interface LvState {
   readonly durable: Map<number, number>;
   readonly pending: Map<number, PendingRecord>;
   readonly snapshots: LvState[];
+  /** Blocks a discard reached: zeros are allowed there besides what else is (until a newer write is durable). */
+  readonly mayBeZero: Set<number>;
+  /** Blocks a discard unmapped whole: they read as zeros once the next flush (pool commit) completes. */
+  readonly unmapped: Set<number>;
   readonly base?: { readonly origin: LvState; readonly frozen: Map<number, FrozenRecord> };
 }
 
@@ -183,7 +187,7 @@ export class ShadowOracle {
     if (sizeBytes % blockBytes !== 0 && sizeBytes < blockBytes) {
       throw new RangeError(`Oracle: LV ${lvId} of ${sizeBytes} bytes holds no ${blockBytes}-byte block`);
     }
-    this.#lvs.set(lvId, { id: lvId, registration, durable: new Map(), pending: new Map(), snapshots: [] });
+    this.#lvs.set(lvId, emptyLvState(lvId, registration));
   }
 
   /**
@@ -209,6 +213,8 @@ export class ShadowOracle {
         durable: new Map(lv.durable),
         pending,
         snapshots: [],
+        mayBeZero: new Set(lv.mayBeZero),
+        unmapped: new Set(lv.unmapped),
       });
     }
     for (const [lv, copy] of copies) {
@@ -300,6 +306,8 @@ export class ShadowOracle {
     const lv = this.#lv(lvId);
     for (const block of this.#blocksOf(lv, offsetBytes, lengthBytes)) {
       this.#freezeForSnapshots(lv, block);
+      // A write after a discard provisions afresh: the discard no longer decides this block.
+      lv.unmapped.delete(block);
       const record = this.#pendingFor(lv, block);
       const newest = Math.max(record.durable, record.acked.at(-1) ?? 0, record.inflight.at(-1) ?? 0);
       if (generation <= newest) {
@@ -347,6 +355,7 @@ export class ShadowOracle {
 
   #promote(lv: LvState, block: number, record: PendingRecord, generation: number): void {
     record.durable = generation;
+    lv.mayBeZero.delete(block);
     record.acked = record.acked.filter((g) => g > generation);
     // Older in-flight writes may still land (they were issued but never acknowledged); keep them.
     if (record.acked.length === 0 && record.inflight.length === 0) {
@@ -366,6 +375,14 @@ export class ShadowOracle {
       this.#freezeForSnapshots(lv, block);
       this.#promote(lv, block, record, newest);
     }
+    // The commit this flush made drops the discarded mappings for good: those blocks read as zeros.
+    for (const block of lv.unmapped) {
+      this.#freezeForSnapshots(lv, block);
+      lv.pending.delete(block);
+      lv.durable.set(block, NEVER_WRITTEN);
+      lv.mayBeZero.delete(block);
+    }
+    lv.unmapped.clear();
     // A completed flush leaves no acknowledged write volatile: were one left, a crash could lose it
     // and the verdict would call that allowed.
     for (const [block, record] of lv.pending) {
@@ -374,6 +391,36 @@ export class ShadowOracle {
           `Oracle invariant: LV ${lvId} block ${block} still holds acknowledged generation ${record.acked.at(-1)} as volatile after a flush`,
         );
       }
+    }
+  }
+
+  /**
+   * A discard of `[offsetBytes, offsetBytes + lengthBytes)` completed on `lvId`. Verify units that
+   * lie inside a whole `unmapUnitBytes` unit (a thin pool block: dm-thin unmaps only whole blocks)
+   * read as zeros once the next flush completes, and as their old data or zeros until then. Units
+   * the discard reaches but cannot be known to unmap (a partial pool block, or no unit given) may
+   * read as their old data or zeros from now on. Blocks outside the range are untouched.
+   */
+  discard(
+    lvId: number,
+    offsetBytes: number,
+    lengthBytes: number,
+    options: { unmapUnitBytes?: number } = {},
+  ): void {
+    const lv = this.#lv(lvId);
+    const unitBytes = options.unmapUnitBytes;
+    if (unitBytes !== undefined && (unitBytes <= 0 || unitBytes % lv.registration.blockBytes !== 0)) {
+      throw new RangeError(
+        `Oracle: discard unit ${unitBytes} on LV ${lvId} is not a multiple of its ${lv.registration.blockBytes}-byte blocks`,
+      );
+    }
+    const endBytes = offsetBytes + lengthBytes;
+    for (const block of this.#blocksOf(lv, offsetBytes, lengthBytes)) {
+      this.#freezeForSnapshots(lv, block);
+      lv.mayBeZero.add(block);
+      if (unitBytes === undefined) continue;
+      const unitStart = Math.floor((block * lv.registration.blockBytes) / unitBytes) * unitBytes;
+      if (unitStart >= offsetBytes && unitStart + unitBytes <= endBytes) lv.unmapped.add(block);
     }
   }
 
@@ -391,11 +438,7 @@ export class ShadowOracle {
       ...(options.name === undefined ? {} : { name: options.name }),
     };
     const snap: LvState = {
-      id: snapshotLvId,
-      registration,
-      durable: new Map(),
-      pending: new Map(),
-      snapshots: [],
+      ...emptyLvState(snapshotLvId, registration),
       base: { origin, frozen: new Map() },
     };
     origin.snapshots.push(snap);
@@ -472,7 +515,10 @@ export class ShadowOracle {
     } else {
       allowed = [durable, ...others];
     }
-    if (this.#mutations.has(MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED) && !allowed.includes(NEVER_WRITTEN)) {
+    if (
+      (lv.mayBeZero.has(blockIndex) || this.#mutations.has(MUTATION_ORACLE_ZEROS_ALWAYS_ALLOWED)) &&
+      !allowed.includes(NEVER_WRITTEN)
+    ) {
       allowed.push(NEVER_WRITTEN);
     }
     return {
@@ -634,6 +680,19 @@ export class ShadowOracle {
     if (generation === NEVER_WRITTEN && lv.base === undefined) lv.durable.delete(block);
     else lv.durable.set(block, generation);
   }
+}
+
+/** An LV with nothing written, discarded or shared yet. */
+function emptyLvState(id: number, registration: LvRegistration): LvState {
+  return {
+    id,
+    registration,
+    durable: new Map(),
+    pending: new Map(),
+    snapshots: [],
+    mayBeZero: new Set(),
+    unmapped: new Set(),
+  };
 }
 
 function exampleOf(

@@ -71,6 +71,15 @@ export const DETAILS_NOT_DIRTIED_ON_INSERT: MutationInfo = {
     "Thin insert bumps a device's mapped_blocks without marking its details changed, so commits leave the on-disk count behind the mapping tree",
 };
 
+/** Mutation: unmapping a block (a discard) leaves the data block's reference count, so its space never returns. */
+const MUTATION_DISCARD_KEEPS_REFCOUNT = "persistent-data.discard-keeps-refcount";
+/** Catalogue entry for {@link MUTATION_DISCARD_KEEPS_REFCOUNT}. */
+export const DISCARD_KEEPS_REFCOUNT: MutationInfo = {
+  name: MUTATION_DISCARD_KEEPS_REFCOUNT,
+  description:
+    "Thin remove (a discard) unmaps the block but leaves its data reference count, so the pool's space never returns and the space map leaks it",
+};
+
 /** One device as `thin_dump --repair` salvaged it: its details and the mappings that still validate. */
 export interface SalvagedDevice {
   readonly id: number;
@@ -523,8 +532,10 @@ export class PoolMetadata {
   /** Unmaps `vblock` of device `id` (`dm_thin_remove_block`); true when it was mapped. */
   remove(id: number, vblock: number): boolean {
     const td = this.#open(id);
-    if (this.lookup(id, vblock) === undefined) return false;
+    const mapped = this.lookup(id, vblock);
+    if (mapped === undefined) return false;
     this.#updateSubtree(id, (sub) => btreeRemove(this.#tm, sub, vblock, this.#dataVt).root);
+    if (this.#mutations.has(MUTATION_DISCARD_KEEPS_REFCOUNT)) this.#data.inc(mapped.dataBlock);
     td.mappedBlocks -= 1;
     td.changed = true;
     this.#changed = true;

@@ -34,6 +34,16 @@ const writes = (name: string, ios: number, extra: Record<string, unknown> = {}) 
   },
 });
 
+// thin-discard: sequential 64 KiB writes, one pool block each, over [offset, offset + size).
+const discardWrites = (name: string, offset: string, size: string) => ({
+  workload: {
+    lv: "vg0/thin",
+    jobs: [
+      { name, rw: "write", bs: "64k", offset, size, iodepth: 4, fsync: 8, end_fsync: 1, verify: "xxh64" },
+    ],
+  },
+});
+
 // thin-metadata-fill: a 2 MiB _tmeta (512 blocks, 51 of them the kernel's reserve) filled by real
 // provisioning. Every thin snapshot shares the origin's mapping leaves; the writes after it shadow
 // each leaf they touch, so each round pins about one more copy of the origin's leaves.
@@ -133,6 +143,47 @@ export default [
     setup: setup("--errorwhenfull y -L 4M"),
     phases: [writes("fill", 400)],
     expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "out-of-data-space" } },
+  }),
+  defineScenario({
+    name: "thin-discard",
+    description:
+      "A 4 MiB thin pool filled to 75%, then 2 MiB of the thin LV discarded: the pool unmaps those 32 whole blocks, drops their data reference counts and the commit returns them (Data% falls to 25%); the discarded range reads as zeros, writes that need the freed blocks fit (error_if_no_space would fail them otherwise), and every acknowledged write is intact",
+    tags: ["nightly", "thin", "discard"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("--errorwhenfull y -L 4M"),
+    phases: [
+      discardWrites("fill", "0", "3m"),
+      { lvm: "lvs --noheadings -o lv_name,data_percent vg0/pool" },
+      { discard: { lv: "vg0/thin", offset: "0", length: "2m" } },
+      { lvm: "lvs --noheadings -o lv_name,data_percent vg0/pool" },
+      discardWrites("refill", "8m", "2560k"),
+      { lvm: "lvs --noheadings -o lv_name,data_percent vg0/pool" },
+    ],
+    expect: {
+      thinChecked: ["vg0/pool"],
+      thinPoolMode: { "vg0/pool": "write" },
+      messages: ["pool 75.00", "pool 25.00", "pool 87.50"],
+    },
+  }),
+  defineScenario({
+    name: "thin-discard-crash",
+    description:
+      "Power cut while writes reuse the blocks a discard returned to the pool: the discarded range reads as zeros or as the new writes, every flushed write survives, and thin_check's recount of the reused blocks adds up",
+    tags: ["nightly", "thin", "discard", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("--errorwhenfull y -L 4M"),
+    phases: [
+      discardWrites("fill", "0", "3m"),
+      { discard: { lv: "vg0/thin", offset: "0", length: "2m" } },
+      discardWrites("refill", "8m", "2560k"),
+    ],
+    faults: [
+      { kind: "power-cut", at: { event: "thin.provision", occurrence: 70 }, policy: { kind: "subset" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
   }),
   defineScenario({
     name: "thin-repair",

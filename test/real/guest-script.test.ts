@@ -57,6 +57,13 @@ describe("scenario → guest script", () => {
     expect(plan.cut).toBeUndefined();
   });
 
+  it("turns a discard phase into blkdiscard of the LV then a sync", () => {
+    const phases = [...base.phases, { discard: { lv: "vg0/lv0", offset: "1m", length: "2m" } }];
+    const plan = translateScenario(defineScenario({ ...base, phases, name: "t-discard" }), { seed: 7 });
+    expect(plan.boot1).toContain("lvmlab_run phase.1 blkdiscard -o 1048576 -l 2097152 /dev/vg0/lv0");
+    expect(plan.boot1).toContain("lvmlab_run phase.1 sync /dev/vg0/lv0");
+  });
+
   it("turns a power cut at a write count into a watcher that prints CUT", () => {
     const plan = translateScenario(
       defineScenario({

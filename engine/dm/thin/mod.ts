@@ -1,6 +1,7 @@
 /** Public face of engine/dm/thin: the thin-pool and thin targets, and the mutations thin provisioning honours. */
 import {
   COMMIT_SKIPS_METADATA_FLUSH,
+  DISCARD_KEEPS_REFCOUNT,
   REPAIR_COUNTS_SHARED_ONCE,
   SNAP_SKIPS_ROOT_INC,
 } from "../../persistent-data/thin-metadata.js";
@@ -35,6 +36,7 @@ export const THIN_MUTATIONS: readonly MutationInfo[] = [
   COMMIT_SKIPS_METADATA_FLUSH,
   SNAP_SKIPS_ROOT_INC,
   REPAIR_COUNTS_SHARED_ONCE,
+  DISCARD_KEEPS_REFCOUNT,
   THIN_LOW_WATER_EVENT_LOST,
   THIN_ABORT_SKIPS_NEEDS_CHECK,
   THIN_RESIZE_STAYS_FULL,

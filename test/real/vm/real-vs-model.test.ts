@@ -18,6 +18,9 @@ const SCENARIOS = [
   // A transient leg loss: an error table under pv1 after the idle wait, the linear table again
   // once dm-raid marks the leg D, then lvchange --refresh recovers it.
   "raid1-transient-leg-loss",
+  // A thin pool's data fills under fio until writes fail, with the pool's
+  // sub-LVs placed as LVM2 places them (_tmeta on the other PV).
+  "thin-data-full",
 ];
 /**
  * The seed each runs at. mirror-leg-loss-remove is a swarm scenario whose seed draws the lost leg:

@@ -16,6 +16,22 @@ export interface ExtentRequest {
   readonly approx: boolean;
 }
 
+/**
+ * The size in extents an lvresize-family request asks for, from the LV's current size: `+N` and
+ * `-N` are relative, a bare N absolute. lvextend refuses a negative request (`_lvresize_check`).
+ */
+export function resizeTargetExtents(
+  request: { readonly sign: string; readonly extents: number },
+  currentExtents: number,
+  mode: "extend" | "reduce" | "resize",
+): number {
+  if (mode === "extend" && request.sign === "-")
+    throw new LvmCommandError("Negative argument not permitted - use lvreduce", 3);
+  if (request.sign === "+") return currentExtents + request.extents;
+  if (request.sign === "-") return currentExtents - request.extents;
+  return request.extents;
+}
+
 /** Reads `-L`/`-l` from `args`; `pvs` restricts `%PVS`. Prints "Rounding up size …" like LVM2. */
 export function extentRequest(
   context: CommandContext,

@@ -18,7 +18,7 @@ import { formatSize } from "../units.js";
 import { requireVg } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { lvExtents, MESSAGE_UNITS, scanWithWarnings, sizeAndExtents, splitLvArg } from "./common.js";
-import { extentRequest } from "./lv-size.js";
+import { extentRequest, resizeTargetExtents } from "./lv-size.js";
 import { asCommandError, pvListArg } from "./lvcreate.js";
 import { allocOption } from "./vgcreate.js";
 
@@ -44,14 +44,7 @@ function run(context: CommandContext, args: Parameters<LvmCommandDef["run"]>[1],
   const request = extentRequest(context, args, { vg, resize: true, ...(pvs ? { pvs } : {}) });
   if (request === undefined) throw new LvmCommandError("Please specify either size or extents", 3);
   const current = lvExtents(lv);
-  let target =
-    request.sign === "+"
-      ? current + request.extents
-      : request.sign === "-"
-        ? current - request.extents
-        : request.extents;
-  if (mode === "extend" && request.sign === "-")
-    throw new LvmCommandError("Negative argument not permitted - use lvreduce", 3);
+  let target = resizeTargetExtents(request, current, mode);
   if (mode === "reduce" && request.sign === "+")
     throw new LvmCommandError("Positive sign not permitted - use lvextend", 3);
   // _lvresize_adjust_extents: extensions follow the last segment's stripes, reductions the stripes

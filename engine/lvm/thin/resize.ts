@@ -34,7 +34,7 @@ import { reloadLv } from "../activation/activate.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, LvmCommandError } from "../command.js";
 import { sizeAndExtents } from "../commands/common.js";
-import { extentRequest, sizeArg } from "../commands/lv-size.js";
+import { extentRequest, resizeTargetExtents, sizeArg } from "../commands/lv-size.js";
 import { deactivateTables } from "../commands/lv-tables.js";
 import type { HostScan } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
@@ -193,16 +193,12 @@ export function runThinResize(
   return ECMD_PROCESSED;
 }
 
-function sizedGrowth(request: { sign: string; extents: number }, current: number, mode: string): number {
-  const target =
-    request.sign === "+"
-      ? current + request.extents
-      : request.sign === "-"
-        ? current - request.extents
-        : request.extents;
-  if (mode === "extend" && request.sign === "-")
-    throw new LvmCommandError("Negative argument not permitted - use lvreduce", 3);
-  return target - current;
+function sizedGrowth(
+  request: { readonly sign: string; readonly extents: number },
+  current: number,
+  mode: "extend" | "reduce" | "resize",
+): number {
+  return resizeTargetExtents(request, current, mode) - current;
 }
 
 /** Grows one sub-LV through the allocator and prints LVM2's "Size of logical volume … changed" line. */

@@ -36,6 +36,30 @@ export function splitDmName(name: string): { vg: string; lv: string } | undefine
   return { vg: match[1]!.replaceAll("--", "-"), lv: match[2]!.replaceAll("--", "-") };
 }
 
+/**
+ * How dmeventd's plugins run a policy command: at most one pending per LV (`key`), `delayNs` of
+ * virtual time after the event, and not at all when `live()` says the monitor stopped meanwhile (or
+ * its host was replaced by a reboot).
+ */
+export function scheduleOncePerLv(
+  host: Host,
+  pending: Set<string>,
+  key: string,
+  when: { readonly delayNs: number; readonly label: string; readonly live: () => boolean },
+  run: () => void,
+): void {
+  if (pending.has(key)) return;
+  pending.add(key);
+  host.scheduler.after(
+    when.delayNs,
+    () => {
+      pending.delete(key);
+      if (when.live()) run();
+    },
+    when.label,
+  );
+}
+
 /** Starts monitoring every mirror of `host` (dmeventd with `activation/monitoring = 1`). */
 export function monitorMirrors(host: Host, options: MonitorOptions = {}): MirrorMonitor {
   const repairs: { argv: readonly string[]; result: LvmRunResult }[] = [];
@@ -49,13 +73,12 @@ export function monitorMirrors(host: Host, options: MonitorOptions = {}): Mirror
     const dm = splitDmName(String(event.data.mirror ?? "").replace(/\[\d+\]$/, ""));
     if (dm === undefined) return;
     const key = `${dm.vg}/${dm.lv}`;
-    if (pending.has(key)) return;
-    pending.add(key);
-    host.scheduler.after(
-      options.delayNs ?? 0,
+    scheduleOncePerLv(
+      host,
+      pending,
+      key,
+      { delayNs: options.delayNs ?? 0, label: `dmeventd repair ${key}`, live: () => !stopped },
       () => {
-        pending.delete(key);
-        if (stopped) return;
         if (repairs.length >= MONITOR_REPAIRS_MAX) {
           throw new Error(`Mirror monitor ran ${MONITOR_REPAIRS_MAX} repairs; ${key} keeps failing`);
         }
@@ -70,7 +93,6 @@ export function monitorMirrors(host: Host, options: MonitorOptions = {}): Mirror
         repairs.push({ argv, result });
         options.onRepair?.(argv, result);
       },
-      `dmeventd repair ${key}`,
     );
   };
   const unsubscribe = host.trace.subscribe(listener);

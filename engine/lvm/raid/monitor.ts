@@ -8,7 +8,7 @@
  */
 import type { TraceEvent } from "../../sim/trace.js";
 import type { Host } from "../host.js";
-import { splitDmName } from "../mirror/monitor.js";
+import { scheduleOncePerLv, splitDmName } from "../mirror/monitor.js";
 import { type LvmRunResult, runLvm } from "../run.js";
 import { raidMonitoring } from "./monitor-settings.js";
 
@@ -45,13 +45,16 @@ export function monitorRaid(hostOf: () => Host, options: { readonly delayNs?: nu
       log.push(`Use 'lvconvert --repair ${path}' to replace failed device.`);
       return;
     }
-    if (pending.has(path)) return;
-    pending.add(path);
-    host.scheduler.after(
-      options.delayNs ?? 0,
+    scheduleOncePerLv(
+      host,
+      pending,
+      path,
+      {
+        delayNs: options.delayNs ?? 0,
+        label: `dmeventd raid repair ${path}`,
+        live: () => !stopped && hostOf() === host,
+      },
       () => {
-        pending.delete(path);
-        if (stopped || hostOf() !== host) return;
         if (repairs.length >= RAID_MONITOR_REPAIRS_MAX) {
           throw new Error(`raid monitor ran ${RAID_MONITOR_REPAIRS_MAX} repairs; ${path} keeps failing`);
         }
@@ -60,7 +63,6 @@ export function monitorRaid(hostOf: () => Host, options: { readonly delayNs?: nu
         repairs.push({ argv, result });
         if (result.exitCode !== 0) log.push(`Repair of RAID device ${dm.vg}-${dm.lv} failed.`);
       },
-      `dmeventd raid repair ${path}`,
     );
   };
   const unsubscribe = hostOf().trace.subscribe(listener);

@@ -10,7 +10,7 @@
  */
 import type { TraceEvent, TraceEventInfo } from "../../sim/trace.js";
 import type { Host } from "../host.js";
-import { splitDmName } from "../mirror/monitor.js";
+import { scheduleOncePerLv, splitDmName } from "../mirror/monitor.js";
 import { type LvmRunResult, runLvm } from "../run.js";
 import { livePool } from "./status.js";
 
@@ -106,13 +106,16 @@ export function monitorThin(hostOf: () => Host, options: { readonly delayNs?: nu
     state.dataCheck = step(dmPercent(u.usedDataBlocks, u.totalDataBlocks), state.dataCheck, "data");
     if (!needsPolicy) return;
     const path = `${dm.vg}/${dm.lv}`;
-    if (pending.has(path)) return;
-    pending.add(path);
-    host.scheduler.after(
-      options.delayNs ?? 0,
+    scheduleOncePerLv(
+      host,
+      pending,
+      path,
+      {
+        delayNs: options.delayNs ?? 0,
+        label: `dmeventd thin ${path}`,
+        live: () => !stopped && hostOf() === host,
+      },
       () => {
-        pending.delete(path);
-        if (stopped || hostOf() !== host) return;
         if (runs.length >= THIN_MONITOR_RUNS_MAX) {
           throw new Error(`Thin monitor ran ${THIN_MONITOR_RUNS_MAX} policy commands; ${path} keeps filling`);
         }
@@ -122,7 +125,6 @@ export function monitorThin(hostOf: () => Host, options: { readonly delayNs?: nu
         host.trace.emit(THIN_AUTOEXTEND_EVENT.name, { pool: path, exitCode: result.exitCode });
         if (result.exitCode !== 0) log.push(`Failed to extend thin pool ${path}.`);
       },
-      `dmeventd thin ${path}`,
     );
   };
 

@@ -3,7 +3,7 @@ import { ScenarioError } from "../scenarios/define.js";
 import { loadLibrary } from "../scenarios/load.js";
 import { realCacheDir } from "./cache.js";
 import { verifiedKib } from "./diff.js";
-import { directModeRefusal, thisHost } from "./direct.js";
+import { DirectModeError, directModeRefusal, thisHost } from "./direct.js";
 import { UntranslatableError } from "./guest-script.js";
 import { realRunRecords, runReal, unexplained } from "./run.js";
 import { findQemu, RealSetupError, readRealSetup } from "./setup.js";
@@ -67,6 +67,7 @@ export async function runRealCli(name: string, options: RealCliOptions): Promise
     });
   } catch (error) {
     if (error instanceof UntranslatableError) throw options.usageError(`${scenario.name}: ${error.message}`);
+    if (error instanceof DirectModeError) throw options.usageError(error.message);
     throw error;
   }
   const out = process.stdout;

@@ -326,6 +326,10 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
         real: "not reached",
       });
     }
+    if (host !== undefined && host.bufferedLoops.length > 0)
+      notes.push(
+        `direct mode: ${host.bufferedLoops.map((b) => `${b.loop} without direct I/O (${b.why})`).join(", ")}: a page cache sits between dm and the disk files (tmpfs before Linux 6.6 has no O_DIRECT; put TMPDIR on ext4 or xfs for direct I/O)`,
+      );
     for (const e of eventsOf(transcript, "WARN")) notes.push(`guest: ${e.text}`);
     for (const e of eventsOf(transcript, "FAULT")) notes.push(`guest fault: ${e.text}`);
     return {

@@ -6,6 +6,7 @@ import {
   buildNodeImage,
   guestLvmlabCommand,
   guestNodeCommand,
+  makeExt4Image,
   mountNodeImageScript,
   NODE_IMAGE_MOUNT,
   type NodeImage,
@@ -27,17 +28,28 @@ import type { RealSetup } from "./setup.js";
 /** Guest RAM for a Node run: the ~100 MiB initramfs, node (~150 MiB), the PVs on tmpfs. */
 export const DIRECT_IN_VM_MEMORY_MIB = 1536;
 
-/** The tmpfs the runs work in (PV images are sparse: only what the scenario writes costs RAM). */
-const SCRATCH_DIR = "/scratch";
+/**
+ * Where the runs work (their TMPDIR): a tmpfs (PV images are sparse: only what the scenario writes
+ * costs RAM; no O_DIRECT, so the loops run buffered), or an empty ext4 disk (the loops get direct
+ * I/O, as on a host whose TMPDIR is on ext4).
+ */
+const SCRATCH = { tmpfs: "/scratch", ext4: "/scratch-ext4" } as const;
 const SCRATCH_MIB = 768;
 
-/** The Node image is the only disk after the control disk. */
-const NODE_IMAGE_DEVICE = "/dev/vdb";
+/** The ext4 scratch disk comes first (/dev/vdb) when a case wants it, the Node image after it. */
+function devices(withExt4: boolean): { readonly ext4?: string; readonly image: string } {
+  return withExt4 ? { ext4: "/dev/vdb", image: "/dev/vdc" } : { image: "/dev/vdb" };
+}
+
+/** The ext4 scratch disk: sparse, so only what the runs write costs host disk. */
+const EXT4_SCRATCH_BYTES = 1 << 30;
 
 /** One run inside the guest. */
 export interface DirectInVmCase {
   readonly scenario: string;
   readonly seed: number;
+  /** The filesystem of the run's TMPDIR (default tmpfs). */
+  readonly scratch?: keyof typeof SCRATCH;
 }
 
 /** What one run inside the guest did and left behind. */
@@ -58,6 +70,8 @@ export interface DirectInVmOutcome {
   readonly loopsLeft: readonly string[];
   /** `lvmlab-real-*` work dirs left in the scratch dir: must be empty. */
   readonly workDirsLeft: readonly string[];
+  /** `/dev/mapper` nodes and `/dev/<vg>/<lv>` links left afterwards: must be empty. */
+  readonly devNodesLeft: readonly string[];
 }
 
 /** Scenario names go into the guest's shell as they are. */
@@ -70,13 +84,18 @@ export function directInVmScript(
 ): string {
   if (cases.length === 0) throw new RangeError("No cases to run in the guest");
   const lvmlab = guestLvmlabCommand(options.loader);
+  const dev = devices(cases.some((c) => c.scratch === "ext4"));
   const lines = [
     "set -u",
     `M='${MARK}'`,
     "up() { cut -d' ' -f1 /proc/uptime; }",
-    `${mountNodeImageScript(NODE_IMAGE_DEVICE)} || { echo "$M DV FAIL mount ${NODE_IMAGE_DEVICE}"; exit 1; }`,
-    `mkdir -p ${SCRATCH_DIR} && mount -t tmpfs -o size=${SCRATCH_MIB}m tmpfs ${SCRATCH_DIR}`,
-    `export TMPDIR=${SCRATCH_DIR}`,
+    `${mountNodeImageScript(dev.image)} || { echo "$M DV FAIL mount ${dev.image}"; exit 1; }`,
+    `mkdir -p ${SCRATCH.tmpfs} && mount -t tmpfs -o size=${SCRATCH_MIB}m tmpfs ${SCRATCH.tmpfs}`,
+    ...(dev.ext4 === undefined
+      ? []
+      : [
+          `mkdir -p ${SCRATCH.ext4} && mount -t ext4 ${dev.ext4} ${SCRATCH.ext4} || echo "$M DV FAIL mount ${dev.ext4}"`,
+        ]),
     // How long node takes to start under TCG, for the report.
     `t0=$(up); v=$(${guestNodeCommand(options.loader)} --version); echo "$M DV NODE $v $t0 $(up)"`,
   ];
@@ -84,19 +103,23 @@ export function directInVmScript(
     if (!SAFE_NAME.test(c.scenario))
       throw new RangeError(`Unsafe scenario name ${JSON.stringify(c.scenario)}`);
     if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new RangeError(`Bad seed ${c.seed}`);
-    const out = `${SCRATCH_DIR}/run${i}`;
+    const scratch = SCRATCH[c.scratch ?? "tmpfs"];
+    const out = `${SCRATCH.tmpfs}/run${i}`;
     lines.push(
       `echo "$M DV ${i} START $(up)"`,
-      `{ ${lvmlab} real run --direct ${c.scenario} --seed ${c.seed} --timeout ${options.timeoutS} --ndjson ${out}.ndjson; echo $? > ${out}.rc; } 2>&1 | while IFS= read -r l; do echo "$M DV ${i} OUT $l"; done`,
+      `{ TMPDIR=${scratch} ${lvmlab} real run --direct ${c.scenario} --seed ${c.seed} --timeout ${options.timeoutS} --ndjson ${out}.ndjson; echo $? > ${out}.rc; } 2>&1 | while IFS= read -r l; do echo "$M DV ${i} OUT $l"; done`,
       `echo "$M DV ${i} EXIT $(cat ${out}.rc 2>/dev/null || echo none) $(up)"`,
       `[ -f ${out}.ndjson ] && while IFS= read -r l; do echo "$M DV ${i} REC $l"; done < ${out}.ndjson`,
       `dmsetup ls 2>&1 | while IFS= read -r l; do echo "$M DV ${i} DM $l"; done`,
       `losetup -a 2>&1 | while IFS= read -r l; do echo "$M DV ${i} LOOP $l"; done`,
-      `for d in ${SCRATCH_DIR}/lvmlab-real-*; do [ -e "$d" ] && echo "$M DV ${i} WORKDIR $d"; done`,
+      `for d in ${scratch}/lvmlab-real-*; do [ -e "$d" ] && echo "$M DV ${i} WORKDIR $d"; done`,
+      // Device nodes and LVM2's /dev/<vg>/<lv> links the run made (without udev, nobody else removes them).
+      `for f in /dev/mapper/* /dev/*/*; do case "$f" in /dev/mapper/control) ;; /dev/mapper/*) echo "$M DV ${i} DEVNODE $f" ;; *) [ -L "$f" ] && case "$(readlink "$f")" in *mapper/*|*dm-*) echo "$M DV ${i} DEVNODE $f" ;; esac ;; esac; done`,
       `echo "$M DV ${i} DONE"`,
     );
   });
-  lines.push(`umount ${SCRATCH_DIR}; umount ${NODE_IMAGE_MOUNT}`);
+  lines.push(`umount ${SCRATCH.tmpfs}; umount ${NODE_IMAGE_MOUNT}`);
+  if (dev.ext4 !== undefined) lines.push(`umount ${SCRATCH.ext4}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -115,10 +138,11 @@ export function parseDirectInVm(
     dmLeft: [] as string[],
     loopsLeft: [] as string[],
     workDirsLeft: [] as string[],
+    devNodesLeft: [] as string[],
   }));
   for (const line of lines) {
     if (!line.startsWith(prefix)) continue;
-    const match = /^(\d+) (START|OUT|EXIT|REC|DM|LOOP|WORKDIR|DONE)(?: (.*))?$/.exec(
+    const match = /^(\d+) (START|OUT|EXIT|REC|DM|LOOP|WORKDIR|DEVNODE|DONE)(?: (.*))?$/.exec(
       line.slice(prefix.length),
     );
     if (match === null) continue;
@@ -150,6 +174,9 @@ export function parseDirectInVm(
       case "WORKDIR":
         at.workDirsLeft.push(text);
         break;
+      case "DEVNODE":
+        at.devNodesLeft.push(text);
+        break;
     }
   }
   return cases.map((c, i) => {
@@ -168,6 +195,7 @@ export function parseDirectInVm(
       dmLeft: at.dmLeft,
       loopsLeft: at.loopsLeft,
       workDirsLeft: at.workDirsLeft,
+      devNodesLeft: at.devNodesLeft,
     };
   });
 }
@@ -204,6 +232,11 @@ export async function runDirectInVm(
     log(
       `real: Node image ${image.sizeBytes >> 20} MiB (${image.files} files, ${(image.contentBytes / 2 ** 20).toFixed(0)} MiB)`,
     );
+    const disks: string[] = [];
+    if (options.cases.some((c) => c.scratch === "ext4")) {
+      disks.push(join(dir, "scratch.img"));
+      makeExt4Image(disks[0]!, { sizeBytes: EXT4_SCRATCH_BYTES, label: "lvmlab-scratch" });
+    }
     const script = directInVmScript(options.cases, {
       loader: image.loader,
       timeoutS: Math.ceil((options.caseTimeoutMs ?? options.timeoutMs) / 1000),
@@ -212,7 +245,7 @@ export async function runDirectInVm(
       setup,
       workDir: dir,
       script,
-      disks: [],
+      disks,
       readOnlyDisks: [image.path],
       memoryMib: DIRECT_IN_VM_MEMORY_MIB,
       timeoutMs: options.timeoutMs,

@@ -64,15 +64,21 @@ export function directScript(script: string, workDir: string): string {
  * The sh lines that end a run's devices: the scenario's VGs (read before anything else, while the
  * PVs still answer), optionally `error` tables under every PV first (the power cut), then every dm
  * device of those VGs that did not exist when the run started, deepest first (a device in use is
- * retried on the next pass), then the PV devices.
+ * retried on the next pass), then the PV devices, and last the `/dev/<vg>/<lv>` links LVM2 made
+ * (without udev it makes them itself, and only its own deactivation removes them): the ones left
+ * dangling go, and the `/dev/<vg>` directory once empty, so the next run's `vgcreate` does not
+ * fail with "/dev/vg0: already exists in filesystem". A link that still resolves (a device that
+ * was there before the run) is kept.
  */
 export function directTeardownScript(
   pvs: readonly { readonly name: string; readonly sizeBytes: number }[],
-  options: { readonly powerCut: boolean; readonly before: readonly string[] },
+  options: { readonly powerCut: boolean; readonly before: readonly string[]; readonly devDir?: string },
 ): string {
+  const devDir = options.devDir ?? "/dev";
   const lines = [
     "set -u",
-    "vgs_=$(vgs --noheadings -o vg_name 2>/dev/null | sed 's/-/--/g')",
+    "vgnames_=$(vgs --noheadings -o vg_name 2>/dev/null)",
+    `vgs_=$(for v in $vgnames_; do echo "$v"; done | sed 's/-/--/g')`,
     `before_=' ${options.before.join(" ")} '`,
   ];
   if (options.powerCut) {
@@ -93,6 +99,11 @@ export function directTeardownScript(
     "  for n in $left; do dmsetup remove --force $n >/dev/null 2>&1; done",
     "done",
     ...pvs.map((pv) => `dmsetup remove --force ${pv.name} >/dev/null 2>&1`),
+    "for v in $vgnames_; do",
+    `  [ -d "${devDir}/$v" ] || continue`,
+    `  for l in "${devDir}/$v"/*; do [ -L "$l" ] && [ ! -e "$l" ] && rm -f "$l"; done`,
+    `  rmdir "${devDir}/$v" 2>/dev/null`,
+    "done",
     "true",
   );
   return `${lines.join("\n")}\n`;

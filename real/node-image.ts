@@ -166,6 +166,35 @@ export function thisProjectRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 }
 
+/**
+ * Writes an ext4 filesystem into a (sparse) file with `mkfs.ext4`, filled from `from` when given
+ * (`-d`: e2fsprogs copies the tree itself, so nothing is mounted on the host).
+ */
+export function makeExt4Image(
+  path: string,
+  options: {
+    readonly sizeBytes: number;
+    readonly label: string;
+    readonly from?: string;
+    readonly inodes?: number;
+    readonly journal?: boolean;
+  },
+): void {
+  const args = ["-q", "-F", "-m", "0", "-L", options.label];
+  if (options.journal === false) args.push("-O", "^has_journal");
+  if (options.inodes !== undefined) args.push("-N", String(options.inodes));
+  if (options.from !== undefined) args.push("-d", options.from);
+  args.push(path, `${Math.ceil(options.sizeBytes / 1024)}k`);
+  try {
+    execFileSync("mkfs.ext4", args, { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new NodeImageError(
+      `mkfs.ext4 ${args.join(" ")} failed (e2fsprogs 1.43+ has -d): ${stderr || (error as Error).message}`,
+    );
+  }
+}
+
 /** A built image: its file, the loader's name, and what went in. */
 export interface NodeImage {
   readonly path: string;
@@ -242,29 +271,14 @@ export function buildNodeImage(options: {
     // Room for ext4's own blocks: a block per file for the tails, 10% and 16 MiB on top.
     const sizeBytes = Math.ceil((content.bytes * 1.1 + content.files * 4096 + (16 << 20)) / (1 << 20)) << 20;
     const path = join(options.dir, "node.img");
-    try {
-      execFileSync(
-        "mkfs.ext4",
-        [
-          "-q",
-          "-F",
-          "-O",
-          "^has_journal",
-          "-m",
-          "0",
-          "-N",
-          String(content.files + 1024),
-          "-L",
-          "lvmlab-node",
-        ].concat(["-d", staging, path, `${sizeBytes >> 10}k`]),
-        { stdio: ["ignore", "ignore", "pipe"] },
-      );
-    } catch (error) {
-      const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
-      throw new NodeImageError(
-        `mkfs.ext4 -d failed (install e2fsprogs): ${stderr || (error as Error).message}`,
-      );
-    }
+    // No journal: the guest mounts it read-only.
+    makeExt4Image(path, {
+      sizeBytes,
+      label: "lvmlab-node",
+      from: staging,
+      inodes: content.files + 1024,
+      journal: false,
+    });
     return { path, loader, sizeBytes, contentBytes: content.bytes, files: content.files };
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import {
   rmSync,
   statSync,
 } from "node:fs";
-import { basename, dirname, join, posix, resolve } from "node:path";
+import { basename, dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sharedLibraries } from "./ldd.js";
 
@@ -161,9 +161,22 @@ export function mountNodeImageScript(device: string, mount: string = NODE_IMAGE_
   return `mkdir -p ${mount} && mount -t ext4 -o ro ${device} ${mount}`;
 }
 
-/** The project root of this checkout: two levels above this module (`dist/real/`). */
+/**
+ * The project root of this checkout: the nearest directory above this module whose package.json
+ * is lvmlab's (two levels up from `dist/real/`, one from `real/` when the sources run under vitest).
+ */
 export function thisProjectRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 4; depth++) {
+    const manifest = join(dir, "package.json");
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, "utf8")) as PackageManifest).name === "lvmlab"
+    )
+      return dir;
+    dir = dirname(dir);
+  }
+  throw new NodeImageError(`No lvmlab package.json above ${fileURLToPath(import.meta.url)}`);
 }
 
 /**

@@ -17,16 +17,16 @@ import type { RealSetup } from "./setup.js";
 /**
  * Direct mode's Node side on a real dm kernel: one QEMU guest boot that mounts the Node image
  * (node-image.ts: the host's node, this checkout's dist/ and runtime packages) and runs the real
- * `lvmlab real run --direct <scenario> --seed N` for each case, one after the other, on a tmpfs
- * scratch dir. `DirectHost` there spawns `sh`, attaches loop devices, kills the script's process
+ * `lvmlab real run --direct <scenario> --seed N` for each case, one after the other, with TMPDIR
+ * on a tmpfs or an ext4 scratch disk. `DirectHost` there spawns `sh`, attaches loop devices, kills the script's process
  * group at a power cut and tears its devices down exactly as on a dm host; this module reads back
  * each run's exit code, output and NDJSON records, and what the guest still had afterwards
- * (`dmsetup ls`, `losetup -a`, leftover work dirs). It is how direct mode is proven on a host whose
- * kernel has no dm (`lvmlab real selftest`, test/real/vm/direct-in-vm.test.ts).
+ * (`dmsetup ls`, `losetup -a`, `/dev` nodes and links, work dirs). It is how direct mode is proven
+ * on a host whose kernel has no dm (`lvmlab real run --direct-in-vm`, test/real/vm/direct-in-vm.test.ts).
  */
 
 /** Guest RAM for a Node run: the ~100 MiB initramfs, node (~150 MiB), the PVs on tmpfs. */
-export const DIRECT_IN_VM_MEMORY_MIB = 1536;
+const DIRECT_IN_VM_MEMORY_MIB = 1536;
 
 /**
  * Where the runs work (their TMPDIR): a tmpfs (PV images are sparse: only what the scenario writes
@@ -77,7 +77,7 @@ export interface DirectInVmOutcome {
 /** Scenario names go into the guest's shell as they are. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** The guest's control script: mount the image and a tmpfs, run each case, report what is left. */
+/** The guest's control script: mount the image and the scratch dirs, run each case, report what is left. */
 export function directInVmScript(
   cases: readonly DirectInVmCase[],
   options: { readonly loader: string; readonly timeoutS: number },

@@ -165,7 +165,7 @@ export function mountNodeImageScript(device: string, mount: string = NODE_IMAGE_
  * The project root of this checkout: the nearest directory above this module whose package.json
  * is lvmlab's (two levels up from `dist/real/`, one from `real/` when the sources run under vitest).
  */
-export function thisProjectRoot(): string {
+function thisProjectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 4; depth++) {
     const manifest = join(dir, "package.json");

@@ -450,6 +450,11 @@ export class ShadowOracle {
     return this.#lv(lvId).base !== undefined;
   }
 
+  /** The LV `snapshotLvId` is a snapshot of, or undefined when it is none. */
+  originOf(snapshotLvId: number): number | undefined {
+    return this.#lv(snapshotLvId).base?.origin.id;
+  }
+
   /** Forget a snapshot (lvremove); the origin stops copying state for it. */
   dropSnapshot(snapshotLvId: number): void {
     const snap = this.#lv(snapshotLvId);

@@ -76,6 +76,7 @@ import {
   SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH,
   SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS,
   SNAPSHOT_MERGE_SKIPS_RUN_TAIL,
+  SNAPSHOT_MERGE_WRITE_SKIPS_COW,
 } from "./snapshot/merge.js";
 import { SNAPSHOT_MUTATIONS } from "./snapshot/snapshot.js";
 import { SNAPSHOT_ORIGIN_MUTATIONS } from "./snapshot/snapshot-origin.js";
@@ -89,4 +90,5 @@ export const DM_MUTATIONS: readonly MutationInfo[] = [
   ...SNAPSHOT_MUTATIONS,
   SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS,
   SNAPSHOT_MERGE_SKIPS_RUN_TAIL,
+  SNAPSHOT_MERGE_WRITE_SKIPS_COW,
 ];

@@ -1,6 +1,7 @@
 /** Public face of engine/dm/thin: the thin-pool and thin targets, and the mutations thin provisioning honours. */
 import {
   COMMIT_SKIPS_METADATA_FLUSH,
+  DATA_REUSED_BEFORE_COMMIT,
   DISCARD_KEEPS_REFCOUNT,
   REPAIR_COUNTS_SHARED_ONCE,
   SNAP_SKIPS_ROOT_INC,
@@ -43,5 +44,6 @@ export const THIN_MUTATIONS: readonly MutationInfo[] = [
   THIN_NO_SPACE_FAILS_AT_ONCE,
   THIN_RESUME_DROPS_HELD,
   THIN_SKIPS_RESERVE_COMMIT,
+  DATA_REUSED_BEFORE_COMMIT,
 ];
 export { THIN_TRACE_EVENTS } from "./pool.js";

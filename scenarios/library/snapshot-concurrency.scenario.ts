@@ -34,7 +34,7 @@ function queuedCut(options: {
       { lvm: "lvcreate -s -L 4M -c 64k -n snap vg0/lv0 pv1" },
       // Eight writes in flight over eight chunks: most chunks are hit again while their first
       // write's exception is still copying, and those writes must wait on that exception too.
-      originJob("after", { rw: "randwrite", size: "512k", number_ios: 48, iodepth: 8 }),
+      originJob("after", { rw: "randwrite", size: "512k", number_ios: 48, iodepth: 8, norandommap: true }),
     ],
     faults: [
       {

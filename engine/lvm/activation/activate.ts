@@ -150,6 +150,7 @@ class TableBuilder {
           lengthSectors,
           chunkSizeSectors: seg.stripeSizeSectors ?? 128,
           stripes: seg.areas.map((area) => this.#ref(area, segmentAreaLen(seg) * this.extentSectors)),
+          mutations: this.host.mutations,
         });
       }
       case "mirror":

@@ -212,6 +212,22 @@ export default [
     expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
   }),
   defineScenario({
+    name: "thin-discard-under-snapshot",
+    description:
+      "A thin snapshot shares every block of its origin; 1 MiB of the origin is then discarded: the pool unmaps those blocks from the origin only, each keeps the snapshot's reference (thin_check's recount agrees), writes after it take other blocks, and the snapshot still reads the origin as it was",
+    tags: ["nightly", "thin", "discard"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("--errorwhenfull y -L 4M"),
+    phases: [
+      discardWrites("fill", "0", "1m"),
+      { lvm: "lvcreate -s -K vg0/thin -n snap" },
+      { discard: { lv: "vg0/thin", offset: "0", length: "1m" } },
+      discardWrites("refill", "8m", "2m"),
+    ],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+  }),
+  defineScenario({
     name: "thin-repair",
     description:
       'A bit flips in the inactive pool\'s space map: activation fails with "Manual repair required!", lvconvert --repair rebuilds the metadata with thin_repair into the spare (the damaged copy kept as pool_meta0), and the origin and its thin snapshot read back every acknowledged write',

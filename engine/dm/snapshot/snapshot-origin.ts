@@ -26,6 +26,13 @@ export const SNAPSHOT_ORIGIN_QUEUED_SKIPS_PENDING: MutationInfo = {
     "a queued origin write to a chunk whose exception another write already started goes straight to the origin instead of waiting for that exception to commit",
 };
 
+/** Mutation: a queued origin write loses its FUA flag on the way to the origin's device. */
+export const SNAPSHOT_ORIGIN_QUEUED_DROPS_FUA: MutationInfo = {
+  name: "snapshot-origin-queued-drops-fua",
+  description:
+    "a queued origin write reaches the origin's device as an ordinary cached write, so a power cut before the next flush loses a FUA write the caller was told was durable",
+};
+
 /** The snapshot-origin target's mutations, for the mutant catalogue. */
 export const SNAPSHOT_ORIGIN_MUTATIONS: readonly MutationInfo[] = [
   {
@@ -33,6 +40,7 @@ export const SNAPSHOT_ORIGIN_MUTATIONS: readonly MutationInfo[] = [
     description: "origin write lands before the snapshot's exception for the old chunk is committed",
   },
   SNAPSHOT_ORIGIN_QUEUED_SKIPS_PENDING,
+  SNAPSHOT_ORIGIN_QUEUED_DROPS_FUA,
 ];
 
 /** Most snapshots one origin may carry; each origin write costs a copy per snapshot, so keep it bounded. */
@@ -54,6 +62,7 @@ export class SnapshotOriginTarget extends Target implements QueuedWriter {
   readonly #snapshots: SnapshotTarget[] = [];
   readonly #originBeforeCommit: boolean;
   readonly #queuedSkipsPending: boolean;
+  readonly #queuedDropsFua: boolean;
   #scheduler: Scheduler | undefined;
   /** Pending exceptions per snapshot, while writes are queued (see {@link startQueueing}). */
   readonly #pending = new Map<SnapshotTarget, PendingExceptions>();
@@ -68,6 +77,7 @@ export class SnapshotOriginTarget extends Target implements QueuedWriter {
     this.#queuedSkipsPending = (options.mutations ?? NO_MUTATIONS).has(
       SNAPSHOT_ORIGIN_QUEUED_SKIPS_PENDING.name,
     );
+    this.#queuedDropsFua = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_ORIGIN_QUEUED_DROPS_FUA.name);
   }
 
   /** Snapshots that copy-on-write from this origin, in registration order. */
@@ -125,7 +135,7 @@ export class SnapshotOriginTarget extends Target implements QueuedWriter {
     this.stats.writeOps += 1;
     this.stats.writeBytes += data.byteLength;
     const issueNs = options.issueNs ?? 0;
-    const fua = options.fua ?? false;
+    const fua = (options.fua ?? false) && !this.#queuedDropsFua;
     const copy = data.slice();
     const writeThrough = (atNs: number): void => {
       let completeNs: number;

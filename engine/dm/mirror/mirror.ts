@@ -56,7 +56,7 @@ export const MIRROR_FAILED_WRITE_STAYS_IN_SYNC = "mirror-failed-write-stays-in-s
 /** Mutation: region arithmetic off by one: a write marks (and later clears) the region after its own. */
 export const MIRROR_MARK_NEXT_REGION = "mirror-mark-next-region";
 /** Mutation: a write that spans regions marks only its first region dirty. */
-export const MIRROR_MARKS_FIRST_REGION_ONLY: MutationInfo = {
+const MIRROR_MARKS_FIRST_REGION_ONLY: MutationInfo = {
   name: "mirror-marks-first-region-only",
   description:
     "a mirror write that spans two regions marks only the first dirty, so a crash can leave the legs different in a region the log calls clean",

@@ -20,14 +20,14 @@ import type { PendingCopies, SnapshotTarget } from "./snapshot.js";
 export const SNAPSHOT_ORIGIN_BEFORE_COMMIT = "snapshot-origin-before-commit";
 
 /** Mutation: a queued origin write to a chunk whose exception is already in flight does not wait for it. */
-export const SNAPSHOT_ORIGIN_QUEUED_SKIPS_PENDING: MutationInfo = {
+const SNAPSHOT_ORIGIN_QUEUED_SKIPS_PENDING: MutationInfo = {
   name: "snapshot-origin-queued-skips-pending",
   description:
     "a queued origin write to a chunk whose exception another write already started goes straight to the origin instead of waiting for that exception to commit",
 };
 
 /** Mutation: a queued origin write loses its FUA flag on the way to the origin's device. */
-export const SNAPSHOT_ORIGIN_QUEUED_DROPS_FUA: MutationInfo = {
+const SNAPSHOT_ORIGIN_QUEUED_DROPS_FUA: MutationInfo = {
   name: "snapshot-origin-queued-drops-fua",
   description:
     "a queued origin write reaches the origin's device as an ordinary cached write, so a power cut before the next flush loses a FUA write the caller was told was durable",

@@ -73,7 +73,7 @@ export const DETAILS_NOT_DIRTIED_ON_INSERT: MutationInfo = {
 
 /** Mutation: a data block freed in the open transaction is handed out again before the commit that frees it. */
 export const DATA_REUSED_BEFORE_COMMIT: MutationInfo = {
-  name: "persistent-data.data-reused-before-commit",
+  name: "persistent-data.discard-reuse-before-commit",
   description:
     "The data space map hands out a block freed in the open transaction (a discard or a thin delete) before the commit that frees it, so a power cut rolls back to a mapping that now points at another write's data",
 };

@@ -229,12 +229,13 @@ function runPhase(state: CaseState, phase: Phase, index: number): void {
 }
 
 /**
- * `blkdiscard` then a flush: the oracle learns which verify units the discard unmaps whole (a thin
- * LV's whole pool blocks) and which it only reaches (old data or zeros both allowed there).
+ * `blkdiscard` then a flush (unless `flush` is false): the oracle learns which verify units the
+ * discard unmaps whole (a thin LV's whole pool blocks) and which it only reaches (old data or zeros
+ * both allowed there).
  */
 function runDiscard(
   state: CaseState,
-  step: { lv: string; offset: string; length: string },
+  step: { lv: string; offset: string; length: string; flush: boolean },
   index: number,
 ): void {
   const offsetBytes = step.offset === "0" ? 0 : parseSizeText(step.offset);
@@ -255,6 +256,10 @@ function runDiscard(
     lengthBytes,
     unmapUnitBytes === undefined ? {} : { unmapUnitBytes },
   );
+  if (!step.flush) {
+    scheduler.run(Math.max(scheduler.nowNs, discardedNs));
+    return;
+  }
   const flushedNs = device.flush({ issueNs: discardedNs });
   state.oracle.flush(lvId);
   scheduler.run(Math.max(scheduler.nowNs, flushedNs));
@@ -262,11 +267,16 @@ function runDiscard(
 
 /**
  * After `lvcreate -s … vg/origin`, the oracle freezes the origin's image for the snapshot; after
- * `lvremove vg/snap` of such a snapshot it forgets it.
+ * `lvremove vg/snap` of such a snapshot it forgets it; after `lvconvert --merge vg/snap` the
+ * origin's path stands for the snapshot's state (see {@link noteMerge}).
  */
 function noteSnapshot(state: CaseState, line: string, exitCode: number): void {
   if (exitCode !== 0) return;
   const argv = splitCommandLine(line);
+  if (argv[0] === "lvconvert" && argv.includes("--merge")) {
+    noteMerge(state, argv);
+    return;
+  }
   if (argv[0] === "lvremove") {
     for (const path of argv.filter((a) => /^[^-][^/]*\/[^/]+$/.test(a))) {
       const lvId = state.lvIds.get(path);
@@ -283,6 +293,24 @@ function noteSnapshot(state: CaseState, line: string, exitCode: number): void {
   const snapPath = `${vgName}/${argv[nameAt + 1]}`;
   if (!state.lvIds.has(origin)) return;
   state.oracle.snapshot(state.lvId(origin), state.lvId(snapPath), { name: snapPath });
+}
+
+/**
+ * Once `lvconvert --merge vg/snap` succeeded, the origin LV shows the snapshot's content from its
+ * next activation on, and keeps it through the merge and every crash after (a merge resumes from
+ * the exceptions on disk): so the origin's path stands for the snapshot's oracle state, and writes
+ * to the origin during and after the merge are writes to that state. The origin's own state stays
+ * as it was, which is what its other snapshots must still show.
+ */
+function noteMerge(state: CaseState, argv: readonly string[]): void {
+  for (const path of argv.filter((a) => /^[^-][^/]*\/[^/]+$/.test(a))) {
+    const snapId = state.lvIds.get(path);
+    if (snapId === undefined || !state.oracle.has(snapId)) continue;
+    const originId = state.oracle.originOf(snapId);
+    if (originId === undefined) continue;
+    const originPath = [...state.lvIds].find(([, id]) => id === originId)?.[0];
+    if (originPath !== undefined) state.lvIds.set(originPath, snapId);
+  }
 }
 
 /** Runs the operator's recovery; returns true when a power cut hit it (and it was rerun). */

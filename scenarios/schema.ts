@@ -58,13 +58,16 @@ const lvmPhaseSchema = z.strictObject({
 /**
  * A discard (`blkdiscard -o OFFSET -l LENGTH`) of an LV the workloads wrote, then a flush: on a
  * thin LV the pool unmaps every whole pool block the range covers and the flush's commit returns
- * them to the pool. `offset` and `length` are multiples of the workload's verify unit.
+ * them to the pool. `offset` and `length` are multiples of the workload's verify unit. With
+ * `flush: false` no flush follows: the freed blocks stay in the pool's open transaction, where
+ * they must not be handed out again before a commit.
  */
 const discardPhaseSchema = z.strictObject({
   discard: z.strictObject({
     lv: lvPath,
     offset: z.union([z.literal("0"), sizeText]),
     length: sizeText,
+    flush: z.boolean().default(true),
   }),
 });
 

@@ -80,6 +80,22 @@ interface PendingRecord {
   acked: number[];
   /** Issued, not acknowledged (in flight, or failed with an error), ascending. */
   inflight: number[];
+  /**
+   * Per generation, the older ones still in flight when it was issued: overlapping writes in
+   * flight together are unordered (a disk or a stacked target may apply them either way), so
+   * where that generation settles the block, any of its rivals may be what the media holds.
+   */
+  rivals?: Map<number, readonly number[]>;
+}
+
+/** The older generations that may hold a block `generation` settled (see {@link PendingRecord.rivals}). */
+function rivalsOf(record: PendingRecord, generation: number): readonly number[] {
+  return record.rivals?.get(generation) ?? NO_GENERATIONS;
+}
+
+/** What a crash may leave of a block with unflushed writes, beside its durable generation. */
+function crashCandidates(record: PendingRecord): number[] {
+  return [...rivalsOf(record, record.durable), ...record.acked, ...record.inflight];
 }
 
 interface FrozenRecord {
@@ -205,7 +221,12 @@ export class ShadowOracle {
     for (const lv of other.#lvs.values()) {
       const pending = new Map<number, PendingRecord>();
       for (const [block, r] of lv.pending) {
-        pending.set(block, { durable: r.durable, acked: r.acked.slice(), inflight: r.inflight.slice() });
+        pending.set(block, {
+          durable: r.durable,
+          acked: r.acked.slice(),
+          inflight: r.inflight.slice(),
+          ...(r.rivals === undefined ? {} : { rivals: new Map(r.rivals) }),
+        });
       }
       copies.set(lv, {
         id: lv.id,
@@ -287,7 +308,7 @@ export class ShadowOracle {
         block,
         pending === undefined
           ? { durable: lv.durable.get(block) ?? NEVER_WRITTEN, others: [] }
-          : { durable: pending.durable, others: [...pending.acked, ...pending.inflight] },
+          : { durable: pending.durable, others: crashCandidates(pending) },
       );
     }
   }
@@ -321,6 +342,10 @@ export class ShadowOracle {
             "the workload never flushes, add fsync=N",
         );
       }
+      if (record.inflight.length > 0) {
+        record.rivals ??= new Map();
+        record.rivals.set(generation, record.inflight.slice());
+      }
       record.inflight.push(generation);
     }
   }
@@ -344,6 +369,12 @@ export class ShadowOracle {
       }
       this.#freezeForSnapshots(lv, block);
       record.inflight.splice(at, 1);
+      // A newer overlapping write, issued while this one was in flight, settled the block first:
+      // this one stays allowed as that write's rival, and must not take the block back.
+      if (generation < record.durable) {
+        this.#dropIfSettled(lv, block, record);
+        continue;
+      }
       if (options.fua === true || this.#mutations.has(MUTATION_ORACLE_ACK_IS_DURABLE)) {
         this.#promote(lv, block, record, generation);
       } else {
@@ -354,14 +385,28 @@ export class ShadowOracle {
   }
 
   #promote(lv: LvState, block: number, record: PendingRecord, generation: number): void {
+    if (generation < record.durable) {
+      throw new Error(
+        `Oracle invariant: LV ${lv.id} block ${block} would go back from durable generation ${record.durable} to ${generation}`,
+      );
+    }
     record.durable = generation;
     lv.mayBeZero.delete(block);
     record.acked = record.acked.filter((g) => g > generation);
-    // Older in-flight writes may still land (they were issued but never acknowledged); keep them.
-    if (record.acked.length === 0 && record.inflight.length === 0) {
-      lv.pending.delete(block);
-      lv.durable.set(block, generation);
+    if (record.rivals !== undefined) {
+      // Generations older than the durable one can no longer settle the block.
+      for (const g of record.rivals.keys()) if (g < generation) record.rivals.delete(g);
     }
+    this.#dropIfSettled(lv, block, record);
+  }
+
+  // Older in-flight writes may still land (they were issued but never acknowledged), and rivals of
+  // the durable generation may be what the media holds: the record stays while either is left.
+  #dropIfSettled(lv: LvState, block: number, record: PendingRecord): void {
+    if (record.acked.length > 0 || record.inflight.length > 0) return;
+    if (rivalsOf(record, record.durable).length > 0) return;
+    lv.pending.delete(block);
+    lv.durable.set(block, record.durable);
   }
 
   /** A flush of the LV completed: every acknowledged write is durable now. */
@@ -450,6 +495,11 @@ export class ShadowOracle {
     return this.#lv(lvId).base !== undefined;
   }
 
+  /** The LV `snapshotLvId` is a snapshot of, or undefined when it is none. */
+  originOf(snapshotLvId: number): number | undefined {
+    return this.#lv(snapshotLvId).base?.origin.id;
+  }
+
   /** Forget a snapshot (lvremove); the origin stops copying state for it. */
   dropSnapshot(snapshotLvId: number): void {
     const snap = this.#lv(snapshotLvId);
@@ -463,10 +513,7 @@ export class ShadowOracle {
   #recordOf(lv: LvState, block: number): { record: FrozenRecord; writerId: number } | undefined {
     const pending = lv.pending.get(block);
     if (pending !== undefined) {
-      return {
-        record: { durable: pending.durable, others: [...pending.acked, ...pending.inflight] },
-        writerId: lv.id,
-      };
+      return { record: { durable: pending.durable, others: crashCandidates(pending) }, writerId: lv.id };
     }
     const durable = lv.durable.get(block);
     if (durable !== undefined) return { record: { durable, others: [] }, writerId: lv.id };
@@ -494,7 +541,10 @@ export class ShadowOracle {
     let others: readonly number[] = NO_GENERATIONS;
     if (pending !== undefined) {
       durable = pending.durable;
-      others = pending.acked.length === 0 ? pending.inflight : [...pending.acked, ...pending.inflight];
+      others =
+        pending.acked.length === 0 && pending.rivals === undefined
+          ? pending.inflight
+          : crashCandidates(pending);
     } else {
       const own = lv.durable.get(blockIndex);
       if (own !== undefined) durable = own;
@@ -508,7 +558,7 @@ export class ShadowOracle {
     let allowed: number[];
     if (mode === "latest" && pending !== undefined) {
       const settled = pending.acked.at(-1) ?? pending.durable;
-      allowed = [settled];
+      allowed = [settled, ...rivalsOf(pending, settled)];
       for (const g of pending.inflight) if (g > settled) allowed.push(g);
     } else if (others.length === 0) {
       allowed = [durable];

@@ -76,9 +76,11 @@ import {
   SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH,
   SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS,
   SNAPSHOT_MERGE_SKIPS_RUN_TAIL,
+  SNAPSHOT_MERGE_WRITE_SKIPS_COW,
 } from "./snapshot/merge.js";
 import { SNAPSHOT_MUTATIONS } from "./snapshot/snapshot.js";
 import { SNAPSHOT_ORIGIN_MUTATIONS } from "./snapshot/snapshot-origin.js";
+import { STRIPED_WRITE_NOT_SPLIT } from "./striped.js";
 
 /** Every mutation engine/dm honours, for the mutant catalogue. */
 export const DM_MUTATIONS: readonly MutationInfo[] = [
@@ -89,4 +91,6 @@ export const DM_MUTATIONS: readonly MutationInfo[] = [
   ...SNAPSHOT_MUTATIONS,
   SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS,
   SNAPSHOT_MERGE_SKIPS_RUN_TAIL,
+  SNAPSHOT_MERGE_WRITE_SKIPS_COW,
+  STRIPED_WRITE_NOT_SPLIT,
 ];

@@ -5,6 +5,7 @@
 
 import { SECTOR_BYTES } from "../block/device.js";
 import { isBlockDeviceError } from "../block/errors.js";
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
 import { checkDeviceRef, type DeviceRef, deviceLabel, Target } from "./target.js";
 
 /** Options of a striped target: `<#stripes> <chunk size> <dev> <offset> …`. */
@@ -12,7 +13,15 @@ export interface StripedOptions {
   readonly lengthSectors: number;
   readonly chunkSizeSectors: number;
   readonly stripes: readonly DeviceRef[];
+  readonly mutations?: Mutations;
 }
+
+/** Mutation: a write crossing a chunk boundary is not split; its tail runs on into the first stripe's next chunk. */
+export const STRIPED_WRITE_NOT_SPLIT: MutationInfo = {
+  name: "striped-write-not-split",
+  description:
+    "a striped write that crosses a chunk boundary goes whole to the first chunk's stripe, so its tail lands in that stripe's next chunk (another part of the LV) instead of on the next stripe",
+};
 
 /** Most stripes a table may name; the kernel's limit is far higher but LVM2 caps at 128. */
 const MAX_STRIPES = 128;
@@ -24,9 +33,11 @@ export class StripedTarget extends Target {
   readonly #stripes: readonly DeviceRef[];
   readonly #errors: number[];
   readonly #chunkBytes: number;
+  readonly #writeNotSplit: boolean;
 
   constructor(name: string, options: StripedOptions) {
     super(name, options.lengthSectors);
+    this.#writeNotSplit = (options.mutations ?? NO_MUTATIONS).has(STRIPED_WRITE_NOT_SPLIT.name);
     const count = options.stripes.length;
     if (count < 1 || count > MAX_STRIPES) {
       throw new RangeError(`Striped target ${name}: needs 1..${MAX_STRIPES} stripes, got ${count}`);
@@ -74,8 +85,12 @@ export class StripedTarget extends Target {
   }
 
   protected mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
-    return this.#split(offsetBytes, data.byteLength, issueNs, (ref, devOff, at, len) =>
-      ref.device.write(devOff, data.subarray(at, at + len), { issueNs, fua }),
+    return this.#split(
+      offsetBytes,
+      data.byteLength,
+      issueNs,
+      (ref, devOff, at, len) => ref.device.write(devOff, data.subarray(at, at + len), { issueNs, fua }),
+      { whole: this.#writeNotSplit },
     );
   }
 
@@ -97,6 +112,7 @@ export class StripedTarget extends Target {
     lengthBytes: number,
     issueNs: number,
     io: (ref: DeviceRef, deviceOffsetBytes: number, bufferOffsetBytes: number, lengthBytes: number) => number,
+    options: { readonly whole?: boolean } = {},
   ): number {
     const chunkBytes = this.#chunkBytes;
     const count = this.#stripes.length;
@@ -106,7 +122,8 @@ export class StripedTarget extends Target {
       const pos = offsetBytes + done;
       const chunk = Math.floor(pos / chunkBytes);
       const inChunk = pos - chunk * chunkBytes;
-      const len = Math.min(lengthBytes - done, chunkBytes - inChunk);
+      const len =
+        options.whole === true ? lengthBytes - done : Math.min(lengthBytes - done, chunkBytes - inChunk);
       const stripe = chunk % count;
       const ref = this.#stripes[stripe]!;
       const devOff = ref.offsetSectors * SECTOR_BYTES + Math.floor(chunk / count) * chunkBytes + inChunk;

@@ -62,15 +62,20 @@ export class RefCounts {
     this.#limit = limit;
   }
 
-  /** Takes a block free now and at the last commit, searching from a moving cursor with one wrap; undefined when none. */
-  allocate(): number | undefined {
+  /**
+   * Takes a block free now and at the last commit, searching from a moving cursor with one wrap;
+   * undefined when none. `reuseFreedNow` (a mutation only) also takes blocks freed in this
+   * transaction, which the last commit still maps.
+   */
+  allocate(options: { readonly reuseFreedNow?: boolean } = {}): number | undefined {
+    const ignoreCommitted = options.reuseFreedNow === true;
     if (this.#limit !== undefined && this.#allocated >= this.#limit) return undefined;
     const n = this.#counts.length;
     for (let pass = 0; pass < 2; pass++) {
       const from = pass === 0 ? this.#cursor : 0;
       const to = pass === 0 ? n : Math.min(this.#cursor, n);
       for (let b = from; b < to; b++) {
-        if (this.#counts[b] === 0 && this.#committed[b] === 0) {
+        if (this.#counts[b] === 0 && (ignoreCommitted || this.#committed[b] === 0)) {
           this.#counts[b] = 1;
           this.#allocated += 1;
           this.#cursor = b + 1;

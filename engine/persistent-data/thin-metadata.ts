@@ -71,6 +71,20 @@ export const DETAILS_NOT_DIRTIED_ON_INSERT: MutationInfo = {
     "Thin insert bumps a device's mapped_blocks without marking its details changed, so commits leave the on-disk count behind the mapping tree",
 };
 
+/** Mutation: a data block freed in the open transaction is handed out again before the commit that frees it. */
+export const DATA_REUSED_BEFORE_COMMIT: MutationInfo = {
+  name: "persistent-data.discard-reuse-before-commit",
+  description:
+    "The data space map hands out a block freed in the open transaction (a discard or a thin delete) before the commit that frees it, so a power cut rolls back to a mapping that now points at another write's data",
+};
+
+/** Mutation: unmapping a block shared with a snapshot drops every reference to it, not only this device's. */
+export const DISCARD_FREES_SHARED_BLOCK: MutationInfo = {
+  name: "persistent-data.discard-frees-shared-block",
+  description:
+    "Thin remove (a discard) of a block a snapshot still shares drops every reference to it, so the space map calls a block free that the snapshot maps",
+};
+
 /** Mutation: unmapping a block (a discard) leaves the data block's reference count, so its space never returns. */
 const MUTATION_DISCARD_KEEPS_REFCOUNT = "persistent-data.discard-keeps-refcount";
 /** Catalogue entry for {@link MUTATION_DISCARD_KEEPS_REFCOUNT}. */
@@ -536,6 +550,8 @@ export class PoolMetadata {
     if (mapped === undefined) return false;
     this.#updateSubtree(id, (sub) => btreeRemove(this.#tm, sub, vblock, this.#dataVt).root);
     if (this.#mutations.has(MUTATION_DISCARD_KEEPS_REFCOUNT)) this.#data.inc(mapped.dataBlock);
+    if (this.#mutations.has(DISCARD_FREES_SHARED_BLOCK.name))
+      while (this.#data.count(mapped.dataBlock) > 0) this.#data.dec(mapped.dataBlock);
     td.mappedBlocks -= 1;
     td.changed = true;
     this.#changed = true;
@@ -556,7 +572,7 @@ export class PoolMetadata {
 
   /** Takes a free data block with count 1, or undefined when none can be allocated in this transaction. */
   allocDataBlock(): number | undefined {
-    const b = this.#data.allocate();
+    const b = this.#data.allocate({ reuseFreedNow: this.#mutations.has(DATA_REUSED_BEFORE_COMMIT.name) });
     if (b !== undefined) this.#changed = true;
     return b;
   }

@@ -1,4 +1,5 @@
 import { defineScenario } from "../define.js";
+import type { ScenarioInput } from "../schema.js";
 
 // The origin on pv0, the snapshot's COW on pv1: flushing one never flushes the other, so a copy,
 // an exception commit or a merge that is not ordered by its own flush or FUA shows after a cut.
@@ -20,7 +21,12 @@ const snapshot = { lvm: "lvcreate -s -L 4M -c 4k -n snap vg0/lv0 pv1" };
 const recovery = ["vgck --updatemetadata vg0", "vgchange -ay vg0"];
 
 /** Origin writes after a snapshot, cut before the COW's `cowWrite`th write; the COW's disk loses its cache. */
-function cowCut(options: { readonly name: string; readonly description: string; readonly cowWrite: number }) {
+function cowCut(options: {
+  readonly name: string;
+  readonly description: string;
+  readonly cowWrite: number;
+  readonly phases?: ScenarioInput["phases"];
+}) {
   return defineScenario({
     name: options.name,
     description: options.description,
@@ -28,7 +34,7 @@ function cowCut(options: { readonly name: string; readonly description: string; 
     seeds: "1..8",
     pvs,
     setup,
-    phases: [origin("before", 100), snapshot, origin("after", 150)],
+    phases: options.phases ?? [origin("before", 100), snapshot, origin("after", 150)],
     faults: [
       {
         kind: "power-cut",
@@ -177,6 +183,41 @@ export default [
       },
     },
     recovery,
+    expect: { merged: { "vg0/snap": "vg0/lv0" } },
+  }),
+  // Snapshots under concurrent I/O: origin writes queued on exceptions still in flight, and reads
+  // and writes of the origin while a merge runs.
+  cowCut({
+    name: "snapshot-queued-origin-cut",
+    description:
+      "Origin writes queue on copy-on-write exceptions in flight (eight writes over eight 64 KiB chunks, several to a chunk whose copy is still running); the power fails among the first copies, the origin's disk keeps its cache and the COW's disk loses its own: no origin write, the first to a chunk or one that found its exception already pending, may reach the origin before that exception is committed, so the snapshot still shows the origin as it was",
+    cowWrite: 12,
+    phases: [
+      originJob("before", { rw: "write", size: "512k" }),
+      { lvm: "lvcreate -s -L 4M -c 64k -n snap vg0/lv0 pv1" },
+      // Eight writes in flight over eight chunks: most chunks are hit again while their first
+      // write's exception is still copying, and those writes must wait on that exception too.
+      originJob("after", { rw: "randwrite", size: "512k", number_ios: 48, iodepth: 8, norandommap: true }),
+    ],
+  }),
+  defineScenario({
+    name: "snapshot-merge-under-writes",
+    description:
+      "Reads and writes of the origin while lvconvert --merge runs: the origin shows the snapshot's content from the moment the merge starts, a write to a chunk still in the COW goes to the COW and a read of it comes from there, the merge copies it back, and the merged origin holds every write made during the merge",
+    tags: ["nightly", "snapshot"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [
+      origin("before", 100),
+      snapshot,
+      origin("after", 100),
+      { lvm: "lvchange -an vg0/lv0" },
+      { lvm: "lvconvert --merge vg0/snap" },
+      { lvm: "lvchange -ay vg0/lv0" },
+      originJob("during", { rw: "randrw", size: "8m", number_ios: 120 }),
+      { wait: "background" },
+    ],
     expect: { merged: { "vg0/snap": "vg0/lv0" } },
   }),
 ];

@@ -186,6 +186,48 @@ export default [
     expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
   }),
   defineScenario({
+    name: "thin-discard-reuse-cut",
+    description:
+      "A discard with no flush after it frees 32 blocks of a full thin LV in the pool's open transaction; another thin LV then needs more blocks than the pool has free at its last commit, and the power fails before any flush: a block freed in the open transaction may be handed out only after the commit that frees it (the pool commits first), so after the cut the discarded range reads as its old data or zeros, never as the other LV's writes",
+    tags: ["nightly", "thin", "discard", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup: [...setup("--errorwhenfull y -L 4M"), "lvcreate -V 32M -T vg0/pool -n other"],
+    phases: [
+      discardWrites("fill", "0", "3m"),
+      { discard: { lv: "vg0/thin", offset: "0", length: "2m", flush: false } },
+      // 40 blocks with no flush: the 16 free at the last commit, then 24 of the 32 just freed.
+      {
+        workload: {
+          lv: "vg0/other",
+          jobs: [{ name: "refill", rw: "write", bs: "64k", size: "2560k", iodepth: 4, verify: "xxh64" }],
+        },
+      },
+    ],
+    // fill provisions 48 blocks; refill's 22nd provision is among those that need a freed block.
+    faults: [
+      { kind: "power-cut", at: { event: "thin.provision", occurrence: 70 }, policy: { kind: "keep-all" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+  }),
+  defineScenario({
+    name: "thin-discard-under-snapshot",
+    description:
+      "A thin snapshot shares every block of its origin; 1 MiB of the origin is then discarded: the pool unmaps those blocks from the origin only, each keeps the snapshot's reference (thin_check's recount agrees), writes after it take other blocks, and the snapshot still reads the origin as it was",
+    tags: ["nightly", "thin", "discard"],
+    seeds: "1..8",
+    pvs,
+    setup: setup("--errorwhenfull y -L 4M"),
+    phases: [
+      discardWrites("fill", "0", "1m"),
+      { lvm: "lvcreate -s -K vg0/thin -n snap" },
+      { discard: { lv: "vg0/thin", offset: "0", length: "1m" } },
+      discardWrites("refill", "8m", "2m"),
+    ],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+  }),
+  defineScenario({
     name: "thin-repair",
     description:
       'A bit flips in the inactive pool\'s space map: activation fails with "Manual repair required!", lvconvert --repair rebuilds the metadata with thin_repair into the spare (the damaged copy kept as pool_meta0), and the origin and its thin snapshot read back every acknowledged write',

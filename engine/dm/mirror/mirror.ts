@@ -55,6 +55,12 @@ export const MIRROR_CLEAR_BEFORE_LEG_FLUSH = "mirror-clear-before-leg-flush";
 export const MIRROR_FAILED_WRITE_STAYS_IN_SYNC = "mirror-failed-write-stays-in-sync";
 /** Mutation: region arithmetic off by one: a write marks (and later clears) the region after its own. */
 export const MIRROR_MARK_NEXT_REGION = "mirror-mark-next-region";
+/** Mutation: a write that spans regions marks only its first region dirty. */
+const MIRROR_MARKS_FIRST_REGION_ONLY: MutationInfo = {
+  name: "mirror-marks-first-region-only",
+  description:
+    "a mirror write that spans two regions marks only the first dirty, so a crash can leave the legs different in a region the log calls clean",
+};
 /** Mutation: resync copies from the last leg instead of the default one, so a stale leg wins. */
 export const MIRROR_RESYNC_FROM_WRONG_LEG = "mirror-resync-from-wrong-leg";
 /** Mutation: a resync copy that failed to write a leg still counts as a success (the error is swallowed). */
@@ -98,6 +104,7 @@ export const MIRROR_MUTATIONS: readonly MutationInfo[] = [
     description:
       "a resync copy that failed to reach a leg is recorded as a success, so the region is cleared in the disk log and a leg that blinked during the resync is never reconciled",
   },
+  MIRROR_MARKS_FIRST_REGION_ONLY,
   {
     name: MIRROR_LEG_WRITES_DROP_FUA,
     description:
@@ -194,6 +201,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
   readonly #failedWriteStaysInSync: boolean;
   /** 1 under the mark-next-region mutation, else 0: added to every region a write marks. */
   readonly #markShift: number;
+  readonly #marksFirstOnly: boolean;
   readonly #resyncFromWrongLeg: boolean;
   readonly #resyncIgnoresWriteError: boolean;
   readonly #legWritesDropFua: boolean;
@@ -233,6 +241,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
     this.#clearBeforeLegFlush = mutations.has(MIRROR_CLEAR_BEFORE_LEG_FLUSH);
     this.#failedWriteStaysInSync = mutations.has(MIRROR_FAILED_WRITE_STAYS_IN_SYNC);
     this.#markShift = mutations.has(MIRROR_MARK_NEXT_REGION) ? 1 : 0;
+    this.#marksFirstOnly = mutations.has(MIRROR_MARKS_FIRST_REGION_ONLY.name);
     this.#resyncFromWrongLeg = mutations.has(MIRROR_RESYNC_FROM_WRONG_LEG);
     this.#resyncIgnoresWriteError = mutations.has(MIRROR_RESYNC_IGNORES_WRITE_ERROR);
     this.#legWritesDropFua = mutations.has(MIRROR_LEG_WRITES_DROP_FUA);
@@ -530,7 +539,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
     error: BlockDeviceError | undefined,
   ): void {
     let idle = false;
-    for (let r = write.first; r <= write.last; r++) {
+    for (let r = write.first; r <= write.markLast; r++) {
       this.#rh.dec(this.#marked(r));
       if (this.#rh.pending(this.#marked(r)) === 0) idle = true;
     }
@@ -561,7 +570,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
     let doneNs = dispatched.doneNs;
     if (this.#writeBeforeMark) doneNs = this.#markAndFlush([write], doneNs);
     const error = this.#settle(write, dispatched);
-    for (let r = write.first; r <= write.last; r++) this.#rh.dec(this.#marked(r));
+    for (let r = write.first; r <= write.markLast; r++) this.#rh.dec(this.#marked(r));
     if (error !== undefined) throw error;
     return doneNs;
   }
@@ -577,7 +586,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
       if (state === "RECOVERING") throw new Error(`Mirror ${this.name}: write met region ${r} mid-recovery`);
       states.push(state);
     }
-    return { offsetBytes, data, first, last, states };
+    return { offsetBytes, data, first, last, markLast: this.#marksFirstOnly ? first : last, states };
   }
 
   /** Why handle_errors must hold a write to these regions, or undefined when it may go ahead. */
@@ -752,7 +761,7 @@ export class MirrorTarget extends Target implements QueuedWriter {
 
   /** dm-raid1's do_writes: count every write of the pass in its regions (marking clean ones), then one log flush. */
   #markAndFlush(writes: readonly ClassifiedWrite[], issueNs: number): number {
-    for (const w of writes) for (let r = w.first; r <= w.last; r++) this.#rh.inc(this.#marked(r));
+    for (const w of writes) for (let r = w.first; r <= w.markLast; r++) this.#rh.inc(this.#marked(r));
     return this.#logFlush(() => this.#rh.flush(issueNs, (t) => this.#flushLegsBeforeClear(t)), issueNs);
   }
 
@@ -886,6 +895,8 @@ interface ClassifiedWrite {
   readonly data: Uint8Array;
   readonly first: number;
   readonly last: number;
+  /** The last region the write marks dirty: `last`, unless a mutation marks the first only. */
+  readonly markLast: number;
   readonly states: readonly RegionState[];
 }
 

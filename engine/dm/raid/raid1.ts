@@ -91,6 +91,13 @@ const RAID1_CHECKPOINT_PAST_COPY = "raid1-resync-checkpoint-past-copy";
 /** Mutation: a failed leg is marked Faulty in memory only; the superblocks never record it. */
 const RAID1_FAILURE_NOT_RECORDED = "raid1-leg-failure-not-recorded";
 
+/** Mutation: a write that spans regions sets only its first region's bit. */
+const RAID1_MARKS_FIRST_REGION_ONLY: MutationInfo = {
+  name: "raid1-marks-first-region-only",
+  description:
+    "a raid1 write that spans two bitmap regions sets only the first region's bit, so a crash can leave the legs different in a region the bitmap calls clean",
+};
+
 /** The raid1 target's mutations, for the mutant catalogue. */
 export const RAID1_MUTATIONS: readonly MutationInfo[] = [
   {
@@ -123,6 +130,7 @@ export const RAID1_MUTATIONS: readonly MutationInfo[] = [
     description:
       "raid1 marks a failed leg Faulty in memory without writing failed_devices to the surviving superblocks, so after a reboot the returning leg is taken as in sync and the writes it missed are never recovered",
   },
+  RAID1_MARKS_FIRST_REGION_ONLY,
 ];
 
 /** Most legs (`DEFAULT_RAID1_MAX_IMAGES`). */
@@ -204,6 +212,7 @@ export class Raid1Target extends Target {
   readonly #syncSpeedBytesPerSecond: number;
   readonly #clearBeforeFlush: boolean;
   readonly #writeWithoutBit: boolean;
+  readonly #marksFirstOnly: boolean;
   readonly #growSkipsResync: boolean;
   readonly #recoveringInSync: boolean;
   /** 1 under the checkpoint-past-copy mutation, else 0: regions added to every resync checkpoint. */
@@ -261,6 +270,7 @@ export class Raid1Target extends Target {
     const mutations = options.mutations ?? NO_MUTATIONS;
     this.#clearBeforeFlush = mutations.has(RAID1_CLEAR_BEFORE_FLUSH);
     this.#writeWithoutBit = mutations.has(RAID1_WRITE_WITHOUT_BIT);
+    this.#marksFirstOnly = mutations.has(RAID1_MARKS_FIRST_REGION_ONLY.name);
     this.#growSkipsResync = mutations.has(RAID1_GROW_SKIPS_RESYNC);
     this.#recoveringInSync = mutations.has(RAID1_RECOVERING_LEG_IN_SYNC);
     this.#checkpointShift = mutations.has(RAID1_CHECKPOINT_PAST_COPY) ? 1 : 0;
@@ -1008,7 +1018,7 @@ export class Raid1Target extends Target {
     let t = issueNs >= this.#bitmapWriteStartNs ? Math.max(issueNs, this.#bitmapWriteDoneNs) : issueNs;
     if (!this.#writeWithoutBit) {
       let changed = false;
-      for (let r = first; r <= last; r++) {
+      for (let r = first; r <= (this.#marksFirstOnly ? first : last); r++) {
         if (!this.#bit(r)) {
           this.#setBit(r, true);
           changed = true;

@@ -35,6 +35,13 @@ export const SNAPSHOT_MERGE_SKIPS_RUN_TAIL: MutationInfo = {
     "snapshot merge copies a run of consecutive exceptions back without its last chunk, then drops every exception of the run",
 };
 
+/** Mutation: a write during a merge to a chunk the COW still holds goes to the origin, under the COW's copy. */
+export const SNAPSHOT_MERGE_WRITE_SKIPS_COW: MutationInfo = {
+  name: "snapshot-merge-write-skips-cow",
+  description:
+    "a write to the merging origin lands on the origin even where the chunk is still in the COW, so reads return the COW's older chunk and the merge later copies it over the write",
+};
+
 /** Trace event: a snapshot merge copied chunks back to the origin and committed the store. */
 export const SNAPSHOT_MERGE_STEP_EVENT: TraceEventInfo = {
   name: "snapshot.merge.step",
@@ -70,6 +77,7 @@ export class SnapshotMergeTarget extends SnapshotTarget {
   readonly #flushOrigin: boolean;
   readonly #othersCopy: boolean;
   readonly #skipsRunTail: boolean;
+  readonly #writeSkipsCow: boolean;
   #buffer: Uint8Array | undefined;
 
   constructor(name: string, options: SnapshotMergeOptions) {
@@ -78,6 +86,7 @@ export class SnapshotMergeTarget extends SnapshotTarget {
     this.#flushOrigin = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_MERGE_SKIP_ORIGIN_FLUSH.name);
     this.#othersCopy = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_MERGE_SKIPS_OTHER_SNAPSHOTS.name);
     this.#skipsRunTail = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_MERGE_SKIPS_RUN_TAIL.name);
+    this.#writeSkipsCow = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_MERGE_WRITE_SKIPS_COW.name);
     if (!this.valid) {
       throw new BlockDeviceError(
         "EINVAL",
@@ -141,7 +150,7 @@ export class SnapshotMergeTarget extends SnapshotTarget {
   protected override mapWrite(offsetBytes: number, data: Uint8Array, issueNs: number, fua: boolean): number {
     return this.forEachChunk(offsetBytes, data.byteLength, issueNs, (chunk, inChunk, at, len) => {
       const piece = data.subarray(at, at + len);
-      const cowChunk = this.store.lookup(chunk);
+      const cowChunk = this.#writeSkipsCow ? undefined : this.store.lookup(chunk);
       if (cowChunk !== undefined) {
         return this.store.cow.write(this.store.chunkOffsetBytes(cowChunk) + inChunk, piece, { issueNs, fua });
       }

@@ -42,10 +42,17 @@ export class PendingExceptions {
   /** kcopyd's callback thread is blocked on a commit until then. */
   #threadFreeNs = 0;
   #callbackScheduled = false;
+  /** False only under a mutation: a write to a chunk already pending does not wait for it. */
+  readonly #joinsPending: boolean;
 
-  constructor(snapshot: SnapshotTarget, scheduler: Scheduler) {
+  constructor(
+    snapshot: SnapshotTarget,
+    scheduler: Scheduler,
+    options: { readonly joinsPending?: boolean } = {},
+  ) {
     this.snapshot = snapshot;
     this.#scheduler = scheduler;
+    this.#joinsPending = options.joinsPending ?? true;
   }
 
   /** Exceptions allocated and not yet completed (copying, or committed in memory but not on disk). */
@@ -64,6 +71,7 @@ export class PendingExceptions {
    */
   await(chunk: number, waiter: ExceptionWaiter, issueNs: number): boolean {
     let pe = this.#byChunk.get(chunk);
+    if (pe !== undefined && !this.#joinsPending) return false;
     if (pe === undefined) {
       if (this.#order.length >= MAX_PENDING_EXCEPTIONS) {
         throw new Error(

@@ -19,12 +19,28 @@ import type { PendingCopies, SnapshotTarget } from "./snapshot.js";
 /** Mutation: the origin is overwritten after the old chunk is copied but before its exception is committed. */
 export const SNAPSHOT_ORIGIN_BEFORE_COMMIT = "snapshot-origin-before-commit";
 
+/** Mutation: a queued origin write to a chunk whose exception is already in flight does not wait for it. */
+const SNAPSHOT_ORIGIN_QUEUED_SKIPS_PENDING: MutationInfo = {
+  name: "snapshot-origin-queued-skips-pending",
+  description:
+    "a queued origin write to a chunk whose exception another write already started goes straight to the origin instead of waiting for that exception to commit",
+};
+
+/** Mutation: a queued origin write loses its FUA flag on the way to the origin's device. */
+const SNAPSHOT_ORIGIN_QUEUED_DROPS_FUA: MutationInfo = {
+  name: "snapshot-origin-queued-drops-fua",
+  description:
+    "a queued origin write reaches the origin's device as an ordinary cached write, so a power cut before the next flush loses a FUA write the caller was told was durable",
+};
+
 /** The snapshot-origin target's mutations, for the mutant catalogue. */
 export const SNAPSHOT_ORIGIN_MUTATIONS: readonly MutationInfo[] = [
   {
     name: SNAPSHOT_ORIGIN_BEFORE_COMMIT,
     description: "origin write lands before the snapshot's exception for the old chunk is committed",
   },
+  SNAPSHOT_ORIGIN_QUEUED_SKIPS_PENDING,
+  SNAPSHOT_ORIGIN_QUEUED_DROPS_FUA,
 ];
 
 /** Most snapshots one origin may carry; each origin write costs a copy per snapshot, so keep it bounded. */
@@ -45,6 +61,8 @@ export class SnapshotOriginTarget extends Target implements QueuedWriter {
   readonly origin: BlockDevice;
   readonly #snapshots: SnapshotTarget[] = [];
   readonly #originBeforeCommit: boolean;
+  readonly #queuedSkipsPending: boolean;
+  readonly #queuedDropsFua: boolean;
   #scheduler: Scheduler | undefined;
   /** Pending exceptions per snapshot, while writes are queued (see {@link startQueueing}). */
   readonly #pending = new Map<SnapshotTarget, PendingExceptions>();
@@ -56,6 +74,10 @@ export class SnapshotOriginTarget extends Target implements QueuedWriter {
     }
     this.origin = options.origin;
     this.#originBeforeCommit = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_ORIGIN_BEFORE_COMMIT);
+    this.#queuedSkipsPending = (options.mutations ?? NO_MUTATIONS).has(
+      SNAPSHOT_ORIGIN_QUEUED_SKIPS_PENDING.name,
+    );
+    this.#queuedDropsFua = (options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_ORIGIN_QUEUED_DROPS_FUA.name);
   }
 
   /** Snapshots that copy-on-write from this origin, in registration order. */
@@ -113,7 +135,7 @@ export class SnapshotOriginTarget extends Target implements QueuedWriter {
     this.stats.writeOps += 1;
     this.stats.writeBytes += data.byteLength;
     const issueNs = options.issueNs ?? 0;
-    const fua = options.fua ?? false;
+    const fua = (options.fua ?? false) && !this.#queuedDropsFua;
     const copy = data.slice();
     const writeThrough = (atNs: number): void => {
       let completeNs: number;
@@ -131,12 +153,10 @@ export class SnapshotOriginTarget extends Target implements QueuedWriter {
       if (!snapshot.valid) continue;
       let pending = this.#pending.get(snapshot);
       if (pending === undefined) {
-        pending = new PendingExceptions(snapshot, scheduler);
+        pending = new PendingExceptions(snapshot, scheduler, { joinsPending: !this.#queuedSkipsPending });
         this.#pending.set(snapshot, pending);
       }
-      const chunkBytes = snapshot.store.chunkBytes;
-      const first = Math.floor(offsetBytes / chunkBytes);
-      const last = Math.floor((Math.min(offsetBytes + data.byteLength, snapshot.sizeBytes) - 1) / chunkBytes);
+      const { first, last } = snapshot.chunkSpan(offsetBytes, data.byteLength);
       for (let chunk = first; chunk <= last; chunk++) {
         // A chunk whose exception is still pending waits on it even if the store already holds the
         // entry in memory: the area carrying it may not be on disk yet.

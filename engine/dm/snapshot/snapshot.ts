@@ -141,19 +141,29 @@ export class SnapshotTarget extends Target {
   }
 
   /**
+   * The chunks an origin write or discard of `[offsetBytes, +lengthBytes)` overwrites, clipped to
+   * the snapshot's length: `first > last` when it overwrites none. Both the synchronous and the
+   * queued copy-on-write take their chunks from here.
+   */
+  chunkSpan(offsetBytes: number, lengthBytes: number): { readonly first: number; readonly last: number } {
+    if (lengthBytes === 0 || offsetBytes >= this.sizeBytes) return { first: 0, last: -1 };
+    const first = Math.floor(offsetBytes / this.chunkBytes);
+    const endBytes = Math.min(offsetBytes + lengthBytes, this.sizeBytes);
+    const last = this.#copyMissesLast
+      ? Math.floor(endBytes / this.chunkBytes) - 1
+      : Math.floor((endBytes - 1) / this.chunkBytes);
+    return { first, last };
+  }
+
+  /**
    * Before the origin overwrites `[offsetBytes, +lengthBytes)`: copy every chunk in that range that
    * has no exception yet into a fresh COW chunk. The exceptions are not committed yet; pass the
    * result to {@link commitCopies}. Running out of COW space invalidates the snapshot.
    */
   copyChunks(offsetBytes: number, lengthBytes: number, issueNs: number): PendingCopies {
     const entries: ExceptionEntry[] = [];
-    if (!this.valid || lengthBytes === 0 || offsetBytes >= this.sizeBytes)
-      return { doneNs: issueNs, entries };
-    const first = Math.floor(offsetBytes / this.chunkBytes);
-    const endBytes = Math.min(offsetBytes + lengthBytes, this.sizeBytes);
-    const last = this.#copyMissesLast
-      ? Math.floor(endBytes / this.chunkBytes) - 1
-      : Math.floor((endBytes - 1) / this.chunkBytes);
+    if (!this.valid) return { doneNs: issueNs, entries };
+    const { first, last } = this.chunkSpan(offsetBytes, lengthBytes);
     let doneNs = issueNs;
     for (let chunk = first; chunk <= last; chunk++) {
       if (this.store.lookup(chunk) !== undefined) continue;

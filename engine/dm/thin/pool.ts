@@ -144,6 +144,13 @@ export const THIN_SKIPS_RESERVE_COMMIT: MutationInfo = {
     "dm-thin allocates a data block with no metadata beyond the reserve left without committing first, so a fill runs into the reserve and fails a metadata operation",
 };
 
+/** Mutation: a FUA write is acknowledged once its data is written, without committing the provisioning it needed. */
+export const THIN_FUA_SKIPS_COMMIT: MutationInfo = {
+  name: "dm.thin.fua-skips-commit",
+  description:
+    "dm-thin acknowledges a FUA write to a newly provisioned block without committing the mapping, so a power cut loses a write the caller was told was durable",
+};
+
 /** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
 const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
 /** The module parameter `no_space_timeout` default: 60 s. */
@@ -746,7 +753,7 @@ export class ThinPoolTarget extends Target {
       done = Math.max(done, t);
     });
     if (hold) return undefined;
-    if (fua) done = this.#commitForFlush(done);
+    if (fua && !this.#mutations.has(THIN_FUA_SKIPS_COMMIT.name)) done = this.#commitForFlush(done);
     return done;
   }
 

@@ -150,6 +150,7 @@ class TableBuilder {
           lengthSectors,
           chunkSizeSectors: seg.stripeSizeSectors ?? 128,
           stripes: seg.areas.map((area) => this.#ref(area, segmentAreaLen(seg) * this.extentSectors)),
+          mutations: this.host.mutations,
         });
       }
       case "mirror":
@@ -305,6 +306,10 @@ class TableBuilder {
       return this.#register(name, merge);
     }
     const origin = new SnapshotOriginTarget(name, { origin: real, mutations: this.host.mutations });
+    // dm-snap defers every origin write that needs an exception until the exception is committed
+    // (origin_map → __origin_write); queued writers (the workload runner) take that path, and
+    // concurrent writes to a chunk whose copy is in flight wait on the same pending exception.
+    origin.startQueueing(this.host.scheduler);
     const device = this.#register(name, origin);
     for (const lv of this.vg.lvs) {
       const seg = lv.segments[0];

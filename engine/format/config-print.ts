@@ -94,14 +94,16 @@ function areaLines(array: ConfigArray, quote: Escape): string[][] {
   return lines;
 }
 
-/** The depth of the sections whose raw text is remembered: a VG's PVs and LVs in its metadata. */
-const REMEMBERED_SECTION_DEPTH = 2;
+/** The depths of the sections whose raw text is remembered: a VG's PVs and LVs, and LV segments. */
+const REMEMBERED_SECTION_DEPTH_MIN = 2;
+const REMEMBERED_SECTION_DEPTH_MAX = 3;
 
-// Raw text of sections at REMEMBERED_SECTION_DEPTH, by section (trees are immutable). Export hands
-// out the same section for an LV or PV it exported before, so a VG written again and again prints
+// Raw text of sections at those depths, by section (trees are immutable). Export hands out the
+// same section for a PV, LV or segment it exported before, so a VG written again and again prints
 // only what changed. The raw layout has no indentation, so the text does not depend on where the
 // section is printed; sections printed with a mutation are never remembered.
-const rememberedRawText = new WeakMap<ConfigSection, string>();
+// (The depth is kept so that a section met deeper is printed again and meets the depth limit.)
+const rememberedRawText = new WeakMap<ConfigSection, { readonly depth: number; readonly text: string }>();
 
 class Printer {
   readonly #style: ConfigPrintStyle;
@@ -158,17 +160,22 @@ class Printer {
     if (depth > MAX_PRINT_DEPTH)
       throw new RangeError(`Config tree nests deeper than ${MAX_PRINT_DEPTH} levels`);
     for (const node of nodes) {
-      if (node.kind === "section" && this.#remember && depth === REMEMBERED_SECTION_DEPTH) {
+      if (
+        node.kind === "section" &&
+        this.#remember &&
+        depth >= REMEMBERED_SECTION_DEPTH_MIN &&
+        depth <= REMEMBERED_SECTION_DEPTH_MAX
+      ) {
         const known = rememberedRawText.get(node);
-        if (known !== undefined) {
-          this.#out.push(known);
+        if (known !== undefined && known.depth >= depth) {
+          this.#out.push(known.text);
           continue;
         }
         const start = this.#out.length;
         this.#node(node, depth);
         const text = this.#out.splice(start).join("");
         this.#out.push(text);
-        rememberedRawText.set(node, text);
+        rememberedRawText.set(node, { depth, text });
         continue;
       }
       this.#node(node, depth);

@@ -27,9 +27,9 @@ import {
   badFieldNames,
   MDA_HEADER_BYTES,
   type ParsedMdaHeader,
-  parseMdaHeader,
   RAW_LOCN_IGNORED,
   type RawLocn,
+  readMdaHeader,
 } from "./mda-header.js";
 import {
   metadataChecksumWarning,
@@ -210,14 +210,12 @@ class ParseCache {
 const parsedAcrossScans = new BytesMemo<ParsedCopy>({ perKey: 16, totalBytes: 16 * 1024 * 1024 });
 
 // What the scan made of bytes it read before (see bytes-memo.ts): the label sectors of a device by
-// its name, an mda header by device and offset, a copy's text by everything its outcome names.
+// its name, a copy's text by everything its outcome names (mda headers: mda-header.ts).
 // Every read is still issued; only decoding identical bytes again is skipped.
 const MEMO_LIMITS = { perKey: 16, totalBytes: 16 * 1024 * 1024 } as const;
 const labelsRead = new BytesMemo<LabelRead>(MEMO_LIMITS);
-const headersRead = new BytesMemo<ParsedMdaHeader>(MEMO_LIMITS);
 const copiesRead = new BytesMemo<CopyRead>(MEMO_LIMITS);
 const labelScratch = new ScratchBuffer();
-const headerScratch = new ScratchBuffer();
 const textScratch = new ScratchBuffer();
 
 /** A device's label sectors decoded: the label found, and its pv_header or why it is unusable. */
@@ -253,22 +251,6 @@ function decodeLabel(head: Uint8Array, deviceName: string): LabelRead {
   } catch (error) {
     if (!isOnDiskFormatError(error)) throw error;
     return { found, warning: `WARNING: ${error.message}` };
-  }
-}
-
-/** Reads and classifies the mda header at `startBytes`, decoding only headers not seen before. */
-function readMdaHeader(device: BlockDevice, startBytes: number): ParsedMdaHeader {
-  const bytes = headerScratch.take(MDA_HEADER_BYTES);
-  try {
-    device.read(startBytes, bytes);
-    const key = `${device.name}\n${startBytes}`;
-    const known = headersRead.get(key, bytes);
-    if (known !== undefined) return known;
-    const parsed = parseMdaHeader(bytes, { device: device.name, expectedStartBytes: startBytes });
-    headersRead.set(key, bytes.slice(), parsed);
-    return parsed;
-  } finally {
-    headerScratch.give(bytes);
   }
 }
 

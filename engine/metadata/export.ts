@@ -161,19 +161,40 @@ function exportPvOnce(pv: PhysicalVolume, index: number): ConfigSection {
   return section;
 }
 
-function exportLvOnce(
-  lv: LogicalVolume,
-  pvs: { readonly index: ReadonlyMap<string, number>; readonly names: string },
-  where: string,
-): ConfigSection {
+/** The VG's PVs by name with their positions, and the names in order (a cache key). */
+interface PvPositions {
+  readonly index: ReadonlyMap<string, number>;
+  readonly names: string;
+}
+
+// A segment's section depends on its number and the PV positions as well: a pvmove checkpoint
+// changes one segment of the pvmove LV and keeps the others, which are exported once.
+const exportedSegments = new WeakMap<
+  Segment,
+  { readonly n: number; readonly pvNames: string; readonly section: ConfigSection }
+>();
+
+function exportSegmentOnce(seg: Segment, n: number, pvs: PvPositions, where: string): ConfigSection {
+  const known = exportedSegments.get(seg);
+  if (known?.n === n && known.pvNames === pvs.names) return known.section;
+  const section = exportSegment(seg, n, pvs.index, where);
+  exportedSegments.set(seg, { n, pvNames: pvs.names, section });
+  return section;
+}
+
+function exportLvOnce(lv: LogicalVolume, pvs: PvPositions, where: string): ConfigSection {
   const known = exportedLvs.get(lv);
   if (known?.pvNames === pvs.names) return known.section;
-  const section = exportLv(lv, pvs.index, where);
+  const section = exportLv(lv, pvs, where);
   exportedLvs.set(lv, { pvNames: pvs.names, section });
   return section;
 }
 
-function exportLv(lv: LogicalVolume, pvIndex: ReadonlyMap<string, number>, where: string): ConfigSection {
+function exportLv(
+  lv: LogicalVolume,
+  { index: pvIndex, names: pvNames }: PvPositions,
+  where: string,
+): ConfigSection {
   const items: ConfigNode[] = [
     cfg.set("id", lv.id),
     cfg.set("status", strArray(LV_STATUS_FLAGS.filter((f) => lv.status.includes(f)))),
@@ -195,7 +216,7 @@ function exportLv(lv: LogicalVolume, pvIndex: ReadonlyMap<string, number>, where
   items.push(...lv.extra);
   items.push(cfg.set("segment_count", lv.segments.length));
   lv.segments.forEach((seg, i) => {
-    const section = exportSegment(seg, i + 1, pvIndex, `${where}/${lv.name}`);
+    const section = exportSegmentOnce(seg, i + 1, { index: pvIndex, names: pvNames }, `${where}/${lv.name}`);
     items.push(i === 0 ? blank(section) : section);
   });
   return blank(cfg.section(lv.name, items));

@@ -156,6 +156,19 @@ describe("a VG exported again (export reuses the sections of unchanged PVs and L
     print(pvmove);
     const smaller = { ...pvmove, pvs: pvmove.pvs.slice(1) };
     expect(print(smaller)).toBe(fresh(smaller));
+    // A pvmove checkpoint: one segment of the pvmove LV changes, the others stay the same objects.
+    const running = importVg(rawVgSection(PVMOVE_RUNNING));
+    print(running);
+    const moved = {
+      ...running,
+      lvs: running.lvs.map((lv) =>
+        lv.name === "pvmove0"
+          ? { ...lv, segments: lv.segments.map((seg, i) => (i === 1 ? { ...seg, extentsMoved: 2 } : seg)) }
+          : lv,
+      ),
+    };
+    expect(print(moved)).toContain("extents_moved = 2");
+    expect(print(moved)).toBe(fresh(moved));
     // And back: the first VG prints as it did.
     expect(print(vg)).toBe(first);
   });

@@ -17,11 +17,10 @@ import {
   EMPTY_RAW_LOCN,
   encodeMdaHeader,
   isEmptyOrIgnored,
-  MDA_HEADER_BYTES,
   type MdaHeader,
-  parseMdaHeader,
   RAW_LOCN_IGNORED,
   type RawLocn,
+  readMdaHeader,
 } from "./mda-header.js";
 import {
   MetadataTooLargeError,
@@ -155,9 +154,7 @@ function mdaLabel(area: MetadataAreaRef): string {
 }
 
 function readHeader(area: MetadataAreaRef, options: CommitOptions): MdaHeader {
-  const bytes = new Uint8Array(MDA_HEADER_BYTES);
-  area.device.read(area.startBytes, bytes, { issueNs: options.issueNs ?? 0 });
-  const parsed = parseMdaHeader(bytes, { device: area.device.name, expectedStartBytes: area.startBytes });
+  const parsed = readMdaHeader(area.device, area.startBytes, { issueNs: options.issueNs ?? 0 });
   const bad = parsed.badFields & ~(options.ignoreBadFields ?? 0);
   if (bad !== 0) {
     throw new MetadataWriteError(

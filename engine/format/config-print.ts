@@ -7,7 +7,14 @@
  * `mirrors`, `raids`, `raid0_lvs`) one area per line, `pr` padded, everything else on one line.
  */
 import { type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
-import type { ConfigArray, ConfigFile, ConfigNode, ConfigScalar, ConfigValue } from "./config-tree.js";
+import type {
+  ConfigArray,
+  ConfigFile,
+  ConfigNode,
+  ConfigScalar,
+  ConfigSection,
+  ConfigValue,
+} from "./config-tree.js";
 
 /** Which of LVM2's two text layouts to print. */
 export type ConfigPrintStyle = "raw" | "file";
@@ -32,6 +39,8 @@ const MAX_PRINT_DEPTH = 64;
 
 /** Escapes `"` and `\` as `dm_escape_double_quotes` does. */
 function escapeDoubleQuotes(value: string): string {
+  // Most strings need no escape; a scan is far cheaper than a replace with a callback.
+  if (!value.includes('"') && !value.includes("\\")) return value;
   return value.replace(/["\\]/g, (c) => `\\${c}`);
 }
 
@@ -50,10 +59,18 @@ function printScalar(value: ConfigScalar, quote: Escape): string {
   }
 }
 
+// Printed keys by key: a VG's text repeats a few dozen keys many times over. Bounded, since a
+// parsed tree may bring any keys.
+const printedKeys = new Map<string, string>();
+const PRINTED_KEYS_MAX = 4096;
+
 // A bare key must read back as the same key: no delimiter, no quote or value-start character.
 function printKey(key: string): string {
-  if (/^[^\s#={}"'[\],][^\s#={}]*$/.test(key)) return key;
-  return `"${escapeDoubleQuotes(key)}"`;
+  const known = printedKeys.get(key);
+  if (known !== undefined) return known;
+  const printed = /^[^\s#={}"'[\],][^\s#={}]*$/.test(key) ? key : `"${escapeDoubleQuotes(key)}"`;
+  if (printedKeys.size < PRINTED_KEYS_MAX) printedKeys.set(key, printed);
+  return printed;
 }
 
 /** Groups area items into lines: `"pv0", 0` pairs, `"x_rmeta_0", "x_rimage_0"` pairs, or singles. */
@@ -77,15 +94,29 @@ function areaLines(array: ConfigArray, quote: Escape): string[][] {
   return lines;
 }
 
+/** The depths of the sections whose raw text is remembered: a VG's PVs and LVs, and LV segments. */
+const REMEMBERED_SECTION_DEPTH_MIN = 2;
+const REMEMBERED_SECTION_DEPTH_MAX = 3;
+
+// Raw text of sections at those depths, by section (trees are immutable). Export hands out the
+// same section for a PV, LV or segment it exported before, so a VG written again and again prints
+// only what changed. The raw layout has no indentation, so the text does not depend on where the
+// section is printed; sections printed with a mutation are never remembered.
+// (The depth is kept so that a section met deeper is printed again and meets the depth limit.)
+const rememberedRawText = new WeakMap<ConfigSection, { readonly depth: number; readonly text: string }>();
+
 class Printer {
   readonly #style: ConfigPrintStyle;
   readonly #out: string[] = [];
 
   readonly #escape: Escape;
+  readonly #remember: boolean;
 
   constructor(style: ConfigPrintStyle, mutations: Mutations) {
     this.#style = style;
-    this.#escape = mutations.has(MUTATION_PRINT_NO_ESCAPE) ? (value) => value : escapeDoubleQuotes;
+    const noEscape = mutations.has(MUTATION_PRINT_NO_ESCAPE);
+    this.#escape = noEscape ? (value) => value : escapeDoubleQuotes;
+    this.#remember = style === "raw" && !noEscape;
   }
 
   #indent(depth: number): string {
@@ -129,16 +160,38 @@ class Printer {
     if (depth > MAX_PRINT_DEPTH)
       throw new RangeError(`Config tree nests deeper than ${MAX_PRINT_DEPTH} levels`);
     for (const node of nodes) {
-      this.#lines(depth, node.commentsBefore);
-      if (node.blankLineBefore) this.#out.push("\n");
-      if (node.kind === "section") {
-        this.#line(depth, `${printKey(node.key)} {`);
-        this.nodes(node.items, depth + 1);
-        this.#lines(depth + 1, node.linesAtEnd);
-        this.#line(depth, "}");
-      } else {
-        this.#assignment(depth, node.key, node.value, node.comment);
+      if (
+        node.kind === "section" &&
+        this.#remember &&
+        depth >= REMEMBERED_SECTION_DEPTH_MIN &&
+        depth <= REMEMBERED_SECTION_DEPTH_MAX
+      ) {
+        const known = rememberedRawText.get(node);
+        if (known !== undefined && known.depth >= depth) {
+          this.#out.push(known.text);
+          continue;
+        }
+        const start = this.#out.length;
+        this.#node(node, depth);
+        const text = this.#out.splice(start).join("");
+        this.#out.push(text);
+        rememberedRawText.set(node, { depth, text });
+        continue;
       }
+      this.#node(node, depth);
+    }
+  }
+
+  #node(node: ConfigNode, depth: number): void {
+    this.#lines(depth, node.commentsBefore);
+    if (node.blankLineBefore) this.#out.push("\n");
+    if (node.kind === "section") {
+      this.#line(depth, `${printKey(node.key)} {`);
+      this.nodes(node.items, depth + 1);
+      this.#lines(depth + 1, node.linesAtEnd);
+      this.#line(depth, "}");
+    } else {
+      this.#assignment(depth, node.key, node.value, node.comment);
     }
   }
 

@@ -132,11 +132,24 @@ export interface FoundLabel {
   readonly notes: readonly string[];
 }
 
+/** How many bytes from the start of `device` the label search reads: sectors 0..3, or less on a tiny device. */
+export function labelScanBytes(device: BlockDevice): number {
+  return Math.min(LABEL_SCAN_SECTORS * SECTOR_BYTES, device.sizeBytes);
+}
+
 /** Reads sectors 0..3 and picks the label as `_find_lvm_header` does: the first valid one wins. */
 export function findLabel(device: BlockDevice): FoundLabel {
-  const scanBytes = Math.min(LABEL_SCAN_SECTORS * SECTOR_BYTES, device.sizeBytes);
-  const head = new Uint8Array(scanBytes);
+  const head = new Uint8Array(labelScanBytes(device));
   device.read(0, head);
+  return findLabelIn(head, device.name);
+}
+
+/**
+ * {@link findLabel} over the first {@link labelScanBytes} of device `deviceName`, already read;
+ * keeps no reference to `head`.
+ */
+export function findLabelIn(head: Uint8Array, deviceName: string): FoundLabel {
+  const scanBytes = head.length;
   const notes: string[] = [];
   let label: FoundLabel["label"];
   for (let sector = 0; sector * SECTOR_BYTES < scanBytes; sector++) {
@@ -146,22 +159,22 @@ export function findLabel(device: BlockDevice): FoundLabel {
     const claimed = readU64(view, 8);
     if (claimed !== sector) {
       notes.push(
-        `${device.name}: Label for sector ${claimed ?? "(huge)"} found at sector ${sector} - ignoring.`,
+        `${deviceName}: Label for sector ${claimed ?? "(huge)"} found at sector ${sector} - ignoring.`,
       );
       continue;
     }
     if (view.getUint32(16, true) !== lvmCrc(bytes.subarray(LABEL_CRC_START_BYTES))) {
-      notes.push(`Label checksum incorrect on ${device.name} - ignoring`);
+      notes.push(`Label checksum incorrect on ${deviceName} - ignoring`);
       continue;
     }
     if (label !== undefined) {
-      notes.push(`Ignoring additional label on ${device.name} at sector ${sector}`);
+      notes.push(`Ignoring additional label on ${deviceName} at sector ${sector}`);
       continue;
     }
     try {
       label = {
         sector,
-        header: decodeLabelHeader(bytes, { device: device.name, sector }),
+        header: decodeLabelHeader(bytes, { device: deviceName, sector }),
         sectorBytes: bytes.slice(),
       };
     } catch (error) {

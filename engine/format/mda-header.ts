@@ -3,6 +3,8 @@
  * version, the area's own start and size, and the raw_locn slots — slot 0 points at the committed
  * metadata text, slot 1 at the precommitted one.
  */
+import type { BlockDevice, IoOptions } from "../block/device.js";
+import { BytesMemo, ScratchBuffer } from "./bytes-memo.js";
 import { lvmCrc } from "./crc.js";
 import { bytesEqual, readU64, viewOf, writeU64 } from "./le-bytes.js";
 
@@ -171,4 +173,29 @@ export function parseMdaHeader(bytes: Uint8Array, source: MdaHeaderSource): Pars
     precommitted: getSlot(64),
   };
   return { header, badFields, warnings };
+}
+
+// Headers decoded before, by device name and offset and their exact bytes (see bytes-memo.ts):
+// every scan and every step of a commit reads them again.
+const headersRead = new BytesMemo<ParsedMdaHeader>({ perKey: 16, totalBytes: 4 * 1024 * 1024 });
+const headerScratch = new ScratchBuffer();
+
+/**
+ * Reads the 512-byte header at `startBytes` of `device` (the read is always issued) and classifies
+ * it as {@link parseMdaHeader} does, decoding only bytes not decoded before at this place.
+ */
+export function readMdaHeader(device: BlockDevice, startBytes: number, options?: IoOptions): ParsedMdaHeader {
+  const bytes = headerScratch.take(MDA_HEADER_BYTES);
+  try {
+    if (options === undefined) device.read(startBytes, bytes);
+    else device.read(startBytes, bytes, options);
+    const key = `${device.name}\n${startBytes}`;
+    const known = headersRead.get(key, bytes);
+    if (known !== undefined) return known;
+    const parsed = parseMdaHeader(bytes, { device: device.name, expectedStartBytes: startBytes });
+    headersRead.set(key, bytes.slice(), parsed);
+    return parsed;
+  } finally {
+    headerScratch.give(bytes);
+  }
 }

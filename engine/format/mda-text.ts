@@ -5,7 +5,7 @@
  */
 import type { BlockDevice, WriteOptions } from "../block/device.js";
 import { SECTOR_BYTES } from "../block/device.js";
-import { lvmCrcChain } from "./crc.js";
+import { lvmCrc } from "./crc.js";
 import { isEmptyOrIgnored, MDA_HEADER_BYTES, type RawLocn } from "./mda-header.js";
 
 /** Largest copy we read (LVM2 allows up to 4 GiB); bounds memory on hostile headers. */
@@ -189,12 +189,18 @@ export type TextReadResult =
   /** The bytes read are kept so callers can run LVM2's other checks on them (the VG name). */
   | { readonly ok: false; readonly problem: "checksum"; readonly warning: string; readonly text: Uint8Array };
 
-/** Reads the copy `locn` points at (joining a wrapped copy) and checks its bounds and checksum. */
-export function readMetadataText(
+/** Where a copy lives on its device. */
+export interface MetadataAreaSpan {
+  readonly startBytes: number;
+  readonly sizeBytes: number;
+}
+
+/** LVM2's warning when `locn` cannot be a copy in this area (nothing is read then), else undefined. */
+export function metadataTextBoundsWarning(
   device: BlockDevice,
-  area: { readonly startBytes: number; readonly sizeBytes: number },
+  area: MetadataAreaSpan,
   locn: RawLocn,
-): TextReadResult {
+): string | undefined {
   const { startBytes, sizeBytes: mdaSizeBytes } = area;
   if (
     locn.offsetBytes < 0 ||
@@ -204,29 +210,63 @@ export function readMetadataText(
     locn.sizeBytes > MAX_METADATA_TEXT_BYTES ||
     startBytes + mdaSizeBytes > device.sizeBytes
   ) {
-    return {
-      ok: false,
-      problem: "bounds",
-      warning:
-        `WARNING: Metadata location out of bounds (offset ${locn.offsetBytes} size ${locn.sizeBytes} ` +
-        `mda ${mdaSizeBytes}) on ${device.name}.`,
-    };
+    return (
+      `WARNING: Metadata location out of bounds (offset ${locn.offsetBytes} size ${locn.sizeBytes} ` +
+      `mda ${mdaSizeBytes}) on ${device.name}.`
+    );
   }
-  const wrap = Math.max(0, locn.offsetBytes + locn.sizeBytes - mdaSizeBytes);
-  const text = new Uint8Array(locn.sizeBytes);
-  readUnaligned(device, startBytes + locn.offsetBytes, text.subarray(0, locn.sizeBytes - wrap));
-  if (wrap > 0) readUnaligned(device, startBytes + MDA_HEADER_BYTES, text.subarray(locn.sizeBytes - wrap));
-  const computed = lvmCrcChain([
-    text.subarray(0, locn.sizeBytes - wrap),
-    text.subarray(locn.sizeBytes - wrap),
-  ]);
-  if (computed !== locn.checksum >>> 0) {
-    return {
-      ok: false,
-      problem: "checksum",
-      warning: `WARNING: Checksum error on ${device.name} at offset ${startBytes + locn.offsetBytes}.`,
-      text,
-    };
+  return undefined;
+}
+
+/**
+ * Reads the copy `locn` points at (joining a wrapped copy) with the device reads
+ * {@link readMetadataText} issues, unchecked. The text is a view of `span` when the copy does not
+ * wrap (pass a reused buffer to read without allocating), else a new array. Call only when
+ * {@link metadataTextBoundsWarning} has no warning.
+ */
+export function readMetadataBytes(
+  device: BlockDevice,
+  area: MetadataAreaSpan,
+  locn: RawLocn,
+  span: (lengthBytes: number) => Uint8Array = (lengthBytes) => new Uint8Array(lengthBytes),
+): Uint8Array {
+  const wrap = Math.max(0, locn.offsetBytes + locn.sizeBytes - area.sizeBytes);
+  if (wrap > 0 || locn.sizeBytes === 0) {
+    const text = new Uint8Array(locn.sizeBytes);
+    readUnaligned(device, area.startBytes + locn.offsetBytes, text.subarray(0, locn.sizeBytes - wrap));
+    if (wrap > 0)
+      readUnaligned(device, area.startBytes + MDA_HEADER_BYTES, text.subarray(locn.sizeBytes - wrap));
+    return text;
+  }
+  // The sectors readUnaligned would read, read straight into `span`.
+  const offsetBytes = area.startBytes + locn.offsetBytes;
+  const first = Math.floor(offsetBytes / SECTOR_BYTES) * SECTOR_BYTES;
+  const end = roundUp(offsetBytes + locn.sizeBytes, SECTOR_BYTES);
+  const sectors = span(end - first);
+  device.read(first, sectors);
+  return sectors.subarray(offsetBytes - first, offsetBytes - first + locn.sizeBytes);
+}
+
+/** True when `text` (copy `locn`, whole) has the checksum its slot records. */
+export function metadataTextChecksumMatches(text: Uint8Array, locn: RawLocn): boolean {
+  // lvmCrc over the whole copy equals LVM2's chain over the two parts of a wrapped one.
+  return lvmCrc(text) === locn.checksum >>> 0;
+}
+
+/** LVM2's warning for a copy whose checksum does not match its slot. */
+export function metadataChecksumWarning(device: BlockDevice, area: MetadataAreaSpan, locn: RawLocn): string {
+  return `WARNING: Checksum error on ${device.name} at offset ${area.startBytes + locn.offsetBytes}.`;
+}
+
+/** Reads the copy `locn` points at (joining a wrapped copy) and checks its bounds and checksum. */
+export function readMetadataText(device: BlockDevice, area: MetadataAreaSpan, locn: RawLocn): TextReadResult {
+  const bounds = metadataTextBoundsWarning(device, area, locn);
+  if (bounds !== undefined) return { ok: false, problem: "bounds", warning: bounds };
+  const read = readMetadataBytes(device, area, locn);
+  // A view into the sectors read: hand out an array of its own.
+  const text = read.byteLength === read.buffer.byteLength ? read : read.slice();
+  if (!metadataTextChecksumMatches(text, locn)) {
+    return { ok: false, problem: "checksum", warning: metadataChecksumWarning(device, area, locn), text };
   }
   return { ok: true, text };
 }

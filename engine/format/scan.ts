@@ -12,25 +12,31 @@
  * Each mda gets a status saying whether `vgck --updatemetadata` can repair it or the header needs
  * `pvck --repair`. Orphan PVs (label, no VG metadata) are listed. Reading never writes.
  */
-import { Buffer } from "node:buffer";
 import type { BlockDevice } from "../block/device.js";
 import { isBlockDeviceError } from "../block/errors.js";
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
+import { BytesMemo, ScratchBuffer, sameBytes } from "./bytes-memo.js";
 import { parseConfig } from "./config-parse.js";
 import { isConfigParseError } from "./config-parse-error.js";
 import type { ConfigFile } from "./config-tree.js";
 import { isOnDiskFormatError } from "./format-error.js";
-import { findLabel } from "./label.js";
+import { type FoundLabel, findLabelIn, labelScanBytes } from "./label.js";
 import {
   BAD_MDA,
   BAD_MDA_NOT_REPAIRABLE,
   badFieldNames,
   MDA_HEADER_BYTES,
-  parseMdaHeader,
+  type ParsedMdaHeader,
   RAW_LOCN_IGNORED,
   type RawLocn,
+  readMdaHeader,
 } from "./mda-header.js";
-import { readMetadataText } from "./mda-text.js";
+import {
+  metadataChecksumWarning,
+  metadataTextBoundsWarning,
+  metadataTextChecksumMatches,
+  readMetadataBytes,
+} from "./mda-text.js";
 import { decodePvLabel, type PvHeader } from "./pv-header.js";
 import { formatUuid } from "./uuid.js";
 import { summarizeVgText, type VgSummary, VgTextError } from "./vg-text.js";
@@ -171,10 +177,6 @@ type CopyRead =
 
 type ParsedCopy = Extract<CopyRead, { ok: true }>;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
-}
-
 /**
  * Parsed copies of one scan by their text: identical copies on several PVs are parsed once (LVM2's
  * skip_parse). Each is also found by its exact bytes, so a repeat costs a byte compare instead of
@@ -205,38 +207,93 @@ class ParseCache {
 // Parsed copies across scans, by mda label and exact bytes (up to the NUL): every command scans
 // again and mostly finds the copies the last scan parsed. Parsing is a function of exactly these
 // two, and the parsed tree and summary are immutable, so a hit gives what parsing again would.
-const MAX_PARSED_ACROSS_SCANS = 128;
-const parsedAcrossScans = new Map<string, { readonly bytes: Uint8Array; readonly copy: ParsedCopy }[]>();
-let parsedAcrossScansCount = 0;
+const parsedAcrossScans = new BytesMemo<ParsedCopy>({ perKey: 16, totalBytes: 16 * 1024 * 1024 });
 
-function parsedBefore(mdaLabel: string, bytes: Uint8Array): ParsedCopy | undefined {
-  return parsedAcrossScans.get(`${bytes.length} ${mdaLabel}`)?.find((entry) => sameBytes(entry.bytes, bytes))
-    ?.copy;
+// What the scan made of bytes it read before (see bytes-memo.ts): the label sectors of a device by
+// its name, a copy's text by everything its outcome names (mda headers: mda-header.ts).
+// Every read is still issued; only decoding identical bytes again is skipped.
+const MEMO_LIMITS = { perKey: 16, totalBytes: 16 * 1024 * 1024 } as const;
+const labelsRead = new BytesMemo<LabelRead>(MEMO_LIMITS);
+const copiesRead = new BytesMemo<CopyRead>(MEMO_LIMITS);
+const labelScratch = new ScratchBuffer();
+const textScratch = new ScratchBuffer();
+
+/** A device's label sectors decoded: the label found, and its pv_header or why it is unusable. */
+interface LabelRead {
+  readonly found: FoundLabel;
+  readonly header?: PvHeader;
+  readonly warning?: string;
 }
 
-function rememberParsed(mdaLabel: string, bytes: Uint8Array, copy: ParsedCopy): void {
-  if (parsedAcrossScansCount >= MAX_PARSED_ACROSS_SCANS) {
-    parsedAcrossScans.clear();
-    parsedAcrossScansCount = 0;
+/** `findLabel` and `decodePvLabel` of a device, decoding only label sectors not seen before. */
+function readLabel(device: BlockDevice): LabelRead {
+  const head = labelScratch.take(labelScanBytes(device));
+  try {
+    device.read(0, head);
+    const known = labelsRead.get(device.name, head);
+    if (known !== undefined) return known;
+    const read = decodeLabel(head, device.name);
+    labelsRead.set(device.name, head.slice(), read);
+    return read;
+  } finally {
+    labelScratch.give(head);
   }
-  const key = `${bytes.length} ${mdaLabel}`;
-  const list = parsedAcrossScans.get(key);
-  if (list === undefined) parsedAcrossScans.set(key, [{ bytes, copy }]);
-  else list.push({ bytes, copy });
-  parsedAcrossScansCount += 1;
+}
+
+function decodeLabel(head: Uint8Array, deviceName: string): LabelRead {
+  const found = findLabelIn(head, deviceName);
+  if (found.label === undefined) return { found };
+  try {
+    return {
+      found,
+      header: decodePvLabel(found.label.sectorBytes, { device: deviceName, sector: found.label.sector }),
+    };
+  } catch (error) {
+    if (!isOnDiskFormatError(error)) throw error;
+    return { found, warning: `WARNING: ${error.message}` };
+  }
 }
 
 function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseCache): CopyRead {
   const { device, area, locn } = mda;
-  let read: ReturnType<typeof readMetadataText>;
+  const bounds = metadataTextBoundsWarning(device, area, locn);
+  if (bounds !== undefined) return { ok: false, checksumLines: [bounds] };
+  let span: Uint8Array | undefined;
   try {
-    read = readMetadataText(device, area, locn);
-  } catch (error) {
-    if (!isBlockDeviceError(error)) throw error;
-    return { ok: false, checksumLines: [`WARNING: ${error.message}`] };
+    let read: Uint8Array;
+    try {
+      read = readMetadataBytes(device, area, locn, (lengthBytes) => {
+        span = textScratch.take(lengthBytes);
+        return span;
+      });
+    } catch (error) {
+      if (!isBlockDeviceError(error)) throw error;
+      return { ok: false, checksumLines: [`WARNING: ${error.message}`] };
+    }
+    // Everything the outcome depends on besides the bytes: the label names device, mda and offset.
+    const key = `${mdaLabel}\n${area.sizeBytes}\n${locn.sizeBytes}\n${locn.checksum}`;
+    const known = copiesRead.get(key, read);
+    if (known !== undefined) return known;
+    const text = read.slice();
+    const copy = decodeCopy(mda, mdaLabel, cache, text);
+    copiesRead.set(key, text, copy);
+    return copy;
+  } finally {
+    if (span !== undefined) textScratch.give(span);
   }
-  if (!read.ok && read.problem === "bounds") return { ok: false, checksumLines: [read.warning] };
-  const bytes = read.text;
+}
+
+/** What readCopy makes of the text of a copy, read in full (`bytes`, kept by the caches). */
+function decodeCopy(
+  mda: Omit<InUseMda, "status">,
+  mdaLabel: string,
+  cache: ParseCache,
+  bytes: Uint8Array,
+): CopyRead {
+  const { device, area, locn } = mda;
+  const read = metadataTextChecksumMatches(bytes, locn)
+    ? { ok: true as const }
+    : { ok: false as const, warning: metadataChecksumWarning(device, area, locn) };
   // config_file_read_fd checks that the text begins with a valid VG name before the checksum.
   // Like namebuf there: up to the first space, '{' or NUL, at most NAME_LEN - 1 characters.
   const nameEnd = bytes.findIndex((b) => b === 0 || b === 0x7b || b === 0x20 || (b >= 9 && b <= 13));
@@ -257,7 +314,7 @@ function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseC
   const text = textDecoder.decode(exact);
   const cached = cache.byText(text);
   if (cached !== undefined) return cached;
-  const parsed = parsedBefore(mdaLabel, exact);
+  const parsed = parsedAcrossScans.get(mdaLabel, exact);
   if (parsed !== undefined) {
     cache.add(exact, parsed);
     return parsed;
@@ -266,7 +323,7 @@ function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseC
     const file = parseConfig(bytes, { fileName: mdaLabel });
     const copy = { ok: true as const, file, summary: summarizeVgText(file), text };
     cache.add(exact, copy);
-    rememberParsed(mdaLabel, exact, copy);
+    parsedAcrossScans.set(mdaLabel, exact, copy);
     return copy;
   } catch (error) {
     if (!isConfigParseError(error) && !(error instanceof VgTextError)) throw error;
@@ -288,26 +345,23 @@ export function scanDevices(devices: readonly BlockDevice[], options: ScanOption
 
   // Phase 1: label scan.
   for (const device of devices) {
-    let found: ReturnType<typeof findLabel>;
+    let label: LabelRead;
     try {
-      found = findLabel(device);
+      label = readLabel(device);
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
       warnings.push(`WARNING: ${error.message}`);
       unlabelled.push(device.name);
       continue;
     }
+    const { found, header } = label;
     notes.push(...found.notes);
     if (found.label === undefined) {
       unlabelled.push(device.name);
       continue;
     }
-    let header: PvHeader;
-    try {
-      header = decodePvLabel(found.label.sectorBytes, { device: device.name, sector: found.label.sector });
-    } catch (error) {
-      if (!isOnDiskFormatError(error)) throw error;
-      warnings.push(`WARNING: ${error.message}`);
+    if (header === undefined) {
+      warnings.push(label.warning!);
       unlabelled.push(device.name);
       continue;
     }
@@ -407,7 +461,7 @@ function scanMda(
   };
   const badHeader = `WARNING: bad metadata header on ${device.name} at ${where.startBytes}.`;
 
-  const bytes = new Uint8Array(MDA_HEADER_BYTES);
+  let parsed: ParsedMdaHeader;
   try {
     if (where.startBytes % 512 !== 0 || where.startBytes + MDA_HEADER_BYTES > device.sizeBytes) {
       return failed(BAD_MDA.READ | BAD_MDA.HEADER, [
@@ -415,7 +469,7 @@ function scanMda(
         badHeader,
       ]);
     }
-    device.read(where.startBytes, bytes);
+    parsed = readMdaHeader(device, where.startBytes);
   } catch (error) {
     if (!isBlockDeviceError(error)) throw error;
     return failed(BAD_MDA.READ | BAD_MDA.HEADER, [
@@ -423,7 +477,6 @@ function scanMda(
       badHeader,
     ]);
   }
-  const parsed = parseMdaHeader(bytes, { device: device.name, expectedStartBytes: where.startBytes });
   if (parsed.badFields !== 0)
     return failed(parsed.badFields | BAD_MDA.HEADER, [...parsed.warnings, badHeader]);
   const header = parsed.header;
@@ -480,7 +533,11 @@ function scanMda(
       return failed(BAD_MDA.TEXT, [line, `WARNING: bad metadata text on ${device.name} in mda${mdaNum}`]);
     }
   }
-  Object.assign(status, { vgName, vgId, seqno, checksum: locn.checksum, sizeBytes: locn.sizeBytes });
+  status.vgName = vgName;
+  status.vgId = vgId;
+  status.seqno = seqno;
+  status.checksum = locn.checksum;
+  status.sizeBytes = locn.sizeBytes;
   const key = `${vgName}/${vgId}`;
   const info = state.vgInfos.get(key);
   if (info === undefined) {
@@ -510,7 +567,8 @@ function scanMda(
     return status;
   }
   status.state = "good";
-  state.vgInfos.get(key)!.mdas.push({ ...mda, status });
+  // Not `{ ...mda, status }`: a property added to a spread copy costs a new hidden class in V8.
+  state.vgInfos.get(key)!.mdas.push({ device: mda.device, area: mda.area, locn: mda.locn, status });
   return status;
 }
 

@@ -73,15 +73,40 @@ export function importScannedVg(scan: HostScan, scanned: ScannedVg): VgHandle {
   }
   const missing: string[] = [];
   const pvs: PhysicalVolume[] = vg.pvs.map((pv) => {
-    const device = scan.deviceOf.get(parseUuid(pv.id));
-    if (device === undefined) {
-      missing.push(pv.name);
-      // pv_dev_name() of a PV without a device is "[unknown]"; LVM2 writes that as its hint.
-      return { ...pv, deviceHint: "[unknown]", status: withFlag(pv.status, "MISSING", PV_STATUS_FLAGS) };
-    }
-    return { ...pv, deviceHint: device, status: pv.status.filter((s) => s !== "MISSING") };
+    const placed = placePv(pv, scan.deviceOf);
+    if (placed.device === undefined) missing.push(pv.name);
+    return placed.pv;
   });
   return { vg: { ...vg, pvs }, scanned, missing };
+}
+
+/** A PV of an imported VG tied to the device that carries it now, and that device. */
+interface PlacedPv {
+  readonly uuid: string;
+  readonly device: string | undefined;
+  readonly pv: PhysicalVolume;
+}
+
+// The last placement of each imported PV: a function of the PV and its device, so while the device
+// stays the same every command gets the same PV object back, and a VG write exports it only once.
+const placedPvs = new WeakMap<PhysicalVolume, PlacedPv>();
+
+function placePv(pv: PhysicalVolume, deviceOf: ReadonlyMap<string, string>): PlacedPv {
+  const known = placedPvs.get(pv);
+  const uuid = known?.uuid ?? parseUuid(pv.id);
+  const device = deviceOf.get(uuid);
+  if (known !== undefined && known.device === device) return known;
+  const placed: PlacedPv =
+    device === undefined
+      ? // pv_dev_name() of a PV without a device is "[unknown]"; LVM2 writes that as its hint.
+        {
+          uuid,
+          device,
+          pv: { ...pv, deviceHint: "[unknown]", status: withFlag(pv.status, "MISSING", PV_STATUS_FLAGS) },
+        }
+      : { uuid, device, pv: { ...pv, deviceHint: device, status: pv.status.filter((s) => s !== "MISSING") } };
+  placedPvs.set(pv, placed);
+  return placed;
 }
 
 /** Imports the chosen copy and validates it, refusing unusable or invalid metadata. */

@@ -61,8 +61,20 @@ function snapshotSegment(lv: LogicalVolume): SnapshotSegment | undefined {
   return first?.type === "snapshot" ? first : undefined;
 }
 
+// Kinds by LV list: they are a function of `vg.lvs` alone, the model is immutable, and a VG
+// changed in anything but its LVs (a new seqno, a PV) keeps the same list.
+const kindsByLvs = new WeakMap<readonly LogicalVolume[], ReadonlyMap<string, LvKind>>();
+
 /** Computes {@link LvKind} for every LV of `vg`, keyed by LV name. */
 export function lvKinds(vg: VolumeGroup): ReadonlyMap<string, LvKind> {
+  const known = kindsByLvs.get(vg.lvs);
+  if (known !== undefined) return known;
+  const kinds = computeLvKinds(vg);
+  kindsByLvs.set(vg.lvs, kinds);
+  return kinds;
+}
+
+function computeLvKinds(vg: VolumeGroup): ReadonlyMap<string, LvKind> {
   const images = new Set<string>();
   const logs = new Set<string>();
   const cows = new Map<string, SnapshotSegment>();

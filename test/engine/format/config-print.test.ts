@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../engine/format/config-parse.js";
-import { printConfig } from "../../../engine/format/config-print.js";
+import { MUTATION_PRINT_NO_ESCAPE, printConfig } from "../../../engine/format/config-print.js";
 import { cfg } from "../../../engine/format/config-tree.js";
 
 describe("config printer", () => {
@@ -77,5 +77,23 @@ describe("config printer", () => {
     expect(() => printConfig({ items: [{ ...cfg.set("a", 1), commentsBefore: ["oops"] }] })).toThrow(
       /must be "" or start with '#'/,
     );
+  });
+
+  it("prints a section met again (raw text is remembered per section) exactly as the first time", () => {
+    const lv = {
+      ...cfg.section("lv0", [cfg.set("id", 'a"b'), cfg.set("segment_count", 1)]),
+      blankLineBefore: true,
+    };
+    const vg = (n: number) => cfg.section("vg0", [cfg.set("seqno", n), cfg.section("logical_volumes", [lv])]);
+    const once = printConfig({ items: [vg(1)] });
+    expect(once).toBe(
+      'vg0 {\nseqno = 1\nlogical_volumes {\n\nlv0 {\nid = "a\\"b"\nsegment_count = 1\n}\n}\n}\n',
+    );
+    expect(printConfig({ items: [vg(2)] })).toBe(once.replace("seqno = 1", "seqno = 2"));
+    // Neither a mutation nor the backup layout is served the remembered raw text.
+    const mutated = printConfig({ items: [vg(1)] }, { mutations: new Set([MUTATION_PRINT_NO_ESCAPE]) });
+    expect(mutated).toContain('id = "a"b"');
+    expect(printConfig({ items: [vg(1)] }, { style: "file" })).toContain('\t\tid = "a\\"b"');
+    expect(printConfig({ items: [vg(1)] })).toBe(once);
   });
 });

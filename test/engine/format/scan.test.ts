@@ -48,6 +48,52 @@ describe("scan", () => {
     expect(changed.summary.section).not.toBe(first.summary.section);
   });
 
+  it("decodes again what changed on disk between scans: a flipped text byte, a bad header, a bad label", () => {
+    const { devices, areas, uuids } = freshPvs(2);
+    commit(areas, uuids, 1);
+    const clean = scanDevices(devices);
+    expect(clean.warnings).toEqual([]);
+    // Text: one byte of pv1's committed copy flips, then flips back.
+    const header = new Uint8Array(MDA_HEADER_BYTES);
+    areas[1]!.device.read(areas[1]!.startBytes, header);
+    const locn = parseMdaHeader(header, { device: "pv1.img", expectedStartBytes: areas[1]!.startBytes })
+      .header.committed;
+    const at = areas[1]!.startBytes + locn.offsetBytes + 10;
+    const sector = new Uint8Array(512);
+    const sectorAt = Math.floor(at / 512) * 512;
+    const flip = () => {
+      areas[1]!.device.read(sectorAt, sector);
+      sector[at - sectorAt]! ^= 0x01;
+      areas[1]!.device.write(sectorAt, sector);
+    };
+    flip();
+    expect(scanDevices(devices).warnings).toContain(
+      `WARNING: Checksum error on pv1.img at offset ${areas[1]!.startBytes + locn.offsetBytes}.`,
+    );
+    flip();
+    expect(scanDevices(devices)).toEqual(clean);
+    // Header: a bad checksum on pv0's mda header.
+    corruptHeader(areas[0]!, (bytes) => {
+      bytes[0]! ^= 0xff;
+    });
+    expect(scanDevices(devices).warnings.join("\n")).toMatch(/wrong checksum .* in mda header on pv0.img/);
+    corruptHeader(areas[0]!, (bytes) => {
+      bytes[0]! ^= 0xff;
+    });
+    expect(scanDevices(devices)).toEqual(clean);
+    // Label: pv1's label sector loses a byte of its pv_header, so its CRC fails.
+    const label = new Uint8Array(512);
+    devices[1]!.read(512, label);
+    label[40]! ^= 0x01;
+    devices[1]!.write(512, label);
+    const unlabelled = scanDevices(devices);
+    expect(unlabelled.unlabelled).toEqual(["pv1.img"]);
+    expect(unlabelled.notes).toContain("Label checksum incorrect on pv1.img - ignoring");
+    label[40]! ^= 0x01;
+    devices[1]!.write(512, label);
+    expect(scanDevices(devices)).toEqual(clean);
+  });
+
   it("picks the highest seqno and prints LVM2's warnings for older copies (roll forward)", () => {
     const { devices, areas, uuids } = freshPvs(3);
     commit(areas, uuids, 1);

@@ -131,3 +131,45 @@ describe("import reads the fields", () => {
     });
   });
 });
+
+describe("a VG exported again (export reuses the sections of unchanged PVs and LVs)", () => {
+  const print = (vg: ReturnType<typeof importVg>): string =>
+    printConfig({ items: [exportVg(vg)] }, { style: "raw" });
+  // structuredClone gives objects export has never seen, so this is what a first export prints.
+  const fresh = (vg: ReturnType<typeof importVg>): string => print(structuredClone(vg));
+
+  it("prints what a first export prints, after a new seqno, a changed LV and a PV moved or removed", () => {
+    const vg = importVg(rawVgSection(MIXED));
+    const first = print(vg);
+    expect(first).toBe(fresh(vg));
+    const bumped = { ...vg, seqno: vg.seqno + 1 };
+    expect(print(bumped)).toBe(fresh(bumped));
+    expect(print(bumped)).not.toBe(first);
+    const renamed = { ...vg, lvs: vg.lvs.map((lv, i) => (i === 0 ? { ...lv, tags: ["changed"] } : lv)) };
+    expect(print(renamed)).toContain('tags = ["changed"]');
+    expect(print(renamed)).toBe(fresh(renamed));
+    // The same LV objects against other PV positions: every `pvN` reference is renumbered.
+    const reordered = { ...vg, pvs: [...vg.pvs].reverse() };
+    expect(print(reordered)).toBe(fresh(reordered));
+    expect(print(reordered)).not.toBe(first);
+    const pvmove = importVg(rawVgSection(PVMOVE_FINISH_A));
+    print(pvmove);
+    const smaller = { ...pvmove, pvs: pvmove.pvs.slice(1) };
+    expect(print(smaller)).toBe(fresh(smaller));
+    // A pvmove checkpoint: one segment of the pvmove LV changes, the others stay the same objects.
+    const running = importVg(rawVgSection(PVMOVE_RUNNING));
+    print(running);
+    const moved = {
+      ...running,
+      lvs: running.lvs.map((lv) =>
+        lv.name === "pvmove0"
+          ? { ...lv, segments: lv.segments.map((seg, i) => (i === 1 ? { ...seg, extentsMoved: 2 } : seg)) }
+          : lv,
+      ),
+    };
+    expect(print(moved)).toContain("extents_moved = 2");
+    expect(print(moved)).toBe(fresh(moved));
+    // And back: the first VG prints as it did.
+    expect(print(vg)).toBe(first);
+  });
+});

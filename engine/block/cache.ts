@@ -32,7 +32,7 @@ import {
   readPagesFrom,
   writePagesTo,
 } from "./page-share.js";
-import { SectorOverlay } from "./sector-overlay.js";
+import { type OverlayRun, SectorOverlay } from "./sector-overlay.js";
 import { issueTimeNs, validateRequest } from "./validate.js";
 import type { LoggedWrite } from "./write-log.js";
 import { liveRuns, supersede } from "./write-log.js";
@@ -170,6 +170,8 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
   // Per sector, the seq of the logged write holding its newest bytes. The bytes stay in the log
   // entry; copying them into an overlay as well cost as much again as the log's own copy.
   readonly #overlay = new SectorOverlay();
+  // Reused by every read that overlays logged sectors (a closure per read was most of its garbage).
+  readonly #run: OverlayRun = { firstSector: 0, endSector: 0, seq: 0 };
   // Allocation per write dominated the cache's cost, so log copies are pooled.
   readonly #arena = new LogArena();
   // Set by adoptLogForPowerCut: the log is another cache's and the overlay is empty, so only a
@@ -537,14 +539,24 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
     const head = this.#head;
     const firstSeq = log[head]?.seq ?? 0;
     const firstSector = offsetBytes / SECTOR_BYTES;
-    this.#overlay.forEachRun(firstSector, firstSector + dst.length / SECTOR_BYTES, (from, to, seq) => {
+    const endSector = firstSector + dst.length / SECTOR_BYTES;
+    const run = this.#run;
+    let from = firstSector;
+    while (this.#overlay.nextRun(from, endSector, run)) {
+      const seq = run.seq;
       // Logged writes hold consecutive seqs from the head on, so the seq is the entry's position.
       const entry = log[head + seq - firstSeq];
       if (entry === undefined || entry.seq !== seq) {
         throw new Error(`Cache ${this.name}: overlay names write seq ${seq}, which the log does not hold`);
       }
-      const at = from * SECTOR_BYTES;
-      entry.copyOut(at - entry.offsetBytes, (to - from) * SECTOR_BYTES, dst, at - offsetBytes);
-    });
+      const at = run.firstSector * SECTOR_BYTES;
+      entry.copyOut(
+        at - entry.offsetBytes,
+        (run.endSector - run.firstSector) * SECTOR_BYTES,
+        dst,
+        at - offsetBytes,
+      );
+      from = run.endSector;
+    }
   }
 }

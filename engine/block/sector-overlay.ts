@@ -20,6 +20,13 @@ interface Chunk {
   cached: number;
 }
 
+/** A run of consecutive sectors whose newest bytes are in one logged write. */
+export interface OverlayRun {
+  firstSector: number;
+  endSector: number;
+  seq: number;
+}
+
 /** Per-sector seq of the newest logged write, sparse over the device. */
 export class SectorOverlay {
   readonly #chunks = new Map<number, Chunk>();
@@ -169,6 +176,37 @@ export class SectorOverlay {
         s = end;
       }
     });
+  }
+
+  /**
+   * The first run of consecutive cached sectors of one seq in [fromSector, endSector), written into
+   * `out` (a run does not cross a chunk boundary); false when no sector there is cached. Walking a
+   * range with it allocates nothing, unlike {@link forEachRun}.
+   */
+  nextRun(fromSector: number, endSector: number, out: OverlayRun): boolean {
+    if (this.#cachedSectors === 0) return false;
+    let sector = fromSector;
+    while (sector < endSector) {
+      const chunkIndex = Math.floor(sector / CHUNK_SECTORS);
+      const base = chunkIndex * CHUNK_SECTORS;
+      const to = Math.min(endSector - base, CHUNK_SECTORS);
+      const chunk = this.#chunk(chunkIndex);
+      if (chunk !== undefined) {
+        const seqs = chunk.seq;
+        for (let s = sector - base; s < to; s++) {
+          const seq = seqs[s]!;
+          if (seq === 0) continue;
+          let end = s + 1;
+          while (end < to && seqs[end] === seq) end += 1;
+          out.firstSector = base + s;
+          out.endSector = base + end;
+          out.seq = seq;
+          return true;
+        }
+      }
+      sector = base + to;
+    }
+    return false;
   }
 
   /** Every sector clean; the chunks are kept (zeroed) for reuse. */

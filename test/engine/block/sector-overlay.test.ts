@@ -34,6 +34,20 @@ function runs(overlay: SectorOverlay, first: number, end: number): [number, numb
   return out;
 }
 
+// The same runs walked with nextRun, which allocates nothing.
+function nextRuns(overlay: SectorOverlay, first: number, end: number): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  const run = { firstSector: 0, endSector: 0, seq: 0 };
+  let from = first;
+  while (overlay.nextRun(from, end, run)) {
+    const last = out.at(-1);
+    if (last !== undefined && last[1] === run.firstSector && last[2] === run.seq) last[1] = run.endSector;
+    else out.push([run.firstSector, run.endSector, run.seq]);
+    from = run.endSector;
+  }
+  return out;
+}
+
 function modelRuns(model: ModelOverlay, first: number, end: number): [number, number, number][] {
   const out: [number, number, number][] = [];
   for (let s = first; s < end; s++) {
@@ -99,7 +113,10 @@ describe("SectorOverlay", () => {
       expect(overlay.cachedSectors).toBe(model.seqs.size);
       expect(overlay.anyIn(first, end)).toBe(model.anyIn(first, end));
       expect(overlay.allIn(first, end)).toBe(model.allIn(first, end));
-      if (step % 50 === 0) expect(runs(overlay, 0, 12000)).toEqual(modelRuns(model, 0, 12000));
+      if (step % 50 === 0) {
+        expect(runs(overlay, 0, 12000)).toEqual(modelRuns(model, 0, 12000));
+        expect(nextRuns(overlay, first, end)).toEqual(modelRuns(model, first, end));
+      }
     }
     expect(seq).toBeGreaterThan(1000);
   });

@@ -8,6 +8,8 @@
  * 128 pages cost 128 map insertions and records, and a flush threw them all away again.
  */
 
+import { ChunkMap } from "./chunk-map.js";
+
 /** Sectors per chunk: 1 MiB of device at 512 bytes a sector. */
 const CHUNK_SECTORS = 2048;
 // All-clean chunks kept for reuse across flushes (1 MiB of arrays).
@@ -29,12 +31,10 @@ export interface OverlayRun {
 
 /** Per-sector seq of the newest logged write, sparse over the device. */
 export class SectorOverlay {
-  readonly #chunks = new Map<number, Chunk>();
+  // The chunk last looked up answers at once: requests walk sectors in order.
+  readonly #chunks = new ChunkMap<Chunk>();
   readonly #spare: Chunk[] = [];
   #cachedSectors = 0;
-  // The chunk last looked up: requests walk sectors in order, so this usually answers at once.
-  #lastIndex = -1;
-  #last: Chunk | undefined;
 
   /** Sectors whose newest bytes are in the log. */
   get cachedSectors(): number {
@@ -49,7 +49,7 @@ export class SectorOverlay {
   /** The seq holding `sector`'s newest bytes, 0 when clean. */
   seqAt(sector: number): number {
     const chunkIndex = Math.floor(sector / CHUNK_SECTORS);
-    return this.#chunk(chunkIndex)?.seq[sector - chunkIndex * CHUNK_SECTORS] ?? 0;
+    return this.#chunks.get(chunkIndex)?.seq[sector - chunkIndex * CHUNK_SECTORS] ?? 0;
   }
 
   /** Sectors [firstSector, endSector) now hold the bytes of write `seq` (> 0). */
@@ -61,12 +61,10 @@ export class SectorOverlay {
       const base = chunkIndex * CHUNK_SECTORS;
       const from = sector - base;
       const to = Math.min(endSector - base, CHUNK_SECTORS);
-      let chunk = this.#chunk(chunkIndex);
+      let chunk = this.#chunks.get(chunkIndex);
       if (chunk === undefined) {
         chunk = this.#spare.pop() ?? { seq: new Float64Array(CHUNK_SECTORS), cached: 0 };
         this.#chunks.set(chunkIndex, chunk);
-        this.#lastIndex = chunkIndex;
-        this.#last = chunk;
       }
       let newlyCached = to - from;
       if (chunk.cached > 0) {
@@ -139,7 +137,7 @@ export class SectorOverlay {
       const chunkIndex = Math.floor(sector / CHUNK_SECTORS);
       const base = chunkIndex * CHUNK_SECTORS;
       const to = Math.min(endSector - base, CHUNK_SECTORS);
-      const chunk = this.#chunk(chunkIndex);
+      const chunk = this.#chunks.get(chunkIndex);
       if (chunk === undefined) return false;
       if (chunk.cached !== CHUNK_SECTORS) {
         const seqs = chunk.seq;
@@ -151,37 +149,9 @@ export class SectorOverlay {
   }
 
   /**
-   * Calls `visit(firstSector, endSector, seq)` for each run of consecutive cached sectors of one
-   * seq inside the range, in ascending order (a run does not cross a chunk boundary).
-   * `visit` must not change the overlay.
-   */
-  forEachRun(
-    firstSector: number,
-    endSector: number,
-    visit: (firstSector: number, endSector: number, seq: number) => void,
-  ): void {
-    this.#eachChunkIn(firstSector, endSector, (chunkIndex, chunk, from, to) => {
-      const base = chunkIndex * CHUNK_SECTORS;
-      const seqs = chunk.seq;
-      let s = from;
-      while (s < to) {
-        const seq = seqs[s]!;
-        if (seq === 0) {
-          s += 1;
-          continue;
-        }
-        let end = s + 1;
-        while (end < to && seqs[end] === seq) end += 1;
-        visit(base + s, base + end, seq);
-        s = end;
-      }
-    });
-  }
-
-  /**
    * The first run of consecutive cached sectors of one seq in [fromSector, endSector), written into
    * `out` (a run does not cross a chunk boundary); false when no sector there is cached. Walking a
-   * range with it allocates nothing, unlike {@link forEachRun}.
+   * range with it allocates nothing.
    */
   nextRun(fromSector: number, endSector: number, out: OverlayRun): boolean {
     if (this.#cachedSectors === 0) return false;
@@ -190,7 +160,7 @@ export class SectorOverlay {
       const chunkIndex = Math.floor(sector / CHUNK_SECTORS);
       const base = chunkIndex * CHUNK_SECTORS;
       const to = Math.min(endSector - base, CHUNK_SECTORS);
-      const chunk = this.#chunk(chunkIndex);
+      const chunk = this.#chunks.get(chunkIndex);
       if (chunk !== undefined) {
         const seqs = chunk.seq;
         for (let s = sector - base; s < to; s++) {
@@ -219,8 +189,6 @@ export class SectorOverlay {
     }
     this.#chunks.clear();
     this.#cachedSectors = 0;
-    this.#last = undefined;
-    this.#lastIndex = -1;
   }
 
   /** Every sector clean and nothing kept for reuse (the cache is being dropped). */
@@ -228,8 +196,6 @@ export class SectorOverlay {
     this.#chunks.clear();
     this.#spare.length = 0;
     this.#cachedSectors = 0;
-    this.#last = undefined;
-    this.#lastIndex = -1;
   }
 
   #uncache(chunkIndex: number, chunk: Chunk, cleaned: number): void {
@@ -239,10 +205,6 @@ export class SectorOverlay {
     if (chunk.cached > 0) return;
     // Every sector of the chunk is 0 again, so it can be reused as it is.
     this.#chunks.delete(chunkIndex);
-    if (this.#last === chunk) {
-      this.#last = undefined;
-      this.#lastIndex = -1;
-    }
     if (this.#spare.length < MAX_SPARE_CHUNKS) this.#spare.push(chunk);
   }
 
@@ -266,28 +228,15 @@ export class SectorOverlay {
       );
     };
     if (endChunk - firstChunk > this.#chunks.size) {
-      const inRange = [...this.#chunks.keys()]
-        .filter((c) => c >= firstChunk && c < endChunk)
-        .sort((a, b) => a - b);
-      for (const chunkIndex of inRange) {
+      for (const chunkIndex of this.#chunks.sortedIndexes(firstChunk, endChunk)) {
         const chunk = this.#chunks.get(chunkIndex);
         if (chunk !== undefined) visitChunk(chunkIndex, chunk);
       }
       return;
     }
     for (let chunkIndex = firstChunk; chunkIndex < endChunk; chunkIndex++) {
-      const chunk = this.#chunk(chunkIndex);
+      const chunk = this.#chunks.get(chunkIndex);
       if (chunk !== undefined) visitChunk(chunkIndex, chunk);
     }
-  }
-
-  #chunk(chunkIndex: number): Chunk | undefined {
-    if (chunkIndex === this.#lastIndex) return this.#last;
-    const chunk = this.#chunks.get(chunkIndex);
-    if (chunk !== undefined) {
-      this.#lastIndex = chunkIndex;
-      this.#last = chunk;
-    }
-    return chunk;
   }
 }

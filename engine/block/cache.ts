@@ -32,6 +32,7 @@ import {
   readPagesFrom,
   writePagesTo,
 } from "./page-share.js";
+import { type OverlayRun, SectorOverlay } from "./sector-overlay.js";
 import { issueTimeNs, validateRequest } from "./validate.js";
 import type { LoggedWrite } from "./write-log.js";
 import { liveRuns, supersede } from "./write-log.js";
@@ -84,10 +85,6 @@ export const DEFAULT_MAX_LOG_WRITES = 65_536;
 /** Default bound on logged bytes before the oldest writes are written back. */
 export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 
-const SECTORS_PER_PAGE = PAGE_BYTES / SECTOR_BYTES;
-// Overlay page records kept for reuse across flushes.
-const MAX_SPARE_OVERLAY_PAGES = 4096;
-
 /** Options for a {@link VolatileCache}. */
 export interface VolatileCacheOptions {
   /** Name for errors and trace events; defaults to the backing device's name. */
@@ -107,13 +104,6 @@ export interface CrashOutcome extends CrashStateSummary {
   readonly device: string;
   readonly policy: CrashPolicy;
   readonly kept: readonly KeptWrite[];
-}
-
-// Per sector of one page, the seq of the logged write that holds its newest bytes (0 = clean: the
-// persisted layer holds the newest data). The bytes stay in the log entry; copying them into an
-// overlay page as well cost as much again as the log's own copy of every write.
-interface OverlayPage {
-  readonly seq: Float64Array;
 }
 
 // A logged write. Its bytes are the cache's copy in its arena, or pages the writer lent (page
@@ -177,10 +167,13 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
   #seq = 0;
   #generation = 0;
   #destagedWrites = 0;
-  readonly #overlay = new Map<number, OverlayPage>();
-  // Allocation per write dominated the cache's cost, so log copies and overlay pages are pooled.
+  // Per sector, the seq of the logged write holding its newest bytes. The bytes stay in the log
+  // entry; copying them into an overlay as well cost as much again as the log's own copy.
+  readonly #overlay = new SectorOverlay();
+  // Reused by every read that overlays logged sectors (a closure per read was most of its garbage).
+  readonly #run: OverlayRun = { firstSector: 0, endSector: 0, seq: 0 };
+  // Allocation per write dominated the cache's cost, so log copies are pooled.
   readonly #arena = new LogArena();
-  readonly #spareOverlay: OverlayPage[] = [];
   // Set by adoptLogForPowerCut: the log is another cache's and the overlay is empty, so only a
   // power cut may come next.
   #adoptedFrom: string | undefined;
@@ -240,10 +233,13 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
     if (this.#adoptedFrom !== undefined) this.#refuseBeforePowerCut();
     validateRequest(this, { offsetBytes, lengthBytes: dst.length }, { kind: "read" });
     let doneNs = atNs;
-    if (this.#overlay.size === 0 || !this.#fullyCached(offsetBytes, dst.length)) {
+    const overlay = this.#overlay;
+    const firstSector = offsetBytes / SECTOR_BYTES;
+    const endSector = firstSector + dst.length / SECTOR_BYTES;
+    if (overlay.isEmpty || !overlay.allIn(firstSector, endSector)) {
       doneNs = this.backing.read(offsetBytes, dst, { issueNs: atNs });
     }
-    if (this.#overlay.size > 0) this.#overlayInto(offsetBytes, dst);
+    if (!overlay.isEmpty) this.#overlayInto(offsetBytes, dst);
     this.stats.readOps += 1;
     this.stats.readBytes += dst.length;
     return doneNs;
@@ -279,13 +275,11 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
   /** Pages can be logged (and written back) by reference when the persisted layer adopts pages. */
   canSharePages(op: PageOp, offsetBytes: number, lengthBytes: number): boolean {
     if (this.#adoptedFrom !== undefined || !isPageAligned(offsetBytes, lengthBytes)) return false;
-    if (op === "read" && this.#overlay.size > 0) {
-      let cached = false;
-      this.#forEachOverlayPage(offsetBytes, offsetBytes + lengthBytes, () => {
-        cached = true;
-      });
-      if (cached) return false;
-    }
+    if (
+      op === "read" &&
+      this.#overlay.anyIn(offsetBytes / SECTOR_BYTES, (offsetBytes + lengthBytes) / SECTOR_BYTES)
+    )
+      return false;
     return canSharePages(this.backing, op, offsetBytes, lengthBytes);
   }
 
@@ -329,7 +323,11 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
     this.#log.push(entry);
     this.#logBytes += entry.lengthBytes;
     this.#generation += 1;
-    this.#cacheInOverlay(entry);
+    this.#overlay.mark(
+      entry.offsetBytes / SECTOR_BYTES,
+      (entry.offsetBytes + entry.lengthBytes) / SECTOR_BYTES,
+      entry.seq,
+    );
     let doneNs = atNs;
     while (this.pendingWrites > this.#maxLogWrites || this.#logBytes > this.#maxLogBytes) {
       doneNs = this.#destageOldest(doneNs, { early: true });
@@ -397,7 +395,7 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
    * since its overlay is not rebuilt. The backing device must already hold `other`'s persisted layer.
    */
   adoptLogForPowerCut(other: VolatileCache): void {
-    if (this.#log.length > this.#head || this.#overlay.size > 0) {
+    if (this.#log.length > this.#head || !this.#overlay.isEmpty) {
       throw new Error(`Cache ${this.name} must be empty to adopt the log of ${other.name}`);
     }
     this.#log = other.#pending().map((entry) => entry.adopted());
@@ -420,8 +418,7 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
     this.#log = [];
     this.#head = 0;
     this.#arena.release();
-    this.#overlay.clear();
-    this.#spareOverlay.length = 0;
+    this.#overlay.release();
   }
 
   #refuseBeforePowerCut(): void {
@@ -484,7 +481,6 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
     this.#head = 0;
     this.#logBytes = 0;
     this.#arena.clear();
-    for (const page of this.#overlay.values()) this.#recycleOverlayPage(page);
     this.#overlay.clear();
     this.#generation += 1;
   }
@@ -512,7 +508,11 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
     this.#generation += 1;
     if (how.early) {
       this.#destagedWrites += 1;
-      this.#cleanOverlay(entry);
+      this.#overlay.cleanSeq(
+        entry.offsetBytes / SECTOR_BYTES,
+        (entry.offsetBytes + entry.lengthBytes) / SECTOR_BYTES,
+        entry.seq,
+      );
     }
     // Drop consumed slots now and then, so the array does not keep growing under steady destaging.
     if (this.#head > 1024 && this.#head * 2 > this.#log.length) {
@@ -531,119 +531,32 @@ export class VolatileCache implements BlockDevice, PageSharingDevice {
       if (supersede(this.#log[i]!, { offsetBytes, endBytes }) > 0) changed = true;
     }
     if (changed) this.#generation += 1;
-    this.#forEachOverlayPage(offsetBytes, endBytes, (page, pageIndex, fromSector, toSector) => {
-      page.seq.fill(0, fromSector, toSector);
-      if (page.seq.every((seq) => seq === 0)) this.#dropOverlayPage(pageIndex, page);
-    });
-  }
-
-  #cacheInOverlay(entry: LogEntry): void {
-    const { offsetBytes, lengthBytes, seq } = entry;
-    let done = 0;
-    while (done < lengthBytes) {
-      const at = offsetBytes + done;
-      const pageIndex = Math.floor(at / PAGE_BYTES);
-      const inPage = at - pageIndex * PAGE_BYTES;
-      const chunk = Math.min(PAGE_BYTES - inPage, lengthBytes - done);
-      let page = this.#overlay.get(pageIndex);
-      if (page === undefined) {
-        page = this.#spareOverlay.pop() ?? { seq: new Float64Array(SECTORS_PER_PAGE) };
-        this.#overlay.set(pageIndex, page);
-      }
-      page.seq.fill(seq, inPage / SECTOR_BYTES, (inPage + chunk) / SECTOR_BYTES);
-      done += chunk;
-    }
-  }
-
-  #dropOverlayPage(pageIndex: number, page: OverlayPage): void {
-    this.#overlay.delete(pageIndex);
-    this.#recycleOverlayPage(page);
-  }
-
-  #recycleOverlayPage(page: OverlayPage): void {
-    if (this.#spareOverlay.length >= MAX_SPARE_OVERLAY_PAGES) return;
-    page.seq.fill(0);
-    this.#spareOverlay.push(page);
-  }
-
-  // After writing back `entry`, sectors it was the newest writer of are clean again.
-  #cleanOverlay(entry: LogEntry): void {
-    this.#forEachOverlayPage(
-      entry.offsetBytes,
-      entry.offsetBytes + entry.lengthBytes,
-      (page, pageIndex, from, to) => {
-        for (let s = from; s < to; s++) if (page.seq[s] === entry.seq) page.seq[s] = 0;
-        if (page.seq.every((seq) => seq === 0)) this.#overlay.delete(pageIndex);
-      },
-    );
-  }
-
-  #forEachOverlayPage(
-    offsetBytes: number,
-    endBytes: number,
-    visit: (page: OverlayPage, pageIndex: number, fromSector: number, toSector: number) => void,
-  ): void {
-    if (this.#overlay.size === 0 || endBytes <= offsetBytes) return;
-    const firstPage = Math.floor(offsetBytes / PAGE_BYTES);
-    const endPage = Math.ceil(endBytes / PAGE_BYTES);
-    const visitPage = (pageIndex: number, page: OverlayPage): void => {
-      const pageStart = pageIndex * PAGE_BYTES;
-      const from = (Math.max(offsetBytes, pageStart) - pageStart) / SECTOR_BYTES;
-      const to = (Math.min(endBytes, pageStart + PAGE_BYTES) - pageStart) / SECTOR_BYTES;
-      visit(page, pageIndex, from, to);
-    };
-    // A huge range (a whole-device discard) walks the overlay, not every page of the range.
-    if (endPage - firstPage > this.#overlay.size) {
-      for (const [pageIndex, page] of [...this.#overlay]) {
-        if (pageIndex >= firstPage && pageIndex < endPage) visitPage(pageIndex, page);
-      }
-    } else {
-      for (let pageIndex = firstPage; pageIndex < endPage; pageIndex++) {
-        const page = this.#overlay.get(pageIndex);
-        if (page !== undefined) visitPage(pageIndex, page);
-      }
-    }
-  }
-
-  #fullyCached(offsetBytes: number, lengthBytes: number): boolean {
-    if (lengthBytes === 0) return true;
-    if (lengthBytes / PAGE_BYTES > this.#overlay.size + 1) return false;
-    let cached = true;
-    let touched = 0;
-    this.#forEachOverlayPage(offsetBytes, offsetBytes + lengthBytes, (page, _index, from, to) => {
-      for (let s = from; s < to; s++) {
-        if (page.seq[s] === 0) cached = false;
-        else touched += 1;
-      }
-    });
-    return cached && touched === lengthBytes / SECTOR_BYTES;
+    this.#overlay.clean(offsetBytes / SECTOR_BYTES, endBytes / SECTOR_BYTES);
   }
 
   #overlayInto(offsetBytes: number, dst: Uint8Array): void {
     const log = this.#log;
     const head = this.#head;
     const firstSeq = log[head]?.seq ?? 0;
-    this.#forEachOverlayPage(offsetBytes, offsetBytes + dst.length, (page, pageIndex, from, to) => {
-      const pageStart = pageIndex * PAGE_BYTES;
-      let s = from;
-      while (s < to) {
-        const seq = page.seq[s]!;
-        if (seq === 0) {
-          s += 1;
-          continue;
-        }
-        let end = s + 1;
-        while (end < to && page.seq[end] === seq) end += 1;
-        // Logged writes hold consecutive seqs from the head on, so the seq is the entry's position.
-        const entry = log[head + seq - firstSeq];
-        if (entry === undefined || entry.seq !== seq) {
-          throw new Error(`Cache ${this.name}: overlay names write seq ${seq}, which the log does not hold`);
-        }
-        const at = pageStart + s * SECTOR_BYTES;
-        const srcStart = at - entry.offsetBytes;
-        entry.copyOut(srcStart, (end - s) * SECTOR_BYTES, dst, at - offsetBytes);
-        s = end;
+    const firstSector = offsetBytes / SECTOR_BYTES;
+    const endSector = firstSector + dst.length / SECTOR_BYTES;
+    const run = this.#run;
+    let from = firstSector;
+    while (this.#overlay.nextRun(from, endSector, run)) {
+      const seq = run.seq;
+      // Logged writes hold consecutive seqs from the head on, so the seq is the entry's position.
+      const entry = log[head + seq - firstSeq];
+      if (entry === undefined || entry.seq !== seq) {
+        throw new Error(`Cache ${this.name}: overlay names write seq ${seq}, which the log does not hold`);
       }
-    });
+      const at = run.firstSector * SECTOR_BYTES;
+      entry.copyOut(
+        at - entry.offsetBytes,
+        (run.endSector - run.firstSector) * SECTOR_BYTES,
+        dst,
+        at - offsetBytes,
+      );
+      from = run.endSector;
+    }
   }
 }

@@ -6,6 +6,8 @@
  * cost as much as the copies page sharing saved.
  */
 
+import { ChunkMap } from "./chunk-map.js";
+
 const CHUNK_PAGES = 256;
 
 interface Chunk {
@@ -26,12 +28,10 @@ function newChunk(): Chunk {
 
 /** Sparse page index → page, with a shared flag per page. */
 export class PageTable {
-  readonly #chunks = new Map<number, Chunk>();
+  // The chunk last looked up answers at once: requests walk pages in order.
+  readonly #chunks = new ChunkMap<Chunk>();
   #size = 0;
   #sharedSize = 0;
-  // The chunk last looked up: requests walk pages in order, so this usually answers at once.
-  #lastIndex = -1;
-  #last: Chunk | undefined;
 
   /** Mapped pages. */
   get size(): number {
@@ -46,7 +46,7 @@ export class PageTable {
   /** The page at `pageIndex`, or undefined when none is mapped. */
   get(pageIndex: number): Uint8Array | undefined {
     const chunkIndex = Math.floor(pageIndex / CHUNK_PAGES);
-    return this.#chunk(chunkIndex)?.pages[pageIndex - chunkIndex * CHUNK_PAGES];
+    return this.#chunks.get(chunkIndex)?.pages[pageIndex - chunkIndex * CHUNK_PAGES];
   }
 
   /** True when a page is mapped at `pageIndex`. */
@@ -57,18 +57,16 @@ export class PageTable {
   /** True when the page at `pageIndex` is mapped and shared. */
   isShared(pageIndex: number): boolean {
     const chunkIndex = Math.floor(pageIndex / CHUNK_PAGES);
-    return this.#chunk(chunkIndex)?.shared[pageIndex - chunkIndex * CHUNK_PAGES] === 1;
+    return this.#chunks.get(chunkIndex)?.shared[pageIndex - chunkIndex * CHUNK_PAGES] === 1;
   }
 
   /** Map `page` at `pageIndex` (replacing any page there), flagged shared or not. */
   set(pageIndex: number, page: Uint8Array, shared: boolean): void {
     const chunkIndex = Math.floor(pageIndex / CHUNK_PAGES);
-    let chunk = this.#chunk(chunkIndex);
+    let chunk = this.#chunks.get(chunkIndex);
     if (chunk === undefined) {
       chunk = newChunk();
       this.#chunks.set(chunkIndex, chunk);
-      this.#lastIndex = chunkIndex;
-      this.#last = chunk;
     }
     const slot = pageIndex - chunkIndex * CHUNK_PAGES;
     if (chunk.pages[slot] === undefined) {
@@ -84,7 +82,7 @@ export class PageTable {
   /** Flag the mapped page at `pageIndex` shared (or not). */
   setShared(pageIndex: number, shared: boolean): void {
     const chunkIndex = Math.floor(pageIndex / CHUNK_PAGES);
-    const chunk = this.#chunk(chunkIndex);
+    const chunk = this.#chunks.get(chunkIndex);
     const slot = pageIndex - chunkIndex * CHUNK_PAGES;
     if (chunk?.pages[slot] === undefined) throw new Error(`PageTable: no page ${pageIndex} to flag`);
     const flag = shared ? 1 : 0;
@@ -95,7 +93,7 @@ export class PageTable {
   /** Unmap the page at `pageIndex`; returns whether it was shared (undefined when none was mapped). */
   delete(pageIndex: number): boolean | undefined {
     const chunkIndex = Math.floor(pageIndex / CHUNK_PAGES);
-    const chunk = this.#chunk(chunkIndex);
+    const chunk = this.#chunks.get(chunkIndex);
     const slot = pageIndex - chunkIndex * CHUNK_PAGES;
     if (chunk?.pages[slot] === undefined) return undefined;
     const shared = chunk.shared[slot] === 1;
@@ -106,17 +104,13 @@ export class PageTable {
     if (shared) this.#sharedSize -= 1;
     if (chunk.count === 0) {
       this.#chunks.delete(chunkIndex);
-      if (this.#last === chunk) {
-        this.#last = undefined;
-        this.#lastIndex = -1;
-      }
     }
     return shared;
   }
 
   /** Calls `visit` for every mapped page in ascending index order; `visit` must not change the table. */
   forEach(visit: (pageIndex: number, page: Uint8Array, shared: boolean) => void): void {
-    const chunkIndexes = [...this.#chunks.keys()].sort((a, b) => a - b);
+    const chunkIndexes = this.#chunks.sortedIndexes();
     for (const chunkIndex of chunkIndexes) {
       const chunk = this.#chunks.get(chunkIndex)!;
       const base = chunkIndex * CHUNK_PAGES;
@@ -134,7 +128,7 @@ export class PageTable {
     const endChunk = Math.ceil(endPage / CHUNK_PAGES);
     const chunkIndexes =
       endChunk - firstChunk > this.#chunks.size
-        ? [...this.#chunks.keys()].filter((c) => c >= firstChunk && c < endChunk).sort((a, b) => a - b)
+        ? this.#chunks.sortedIndexes(firstChunk, endChunk)
         : Array.from({ length: endChunk - firstChunk }, (_, i) => firstChunk + i);
     for (const chunkIndex of chunkIndexes) {
       const chunk = this.#chunks.get(chunkIndex);
@@ -150,7 +144,7 @@ export class PageTable {
   /** Map every page of `other` here too, flagged shared here (this table must be empty). */
   shareAllOf(other: PageTable): void {
     if (this.#size > 0) throw new Error("PageTable.shareAllOf needs an empty table");
-    for (const [chunkIndex, chunk] of other.#chunks) {
+    for (const [chunkIndex, chunk] of other.#chunks.entries()) {
       const copy: Chunk = {
         pages: chunk.pages.slice(),
         shared: new Uint8Array(CHUNK_PAGES),
@@ -178,17 +172,5 @@ export class PageTable {
     this.#chunks.clear();
     this.#size = 0;
     this.#sharedSize = 0;
-    this.#last = undefined;
-    this.#lastIndex = -1;
-  }
-
-  #chunk(chunkIndex: number): Chunk | undefined {
-    if (chunkIndex === this.#lastIndex) return this.#last;
-    const chunk = this.#chunks.get(chunkIndex);
-    if (chunk !== undefined) {
-      this.#lastIndex = chunkIndex;
-      this.#last = chunk;
-    }
-    return chunk;
   }
 }

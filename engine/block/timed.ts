@@ -9,7 +9,6 @@ import {
   DeviceQueue,
   type Mutations,
   type Rng,
-  type TimingRequest,
 } from "../sim/mod.js";
 import type { BlockDevice, IoOptions, IoStats, WriteOptions } from "./device.js";
 import {
@@ -78,7 +77,7 @@ export class TimedDevice implements BlockDevice, PageSharingDevice {
   read(offsetBytes: number, dst: Uint8Array, options: IoOptions = {}): number {
     const issueNs = options.issueNs ?? 0;
     const innerNs = this.inner.read(offsetBytes, dst, { issueNs });
-    return this.#complete({ op: "read", offsetBytes, lengthBytes: dst.length }, issueNs, innerNs);
+    return Math.max(innerNs, this.queue.completeNs("read", offsetBytes, dst.length, false, issueNs));
   }
 
   /** Write through the inner device; a FUA write pays a flush on a device with a volatile cache. */
@@ -86,7 +85,7 @@ export class TimedDevice implements BlockDevice, PageSharingDevice {
     const issueNs = options.issueNs ?? 0;
     const fua = options.fua === true;
     const innerNs = this.inner.write(offsetBytes, data, { issueNs, fua });
-    return this.#complete({ op: "write", offsetBytes, lengthBytes: data.length, fua }, issueNs, innerNs);
+    return Math.max(innerNs, this.queue.completeNs("write", offsetBytes, data.length, fua, issueNs));
   }
 
   /** Pages pass through when the inner device takes them; timing is the same as for bytes. */
@@ -98,7 +97,10 @@ export class TimedDevice implements BlockDevice, PageSharingDevice {
   readPages(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): PagesRead {
     const issueNs = options.issueNs ?? 0;
     const { pages, doneNs } = readPagesFrom(this.inner, offsetBytes, lengthBytes, { issueNs });
-    return { pages, doneNs: this.#complete({ op: "read", offsetBytes, lengthBytes }, issueNs, doneNs) };
+    return {
+      pages,
+      doneNs: Math.max(doneNs, this.queue.completeNs("read", offsetBytes, lengthBytes, false, issueNs)),
+    };
   }
 
   /** {@link write} of pages the inner device may keep. */
@@ -107,24 +109,20 @@ export class TimedDevice implements BlockDevice, PageSharingDevice {
     const fua = options.fua === true;
     const lengthBytes = pagesLengthBytes(pages);
     const innerNs = writePagesTo(this.inner, offsetBytes, pages, { issueNs, fua });
-    return this.#complete({ op: "write", offsetBytes, lengthBytes, fua }, issueNs, innerNs);
+    return Math.max(innerNs, this.queue.completeNs("write", offsetBytes, lengthBytes, fua, issueNs));
   }
 
   /** Flush the inner device; waits for every request accepted before it. */
   flush(options: IoOptions = {}): number {
     const issueNs = options.issueNs ?? 0;
     const innerNs = this.inner.flush({ issueNs });
-    return this.#complete({ op: "flush", offsetBytes: 0, lengthBytes: 0 }, issueNs, innerNs);
+    return Math.max(innerNs, this.queue.completeNs("flush", 0, 0, false, issueNs));
   }
 
   /** Discard on the inner device; costs a command, no transfer. */
   discard(offsetBytes: number, lengthBytes: number, options: IoOptions = {}): number {
     const issueNs = options.issueNs ?? 0;
     const innerNs = this.inner.discard(offsetBytes, lengthBytes, { issueNs });
-    return this.#complete({ op: "discard", offsetBytes, lengthBytes }, issueNs, innerNs);
-  }
-
-  #complete(request: TimingRequest, issueNs: number, innerNs: number): number {
-    return Math.max(innerNs, this.queue.submit(request, issueNs).completeNs);
+    return Math.max(innerNs, this.queue.completeNs("discard", offsetBytes, lengthBytes, false, issueNs));
   }
 }

@@ -34,16 +34,18 @@ export type TraceListener = (event: TraceEvent) => void;
 
 /** The trace bus. One per simulated machine; dropped on reboot with every other in-memory object. */
 export class Trace {
-  readonly #listeners: TraceListener[] = [];
+  // Replaced, never mutated, so a listener may subscribe or unsubscribe while emit iterates (the
+  // change applies from the next event) without emit copying the list for every event.
+  #listeners: readonly TraceListener[] = [];
   readonly #counts = new Map<string, number>();
   #index = 0;
 
   /** Subscribe to every event; returns a function that unsubscribes. */
   subscribe(listener: TraceListener): () => void {
-    this.#listeners.push(listener);
+    this.#listeners = [...this.#listeners, listener];
     return () => {
       const at = this.#listeners.indexOf(listener);
-      if (at >= 0) this.#listeners.splice(at, 1);
+      if (at >= 0) this.#listeners = this.#listeners.filter((_, i) => i !== at);
     };
   }
 
@@ -53,8 +55,8 @@ export class Trace {
     this.#counts.set(name, occurrence);
     this.#index += 1;
     const event: TraceEvent = { name, index: this.#index, occurrence, data };
-    // Copy so a listener may unsubscribe itself while we iterate.
-    for (const listener of [...this.#listeners]) listener(event);
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(event);
   }
 
   /**

@@ -8,7 +8,7 @@ import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../mutations.js
 import type { Rng } from "../rng.js";
 import type { Bus } from "./bus.js";
 import { type DeviceProfile, validateProfile } from "./profile.js";
-import { type ServiceBreakdown, serviceBreakdown, type TimingRequest } from "./service.js";
+import { type ServiceBreakdown, serviceBreakdownInto, type TimingOp, type TimingRequest } from "./service.js";
 
 /** Mutation: every server gets the whole device bandwidth, so parallelism multiplies throughput. */
 export const MUTATION_BANDWIDTH_PER_SERVER = "sim.timing.bandwidth-per-server";
@@ -66,16 +66,29 @@ export interface DeviceCounters {
   lastCompleteNs: number;
 }
 
+// The last read or write served, while later ones may still merge into it. Updated in place (a
+// record per request was most of the queue's garbage), so adoptStateOf copies it.
 interface LastRequest {
-  readonly op: "read" | "write";
-  readonly server: number;
-  readonly lengthBytes: number;
-  readonly endOffsetBytes: number;
-  readonly transferStartNs: number;
-  readonly transferEndNs: number;
+  op: "read" | "write";
+  server: number;
+  lengthBytes: number;
+  endOffsetBytes: number;
+  transferStartNs: number;
+  transferEndNs: number;
   /** When its bytes left the data path (its transfer may end later, waiting for a request slot). */
-  readonly bytesEndNs: number;
+  bytesEndNs: number;
 }
+
+// One request's timing, as the queue computes it into reused fields before anyone needs an object.
+interface Served {
+  startNs: number;
+  transferStartNs: number;
+  completeNs: number;
+  queueWaitNs: number;
+  transferWaitNs: number;
+}
+
+type MutableBreakdown = { -readonly [K in keyof ServiceBreakdown]: number };
 
 /** A request may not be issued later than this (about 104 days of virtual time). */
 const MAX_ISSUE_NS = 2 ** 53 / 1000;
@@ -92,8 +105,31 @@ export class DeviceQueue {
   /** With separate IOPS and bandwidth budgets: when the next request slot is free. */
   #requestSlotFreeNs = 0;
   #headOffsetBytes = 0;
-  /** The last read or write served, while later ones may still merge into it. */
-  #last: LastRequest | undefined;
+  /** The last read or write served, while later ones may still merge into it (when #hasLast). */
+  readonly #last: LastRequest = {
+    op: "read",
+    server: 0,
+    lengthBytes: 0,
+    endOffsetBytes: 0,
+    transferStartNs: 0,
+    transferEndNs: 0,
+    bytesEndNs: 0,
+  };
+  #hasLast = false;
+  readonly #service: MutableBreakdown = {
+    positioningNs: 0,
+    latencyNs: 0,
+    transferNs: 0,
+    commitNs: 0,
+    totalNs: 0,
+  };
+  readonly #served: Served = {
+    startNs: 0,
+    transferStartNs: 0,
+    completeNs: 0,
+    queueWaitNs: 0,
+    transferWaitNs: 0,
+  };
   readonly #counters: DeviceCounters = {
     requests: 0,
     reads: 0,
@@ -136,8 +172,8 @@ export class DeviceQueue {
     this.#dataPathFreeNs = other.#dataPathFreeNs;
     this.#requestSlotFreeNs = other.#requestSlotFreeNs;
     this.#headOffsetBytes = other.#headOffsetBytes;
-    // LastRequest is never mutated, so sharing the object is safe.
-    this.#last = other.#last;
+    Object.assign(this.#last, other.#last);
+    this.#hasLast = other.#hasLast;
     Object.assign(this.#counters, other.#counters);
     if (this.#rng !== undefined && other.#rng !== undefined) this.#rng.adoptStateOf(other.#rng);
     else if (this.#rng !== other.#rng)
@@ -159,115 +195,147 @@ export class DeviceQueue {
    * served in submission order, so callers submit in (roughly) issue order, as a block layer would.
    */
   submit(request: TimingRequest, issueNs: number): QueueCompletion {
+    this.#submit(request.op, request.offsetBytes, request.lengthBytes, request.fua === true, issueNs);
+    const served = this.#served;
+    return {
+      issueNs,
+      startNs: served.startNs,
+      transferStartNs: served.transferStartNs,
+      completeNs: served.completeNs,
+      queueWaitNs: served.queueWaitNs,
+      transferWaitNs: served.transferWaitNs,
+      service: { ...this.#service },
+    };
+  }
+
+  /**
+   * {@link submit} returning only the completion time, with the request given field by field: the
+   * path every block request of a run takes, which allocates nothing.
+   */
+  completeNs(op: TimingOp, offsetBytes: number, lengthBytes: number, fua: boolean, issueNs: number): number {
+    this.#submit(op, offsetBytes, lengthBytes, fua, issueNs);
+    return this.#served.completeNs;
+  }
+
+  #submit(op: TimingOp, offsetBytes: number, lengthBytes: number, fua: boolean, issueNs: number): void {
     if (!Number.isFinite(issueNs) || issueNs < 0 || issueNs > MAX_ISSUE_NS) {
       throw new RangeError(
         `Device ${this.profile.name}: issueNs must be a finite number in [0, ${MAX_ISSUE_NS}], got ${issueNs}`,
       );
     }
-    const service = serviceBreakdown(this.profile, request, {
-      rng: this.#rng,
-      headOffsetBytes: this.#headOffsetBytes,
-    });
-    const merged = this.#tryMerge(request, issueNs);
-    if (merged !== undefined) {
+    const service = this.#service;
+    serviceBreakdownInto(
+      this.profile,
+      op,
+      offsetBytes,
+      lengthBytes,
+      fua,
+      this.#rng,
+      this.#headOffsetBytes,
+      service,
+    );
+    if (this.#tryMerge(op, offsetBytes, lengthBytes, fua, issueNs)) {
       this.#counters.merges += 1;
-      this.#counters.bytesTransferred += request.lengthBytes;
-      this.#counters.lastCompleteNs = Math.max(this.#counters.lastCompleteNs, merged.completeNs);
-      this.#headOffsetBytes = request.offsetBytes + request.lengthBytes;
-      return merged;
+      this.#counters.bytesTransferred += lengthBytes;
+      this.#counters.lastCompleteNs = Math.max(this.#counters.lastCompleteNs, this.#served.completeNs);
+      this.#headOffsetBytes = offsetBytes + lengthBytes;
+      return;
     }
-    if (request.op === "flush") this.#last = undefined;
-    const completion =
-      request.op === "flush" ? this.#barrier(issueNs, service) : this.#serve(request, issueNs, service);
-    if (!(completion.completeNs >= issueNs + service.totalNs)) {
+    if (op === "flush") this.#hasLast = false;
+    if (op === "flush") this.#barrier(issueNs, service);
+    else this.#serve(op, offsetBytes, lengthBytes, issueNs, service);
+    const served = this.#served;
+    if (!(served.completeNs >= issueNs + service.totalNs)) {
       throw new Error(
-        `Device ${this.profile.name}: request ${request.op} at ${request.offsetBytes} completes at ${completion.completeNs} ns, before issue ${issueNs} ns + service ${service.totalNs} ns`,
+        `Device ${this.profile.name}: request ${op} at ${offsetBytes} completes at ${served.completeNs} ns, before issue ${issueNs} ns + service ${service.totalNs} ns`,
       );
     }
-    this.#account(request, completion);
-    return completion;
+    this.#account(op, offsetBytes, lengthBytes);
   }
 
   /** A flush waits for every server, so it makes durable everything accepted before it (SATA's FLUSH CACHE is not queued either). */
-  #barrier(issueNs: number, service: ServiceBreakdown): QueueCompletion {
+  #barrier(issueNs: number, service: ServiceBreakdown): void {
+    const served = this.#served;
     if (this.profile.flushIsBarrier === false) {
       // The flush covers writes already completed; queued requests neither wait for it nor it for them.
       const completeNs = issueNs + service.totalNs;
-      return {
-        issueNs,
-        startNs: issueNs,
-        transferStartNs: completeNs,
-        completeNs,
-        queueWaitNs: 0,
-        transferWaitNs: 0,
-        service,
-      };
+      served.startNs = issueNs;
+      served.transferStartNs = completeNs;
+      served.completeNs = completeNs;
+      served.queueWaitNs = 0;
+      served.transferWaitNs = 0;
+      return;
     }
     let startNs = issueNs;
     for (const freeNs of this.#serverFreeNs) startNs = Math.max(startNs, freeNs);
     const completeNs = startNs + service.totalNs;
     this.#serverFreeNs.fill(completeNs);
-    return {
-      issueNs,
-      startNs,
-      transferStartNs: completeNs,
-      completeNs,
-      queueWaitNs: startNs - issueNs,
-      transferWaitNs: 0,
-      service,
-    };
+    served.startNs = startNs;
+    served.transferStartNs = completeNs;
+    served.completeNs = completeNs;
+    served.queueWaitNs = startNs - issueNs;
+    served.transferWaitNs = 0;
   }
 
   /**
-   * Merge `request` into the last one when it continues it, the last one's transfer has not begun
+   * Merge the request into the last one when it continues it, the last one's transfer has not begun
    * at `issueNs`, nothing was queued on the data path since, and the merged size stays in the limit.
+   * Returns false (changing nothing) when it cannot.
    */
-  #tryMerge(request: TimingRequest, issueNs: number): QueueCompletion | undefined {
+  #tryMerge(op: TimingOp, offsetBytes: number, lengthBytes: number, fua: boolean, issueNs: number): boolean {
     const last = this.#last;
     const limit = this.profile.mergeLimitBytes;
     if (
       limit === undefined ||
-      last === undefined ||
+      !this.#hasLast ||
       this.bus !== undefined ||
-      request.fua === true ||
-      request.op !== last.op ||
-      request.offsetBytes !== last.endOffsetBytes ||
+      fua ||
+      op !== last.op ||
+      offsetBytes !== last.endOffsetBytes ||
       !(last.transferStartNs > issueNs) ||
       this.#dataPathFreeNs !== last.bytesEndNs ||
-      last.lengthBytes + request.lengthBytes > limit
+      last.lengthBytes + lengthBytes > limit
     ) {
-      return undefined;
+      return false;
     }
-    const lengthBytes = last.lengthBytes + request.lengthBytes;
-    let transferNs = (lengthBytes * 1e9) / this.profile.bandwidthBytesPerSec;
+    const mergedBytes = last.lengthBytes + lengthBytes;
+    let transferNs = (mergedBytes * 1e9) / this.profile.bandwidthBytesPerSec;
     const separate = this.profile.iopsBudgetSeparate === true;
     if (this.profile.iopsLimit !== undefined && !separate)
       transferNs = Math.max(transferNs, 1e9 / this.profile.iopsLimit);
     // A merged request pays its bytes and no new request slot (its slot ends where it did).
     const bytesEndNs = Math.max(last.bytesEndNs, last.transferStartNs + Math.round(transferNs));
     const endNs = Math.max(last.transferEndNs, bytesEndNs);
-    const addedNs = endNs - last.transferEndNs;
+    const previousEndNs = last.transferEndNs;
+    const addedNs = endNs - previousEndNs;
     this.#dataPathFreeNs = bytesEndNs;
     this.#serverFreeNs[last.server] = Math.max(this.#serverFreeNs[last.server]!, endNs);
-    this.#last = {
-      ...last,
-      lengthBytes,
-      endOffsetBytes: last.endOffsetBytes + request.lengthBytes,
-      transferEndNs: endNs,
-      bytesEndNs,
-    };
-    return {
-      issueNs,
-      startNs: issueNs,
-      transferStartNs: last.transferEndNs,
-      completeNs: endNs,
-      queueWaitNs: 0,
-      transferWaitNs: last.transferEndNs - issueNs,
-      service: { positioningNs: 0, latencyNs: 0, transferNs: addedNs, commitNs: 0, totalNs: addedNs },
-    };
+    last.lengthBytes = mergedBytes;
+    last.endOffsetBytes = last.endOffsetBytes + lengthBytes;
+    last.transferEndNs = endNs;
+    last.bytesEndNs = bytesEndNs;
+    const served = this.#served;
+    served.startNs = issueNs;
+    served.transferStartNs = previousEndNs;
+    served.completeNs = endNs;
+    served.queueWaitNs = 0;
+    served.transferWaitNs = previousEndNs - issueNs;
+    const service = this.#service;
+    service.positioningNs = 0;
+    service.latencyNs = 0;
+    service.transferNs = addedNs;
+    service.commitNs = 0;
+    service.totalNs = addedNs;
+    return true;
   }
 
-  #serve(request: TimingRequest, issueNs: number, service: ServiceBreakdown): QueueCompletion {
+  #serve(
+    op: TimingOp,
+    offsetBytes: number,
+    lengthBytes: number,
+    issueNs: number,
+    service: ServiceBreakdown,
+  ): void {
     // Earliest free server; the lowest index wins ties, which keeps the choice deterministic.
     let server = 0;
     for (let i = 1; i < this.#serverFreeNs.length; i++) {
@@ -285,9 +353,9 @@ export class DeviceQueue {
         // both the device and the bus have moved every byte: a fluid approximation that lets a
         // fast bus interleave several slow devices and a slow bus split itself between them.
         const busStartNs = Math.max(transferStartNs, this.bus.freeAtNs);
-        const busNs = this.bus.transferNs(request.lengthBytes);
+        const busNs = this.bus.transferNs(lengthBytes);
         this.bus.occupy(busStartNs, busNs, {
-          lengthBytes: request.lengthBytes,
+          lengthBytes,
           waitNs: busStartNs - transferStartNs,
         });
         transferEndNs = Math.max(transferEndNs, busStartNs + busNs);
@@ -304,48 +372,45 @@ export class DeviceQueue {
     }
     const completeNs = transferEndNs + service.commitNs;
     this.#serverFreeNs[server] = completeNs;
-    this.#last =
-      request.op !== "read" && request.op !== "write"
-        ? undefined
-        : service.commitNs > 0 || service.transferNs === 0
-          ? undefined
-          : {
-              op: request.op,
-              server,
-              lengthBytes: request.lengthBytes,
-              endOffsetBytes: request.offsetBytes + request.lengthBytes,
-              transferStartNs,
-              transferEndNs,
-              bytesEndNs: this.#dataPathFreeNs,
-            };
-    return {
-      issueNs,
-      startNs,
-      transferStartNs,
-      completeNs,
-      queueWaitNs: startNs - issueNs,
-      transferWaitNs: transferEndNs - readyNs - service.transferNs,
-      service,
-    };
+    if ((op !== "read" && op !== "write") || service.commitNs > 0 || service.transferNs === 0) {
+      this.#hasLast = false;
+    } else {
+      const last = this.#last;
+      last.op = op;
+      last.server = server;
+      last.lengthBytes = lengthBytes;
+      last.endOffsetBytes = offsetBytes + lengthBytes;
+      last.transferStartNs = transferStartNs;
+      last.transferEndNs = transferEndNs;
+      last.bytesEndNs = this.#dataPathFreeNs;
+      this.#hasLast = true;
+    }
+    const served = this.#served;
+    served.startNs = startNs;
+    served.transferStartNs = transferStartNs;
+    served.completeNs = completeNs;
+    served.queueWaitNs = startNs - issueNs;
+    served.transferWaitNs = transferEndNs - readyNs - service.transferNs;
   }
 
-  #account(request: TimingRequest, completion: QueueCompletion): void {
+  #account(op: TimingOp, offsetBytes: number, lengthBytes: number): void {
+    const served = this.#served;
     const c = this.#counters;
     c.requests += 1;
-    c.busyNs += completion.completeNs - completion.startNs;
-    c.queueWaitNs += completion.queueWaitNs;
-    c.transferWaitNs += completion.transferWaitNs;
-    c.lastCompleteNs = Math.max(c.lastCompleteNs, completion.completeNs);
-    switch (request.op) {
+    c.busyNs += served.completeNs - served.startNs;
+    c.queueWaitNs += served.queueWaitNs;
+    c.transferWaitNs += served.transferWaitNs;
+    c.lastCompleteNs = Math.max(c.lastCompleteNs, served.completeNs);
+    switch (op) {
       case "read":
         c.reads += 1;
-        c.bytesTransferred += request.lengthBytes;
-        this.#headOffsetBytes = request.offsetBytes + request.lengthBytes;
+        c.bytesTransferred += lengthBytes;
+        this.#headOffsetBytes = offsetBytes + lengthBytes;
         break;
       case "write":
         c.writes += 1;
-        c.bytesTransferred += request.lengthBytes;
-        this.#headOffsetBytes = request.offsetBytes + request.lengthBytes;
+        c.bytesTransferred += lengthBytes;
+        this.#headOffsetBytes = offsetBytes + lengthBytes;
         break;
       case "flush":
         c.flushes += 1;

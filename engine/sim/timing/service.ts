@@ -52,7 +52,15 @@ function jittered(profile: DeviceProfile, latencyNs: number, rng: Rng | undefine
 
 /** Assert a request is well formed; throws naming the field and value otherwise. */
 export function assertTimingRequest(profile: DeviceProfile, request: TimingRequest): void {
-  const { op, offsetBytes, lengthBytes } = request;
+  assertRequestFields(profile, request.op, request.offsetBytes, request.lengthBytes);
+}
+
+function assertRequestFields(
+  profile: DeviceProfile,
+  op: TimingOp,
+  offsetBytes: number,
+  lengthBytes: number,
+): void {
   if (op !== "read" && op !== "write" && op !== "flush" && op !== "discard") {
     throw new RangeError(`Timing request on ${profile.name}: unknown op ${String(op)}`);
   }
@@ -77,13 +85,40 @@ export function serviceBreakdown(
   request: TimingRequest,
   options: ServiceOptions = {},
 ): ServiceBreakdown {
-  assertTimingRequest(profile, request);
-  const { rng } = options;
+  const out = { positioningNs: 0, latencyNs: 0, transferNs: 0, commitNs: 0, totalNs: 0 };
+  serviceBreakdownInto(
+    profile,
+    request.op,
+    request.offsetBytes,
+    request.lengthBytes,
+    request.fua === true,
+    options.rng,
+    options.headOffsetBytes ?? 0,
+    out,
+  );
+  return out;
+}
+
+/**
+ * {@link serviceBreakdown} of a request given field by field, written into `out`: a device queue
+ * serves every block request of a run, and the objects per request were a good part of its garbage.
+ */
+export function serviceBreakdownInto(
+  profile: DeviceProfile,
+  op: TimingOp,
+  offsetBytes: number,
+  lengthBytes: number,
+  fua: boolean,
+  rng: Rng | undefined,
+  headOffsetBytes: number,
+  out: { -readonly [K in keyof ServiceBreakdown]: number },
+): void {
+  assertRequestFields(profile, op, offsetBytes, lengthBytes);
   let positioningNs = 0;
   let latencyNs = 0;
   let transferNs = 0;
   let commitNs = 0;
-  switch (request.op) {
+  switch (op) {
     case "flush":
       latencyNs = jittered(profile, profile.flushLatencyNs, rng);
       break;
@@ -93,19 +128,18 @@ export function serviceBreakdown(
       break;
     case "read":
     case "write": {
-      const head = options.headOffsetBytes ?? 0;
-      if (profile.hdd !== undefined && request.offsetBytes !== head) {
+      if (profile.hdd !== undefined && offsetBytes !== headOffsetBytes) {
         positioningNs =
-          seekNs(profile.hdd, request.offsetBytes - head) + rotationalLatencyNs(profile.hdd, rng);
+          seekNs(profile.hdd, offsetBytes - headOffsetBytes) + rotationalLatencyNs(profile.hdd, rng);
       }
-      const fixedNs = request.op === "read" ? profile.readLatencyNs : profile.writeLatencyNs;
+      const fixedNs = op === "read" ? profile.readLatencyNs : profile.writeLatencyNs;
       latencyNs = jittered(profile, fixedNs, rng);
-      transferNs = (request.lengthBytes * 1e9) / profile.bandwidthBytesPerSec;
+      transferNs = (lengthBytes * 1e9) / profile.bandwidthBytesPerSec;
       // A request-rate throttle holds the data path for at least one slot per request.
       // (With separate budgets the queue charges the slot on its own clock.)
       if (profile.iopsLimit !== undefined && profile.iopsBudgetSeparate !== true)
         transferNs = Math.max(transferNs, 1e9 / profile.iopsLimit);
-      if (request.op === "write" && request.fua === true && profile.volatileCache) {
+      if (op === "write" && fua && profile.volatileCache) {
         commitNs = jittered(profile, profile.flushLatencyNs, rng);
       }
       break;
@@ -115,13 +149,11 @@ export function serviceBreakdown(
   latencyNs = Math.round(latencyNs);
   transferNs = Math.round(transferNs);
   commitNs = Math.round(commitNs);
-  return {
-    positioningNs,
-    latencyNs,
-    transferNs,
-    commitNs,
-    totalNs: positioningNs + latencyNs + transferNs + commitNs,
-  };
+  out.positioningNs = positioningNs;
+  out.latencyNs = latencyNs;
+  out.transferNs = transferNs;
+  out.commitNs = commitNs;
+  out.totalNs = positioningNs + latencyNs + transferNs + commitNs;
 }
 
 /** Total service time of `request` on an idle device, in ns. */

@@ -248,3 +248,35 @@ export function diffRuns(scenario: Scenario, model: ModelResult, real: RealObser
   }
   return out;
 }
+
+/**
+ * Whether each dm-dust fault the guest fired armed what the model drew: its first `DUST` event
+ * (printed once the table is live and enabled) must count the fault's bad blocks and show
+ * `fail_read_on_bad_block`. A fault the guest never armed, or armed otherwise, is a `fault`
+ * difference: without it a run whose dust table failed to load would compare as agreeing.
+ */
+export function dustDifferences(
+  faults: readonly {
+    readonly index: number;
+    readonly device: string;
+    readonly trigger: { readonly kind: string };
+    readonly dust?: { readonly badBlocks: number };
+  }[],
+  transcript: Transcript,
+): Difference[] {
+  const out: Difference[] = [];
+  for (const f of faults) {
+    if (f.dust === undefined || f.trigger.kind === "never") continue;
+    const armed = transcript.events.find((e) => e.kind === "DUST" && e.text.startsWith(`${f.device} `));
+    const want = `countbadblocks: ${f.dust.badBlocks} badblock(s) found`;
+    const text = armed?.text.slice(f.device.length + 1) ?? "";
+    if (text.startsWith(`${want} `) && / dust \S+ fail_read_on_bad_block /.test(` ${text} `)) continue;
+    out.push({
+      aspect: "fault",
+      subject: `faults[${f.index}] dm-dust on ${f.device}`,
+      model: `${want}, fail_read_on_bad_block`,
+      real: armed === undefined ? "not armed" : text,
+    });
+  }
+  return out;
+}

@@ -100,8 +100,9 @@ export function missingDustTools(which: DustBuildHost["which"], compiler: string
     [compiler, compiler],
     ["xz", "xz-utils"],
     ["ld", "binutils"],
+    ["strip", "binutils"],
   ] as const) {
-    if (which(command) === undefined) missing.push(pkg);
+    if (which(command) === undefined && !missing.includes(pkg)) missing.push(pkg);
   }
   return missing;
 }
@@ -188,6 +189,8 @@ export function buildDustModule(
   const vermagic = /\0vermagic=([^\0]*)\0/.exec(readFileSync(ko).toString("latin1"))?.[1] ?? "";
   if (!vermagic.startsWith(`${kernelRelease} `))
     throw new RangeError(`dm-dust.ko was built for "${vermagic}", not ${kernelRelease}`);
+  // Debian ships its modules without debug info; so does this one (360 KB to 20 KB).
+  host.run("strip", ["--strip-debug", ko]);
   rmSync(out.dir, { recursive: true, force: true });
   mkdirSync(out.dir, { recursive: true });
   copyFileSync(ko, `${out.ko}.partial`);

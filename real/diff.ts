@@ -189,6 +189,35 @@ export function verifiedKib(real: RealObserved): number {
   return kib;
 }
 
+/**
+ * Whether each workload phase hit an I/O error on both sides or on neither: fio's terse line carries
+ * the error that stopped a job (field 5, an errno), the model's runner the same (`err=`). A phase
+ * without a terse line (a power cut killed fio) is left out; so is one the model did not finish.
+ * Without this a real write that failed where the model's succeeded would go unseen: fio's saved
+ * verify state then holds only the writes that completed, and they verify.
+ */
+export function workloadErrorDifferences(model: ModelResult, real: RealObserved): Difference[] {
+  const out: Difference[] = [];
+  for (const [index, errors] of model.workloadErrors ?? []) {
+    const step = real.steps.get(`phase.${index}`);
+    const terse = (step?.output ?? []).filter((l) => l.startsWith("3;fio-"));
+    if (terse.length === 0) continue;
+    const realErrnos = terse.map((l) => Number(l.split(";")[4] ?? 0)).filter((e) => e !== 0);
+    if (errors.length > 0 === realErrnos.length > 0) continue;
+    const firstError = step!.output.find((l) => /^fio: io_u error/.test(l.trim()))?.trim();
+    out.push({
+      aspect: "data",
+      subject: `phase.${index} I/O errors`,
+      model: errors.length === 0 ? "none" : errors.join(", "),
+      real:
+        realErrnos.length === 0
+          ? "none"
+          : `errno ${realErrnos.join(", ")}${firstError === undefined ? "" : ` (${firstError})`}`,
+    });
+  }
+  return out;
+}
+
 /** Every difference between the model's run and the real one. */
 export function diffRuns(scenario: Scenario, model: ModelResult, real: RealObserved): Difference[] {
   const pvNames = scenario.pvs.map((p) => p.name);
@@ -226,6 +255,7 @@ export function diffRuns(scenario: Scenario, model: ModelResult, real: RealObser
       out.push({ aspect: "message", subject, model: onlyModel.join(" | "), real: onlyReal.join(" | ") });
     }
   }
+  out.push(...workloadErrorDifferences(model, real));
   // No green without work: a real run that verified nothing cannot agree with a model that did.
   const modelVerified = model.record.verify?.ok ?? 0;
   if (scenario.expect.noAcknowledgedDataLost && modelVerified > 0 && verifiedKib(real) === 0) {

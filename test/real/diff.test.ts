@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   diffRuns,
+  dustDifferences,
   messageLines,
   normalizeRealText,
   type RealObserved,
@@ -144,6 +145,66 @@ describe("real vs model diff", () => {
         real: "nothing verified (no fio --verify_only read a block)",
       },
     ]);
+  });
+
+  it("reports a workload phase that hit an I/O error on one side only", () => {
+    const m = {
+      ...model("-wi-a-----", []),
+      workloadErrors: new Map([
+        [2, []],
+        [4, ["EIO"]],
+        [6, []],
+      ]),
+    };
+    const phase = (index: number, errno: number, extra: string[] = []) => ({
+      label: `phase.${index}`,
+      command: "fio --minimal",
+      output: [...extra, `3;fio-3.33;rewrite;0;${errno};1024;3335`],
+    });
+    const observed = real();
+    const steps = new Map(observed.steps);
+    steps.set(
+      "phase.2",
+      phase(2, 5, [
+        "fio: io_u error on file /dev/mapper/vg0-lv0: Input/output error: write offset=110592, buflen=4096",
+      ]),
+    );
+    steps.set("phase.4", phase(4, 5));
+    // A phase a power cut killed prints no terse line: nothing to compare.
+    steps.set("phase.6", { label: "phase.6", command: "fio --minimal", output: [] });
+    expect(diffRuns(scenario, m, { ...observed, steps }).filter((d) => d.aspect === "data")).toEqual([
+      {
+        aspect: "data",
+        subject: "phase.2 I/O errors",
+        model: "none",
+        real: "errno 5 (fio: io_u error on file /dev/mapper/vg0-lv0: Input/output error: write offset=110592, buflen=4096)",
+      },
+    ]);
+  });
+
+  it("reports a dm-dust fault the guest did not arm as the model drew it", () => {
+    const fault = (badBlocks: number, trigger = "writes") => ({
+      index: 0,
+      device: "pv0",
+      trigger: { kind: trigger },
+      dust: { badBlocks },
+    });
+    const armed = (text: string) => parseTranscript([`@@LVMLAB DUST pv0 ${text}`]);
+    const ok = "countbadblocks: 16 badblock(s) found 0 131072 dust 254:16 fail_read_on_bad_block quiet ";
+    expect(dustDifferences([fault(16)], armed(ok))).toEqual([]);
+    expect(dustDifferences([fault(16, "never")], parseTranscript([]))).toEqual([]);
+    expect(dustDifferences([fault(16)], parseTranscript([]))).toEqual([
+      {
+        aspect: "fault",
+        subject: "faults[0] dm-dust on pv0",
+        model: "countbadblocks: 16 badblock(s) found, fail_read_on_bad_block",
+        real: "not armed",
+      },
+    ]);
+    expect(dustDifferences([fault(15)], armed(ok))).toHaveLength(1);
+    expect(dustDifferences([fault(16)], armed(ok.replace("fail_read_on_bad_block", "bypass")))).toHaveLength(
+      1,
+    );
   });
 
   it("keeps each distinct line once", () => {

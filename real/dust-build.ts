@@ -107,6 +107,28 @@ export function missingDustTools(which: DustBuildHost["which"], compiler: string
   return missing;
 }
 
+/** Debian's packages of the shared libraries kbuild's programs link to (others: the soname). */
+const LIBRARY_PACKAGES: Readonly<Record<string, string>> = {
+  "libelf.so.1": "libelf1",
+  "libssl.so.3": "libssl3",
+  "libcrypto.so.3": "libssl3",
+  "libz.so.1": "zlib1g",
+};
+
+/** The packages of the libraries `ldd` reports "not found" for any of `programs`. */
+export function missingLibraries(host: Pick<DustBuildHost, "run">, programs: readonly string[]): string[] {
+  const missing: string[] = [];
+  for (const program of programs) {
+    for (const line of host.run("ldd", [program]).split("\n")) {
+      const soname = /^\s*(\S+) => not found/.exec(line)?.[1];
+      if (soname === undefined) continue;
+      const pkg = LIBRARY_PACKAGES[soname] ?? soname;
+      if (!missing.includes(pkg)) missing.push(pkg);
+    }
+  }
+  return missing;
+}
+
 function debOf(debsDir: string, pkg: string): string {
   const [name, version] = pkg.split("=") as [string, string];
   // apt-get download names the file <name>_<version with ':' as %3a>_<arch>.deb.
@@ -155,7 +177,7 @@ export function buildDustModule(
     };
   }
   host.log(`real: building dm-dust.ko for ${kernelRelease} from ${pkgs.source} and ${pkgs.headers}`);
-  download(host, paths.debsDir, [...deps.packages, pkgs.source]);
+  download(host, paths.debsDir, deps.packages);
   const build = `${out.dir}.partial`;
   rmSync(build, { recursive: true, force: true });
   const root = join(build, "root");
@@ -171,6 +193,19 @@ export function buildDustModule(
     if (!existsSync(join(headers, link)))
       throw new RangeError(`The unpacked headers lack ${link} (from ${deps.packages.join(", ")})`);
   }
+  // kbuild's own programs (fixdep, modpost) link to libelf and libssl, which a minimal host may lack.
+  const libs = missingLibraries(host, [
+    join(headers, "scripts", "basic", "fixdep"),
+    join(headers, "scripts", "mod", "modpost"),
+  ]);
+  if (libs.length > 0) {
+    rmSync(build, { recursive: true, force: true });
+    return {
+      missing: `the host lacks ${libs.join(" ")} to run the kernel's kbuild tools (apt-get install -y ${libs.join(" ")}, then lvmlab real setup)`,
+      missingTools: libs,
+    };
+  }
+  download(host, paths.debsDir, [pkgs.source]);
   const makefile = join(headers, "Makefile");
   writeFileSync(makefile, relocateHeadersMakefile(readFileSync(makefile, "utf8"), root));
   // Only drivers/md/dm-dust.c leaves the source tarball (xz: the whole stream is read once).

@@ -289,7 +289,8 @@ function dustToolsNowPresent(paths: RealCachePaths): boolean {
   const stamp = JSON.parse(readFileSync(paths.stamp, "utf8")) as { dustMissingTools?: string[] };
   const tools = stamp.dustMissingTools ?? [];
   const commands: Readonly<Record<string, string>> = { "xz-utils": "xz", binutils: "ld" };
-  return tools.length > 0 && tools.every((t) => which(commands[t] ?? t) !== undefined);
+  // Libraries (libelf1, libssl3) are not commands: their absence is found again by the build.
+  return tools.length > 0 && tools.every((t) => /^lib/.test(t) || which(commands[t] ?? t) !== undefined);
 }
 
 /** Options of {@link realSetup}. */

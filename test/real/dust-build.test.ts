@@ -10,6 +10,7 @@ import {
   dustPaths,
   headersDepends,
   missingDustTools,
+  missingLibraries,
   relocateHeadersMakefile,
 } from "../../real/dust-build.js";
 
@@ -50,6 +51,17 @@ describe("dm-dust.ko from Debian's packages", () => {
     const none = () => undefined;
     expect(missingDustTools(none, "gcc-12")).toEqual(["make", "gcc-12", "xz-utils", "binutils"]);
     expect(missingDustTools((c) => (c === "make" ? undefined : `/usr/bin/${c}`), "gcc-12")).toEqual(["make"]);
+  });
+
+  it("names the packages of the libraries kbuild's programs cannot find", () => {
+    const ldd = {
+      run: (_command: string, args: readonly string[]) =>
+        args[0]!.endsWith("modpost")
+          ? "\tlinux-vdso.so.1 (0x00007ffd)\n\tlibelf.so.1 => not found\n\tlibz.so.9 => not found\n"
+          : "\tlibssl.so.3 => not found\n\tlibcrypto.so.3 => not found\n\tlibelf.so.1 => not found\n",
+    };
+    expect(missingLibraries(ldd, ["fixdep", "modpost"])).toEqual(["libssl3", "libelf1", "libz.so.9"]);
+    expect(missingLibraries({ run: () => "\tlibc.so.6 => /lib/libc.so.6 (0x1)\n" }, ["fixdep"])).toEqual([]);
   });
 
   /** A host whose apt-get download drops an empty .deb and whose dpkg-deb -f answers from a table. */

@@ -112,7 +112,7 @@ export function latentErrorTable(pv: TranslatedPv, sectors: readonly number[]): 
  * sector (dm-dust checks only a bio's first block and so caps every bio at one block: each I/O on
  * the PV is split into 512-byte bios, which `/sys/block/dm-N/stat` then counts one by one).
  */
-export const DUST_BLOCK_BYTES = 512;
+const DUST_BLOCK_BYTES = 512;
 
 /** Most bad blocks a dust fault adds: one `dmsetup message` each in the guest. */
 export const DUST_BAD_BLOCKS_MAX = 4096;

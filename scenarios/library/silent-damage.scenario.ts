@@ -19,6 +19,14 @@ const reread = {
   },
 };
 
+// 16 latent sector errors drawn under the 1 MiB `seq` writes (pv0's sectors 2048..4095).
+const underSeq = {
+  kind: "latent-sector-errors",
+  device: "pv0",
+  count: 16,
+  rangeStartSector: 2048,
+  rangeSectors: 2048,
+} as const;
 // The same 1 MiB again with other data: every sector of it is written once more.
 const rewrite = {
   workload: {
@@ -101,17 +109,7 @@ export default [
     pvs,
     setup,
     phases: [seq, reread],
-    faults: [
-      {
-        kind: "latent-sector-errors",
-        device: "pv0",
-        count: 16,
-        rangeStartSector: 2048,
-        rangeSectors: 2048,
-        healOnWrite: false,
-        at: { write: 300 },
-      },
-    ],
+    faults: [{ ...underSeq, healOnWrite: false, at: { write: 300 } }],
     expect: { detects: ["unreadable"] },
   }),
   defineScenario({
@@ -125,11 +123,7 @@ export default [
     phases: [seq, { wait: { ns: 1_000_000_000 } }, rewrite],
     faults: [
       {
-        kind: "latent-sector-errors",
-        device: "pv0",
-        count: 16,
-        rangeStartSector: 2048,
-        rangeSectors: 2048,
+        ...underSeq,
         healOnWrite: true,
         // In the idle second between the two writes (the first takes ~8 ms of virtual time): the
         // real run fires it once the wait is over, before the rewrite.

@@ -13,6 +13,7 @@ interface RunFlags {
   readonly keep?: string;
   readonly timeout: string;
   readonly direct?: boolean;
+  readonly directInVm?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -62,6 +63,10 @@ export function register(program: Command): void {
       "--direct",
       "run on this host's device-mapper over loop devices (losetup --direct-io=on) instead of a VM; needs root and a kernel with dm, and creates and removes dm and loop devices",
     )
+    .option(
+      "--direct-in-vm",
+      "run this checkout's `lvmlab real run --direct` (the host's node, an ext4 image of dist/) inside the guest: direct mode on a real dm kernel from a host without one; fails if it leaves a dm device, loop device or /dev link behind",
+    )
     .action(async (name: string, flags: RunFlags) => {
       const { UsageError } = await import("./errors.js");
       const { runRealCli } = await import("../real/mod.js");
@@ -79,6 +84,7 @@ export function register(program: Command): void {
         ...(flags.keep !== undefined ? { keepDir: flags.keep } : {}),
         bootTimeoutMs: timeoutS * 1000,
         direct: flags.direct === true,
+        directInVm: flags.directInVm === true,
         usageError: (message) => new UsageError(message),
       });
       process.exitCode = code;

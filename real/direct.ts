@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { consoleLines } from "./console-lines.js";
 import { MARK } from "./guest-init.js";
 import type { BootResult } from "./qemu.js";
@@ -64,15 +64,21 @@ export function directScript(script: string, workDir: string): string {
  * The sh lines that end a run's devices: the scenario's VGs (read before anything else, while the
  * PVs still answer), optionally `error` tables under every PV first (the power cut), then every dm
  * device of those VGs that did not exist when the run started, deepest first (a device in use is
- * retried on the next pass), then the PV devices.
+ * retried on the next pass), then the PV devices, and last the `/dev/<vg>/<lv>` links LVM2 made
+ * (without udev it makes them itself, and only its own deactivation removes them): the ones left
+ * dangling go, and the `/dev/<vg>` directory once empty, so the next run's `vgcreate` does not
+ * fail with "/dev/vg0: already exists in filesystem". A link that still resolves (a device that
+ * was there before the run) is kept.
  */
 export function directTeardownScript(
   pvs: readonly { readonly name: string; readonly sizeBytes: number }[],
-  options: { readonly powerCut: boolean; readonly before: readonly string[] },
+  options: { readonly powerCut: boolean; readonly before: readonly string[]; readonly devDir?: string },
 ): string {
+  const devDir = options.devDir ?? "/dev";
   const lines = [
     "set -u",
-    "vgs_=$(vgs --noheadings -o vg_name 2>/dev/null | sed 's/-/--/g')",
+    "vgnames_=$(vgs --noheadings -o vg_name 2>/dev/null)",
+    `vgs_=$(for v in $vgnames_; do echo "$v"; done | sed 's/-/--/g')`,
     `before_=' ${options.before.join(" ")} '`,
   ];
   if (options.powerCut) {
@@ -93,9 +99,38 @@ export function directTeardownScript(
     "  for n in $left; do dmsetup remove --force $n >/dev/null 2>&1; done",
     "done",
     ...pvs.map((pv) => `dmsetup remove --force ${pv.name} >/dev/null 2>&1`),
+    "for v in $vgnames_; do",
+    `  [ -d "${devDir}/$v" ] || continue`,
+    `  for l in "${devDir}/$v"/*; do [ -L "$l" ] && [ ! -e "$l" ] && rm -f "$l"; done`,
+    `  rmdir "${devDir}/$v" 2>/dev/null`,
+    "done",
     "true",
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** Raised when direct mode cannot set up its devices; the message is one line for the user. */
+export class DirectModeError extends Error {
+  override readonly name = "DirectModeError";
+}
+
+/** Runs losetup; a failure carries losetup's own last stderr line. */
+function losetup(args: readonly string[]): string {
+  try {
+    return execFileSync("losetup", [...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new Error(`losetup ${args.join(" ")}: ${stderr.split("\n").at(-1) || (error as Error).message}`);
+  }
+}
+
+/** Whether a loop device does direct I/O (`/sys/block/loopN/loop/dio`), undefined when unreadable. */
+function loopDirectIo(loop: string): boolean | undefined {
+  try {
+    return readFileSync(`/sys/block/${basename(loop)}/loop/dio`, "utf8").trim() === "1";
+  } catch {
+    return undefined;
+  }
 }
 
 /** The dm device names on the host now. */
@@ -113,6 +148,7 @@ export class DirectHost {
   readonly #workDir: string;
   readonly #pvs: readonly { readonly name: string; readonly sizeBytes: number }[];
   readonly #loops: string[] = [];
+  readonly #buffered: { readonly loop: string; readonly why: string }[] = [];
   readonly #before: readonly string[];
 
   constructor(workDir: string, pvs: readonly { readonly name: string; readonly sizeBytes: number }[]) {
@@ -126,16 +162,42 @@ export class DirectHost {
       );
   }
 
-  /** Attaches each disk file to a loop device with direct I/O (once; later boots reuse them). */
+  /**
+   * Attaches each disk file to a loop device with direct I/O (once; later boots reuse them). A
+   * filesystem without O_DIRECT (tmpfs before Linux 6.6, a common /tmp) makes `losetup
+   * --direct-io=on` fail with EINVAL: the loop device is then attached buffered, and
+   * {@link bufferedLoops} says so. The cut's outcome is the same (the error tables stop every write
+   * above the loops, and what reached a loop stays in its file either way); only the timing has a
+   * page cache in it.
+   */
   attach(disks: readonly string[]): void {
     if (this.#loops.length > 0) return;
     for (const disk of disks) {
-      const loop = execFileSync("losetup", ["--direct-io=on", "--find", "--show", disk], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      }).trim();
+      let loop: string;
+      try {
+        loop = losetup(["--direct-io=on", "--find", "--show", disk]);
+      } catch (direct) {
+        try {
+          loop = losetup(["--find", "--show", disk]);
+        } catch (buffered) {
+          throw new DirectModeError(`Cannot attach ${disk} to a loop device: ${(buffered as Error).message}`);
+        }
+        this.#buffered.push({
+          loop,
+          why: `losetup --direct-io=on: ${(direct as Error).message.replace(/^.*: /, "")}`,
+        });
+        this.#loops.push(loop);
+        continue;
+      }
       this.#loops.push(loop);
+      // The kernel may also drop direct I/O quietly (a backing block size it cannot honour).
+      if (loopDirectIo(loop) === false) this.#buffered.push({ loop, why: "the kernel kept it buffered" });
     }
+  }
+
+  /** The loop devices that run without direct I/O, each with why; empty when all have it. */
+  get bufferedLoops(): readonly { readonly loop: string; readonly why: string }[] {
+    return this.#buffered;
   }
 
   #env(): NodeJS.ProcessEnv {

@@ -22,6 +22,10 @@ export interface BootSpec {
   readonly script: string;
   /** Raw image files, in PV order (vdb, vdc, …). */
   readonly disks: readonly string[];
+  /** Read-only raw images after the PV disks (the Node image of direct-in-vm.ts). */
+  readonly readOnlyDisks?: readonly string[];
+  /** Guest RAM; {@link GUEST_MEMORY_MIB} unless given (Node in the guest needs more). */
+  readonly memoryMib?: number;
   /** QEMU I/O throttling per disk (bytes per second, reads and writes together). */
   readonly throttleBps?: number;
   /** QEMU I/O throttling per disk (requests per second, reads and writes together). */
@@ -61,7 +65,7 @@ function qemuArgs(spec: BootSpec, control: string, accel: "kvm" | "tcg"): string
     "-accel",
     accel,
     "-m",
-    String(GUEST_MEMORY_MIB),
+    String(spec.memoryMib ?? GUEST_MEMORY_MIB),
     "-smp",
     "1",
     "-nographic",
@@ -84,6 +88,8 @@ function qemuArgs(spec: BootSpec, control: string, accel: "kvm" | "tcg"): string
   for (const disk of spec.disks) {
     args.push("-drive", `file=${disk},format=raw,if=virtio,cache=writeback${throttle}`);
   }
+  for (const disk of spec.readOnlyDisks ?? [])
+    args.push("-drive", `file=${disk},format=raw,if=virtio,readonly=on`);
   return args;
 }
 

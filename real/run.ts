@@ -273,8 +273,13 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
     if (options.direct === true)
       notes.push("direct mode: this host's dm over loop devices (losetup --direct-io=on)");
     const throttleBps = plan.cut?.kind === "progress" ? PVMOVE_THROTTLE_BPS : undefined;
-    if (throttleBps !== undefined)
+    // Direct mode has no QEMU to throttle its loop devices (seen running it in the guest).
+    if (throttleBps !== undefined && host === undefined)
       notes.push(`disks throttled to ${throttleBps >> 20} MiB/s by QEMU so the move prints progress`);
+    if (host !== undefined && plan.cut !== undefined)
+      notes.push(
+        "direct mode: the power cut kills the script's process group, loads an error table under every PV and removes the run's dm devices; no QEMU is involved, and what reached the loop devices stays in the disk files",
+      );
     const watcher = cutWatcher(plan);
     const boot1Script =
       plan.cut === undefined
@@ -337,6 +342,10 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
         real: "not reached",
       });
     }
+    if (host !== undefined && host.bufferedLoops.length > 0)
+      notes.push(
+        `direct mode: ${host.bufferedLoops.map((b) => `${b.loop} without direct I/O (${b.why})`).join(", ")}: a page cache sits between dm and the disk files (tmpfs before Linux 6.6 has no O_DIRECT; put TMPDIR on ext4 or xfs for direct I/O)`,
+      );
     for (const e of eventsOf(transcript, "WARN")) notes.push(`guest: ${e.text}`);
     for (const e of eventsOf(transcript, "FAULT")) notes.push(`guest fault: ${e.text}`);
     for (const e of eventsOf(transcript, "DUST")) notes.push(`guest dm-dust: ${e.text}`);

@@ -17,6 +17,7 @@ import { basename, dirname, join } from "node:path";
 import { type RealCachePaths, realCachePaths } from "./cache.js";
 import { buildDustModule, type DustBuild } from "./dust-build.js";
 import { GUEST_MODULE_DIR, guestInit } from "./guest-init.js";
+import { sharedLibraries as lddLibraries, MissingLibraryError } from "./ldd.js";
 import { indexModules, moduleLoadOrder, OPTIONAL_MODULES, REQUIRED_MODULES } from "./modules.js";
 
 /**
@@ -172,20 +173,12 @@ function checkHostTools(): void {
 
 /** The shared libraries (and the loader) `ldd` lists for a binary, as absolute host paths. */
 function sharedLibraries(binary: string): string[] {
-  let out: string;
   try {
-    out = execFileSync("ldd", [binary], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  } catch {
-    return []; // "not a dynamic executable"
+    return lddLibraries(binary);
+  } catch (error) {
+    if (error instanceof MissingLibraryError) throw new RealSetupError(error.message);
+    throw error;
   }
-  const libs: string[] = [];
-  for (const line of out.split("\n")) {
-    if (line.includes("not found"))
-      throw new RealSetupError(`${binary} needs a library the host lacks: ${line.trim()}`);
-    const match = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
-    if (match) libs.push(match[1]!);
-  }
-  return libs;
 }
 
 /** Downloads and unpacks the kernel into the cache (skipped when already unpacked). */

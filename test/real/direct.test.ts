@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -75,7 +83,7 @@ describe("direct mode: the guest's scripts on a host's dm over loop devices", ()
   it("tears down only the run's own devices: error tables first at a power cut, then its VGs' LVs, then the PVs", () => {
     const cut = directTeardownScript(pvs, { powerCut: true, before: ["host-root", "vg0-old"] });
     const lines = cut.split("\n");
-    const vgs = lines.findIndex((l) => l.startsWith("vgs_=$(vgs"));
+    const vgs = lines.findIndex((l) => l.startsWith("vgnames_=$(vgs"));
     const error = lines.findIndex((l) => l.includes('dmsetup load pv0 --table "0 131072 error"'));
     const remove = lines.findIndex((l) => l.includes("dmsetup remove --force $n"));
     expect(vgs).toBeGreaterThanOrEqual(0);
@@ -85,6 +93,45 @@ describe("direct mode: the guest's scripts on a host's dm over loop devices", ()
     expect(cut).toContain("dmsetup remove --force pv1");
     expect(cut).not.toMatch(/remove_all/);
     expect(directTeardownScript(pvs, { powerCut: false, before: [] })).not.toContain("error");
+  });
+
+  it("runs the teardown under sh: removes the run's devices and dangling /dev/<vg> links, keeps the host's", () => {
+    // Stub vgs and dmsetup over a fake /dev: dmsetup remove deletes the mapper node, as it does without udev.
+    const dir = mkdtempSync(join(tmpdir(), "lvmlab-direct-teardown-"));
+    try {
+      const dev = join(dir, "dev");
+      const bin = join(dir, "bin");
+      for (const d of [bin, join(dev, "mapper"), join(dev, "vg0"), join(dev, "my-vg"), join(dev, "hostvg")])
+        mkdirSync(d, { recursive: true });
+      for (const n of ["pv0", "pv1", "vg0-lv0", "vg0-lv0_mimage_0", "my--vg-data", "hostvg-root", "vg0-old"])
+        writeFileSync(join(dev, "mapper", n), "");
+      symlinkSync(join(dev, "mapper", "vg0-lv0"), join(dev, "vg0", "lv0"));
+      symlinkSync(join(dev, "mapper", "vg0-old"), join(dev, "vg0", "old"));
+      symlinkSync(join(dev, "mapper", "my--vg-data"), join(dev, "my-vg", "data"));
+      symlinkSync(join(dev, "mapper", "hostvg-root"), join(dev, "hostvg", "root"));
+      writeFileSync(join(bin, "vgs"), "#!/bin/sh\nprintf '  vg0\\n  my-vg\\n'\n", { mode: 0o755 });
+      writeFileSync(
+        join(bin, "dmsetup"),
+        `#!/bin/sh\necho "$*" >> ${dir}/log\ncase "$1" in ls) ls ${dev}/mapper | sed 's/$/ (254:0)/' ;; remove) rm -f ${dev}/mapper/$3 ;; esac\n`,
+        { mode: 0o755 },
+      );
+      const script = directTeardownScript(pvs, {
+        powerCut: true,
+        before: ["hostvg-root", "vg0-old"],
+        devDir: dev,
+      });
+      execFileSync("sh", ["-c", script], { env: { PATH: `${bin}:/usr/bin:/bin` } });
+      expect(readdirSync(join(dev, "mapper")).sort()).toEqual(["hostvg-root", "vg0-old"]);
+      // The run's links are gone with my-vg's directory; vg0 keeps the link to the device it did not make.
+      expect(readdirSync(dev).sort()).toEqual(["hostvg", "mapper", "vg0"]);
+      expect(readdirSync(join(dev, "vg0"))).toEqual(["old"]);
+      const log = readFileSync(join(dir, "log"), "utf8");
+      expect(log.indexOf("load pv0 --table 0 131072 error")).toBeLessThan(
+        log.indexOf("remove --force vg0-lv0"),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("runs direct mode's steps in the guest: loops over the virtio disks, its own cut, every loop detached", () => {

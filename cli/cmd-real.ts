@@ -28,7 +28,7 @@ export function register(program: Command): void {
   real
     .command("setup")
     .description(
-      "Download Debian's cloud kernel (unpacked into the cache, never installed) and build the guest's initramfs; idempotent",
+      "Download Debian's cloud kernel (unpacked into the cache, never installed), build dm-dust.ko for it from Debian's headers and kernel source (needs make and the kernel's gcc; without them the guest has no dm-dust), and build the guest's initramfs; idempotent",
     )
     .option("--cache <dir>", "cache directory (default: $LVMLAB_REAL_CACHE or ~/.cache/lvmlab/real)")
     .option("--force", "rebuild even when the cache is complete")

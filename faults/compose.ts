@@ -346,6 +346,7 @@ export class FaultInjector {
       firedAt,
       random: Rng.fromSeedPath(fault.seedPath),
       scheduler: this.#options.scheduler,
+      ...(this.#options.mutations === undefined ? {} : { mutations: this.#options.mutations }),
       device: (name) => this.device(name),
       deviceNames: () => [...this.#devices.keys()],
       stall: (target) => this.#stall(fault, target),

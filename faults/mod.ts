@@ -18,6 +18,7 @@ export {
   type WriteAction,
 } from "./device-wrapper.js";
 export type { Activation, FaultContext, FaultKind } from "./kinds/context.js";
+export { LATENT_NEVER_HEALS } from "./kinds/latent-sector-errors.js";
 export {
   type PowerCutOutcome,
   type PowerCutPlan,

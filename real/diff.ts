@@ -189,6 +189,41 @@ export function verifiedKib(real: RealObserved): number {
   return kib;
 }
 
+/**
+ * Whether the workloads hit an I/O error on both sides or on neither: fio's terse line carries the
+ * error that stopped a job (field 5, an errno), the model's runner the same (`err=`). Compared over
+ * the phases both sides finished (a phase a power cut killed prints no terse line), as one verdict
+ * for the run, not phase by phase: a fault at a write count fires a few writes late in the guest,
+ * which can move its first error into the next phase. Without this a real write that failed where
+ * the model's succeeded would go unseen: fio's saved verify state then holds only the writes that
+ * completed, and they verify.
+ */
+export function workloadErrorDifferences(model: ModelResult, real: RealObserved): Difference[] {
+  const modelErrors: string[] = [];
+  const realErrors: string[] = [];
+  for (const [index, errors] of model.workloadErrors ?? []) {
+    const step = real.steps.get(`phase.${index}`);
+    const terse = (step?.output ?? []).filter((l) => l.startsWith("3;fio-"));
+    if (terse.length === 0) continue;
+    if (errors.length > 0) modelErrors.push(`phase.${index} ${errors.join(", ")}`);
+    const errnos = terse.map((l) => Number(l.split(";")[4] ?? 0)).filter((e) => e !== 0);
+    if (errnos.length === 0) continue;
+    const firstError = step!.output.find((l) => /^fio: io_u error/.test(l.trim()))?.trim();
+    realErrors.push(
+      `phase.${index} errno ${errnos.join(", ")}${firstError === undefined ? "" : ` (${firstError})`}`,
+    );
+  }
+  if (modelErrors.length > 0 === realErrors.length > 0) return [];
+  return [
+    {
+      aspect: "data",
+      subject: "workload I/O errors",
+      model: modelErrors.join("; ") || "none",
+      real: realErrors.join("; ") || "none",
+    },
+  ];
+}
+
 /** Every difference between the model's run and the real one. */
 export function diffRuns(scenario: Scenario, model: ModelResult, real: RealObserved): Difference[] {
   const pvNames = scenario.pvs.map((p) => p.name);
@@ -226,6 +261,7 @@ export function diffRuns(scenario: Scenario, model: ModelResult, real: RealObser
       out.push({ aspect: "message", subject, model: onlyModel.join(" | "), real: onlyReal.join(" | ") });
     }
   }
+  out.push(...workloadErrorDifferences(model, real));
   // No green without work: a real run that verified nothing cannot agree with a model that did.
   const modelVerified = model.record.verify?.ok ?? 0;
   if (scenario.expect.noAcknowledgedDataLost && modelVerified > 0 && verifiedKib(real) === 0) {
@@ -244,6 +280,38 @@ export function diffRuns(scenario: Scenario, model: ModelResult, real: RealObser
       subject: "scenario expectations",
       model: modelFailures.length === 0 ? "all held" : modelFailures.join("; "),
       real: realFailures.length === 0 ? "all held" : realFailures.join("; "),
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether each dm-dust fault the guest fired armed what the model drew: its first `DUST` event
+ * (printed once the table is live and enabled) must count the fault's bad blocks and show
+ * `fail_read_on_bad_block`. A fault the guest never armed, or armed otherwise, is a `fault`
+ * difference: without it a run whose dust table failed to load would compare as agreeing.
+ */
+export function dustDifferences(
+  faults: readonly {
+    readonly index: number;
+    readonly device: string;
+    readonly trigger: { readonly kind: string };
+    readonly dust?: { readonly badBlocks: number };
+  }[],
+  transcript: Transcript,
+): Difference[] {
+  const out: Difference[] = [];
+  for (const f of faults) {
+    if (f.dust === undefined || f.trigger.kind === "never") continue;
+    const armed = transcript.events.find((e) => e.kind === "DUST" && e.text.startsWith(`${f.device} `));
+    const want = `countbadblocks: ${f.dust.badBlocks} badblock(s) found`;
+    const text = armed?.text.slice(f.device.length + 1) ?? "";
+    if (text.startsWith(`${want} `) && / dust \S+ fail_read_on_bad_block /.test(` ${text} `)) continue;
+    out.push({
+      aspect: "fault",
+      subject: `faults[${f.index}] dm-dust on ${f.device}`,
+      model: `${want}, fail_read_on_bad_block`,
+      real: armed === undefined ? "not armed" : text,
     });
   }
   return out;

@@ -7,8 +7,9 @@ import type { Phase } from "../scenarios/schema.js";
  * `enable_dev` the linear one again, `error_dev` a linear table with `error` segments over some
  * sectors, `delay_dev` a `delay` table, and flakey devices a `flakey` table. A PV in the guest (or
  * on a host with dm, in direct mode) is the dm device `<name>` over the disk whose path is in
- * `$D_<name>` (a virtio disk, or a loop device), so the same shell lines serve both. What has no dm equivalent is refused with an
- * {@link UntranslatableError} naming the fault.
+ * `$D_<name>` (a virtio disk, or a loop device), so the same shell lines serve both. Latent sector
+ * errors that heal on write become a `dust` table (dm-dust, built at setup: Debian's cloud kernel
+ * lacks it). What has no dm equivalent is refused with an {@link UntranslatableError} naming the fault.
  */
 
 /** A scenario the guest cannot run as asked; the message says what. */
@@ -53,6 +54,11 @@ export interface GuestFault {
   readonly clear?: string;
   /** One line: what the fault became on real dm. */
   readonly note: string;
+  /**
+   * A dm-dust table (every I/O on the PV is split into 512-byte bios once it fires): the sh line that
+   * prints a `DUST <pv> countbadblocks: N badblock(s) found <status>` event, and the N it arms.
+   */
+  readonly dust?: { readonly report: string; readonly badBlocks: number };
 }
 
 /** The dm-linear table of a whole PV over its disk, as `dmsetup --table` text (sh-expanded). */
@@ -101,6 +107,60 @@ export function latentErrorTable(pv: TranslatedPv, sectors: readonly number[]): 
   return lines.join("\n");
 }
 
+/**
+ * dm-dust's block size here: 512 bytes, one sector, so a bad block is exactly the model's bad
+ * sector (dm-dust checks only a bio's first block and so caps every bio at one block: each I/O on
+ * the PV is split into 512-byte bios, which `/sys/block/dm-N/stat` then counts one by one).
+ */
+const DUST_BLOCK_BYTES = 512;
+
+/** Most bad blocks a dust fault adds: one `dmsetup message` each in the guest. */
+export const DUST_BAD_BLOCKS_MAX = 4096;
+
+/**
+ * A `dust` table over a whole PV and the sh lines that arm it (kernel 6.1's dm-dust): load it,
+ * suspend the PV (I/O waits), `quiet` (no log line per block), `addbadblock` each sector, `enable`
+ * (until then dust passes reads and writes alike), resume. A read of a bad block fails (EIO); a
+ * write over one removes it and goes through (write fail count 0), as `healOnWrite` does. dm-dust
+ * sees every flush as a write at sector 0 (dm sends it an empty bio at the target's start), which
+ * would heal a bad sector 0 that the model keeps: sector 0 is then an `error` segment and dust
+ * covers the rest (offset 1). `$D_<pv>` is the disk under it.
+ */
+export function dustArming(
+  pv: TranslatedPv,
+  sectors: readonly number[],
+): {
+  readonly table: string;
+  readonly arm: string;
+  readonly report: string;
+  readonly badBlocks: number;
+  readonly sectorZeroError: boolean;
+} {
+  const total = pv.sizeBytes / 512;
+  const sorted = [...new Set(sectors)].sort((a, b) => a - b);
+  if (sorted.length > 0 && (sorted[0]! < 0 || sorted.at(-1)! >= total))
+    throw new RangeError(`A bad sector lies outside ${pv.name} (${total} sectors)`);
+  if (sorted.length > DUST_BAD_BLOCKS_MAX)
+    throw new UntranslatableError(
+      `${sorted.length} bad sectors on ${pv.name}: at most ${DUST_BAD_BLOCKS_MAX} are translated (one dmsetup message each)`,
+    );
+  const sectorZeroError = sorted[0] === 0;
+  const blocks = sectorZeroError ? sorted.slice(1) : sorted;
+  const start = sectorZeroError ? 1 : 0;
+  const dust = `${start} ${total - start} dust $D_${pv.name} ${start} ${DUST_BLOCK_BYTES}`;
+  const table = sectorZeroError ? `0 1 error\n${dust}` : dust;
+  // dmsetup message goes to the target holding the given sector: the dust one.
+  const message = `dmsetup message ${pv.name} ${start}`;
+  const add =
+    blocks.length === 0
+      ? ""
+      : `for b in ${blocks.join(" ")}; do ${message} addbadblock $b || exit 1; done && `;
+  const arm = `dmsetup suspend ${pv.name} && ( ${message} quiet && ${add}${message} enable ); r=$?; dmsetup resume ${pv.name} && [ $r = 0 ]`;
+  // What the guest armed, for the transcript: the count of bad blocks and the status (enabled or not).
+  const report = `echo "$M DUST ${pv.name} $(${message} countbadblocks) $(dmsetup status ${pv.name} | tr '\\n' ' ')"`;
+  return { table, arm, report, badBlocks: blocks.length, sectorZeroError };
+}
+
 /** Whole milliseconds of a nanosecond count, or undefined when it is not a whole number of them. */
 function wholeMs(ns: number): number | undefined {
   return ns % 1_000_000 === 0 ? ns / 1_000_000 : undefined;
@@ -113,7 +173,7 @@ export const FAULT_KIND_TRANSLATIONS: Readonly<Record<FaultSpec["kind"], string>
   "power-cut":
     "the VM is killed at the point (direct mode: error tables on every PV, then the devices torn down); QEMU keeps every write it took, so the model runs it keep-all",
   "latent-sector-errors":
-    "a linear table with `error` segments over the bad sectors (aux error_dev; the cloud kernel has no dm-dust): reads fail as in the model, but so do writes over a bad sector, which the model accepts",
+    "healOnWrite: a `dust` table with 512-byte blocks (dm-dust, built at setup: the cloud kernel lacks it), each bad sector added with addbadblock, then enable: reads of them fail and a write over one heals it, as in the model (a bad sector 0 stays an `error` segment: dm-dust takes every flush for a write at sector 0); without healOnWrite a linear table with `error` segments (aux error_dev): dm-dust either heals a block on write or fails the write, never accepts it and keeps the sector bad as the model does, so writes over them fail too",
   "slow-device":
     "a `delay` table (aux delay_dev) adding addNs as whole milliseconds to reads, writes or both; factor ≠ 1 and spikes are refused (dm-delay adds a fixed delay)",
   "sync-stall":
@@ -208,6 +268,8 @@ export function translateDeviceFault(
     readonly pvs: readonly TranslatedPv[];
     readonly phases: readonly Phase[];
     readonly facts?: ModelFaultFacts;
+    /** Why the guest has no dm-dust (absent: it has, or the host's kernel decides in direct mode). */
+    readonly dustMissing?: string;
   },
 ): GuestFault {
   const where = `faults[${index}]`;
@@ -227,6 +289,8 @@ export function translateDeviceFault(
   const dev = `$D_${pv.name}`;
   let table: string;
   let what: string;
+  /** dm-dust's messages, run once the table is live, and the line reporting what they armed. */
+  let dustLines: { readonly arm: string; readonly report: string; readonly badBlocks: number } | undefined;
   switch (fault.kind) {
     case "pv-loss":
       if (fault.returnAs !== "intact")
@@ -251,8 +315,19 @@ export function translateDeviceFault(
           bad = (effect.sectors as number[] | undefined) ?? [];
         }
       }
-      table = bad.length === 0 ? `0 ${sectors} error` : latentErrorTable(pv, bad);
-      what = `latent-sector-errors on ${pv.name}: ${bad.length} sectors as error segments in a linear table (aux error_dev; writes over them fail too, the model ${fault.healOnWrite ? "heals them" : "accepts them"})`;
+      if (fault.healOnWrite) {
+        if (context.dustMissing !== undefined)
+          throw new UntranslatableError(
+            `${where}: latent-sector-errors with healOnWrite needs dm-dust, which the guest lacks: ${context.dustMissing}`,
+          );
+        const dust = dustArming(pv, bad);
+        table = dust.table;
+        dustLines = dust;
+        what = `latent-sector-errors on ${pv.name}: a dust table (512-byte blocks) with ${bad.length} bad sectors, enabled: reads of them fail, a write over one heals it${dust.sectorZeroError ? "; sector 0 is an error segment, writes to it fail (dm-dust takes every flush for a write at sector 0 and would heal it)" : ""}; I/O on ${pv.name} is split into 512-byte bios from then on`;
+      } else {
+        table = bad.length === 0 ? `0 ${sectors} error` : latentErrorTable(pv, bad);
+        what = `latent-sector-errors on ${pv.name}: ${bad.length} sectors as error segments in a linear table (aux error_dev; writes over them fail too, the model accepts them: dm-dust either heals a block on write or fails the write)`;
+      }
       break;
     }
     case "slow-device": {
@@ -311,7 +386,12 @@ export function translateDeviceFault(
   const t = trigger(where, fault, context.pvs, context.phases, context.facts);
   const window = "window" in fault ? fault.window : undefined;
   const wait = windowWait(where, window);
-  const fire = `${loadTable(pv, table)}; echo "$M FAULT ${fault.kind} ${pv.name} writes=\${w:-}"`;
+  const fired = `echo "$M FAULT ${fault.kind} ${pv.name} writes=\${w:-}"`;
+  const fire =
+    dustLines === undefined
+      ? `${loadTable(pv, table)}; ${fired}`
+      : // A dust table that did not arm (no dust target, a refused block) says so in the transcript.
+        `if ${loadTable(pv, table)} && ${dustLines.arm}; then ${fired}; ${dustLines.report}; else echo "$M WARN dust table under ${pv.name} failed"; fi`;
   const clear =
     window === undefined
       ? undefined
@@ -324,5 +404,8 @@ export function translateDeviceFault(
     fire,
     ...(clear === undefined ? {} : { clear }),
     note: `${where} ${what}, ${triggerNote(t)}, ${windowNote(window)}`,
+    ...(dustLines === undefined
+      ? {}
+      : { dust: { report: dustLines.report, badBlocks: dustLines.badBlocks } }),
   };
 }

@@ -221,6 +221,45 @@ function watcher(writes: number, action: string, device?: string): string {
   ].join("\n");
 }
 
+/**
+ * dm-dust splits every I/O on its PV into 512-byte bios and the kernel counts each in
+ * `/sys/block/dm-N/stat`, so a write count that includes a dust PV runs ahead of the model's once
+ * the dust table is live. A write-count trigger is kept only when it surely fires first: it counts
+ * the same writes as the dust fault's own trigger, and no more of them.
+ */
+function refuseCountsThroughDust(
+  faults: readonly GuestFault[],
+  cut: CutRule | undefined,
+  specs: Scenario["faults"],
+): void {
+  const counters: { where: string; writes: number; device?: string }[] = faults.flatMap((f) =>
+    f.trigger.kind === "writes"
+      ? [
+          {
+            where: `faults[${f.index}]`,
+            writes: f.trigger.writes,
+            ...(f.trigger.device === undefined ? {} : { device: f.trigger.device }),
+          },
+        ]
+      : [],
+  );
+  if (cut?.kind === "writes") {
+    const index = specs.findIndex((f) => f.kind === "power-cut");
+    counters.push({ where: `faults[${index}]`, writes: cut.writes });
+  }
+  for (const dust of faults.filter((f) => f.dust !== undefined && f.trigger.kind !== "never")) {
+    const own = dust.trigger.kind === "writes" ? dust.trigger : undefined;
+    for (const c of counters) {
+      if (c.where === `faults[${dust.index}]`) continue;
+      if (c.device !== undefined && c.device !== dust.device) continue;
+      if (own !== undefined && own.device === c.device && c.writes <= own.writes) continue;
+      throw new UntranslatableError(
+        `${c.where}: its write count includes ${dust.device}, where faults[${dust.index}]'s dm-dust table may already split every I/O into 512-byte bios that the kernel counts one by one`,
+      );
+    }
+  }
+}
+
 /** Options of {@link translateScenario}. */
 export interface TranslateOptions {
   readonly seed: number;
@@ -228,6 +267,8 @@ export interface TranslateOptions {
   readonly modelPercentAtCut?: number;
   /** The model's run of each fault, by index: where it fired, what it drew. */
   readonly faultFacts?: ReadonlyMap<number, ModelFaultFacts>;
+  /** Why the guest has no dm-dust (absent: it has); a fault that needs it is refused. */
+  readonly dustMissing?: string;
 }
 
 /** Turns a scenario into the guest's first boot. */
@@ -286,6 +327,7 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
         pvs,
         phases: scenario.phases,
         ...(options.faultFacts?.has(index) ? { facts: options.faultFacts.get(index)! } : {}),
+        ...(options.dustMissing === undefined ? {} : { dustMissing: options.dustMissing }),
       });
       deviceFaults.push(translated);
       notes.push(translated.note);
@@ -295,6 +337,7 @@ export function translateScenario(scenario: Scenario, options: TranslateOptions)
       if (t.kind === "writes") out.push(watcher(t.writes, action, t.device));
     }
   }
+  refuseCountsThroughDust(deviceFaults, cut, scenario.faults);
   /** Device faults the model fired during a wait phase, fired in the guest once that phase is done. */
   const afterPhase = (phase: number): string[] =>
     deviceFaults
@@ -470,6 +513,10 @@ export function verifyAndCollect(
     // Every active device of the scenario's VGs (only those: direct mode shares /dev/mapper with the host).
     // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansion, not a template
     'for v in $(vgs --noheadings -o vg_name 2>/dev/null); do for d in /dev/mapper/$(echo $v | sed s/-/--/g)-*; do [ -b "$d" ] && echo "$M SUM ${d##*/} $(timeout 60 md5sum < $d 2>/dev/null | cut -c1-32)"; done; done',
+    // What is left of each dm-dust fault's bad blocks (a reboot loads the linear tables again).
+    ...plan.faults.flatMap((f) =>
+      f.dust === undefined ? [] : [`dmsetup table ${f.device} | grep -q " dust " && ${f.dust.report}`],
+    ),
     runLine("collect.lvs", LVS_REPORT),
     runLine("collect.pvs", PVS_REPORT),
     runLine("collect.table", ["dmsetup", "table"]),

@@ -25,6 +25,8 @@ export interface ModelResult {
   readonly pvmovePercentAtCut?: number;
   /** Each fault the model fired, by its index in the scenario: when, in which phase, with what effect. */
   readonly faultFacts: ReadonlyMap<number, ModelFaultFacts>;
+  /** The errors that stopped each workload phase's jobs (fio's `err=`), by phase index; [] when none. */
+  readonly workloadErrors?: ReadonlyMap<number, readonly string[]>;
 }
 
 /** The rows of a `--reportformat json` report (`lv` or `pv`), or an error naming the report. */
@@ -97,12 +99,16 @@ export function asQemuPowerCuts(scenario: Scenario): Scenario {
 /** Runs the model's case (power cuts as QEMU's, see {@link asQemuPowerCuts}) and its reports. */
 export function runModel(scenario: Scenario, seed: number): ModelResult {
   const phaseStartNs: number[] = [];
+  const workloadErrors = new Map<number, readonly string[]>();
   const run = executeCase(
     asQemuPowerCuts(scenario),
     { scenario: scenario.name, seed },
     {
       onPhase: (index, machine) => {
         phaseStartNs[index] = machine.scheduler.nowNs;
+      },
+      onWorkloadDone: (index, errors) => {
+        workloadErrors.set(index, errors);
       },
     },
   );
@@ -122,6 +128,7 @@ export function runModel(scenario: Scenario, seed: number): ModelResult {
     pvs: reportRows(pvsOut.stdout, "pv", "model pvs"),
     pvmovePercentAtCut,
     faultFacts: faultFacts(scenario, run.machine.injector.records, phaseStartNs),
+    workloadErrors,
   };
 }
 

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scenario } from "../scenarios/schema.js";
 import { drawCase } from "../scenarios/swarm.js";
-import { type Difference, diffRuns, normalizeRealText, type RealObserved, verifiedKib } from "./diff.js";
+import {
+  type Difference,
+  diffRuns,
+  dustDifferences,
+  normalizeRealText,
+  type RealObserved,
+  verifiedKib,
+} from "./diff.js";
 import { DirectHost, guestDirectScript } from "./direct.js";
 import { MARK } from "./guest-init.js";
 import {
@@ -217,13 +224,16 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
   // A swarm scenario runs as its seed drew it (cut, policy, lost leg, …), on both sides.
   const scenario = drawCase(declared, options.seed).scenario;
   // Refuse an untranslatable scenario before spending time on the model.
-  translateScenario(scenario, { seed: options.seed });
+  // Direct mode has no setup: the host's kernel has dm-dust or the dust table fails to load.
+  const dust = options.setup?.dustMissing === undefined ? {} : { dustMissing: options.setup.dustMissing };
+  translateScenario(scenario, { seed: options.seed, ...dust });
   const model = runModel(scenario, options.seed);
   log(`model: ${model.record.status} (${model.record.verdict})`);
   const plan = translateScenario(scenario, {
     seed: options.seed,
     modelPercentAtCut: model.pvmovePercentAtCut,
     faultFacts: model.faultFacts,
+    ...dust,
   });
   const workDir = options.keepDir ?? mkdtempSync(join(tmpdir(), "lvmlab-real-"));
   if (options.keepDir !== undefined) mkdirSync(workDir, { recursive: true });
@@ -323,6 +333,7 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
       const explained = explainDifference(d);
       return explained === undefined ? d : { ...d, explained };
     });
+    differences.push(...dustDifferences(plan.faults, transcript));
     if (plan.cut !== undefined && watcher.where() === undefined) {
       differences.push({
         aspect: "fault",
@@ -337,6 +348,7 @@ export async function runReal(declared: Scenario, options: RealRunOptions): Prom
       );
     for (const e of eventsOf(transcript, "WARN")) notes.push(`guest: ${e.text}`);
     for (const e of eventsOf(transcript, "FAULT")) notes.push(`guest fault: ${e.text}`);
+    for (const e of eventsOf(transcript, "DUST")) notes.push(`guest dm-dust: ${e.text}`);
     return {
       scenario: scenario.name,
       seed: options.seed,

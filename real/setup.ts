@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { type RealCachePaths, realCachePaths } from "./cache.js";
+import { buildDustModule, type DustBuild } from "./dust-build.js";
 import { GUEST_MODULE_DIR, guestInit } from "./guest-init.js";
 import { sharedLibraries as lddLibraries, MissingLibraryError } from "./ldd.js";
 import { indexModules, moduleLoadOrder, OPTIONAL_MODULES, REQUIRED_MODULES } from "./modules.js";
@@ -57,9 +58,10 @@ const THIN_COMMANDS = [
 
 /**
  * What the initramfs holds, as a number in the stamp: a cache built with another one is rebuilt by
- * the next setup. 2: thin-provisioning-tools. 3: losetup and the loop module.
+ * the next setup. 2: thin-provisioning-tools. 3: losetup and the loop module. 4: dm-dust.ko, built
+ * at setup (dust-build.ts).
  */
-const INITRAMFS_CONTENT_VERSION = 3;
+const INITRAMFS_CONTENT_VERSION = 4;
 
 /** LVM2 commands the guest links to `lvm` (it dispatches on argv[0]). */
 const LVM_COMMANDS = [
@@ -108,6 +110,8 @@ export interface RealSetup {
   readonly vmlinuz: string;
   readonly modules: readonly string[];
   readonly qemu: string;
+  /** Why the guest has no dm-dust (the host could not build it); absent: it has. */
+  readonly dustMissing?: string;
 }
 
 /** Raised when the host lacks something setup needs; the message says what to install. */
@@ -214,7 +218,7 @@ function copyInto(root: string, hostPath: string): void {
 }
 
 /** Builds the initramfs: busybox, lvm2, dmsetup, fio and their libraries, modules, `/init`. */
-function buildInitramfs(paths: RealCachePaths, kernelVersion: string): string[] {
+function buildInitramfs(paths: RealCachePaths, kernelVersion: string, dustKo?: string): string[] {
   const root = mkdtempSync(join(tmpdir(), "lvmlab-initramfs-"));
   try {
     for (const tool of GUEST_TOOLS) {
@@ -228,6 +232,8 @@ function buildInitramfs(paths: RealCachePaths, kernelVersion: string): string[] 
     const moduleDir = join(root, GUEST_MODULE_DIR);
     mkdirSync(moduleDir, { recursive: true });
     const index = indexModules(join(paths.kernelRoot, "lib", "modules", kernelVersion));
+    // Built out of tree for this kernel (the package lacks it); OPTIONAL_MODULES then loads it.
+    if (dustKo !== undefined) index.set("dm_dust", dustKo);
     const order = moduleLoadOrder(index, { required: REQUIRED_MODULES, optional: OPTIONAL_MODULES });
     for (const path of order) copyFileSync(path, join(moduleDir, basename(path)));
     writeFileSync(join(moduleDir, "order"), `${order.map((p) => basename(p)).join("\n")}\n`);
@@ -248,6 +254,38 @@ function buildInitramfs(paths: RealCachePaths, kernelVersion: string): string[] 
   }
 }
 
+/** dm-dust.ko for the image's kernel (dust-build.ts), or why the host cannot build it. */
+function fetchAndBuildDust(
+  paths: RealCachePaths,
+  kernelVersion: string,
+  log: (line: string) => void,
+): DustBuild {
+  const image = readdirSync(paths.debsDir).find((f) => f.startsWith(`linux-image-${kernelVersion}_`));
+  if (image === undefined)
+    throw new RealSetupError(`No linux-image-${kernelVersion} package in ${paths.debsDir}`);
+  try {
+    const dust = buildDustModule(paths, {
+      kernelRelease: kernelVersion,
+      imageDeb: join(paths.debsDir, image),
+      host: { run, which, log },
+    });
+    if ("missing" in dust) log(`real: no dm-dust in the guest: ${dust.missing}`);
+    return dust;
+  } catch (error) {
+    if (error instanceof RealSetupError) throw error;
+    throw new RealSetupError(`Building dm-dust.ko failed: ${(error as Error).message}`);
+  }
+}
+
+/** Whether the build tools a dust-less cache lacked are all on PATH now. */
+function dustToolsNowPresent(paths: RealCachePaths): boolean {
+  const stamp = JSON.parse(readFileSync(paths.stamp, "utf8")) as { dustMissingTools?: string[] };
+  const tools = stamp.dustMissingTools ?? [];
+  const commands: Readonly<Record<string, string>> = { "xz-utils": "xz", binutils: "ld" };
+  // Libraries (libelf1, libssl3) are not commands: their absence is found again by the build.
+  return tools.length > 0 && tools.every((t) => /^lib/.test(t) || which(commands[t] ?? t) !== undefined);
+}
+
 /** Options of {@link realSetup}. */
 export interface RealSetupOptions {
   readonly cacheDir: string;
@@ -265,12 +303,20 @@ export function readRealSetup(cacheDir: string): RealSetup | undefined {
     kernelVersion: string;
     modules: string[];
     initramfsVersion?: number;
+    dustMissing?: string;
   };
   // An initramfs built with other contents is rebuilt (the kernel download is kept).
   if (stamp.initramfsVersion !== INITRAMFS_CONTENT_VERSION) return undefined;
   const vmlinuz = join(paths.kernelRoot, "boot", `vmlinuz-${stamp.kernelVersion}`);
   if (!existsSync(vmlinuz)) return undefined;
-  return { paths, kernelVersion: stamp.kernelVersion, vmlinuz, modules: stamp.modules, qemu: findQemu() };
+  return {
+    paths,
+    kernelVersion: stamp.kernelVersion,
+    vmlinuz,
+    modules: stamp.modules,
+    qemu: findQemu(),
+    ...(stamp.dustMissing === undefined ? {} : { dustMissing: stamp.dustMissing }),
+  };
 }
 
 /** Builds (or reuses) the cache: kernel, initramfs, stamp. */
@@ -278,7 +324,8 @@ export function realSetup(options: RealSetupOptions): RealSetup {
   const log = options.log ?? (() => {});
   if (options.force !== true) {
     const ready = readRealSetup(options.cacheDir);
-    if (ready !== undefined) {
+    // A cache built without dm-dust for want of tools the host now has is rebuilt once.
+    if (ready !== undefined && !(ready.dustMissing !== undefined && dustToolsNowPresent(ready.paths))) {
       log(`real: cache ready at ${options.cacheDir} (kernel ${ready.kernelVersion})`);
       return ready;
     }
@@ -290,11 +337,14 @@ export function realSetup(options: RealSetupOptions): RealSetup {
   log(`real: fetching ${KERNEL_META_PACKAGE} into ${paths.debsDir}`);
   fetchKernel(paths);
   const kernelVersion = kernelVersionOf(paths.kernelRoot);
+  const dust = fetchAndBuildDust(paths, kernelVersion, log);
   log(`real: building the initramfs for kernel ${kernelVersion}`);
-  const modules = buildInitramfs(paths, kernelVersion);
+  const modules = buildInitramfs(paths, kernelVersion, "ko" in dust ? dust.ko : undefined);
+  const dustMissing =
+    "missing" in dust ? { dustMissing: dust.missing, dustMissingTools: dust.missingTools } : {};
   writeFileSync(
     paths.stamp,
-    `${JSON.stringify({ kernelVersion, modules, initramfsVersion: INITRAMFS_CONTENT_VERSION }, null, 2)}\n`,
+    `${JSON.stringify({ kernelVersion, modules, initramfsVersion: INITRAMFS_CONTENT_VERSION, ...dustMissing }, null, 2)}\n`,
   );
   const ready = readRealSetup(options.cacheDir);
   if (ready === undefined) throw new RealSetupError(`Setup finished but ${paths.dir} is incomplete`);

@@ -62,6 +62,11 @@ export interface ExecutorOptions {
   readonly onPhasesDone?: (machine: Machine) => void;
   /** Called as each phase starts (`lvmlab real` places faults by the phase the model fired them in). */
   readonly onPhase?: (index: number, machine: Machine) => void;
+  /**
+   * Called when a workload phase has run, with the errors that stopped its jobs (fio's `err=`, e.g.
+   * `EIO`; empty when none did): `lvmlab real` compares them with real fio's.
+   */
+  readonly onWorkloadDone?: (index: number, errors: readonly string[]) => void;
 }
 
 /** What one run of a case observed; the record is built from it. */
@@ -195,7 +200,8 @@ class CaseState {
   }
 }
 
-function runPhase(state: CaseState, phase: Phase, index: number): void {
+/** Runs one phase; a workload's job errors are returned (undefined for other phases). */
+function runPhase(state: CaseState, phase: Phase, index: number): string[] | undefined {
   if ("lvm" in phase) {
     const result = state.lvm(phase.lvm);
     if (result.exitCode !== phase.expectExit) {
@@ -219,13 +225,14 @@ function runPhase(state: CaseState, phase: Phase, index: number): void {
   const { lv, jobs } = phase.workload;
   const specs = jobsFromOptions(jobs, `${state.scenario.name} phases[${index}]`);
   const device = state.device(lv);
-  runJobs(specs, device, {
+  const result = runJobs(specs, device, {
     rng: state.rng.fork(`workload${index}`),
     oracle: state.oracle,
     scheduler: state.machine.scheduler,
     startNs: state.machine.scheduler.nowNs,
     lvIds: [state.lvId(lv)],
   });
+  return result.jobs.flatMap((job) => (job.error === undefined ? [] : [job.error.code]));
 }
 
 /**
@@ -489,7 +496,8 @@ export function executeCase(declared: Scenario, spec: CaseSpec, options: Executo
     try {
       for (const [index, phase] of scenario.phases.entries()) {
         options.onPhase?.(index, machine);
-        runPhase(state, phase, index);
+        const errors = runPhase(state, phase, index);
+        if (errors !== undefined) options.onWorkloadDone?.(index, errors);
       }
       machine.scheduler.run();
       options.onPhasesDone?.(machine);

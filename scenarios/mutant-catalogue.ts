@@ -23,7 +23,7 @@ import { FIRST_AREA_ONLY, SAME_SEQNO } from "../engine/lvm/vg-write.js";
 import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
 import { DETAILS_NOT_DIRTIED_ON_INSERT } from "../engine/persistent-data/mod.js";
 import type { MutationInfo } from "../engine/sim/mutations.js";
-import { TRIGGER_COUNTS_OTHER_DEVICES } from "../faults/mod.js";
+import { LATENT_NEVER_HEALS, TRIGGER_COUNTS_OTHER_DEVICES } from "../faults/mod.js";
 import { ORACLE_FLUSH_SKIPS_BLOCK, ORACLE_LOST_AS_STALE } from "../workloads/oracle.js";
 
 /** The engine mutants the nightly library must catch. */
@@ -50,4 +50,5 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   ORACLE_FLUSH_SKIPS_BLOCK,
   FUA_KEEPS_OLDER_CACHED,
   FIRST_AREA_ONLY,
+  LATENT_NEVER_HEALS,
 ];

@@ -1,4 +1,5 @@
 import type { SimulationHalt } from "../../engine/sim/halt.js";
+import type { Mutations } from "../../engine/sim/mutations.js";
 import type { Rng } from "../../engine/sim/rng.js";
 import type { Scheduler } from "../../engine/sim/scheduler.js";
 import type { FaultyDevice } from "../device-wrapper.js";
@@ -22,6 +23,8 @@ export interface FaultContext {
   /** The fault's own seeded stream (its seed path is in the record). */
   readonly random: Rng;
   readonly scheduler: Scheduler;
+  /** The engine's deliberate bugs (`lvmlab mutants`); absent or empty in every normal run. */
+  readonly mutations?: Mutations;
   /** The wrapped PV with this name; throws a clear error when there is none. */
   device(name: string): FaultyDevice;
   /** Every wrapped PV, in the order they were wrapped. */

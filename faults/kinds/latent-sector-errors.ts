@@ -1,5 +1,6 @@
 import { SECTOR_BYTES } from "../../engine/block/device.js";
 import { BlockDeviceError } from "../../engine/block/errors.js";
+import type { MutationInfo } from "../../engine/sim/mutations.js";
 import { EffectStage } from "../device-wrapper.js";
 import { sampleDistinct } from "../random.js";
 import { listForRecord } from "../record.js";
@@ -11,6 +12,16 @@ import type { FaultKind } from "./context.js";
  * `[rangeStartSector, rangeStartSector + rangeSectors)`. With `healOnWrite` a write over a bad
  * sector removes it (the drive remaps it), as dm-dust does.
  */
+/** Mutation: a write over a bad sector goes through but leaves it bad, even with `healOnWrite`. */
+const MUTATION_LATENT_NEVER_HEALS = "faults.latent-sector-errors.never-heals";
+
+/** Catalogue entry for {@link MUTATION_LATENT_NEVER_HEALS}. */
+export const LATENT_NEVER_HEALS: MutationInfo = {
+  name: MUTATION_LATENT_NEVER_HEALS,
+  description:
+    "A write over a latent bad sector does not heal it (healOnWrite ignored): rewritten data still reads as EIO",
+};
+
 export const latentSectorErrors: FaultKind<"latent-sector-errors"> = {
   kind: "latent-sector-errors",
   activate(spec, context) {
@@ -37,6 +48,7 @@ export const latentSectorErrors: FaultKind<"latent-sector-errors"> = {
       );
     }
     const bad = new Set(chosen);
+    const heals = spec.healOnWrite && context.mutations?.has(MUTATION_LATENT_NEVER_HEALS) !== true;
     const label = context.label;
     let healed = 0;
     const remove = device.addEffect({
@@ -55,7 +67,7 @@ export const latentSectorErrors: FaultKind<"latent-sector-errors"> = {
         );
       },
       afterWrite(_request, landedOffsetBytes, lengthBytes) {
-        if (!spec.healOnWrite || bad.size === 0) return;
+        if (!heals || bad.size === 0) return;
         const start = landedOffsetBytes / SECTOR_BYTES;
         const end = start + lengthBytes / SECTOR_BYTES;
         for (let s = start; s < end; s += 1) if (bad.delete(s)) healed += 1;

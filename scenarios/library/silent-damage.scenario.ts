@@ -19,6 +19,22 @@ const reread = {
   },
 };
 
+// 16 latent sector errors drawn under the 1 MiB `seq` writes (pv0's sectors 2048..4095).
+const underSeq = {
+  kind: "latent-sector-errors",
+  device: "pv0",
+  count: 16,
+  rangeStartSector: 2048,
+  rangeSectors: 2048,
+} as const;
+// The same 1 MiB again with other data: every sector of it is written once more.
+const rewrite = {
+  workload: {
+    lv: "vg0/lv0",
+    jobs: [{ name: "rewrite", rw: "write", bs: "4k", size: "1m", fsync: 16, end_fsync: 1, verify: "xxh64" }],
+  },
+};
+
 export default [
   defineScenario({
     name: "bit-rot-detected",
@@ -93,18 +109,27 @@ export default [
     pvs,
     setup,
     phases: [seq, reread],
+    faults: [{ ...underSeq, healOnWrite: false, at: { write: 300 } }],
+    expect: { detects: ["unreadable"] },
+  }),
+  defineScenario({
+    name: "latent-sector-errors-healed",
+    description:
+      "Latent sector errors appear under written data while the LV is idle; rewriting the data heals every bad sector (the drive remaps a sector on write, as dm-dust does), so all of it reads back",
+    tags: ["nightly", "silent-damage", "latent-sector-errors"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [seq, { wait: { ns: 1_000_000_000 } }, rewrite],
     faults: [
       {
-        kind: "latent-sector-errors",
-        device: "pv0",
-        count: 16,
-        rangeStartSector: 2048,
-        rangeSectors: 2048,
-        healOnWrite: false,
-        at: { write: 300 },
+        ...underSeq,
+        healOnWrite: true,
+        // In the idle second between the two writes (the first takes ~8 ms of virtual time): the
+        // real run fires it once the wait is over, before the rewrite.
+        at: { timeNs: 500_000_000 },
       },
     ],
-    expect: { detects: ["unreadable"] },
   }),
   defineScenario({
     name: "flakey-dropped-writes-detected",

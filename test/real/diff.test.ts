@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   diffRuns,
+  dustDifferences,
   messageLines,
   normalizeRealText,
   type RealObserved,
@@ -144,6 +145,80 @@ describe("real vs model diff", () => {
         real: "nothing verified (no fio --verify_only read a block)",
       },
     ]);
+  });
+
+  it("reports workloads that hit an I/O error on one side only, not in which phase", () => {
+    const phase = (index: number, errno: number, extra: string[] = []) => ({
+      label: `phase.${index}`,
+      command: "fio --minimal",
+      output: [...extra, `3;fio-3.33;rewrite;0;${errno};1024;3335`],
+    });
+    const observed = (errnos: readonly number[]): RealObserved => {
+      const base = real();
+      const steps = new Map(base.steps);
+      errnos.forEach((errno, index) => {
+        steps.set(
+          `phase.${index}`,
+          phase(
+            index,
+            errno,
+            errno === 0
+              ? []
+              : [
+                  "fio: io_u error on file /dev/mapper/vg0-lv0: Input/output error: write offset=110592, buflen=4096",
+                ],
+          ),
+        );
+      });
+      // A phase a power cut killed prints no terse line: nothing to compare there.
+      steps.set("phase.9", { label: "phase.9", command: "fio --minimal", output: [] });
+      return { ...base, steps };
+    };
+    const modelWith = (errors: readonly (readonly string[])[]) => ({
+      ...model("-wi-a-----", []),
+      workloadErrors: new Map<number, readonly string[]>([...errors.entries(), [9, ["EIO"]]]),
+    });
+    const data = (m: ModelResult, r: RealObserved) =>
+      diffRuns(scenario, m, r).filter((d) => d.aspect === "data");
+    expect(data(modelWith([[], []]), observed([0, 5]))).toEqual([
+      {
+        aspect: "data",
+        subject: "workload I/O errors",
+        model: "none",
+        real: "phase.1 errno 5 (fio: io_u error on file /dev/mapper/vg0-lv0: Input/output error: write offset=110592, buflen=4096)",
+      },
+    ]);
+    expect(data(modelWith([["ENXIO"], []]), observed([0, 0]))).toEqual([
+      { aspect: "data", subject: "workload I/O errors", model: "phase.0 ENXIO", real: "none" },
+    ]);
+    // A fault the guest fired a few writes late moves the first error into the next phase: agreed.
+    expect(data(modelWith([["ENXIO"], []]), observed([0, 5]))).toEqual([]);
+    expect(data(modelWith([[], []]), observed([0, 0]))).toEqual([]);
+  });
+
+  it("reports a dm-dust fault the guest did not arm as the model drew it", () => {
+    const fault = (badBlocks: number, trigger = "writes") => ({
+      index: 0,
+      device: "pv0",
+      trigger: { kind: trigger },
+      dust: { badBlocks },
+    });
+    const armed = (text: string) => parseTranscript([`@@LVMLAB DUST pv0 ${text}`]);
+    const ok = "countbadblocks: 16 badblock(s) found 0 131072 dust 254:16 fail_read_on_bad_block quiet ";
+    expect(dustDifferences([fault(16)], armed(ok))).toEqual([]);
+    expect(dustDifferences([fault(16, "never")], parseTranscript([]))).toEqual([]);
+    expect(dustDifferences([fault(16)], parseTranscript([]))).toEqual([
+      {
+        aspect: "fault",
+        subject: "faults[0] dm-dust on pv0",
+        model: "countbadblocks: 16 badblock(s) found, fail_read_on_bad_block",
+        real: "not armed",
+      },
+    ]);
+    expect(dustDifferences([fault(15)], armed(ok))).toHaveLength(1);
+    expect(dustDifferences([fault(16)], armed(ok.replace("fail_read_on_bad_block", "bypass")))).toHaveLength(
+      1,
+    );
   });
 
   it("keeps each distinct line once", () => {

@@ -1,12 +1,18 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FAULT_KIND_NAMES, type FaultSpecInput, parseFaultSpec } from "../../faults/mod.js";
 import {
+  DUST_BAD_BLOCKS_MAX,
+  dustArming,
   FAULT_KIND_TRANSLATIONS,
   latentErrorTable,
   translateDeviceFault,
   UntranslatableError,
 } from "../../real/fault-translation.js";
-import { translateScenario } from "../../real/guest-script.js";
+import { translateScenario, verifyAndCollect } from "../../real/guest-script.js";
 import { faultFacts } from "../../real/model-run.js";
 import { defineScenario } from "../../scenarios/define.js";
 import type { Phase } from "../../scenarios/schema.js";
@@ -68,13 +74,23 @@ describe("fault kinds as dm tables under a PV", () => {
       "15 1 error",
     ]);
     const f = translate(
-      { kind: "latent-sector-errors", device: "pv0", count: 2, rangeStartSector: 2048, at: { write: 10 } },
+      {
+        kind: "latent-sector-errors",
+        device: "pv0",
+        count: 2,
+        rangeStartSector: 2048,
+        healOnWrite: false,
+        at: { write: 10 },
+      },
       { firedTNs: 1, phase: 0, effect: { sectors: [4000, 2100], sectorsCount: 2 } },
     );
     expect(f.fire).toContain(
       'printf \'%s\\n\' "0 2100 linear $D_pv0 0" "2100 1 error" "2101 1899 linear $D_pv0 2101" "4000 1 error" "4001 127071 linear $D_pv0 4001" | dmsetup load pv0 && dmsetup resume pv0',
     );
-    expect(f.note).toMatch(/writes over them fail too/);
+    expect(f.note).toMatch(
+      /writes over them fail too.*dm-dust either heals a block on write or fails the write/,
+    );
+    expect(f.dust).toBeUndefined();
     expect(() =>
       translate(
         { kind: "latent-sector-errors", device: "pv0", count: 2, at: { write: 10 } },
@@ -194,5 +210,123 @@ describe("fault kinds as dm tables under a PV", () => {
     );
     expect(facts.get(0)).toEqual({ firedTNs: 50, phase: 0, effect: { a: 1 } });
     expect(facts.get(1)).toEqual({ firedTNs: 150, phase: 1, effect: {} });
+  });
+});
+
+describe("latent sector errors that heal on write as a dm-dust table", () => {
+  const healing = {
+    kind: "latent-sector-errors",
+    device: "pv0",
+    count: 2,
+    rangeStartSector: 2048,
+    at: { write: 10 },
+  } as const;
+  const drew = (sectors: number[]) => ({
+    firedTNs: 1,
+    phase: 0,
+    effect: { sectors, sectorsCount: sectors.length },
+  });
+
+  /** Runs a fault's fire line in sh with dmsetup recording its arguments (and failing `failOn`). */
+  function dmsetupCalls(fire: string, failOn?: string): { calls: string[]; out: string } {
+    const fake = `dmsetup() { echo "$*" >> "$LOG"; case "$*" in *"${failOn ?? "@none@"}"*) return 1 ;; *countbadblocks*) echo "countbadblocks: 9 badblock(s) found" ;; status*) echo "0 131072 dust 254:16 fail_read_on_bad_block quiet" ;; esac; }`;
+    const dir = mkdtempSync(join(tmpdir(), "lvmlab-dust-"));
+    try {
+      const log = join(dir, "log");
+      const out = execFileSync("sh", ["-c", `M=@@M; D_pv0=/dev/vdb; ${fake}\n${fire}`], {
+        env: { ...process.env, LOG: log },
+        encoding: "utf8",
+      });
+      return { calls: readFileSync(log, "utf8").trim().split("\n"), out };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("loads a dust table with 512-byte blocks, adds the drawn sectors while the PV is suspended, then enables it", () => {
+    const f = translate(healing, drew([4000, 2100]));
+    expect(f.dust?.badBlocks).toBe(2);
+    expect(f.note).toMatch(/a dust table \(512-byte blocks\) with 2 bad sectors, enabled/);
+    const { calls, out } = dmsetupCalls(f.fire);
+    expect(calls).toEqual([
+      "load pv0 --table 0 131072 dust /dev/vdb 0 512",
+      "resume pv0",
+      "suspend pv0",
+      "message pv0 0 quiet",
+      "message pv0 0 addbadblock 2100",
+      "message pv0 0 addbadblock 4000",
+      "message pv0 0 enable",
+      "resume pv0",
+      "message pv0 0 countbadblocks",
+      "status pv0",
+    ]);
+    expect(out).toContain("@@M FAULT latent-sector-errors pv0");
+    expect(out).toMatch(
+      /^@@M DUST pv0 countbadblocks: 9 badblock\(s\) found 0 131072 dust .*fail_read_on_bad_block/m,
+    );
+  });
+
+  it("resumes the PV and reports a WARN when arming fails (no dust target, a refused block)", () => {
+    const f = translate(healing, drew([2100, 4000]));
+    const { calls, out } = dmsetupCalls(f.fire, "addbadblock 2100");
+    expect(calls.at(-1)).toBe("resume pv0");
+    expect(calls).not.toContain("message pv0 0 enable");
+    expect(out).toContain("@@M WARN dust table under pv0 failed");
+    expect(out).not.toContain("FAULT");
+  });
+
+  it("keeps a bad sector 0 as an error segment: dm-dust takes every flush for a write there", () => {
+    const f = translate(healing, drew([7, 0]));
+    expect(f.dust?.badBlocks).toBe(1);
+    expect(f.note).toMatch(/sector 0 is an error segment/);
+    const { calls } = dmsetupCalls(f.fire);
+    expect(calls[0]).toBe("load pv0");
+    expect(f.fire).toContain(`"0 1 error" "1 131071 dust $D_pv0 1 512" | dmsetup load pv0`);
+    expect(calls).toContain("message pv0 1 addbadblock 7");
+    expect(calls).toContain("message pv0 1 enable");
+    expect(dustArming(pvs[0]!, [0]).arm).not.toContain("addbadblock");
+  });
+
+  it("refuses when the guest has no dm-dust, and past the bad block cap", () => {
+    expect(() =>
+      translateDeviceFault(parseFaultSpec(healing), 0, {
+        pvs,
+        phases,
+        facts: drew([2100]),
+        dustMissing: "the host lacks make",
+      }),
+    ).toThrow(
+      /faults\[0\]: latent-sector-errors with healOnWrite needs dm-dust, which the guest lacks: the host lacks make/,
+    );
+    const many = Array.from({ length: DUST_BAD_BLOCKS_MAX + 1 }, (_, i) => 2048 + i);
+    expect(() => translate(healing, drew(many))).toThrow(/at most 4096 are translated/);
+  });
+
+  it("refuses a write count through a dust PV unless it surely fires before the dust table", () => {
+    const scenario = (cutWrite: number) =>
+      defineScenario({
+        name: "t-dust-count",
+        description: "test",
+        pvs: [
+          { name: "pv0", size: "64MiB" },
+          { name: "pv1", size: "64MiB" },
+        ],
+        setup: ["pvcreate pv0 pv1", "vgcreate vg0 pv0 pv1", "lvcreate -an -Zn -l 4 -n lv0 vg0 pv0"],
+        phases: [workload],
+        faults: [
+          { ...healing, at: { write: 100 } },
+          { kind: "power-cut", at: { write: cutWrite }, policy: { kind: "keep-all" } },
+        ],
+      });
+    expect(() => translateScenario(scenario(500), { seed: 1 })).toThrow(
+      /faults\[1\]: its write count includes pv0, where faults\[0\]'s dm-dust table may already split every I\/O/,
+    );
+    const plan = translateScenario(scenario(50), { seed: 1, faultFacts: new Map([[0, drew([2100])]]) });
+    expect(plan.faults[0]?.dust?.badBlocks).toBe(1);
+    // The end of the run reports what is left of the bad blocks, when the dust table is still there.
+    const collect = verifyAndCollect(scenario(50), plan, { sameBoot: true });
+    expect(collect).toContain(
+      'dmsetup table pv0 | grep -q " dust " && echo "$M DUST pv0 $(dmsetup message pv0 0 countbadblocks)',
+    );
   });
 });

@@ -44,3 +44,29 @@ describe("kernel module resolution", () => {
     );
   });
 });
+
+describe("dm-dust built out of tree", () => {
+  it("is loaded after dm-mod when setup adds its path to the kernel's index", () => {
+    const outside = mkdtempSync(join(tmpdir(), "lvmlab-dust-ko-"));
+    try {
+      const kernel = mkdtempSync(join(dir, "kernel-"));
+      writeFileSync(join(kernel, "dm-mod.ko"), "\x7fELF\0depends=\0name=dm_mod\0", "latin1");
+      const index = indexModules(kernel);
+      expect(moduleLoadOrder(index, { required: ["dm_mod"], optional: ["dm_dust"] }).map(moduleName)).toEqual(
+        ["dm_mod"],
+      );
+      const dust = join(outside, "dm-dust.ko");
+      writeFileSync(
+        dust,
+        "\x7fELF\0depends=dm-mod\0name=dm_dust\0vermagic=6.1.0-57-cloud-amd64 SMP\0",
+        "latin1",
+      );
+      index.set("dm_dust", dust);
+      const order = moduleLoadOrder(index, { required: ["dm_mod"], optional: ["dm_dust"] });
+      expect(order.map(moduleName)).toEqual(["dm_mod", "dm_dust"]);
+      expect(order.at(-1)).toBe(dust);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});

@@ -21,6 +21,10 @@ const SCENARIOS = [
   // A thin pool's data fills under fio until writes fail, with the pool's
   // sub-LVs placed as LVM2 places them (_tmeta on the other PV).
   "thin-data-full",
+  // Latent sector errors under written data, healed by rewriting it: a dm-dust table (built at
+  // setup) with the model's drawn sectors; error segments instead fail the rewrite (a data
+  // difference), and a guest without dust refuses the scenario.
+  "latent-sector-errors-healed",
 ];
 /**
  * The seed each runs at. mirror-leg-loss-remove is a swarm scenario whose seed draws the lost leg:
@@ -56,6 +60,18 @@ describe.skipIf(prepared.setup === undefined)("real LVM2 and dm in a QEMU guest 
         expect(result.boots.map((b) => b.ended)).toEqual(["poweroff"]);
       }
       expect(result.model.record.status).toBe("pass");
+      if (scenario!.faults.some((f) => f.kind === "latent-sector-errors" && f.healOnWrite)) {
+        // dm-dust armed the model's bad sectors, and the rewrite healed every one of them.
+        const dust = result.real.transcript.events.filter((e) => e.kind === "DUST").map((e) => e.text);
+        const drawn = (result.model.record.faults[0]?.effect as { sectorsCount?: number } | undefined)
+          ?.sectorsCount;
+        expect(drawn).toBeGreaterThan(0);
+        expect(dust[0]).toMatch(
+          new RegExp(`^pv0 countbadblocks: ${drawn} badblock\\(s\\) found .* dust .* fail_read_on_bad_block`),
+        );
+        expect(dust.at(-1)).toMatch(/^pv0 countbadblocks: 0 badblock\(s\) found /);
+        expect(dust).toHaveLength(2);
+      }
       // Known, documented differences (known-differences.ts, README) carry their explanation.
       expect(unexplained(result)).toEqual([]);
       expect(leftoverDirs().filter((d) => !before.has(d) && existsSync(`${tmpdir()}/${d}`))).toEqual([]);

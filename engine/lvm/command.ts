@@ -17,7 +17,12 @@ export class LvmCommandError extends Error {
     message: string,
     readonly exitCode: number = ECMD_FAILED,
   ) {
+    // A command's failure is its message and exit code, printed as LVM2 prints them; a stack
+    // (~10 µs to capture deep in a simulation) is never shown.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 

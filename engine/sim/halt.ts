@@ -12,7 +12,12 @@ export class SimulationHalt extends Error {
     /** Where it stopped: the trace event or block write that triggered it. */
     readonly at: string,
   ) {
+    // A halt is control flow, thrown and caught once or more per explored crash point, often deep
+    // in the stack: capturing a stack for it cost ~10 µs each, and nothing reads it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`Simulation halted (${reason}) at ${at}`);
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -18,8 +18,6 @@
 
 import type { BlockDevice } from "../engine/block/device.js";
 import { isBlockDeviceError } from "../engine/block/errors.js";
-import { PAGE_BYTES } from "../engine/block/memory.js";
-import { canSharePages, type PageSharingDevice } from "../engine/block/page-share.js";
 import type { MutationInfo, Mutations } from "../engine/sim/mutations.js";
 import { NO_MUTATIONS } from "../engine/sim/mutations.js";
 import type { BlockCheck, BlockExpectation, Classification, HeaderVerifyKind } from "./verify-header.js";
@@ -667,18 +665,8 @@ export class ShadowOracle {
       }
       const span = buffer.subarray(0, count * unit);
       let readOk = true;
-      // Blocks of one page are checked in the device's own pages when every layer can hand them
-      // over (the same request, timing and counters as a read; see engine/block/page-share.ts):
-      // copying each LV into a buffer was most of a read-back's cost.
-      let pages: readonly Uint8Array[] | undefined;
       try {
-        if (unit === PAGE_BYTES && canSharePages(device, "read", first * unit, count * unit)) {
-          const read = (device as PageSharingDevice).readPages(first * unit, count * unit, {
-            issueNs: nowNs,
-          });
-          completionNs = Math.max(completionNs, read.doneNs);
-          pages = read.pages;
-        } else completionNs = Math.max(completionNs, device.read(first * unit, span, { issueNs: nowNs }));
+        completionNs = Math.max(completionNs, device.read(first * unit, span, { issueNs: nowNs }));
       } catch (error) {
         if (!isBlockDeviceError(error, "EIO") && !isBlockDeviceError(error, "ENXIO")) throw error;
         readOk = false;
@@ -686,7 +674,7 @@ export class ShadowOracle {
       for (let k = 0; k < count; k++) {
         const block = first + k;
         const expected = this.#expectation(lv, block, mode);
-        const view = pages?.[k] ?? span.subarray(k * unit, (k + 1) * unit);
+        const view = span.subarray(k * unit, (k + 1) * unit);
         let check: BlockCheck;
         if (readOk) check = checkBlock(view, expected);
         else {

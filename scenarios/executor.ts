@@ -460,7 +460,20 @@ function buildWorld(declared: Scenario, spec: CaseSpec, options: ExecutorOptions
   machine.trace.subscribe((event) => {
     if (!isKnownTraceEvent(event.name)) unknownEvents.add(event.name);
   });
-  const metadataWatch = scenario.expect.metadataOldOrNew ? new MetadataCommitWatch(machine) : undefined;
+  // At a crash point the runner places (and in the run exploration branches from), every
+  // scenario's metadata is judged as LVM2 promises it after a cut: the old or the new VG, its
+  // copies brought in line by the operator's vgck --updatemetadata unless the scenario expects
+  // them to disagree. A scenario's own cut keeps the checks it declares, and so does one whose own
+  // fault damages metadata on purpose (what it reads back is then that fault's doing).
+  const explored =
+    (spec.crashPoint !== undefined || options.exploring === true) &&
+    !scenario.faults.some((f) => f.kind === "metadata-corruption");
+  const metadataWatch =
+    scenario.expect.metadataOldOrNew || explored
+      ? new MetadataCommitWatch(machine, {
+          repairDisagreeing: explored && scenario.expect.metadataConsistent,
+        })
+      : undefined;
   return { scenario, draw, machine, state, timeline, unknownEvents, metadataWatch };
 }
 

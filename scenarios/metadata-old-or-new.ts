@@ -28,8 +28,18 @@ export class MetadataCommitWatch {
   #atCut: Map<string, { first: number; last: number }> | undefined;
   /** The cut's policy may have kept part of a commit (subset, torn). */
   #partial = false;
+  readonly #machine: Machine;
+  readonly #repairDisagreeing: boolean;
 
-  constructor(machine: Machine) {
+  /**
+   * With `repairDisagreeing`, the repair also runs after a cut that kept whole writes when the VG's
+   * copies still disagree after recovery: LVM2 never flushes a commit, so a cut may keep it on the
+   * PVs whose caches other writes flushed and lose it elsewhere, and LVM2 then warns ("ignoring
+   * metadata seqno") until a command writes the VG. Crash points `--explore` places use it.
+   */
+  constructor(machine: Machine, options: { readonly repairDisagreeing?: boolean } = {}) {
+    this.#machine = machine;
+    this.#repairDisagreeing = options.repairDisagreeing ?? false;
     machine.trace.subscribe((event) => {
       if (event.name !== METADATA_EVENTS.write) return;
       const { vg, seqno, checksum } = event.data;
@@ -101,9 +111,19 @@ export class MetadataCommitWatch {
     return failures;
   }
 
-  /** After recovery: the operator's `vgck --updatemetadata` for every VG the cut may have torn. */
+  /**
+   * After recovery: the operator's `vgck --updatemetadata` for every VG the cut may have torn, or
+   * (with `repairDisagreeing`) whose copies the cut left disagreeing.
+   */
   repair(state: { lvm(line: string): unknown }): void {
-    if (!this.#partial) return;
-    for (const vg of this.#atCut?.keys() ?? []) state.lvm(`vgck --updatemetadata ${vg}`);
+    if (this.#atCut === undefined) return;
+    if (this.#partial) {
+      for (const vg of this.#atCut.keys()) state.lvm(`vgck --updatemetadata ${vg}`);
+      return;
+    }
+    if (!this.#repairDisagreeing) return;
+    for (const vg of scanHost(this.#machine.host).result.vgs) {
+      if (vg.inconsistent && this.#atCut.has(vg.vgName)) state.lvm(`vgck --updatemetadata ${vg.vgName}`);
+    }
   }
 }

@@ -79,3 +79,27 @@ describe("expect.metadataOldOrNew judges content, not only the seqno", () => {
     expect(mixed(false).failures.some((f) => text.test(f))).toBe(false);
   });
 });
+
+describe("explored crash points judge metadata as LVM2 promises it after a cut", () => {
+  // snapshot-overflow declares no power cut and no metadataOldOrNew. At write 163 of seed 1 a
+  // drop-all cut keeps the snapshot's lvcreate commit on pv0 (whose cache a data flush emptied)
+  // and loses it on pv1: LVM2 then warns "ignoring metadata seqno 2 on pv1" until a write.
+  const overflow = library.find((s) => s.scenario.name === "snapshot-overflow")!.scenario;
+  const spec = {
+    scenario: overflow.name,
+    seed: 1,
+    crashPoint: { kind: "write", index: 163, label: "write 163" },
+  } as const;
+
+  it("runs the operator's vgck --updatemetadata when a whole-write cut left copies disagreeing", () => {
+    const run = executeCase(overflow, spec);
+    expect(run.lvmLog).toContain("$ vgck --updatemetadata vg0");
+    expect(run.record.failures.filter((f) => /metadata|seqno/.test(f))).toEqual([]);
+  });
+
+  it("still fails the point when commits write a VG no command made (the repair hides no bug)", () => {
+    const run = executeCase(overflow, spec, { mutations: new Set([LATER_AREAS_OLD_BODY.name]) });
+    expect(run.record.status).toBe("fail");
+    expect(run.record.failures.some((f) => /metadata|seqno/.test(f))).toBe(true);
+  });
+});

@@ -55,7 +55,10 @@ export default [
         at: { write: 300 },
       },
     ],
-    expect: { detects: ["corrupt"] },
+    // Rot at rest is the fault's damage: detecting it is the own run's job; a crash point before
+    // the rot fires has none to detect, one after it must tolerate it (and still lose nothing else).
+    expect: { tolerates: ["corrupt"] },
+    expectAtOwnCut: { detects: ["corrupt"] },
   }),
   defineScenario({
     name: "misdirected-write-detected",
@@ -67,7 +70,10 @@ export default [
     setup,
     phases: [seq],
     faults: [{ kind: "misdirected-write", device: "pv0", targetOffsetBytes: 1052672, at: { write: 200 } }],
-    expect: { detects: ["misdirected"], tolerates: ["lost", "stale"] },
+    // The misdirected write is the fault's damage: detecting it is the own run's job; a crash point
+    // before the fault fires has none to detect, one after it must tolerate it.
+    expect: { tolerates: ["misdirected", "lost", "stale"] },
+    expectAtOwnCut: { detects: ["misdirected"] },
   }),
   defineScenario({
     name: "torn-write-detected",
@@ -98,7 +104,10 @@ export default [
     faults: [
       { kind: "torn-write", device: "pv0", pattern: "prefix", keepSectors: [0, 1, 2, 3], at: { write: 40 } },
     ],
-    expect: { detects: ["torn"], tolerates: ["lost", "stale"] },
+    // The torn write is the fault's damage: detecting it is the own run's job; a crash point before
+    // the fault fires has none to detect, one after it must tolerate it.
+    expect: { tolerates: ["torn", "lost", "stale"] },
+    expectAtOwnCut: { detects: ["torn"] },
   }),
   defineScenario({
     name: "latent-sector-errors-detected",
@@ -110,7 +119,10 @@ export default [
     setup,
     phases: [seq, reread],
     faults: [{ ...underSeq, healOnWrite: false, at: { write: 300 } }],
-    expect: { detects: ["unreadable"] },
+    // The bad sectors are the fault's damage: detecting them is the own run's job; a crash point
+    // before the fault fires has none to detect, one after it must tolerate them.
+    expect: { tolerates: ["unreadable"] },
+    expectAtOwnCut: { detects: ["unreadable"] },
   }),
   defineScenario({
     name: "latent-sector-errors-healed",
@@ -151,6 +163,9 @@ export default [
         window: { durationNs: 1_000_000 },
       },
     ],
-    expect: { detects: ["lost"], tolerates: ["stale"] },
+    // The dropped writes are the fault's damage: detecting them is the own run's job; a crash point
+    // before the drop window opens has none to detect, one after it must tolerate them.
+    expect: { tolerates: ["lost", "stale"] },
+    expectAtOwnCut: { detects: ["lost"] },
   }),
 ];

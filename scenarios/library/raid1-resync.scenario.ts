@@ -78,6 +78,9 @@ export default [
     // (LVM2 never flushes metadata): vgck rewrites it from the copy on the legs' PVs.
     recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
     expect: { raidLegsIdentical: ["vg0/r"] },
+    // The raid1 exists from its first activation on (the fill before it is another LV's, and a cut
+    // there leaves no raid1 to judge).
+    explore: { from: "raid.superblock.new", writes: true },
   }),
   defineScenario({
     name: "raid1-leg-loss-then-power-cut",
@@ -131,7 +134,9 @@ export default [
         })),
       },
     },
-    recovery: ["vgchange -ay vg0"],
+    // A cut before the blink (or between it and the failure it causes) leaves the PV to blink
+    // during the recovery's activation: the operator refreshes the LV, which revives the leg.
+    recovery: ["vgchange -ay vg0", "lvchange --refresh vg0/r"],
     expect: { raidLegsIdentical: ["vg0/r"] },
   }),
 ];

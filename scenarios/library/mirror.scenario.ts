@@ -56,10 +56,12 @@ export default [
     phases: [writes("before"), writes("during", 300)],
     faults: [{ kind: "pv-loss", device: "pv1", at: { write: 250 } }],
     // After a power cut the mirror is inactive: the operator activates it (its disk log resyncs the
-    // regions in flight) before the repair.
+    // regions in flight) before the repair. A cut after the loss leaves it partial, which activation
+    // refuses: the repair then runs on the inactive mirror, and the operator activates it after.
     recovery: [
       "vgchange -ay vg0",
       `lvconvert --repair --use-policies --config activation{mirror_image_fault_policy="allocate"} vg0/m`,
+      "vgchange -ay vg0",
     ],
     expect: { segtypes: { "vg0/m": ["mirror"] }, mirrorLegsIdentical: ["vg0/m"], metadataConsistent: false },
   }),

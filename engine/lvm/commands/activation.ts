@@ -17,8 +17,8 @@ import {
 } from "../command.js";
 import { deactivateMoves, hasInterruptedMove, resumeMovesOnActivation } from "../pvmove/resume.js";
 import { raidSyncAction, refreshRaidLv } from "../raid/lvchange.js";
-import { raid1Of } from "../raid/roles.js";
 import { noteRaidMonitoring } from "../raid/monitor-args.js";
+import { raid1Of } from "../raid/roles.js";
 import { activeSet } from "../runtime.js";
 import { changeTags, tagArgs } from "../tags.js";
 import { requireVg, scanHost, vgNames } from "../vg-read.js";
@@ -231,7 +231,9 @@ export const vgchangeCommand: LvmCommandDef = {
       if (active && context.driverLoaded !== false && pollFlag(args)) {
         polled += vg.lvs.filter((lv) => kinds.get(lv.name)?.origin && mergingInto(vg, lv.name)).length;
       }
-      const count = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible && activeSet(context).has(lv.id)).length;
+      const count = vg.lvs.filter(
+        (lv) => kinds.get(lv.name)?.visible && activeSet(context).has(lv.id),
+      ).length;
       context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);
       // Printed after the activation line, as LVM2 2.03.16 did in the QEMU guest.
       if (polled > 0) {

@@ -57,6 +57,10 @@ export default [
     // A cut before the blink leaves it to fire in the resync after the recovery's activation, with
     // no reactivation after it: the region whose copy failed stays out of sync (dm-mirror keeps the
     // failed leg until a repair), so identical legs are the own run's promise only.
-    expectAtOwnCut: { mirrorLegsIdentical: ["vg0/m"] },
+    // A cut while pv1 is gone leaves it gone after the reboot (the blink ends at a leg failure the
+    // inactive mirror no longer makes): every scan warns of the missing PV, and activation refuses
+    // the partial mirror. Consistent metadata is the own run's promise too.
+    expect: { metadataConsistent: false },
+    expectAtOwnCut: { mirrorLegsIdentical: ["vg0/m"], metadataConsistent: true },
   }),
 ];

@@ -78,9 +78,10 @@ export default [
     // (LVM2 never flushes metadata): vgck rewrites it from the copy on the legs' PVs.
     recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
     expect: { raidLegsIdentical: ["vg0/r"] },
-    // The raid1 exists from its first activation on (the fill before it is another LV's, and a cut
-    // there leaves no raid1 to judge).
-    explore: { from: "raid.superblock.new", writes: true },
+    // The raid1 exists from its first superblock write on: that write's PREFLUSH makes the unflushed
+    // commits of the lvremove and lvcreate durable on the legs' PVs. A cut before it (during the fill
+    // of another LV, or at the set's creation) may leave the VG as it was, with no raid1 to judge.
+    explore: { from: "raid.superblock.write", writes: true },
   }),
   defineScenario({
     name: "raid1-leg-loss-then-power-cut",

@@ -36,8 +36,11 @@ export default [
         })),
       },
     },
-    recovery: ["lvconvert --repair --use-policies vg0/m", "vgreduce --removemissing vg0"],
-    expect: { segtypes: { "vg0/m": ["linear"] }, metadataConsistent: false },
+    // After a power cut the mirror is inactive: the operator activates it before the repair. Only
+    // the loss turns it linear; a cut before it leaves the mirror to resync on activation.
+    recovery: ["vgchange -ay vg0", "lvconvert --repair --use-policies vg0/m", "vgreduce --removemissing vg0"],
+    expect: { metadataConsistent: false },
+    expectAtOwnCut: { segtypes: { "vg0/m": ["linear"] } },
   }),
   defineScenario({
     name: "mirror-leg-loss-allocate",
@@ -52,8 +55,13 @@ export default [
     ],
     phases: [writes("before"), writes("during", 300)],
     faults: [{ kind: "pv-loss", device: "pv1", at: { write: 250 } }],
+    // After a power cut the mirror is inactive: the operator activates it (its disk log resyncs the
+    // regions in flight) before the repair. A cut after the loss leaves it partial, which activation
+    // refuses: the repair then runs on the inactive mirror, and the operator activates it after.
     recovery: [
+      "vgchange -ay vg0",
       `lvconvert --repair --use-policies --config activation{mirror_image_fault_policy="allocate"} vg0/m`,
+      "vgchange -ay vg0",
     ],
     expect: { segtypes: { "vg0/m": ["mirror"] }, mirrorLegsIdentical: ["vg0/m"], metadataConsistent: false },
   }),
@@ -156,6 +164,8 @@ export default [
         window: { durationNs: 300_000_000 },
       },
     ],
+    // After a power cut the operator activates the mirror, and its disk log resumes the resync.
+    recovery: ["vgchange -ay vg0"],
     expect: { mirrorLegsIdentical: ["vg0/m"] },
   }),
 ];

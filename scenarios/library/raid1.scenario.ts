@@ -76,8 +76,17 @@ export default [
     phases: [...synced, writes("before", { ios: 60, fsync: 8 }), writes("during", { ios: 80, fsync: 8 })],
     // pv1's 100th block write falls among the "during" writes (the leg takes ~80 before them).
     faults: [{ kind: "pv-loss", device: "pv1", at: { write: 100, device: "pv1" } }],
-    recovery: ["lvconvert --repair -y vg0/r"],
-    expect: { raidLegsIdentical: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] }, metadataConsistent: false },
+    // After a power cut the LV is inactive, and lvconvert --repair needs it active: the operator
+    // activates it first (degraded when pv1 is gone). At a cut before the loss there is nothing to
+    // replace, and kernel 6.1 resyncs nothing after the crash: the legs may differ where writes were
+    // in flight, so identical legs are the own run's promise, and clean regions identical everyone's.
+    recovery: ["vgchange -ay vg0", "lvconvert --repair -y vg0/r"],
+    expect: {
+      raidDivergenceOnlyInDirtyRegions: ["vg0/r"],
+      segtypes: { "vg0/r": ["raid1"] },
+      metadataConsistent: false,
+    },
+    expectAtOwnCut: { raidLegsIdentical: ["vg0/r"] },
   }),
   defineScenario({
     name: "raid1-leg-loss-allocate",
@@ -95,7 +104,21 @@ export default [
       { wait: "background" },
     ],
     faults: [{ kind: "pv-loss", device: "pv1", at: { write: 100, device: "pv1" } }],
-    expect: { raidLegsIdentical: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] }, metadataConsistent: false },
+    // After a power cut the operator activates the VG with the same policy (lvm.conf's, here given
+    // on the command line). A leg whose PV was already gone at activation fails before the monitor
+    // watches the LV, so the operator runs the repair dmeventd would have run (after the own run's
+    // repair it finds nothing to replace). Kernel 6.1 resyncs nothing after the crash: identical
+    // legs are the own run's promise, clean regions identical everyone's.
+    recovery: [
+      "vgchange -ay --config activation/raid_fault_policy=allocate vg0",
+      "lvconvert --repair --use-policies --config activation/raid_fault_policy=allocate vg0/r",
+    ],
+    expect: {
+      raidDivergenceOnlyInDirtyRegions: ["vg0/r"],
+      segtypes: { "vg0/r": ["raid1"] },
+      metadataConsistent: false,
+    },
+    expectAtOwnCut: { raidLegsIdentical: ["vg0/r"] },
   }),
   defineScenario({
     name: "raid1-power-cut-ordinary-writes",
@@ -183,8 +206,12 @@ export default [
       { lvm: "lvconvert -y -m0 vg0/r pv0 pv1", expectExit: 5 },
       { wait: "background" },
     ],
-    recovery: [],
-    expect: { raidLegsIdentical: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] } },
+    // After a power cut the operator activates the VG; a recovery the cut interrupted resumes from
+    // the superblocks, but kernel 6.1 resyncs nothing of a synced set's dirty regions: the legs may
+    // differ where writes were in flight, never where the bitmap calls a region clean.
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] } },
+    expectAtOwnCut: { raidLegsIdentical: ["vg0/r"] },
   }),
   defineScenario({
     name: "raid1-extend-resyncs-new-part",
@@ -207,8 +234,11 @@ export default [
       writes("after", { ios: 40, fsync: 8 }),
       { wait: "background" },
     ],
-    recovery: [],
-    expect: { raidLegsIdentical: ["vg0/r"] },
+    // After a power cut the operator activates the VG (a resync the cut interrupted resumes from its
+    // checkpoint); dirty regions of a synced set are not resynced by kernel 6.1 (see above).
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+    expectAtOwnCut: { raidLegsIdentical: ["vg0/r"] },
   }),
   defineScenario({
     name: "raid1-silent-divergence",
@@ -285,6 +315,18 @@ export default [
         window: { untilEvent: "raid.leg.fail" },
       },
     ],
-    expect: { raidLegsIdentical: ["vg0/r"] },
+    // After a power cut the operator activates the VG (a leg the superblocks mark failed is re-added
+    // and recovers) and refreshes the LV (a leg that failed again is revived); dirty regions of a
+    // synced set are not resynced by kernel 6.1 (see above). A cut while pv1 was gone leaves it
+    // gone: the operator replaces its leg on the free PV and drops the missing PV, whose device
+    // every scan still warns of.
+    recovery: [
+      "vgchange -ay vg0",
+      "lvchange --refresh vg0/r",
+      "lvconvert --repair -y vg0/r",
+      "vgreduce --removemissing vg0",
+    ],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"], metadataConsistent: false },
+    expectAtOwnCut: { raidLegsIdentical: ["vg0/r"], metadataConsistent: true },
   }),
 ];

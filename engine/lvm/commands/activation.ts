@@ -5,7 +5,7 @@
  */
 
 import { lvKinds } from "../../metadata/lv-kind.js";
-import type { VolumeGroup } from "../../metadata/model.js";
+import { findLv, type VolumeGroup } from "../../metadata/model.js";
 import { raid1View } from "../../metadata/raid.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import {
@@ -18,12 +18,34 @@ import {
 import { deactivateMoves, hasInterruptedMove, resumeMovesOnActivation } from "../pvmove/resume.js";
 import { raidSyncAction, refreshRaidLv } from "../raid/lvchange.js";
 import { noteRaidMonitoring } from "../raid/monitor-args.js";
+import { raid1Of } from "../raid/roles.js";
 import { activeSet } from "../runtime.js";
 import { changeTags, tagArgs } from "../tags.js";
 import { requireVg, scanHost, vgNames } from "../vg-read.js";
 import { writeVg } from "../vg-write.js";
 import { requireLv, scanWithWarnings, splitLvArg } from "./common.js";
 import { activateTables, deactivateTables } from "./lv-tables.js";
+import { isPartial } from "./vgreduce.js";
+
+/**
+ * LVM2's `_lv_activate` check for a VG with missing PVs (activation needs no VG write, so the VG is
+ * read with its PVs missing): a partial LV is refused unless it is a raid1 with a complete leg left,
+ * which the default `activation_mode = "degraded"` activates with error targets for the missing
+ * parts. Returns the refusal, or undefined when the LV may be activated.
+ */
+function partialRefusal(vg: VolumeGroup, lvName: string, missing: readonly string[]): string | undefined {
+  const lv = findLv(vg, lvName);
+  if (missing.length === 0 || lv === undefined) return undefined;
+  const gone = new Set(missing);
+  if (!isPartial(vg, lv, gone)) return undefined;
+  const view = raid1Of(lv);
+  const complete = (name: string) => {
+    const sub = findLv(vg, name);
+    return sub !== undefined && !isPartial(vg, sub, gone);
+  };
+  if (view?.legs.some((leg) => complete(leg.image) && complete(leg.meta))) return undefined;
+  return `Refusing activation of partial LV ${vg.name}/${lvName}.  Use '--activationmode partial' to override.`;
+}
 
 function activateFlag(args: ParsedArgs, command: string): boolean {
   const value = optionValue(args, "activate");
@@ -110,10 +132,17 @@ export const lvchangeCommand: LvmCommandDef = {
         continue;
       }
       const { vg: vgName, lv: name } = splitLvArg(arg);
-      const vg = requireVg(scan, vgName).vg;
+      const handle = requireVg(scan, vgName, { allowMissing: true });
+      const vg = handle.vg;
       requireLv(vg, name);
       if (!lvKinds(vg).get(name)?.visible) {
         throw new LvmCommandError(`Unable to change internal LV ${name} directly.`);
+      }
+      const refusal = active ? partialRefusal(vg, name, handle.missing) : undefined;
+      if (refusal !== undefined) {
+        context.out.error(refusal);
+        failed = true;
+        continue;
       }
       setActive(context, vg, { name, active });
       noteRaidMonitoring(context, args, `${vg.name}/${name}`);
@@ -170,9 +199,19 @@ export const vgchangeCommand: LvmCommandDef = {
     const names = args.positionals.length > 0 ? args.positionals : vgNames(scan);
     let failed = false;
     for (const vgName of names) {
-      const vg = requireVg(scan, vgName).vg;
+      // Activation reads the VG without writing it, so missing PVs do not stop it.
+      const handle = requireVg(scan, vgName, { allowMissing: true });
+      const vg = handle.vg;
       const kinds = lvKinds(vg);
-      const visible = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible);
+      const refused = new Set<string>();
+      for (const lv of vg.lvs.filter((l) => active && kinds.get(l.name)?.visible)) {
+        const refusal = partialRefusal(vg, lv.name, handle.missing);
+        if (refusal === undefined) continue;
+        context.out.error(refusal);
+        refused.add(lv.name);
+        failed = true;
+      }
+      const visible = vg.lvs.filter((lv) => kinds.get(lv.name)?.visible && !refused.has(lv.name));
       for (const lv of visible) setActive(context, vg, { name: lv.name, active });
       let polled = 0;
       if (context.driverLoaded !== false && hasInterruptedMove(vg)) {
@@ -192,7 +231,9 @@ export const vgchangeCommand: LvmCommandDef = {
       if (active && context.driverLoaded !== false && pollFlag(args)) {
         polled += vg.lvs.filter((lv) => kinds.get(lv.name)?.origin && mergingInto(vg, lv.name)).length;
       }
-      const count = visible.filter((lv) => activeSet(context).has(lv.id)).length;
+      const count = vg.lvs.filter(
+        (lv) => kinds.get(lv.name)?.visible && activeSet(context).has(lv.id),
+      ).length;
       context.out.message(`${count} logical volume(s) in volume group "${vg.name}" now active`);
       // Printed after the activation line, as LVM2 2.03.16 did in the QEMU guest.
       if (polled > 0) {

@@ -27,7 +27,12 @@ function usesPv(vg: VolumeGroup, pvName: string): string[] {
 }
 
 /** `lv_is_partial`: an area on a missing PV, or in a partial sub-LV or mirror log. */
-function isPartial(vg: VolumeGroup, lv: LogicalVolume, missing: ReadonlySet<string>, depth = 0): boolean {
+export function isPartial(
+  vg: VolumeGroup,
+  lv: LogicalVolume,
+  missing: ReadonlySet<string>,
+  depth = 0,
+): boolean {
   if (depth > vg.lvs.length) return false;
   const sub = (name: string): boolean => {
     const child = vg.lvs.find((l) => l.name === name);

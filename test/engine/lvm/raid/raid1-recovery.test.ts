@@ -78,3 +78,30 @@ describe("raid1 recovery", () => {
     expect(rows.get("[lin_rmeta_0]")?.[2]).toBe("/dev/loop0(2)");
   });
 });
+
+describe("activation with a missing PV", () => {
+  it("vgchange -ay activates a raid1 degraded, refuses a partial linear LV, and lvconvert --repair then works", () => {
+    const { host, disks } = setup("lvcreate -m1 -L 8M -n r vg0 /dev/loop0 /dev/loop1");
+    ok(host, "lvcreate -L 4M -n lin vg0 /dev/loop1");
+    host.scheduler.run();
+    ok(host, "vgchange -an vg0");
+    disks[1]!.pulled = true;
+    // LVM2 reads the VG for activation, not for update: missing PVs do not stop it (`_lv_activate`
+    // refuses only partial LVs, and under activation_mode=degraded not a raid1 with a complete leg).
+    const activated = runLvm(host, ["vgchange", "-ay", "vg0"]);
+    expect(activated.exitCode).toBe(5);
+    expect(activated.stderr).not.toContain("Cannot change VG");
+    expect(activated.stderr).toContain(
+      "Refusing activation of partial LV vg0/lin.  Use '--activationmode partial' to override.",
+    );
+    expect(activated.stdout).toContain('1 logical volume(s) in volume group "vg0" now active');
+    expect(liveRaidOf(host, "vg0", "r")).toBeDefined();
+    const single = runLvm(host, ["lvchange", "-ay", "vg0/lin"]);
+    expect(single.exitCode).toBe(5);
+    expect(single.stderr).toContain("Refusing activation of partial LV vg0/lin.");
+    const repaired = ok(host, "lvconvert --repair -y vg0/r");
+    expect(repaired.stdout).toContain("Faulty devices in vg0/r successfully replaced.");
+    host.scheduler.run();
+    expect(liveRaidOf(host, "vg0", "r")!.legHealth()).toBe("AA");
+  });
+});

@@ -7,8 +7,9 @@
 import { join } from "node:path";
 import { isBlockDeviceError } from "../engine/block/errors.js";
 import { SnapshotMergeTarget } from "../engine/dm/snapshot/merge.js";
-import { SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
+import { SNAPSHOT_INVALIDATE_EVENT, SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
 import { ThinPoolTarget, ThinTarget } from "../engine/dm/thin/mod.js";
+import { METADATA_EVENTS } from "../engine/format/commit.js";
 import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js";
 import { DmDevice } from "../engine/lvm/activation/dm-device.js";
 import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
@@ -148,6 +149,17 @@ function caseFaults(scenario: Scenario, spec: CaseSpec, exploring: boolean): Fau
 class CaseState {
   readonly oracle: ShadowOracle;
   readonly lvIds = new Map<string, number>();
+  /**
+   * Snapshots by path, with the VG seqno their `lvcreate -s` committed: LVM2 never flushes that
+   * commit, so a cut may take the VG back to before it, and the snapshot with it.
+   */
+  readonly snapshotSeqnos = new Map<string, number>();
+  /** Judges the metadata a cut left; it knows each VG's seqno after the reboot. */
+  metadataWatch: MetadataCommitWatch | undefined;
+  /** The seqno each VG's newest metadata commit wrote (`metadata.write`), by VG name. */
+  readonly committedSeqnos = new Map<string, number>();
+  /** Snapshots the kernel invalidated (COW full, I/O error) in this case, by path. */
+  readonly invalidatedSnapshots = new Set<string>();
   readonly lvmLog: string[] = [];
   readonly failures: string[] = [];
   /** The scenario's operator actions, once armed after setup. */
@@ -323,6 +335,30 @@ function noteSnapshot(state: CaseState, line: string, exitCode: number): void {
   const snapPath = `${vgName}/${argv[nameAt + 1]}`;
   if (!state.lvIds.has(origin)) return;
   state.oracle.snapshot(state.lvId(origin), state.lvId(snapPath), { name: snapPath });
+  const seqno = state.committedSeqnos.get(vgName);
+  if (seqno !== undefined) state.snapshotSeqnos.set(snapPath, seqno);
+}
+
+/**
+ * Whether `path`, a snapshot missing after a crash, may be missing: the VG the reboot found is
+ * older than the commit that created it (LVM2 never flushes metadata, so a cut may lose it).
+ */
+function snapshotCommitLost(state: CaseState, path: string): boolean {
+  const created = state.snapshotSeqnos.get(path);
+  if (created === undefined) return false;
+  const seqno = state.metadataWatch?.seqnoAfterReboot(path.split("/")[0]!);
+  return seqno !== undefined && seqno < created;
+}
+
+/** Whether the snapshot device of `path` fails reads with EIO, as an invalidated snapshot does. */
+function readsInvalid(state: CaseState, path: string): boolean {
+  try {
+    state.device(path).read(0, new Uint8Array(512));
+    return false;
+  } catch (error) {
+    if (isBlockDeviceError(error, "EIO")) return true;
+    throw error;
+  }
 }
 
 /**
@@ -363,7 +399,7 @@ function resolveHalt(machine: Machine): void {
   machine.reboot();
 }
 
-function verifyAll(state: CaseState, crashed: boolean): VerifyCounts {
+function verifyAll(state: CaseState, crashed: boolean, explored: boolean): VerifyCounts {
   const counts = emptyVerifyCounts();
   const expect = state.scenario.expect;
   // A merged snapshot's image is what its origin must now hold; an invalidated snapshot reads EIO
@@ -379,10 +415,14 @@ function verifyAll(state: CaseState, crashed: boolean): VerifyCounts {
   }
   for (const [path, lvId] of targets) {
     if (!state.oracle.has(lvId)) continue;
+    // At a point the runner placed, a snapshot the run had invalidated reads EIO once its header
+    // (valid = 0, a plain write) is on disk; before that it still reads as it was taken.
+    if (explored && state.invalidatedSnapshots.has(path) && readsInvalid(state, path)) continue;
     let device: ReturnType<CaseState["device"]>;
     try {
       device = state.device(path);
     } catch (error) {
+      if (crashed && snapshotCommitLost(state, path)) continue;
       state.failures.push(`cannot read ${path} back: ${(error as Error).message}`);
       counts.unreadable += state.oracle.trackedBlocks(lvId);
       continue;
@@ -459,6 +499,13 @@ function buildWorld(declared: Scenario, spec: CaseSpec, options: ExecutorOptions
   const unknownEvents = new Set<string>();
   machine.trace.subscribe((event) => {
     if (!isKnownTraceEvent(event.name)) unknownEvents.add(event.name);
+    if (event.name === METADATA_EVENTS.write) {
+      const { vg, seqno } = event.data;
+      if (typeof vg === "string" && typeof seqno === "number") state.committedSeqnos.set(vg, seqno);
+    } else if (event.name === SNAPSHOT_INVALIDATE_EVENT.name && typeof event.data.snapshot === "string") {
+      const path = pathOfDmName(event.data.snapshot);
+      if (path !== undefined) state.invalidatedSnapshots.add(path);
+    }
   });
   // At a crash point the runner places (and in the run exploration branches from), every
   // scenario's metadata is judged as LVM2 promises it after a cut: the old or the new VG, its
@@ -474,6 +521,7 @@ function buildWorld(declared: Scenario, spec: CaseSpec, options: ExecutorOptions
           repairDisagreeing: explored && scenario.expect.metadataConsistent,
         })
       : undefined;
+  state.metadataWatch = metadataWatch;
   return { scenario, draw, machine, state, timeline, unknownEvents, metadataWatch };
 }
 
@@ -572,6 +620,9 @@ export function executeBranch(
   machine.adoptStateAtCut(run.machine);
   state.oracle.adoptStateOf(run.state.oracle);
   for (const [path, id] of run.state.lvIds) state.lvIds.set(path, id);
+  for (const [path, seqno] of run.state.snapshotSeqnos) state.snapshotSeqnos.set(path, seqno);
+  for (const path of run.state.invalidatedSnapshots) state.invalidatedSnapshots.add(path);
+  for (const [vg, seqno] of run.state.committedSeqnos) state.committedSeqnos.set(vg, seqno);
   state.lvmLog.push(...run.state.lvmLog);
   state.failures.push(...run.state.failures);
   world.timeline.adoptStateOf(run.timeline);
@@ -611,7 +662,7 @@ function judgeCase(world: CaseWorld, spec: CaseSpec, outcome: RunOutcome): CaseR
   state.failures.push(...(state.operator?.failures({ crashed }) ?? []));
   let verify = emptyVerifyCounts();
   try {
-    verify = verifyAll(state, crashed);
+    verify = verifyAll(state, crashed, explored);
     state.failures.push(...checkExpectations(scenario.expect, { state, verify, crashed, explored }));
   } catch (error) {
     if (isSimulationHalt(error))

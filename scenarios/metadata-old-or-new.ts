@@ -26,6 +26,8 @@ export class MetadataCommitWatch {
   readonly #texts = new Map<string, Set<number>>();
   /** The begun seqnos at the cut. */
   #atCut: Map<string, { first: number; last: number }> | undefined;
+  /** Each VG's seqno as the reboot found it. */
+  #afterReboot: Map<string, number> | undefined;
   /** The cut's policy may have kept part of a commit (subset, torn). */
   #partial = false;
   readonly #machine: Machine;
@@ -76,6 +78,11 @@ export class MetadataCommitWatch {
     this.#partial = kinds.some((kind) => kind !== undefined && PARTIAL_POLICIES.has(kind));
   }
 
+  /** The seqno each VG read at after the reboot, before recovery (see {@link checkAfterReboot}). */
+  seqnoAfterReboot(vg: string): number | undefined {
+    return this.#afterReboot?.get(vg);
+  }
+
   /** True when the cut may have left part of a commit (the repair applies). */
   get partialCut(): boolean {
     return this.#partial;
@@ -90,6 +97,7 @@ export class MetadataCommitWatch {
     if (this.#atCut === undefined) return [];
     const failures: string[] = [];
     const vgs = new Map(scanHost(machine.host).result.vgs.map((v) => [v.vgName, v]));
+    this.#afterReboot = new Map([...vgs].map(([name, v]) => [name, v.seqno]));
     for (const [vg, { first, last }] of this.#atCut) {
       const read = vgs.get(vg);
       const seqno = read?.seqno;

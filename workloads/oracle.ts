@@ -86,6 +86,11 @@ interface PendingRecord {
    * where that generation settles the block, any of its rivals may be what the media holds.
    */
   rivals?: Map<number, readonly number[]>;
+  /**
+   * A snapshot's first write to a block it still shared: what the block showed through its origin
+   * then (another LV's writes), which stays on the media until a write of its own is durable.
+   */
+  inherited?: { readonly writerId: number; readonly durable: number; readonly others: readonly number[] };
 }
 
 /** The older generations that may hold a block `generation` settled (see {@link PendingRecord.rivals}). */
@@ -95,7 +100,10 @@ function rivalsOf(record: PendingRecord, generation: number): readonly number[] 
 
 /** What a crash may leave of a block with unflushed writes, beside its durable generation. */
 function crashCandidates(record: PendingRecord): number[] {
-  return [...rivalsOf(record, record.durable), ...record.acked, ...record.inflight];
+  const inherited = record.inherited;
+  const base =
+    inherited !== undefined && record.durable === inherited.durable ? inherited.others : NO_GENERATIONS;
+  return [...base, ...rivalsOf(record, record.durable), ...record.acked, ...record.inflight];
 }
 
 interface FrozenRecord {
@@ -226,6 +234,7 @@ export class ShadowOracle {
           acked: r.acked.slice(),
           inflight: r.inflight.slice(),
           ...(r.rivals === undefined ? {} : { rivals: new Map(r.rivals) }),
+          ...(r.inherited === undefined ? {} : { inherited: r.inherited }),
         });
       }
       copies.set(lv, {
@@ -316,7 +325,19 @@ export class ShadowOracle {
   #pendingFor(lv: LvState, block: number): PendingRecord {
     let record = lv.pending.get(block);
     if (record === undefined) {
-      record = { durable: lv.durable.get(block) ?? NEVER_WRITTEN, acked: [], inflight: [] };
+      const own = lv.durable.get(block);
+      // A snapshot (or a merging origin, which writes as its snapshot) shows its origin's data
+      // where it never wrote: until its own write is durable, a crash leaves that data there.
+      const shared = own === undefined && lv.base !== undefined ? this.#recordOf(lv, block) : undefined;
+      if (shared !== undefined && shared.writerId !== lv.id) {
+        const { durable, others } = shared.record;
+        record = {
+          durable,
+          acked: [],
+          inflight: [],
+          inherited: { writerId: shared.writerId, durable, others },
+        };
+      } else record = { durable: own ?? NEVER_WRITTEN, acked: [], inflight: [] };
       lv.pending.set(block, record);
     }
     return record;
@@ -406,6 +427,8 @@ export class ShadowOracle {
     if (record.acked.length > 0 || record.inflight.length > 0) return;
     if (rivalsOf(record, record.durable).length > 0) return;
     lv.pending.delete(block);
+    // No write of its own settled the block: it goes on showing what it shares.
+    if (record.inherited !== undefined && record.durable === record.inherited.durable) return;
     lv.durable.set(block, record.durable);
   }
 
@@ -539,12 +562,19 @@ export class ShadowOracle {
     let writerId = lv.id;
     let durable: number;
     let others: readonly number[] = NO_GENERATIONS;
+    let writers: Map<number, number> | undefined;
     if (pending !== undefined) {
       durable = pending.durable;
       others =
-        pending.acked.length === 0 && pending.rivals === undefined
+        pending.acked.length === 0 && pending.rivals === undefined && pending.inherited === undefined
           ? pending.inflight
           : crashCandidates(pending);
+      const inherited = pending.inherited;
+      if (inherited !== undefined && durable === inherited.durable) {
+        writers = new Map();
+        for (const g of [inherited.durable, ...inherited.others])
+          if (g !== NEVER_WRITTEN) writers.set(g, inherited.writerId);
+      }
     } else {
       const own = lv.durable.get(blockIndex);
       if (own !== undefined) durable = own;
@@ -580,6 +610,7 @@ export class ShadowOracle {
       allowed,
       durable,
       candidates: others,
+      ...(writers === undefined || writers.size === 0 ? {} : { writers }),
     };
   }
 

@@ -297,6 +297,16 @@ export interface BlockExpectation {
   readonly durable: number;
   /** More generations whose sectors may legitimately appear in a torn unit. */
   readonly candidates?: readonly number[];
+  /**
+   * Generations another LV wrote (a snapshot's block it still shares with its origin): generation
+   * → that LV's id, which their headers and payloads carry instead of `lvId`.
+   */
+  readonly writers?: ReadonlyMap<number, number>;
+}
+
+/** The LV id a unit of `generation` carries where `expected` allows it. */
+function writerOf(expected: BlockExpectation, generation: number): number {
+  return expected.writers?.get(generation) ?? expected.lvId;
 }
 
 /** A run of sectors that came from one source, in a torn unit. */
@@ -372,7 +382,7 @@ function attributeSectors(
   const zero = new Uint8Array(SECTOR);
   for (const generation of [...generations].sort((a, b) => b - a)) {
     if (generation === 0) continue;
-    fillBlock(scratch, { ...expected, generation });
+    fillBlock(scratch, { ...expected, lvId: writerOf(expected, generation), generation });
     for (let s = 0; s < sectors; s++) {
       if (owner[s] !== undefined) continue;
       const span = s * SECTOR;
@@ -474,11 +484,16 @@ export function checkBlock(buf: Uint8Array, expected: BlockExpectation): BlockCh
     foundLvId: header.lvId,
     foundOffsetBytes: header.offsetBytes,
   };
-  if (header.lvId !== expected.lvId || header.offsetBytes !== expected.offsetBytes) {
+  // A unit another LV wrote is where it belongs when that LV wrote some generation allowed here.
+  const wantedLvId =
+    expected.writers !== undefined && [...expected.writers.values()].includes(header.lvId)
+      ? header.lvId
+      : expected.lvId;
+  if (header.lvId !== wantedLvId || header.offsetBytes !== expected.offsetBytes) {
     const fioReason =
       header.offsetBytes !== expected.offsetBytes
         ? `bad header offset ${header.offsetBytes}, wanted ${expected.offsetBytes}`
-        : `bad header lv ${header.lvId}, wanted ${expected.lvId}`;
+        : `bad header lv ${header.lvId}, wanted ${wantedLvId}`;
     return {
       classification: "misdirected",
       ...found,

@@ -19,6 +19,10 @@ const origin = (name: string, ios: number) =>
 const snapshot = { lvm: "lvcreate -s -L 4M -c 4k -n snap vg0/lv0 pv1" };
 // Whichever PV kept the newest metadata wins; vgck rewrites the other.
 const recovery = ["vgck --updatemetadata vg0", "vgchange -ay vg0"];
+// An operator rolling the origin back to the snapshot asks for the merge again after a crash: the
+// cut may have come before lvconvert --merge ran, or before its metadata (never flushed by LVM2)
+// reached a disk. "already merging" when activation resumes it, "failed to find" once it finished.
+const mergeRecovery = ["vgck --updatemetadata vg0", "lvconvert --merge vg0/snap", "vgchange -ay vg0"];
 
 /** Origin writes after a snapshot, cut before the COW's `cowWrite`th write; the COW's disk loses its cache. */
 function cowCut(options: {
@@ -93,9 +97,7 @@ export default [
         perDevice: { pv0: { kind: "drop-all" } },
       },
     ],
-    // As an operator does: the merge again (after a cut before it was on disk; "already merging"
-    // when activation resumes it, "failed to find" once it finished), then activation.
-    recovery: ["vgck --updatemetadata vg0", "lvconvert --merge vg0/snap", "vgchange -ay vg0"],
+    recovery: mergeRecovery,
     expect: { merged: { "vg0/snap": "vg0/lv0" } },
   }),
   // Shapes the other snapshot scenarios never take: chunks larger than an I/O, a COW over extents
@@ -182,7 +184,7 @@ export default [
         policies: [{ kind: "subset" }, { kind: "drop-all" }, { kind: "keep-all" }],
       },
     },
-    recovery,
+    recovery: mergeRecovery,
     expect: { merged: { "vg0/snap": "vg0/lv0" } },
   }),
   // Snapshots under concurrent I/O: origin writes queued on exceptions still in flight, and reads
@@ -218,6 +220,7 @@ export default [
       originJob("during", { rw: "randrw", size: "8m", number_ios: 120 }),
       { wait: "background" },
     ],
+    recovery: mergeRecovery,
     expect: { merged: { "vg0/snap": "vg0/lv0" } },
   }),
 ];

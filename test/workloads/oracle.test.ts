@@ -132,6 +132,33 @@ describe("ShadowOracle classifications (one constructed case each)", () => {
     expect(report.examples[0]!.found.lvId).toBe(LV);
   });
 
+  it("a snapshot's unflushed first write to a block it shares may be lost: the origin's data it shared is allowed, under the origin's id", () => {
+    // The merging origin writes as its snapshot: a write to a chunk the COW no longer holds lands
+    // on the origin, and a cut before its flush leaves the origin's own old data there.
+    const { oracle, device } = setup();
+    write(oracle, device, 3);
+    const shared = write(oracle, device, 4);
+    oracle.flush(LV);
+    oracle.snapshot(LV, 9);
+    const before = device.bytes.slice(4 * UNIT, 5 * UNIT);
+    const mine = write(oracle, device, 4, { lvId: 9 });
+    // The crash lost the unflushed write: the block shows what it shared, written by the origin.
+    device.bytes.set(before, 4 * UNIT);
+    let report = oracle.verifyDevice(device, 9, { mode: "crash" });
+    expect(report.counts).toMatchObject({ ok: 2, misdirected: 0, stale: 0 });
+    expect(oracle.expectation(9, 4).allowed).toEqual([shared, mine]);
+    // An older origin generation there is lost data (the shared one was flushed), not misdirected.
+    device.bytes.set(image(shared - 1, 4), 4 * UNIT);
+    report = oracle.verifyDevice(device, 9, { mode: "crash" });
+    expect(report.counts).toMatchObject({ lost: 1, misdirected: 0 });
+    // Once the snapshot's own write is flushed, the origin's data there is lost data.
+    device.bytes.set(image(mine, 4, 9), 4 * UNIT);
+    oracle.flush(9);
+    expect(oracle.verifyDevice(device, 9, { mode: "crash" }).ok).toBe(true);
+    device.bytes.set(before, 4 * UNIT);
+    expect(oracle.verifyDevice(device, 9, { mode: "crash" }).ok).toBe(false);
+  });
+
   it("misdirected: another block's data sits here", () => {
     const { oracle, device } = setup();
     write(oracle, device, 4);

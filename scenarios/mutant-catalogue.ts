@@ -19,6 +19,7 @@ import { PVMOVE_FINISH_SKIP_FLUSH } from "../engine/lvm/pvmove/finish.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
 import { PVMOVE_RESUME_IGNORES_MOVED } from "../engine/lvm/pvmove/resume.js";
 import { SNAPSHOT_MERGE_FINISH_EARLY } from "../engine/lvm/snapshot/merge.js";
+import { THIN_LVCREATE_IGNORES_POOL_STATE } from "../engine/lvm/thin/lvcreate.js";
 import { FIRST_AREA_ONLY, SAME_SEQNO } from "../engine/lvm/vg-write.js";
 import { ALLOC_STALE_FREE_SPACE } from "../engine/metadata/alloc.js";
 import { DETAILS_NOT_DIRTIED_ON_INSERT } from "../engine/persistent-data/mod.js";
@@ -34,6 +35,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT,
   ...DM_MUTATIONS,
   ...THIN_MUTATIONS,
+  THIN_LVCREATE_IGNORES_POOL_STATE,
   ...RAID1_MUTATIONS,
   ...RAID1_CONVERT_MUTATIONS,
   COMMIT_BEFORE_TEXT,

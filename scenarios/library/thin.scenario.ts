@@ -337,7 +337,7 @@ export default [
   defineScenario({
     name: "thin-metadata-fill",
     description:
-      'Real provisioning fills a 2 MiB pool metadata device: thin snapshots of an origin that keeps writing pin copies of its mapping leaves until a commit finds no free metadata blocks beyond the kernel\'s reserve ("No free metadata blocks"); the pool goes out-of-metadata-space (lv_attr M, writes needing a block fail, snapshots are refused "with read only metadata"), and lvextend --poolmetadatasize makes it writable again with every acknowledged write intact',
+      'Real provisioning fills a 2 MiB pool metadata device: thin snapshots of an origin that keeps writing pin copies of its mapping leaves until a commit finds no free metadata blocks beyond the kernel\'s reserve ("No free metadata blocks"); the pool goes out-of-metadata-space (lv_attr M, writes needing a block fail, snapshots are refused: "has read-only metadata"), and lvextend --poolmetadatasize makes it writable again with every acknowledged write intact',
     tags: ["nightly", "thin", "out-of-space"],
     seeds: "1",
     pvs: [{ name: "pv0", size: "256MiB", profile: "nvme" }],
@@ -364,7 +364,7 @@ export default [
     // cut the pool comes back inactive and the read-back activates it.
     expectAtOwnCut: {
       thinMetadataReserveKept: ["vg0/pool"],
-      messages: ["pool twi-aot-M- 100.00", "with read only metadata", "pool twi-aot---"],
+      messages: ["pool twi-aot-M- 100.00", "has read-only metadata", "pool twi-aot---"],
     },
   }),
 ];

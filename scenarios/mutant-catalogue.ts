@@ -13,7 +13,7 @@ import { RAID1_MUTATIONS } from "../engine/dm/raid/raid1.js";
 import { THIN_MUTATIONS } from "../engine/dm/thin/mod.js";
 import { COMMIT_BEFORE_TEXT, LATER_AREAS_OLD_BODY } from "../engine/format/commit.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
-import { RAID1_CONVERT_MUTATIONS } from "../engine/lvm/mod.js";
+import { RAID1_CONVERT_MUTATIONS, THIN_LVCREATE_IGNORES_POOL_STATE } from "../engine/lvm/mod.js";
 import { PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT } from "../engine/lvm/pvmove/abort.js";
 import { PVMOVE_FINISH_SKIP_FLUSH } from "../engine/lvm/pvmove/finish.js";
 import { PVMOVE_MUTATIONS } from "../engine/lvm/pvmove/poll.js";
@@ -34,6 +34,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT,
   ...DM_MUTATIONS,
   ...THIN_MUTATIONS,
+  THIN_LVCREATE_IGNORES_POOL_STATE,
   ...RAID1_MUTATIONS,
   ...RAID1_CONVERT_MUTATIONS,
   COMMIT_BEFORE_TEXT,

@@ -20,6 +20,7 @@ export { hostRuntime, type LvRuntimeProvider } from "./runtime.js";
 export { lvCreateType, registerLvCreateType } from "./segtypes/registry.js";
 export type { LvCreateRequest, LvCreateType } from "./segtypes/segtype.js";
 export * from "./sizes.js";
+export { THIN_LVCREATE_IGNORES_POOL_STATE } from "./thin/lvcreate.js";
 export { DEFAULT_UNITS, formatSize, parseUnits, type Units } from "./units.js";
 export { findVg, type HostScan, requireVg, scanHost, type VgHandle } from "./vg-read.js";
 export {

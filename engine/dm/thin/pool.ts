@@ -17,6 +17,7 @@ import { SECTOR_BYTES } from "../../block/device.js";
 import { BlockDeviceError, isBlockDeviceError } from "../../block/errors.js";
 import type { QueuedDone } from "../../block/queued.js";
 import { isPersistentDataError, PoolMetadata } from "../../persistent-data/mod.js";
+import { isSimulationHalt } from "../../sim/halt.js";
 import type { MutationInfo, Mutations } from "../../sim/mutations.js";
 import { NO_MUTATIONS } from "../../sim/mutations.js";
 import type { ScheduledEvent, Scheduler } from "../../sim/scheduler.js";
@@ -908,7 +909,9 @@ export class ThinPoolTarget extends Target {
       md.abort();
       if (!this.#mutations.has(MUTATION_THIN_ABORT_SKIPS_NEEDS_CHECK)) md.setNeedsCheck(issueNs);
       this.#setMode("read-only");
-    } catch {
+    } catch (error) {
+      // A power cut as the pool switches mode unwinds; only a failed abort leaves it in fail mode.
+      if (isSimulationHalt(error)) throw error;
       this.#setMode("fail");
     }
   }

@@ -101,6 +101,8 @@ export function sendPoolMessages(
       try {
         target.message(text, now);
       } catch (error) {
+        // A power cut in the message's commit unwinds (never a command failure LVM2 could report).
+        if (!(error instanceof ThinMessageError) && !isBlockDeviceError(error)) throw error;
         const code = (error as ThinMessageError).code;
         if (code === "EEXIST" && originSeg === undefined) continue;
         if (code === "EEXIST") {
@@ -116,6 +118,7 @@ export function sendPoolMessages(
       try {
         target.message(`delete ${message.delete}`, now);
       } catch (error) {
+        if (!(error instanceof ThinMessageError) && !isBlockDeviceError(error)) throw error;
         if ((error as ThinMessageError).code !== "ENODATA") {
           throw new LvmCommandError(`Failed to process thin pool message "delete ${message.delete}".`);
         }

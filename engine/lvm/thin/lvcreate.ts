@@ -11,6 +11,7 @@
  * (`update_pool_lv`), and the LV is activated.
  */
 import { SECTOR_BYTES } from "../../block/device.js";
+import type { ThinPoolTarget } from "../../dm/thin/pool.js";
 import { AllocationError } from "../../metadata/alloc.js";
 import { lvSizeExtents, vgFreeExtents } from "../../metadata/extent-map.js";
 import { findLv, type OtherSegment, type VolumeGroup } from "../../metadata/model.js";
@@ -30,6 +31,7 @@ import {
   thinVolumesOf,
   withPoolInfo,
 } from "../../metadata/thin.js";
+import type { MutationInfo } from "../../sim/mutations.js";
 import { activateLv } from "../activation/activate.js";
 import { hasOption, optionValue, type ParsedArgs } from "../args.js";
 import { type CommandContext, ECMD_PROCESSED, LvmCommandError } from "../command.js";
@@ -287,6 +289,40 @@ function warnOverprovisioning(context: CommandContext, vg: VolumeGroup, pool: st
   );
 }
 
+/** Mutation: lvcreate of a thin LV ignores its live pool's failed, full or read-only state. */
+export const THIN_LVCREATE_IGNORES_POOL_STATE: MutationInfo = {
+  name: "thin-lvcreate-ignores-pool-state",
+  description:
+    "lvcreate of a thin LV or snapshot in a pool with read-only metadata (or out of data space, needing check, failed) writes the new LV to the VG before the kernel refuses its message, leaving it abandoned with a device id the pool never created",
+};
+
+/**
+ * The pool-state half of `pool_below_threshold` (thin_manip.c), which `_lv_create_an_lv` runs on an
+ * existing pool before the new thin LV is written to the VG: a pool whose status says fail,
+ * out_of_data_space, needs_check or ro takes no new thin LV ("... reached threshold.", exit 5).
+ * Not modelled: the data and metadata usage thresholds and the transaction-id check that follow.
+ */
+function requirePoolUsable(
+  context: CommandContext,
+  vgName: string,
+  pool: string,
+  live: ThinPoolTarget,
+): void {
+  if (context.host.mutations.has(THIN_LVCREATE_IGNORES_POOL_STATE.name)) return;
+  const fail = live.mode === "fail";
+  const needsCheck = !fail && live.metadata?.needsCheck === true;
+  const outOfData = live.mode === "out-of-data-space";
+  // `pool_status` prints "ro" for both read-only modes.
+  const readOnly = live.mode === "read-only" || live.mode === "out-of-metadata-space";
+  if (!fail && !outOfData && !needsCheck && !readOnly) return;
+  context.out.warn(
+    `Thin pool ${vgName}/${pool}${fail ? " is failed" : ""}${outOfData ? " is out of data space" : ""}${needsCheck ? " needs check" : ""}${readOnly ? " has read-only metadata" : ""}.`,
+  );
+  throw new LvmCommandError(
+    `Cannot create new thin volume, free space in thin pool ${vgName}/${pool} reached threshold.`,
+  );
+}
+
 /** Writes the new thin LV with its queued message, sends it when the pool is or becomes active, and activates. */
 function finishThin(
   context: CommandContext,
@@ -294,6 +330,8 @@ function finishThin(
   vgWithMessage: VolumeGroup,
   options: { pool: string; name: string; activate: boolean },
 ): void {
+  const before = livePool(context.host, vgWithMessage.name, options.pool);
+  if (before !== undefined) requirePoolUsable(context, vgWithMessage.name, options.pool, before);
   let vg = writeVg(context, scan, vgWithMessage);
   const live = livePool(context.host, vg.name, options.pool);
   if (live !== undefined || options.activate) {

@@ -87,8 +87,11 @@ export function repairRaid1(
         [...pvsOf(findLv(vg, leg.image)), ...pvsOf(findLv(vg, leg.meta))].some((pv) => missing.has(pv)),
     );
   if (failed.length === 0) {
-    context.out.warn(`${display} does not contain devices specified to replace.`);
-    throw new LvmCommandError(`Failed to replace faulty devices in ${display}.`);
+    // lv_raid_replace prints this and succeeds when no leg needs replacing (seen on real LVM2
+    // 2.03.16 in the guest: exit 0, then "Faulty devices in … successfully replaced.").
+    context.out.message(`${display} does not contain devices specified to replace.`);
+    context.out.message(`Faulty devices in ${display} successfully replaced.`);
+    return;
   }
   if (!hasOption(args, "yes") && !hasOption(args, "use-policies")) {
     context.out.print("Attempt to replace failed RAID images (requires full device resync)? [y/n]: [n]");

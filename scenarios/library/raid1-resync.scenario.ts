@@ -1,4 +1,5 @@
 import { defineScenario } from "../define.js";
+import { afterLegBlinkCut } from "./raid1.scenario.js";
 
 const pvs = [
   { name: "pv0", size: "32MiB", profile: "sata-ssd" },
@@ -135,19 +136,8 @@ export default [
         })),
       },
     },
-    // A cut before the blink leaves the PV to blink during the recovery's activation: the operator
-    // refreshes the LV, which revives the leg. A cut while the PV is gone leaves it gone after the
-    // reboot: the operator replaces its leg on the free PV and drops the missing PV from the VG.
-    recovery: [
-      "vgchange -ay vg0",
-      "lvchange --refresh vg0/r",
-      "lvconvert --repair -y vg0/r",
-      "vgreduce --removemissing vg0",
-    ],
-    // Other explored cuts drop the caches with writes in flight: kernel 6.1 resyncs nothing of the
-    // dirty regions after the reboot, so only the bitmap's clean regions must match everywhere.
-    // A PV a cut leaves gone stays gone, and every scan warns of it (as in the leg-loss scenarios).
-    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"], metadataConsistent: false },
-    expectAtOwnCut: { raidLegsIdentical: ["vg0/r"], metadataConsistent: true },
+    // A cut before the blink leaves the PV to blink during the recovery's activation, one while
+    // the PV is gone leaves it gone after the reboot (see afterLegBlinkCut).
+    ...afterLegBlinkCut,
   }),
 ];

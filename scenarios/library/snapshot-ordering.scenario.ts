@@ -24,6 +24,14 @@ const recovery = ["vgck --updatemetadata vg0", "vgchange -ay vg0"];
 // reached a disk. "already merging" when activation resumes it, "failed to find" once it finished.
 const mergeRecovery = ["vgck --updatemetadata vg0", "lvconvert --merge vg0/snap", "vgchange -ay vg0"];
 
+// lvconvert --merge of the origin's snapshot as an operator runs it: the merge starts when the
+// origin is activated again.
+const merge = [
+  { lvm: "lvchange -an vg0/lv0" },
+  { lvm: "lvconvert --merge vg0/snap" },
+  { lvm: "lvchange -ay vg0/lv0" },
+];
+
 /** Origin writes after a snapshot, cut before the COW's `cowWrite`th write; the COW's disk loses its cache. */
 function cowCut(options: {
   readonly name: string;
@@ -78,15 +86,7 @@ export default [
     seeds: "1..8",
     pvs,
     setup,
-    phases: [
-      origin("before", 100),
-      snapshot,
-      origin("after", 100),
-      { lvm: "lvchange -an vg0/lv0" },
-      { lvm: "lvconvert --merge vg0/snap" },
-      { lvm: "lvchange -ay vg0/lv0" },
-      { wait: "background" },
-    ],
+    phases: [origin("before", 100), snapshot, origin("after", 100), ...merge, { wait: "background" }],
     // The merge starts from the newest exceptions; end_fsync made the origin overwrites they
     // undo durable, so losing pv0's cache can only lose what the merge itself wrote.
     faults: [
@@ -169,9 +169,7 @@ export default [
       // A sequential stretch: 32 consecutive exceptions the merge copies back as runs.
       originJob("stretch", { rw: "write", offset: "4m", size: "128k" }),
       { lvm: "lvcreate -s -L 4M -c 4k -n keep vg0/lv0 pv1" },
-      { lvm: "lvchange -an vg0/lv0" },
-      { lvm: "lvconvert --merge vg0/snap" },
-      { lvm: "lvchange -ay vg0/lv0" },
+      ...merge,
       { wait: "background" },
     ],
     faults: [
@@ -214,9 +212,7 @@ export default [
       origin("before", 100),
       snapshot,
       origin("after", 100),
-      { lvm: "lvchange -an vg0/lv0" },
-      { lvm: "lvconvert --merge vg0/snap" },
-      { lvm: "lvchange -ay vg0/lv0" },
+      ...merge,
       originJob("during", { rw: "randrw", size: "8m", number_ios: 120 }),
       { wait: "background" },
     ],

@@ -31,7 +31,14 @@ export interface RealObserved {
 }
 
 const PROGRESS = /: (Moved|Converted): +[\d.]+%$/;
-const LV_FIELDS = ["lv_attr", "lv_size", "segtype", "devices"] as const;
+const LV_FIELDS = [
+  "lv_attr",
+  "lv_size",
+  "segtype",
+  "devices",
+  "lv_health_status",
+  "kernel_discards",
+] as const;
 const PV_FIELDS = ["vg_name", "pv_size", "pv_free", "pv_used"] as const;
 
 /** A real line with the guest's PV device paths written as the scenario's PV names. */

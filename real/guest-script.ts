@@ -532,7 +532,7 @@ export const LVS_REPORT = [
   "--reportformat",
   "json",
   "-o",
-  "vg_name,lv_name,lv_attr,lv_size,segtype,devices",
+  "vg_name,lv_name,lv_attr,lv_size,segtype,devices,lv_health_status,kernel_discards",
 ];
 /** The `pvs` report both sides print. */
 export const PVS_REPORT = ["pvs", "--reportformat", "json", "-o", "pv_name,vg_name,pv_size,pv_free,pv_used"];

@@ -24,6 +24,11 @@ export interface LvRuntimeProvider {
   thinPoolMode?(vg: VolumeGroup, pool: LogicalVolume): string | undefined;
   /** Whether the live pool's metadata has NEEDS_CHECK set (lv_attr state `c`); undefined when inactive. */
   thinPoolNeedsCheck?(vg: VolumeGroup, pool: LogicalVolume): boolean | undefined;
+  /**
+   * `kernel_discards` of a live pool as libdm parses its status (`ignore`, `nopassdown`,
+   * `passdown`); undefined when the pool is inactive.
+   */
+  thinPoolKernelDiscards?(vg: VolumeGroup, pool: LogicalVolume): string | undefined;
   /** The live dm-raid status of a raid1 LV; absent when the driver is not loaded (health `X`). */
   raidStatus?(vg: VolumeGroup, lv: LogicalVolume): RaidRuntimeStatus | undefined;
 }

@@ -40,6 +40,12 @@ export function hostRuntime(host: Host): LvRuntimeProvider {
     thinMetadataPercent: (vg, lv) => thinMetadataPercent(host, vg, lv),
     thinPoolMode: (vg, pool) => livePool(host, vg.name, pool.name)?.mode,
     thinPoolNeedsCheck: (vg, pool) => livePool(host, vg.name, pool.name)?.metadata?.needsCheck,
+    thinPoolKernelDiscards: (vg, pool) => {
+      const live = livePool(host, vg.name, pool.name);
+      if (live === undefined) return undefined;
+      // A failed pool's status is just "Fail": libdm's parse leaves discards at 0, IGNORE.
+      return live.mode === "fail" ? "ignore" : live.discards;
+    },
     raidStatus: (vg, lv) => raidStatusOf(host, vg, lv),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * raid1's share of `lvs`: the lv_attr type and health characters (`lv_attr_dup_with_info_and_seg_status`,
- * `lv_raid_healthy`, `lv_raid_image_in_sync`) and the fields raid_sync_action, raid_mismatch_count,
- * lv_health_status and the recovery rates (`lib/report/report.c`), from the kernel's status when the
+ * `lv_raid_healthy`, `lv_raid_image_in_sync`), the fields raid_sync_action and raid_mismatch_count,
+ * raid1's part of lv_health_status, and the recovery rates (`lib/report/report.c`), from the kernel's status when the
  * LV is live.
  */
 import type { LogicalVolume, VolumeGroup } from "../../metadata/model.js";
@@ -66,7 +66,6 @@ export interface RaidFieldDef {
     vg: VolumeGroup,
     lv: LogicalVolume,
     runtime: LvRuntimeProvider,
-    partial: boolean,
   ) => string | number | undefined;
 }
 
@@ -125,23 +124,25 @@ export const RAID_LV_FIELDS: readonly RaidFieldDef[] = [
       return parentStatus(vg, lv, role, runtime)?.syncAction ?? "";
     },
   },
-  {
-    name: "lv_health_status",
-    heading: "Health",
-    kind: "str",
-    minWidth: 15,
-    get: (vg, lv, runtime, partial) => {
-      if (partial) return "partial";
-      const role = roleOf(vg, lv);
-      if (role === undefined) return "";
-      if (runtime.raidStatus === undefined) return "unknown";
-      const status = parentStatus(vg, lv, role, runtime);
-      if (needsRefresh(status, role)) return "refresh needed";
-      if (role.kind === "raid") return (status?.mismatchCount ?? 0) > 0 ? "mismatches exist" : "";
-      return lv.status.includes("WRITEMOSTLY") ? "writemostly" : "";
-    },
-  },
 ];
+
+/**
+ * `_lvhealthstatus_disp` for an LV in a raid1 set ("refresh needed", "mismatches exist",
+ * "writemostly" or ""); undefined for any other LV. A partial LV is "partial" before this is asked.
+ */
+export function raidHealthStatus(
+  vg: VolumeGroup,
+  lv: LogicalVolume,
+  runtime: LvRuntimeProvider,
+): string | undefined {
+  const role = roleOf(vg, lv);
+  if (role === undefined) return undefined;
+  if (runtime.raidStatus === undefined) return "unknown";
+  const status = parentStatus(vg, lv, role, runtime);
+  if (needsRefresh(status, role)) return "refresh needed";
+  if (role.kind === "raid") return (status?.mismatchCount ?? 0) > 0 ? "mismatches exist" : "";
+  return lv.status.includes("WRITEMOSTLY") ? "writemostly" : "";
+}
 
 /**
  * `dm_make_percent(insync, total)` for Cpy%Sync: exactly 100 only when equal, otherwise never

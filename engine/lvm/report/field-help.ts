@@ -44,6 +44,8 @@ const FIELD_HELP: readonly {
       ["metadata_percent", "For cache and thin pools, the percentage of metadata full if LV is active."],
       ["copy_percent", "For Cache, RAID, mirrors and pvmove, current percentage in-sync."],
       ["sync_percent", "For Cache, RAID, mirrors and pvmove, current percentage in-sync."],
+      ["lv_health_status", "LV health status."],
+      ["kernel_discards", "For thin pools, how discards are handled in kernel."],
       ["lv_check_needed", "For thin pools and cache volumes, whether metadata check is needed."],
       ["lv_merge_failed", "Set if snapshot merge failed."],
       ["lv_snapshot_invalid", "Set if snapshot LV is invalid."],

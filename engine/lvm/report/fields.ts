@@ -12,7 +12,7 @@ import {
 } from "../../metadata/extent-map.js";
 import { type LogicalVolume, type Segment, segmentAreas } from "../../metadata/model.js";
 import { raid1View } from "../../metadata/raid.js";
-import { RAID_LV_FIELDS, raidAttrHealth, raidAttrType } from "../raid/report.js";
+import { RAID_LV_FIELDS, raidAttrHealth, raidAttrType, raidHealthStatus } from "../raid/report.js";
 import { raidRole } from "../raid/roles.js";
 import type { ReportEnv, ReportRow, VgInfo } from "./rows.js";
 import {
@@ -27,6 +27,7 @@ import {
   thinMetadataExtents,
   thinOrigin,
   thinPeRanges,
+  thinPoolHealthStatus,
   thinPoolLv,
   thinRoleOf,
   thinSubLv,
@@ -387,6 +388,19 @@ const FIELDS: readonly FieldDef[] = [
       return "unknown";
     return env.runtime.thinPoolNeedsCheck?.(vg.vg, lv) ? "check needed" : "";
   }),
+  // `_lvhealthstatus_disp`: "partial" first, then raid1's health, then a live thin pool's status
+  // (failed, out_of_data, metadata_read_only); "" for everything else, an inactive pool included.
+  lvField("lv_health_status", "Health", "str", 15, (lv, vg, env) => {
+    if (lvPartial(vg, lv)) return "partial";
+    const raid = raidHealthStatus(vg.vg, lv, env.runtime);
+    if (raid !== undefined) return raid;
+    if (thinRoleOf(vg.vg, lv) !== "pool") return "";
+    return thinPoolHealthStatus(env.runtime.thinPoolMode?.(vg.vg, lv));
+  }),
+  // `_kdiscards_disp`: how the live pool's kernel table handles discards; "" when inactive.
+  lvField("kernel_discards", "KDiscards", "str", 0, (lv, vg, env) =>
+    thinRoleOf(vg.vg, lv) === "pool" ? (env.runtime.thinPoolKernelDiscards?.(vg.vg, lv) ?? "") : "",
+  ),
   // Binary fields: their name when set, empty otherwise (`_binary_disp` without --binary). The two
   // snapshot status fields read the live snapshot's status; any other LV, or a snapshot without a
   // live table, has none and prints "unknown" (`_binary_undef_disp`), as real lvs does.
@@ -406,9 +420,7 @@ const FIELDS: readonly FieldDef[] = [
   lvField("copy_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   lvField("sync_percent", "Cpy%Sync", "pct", 0, (lv, vg, env) => env.runtime.copyPercent(vg.vg, lv)),
   ...RAID_LV_FIELDS.map((f) =>
-    lvField(f.name, f.heading, f.kind, f.minWidth, (lv, vg, env) =>
-      f.get(vg.vg, lv, env.runtime, lvPartial(vg, lv)),
-    ),
+    lvField(f.name, f.heading, f.kind, f.minWidth, (lv, vg, env) => f.get(vg.vg, lv, env.runtime)),
   ),
   segField("segtype", "Type", "str", (seg) => segType(seg)),
   segField("stripes", "#Str", "num", (seg) =>

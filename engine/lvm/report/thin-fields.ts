@@ -84,6 +84,17 @@ export function thinAttr(vg: VgInfo, lv: LogicalVolume, env: ReportEnv): ThinAtt
   return { type, open, target, zero, health, needsCheck };
 }
 
+/**
+ * `lv_health_status` of a thin pool from its live mode, as libdm parses the status: "Fail" is
+ * failed, out_of_data_space out_of_data, "ro" (read-only, or out of metadata space) metadata_read_only.
+ */
+export function thinPoolHealthStatus(mode: string | undefined): string {
+  if (mode === "fail") return "failed";
+  if (mode === "out-of-data-space") return "out_of_data";
+  if (mode === "read-only" || mode === "out-of-metadata-space") return "metadata_read_only";
+  return "";
+}
+
 /** `lv_layout` of a thin-related LV. */
 export function thinLayout(role: ThinRole): string {
   return role === "pool" ? "thin,pool" : role === "thin" ? "thin,sparse" : "linear";

@@ -53,6 +53,12 @@ describe.skipIf(prepared.setup === undefined)("real LVM2 and dm in a QEMU guest 
       const steps = [...result.real.steps.keys()];
       expect(steps.filter((l) => l.startsWith("verify.")).length).toBeGreaterThan(0);
       expect(result.real.lvs.length).toBeGreaterThan(0);
+      // The health and kernel discard columns were printed by real lvs, so their agreement is real.
+      for (const row of result.real.lvs) expect(Object.keys(row)).toContain("lv_health_status");
+      if (name === "thin-data-full") {
+        const pool = result.real.lvs.find((r) => r.lv_name === "pool");
+        expect(pool?.kernel_discards).toBe("passdown");
+      }
       if (scenario!.faults.some((f) => f.kind === "power-cut")) {
         expect(result.boots.map((b) => b.ended)).toEqual(["killed", "poweroff"]);
         expect(result.cut).not.toMatch(/not reached/);

@@ -53,14 +53,19 @@ export const METADATA_EVENTS = {
 
 /** The protocol's trace events, for the event catalogue (`scenarios/event-catalogue.ts`). */
 export const METADATA_TRACE_EVENTS: readonly TraceEventInfo[] = [
-  { name: METADATA_EVENTS.write, description: "Metadata text was written into one metadata area (vg_write)" },
+  {
+    name: METADATA_EVENTS.write,
+    description:
+      "Metadata text was written into one metadata area (vg_write); data.wraps: the copy wrapped to offset 512",
+  },
   {
     name: METADATA_EVENTS.precommit,
     description: "One metadata area's header now points its precommitted slot at the new text",
   },
   {
     name: METADATA_EVENTS.commit,
-    description: "One metadata area's header now points its committed slot at the new text (vg_commit)",
+    description:
+      "One metadata area's header now points its committed slot at the new text (vg_commit); data.wraps: that copy wraps",
   },
   { name: METADATA_EVENTS.revert, description: "A failed write was reverted in one metadata area" },
 ];
@@ -183,7 +188,7 @@ function emit(
   options: CommitOptions,
   name: string,
   area: MetadataAreaRef,
-  extra: Readonly<Record<string, number>> = {},
+  extra: Readonly<Record<string, number | boolean>> = {},
 ): void {
   options.trace?.emit(name, {
     vg: options.vgName,
@@ -272,7 +277,12 @@ export function writeVgMetadata(
       entry.state = "written";
       // The checksum of the text the command meant to write, so a watcher can tell which VG a
       // later scan brings back (`expect.metadataOldOrNew`).
-      emit(options, METADATA_EVENTS.write, area, { checksum: write.checksum });
+      // `wraps`: the copy runs past the end of the area and continues at offset 512, so a scenario
+      // can cut where the ring wraps (`where: { wraps: true }`).
+      emit(options, METADATA_EVENTS.write, area, {
+        checksum: write.checksum,
+        wraps: outcome.placement.wrapBytes > 0,
+      });
     }
     requireSome(write, "written", "write");
     for (const entry of write.areas) {
@@ -353,7 +363,7 @@ export function commitVgMetadata(
     if (ok === undefined) continue;
     entry.state = "committed";
     committed++;
-    emit(stepOptions, METADATA_EVENTS.commit, entry.area);
+    emit(stepOptions, METADATA_EVENTS.commit, entry.area, { wraps: (entry.placement?.wrapBytes ?? 0) > 0 });
   }
   if (committed === 0) {
     throw new MetadataWriteError(

@@ -13,7 +13,58 @@ const writes = {
   },
 };
 
+// A VG whose text is large enough (48 small LVs) that its metadata ring (1020 KiB per area)
+// wraps after a few dozen commits: each copy starts where the last ended, and the one that runs
+// past the end continues at offset 512 (`_next_rlocn_offset`, `_write_mda_text`).
+const RING_LVS = 48;
+const ringSetup = [
+  "pvcreate pv0 pv1",
+  // 1 MiB extents: room for the 48 LVs on two 64 MiB PVs.
+  "vgcreate -s 1m vg0 pv0 pv1",
+  "lvcreate -an -Zn -l 4 -n lv0 vg0",
+  ...Array.from({ length: RING_LVS }, (_, i) => `lvcreate -an -Zn -l 1 -n small${i} vg0`),
+];
+/** Tag changes enough to wrap the ring once after setup (the cut ends the run where it wraps). */
+const RING_COMMITS = 80;
+
 export default [
+  defineScenario({
+    name: "metadata-ring-wrap-power-cut",
+    description:
+      "A power cut as a VG's metadata copy wraps round its ring (continuing at offset 512): the scan must read the wrapped copy whole, or the old one, and the data LV written before and after stays intact",
+    tags: ["nightly", "metadata", "power-cut"],
+    seeds: "1..8",
+    pvs: pvs.slice(0, 2),
+    setup: ringSetup,
+    phases: [
+      writes,
+      ...Array.from({ length: RING_COMMITS }, (_, i) => ({
+        lvm: `lvchange --addtag ring${i} vg0/small${i % RING_LVS}`,
+      })),
+    ],
+    // The cut fires at the commit of the first or the second PV's copy that wraps; a ring that
+    // never wraps never fires it, and the case fails. Each seed draws which commit and how the
+    // caches resolve: keep-all and subset keep the wrapped copy, so the scan after the reboot
+    // reads across the wrap (and at the second commit, both PVs' copies do).
+    swarm: {
+      choose: {
+        cut: [1, 2].flatMap((occurrence) =>
+          (["keep-all", "subset", "drop-all"] as const).map((kind) => ({
+            label: `wrapped-commit-${occurrence}-${kind}`,
+            faults: [
+              {
+                kind: "power-cut" as const,
+                at: { event: "metadata.commit", where: { wraps: true }, occurrence },
+                policy: { kind },
+              },
+            ],
+          })),
+        ),
+      },
+    },
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+    expect: { metadataOldOrNew: true, lvExtents: { "vg0/lv0": 4 } },
+  }),
   defineScenario({
     name: "metadata-commit-power-cut",
     description:

@@ -5,6 +5,7 @@
  */
 import type { BlockDevice, WriteOptions } from "../block/device.js";
 import { SECTOR_BYTES } from "../block/device.js";
+import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../sim/mutations.js";
 import { lvmCrc } from "./crc.js";
 import { isEmptyOrIgnored, MDA_HEADER_BYTES, type RawLocn } from "./mda-header.js";
 
@@ -219,6 +220,16 @@ export function metadataTextBoundsWarning(
 }
 
 /**
+ * Mutation: the part of a wrapped copy that continues at offset 512 is read from offset 0, the
+ * mda header's own sector, so every wrapped copy fails its checksum and the scan loses the VG.
+ */
+export const WRAP_READ_FROM_AREA_START: MutationInfo = {
+  name: "format.mda-text.wrap-read-from-area-start",
+  description:
+    "the metadata scan reads the wrapped part of a copy from the start of the metadata area (over its header) instead of offset 512, so a copy that wrapped round the ring reads as a checksum error",
+};
+
+/**
  * Reads the copy `locn` points at (joining a wrapped copy) with the device reads
  * {@link readMetadataText} issues, unchecked. The text is a view of `span` when the copy does not
  * wrap (pass a reused buffer to read without allocating), else a new array. Call only when
@@ -229,13 +240,14 @@ export function readMetadataBytes(
   area: MetadataAreaSpan,
   locn: RawLocn,
   span: (lengthBytes: number) => Uint8Array = (lengthBytes) => new Uint8Array(lengthBytes),
+  mutations: Mutations = NO_MUTATIONS,
 ): Uint8Array {
   const wrap = Math.max(0, locn.offsetBytes + locn.sizeBytes - area.sizeBytes);
   if (wrap > 0 || locn.sizeBytes === 0) {
     const text = new Uint8Array(locn.sizeBytes);
     readUnaligned(device, area.startBytes + locn.offsetBytes, text.subarray(0, locn.sizeBytes - wrap));
-    if (wrap > 0)
-      readUnaligned(device, area.startBytes + MDA_HEADER_BYTES, text.subarray(locn.sizeBytes - wrap));
+    const wrapStart = mutations.has(WRAP_READ_FROM_AREA_START.name) ? 0 : MDA_HEADER_BYTES;
+    if (wrap > 0) readUnaligned(device, area.startBytes + wrapStart, text.subarray(locn.sizeBytes - wrap));
     return text;
   }
   // The sectors readUnaligned would read, read straight into `span`.

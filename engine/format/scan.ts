@@ -254,7 +254,12 @@ function decodeLabel(head: Uint8Array, deviceName: string): LabelRead {
   }
 }
 
-function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseCache): CopyRead {
+function readCopy(
+  mda: Omit<InUseMda, "status">,
+  mdaLabel: string,
+  cache: ParseCache,
+  mutations: Mutations,
+): CopyRead {
   const { device, area, locn } = mda;
   const bounds = metadataTextBoundsWarning(device, area, locn);
   if (bounds !== undefined) return { ok: false, checksumLines: [bounds] };
@@ -262,10 +267,16 @@ function readCopy(mda: Omit<InUseMda, "status">, mdaLabel: string, cache: ParseC
   try {
     let read: Uint8Array;
     try {
-      read = readMetadataBytes(device, area, locn, (lengthBytes) => {
-        span = textScratch.take(lengthBytes);
-        return span;
-      });
+      read = readMetadataBytes(
+        device,
+        area,
+        locn,
+        (lengthBytes) => {
+          span = textScratch.take(lengthBytes);
+          return span;
+        },
+        mutations,
+      );
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
       return { ok: false, checksumLines: [`WARNING: ${error.message}`] };
@@ -333,7 +344,8 @@ function decodeCopy(
 
 /** Scans devices in the given order (the order decides which equal-seqno copy wins). */
 export function scanDevices(devices: readonly BlockDevice[], options: ScanOptions = {}): ScanResult {
-  const prefersLower = (options.mutations ?? NO_MUTATIONS).has(MUTATION_SCAN_PREFERS_LOWER_SEQNO);
+  const mutations = options.mutations ?? NO_MUTATIONS;
+  const prefersLower = mutations.has(MUTATION_SCAN_PREFERS_LOWER_SEQNO);
   if (devices.length > MAX_DEVICES)
     throw new RangeError(`Cannot scan ${devices.length} devices; limit ${MAX_DEVICES}`);
   const warnings: string[] = [];
@@ -365,7 +377,7 @@ export function scanDevices(devices: readonly BlockDevice[], options: ScanOption
       unlabelled.push(device.name);
       continue;
     }
-    const mdas = scanPv(device, header, { vgInfos, cache, warnings, notes });
+    const mdas = scanPv(device, header, { mutations, vgInfos, cache, warnings, notes });
     pvs.push({ device, header, labelSector: found.label.sector, mdas });
   }
 
@@ -381,14 +393,14 @@ export function scanDevices(devices: readonly BlockDevice[], options: ScanOption
       vgInfos.delete(key);
       for (const member of info.members) {
         const at = pvs.findIndex((pv) => pv.device === member.device);
-        const mdas = scanPv(member.device, member.header, { vgInfos, cache, warnings, notes });
+        const mdas = scanPv(member.device, member.header, { mutations, vgInfos, cache, warnings, notes });
         if (at >= 0) pvs[at] = { ...pvs[at]!, mdas };
       }
       const rescanned = vgInfos.get(key);
       if (rescanned === undefined) continue;
       info = rescanned;
     }
-    const vg = readVg(info, present, { warnings, cache, prefersLower });
+    const vg = readVg(info, present, { warnings, cache, prefersLower, mutations });
     if (vg !== undefined) vgs.push(vg);
   }
   for (const vg of vgs) {
@@ -427,6 +439,7 @@ function scanPv(device: BlockDevice, header: PvHeader, state: ScanState): MdaSca
 }
 
 interface ScanState {
+  readonly mutations: Mutations;
   readonly vgInfos: Map<string, VgInfo>;
   readonly cache: ParseCache;
   readonly warnings: string[];
@@ -509,7 +522,7 @@ function scanMda(
   if (known !== undefined) {
     ({ vgName, vgId, seqno } = known);
   } else {
-    const copy = readCopy(mda, `${device.name} mda${mdaNum} at ${at}`, state.cache);
+    const copy = readCopy(mda, `${device.name} mda${mdaNum} at ${at}`, state.cache, state.mutations);
     if (!copy.ok) {
       // _read_mda_header_and_metadata retries once; the disk has not changed, so neither do the lines.
       const attempt = [
@@ -575,7 +588,12 @@ function scanMda(
 function readVg(
   info: VgInfo,
   present: ReadonlySet<string>,
-  state: { readonly warnings: string[]; readonly cache: ParseCache; readonly prefersLower: boolean },
+  state: {
+    readonly warnings: string[];
+    readonly cache: ParseCache;
+    readonly prefersLower: boolean;
+    readonly mutations: Mutations;
+  },
 ): ScannedVg | undefined {
   const { warnings } = state;
   let best: { readonly mda: InUseMda; readonly copy: Extract<CopyRead, { ok: true }> } | undefined;
@@ -588,6 +606,7 @@ function readVg(
       mda,
       `${device.name} mda${mdaNum} at ${area.startBytes + locn.offsetBytes}`,
       state.cache,
+      state.mutations,
     );
     if (!copy.ok) {
       markBad(status, BAD_MDA.TEXT);

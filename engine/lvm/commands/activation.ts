@@ -160,15 +160,28 @@ export const lvchangeCommand: LvmCommandDef = {
 function raidLvchange(context: CommandContext, args: ParsedArgs): number {
   if (args.positionals.length === 0) throw new LvmCommandError("Please give logical volume path(s)", 3);
   const scan = scanWithWarnings(context);
+  const refresh = hasOption(args, "refresh");
+  let failed = false;
   for (const arg of args.positionals) {
     const { vg: vgName, lv: name } = splitLvArg(arg);
-    const handle = requireVg(scan, vgName);
+    // lvchange_refresh_cmd reads the VG for activation with handles_missing_pvs: a missing PV
+    // refuses only the LVs that use it (`_lv_refresh_suspend_resume`), not the whole VG.
+    const handle = requireVg(scan, vgName, { allowMissing: refresh });
     requireLv(handle.vg, name);
     const action = optionValue(args, "syncaction");
     if (action !== undefined) raidSyncAction(context, handle.vg, name, action);
-    if (hasOption(args, "refresh")) refreshRaidLv(context, handle.vg, name, handle.missing);
+    if (!refresh) continue;
+    const lv = findLv(handle.vg, name);
+    if (lv !== undefined && handle.missing.length > 0 && isPartial(handle.vg, lv, new Set(handle.missing))) {
+      context.out.error(
+        `Refusing refresh of partial LV ${handle.vg.name}/${name}. Use '--activationmode partial' to override.`,
+      );
+      failed = true;
+      continue;
+    }
+    refreshRaidLv(context, handle.vg, name);
   }
-  return ECMD_PROCESSED;
+  return failed ? ECMD_FAILED : ECMD_PROCESSED;
 }
 
 /** The vgchange command (activation only). */

@@ -13,26 +13,9 @@ function displayName(vg: VolumeGroup, lvName: string): string {
 }
 
 /** `lvchange --refresh VG/LV` for a raid1 LV (other LVs: nothing to do in lvmlab). */
-export function refreshRaidLv(
-  context: CommandContext,
-  vg: VolumeGroup,
-  lvName: string,
-  missingPvs: readonly string[],
-): void {
+export function refreshRaidLv(context: CommandContext, vg: VolumeGroup, lvName: string): void {
   const view = raid1Of(findLv(vg, lvName));
   if (view === undefined || context.driverLoaded === false) return;
-  const partial = view.legs.some((leg) =>
-    [leg.image, leg.meta].some((name) =>
-      findLv(vg, name)?.segments.some(
-        (s) => s.type === "striped" && s.areas.some((a) => a.kind === "pv" && missingPvs.includes(a.pv)),
-      ),
-    ),
-  );
-  if (partial) {
-    throw new LvmCommandError(
-      `Refusing refresh of partial LV ${displayName(vg, lvName)}. Use '--activationmode partial' to override.`,
-    );
-  }
   const raid = liveRaidOf(context.host, vg.name, lvName);
   if (raid === undefined) return;
   // The kernel logs "Faulty raid1 device #N has readable super block.  Attempting to revive it."

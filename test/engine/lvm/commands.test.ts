@@ -107,6 +107,28 @@ describe("volume group commands", () => {
     expect(after.stdout.trim()).toBe("wz--n-   2   1");
   });
 
+  it("lvchange --refresh refuses only the LVs on a missing PV, as LVM2's _lv_refresh_suspend_resume does", () => {
+    const host = makeHost(["a", "b", "c"]);
+    ok(host, "vgcreate vg0 a b c");
+    ok(host, "lvcreate -an -l 2 -n keep vg0 a");
+    ok(host, "lvcreate -an -l 2 -n lost vg0 c");
+    const without = makeHost([], {
+      devices: [
+        ["a", host.device("a")!],
+        ["b", host.device("b")!],
+      ],
+    });
+    expect(lvm(without, "lvchange -ay vg0/keep").exitCode).toBe(0);
+    const refused = lvm(without, "lvchange --refresh vg0/lost");
+    expect(refused.exitCode).toBe(5);
+    expect(refused.stderr).toContain(
+      "Refusing refresh of partial LV vg0/lost. Use '--activationmode partial' to override.",
+    );
+    expect(refused.stderr).not.toContain("Cannot change VG");
+    const kept = lvm(without, "lvchange --refresh vg0/keep");
+    expect(kept.exitCode, kept.stderr).toBe(0);
+  });
+
   it("vgcfgbackup and vgcfgrestore round-trip a VG through LVM2's backup format", () => {
     const files = new Map<string, string>();
     const host = makeHost(["a", "b"], {

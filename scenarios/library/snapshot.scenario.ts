@@ -56,6 +56,35 @@ export default [
     explore: { from: "snapshot.exception.commit", writes: true, policy: { kind: "drop-all" } },
   }),
   defineScenario({
+    name: "snapshot-cow-crash-many-areas",
+    description:
+      "Power cut once a 4 KiB-chunk snapshot's exceptions fill more than one metadata area (256 each): after the reboot the store is read back area by area, so the snapshot still shows the origin as it was and the origin keeps every acknowledged write",
+    tags: ["nightly", "snapshot", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    // 3 MiB of sequential origin writes after the snapshot: 768 exceptions, three areas and a bit.
+    phases: [
+      origin("before", 100),
+      { lvm: "lvcreate -s -L 8M -c 4k -n snap vg0/lv0" },
+      {
+        workload: {
+          lv: "vg0/lv0",
+          jobs: [{ name: "after", rw: "write", bs: "4k", size: "3m", iodepth: 4, fsync: 8, verify: "xxh64" }],
+        },
+      },
+    ],
+    // Every seed cuts past the first area (a reload that stops after one area loses the rest).
+    swarm: {
+      crash: {
+        event: "snapshot.exception.commit",
+        occurrence: [300, 760],
+        policies: [{ kind: "keep-all" }, { kind: "subset" }, { kind: "drop-all" }],
+      },
+    },
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+  }),
+  defineScenario({
     name: "snapshot-overflow",
     description:
       "Origin writes overflow a small snapshot's COW space: the snapshot is invalidated (reads fail, also after the VG is reactivated) and the origin keeps working with all its data",

@@ -42,6 +42,9 @@ const SNAPSHOT_NEXT_AREA_NOT_ZEROED = "snapshot-next-area-not-zeroed";
 /** Mutation: invalidation stays in memory; the header keeps valid = 1, so the next activation trusts a store that missed exceptions. */
 const SNAPSHOT_INVALIDATE_NOT_PERSISTED = "snapshot-invalidate-not-persisted";
 
+/** Mutation: a load stops after the first metadata area, so exceptions in later areas are forgotten. */
+const SNAPSHOT_LOAD_FIRST_AREA_ONLY = "snapshot-load-first-area-only";
+
 /** The exception store's mutations, for the mutant catalogue. */
 export const EXCEPTION_STORE_MUTATIONS: readonly MutationInfo[] = [
   {
@@ -62,6 +65,11 @@ export const EXCEPTION_STORE_MUTATIONS: readonly MutationInfo[] = [
     name: SNAPSHOT_INVALIDATE_NOT_PERSISTED,
     description:
       "snapshot invalidation (COW full) only sets a flag in memory; the header still says valid, so after reactivation the overflowed snapshot reads as valid with exceptions missing",
+  },
+  {
+    name: SNAPSHOT_LOAD_FIRST_AREA_ONLY,
+    description:
+      "snapshot reads only the first metadata area when it loads its store (256 exceptions with 4 KiB chunks), so after a reactivation the snapshot reads the overwritten origin for every later exception and the COW chunks are handed out again",
   },
 ];
 
@@ -118,6 +126,7 @@ export class PersistentExceptionStore {
   readonly #commitFua: boolean;
   readonly #zeroNextArea: boolean;
   readonly #persistInvalid: boolean;
+  readonly #loadAllAreas: boolean;
   #valid = true;
   #nextFree = 2;
   #limitChunks: number | undefined;
@@ -136,6 +145,7 @@ export class PersistentExceptionStore {
     this.#commitFua = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_EXCEPTION_COMMIT_NO_FUA);
     this.#zeroNextArea = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_NEXT_AREA_NOT_ZEROED);
     this.#persistInvalid = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_INVALIDATE_NOT_PERSISTED);
+    this.#loadAllAreas = !(options.mutations ?? NO_MUTATIONS).has(SNAPSHOT_LOAD_FIRST_AREA_ONLY);
     let nowNs = options.issueNs ?? 0;
     const header = new Uint8Array(SECTOR_BYTES);
     nowNs = cow.read(0, header, { issueNs: nowNs });
@@ -448,7 +458,7 @@ export class PersistentExceptionStore {
         if (this.#nextFree <= newChunk) this.#nextFree = newChunk + 1;
         this.#map.set(oldChunk, newChunk);
       }
-      if (!full) break;
+      if (!full || !this.#loadAllAreas) break;
     }
     this.#skipMetadata();
     return nowNs;

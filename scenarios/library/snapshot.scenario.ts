@@ -85,6 +85,45 @@ export default [
     recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
   }),
   defineScenario({
+    name: "snapshot-writable-cut",
+    description:
+      "Writes to the snapshot itself, 4 KiB into 64 KiB chunks, then to the origin, and a power cut at an exception commit: each partly written chunk must hold the origin's old data around the write, and both LVs keep every acknowledged write",
+    tags: ["nightly", "snapshot", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    setup,
+    phases: [
+      origin("before", 300),
+      { lvm: "lvcreate -s -L 8M -c 64k -n snap vg0/lv0" },
+      {
+        workload: {
+          lv: "vg0/snap",
+          jobs: [
+            {
+              name: "snap",
+              rw: "randwrite",
+              bs: "4k",
+              size: "8m",
+              number_ios: 120,
+              iodepth: 4,
+              fsync: 8,
+              verify: "xxh64",
+            },
+          ],
+        },
+      },
+      origin("after", 120),
+    ],
+    swarm: {
+      crash: {
+        event: "snapshot.exception.commit",
+        occurrence: [10, 90],
+        policies: [{ kind: "keep-all" }, { kind: "subset" }, { kind: "drop-all" }],
+      },
+    },
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+  }),
+  defineScenario({
     name: "snapshot-overflow",
     description:
       "Origin writes overflow a small snapshot's COW space: the snapshot is invalidated (reads fail, also after the VG is reactivated) and the origin keeps working with all its data",

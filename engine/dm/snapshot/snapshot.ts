@@ -41,10 +41,18 @@ const SNAPSHOT_COPY_MISSES_LAST_CHUNK: MutationInfo = {
     "snapshot copy-on-write takes the chunk after an origin write's last byte minus one as its last chunk, so a write smaller than a chunk copies nothing before overwriting the origin",
 };
 
+/** Mutation: a write to the snapshot itself that covers part of a chunk skips copying the origin's chunk first. */
+const SNAPSHOT_WRITE_SKIPS_CHUNK_COPY: MutationInfo = {
+  name: "snapshot-write-skips-chunk-copy",
+  description:
+    "a write to the snapshot that covers only part of a chunk allocates its exception without copying the origin's chunk into it first, so the rest of the chunk reads as whatever the COW held",
+};
+
 /** The snapshot target's mutations, for the mutant catalogue. */
 export const SNAPSHOT_MUTATIONS: readonly MutationInfo[] = [
   SNAPSHOT_COW_READ_IGNORES_OFFSET,
   SNAPSHOT_COPY_MISSES_LAST_CHUNK,
+  SNAPSHOT_WRITE_SKIPS_CHUNK_COPY,
 ];
 
 /** Options of a snapshot target. */
@@ -79,6 +87,7 @@ export class SnapshotTarget extends Target {
   protected readonly trace: Trace | undefined;
   #scratch: Uint8Array | undefined;
   readonly #readIgnoresOffset: boolean;
+  readonly #writeSkipsChunkCopy: boolean;
   readonly #copyMissesLast: boolean;
 
   constructor(name: string, options: SnapshotOptions) {
@@ -101,6 +110,7 @@ export class SnapshotTarget extends Target {
     this.chunkBytes = this.store.chunkBytes;
     const mutations = options.mutations ?? NO_MUTATIONS;
     this.#readIgnoresOffset = mutations.has(SNAPSHOT_COW_READ_IGNORES_OFFSET.name);
+    this.#writeSkipsChunkCopy = mutations.has(SNAPSHOT_WRITE_SKIPS_CHUNK_COPY.name);
     this.#copyMissesLast = mutations.has(SNAPSHOT_COPY_MISSES_LAST_CHUNK.name);
   }
 
@@ -256,7 +266,9 @@ export class SnapshotTarget extends Target {
           if (!this.valid) throw this.#eio(offsetBytes, len);
           return nowNs;
         }
-        nowNs = this.#cowIo(() => this.#copyInto(chunk, cowChunk!, nowNs), offsetBytes, len, nowNs);
+        // The rest of the chunk must read as the origin did: copy it in before the write lands.
+        if (!this.#writeSkipsChunkCopy)
+          nowNs = this.#cowIo(() => this.#copyInto(chunk, cowChunk!, nowNs), offsetBytes, len, nowNs);
         nowNs = this.commitCopies(
           { doneNs: nowNs, entries: [{ oldChunk: chunk, newChunk: cowChunk }] },
           nowNs,

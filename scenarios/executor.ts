@@ -413,6 +413,11 @@ function verifyAll(state: CaseState, crashed: boolean, explored: boolean): Verif
     const lvId = state.lvIds.get(snapshot);
     if (lvId !== undefined) targets.set(origin, lvId);
   }
+  for (const path of expect.thinZeroed) {
+    const lvId = targets.get(path);
+    if (lvId === undefined || !state.oracle.has(lvId))
+      state.failures.push(`thinZeroed names ${path}, which no workload wrote, so nothing was read back`);
+  }
   for (const [path, lvId] of targets) {
     if (!state.oracle.has(lvId)) continue;
     // At a point the runner placed, a snapshot the run had invalidated reads EIO once its header
@@ -430,6 +435,8 @@ function verifyAll(state: CaseState, crashed: boolean, explored: boolean): Verif
     const report = state.oracle.verifyDevice(device, lvId, {
       mode: crashed ? "crash" : "latest",
       issueNs: state.machine.scheduler.nowNs,
+      // Never-written blocks are judged too (they must read as zeros) where the scenario says so.
+      allBlocks: expect.thinZeroed.includes(path),
     });
     for (const key of Object.keys(counts) as (keyof VerifyCounts)[]) counts[key] += report.counts[key] ?? 0;
     for (const example of report.examples.slice(0, 3)) {

@@ -137,6 +137,12 @@ const expectationsSchema = z.strictObject({
   /** Thin pools whose on-disk metadata must pass lvmlab's reference recount (what thin_check checks). */
   thinChecked: z.array(lvPath).default([]),
   /**
+   * Thin LVs of pools that zero new blocks: every block of the LV is read back, and each one no
+   * write reached must read as zeros, in provisioned blocks too (the rest of a block a partial
+   * write provisioned was zeroed first, even when the pool reuses a block that held other data).
+   */
+  thinZeroed: z.array(lvPath).default([]),
+  /**
    * Live thin pools that held writes while out of data space (queue_if_no_space), and what became
    * of every held write: "resumed" (the pool grew in time, each completed) or "timed-out" (each
    * failed with ENOSPC no_space_timeout after the pool filled).

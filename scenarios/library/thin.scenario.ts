@@ -169,6 +169,56 @@ export default [
     expectAtOwnCut: { messages: ["pool 75.00", "pool 25.00", "pool 87.50"] },
   }),
   defineScenario({
+    name: "thin-zeroing-reuses-blocks",
+    description:
+      "A zeroing thin pool (the default) that does not pass discards down fills 48 of its 64 blocks, a discard returns 32, then 4 KiB writes provision blocks the pool hands out again: the rest of each newly provisioned block must read as zeros, never as the discarded data it held, and every block of the thin LV is read back to show it",
+    tags: ["nightly", "thin", "discard"],
+    seeds: "1..8",
+    pvs,
+    // nopassdown: the discard leaves the freed blocks' old data on the PV for the reuse to find.
+    setup: setup("--errorwhenfull y --discards nopassdown -L 4M"),
+    // One verify unit (4 KiB) for every job on the LV: the fill writes 4 KiB blocks too.
+    phases: [
+      {
+        workload: {
+          lv: "vg0/thin",
+          jobs: [
+            {
+              name: "fill",
+              rw: "write",
+              bs: "4k",
+              size: "3m",
+              iodepth: 4,
+              fsync: 32,
+              end_fsync: 1,
+              verify: "xxh64",
+            },
+          ],
+        },
+      },
+      { discard: { lv: "vg0/thin", offset: "0", length: "2m" } },
+      {
+        workload: {
+          lv: "vg0/thin",
+          jobs: [
+            {
+              name: "partial",
+              rw: "randwrite",
+              bs: "4k",
+              offset: "8m",
+              size: "2m",
+              number_ios: 96,
+              iodepth: 4,
+              fsync: 8,
+              verify: "xxh64",
+            },
+          ],
+        },
+      },
+    ],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" }, thinZeroed: ["vg0/thin"] },
+  }),
+  defineScenario({
     name: "thin-discard-crash",
     description:
       "Power cut while writes reuse the blocks a discard returned to the pool: the discarded range reads as zeros or as the new writes, every flushed write survives, and thin_check's recount of the reused blocks adds up",

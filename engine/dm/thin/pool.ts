@@ -152,6 +152,13 @@ export const THIN_FUA_SKIPS_COMMIT: MutationInfo = {
     "dm-thin acknowledges a FUA write to a newly provisioned block without committing the mapping, so a power cut loses a write the caller was told was durable",
 };
 
+/** Mutation: a new block a partial write provisions is not zeroed first, though the pool zeroes new blocks. */
+export const THIN_SKIPS_BLOCK_ZEROING: MutationInfo = {
+  name: "dm.thin.skips-block-zeroing",
+  description:
+    "dm-thin provisions a block for a write that covers only part of it without zeroing the rest first (schedule_zero), so a reused block shows the data it held before",
+};
+
 /** Commit period of the kernel's waker (`COMMIT_PERIOD = HZ`). */
 const THIN_COMMIT_PERIOD_NS = 1_000_000_000;
 /** The module parameter `no_space_timeout` default: 60 s. */
@@ -741,7 +748,10 @@ export class ThinPoolTarget extends Target {
           const copy = new Uint8Array(this.blockBytes);
           t = this.dataDevice.read(m.dataBlock * this.blockBytes, copy, { issueNs: t });
           t = this.dataDevice.write(b * this.blockBytes, copy, { issueNs: t });
-        } else if (this.#options.zeroNewBlocks !== false) {
+        } else if (
+          this.#options.zeroNewBlocks !== false &&
+          !this.#mutations.has(THIN_SKIPS_BLOCK_ZEROING.name)
+        ) {
           t = this.dataDevice.write(b * this.blockBytes, new Uint8Array(this.blockBytes), { issueNs: t });
         }
         t = this.dataDevice.write(b * this.blockBytes + inBlock, part, { issueNs: t });

@@ -14,6 +14,7 @@ import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js
 import { DmDevice } from "../engine/lvm/activation/dm-device.js";
 import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
 import { runLvm } from "../engine/lvm/run.js";
+import { hostRuntime } from "../engine/lvm/runtime.js";
 import { thinMetadataOnDisk } from "../engine/lvm/thin/mod.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { isSimulationHalt, SimulationHalt } from "../engine/sim/halt.js";
@@ -22,7 +23,7 @@ import { Rng } from "../engine/sim/rng.js";
 import type { FiredAt } from "../faults/mod.js";
 import { type CrashPolicySpec, type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import { ShadowOracle } from "../workloads/oracle.js";
-import { runJobs } from "../workloads/runner.js";
+import { type JobResult, runJobs } from "../workloads/runner.js";
 import { type CaseSpec, type CrashPoint, caseKey, replayCommand } from "./case.js";
 import { splitCommandLine } from "./command-line.js";
 import { isKnownTraceEvent } from "./event-catalogue.js";
@@ -267,7 +268,26 @@ function runPhase(state: CaseState, phase: Phase, index: number): string[] | und
     startNs: state.machine.scheduler.nowNs,
     lvIds: [state.lvId(lv)],
   });
+  noteWorkloadVerifyFailures(state, index, result.jobs);
   return result.jobs.flatMap((job) => (job.error === undefined ? [] : [job.error.code]));
+}
+
+/**
+ * What a verifying job read back wrong while it ran (its reads of written blocks, verify_backlog,
+ * and its end-of-job read-back) fails the case, as fio's verify does: no crash came between the
+ * write and the read, so only the damage classes the scenario expects (`detects`, `tolerates`)
+ * may show.
+ */
+function noteWorkloadVerifyFailures(state: CaseState, index: number, jobs: readonly JobResult[]): void {
+  const expected = new Set<string>([...state.scenario.expect.detects, ...state.scenario.expect.tolerates]);
+  for (const job of jobs) {
+    const bad = Object.entries(job.verify.counts).filter(([k, n]) => k !== "ok" && n > 0 && !expected.has(k));
+    if (bad.length === 0) continue;
+    const first = job.verify.failures.find((f) => !expected.has(f.classification));
+    state.failures.push(
+      `phases[${index}] job ${job.name} read back ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} block(s) while it ran${first === undefined ? "" : `: ${first.detail}`}`,
+    );
+  }
 }
 
 /**
@@ -380,10 +400,12 @@ function noteMerge(state: CaseState, argv: readonly string[]): void {
 }
 
 /** Runs the operator's recovery; returns true when a power cut hit it (and it was rerun). */
-function runRecovery(state: CaseState): boolean {
+function runRecovery(state: CaseState, crashed: boolean): boolean {
   for (let attempt = 1; ; attempt++) {
     try {
       for (const line of state.scenario.recovery) state.lvm(line);
+      // Before the background copies recovery started run to their end.
+      readBeforeResync(state, crashed || attempt > 1);
       state.machine.scheduler.run();
       return attempt > 1;
     } catch (error) {
@@ -552,7 +574,7 @@ function afterHalt(
 /** Runs the operator's recovery and the metadata repair, then keeps the images when asked. */
 function recover(world: CaseWorld, outcome: RunOutcome, options: ExecutorOptions): void {
   // A cut during recovery is a crash too: unflushed writes may then be gone.
-  if (runRecovery(world.state)) outcome.crashed = true;
+  if (runRecovery(world.state, outcome.crashed)) outcome.crashed = true;
   world.metadataWatch?.repair(world.state);
   if (options.keepDir !== undefined) keepImages(world.machine, join(options.keepDir, "recovered"));
 }
@@ -652,6 +674,46 @@ export function executeBranch(
     noteCaseError(state, error);
   }
   return judgeCase(world, spec, outcome);
+}
+
+/**
+ * `readsStableThroughResync`: reads each listed LV while its resync or recovery is still running,
+ * takes what every block read as its state (the oracle adopts it); recovery then lets the
+ * background copy finish, so the verification that follows fails any block that reads differently.
+ */
+function readBeforeResync(state: CaseState, crashed: boolean): void {
+  const paths = state.scenario.expect.readsStableThroughResync;
+  if (paths.length === 0) return;
+  const { host, scheduler } = state.machine;
+  for (const path of paths) {
+    const lvId = state.lvIds.get(path);
+    if (lvId === undefined || !state.oracle.has(lvId)) {
+      state.failures.push(`readsStableThroughResync names ${path}, which no workload wrote`);
+      continue;
+    }
+    const [vgName, lvName] = path.split("/") as [string, string];
+    const vg = findVg(scanHost(host), vgName)?.vg;
+    const lv = vg?.lvs.find((l) => l.name === lvName);
+    const percent = vg === undefined || lv === undefined ? undefined : hostRuntime(host).copyPercent(vg, lv);
+    // No green without work: a copy already finished leaves no out-of-sync region to read.
+    if (percent === undefined || percent >= 100) {
+      state.failures.push(
+        `${path} was ${percent === undefined ? "not active" : "in sync"} when recovery ended, so no read met a region its resync had not reached`,
+      );
+      continue;
+    }
+    const report = state.oracle.verifyDevice(state.device(path), lvId, {
+      mode: crashed ? "crash" : "latest",
+      issueNs: scheduler.nowNs,
+      adopt: true,
+    });
+    const bad = Object.entries(report.counts).filter(([k, n]) => k !== "ok" && n > 0);
+    if (bad.length > 0) {
+      state.failures.push(
+        `${path} read at ${percent.toFixed(2)}% in sync: ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} block(s)`,
+      );
+    }
+  }
 }
 
 /** Verifies every written block, checks the expectations and builds the case's record. */

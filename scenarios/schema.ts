@@ -155,6 +155,13 @@ const expectationsSchema = z.strictObject({
   thinMetadataReserveKept: z.array(lvPath).default([]),
   /** Live thin pools' modes after recovery (`write`, `out-of-data-space`, `read-only`, …). */
   thinPoolMode: z.record(lvPath, z.string()).default({}),
+  /**
+   * Mirrored LVs (mirror, raid1) still resyncing or recovering when recovery ends: each is read
+   * back then, before the background copy finishes (it must not be in sync yet), and every block
+   * must read the same once it has: a read of a region the copy has not reached must come from
+   * the leg the copy takes it from, never from one it will overwrite or has not written yet.
+   */
+  readsStableThroughResync: z.array(lvPath).default([]),
   /** Substrings expected among the warnings/errors the recovery commands printed. */
   messages: z.array(z.string()).default([]),
 });

@@ -18,6 +18,29 @@ const writes = (name: string, ios = 200) => ({
 
 export default [
   defineScenario({
+    name: "mirror-core-log-cut-reads-during-resync",
+    description:
+      "A power cut under writes to a core-log mirror: activation resyncs the whole mirror from the default leg, and the LV is read back while that copy has barely begun; each block must read then as it will once the legs agree, so a read of a region not yet resynced must come from the default leg",
+    tags: ["nightly", "mirror", "power-cut"],
+    seeds: "1..8",
+    pvs,
+    // Without --nosync: every activation of a core-log mirror copies the default leg to the other.
+    setup: [...base, "lvcreate -an -Zn --type mirror -m 1 --mirrorlog core -l 4 -n m vg0 pv0 pv1"],
+    phases: [{ wait: "background" }, writes("before", 300)],
+    // Each seed draws the write the cut follows and how the legs' caches resolve: under subset a
+    // write acknowledged but not flushed can survive on one leg only.
+    swarm: {
+      crash: {
+        write: [200, 290],
+        policies: [{ kind: "subset" }, { kind: "keep-all" }, { kind: "drop-all" }],
+      },
+    },
+    recovery: ["vgchange -ay vg0"],
+    expect: { mirrorLegsIdentical: ["vg0/m"] },
+    // A core log knows nothing after a reboot, so the own run's recovery always starts a full resync.
+    expectAtOwnCut: { readsStableThroughResync: ["vg0/m"] },
+  }),
+  defineScenario({
     name: "mirror-leg-loss-remove",
     description:
       "A 2-leg mirror (core log) loses a leg's PV (each seed draws which) mid-workload and keeps serving I/O; lvconvert --repair with the default remove policy turns it linear",

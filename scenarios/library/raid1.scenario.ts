@@ -208,6 +208,43 @@ export default [
       segtypes: { "vg0/r": ["raid1"] },
       metadataOldOrNew: true,
     },
+    // Its own cut (the 8th recovery step) leaves the new leg half recovered: read the LV back
+    // before the recovery resumes to the end; no read may come from past the leg's recovery offset.
+    expectAtOwnCut: { readsStableThroughResync: ["vg0/r"] },
+  }),
+  defineScenario({
+    name: "raid1-reads-during-recovery",
+    description:
+      "Random reads at queue depth 8 while lvconvert -m2's new third leg recovers: md's read balancing spreads them over the legs, but never onto the new leg past its recovery offset, so every read returns the data written before",
+    tags: ["nightly", "raid1", "lvconvert"],
+    seeds: "1..8",
+    pvs,
+    setup: raid,
+    phases: [
+      ...synced,
+      writes("data", { ios: 200, fsync: 8 }),
+      { lvm: "lvconvert -y -m2 vg0/r" },
+      {
+        workload: {
+          lv: "vg0/r",
+          jobs: [
+            {
+              name: "reads",
+              rw: "randread",
+              bs: "4k",
+              size: "8m",
+              number_ios: 400,
+              iodepth: 8,
+              verify: "xxh64",
+            },
+          ],
+        },
+      },
+      { wait: "background" },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"], segtypes: { "vg0/r": ["raid1"] } },
+    expectAtOwnCut: { raidLegsIdentical: ["vg0/r"] },
   }),
   defineScenario({
     name: "raid1-downconvert-during-recovery",

@@ -98,8 +98,16 @@ const RAID1_MARKS_FIRST_REGION_ONLY: MutationInfo = {
     "a raid1 write that spans two bitmap regions sets only the first region's bit, so a crash can leave the legs different in a region the bitmap calls clean",
 };
 
+/** Mutation: read balancing ignores a recovering leg's recovery offset. */
+const RAID1_READS_PAST_RECOVERY: MutationInfo = {
+  name: "raid1-reads-past-recovery-offset",
+  description:
+    "raid1's read balancing counts a recovering leg as readable everywhere, not only below its recovery offset, so a read served by a new leg returns what the recovery has not copied yet",
+};
+
 /** The raid1 target's mutations, for the mutant catalogue. */
 export const RAID1_MUTATIONS: readonly MutationInfo[] = [
+  RAID1_READS_PAST_RECOVERY,
   {
     name: RAID1_CLEAR_BEFORE_FLUSH,
     description:
@@ -213,6 +221,7 @@ export class Raid1Target extends Target {
   readonly #clearBeforeFlush: boolean;
   readonly #writeWithoutBit: boolean;
   readonly #marksFirstOnly: boolean;
+  readonly #readsPastRecovery: boolean;
   readonly #growSkipsResync: boolean;
   readonly #recoveringInSync: boolean;
   /** 1 under the checkpoint-past-copy mutation, else 0: regions added to every resync checkpoint. */
@@ -271,6 +280,7 @@ export class Raid1Target extends Target {
     this.#clearBeforeFlush = mutations.has(RAID1_CLEAR_BEFORE_FLUSH);
     this.#writeWithoutBit = mutations.has(RAID1_WRITE_WITHOUT_BIT);
     this.#marksFirstOnly = mutations.has(RAID1_MARKS_FIRST_REGION_ONLY.name);
+    this.#readsPastRecovery = mutations.has(RAID1_READS_PAST_RECOVERY.name);
     this.#growSkipsResync = mutations.has(RAID1_GROW_SKIPS_RESYNC);
     this.#recoveringInSync = mutations.has(RAID1_RECOVERING_LEG_IN_SYNC);
     this.#checkpointShift = mutations.has(RAID1_CHECKPOINT_PAST_COPY) ? 1 : 0;
@@ -1125,7 +1135,9 @@ export class Raid1Target extends Target {
         !tried.has(l) &&
         !l.faulty &&
         l.data !== undefined &&
-        (l.recoveryOffsetSectors === IN_SYNC || l.recoveryOffsetSectors >= endSector),
+        (l.recoveryOffsetSectors === IN_SYNC ||
+          l.recoveryOffsetSectors >= endSector ||
+          this.#readsPastRecovery),
     );
     if (candidates.length === 0) return undefined;
     // Not yet resynced there: the first usable leg (its copy is the one resync propagates).

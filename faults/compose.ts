@@ -92,6 +92,8 @@ export class FaultInjector {
   #armed = false;
   #powerCut: PowerCutPlan | undefined;
   #powerCutFault: ArmedFault | undefined;
+  /** Open windows that end at a trace event but end at a reboot first (see `eventWindowEndsAtReboot`). */
+  readonly #rebootEndsWindows = new Map<ArmedFault, (tNs: number) => void>();
 
   constructor(specs: readonly FaultSpec[], options: FaultInjectorOptions) {
     const issues = checkReferences(specs);
@@ -260,7 +262,9 @@ export class FaultInjector {
   /**
    * After catching a power-cut halt: resolve every device's volatile cache by the policy the fault
    * chose, power the devices back on for the reboot, and return what each cache kept. Faults that
-   * outlive a reboot (a lost PV, latent sectors) stay active; unfired faults stay armed.
+   * outlive a reboot (a lost PV, latent sectors) stay active, but a window that ends at a trace
+   * event ends here when its kind says so (a PV blink: `eventWindowEndsAtReboot`); unfired faults
+   * stay armed (a runner that placed the cut disarms them itself).
    */
   resolvePowerCut(): PowerCutOutcome[] {
     const plan = this.#powerCut;
@@ -271,6 +275,11 @@ export class FaultInjector {
     const fault = this.#powerCutFault;
     if (fault !== undefined) {
       this.#writeCleared(fault, { tNs: plan.tNs }, { devices: outcomes.map(summariseOutcome) });
+    }
+    // A blink that was to end at an event of the machine that lost power ends with the power cycle.
+    for (const [ended, endAtReboot] of [...this.#rebootEndsWindows]) {
+      this.#rebootEndsWindows.delete(ended);
+      endAtReboot(plan.tNs);
     }
     // The runner reboots next; faults that outlive a reboot (a lost PV) stay on the devices.
     for (const { device } of this.#devices.values()) device.powerOn();
@@ -317,13 +326,19 @@ export class FaultInjector {
     if (spec.id !== undefined) this.#bus.announce(spec.id, "fired", firedAt.tNs);
     if (window === undefined || activation.clear === undefined) return;
     const clear = activation.clear;
-    armWindow(window, this.#triggerContext(), {
+    const cancel = armWindow(window, this.#triggerContext(), {
       startNs: firedAt.tNs,
       label: fault.label,
       onEnd: (endAt) => {
+        this.#rebootEndsWindows.delete(fault);
         const effect = clear() ?? {};
         this.#writeCleared(fault, endAt, effect);
       },
+    });
+    if (window.untilEvent === undefined || activation.eventWindowEndsAtReboot !== true) return;
+    this.#rebootEndsWindows.set(fault, (tNs) => {
+      cancel();
+      this.#writeCleared(fault, { tNs }, { ...(clear() ?? {}), endedBy: "reboot" });
     });
   }
 

@@ -88,7 +88,7 @@ const MAX_RECOVERY_ATTEMPTS = 4;
  */
 const CASE_VIRTUAL_DEADLINE_NS = 6 * 3600 * 1_000_000_000;
 
-/** The id of an explored power cut: the runner placed it, so faults pending at it are excused. */
+/** The id of an explored power cut: the runner placed it, so faults pending at it are excused and disarmed. */
 export const EXPLORE_CUT_ID = "explore";
 
 /** The crash policy at an explored point: the case's swept policy, else the scenario's explore policy. */
@@ -565,6 +565,10 @@ function afterHalt(
   outcome.crashed = true;
   outcome.haltedAt = halt.at;
   outcome.excused = pendingAtRunnerCut(machine);
+  // The faults still waiting belong to the run the cut ended: that run does not go on after the
+  // reboot, so their triggers (a virtual time, the Nth write, an event of the workload) never
+  // come. Left armed they would fire during recovery, into a machine the scenario never put them in.
+  if (outcome.excused.size > 0) machine.injector.disarm();
   metadataWatch?.noteCut(machine);
   resolveHalt(machine);
   if (metadataWatch !== undefined) state.failures.push(...metadataWatch.checkAfterReboot(machine));
@@ -779,7 +783,8 @@ function explorationScenario(scenario: Scenario, spec: CaseSpec): Scenario {
 /**
  * The faults (by seed path) that had not fired when a power cut halted the run, if that cut was one
  * the runner placed (an explored crash point or a swarm-drawn cut): the runner chose to end the run
- * there, so their triggers may never come. A scenario's own cut excuses nothing.
+ * there, so their triggers never come (they are disarmed at the cut). A scenario's own cut excuses
+ * nothing, and its faults still waiting stay armed: the scenario may have placed them in recovery.
  */
 function pendingAtRunnerCut(machine: Machine): Set<string> {
   const records = machine.injector.records;

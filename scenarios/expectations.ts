@@ -112,13 +112,14 @@ export function checkExpectations(expect: Expectations, input: ExpectationInput)
   const failures: string[] = [];
   const { state, verify } = input;
   const host = state.machine.host;
-  if (expect.noAcknowledgedDataLost) {
-    for (const kind of DAMAGE) {
-      const allowed =
-        expect.detects.includes(kind) || expect.tolerates.includes(kind) || expect.damageSeen.includes(kind);
-      if (verify[kind] > 0 && !allowed) {
-        failures.push(`${verify[kind]} ${kind} block(s) after recovery: acknowledged data was not preserved`);
-      }
+  for (const kind of DAMAGE) {
+    // damageAbsent outranks tolerates: own-cut expectations may forbid what every point tolerates.
+    const absent = expect.damageAbsent.includes(kind);
+    const allowed =
+      !absent &&
+      (expect.detects.includes(kind) || expect.tolerates.includes(kind) || expect.damageSeen.includes(kind));
+    if (verify[kind] > 0 && (absent || (expect.noAcknowledgedDataLost && !allowed))) {
+      failures.push(`${verify[kind]} ${kind} block(s) after recovery: acknowledged data was not preserved`);
     }
   }
   for (const kind of expect.detects) {

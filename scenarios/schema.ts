@@ -106,6 +106,13 @@ const expectationsSchema = z.strictObject({
    * which the runner places anywhere (the scenario's own faults are replaced there).
    */
   damageSeen: z.array(damageClass).default([]),
+  /**
+   * Damage that must not be found at all (no block of each class), whatever `tolerates` allows: for
+   * `expectAtOwnCut`, when a fault's damage is tolerated at explored points, which a cut may leave
+   * half repaired, but the scenario's own run repairs all of it (e.g. rewrites heal every latent
+   * bad sector).
+   */
+  damageAbsent: z.array(damageClass).default([]),
   /** Every PV's metadata areas agree (same seqno, valid checksums) after recovery. */
   metadataConsistent: z.boolean().default(true),
   /**
@@ -386,10 +393,42 @@ function checkOwnCutExpectations(
       }
     }
   }
+  checkDamageAbsent(scenario, ctx);
   const nothing = exploreJudgesNothing(scenario);
   if (scenario.explore !== undefined && nothing !== undefined) {
     ctx.addIssue({ code: "custom", path: ["explore"], message: `Cannot explore: ${nothing}` });
   }
+}
+
+/**
+ * `damageAbsent` may not contradict the damage a scenario requires (`detects`, `damageSeen`, at
+ * every point or its own cut), nor the damage `expect` tolerates at every point: forbidding what
+ * every point tolerates is a plain omission from `tolerates`, and belongs to `expectAtOwnCut`.
+ */
+function checkDamageAbsent(
+  scenario: { expect: Expectations; expectAtOwnCut?: ExpectationsPatch | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const own = scenario.expectAtOwnCut ?? {};
+  const required = new Set<string>([
+    ...scenario.expect.detects,
+    ...scenario.expect.damageSeen,
+    ...(own.detects ?? []),
+    ...(own.damageSeen ?? []),
+  ]);
+  const check = (where: "expect" | "expectAtOwnCut", absent: readonly string[]) => {
+    for (const [index, kind] of absent.entries()) {
+      let message: string | undefined;
+      if (required.has(kind))
+        message = `Cannot expect ${kind} damage absent and also detected or seen; name it in one place`;
+      else if (where === "expect" && (scenario.expect.tolerates as readonly string[]).includes(kind))
+        message = `Cannot tolerate ${kind} damage and expect it absent at every point; drop it from tolerates, or expect it absent in expectAtOwnCut`;
+      if (message !== undefined)
+        ctx.addIssue({ code: "custom", path: [where, "damageAbsent", index], message });
+    }
+  };
+  check("expect", scenario.expect.damageAbsent);
+  check("expectAtOwnCut", own.damageAbsent ?? []);
 }
 
 /** Fields that qualify others (damage they allow) rather than check anything themselves. */

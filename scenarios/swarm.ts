@@ -11,7 +11,7 @@ import { type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import { policyText } from "./policy-text.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
 
-/** The id of the power cut a swarm draws; the runner placed it, so faults pending at it are excused. */
+/** The id of the power cut a swarm draws; the runner placed it, so faults pending at it are excused and disarmed. */
 export const SWARM_CUT_ID = "swarm";
 
 /** What a seed drew, as the case record's `draw` field. */

@@ -198,6 +198,8 @@ export class PoolMetadata {
   #dataSmBlocks: readonly number[] = [];
   #metaSmBlocks: readonly number[] = [];
   #changed = false;
+  /** Only superblock fields changed in this transaction (a `set_transaction_id`). */
+  #superblockOnly = false;
   #lastCommitNs = 0;
   readonly #dataVt: ValueType;
   readonly #topVt: ValueType;
@@ -247,7 +249,7 @@ export class PoolMetadata {
       dataBlockSizeSectors: options.dataBlockSizeSectors,
       metadataNrBlocks: nrBlocks,
     };
-    md.#changed = true;
+    md.#markChanged();
     md.commit(options.issueNs ?? 0);
     return md;
   }
@@ -293,7 +295,7 @@ export class PoolMetadata {
       md.#mappingRoot = btreeBuild(tm, { keys: topKeys, values: topValues }, 8);
       md.#time = pool.time;
       md.#transactionId = pool.transactionId;
-      md.#changed = true;
+      md.#markChanged();
       md.commit(md.#lastCommitNs);
     } catch (error) {
       if (isPersistentDataError(error, "ENOSPC")) {
@@ -366,6 +368,7 @@ export class PoolMetadata {
       });
     });
     this.#changed = false;
+    this.#superblockOnly = false;
   }
 
   /** The metadata device. */
@@ -462,7 +465,7 @@ export class PoolMetadata {
       snapshottedTime: this.#time,
       changed: true,
     });
-    this.#changed = true;
+    this.#markChanged();
   }
 
   /** Creates device `id` as a snapshot of `originId`, sharing its mapping tree (`dm_pool_create_snap`). */
@@ -487,7 +490,7 @@ export class PoolMetadata {
       snapshottedTime: this.#time,
       changed: true,
     });
-    this.#changed = true;
+    this.#markChanged();
   }
 
   /** Deletes a device and drops its references to shared nodes and data blocks (`dm_pool_delete_thin_device`). */
@@ -496,7 +499,7 @@ export class PoolMetadata {
     this.#detailsRoot = btreeRemove(this.#tm, this.#detailsRoot, id, this.#detailsVt).root;
     this.#mappingRoot = btreeRemove(this.#tm, this.#mappingRoot, id, this.#topVt).root;
     this.#details.delete(id);
-    this.#changed = true;
+    this.#markChanged();
   }
 
   /** `set_transaction_id <current> <new>`: EINVAL unless `current` matches. */
@@ -508,6 +511,8 @@ export class PoolMetadata {
       );
     }
     this.#transactionId = next;
+    // set_transaction_id changes the superblock alone (`dm_pool_set_metadata_transaction_id`).
+    if (!this.#changed) this.#superblockOnly = true;
     this.#changed = true;
   }
 
@@ -540,7 +545,7 @@ export class PoolMetadata {
     });
     if (!this.#mutations.has(DETAILS_NOT_DIRTIED_ON_INSERT.name)) td.changed = true;
     if (inserted) td.mappedBlocks += 1;
-    this.#changed = true;
+    this.#markChanged();
   }
 
   /** Unmaps `vblock` of device `id` (`dm_thin_remove_block`); true when it was mapped. */
@@ -554,7 +559,7 @@ export class PoolMetadata {
       while (this.#data.count(mapped.dataBlock) > 0) this.#data.dec(mapped.dataBlock);
     td.mappedBlocks -= 1;
     td.changed = true;
-    this.#changed = true;
+    this.#markChanged();
     return true;
   }
 
@@ -573,7 +578,7 @@ export class PoolMetadata {
   /** Takes a free data block with count 1, or undefined when none can be allocated in this transaction. */
   allocDataBlock(): number | undefined {
     const b = this.#data.allocate({ reuseFreedNow: this.#mutations.has(DATA_REUSED_BEFORE_COMMIT.name) });
-    if (b !== undefined) this.#changed = true;
+    if (b !== undefined) this.#markChanged();
     return b;
   }
 
@@ -586,7 +591,7 @@ export class PoolMetadata {
   resizeData(nrBlocks: number): void {
     if (nrBlocks === this.#data.nrBlocks) return;
     this.#data.resize(nrBlocks);
-    this.#changed = true;
+    this.#markChanged();
   }
 
   /** Grows the metadata space map to the device's size, capped at the format's limit (`dm_pool_resize_metadata_dev`). */
@@ -594,17 +599,31 @@ export class PoolMetadata {
     const nrBlocks = metadataBlocksOf(this.#device);
     if (nrBlocks <= this.#tm.sm.nrBlocks) return;
     this.#tm.sm.resize(nrBlocks);
+    this.#markChanged();
+  }
+
+  /** Something a commit writes beyond the superblock changed. */
+  #markChanged(): void {
     this.#changed = true;
+    this.#superblockOnly = false;
   }
 
   /**
    * Commits the transaction (`__commit_transaction`): changed details, the data space map, the
    * metadata space map, every new block written and flushed, then the superblock written and
-   * flushed. Returns the completion time.
+   * flushed. Returns the completion time. A transaction that changed the superblock alone (a
+   * `set_transaction_id`) writes only the superblock: the kernel's space maps write nothing when
+   * their index did not change (`sm_ll_commit`), and no tree was shadowed.
    */
   commit(issueNs: number): number {
     if (!this.#changed) return issueNs;
     const tm = this.#tm;
+    if (
+      this.#superblockOnly &&
+      tm.dirtyBlocks().length === 0 &&
+      ![...this.#details.values()].some((d) => d.changed)
+    )
+      return this.#commitSuperblock(issueNs);
     for (const [id, td] of [...this.#details.entries()].sort((a, b) => a[0] - b[0])) {
       if (!td.changed) continue;
       const v = new Uint8Array(DETAILS_BYTES);
@@ -642,6 +661,32 @@ export class PoolMetadata {
     this.#data.commit({ resetCursor: false });
     for (const td of this.#details.values()) td.changed = false;
     this.#changed = false;
+    this.#superblockOnly = false;
+    this.#lastCommitNs = t;
+    return t;
+  }
+
+  /** The commit of a transaction that changed only superblock fields: the same steps, no blocks. */
+  #commitSuperblock(issueNs: number): number {
+    this.#onCommitStep("blocks-written");
+    let t = issueNs;
+    if (!this.#mutations.has(MUTATION_COMMIT_SKIPS_METADATA_FLUSH)) t = this.#device.flush({ issueNs: t });
+    this.#onCommitStep("blocks-flushed");
+    const sb: Superblock = {
+      ...this.#sb,
+      flags: this.#flags,
+      time: this.#time,
+      transactionId: this.#transactionId,
+    };
+    t = this.#device.write(0, encodeSuperblock(sb), { issueNs: t });
+    this.#onCommitStep("superblock-written");
+    t = this.#device.flush({ issueNs: t });
+    this.#sb = sb;
+    // Both space maps still commit (nothing to write): the metadata allocator starts over at 0.
+    this.#tm.sm.commit({ resetCursor: true });
+    this.#data.commit({ resetCursor: false });
+    this.#changed = false;
+    this.#superblockOnly = false;
     this.#lastCommitNs = t;
     return t;
   }

@@ -53,6 +53,13 @@ export interface Activation {
   readonly clear?: () => Readonly<Record<string, JsonValue>> | undefined;
   /** Thrown by the injector after the record is written (a power cut). */
   readonly halt?: SimulationHalt;
+  /**
+   * A window that ends at a trace event (`untilEvent`) and is still open at a power cut ends at the
+   * reboot instead: the condition belonged to the machine that lost power (a PV that blinks until
+   * the kernel fails its leg is back once the machine is power-cycled), and the kernel whose event
+   * would have ended it is gone. A window of `durationNs` runs its declared time across the reboot.
+   */
+  readonly eventWindowEndsAtReboot?: boolean;
 }
 
 /** One fault kind: its name and what it does when it fires. */

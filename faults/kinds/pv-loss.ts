@@ -16,7 +16,11 @@ export function missingDeviceEffect(label: string, why: string): DeviceEffect {
 /**
  * `pv-loss`: the PV disappears, so every request fails with ENXIO (what Linux returns for a
  * device that is gone). With a window it comes back when the window closes: intact (a cable
- * reconnected) or blank (`returnAs: "blank"`, the disk was swapped for a new one).
+ * reconnected) or blank (`returnAs: "blank"`, the disk was swapped for a new one). Without one it
+ * stays gone through every reboot. A window of `durationNs` lasts its time, reboots or not; one
+ * that ends at an event (the kernel failing the leg) is a blink, and ends at a reboot if a power
+ * cut comes first: the power cycle brings the PV back, and the event would have come from the
+ * kernel the cut ended.
  */
 export const pvLoss: FaultKind<"pv-loss"> = {
   kind: "pv-loss",
@@ -32,6 +36,7 @@ export const pvLoss: FaultKind<"pv-loss"> = {
         if (spec.returnAs === "blank") device.inner.discard(0, device.sizeBytes);
         return { device: spec.device, returnedAs: spec.returnAs };
       },
+      eventWindowEndsAtReboot: true,
     };
   },
 };

@@ -136,8 +136,8 @@ export default [
         })),
       },
     },
-    // A cut before the blink leaves the PV to blink during the recovery's activation, one while
-    // the PV is gone leaves it gone after the reboot (see afterLegBlinkCut).
+    // A cut before the blink disarms it with the run; one while the PV is gone ends the blink at
+    // the reboot (see afterLegBlinkCut).
     ...afterLegBlinkCut,
   }),
 ];

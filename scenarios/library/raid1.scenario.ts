@@ -9,10 +9,12 @@ const base = ["pvcreate pv0 pv1 pv2", "vgcreate vg0 pv0 pv1 pv2"];
 /**
  * Recovery and verdict after a cut in a scenario where a leg's PV blinks. The operator activates
  * the VG (a leg the superblocks mark failed is re-added and recovers) and refreshes the LV (a leg
- * that failed again is revived); a cut while the PV was gone leaves it gone, so the operator
- * replaces its leg on the free PV and drops the missing PV, whose device every scan still warns
- * of. Kernel 6.1 resyncs no dirty region of a synced set after a crash, so at every point only the
- * bitmap's clean regions must match; identical legs and quiet scans hold at the own run only.
+ * that failed again is revived), then runs the repair and `vgreduce --removemissing` one runs when
+ * unsure a PV came back. After a power cycle it always has (a blink cut short ends at the reboot;
+ * a blink not yet begun was disarmed with the run), so both find nothing to do, and every point's
+ * metadata must be consistent; the real-vs-model test still compares what they print. Kernel 6.1
+ * resyncs no dirty region of a synced set after a crash, so at every point only the bitmap's clean
+ * regions must match; identical legs hold at the own run only.
  */
 export const afterLegBlinkCut = {
   recovery: [
@@ -21,8 +23,8 @@ export const afterLegBlinkCut = {
     "lvconvert --repair -y vg0/r",
     "vgreduce --removemissing vg0",
   ],
-  expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"], metadataConsistent: false },
-  expectAtOwnCut: { raidLegsIdentical: ["vg0/r"], metadataConsistent: true },
+  expect: { raidDivergenceOnlyInDirtyRegions: ["vg0/r"] },
+  expectAtOwnCut: { raidLegsIdentical: ["vg0/r"] },
 };
 /** A 16 MiB raid1 with 512 KiB regions (32 regions) on pv0 and pv1. */
 const raid = [...base, "lvcreate -an -Zn --type raid1 -m 1 -R 512k -l 4 -n r vg0 pv0 pv1"];

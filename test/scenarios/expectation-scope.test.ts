@@ -161,6 +161,54 @@ describe("the own-cut scope on a library scenario", () => {
   });
 });
 
+describe("damageAbsent", () => {
+  it("refuses at load what contradicts it, naming the field", () => {
+    const cases: [Partial<ScenarioInput>, string][] = [
+      [
+        { expect: { tolerates: ["unreadable"], damageAbsent: ["unreadable"] } },
+        "expect.damageAbsent[0]: Cannot tolerate unreadable damage and expect it absent at every point",
+      ],
+      [
+        { expect: { tolerates: ["torn"] }, expectAtOwnCut: { damageSeen: ["torn"], damageAbsent: ["torn"] } },
+        "expectAtOwnCut.damageAbsent[0]: Cannot expect torn damage absent and also detected or seen",
+      ],
+      [
+        { expect: { detects: ["corrupt"] }, expectAtOwnCut: { damageAbsent: ["corrupt"] } },
+        "expectAtOwnCut.damageAbsent[0]: Cannot expect corrupt damage absent",
+      ],
+    ];
+    for (const [extra, message] of cases) {
+      expect(() => parseScenarioFile(JSON.stringify({ ...base, ...extra }), "scoped.json")).toThrow(message);
+    }
+  });
+
+  it("outranks tolerates at the own cut of latent-sector-errors-healed, which explored points tolerate", async () => {
+    const library = await loadScenarioModules();
+    const healed = library.find((l) => l.scenario.name === "latent-sector-errors-healed")!.scenario;
+    const own = { scenario: healed.name, seed: 1 };
+    expect(executeCase(healed, own).record.status).toBe("pass");
+    // A drive that never heals leaves every bad sector under rewritten data: only the own run says so.
+    const neverHeals = executeCase(healed, own, {
+      mutations: new Set(["faults.latent-sector-errors.never-heals"]),
+    }).record;
+    expect(neverHeals.status).toBe("fail");
+    expect(neverHeals.failures[0]).toMatch(/^\d+ unreadable block\(s\) after recovery/);
+    // A cut halfway through the rewrite leaves the bad sectors not yet rewritten (the media keeps
+    // them): their blocks read EIO, which every point tolerates.
+    const midRewrite = { ...own, crashPoint: { kind: "write" as const, index: 384, label: "write 384" } };
+    const cut = executeCase(healed, midRewrite).record;
+    expect(cut.verify.unreadable).toBeGreaterThan(0);
+    expect(cut.status, cut.failures.join("; ")).toBe("pass");
+    expect(cut.notJudged?.map((n) => n.expectation)).toEqual(["damageAbsent"]);
+    // A cut before the errors are due leaves none: the fault belonged to the run the cut ended.
+    const early = { ...own, crashPoint: { kind: "write" as const, index: 128, label: "write 128" } };
+    const before = executeCase(healed, early).record;
+    expect(before.faults.map((f) => f.kind)).toEqual(["power-cut"]);
+    expect(before.verify.unreadable).toBe(0);
+    expect(before.status, before.failures.join("; ")).toBe("pass");
+  });
+});
+
 describe("explore bounds by occurrence", () => {
   it("parses name#N and refuses a bad occurrence", () => {
     expect(parseExploreBound("metadata.write")).toEqual({ event: "metadata.write" });

@@ -80,6 +80,33 @@ describe("a fault that never fires", () => {
     expect(own.failures.some((f) => f.startsWith("fault did not fire: slow-device#1"))).toBe(true);
   });
 
+  it("is disarmed at a cut the runner placed, so it never fires during recovery", () => {
+    // Latent errors due 10 s in, under the blocks the workload writes: recovery's wait for
+    // background work would reach that time after an explored cut at write 5.
+    const lateErrors = {
+      kind: "latent-sector-errors" as const,
+      device: "pv0",
+      count: 64,
+      rangeStartSector: 2048,
+      rangeSectors: 2048,
+      healOnWrite: false,
+      at: { timeNs: 10_000_000_000 },
+    };
+    const explored = run(tiny({ faults: [lateErrors] }), 1, { kind: "write", index: 5, label: "write 5" });
+    expect(explored.status, explored.failures.join("; ")).toBe("pass");
+    expect(explored.faults.map((f) => f.kind)).toEqual(["power-cut"]);
+    expect(explored.verify.unreadable).toBe(0);
+    // The scenario's own cut keeps them armed: a scenario may place a fault in its recovery.
+    const own = run(
+      tiny({
+        faults: [{ kind: "power-cut", at: { write: 5 }, policy: { kind: "drop-all" } }, lateErrors],
+        expect: { tolerates: ["unreadable"] },
+      }),
+    );
+    expect(own.faults.map((f) => f.kind)).toEqual(["power-cut", "latent-sector-errors"]);
+    expect(own.faults[1]).toMatchObject({ firedAt: { tNs: 10_000_000_000 } });
+  });
+
   it("fails a replayed crash point the run never reaches", () => {
     const record = run(tiny({}), 1, { kind: "write", index: 100_000, label: "write 100000" });
     expect(record.failures.some((f) => f.startsWith("fault did not fire: explore"))).toBe(true);

@@ -149,4 +149,45 @@ describe("power-cut and reboot", () => {
     expect(machine.sink.fired.map((r) => r.kind)).toEqual(["pv-loss", "torn-write", "power-cut", "bit-rot"]);
     expect(() => machine.injector.resolvePowerCut()).toThrow(/No power cut is pending/);
   });
+
+  it("ends a PV blink whose window waits for an event at the reboot, and lets a timed one run its time", () => {
+    const machine = makeMachine({
+      cached: true,
+      specs: [
+        // pv1 blinks until a `blink.end` event nobody emits: the kernel that would is cut off.
+        {
+          kind: "pv-loss",
+          id: "blink",
+          device: "pv1",
+          at: { timeNs: 0 },
+          window: { untilEvent: "blink.end" },
+        },
+        // pv0 is unplugged for 10 µs of virtual time.
+        {
+          kind: "pv-loss",
+          id: "unplugged",
+          device: "pv0",
+          at: { timeNs: 0 },
+          window: { durationNs: 10_000 },
+        },
+        { kind: "power-cut", at: { timeNs: 3500 }, policy: { kind: "keep-all" } },
+      ],
+    });
+    expect(() => runWorkload(machine, 3)).toThrow(/power-cut/);
+    machine.injector.resolvePowerCut();
+    expect(machine.pvs.get("pv1")!.effects).toEqual([]);
+    expect(machine.pvs.get("pv1")!.read(0, new Uint8Array(512))).toBe(0);
+    const cleared = machine.sink.records.filter((r) => r.type === "fault-cleared");
+    expect(cleared.at(-1)).toMatchObject({
+      id: "blink",
+      clearedAt: { tNs: 3500 },
+      effect: { device: "pv1", returnedAs: "intact", endedBy: "reboot" },
+    });
+    // The timed loss outlives the reboot until its time is up, as the clock runs on.
+    expect(() => machine.pvs.get("pv0")!.read(0, new Uint8Array(512))).toThrow(/ENXIO/);
+    machine.scheduler.run();
+    expect(() => machine.pvs.get("pv0")!.read(0, new Uint8Array(512))).not.toThrow();
+    const back = machine.sink.records.filter((r) => r.type === "fault-cleared" && r.kind === "pv-loss");
+    expect(back.map((r) => r.id)).toEqual(["blink", "unplugged"]);
+  });
 });

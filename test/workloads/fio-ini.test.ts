@@ -90,7 +90,9 @@ describe("fio job files", () => {
   });
 
   it.each([
-    ["[j]\nrw=trim\n", "rw", /trim modes are not modelled/],
+    ["[j]\nrw=trimread\n", "rw", /lvmlab models read, write, .*randtrimwrite; pick one/],
+    ["[j]\nbs=4k,4k,4k,4k\n", "bs", /at most read,write,trim/],
+    ["[j]\nrw=randtrim\nbs=4k,4k,1000\n", "bs", /multiples of 512/],
     ["[j]\nbs=4q\n", "bs", /"4q" is not a size/],
     ["[j]\nbs=1000\n", "bs", /multiples of 512/],
     ["[j]\nbssplit=4k/60:8k/60\n", "bssplit", /add up to 120/],

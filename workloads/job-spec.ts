@@ -300,8 +300,9 @@ function blockSizes(spec: BlockSizeSpec): number[] {
  * fio's `blockalign` default for trims.
  */
 export function sizedDirections(rw: RwMode): readonly Direction[] {
-  if (rw === "trim" || rw === "randtrim") return ["trim"];
-  if (rw === "trimwrite" || rw === "randtrimwrite") return ["write", "trim"];
+  // randtrimwrite writes exactly what it trimmed, so its write sizes are never used (fio 3.33).
+  if (rw === "trim" || rw === "randtrim" || rw === "randtrimwrite") return ["trim"];
+  if (rw === "trimwrite") return ["write", "trim"];
   return ["read", "write"];
 }
 
@@ -427,7 +428,10 @@ export function defineJob(input: JobInput, options: { where?: string } = {}): Jo
   const job = {
     ...data,
     bs: { ...data.bs, trim: data.bs.trim ?? data.bs.write },
-    rateBytesPerSec: { ...data.rateBytesPerSec, trim: data.rateBytesPerSec.trim ?? data.rateBytesPerSec.write },
+    rateBytesPerSec: {
+      ...data.rateBytesPerSec,
+      trim: data.rateBytesPerSec.trim ?? data.rateBytesPerSec.write,
+    },
     rateIops: { ...data.rateIops, trim: data.rateIops.trim ?? data.rateIops.write },
   } as JobSpec;
   checkSemantics(job, options.where);

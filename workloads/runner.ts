@@ -498,7 +498,12 @@ class JobRun {
       }
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
-      this.#fail(error.code, error.message);
+      // fio names the trim that failed (io_u error … trim offset=…); the device says why.
+      const message =
+        op.direction === "trim"
+          ? `trim of ${op.lengthBytes} bytes at ${op.offsetBytes} on ${device.name} failed: ${error.message}`
+          : error.message;
+      this.#fail(error.code, message);
       return;
     }
     if (!(completion >= now)) {

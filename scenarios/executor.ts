@@ -11,9 +11,9 @@ import { SNAPSHOT_INVALIDATE_EVENT, SnapshotTarget } from "../engine/dm/snapshot
 import { ThinPoolTarget } from "../engine/dm/thin/mod.js";
 import { METADATA_EVENTS } from "../engine/format/commit.js";
 import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js";
-import { discardUnmapUnitBytes } from "../engine/lvm/activation/discard-unit.js";
 import { DmDevice } from "../engine/lvm/activation/dm-device.js";
 import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
+import { discardUnmapUnitBytes } from "../engine/lvm/mod.js";
 import { runLvm } from "../engine/lvm/run.js";
 import { thinMetadataOnDisk } from "../engine/lvm/thin/mod.js";
 import { findVg, scanHost } from "../engine/lvm/vg-read.js";

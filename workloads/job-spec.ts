@@ -299,7 +299,7 @@ function blockSizes(spec: BlockSizeSpec): number[] {
  * trim modes count only what they issue, so `rw=randtrim,bs=,,64k` trims at 64 KiB alignment like
  * fio's `blockalign` default for trims.
  */
-export function sizedDirections(rw: RwMode): readonly Direction[] {
+function sizedDirections(rw: RwMode): readonly Direction[] {
   // randtrimwrite writes exactly what it trimmed, so its write sizes are never used (fio 3.33).
   if (rw === "trim" || rw === "randtrim" || rw === "randtrimwrite") return ["trim"];
   if (rw === "trimwrite") return ["write", "trim"];
@@ -326,7 +326,7 @@ export function writesData(rw: RwMode): boolean {
 }
 
 /** True when the mode issues trims (fio's `td_trim`). */
-export function trimsData(rw: RwMode): boolean {
+function trimsData(rw: RwMode): boolean {
   return rw === "trim" || rw === "randtrim" || rw === "trimwrite" || rw === "randtrimwrite";
 }
 

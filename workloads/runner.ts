@@ -25,7 +25,7 @@
 import type { BlockDevice, IoStats } from "../engine/block/device.js";
 import { isBlockDeviceError } from "../engine/block/errors.js";
 import { canQueueWrites } from "../engine/block/queued.js";
-import { discardUnmapUnitBytes } from "../engine/lvm/activation/discard-unit.js";
+import { discardUnmapUnitBytes } from "../engine/lvm/mod.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
 import type { BlockSizeChooser } from "./distributions.js";
 import { createBlockSizeChooser } from "./distributions.js";

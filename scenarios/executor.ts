@@ -8,11 +8,12 @@ import { join } from "node:path";
 import { isBlockDeviceError } from "../engine/block/errors.js";
 import { SnapshotMergeTarget } from "../engine/dm/snapshot/merge.js";
 import { SNAPSHOT_INVALIDATE_EVENT, SnapshotTarget } from "../engine/dm/snapshot/snapshot.js";
-import { ThinPoolTarget, ThinTarget } from "../engine/dm/thin/mod.js";
+import { ThinPoolTarget } from "../engine/dm/thin/mod.js";
 import { METADATA_EVENTS } from "../engine/format/commit.js";
 import { activateLv, deviceMapperOf } from "../engine/lvm/activation/activate.js";
 import { DmDevice } from "../engine/lvm/activation/dm-device.js";
 import { pathOfDmName } from "../engine/lvm/activation/dm-name.js";
+import { discardUnmapUnitBytes } from "../engine/lvm/mod.js";
 import { runLvm } from "../engine/lvm/run.js";
 import { hostRuntime } from "../engine/lvm/runtime.js";
 import { thinMetadataOnDisk } from "../engine/lvm/thin/mod.js";
@@ -308,10 +309,9 @@ function runDiscard(
     return;
   }
   const device = state.device(step.lv);
-  const table = device instanceof DmDevice ? device.live : device;
-  const unmapUnitBytes = table instanceof ThinTarget ? table.pool.blockBytes : undefined;
   const scheduler = state.machine.scheduler;
   const discardedNs = device.discard(offsetBytes, lengthBytes, { issueNs: scheduler.nowNs });
+  const unmapUnitBytes = discardUnmapUnitBytes(device);
   state.oracle.discard(
     lvId,
     offsetBytes,

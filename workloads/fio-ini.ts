@@ -19,7 +19,7 @@ import type {
   SizeOrPercent,
   VerifyKind,
 } from "./job-spec.js";
-import { defineJob, JobSpecError, RW_MODES } from "./job-spec.js";
+import { DIRECTIONS, defineJob, JobSpecError, RW_MODES } from "./job-spec.js";
 import type { KbBase } from "./units.js";
 import { formatSizeForJob, formatTimeForJob, parseSizeBytes, parseTimeNs } from "./units.js";
 
@@ -118,7 +118,7 @@ export function parseFioIni(text: string, options: { file?: string } = {}): FioJ
 // The draft is checked by the schema in defineJob; its block sizes are already parsed to bytes.
 type Draft = { -readonly [K in Exclude<keyof JobInput, "bs" | "passthrough" | "name">]?: JobInput[K] } & {
   name: string;
-  bs: { read: BlockSizeSpec; write: BlockSizeSpec };
+  bs: { read: BlockSizeSpec; write: BlockSizeSpec; trim: BlockSizeSpec };
   passthrough: Record<string, string>;
 };
 
@@ -173,16 +173,23 @@ function bool(ctx: ApplyContext, option: IniOption): boolean {
   return fail(ctx, option, "is a flag: write it bare, or =1 / =0");
 }
 
-/** Split "a,b" into per-direction parts; an empty part leaves that direction unchanged (fio). */
-function perDirection(ctx: ApplyContext, option: IniOption): [string | undefined, string | undefined] {
-  const parts = required(ctx, option).split(",");
+/** The read, write and trim parts of `bs=a,b,c`-style options; undefined leaves that direction as it was. */
+type DirectionParts = [string | undefined, string | undefined, string | undefined];
+
+/**
+ * Split "a,b,c" into read, write and trim parts as fio does: a value not followed by a comma
+ * applies to the directions after it too (`bs=4k` sets all three, `bs=4k,64k` writes and trims
+ * 64k, `bs=4k,64k,` leaves trims alone), and an empty part leaves its direction unchanged.
+ */
+function perDirection(ctx: ApplyContext, option: IniOption): DirectionParts {
+  const parts = required(ctx, option)
+    .split(",")
+    .map((part) => (part === "" ? undefined : part));
   if (parts.length > 3) fail(ctx, option, "takes at most read,write,trim values");
-  if (parts.length === 3 && parts[2] !== "" && parts[2] !== parts[1]) {
-    fail(ctx, option, "trim values are not modelled; leave the third field out");
-  }
-  const read = parts[0] === "" ? undefined : parts[0];
-  const write = parts.length === 1 ? read : parts[1] === "" ? undefined : parts[1];
-  return [read, write];
+  const read = parts[0];
+  const write = parts.length >= 2 ? parts[1] : read;
+  const trim = parts.length >= 3 ? parts[2] : write;
+  return [read, write, trim];
 }
 
 function parseBssplit(ctx: ApplyContext, option: IniOption, text: string): BlockSizeSpec {
@@ -273,24 +280,22 @@ function parseVerify(ctx: ApplyContext, option: IniOption): VerifyKind {
   return fail(ctx, option, "lvmlab verifies with xxhash (xxh64), crc32c or pattern; pick one of those");
 }
 
-function setBlockSizes(
-  draft: Draft,
-  pair: [string | undefined, string | undefined],
-  build: (t: string) => BlockSizeSpec,
-) {
-  const [read, write] = pair;
-  if (read !== undefined) draft.bs.read = build(read);
-  if (write !== undefined) draft.bs.write = build(write);
+function setBlockSizes(draft: Draft, parts: DirectionParts, build: (t: string) => BlockSizeSpec) {
+  DIRECTIONS.forEach((direction, i) => {
+    const text = parts[i];
+    if (text !== undefined) draft.bs[direction] = build(text);
+  });
 }
 
 function setPerDirectionNumber(
-  target: { read: number; write: number },
-  pair: [string | undefined, string | undefined],
+  target: { read: number; write: number; trim: number },
+  parts: DirectionParts,
   parse: (t: string) => number,
 ) {
-  const [read, write] = pair;
-  if (read !== undefined) target.read = parse(read);
-  if (write !== undefined) target.write = parse(write);
+  DIRECTIONS.forEach((direction, i) => {
+    const text = parts[i];
+    if (text !== undefined) target[direction] = parse(text);
+  });
 }
 
 function applyOption(draft: Draft, ctx: ApplyContext, option: IniOption): void {
@@ -312,7 +317,7 @@ function applyOption(draft: Draft, ctx: ApplyContext, option: IniOption): void {
       if (text.includes(":")) fail(ctx, option, "the :<nr> offset modifier is not modelled; drop it");
       const mode = text === "readwrite" ? "rw" : text;
       if (!(RW_MODES as readonly string[]).includes(mode)) {
-        fail(ctx, option, `lvmlab models ${RW_MODES.join(", ")} (trim modes are not modelled)`);
+        fail(ctx, option, `lvmlab models ${RW_MODES.join(", ")}; pick one of those`);
       }
       draft.rw = mode as RwMode;
       return;
@@ -364,13 +369,13 @@ function applyOption(draft: Draft, ctx: ApplyContext, option: IniOption): void {
       draft.norandommap = bool(ctx, option);
       return;
     case "rate": {
-      const target = { read: 0, write: 0, ...draft.rateBytesPerSec };
+      const target = { read: 0, write: 0, trim: 0, ...draft.rateBytesPerSec };
       setPerDirectionNumber(target, perDirection(ctx, option), (t) => size(ctx, option, t));
       draft.rateBytesPerSec = target;
       return;
     }
     case "rate_iops": {
-      const target = { read: 0, write: 0, ...draft.rateIops };
+      const target = { read: 0, write: 0, trim: 0, ...draft.rateIops };
       setPerDirectionNumber(target, perDirection(ctx, option), (t) => number(ctx, option, t));
       draft.rateIops = target;
       return;
@@ -481,7 +486,11 @@ export function jobsFromFioFile(text: string, options: { file?: string } = {}): 
     const draft: Draft = {
       name: section.name,
       kbBase,
-      bs: { read: { kind: "fixed", bytes: 4096 }, write: { kind: "fixed", bytes: 4096 } },
+      bs: {
+        read: { kind: "fixed", bytes: 4096 },
+        write: { kind: "fixed", bytes: 4096 },
+        trim: { kind: "fixed", bytes: 4096 },
+      },
       passthrough: {},
     };
     for (const option of all) {
@@ -509,6 +518,16 @@ function printBlockSpec(job: JobSpec, spec: BlockSizeSpec): string {
   return spec.entries.map((entry) => `${printSize(job, entry.bytes)}/${entry.percent}`).join(":");
 }
 
+/**
+ * Three per-direction texts as one fio value that reads back the same: `x` when all agree, `r,w`
+ * when trims follow writes, `r,w,t` otherwise (an empty part leaves its direction as it was).
+ */
+function joinDirections(read: string, write: string, trim: string): string {
+  if (read === write && write === trim) return read;
+  if (write === trim) return `${read},${write}`;
+  return `${read},${write},${trim}`;
+}
+
 function printBlockSizes(job: JobSpec): string[] {
   const lines: string[] = [];
   const option = { fixed: "bs", range: "bsrange", split: "bssplit" } as const;
@@ -517,8 +536,9 @@ function printBlockSizes(job: JobSpec): string[] {
       job.bs[direction].kind === kind ? printBlockSpec(job, job.bs[direction]) : "";
     const read = part("read");
     const write = part("write");
-    if (read === "" && write === "") continue;
-    lines.push(`${option[kind]}=${read === write ? read : `${read},${write}`}`);
+    const trim = part("trim");
+    if (read === "" && write === "" && trim === "") continue;
+    lines.push(`${option[kind]}=${joinDirections(read, write, trim)}`);
   }
   return lines;
 }
@@ -537,10 +557,11 @@ function printDistribution(dist: RandomDistribution): string {
   }
 }
 
-function printPerDirection(values: { read: number; write: number }, format: (n: number) => string): string {
-  return values.read === values.write
-    ? format(values.read)
-    : `${format(values.read)},${format(values.write)}`;
+function printPerDirection(
+  values: { read: number; write: number; trim: number },
+  format: (n: number) => string,
+): string {
+  return joinDirections(format(values.read), format(values.write), format(values.trim));
 }
 
 /** Print jobs as a fio job file that {@link jobsFromFioFile} reads back to the same jobs. */
@@ -564,10 +585,10 @@ export function formatFioJobFile(jobs: readonly JobSpec[]): string {
       out.push(`random_distribution=${printDistribution(job.randomDistribution)}`);
     }
     if (job.norandommap) out.push("norandommap");
-    if (job.rateBytesPerSec.read !== 0 || job.rateBytesPerSec.write !== 0) {
+    if (DIRECTIONS.some((direction) => job.rateBytesPerSec[direction] !== 0)) {
       out.push(`rate=${printPerDirection(job.rateBytesPerSec, (n) => String(n))}`);
     }
-    if (job.rateIops.read !== 0 || job.rateIops.write !== 0) {
+    if (DIRECTIONS.some((direction) => job.rateIops[direction] !== 0)) {
       out.push(`rate_iops=${printPerDirection(job.rateIops, (n) => String(n))}`);
     }
     if (job.numberIos !== undefined) out.push(`number_ios=${job.numberIos}`);

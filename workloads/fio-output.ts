@@ -9,7 +9,7 @@
  */
 
 import { formatFioJobFile } from "./fio-ini.js";
-import type { Direction } from "./job-spec.js";
+import { DIRECTIONS, type Direction } from "./job-spec.js";
 import type { DirectionStats, LatencySummary } from "./measure.js";
 import type { JobResult, RunResult, VerifyFailure } from "./runner.js";
 
@@ -141,7 +141,7 @@ function jobHeader(job: JobResult): string {
   const passthrough = job.spec.passthrough.ioengine ?? "lvmlab";
   return (
     `${job.name}: (g=${job.groupId}): rw=${job.spec.rw}, bs=(R) ${bsText(job, "read")}, (W) ${bsText(job, "write")}, ` +
-    `(T) ${bsText(job, "write")}, ioengine=${passthrough}, iodepth=${job.spec.iodepth}`
+    `(T) ${bsText(job, "trim")}, ioengine=${passthrough}, iodepth=${job.spec.iodepth}`
   );
 }
 
@@ -157,7 +157,9 @@ function depthLine(job: JobResult): string {
 function groupLines(result: RunResult, groupId: number): string[] {
   const jobs = result.jobs.filter((j) => j.groupId === groupId);
   const lines = [`Run status group ${groupId} (all jobs):`];
-  for (const direction of ["read", "write"] as const) {
+  // fio's stat.c labels, in DDIR order.
+  const labels: Record<Direction, string> = { read: "   READ", write: "  WRITE", trim: "   TRIM" };
+  for (const direction of DIRECTIONS) {
     const active = jobs.filter((j) => j[direction].ios > 0);
     if (active.length === 0) continue;
     const rates = active.map((j) =>
@@ -169,7 +171,7 @@ function groupLines(result: RunResult, groupId: number): string[] {
     const agg = Math.floor((1000 * io) / Math.max(...runs));
     const b = (n: number, pow2: boolean) => num2str(n, { pow2, unit: "B/s" });
     lines.push(
-      `${direction === "read" ? "   READ" : "  WRITE"}: bw=${b(agg, true)} (${b(agg, false)}), ` +
+      `${labels[direction]}: bw=${b(agg, true)} (${b(agg, false)}), ` +
         `${b(Math.min(...rates), true)}-${b(Math.max(...rates), true)} (${b(Math.min(...rates), false)}-${b(Math.max(...rates), false)}), ` +
         `io=${num2str(io, { pow2: true, unit: "B" })} (${num2str(io, { unit: "B" })}), run=${Math.min(...runs)}-${Math.max(...runs)}msec`,
     );
@@ -194,9 +196,14 @@ export function formatFioNormal(result: RunResult): string {
     for (const failure of job.verify.failures) out.push(formatVerifyFailure(failure));
     const err = job.error === undefined ? "err= 0" : `err=${job.error.code} (${job.error.message})`;
     out.push("", `${job.name}: (groupid=${job.groupId}, jobs=1): ${err}: pid=0: virtual time`);
-    out.push(...directionBlock("read", job.read), ...directionBlock("write", job.write));
+    out.push(
+      ...directionBlock("read", job.read),
+      ...directionBlock("write", job.write),
+      ...directionBlock("trim", job.trim),
+    );
     if (job.sync.ios > 0) out.push("  fsync/fdatasync/sync_file_range:", latLine("sync", job.sync.latency));
     const extra = [`fua=${job.fuaWrites}`];
+    if (job.trim.ios > 0) extra.push(`discarded=${num2str(job.trim.bytes, { pow2: true, unit: "B" })}`);
     if (result.writeAmplification !== undefined)
       extra.push(`write amplification=${fixed(result.writeAmplification)}`);
     if (job.verify.kind !== "none") {
@@ -205,7 +212,7 @@ export function formatFioNormal(result: RunResult): string {
     out.push(`  lvmlab       : ${extra.join(", ")}`);
     out.push(depthLine(job));
     out.push(
-      `     issued rwts: total=${job.read.ios},${job.write.ios},0,0 short=0,0,0,0 dropped=0,0,0,0`,
+      `     issued rwts: total=${job.read.ios},${job.write.ios},${job.trim.ios},0 short=0,0,0,0 dropped=0,0,0,0`,
       `     latency   : target=0, window=0, percentile=100.00%, depth=${job.spec.iodepth}`,
     );
   }
@@ -293,10 +300,7 @@ export function formatFioJson(result: RunResult): string {
       "job options": jobOptions(job),
       read: directionJson(job.read, job.runtimeNs),
       write: directionJson(job.write, job.runtimeNs),
-      trim: directionJson(
-        { ios: 0, bytes: 0, runtimeNs: 0, iops: 0, bwBytesPerSec: 0, latency: job.read.latency },
-        0,
-      ),
+      trim: directionJson(job.trim, job.runtimeNs),
       sync: { total_ios: job.sync.ios, lat_ns: latJson(job.sync.latency, true) },
       job_runtime: Math.round(job.runtimeNs / 1e6),
       usr_cpu: 0,

@@ -11,14 +11,32 @@ import { z } from "zod";
 import type { KbBase } from "./units.js";
 import { parseSizeBytes } from "./units.js";
 
-/** fio's `rw` modes that lvmlab models (trim modes are not modelled). */
-export const RW_MODES = ["read", "write", "randread", "randwrite", "rw", "randrw"] as const;
+/**
+ * fio's `rw` modes (fio 3.33, Debian bookworm's): `trim`/`randtrim` issue discards,
+ * `trimwrite`/`randtrimwrite` alternate a trim with a write (the random one writes exactly the
+ * range it just trimmed).
+ */
+export const RW_MODES = [
+  "read",
+  "write",
+  "randread",
+  "randwrite",
+  "rw",
+  "randrw",
+  "trim",
+  "randtrim",
+  "trimwrite",
+  "randtrimwrite",
+] as const;
 
 /** One of {@link RW_MODES}; `readwrite` in a job file is read as `rw`, as fio does. */
 export type RwMode = (typeof RW_MODES)[number];
 
-/** Data direction of one I/O. */
-export type Direction = "read" | "write";
+/** Data direction of one I/O, as fio's `DDIR_READ`, `DDIR_WRITE` and `DDIR_TRIM`. */
+export type Direction = "read" | "write" | "trim";
+
+/** Every {@link Direction} in fio's order (the order of `bs=read,write,trim`). */
+export const DIRECTIONS: readonly Direction[] = ["read", "write", "trim"];
 
 /** The verify kinds lvmlab writes; fio's `xxhash` maps to xxh64, `crc32c-intel` to crc32c. */
 const VERIFY_KINDS = ["none", "xxh64", "crc32c", "pattern"] as const;
@@ -54,10 +72,11 @@ export type RandomDistribution =
 /** A size in bytes or a percentage of the target's size, like fio's `size=50%`. */
 export type SizeOrPercent = { readonly bytes: number } | { readonly percent: number };
 
-/** Per-direction values, as fio's `bs=4k,64k` and `rate=1m,2m`. */
+/** Per-direction values, as fio's `bs=4k,64k,1m` and `rate=1m,2m`. */
 export interface PerDirection<T> {
   readonly read: T;
   readonly write: T;
+  readonly trim: T;
 }
 
 /** A validated job, with fio's defaults filled in. */
@@ -66,7 +85,7 @@ export interface JobSpec {
   /** Which target device the job uses, by device name; optional when there is one target. */
   readonly filename?: string;
   readonly rw: RwMode;
-  /** Percentage of reads in mixed modes (fio `rwmixread`, default 50). */
+  /** Percentage of reads in mixed modes (fio `rwmixread`, default 50); trims never mix in, as in fio. */
   readonly rwmixread: number;
   readonly bs: PerDirection<BlockSizeSpec>;
   /** Region the job works in; default: the whole target after `offset`. */
@@ -155,16 +174,22 @@ function buildSchema(kbBase: KbBase) {
       })
       .strict(),
   ]);
-  const perDirBs = z.object({ read: blockSize, write: blockSize }).strict();
+  // A value left out applies the one before it, as fio's "a value not terminated in a comma
+  // applies to subsequent types": trim defaults to write (filled in by defineJob).
+  const perDirBs = z.object({ read: blockSize, write: blockSize, trim: blockSize.optional() }).strict();
   const sizeOrPercent = z.union([
     z.object({ bytes: size }).strict(),
     z.object({ percent: z.number().min(0).max(100) }).strict(),
   ]);
   const center = z.number().min(0).max(1).optional();
   const perDirCount = z
-    .object({ read: z.number().nonnegative(), write: z.number().nonnegative() })
+    .object({
+      read: z.number().nonnegative(),
+      write: z.number().nonnegative(),
+      trim: z.number().nonnegative().optional(),
+    })
     .strict()
-    .default({ read: 0, write: 0 });
+    .default({ read: 0, write: 0, trim: 0 });
   return z
     .object({
       name: z
@@ -268,21 +293,46 @@ function blockSizes(spec: BlockSizeSpec): number[] {
   return spec.entries.map((entry) => entry.bytes);
 }
 
-/** The smallest block size a job can issue in either direction it uses. */
+/**
+ * The directions whose block sizes place a job's I/O. Read and write modes count both read and
+ * write sizes, as lvmlab always has (a job's offsets and verify unit do not change with the mode);
+ * trim modes count only what they issue, so `rw=randtrim,bs=,,64k` trims at 64 KiB alignment like
+ * fio's `blockalign` default for trims.
+ */
+function sizedDirections(rw: RwMode): readonly Direction[] {
+  // randtrimwrite writes exactly what it trimmed, so its write sizes are never used (fio 3.33).
+  if (rw === "trim" || rw === "randtrim" || rw === "randtrimwrite") return ["trim"];
+  if (rw === "trimwrite") return ["write", "trim"];
+  return ["read", "write"];
+}
+
+function usedSizes(job: JobSpec): number[] {
+  return sizedDirections(job.rw).flatMap((direction) => blockSizes(job.bs[direction]));
+}
+
+/** The smallest block size a job can issue in the directions it uses (see {@link sizedDirections}). */
 export function minBlockBytes(job: JobSpec): number {
-  const sizes = [...blockSizes(job.bs.read), ...blockSizes(job.bs.write)];
-  return Math.min(...sizes);
+  return Math.min(...usedSizes(job));
 }
 
 /** The largest block size a job can issue. */
 export function maxBlockBytes(job: JobSpec): number {
-  const sizes = [...blockSizes(job.bs.read), ...blockSizes(job.bs.write)];
-  return Math.max(...sizes);
+  return Math.max(...usedSizes(job));
 }
 
-/** True when the mode issues writes. */
+/** True when the mode issues writes (fio's `td_write`). */
 export function writesData(rw: RwMode): boolean {
-  return rw !== "read" && rw !== "randread";
+  return rw !== "read" && rw !== "randread" && rw !== "trim" && rw !== "randtrim";
+}
+
+/** True when the mode issues trims (fio's `td_trim`). */
+function trimsData(rw: RwMode): boolean {
+  return rw === "trim" || rw === "randtrim" || rw === "trimwrite" || rw === "randtrimwrite";
+}
+
+/** True for `trimwrite`/`randtrimwrite`: each trim is followed by a write (fio's `td_trimwrite`). */
+export function isTrimWrite(rw: RwMode): boolean {
+  return rw === "trimwrite" || rw === "randtrimwrite";
 }
 
 /** True when offsets are random rather than sequential. */
@@ -290,11 +340,17 @@ export function isRandom(rw: RwMode): boolean {
   return rw.startsWith("rand");
 }
 
+// verify_interval must divide every block size the job can issue: reads and writes always (as
+// before trims were modelled), trims when the mode issues them (they are judged per verify unit).
+function verifiedDirections(rw: RwMode): readonly Direction[] {
+  return trimsData(rw) ? DIRECTIONS : ["read", "write"];
+}
+
 function checkSemantics(job: JobSpec, where?: string): void {
   const fail = (option: string, value: unknown, detail: string): never => {
     throw new JobSpecError(job.name, option, String(value), detail, where);
   };
-  for (const direction of ["read", "write"] as const) {
+  for (const direction of DIRECTIONS) {
     const spec = job.bs[direction];
     for (const bytes of blockSizes(spec)) {
       if (bytes === 0 || bytes % 512 !== 0) {
@@ -325,7 +381,7 @@ function checkSemantics(job: JobSpec, where?: string): void {
   if (interval !== undefined) {
     if (interval < 512 || interval % 512 !== 0)
       fail("verify_interval", interval, "must be a multiple of 512 bytes");
-    for (const direction of ["read", "write"] as const) {
+    for (const direction of verifiedDirections(job.rw)) {
       for (const bytes of blockSizes(job.bs[direction])) {
         if (bytes % interval !== 0) {
           fail("verify_interval", interval, `does not divide block size ${bytes}; pick a common divisor`);
@@ -367,7 +423,17 @@ export function defineJob(input: JobInput, options: { where?: string } = {}): Jo
         : issue.message;
     throw new JobSpecError(name, option, value, detail, options.where);
   }
-  const job = parsed.data as JobSpec;
+  const data = parsed.data;
+  // fio: a direction left out takes the value before it (bs=8k,32k means 32k trims too).
+  const job = {
+    ...data,
+    bs: { ...data.bs, trim: data.bs.trim ?? data.bs.write },
+    rateBytesPerSec: {
+      ...data.rateBytesPerSec,
+      trim: data.rateBytesPerSec.trim ?? data.rateBytesPerSec.write,
+    },
+    rateIops: { ...data.rateIops, trim: data.rateIops.trim ?? data.rateIops.write },
+  } as JobSpec;
   checkSemantics(job, options.where);
   return job;
 }

@@ -32,8 +32,10 @@ export type {
   VerifyKind,
 } from "./job-spec.js";
 export {
+  DIRECTIONS,
   defineJob,
   isRandom,
+  isTrimWrite,
   JobSpecError,
   maxBlockBytes,
   minBlockBytes,

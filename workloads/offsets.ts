@@ -46,7 +46,7 @@ export function resolveRegion(job: JobSpec, deviceBytes: number, slotBytes: numb
 export class OffsetGenerator {
   readonly #region: JobRegion;
   readonly #sampler: IndexSampler | undefined;
-  readonly #cursor: Record<Direction, number> = { read: 0, write: 0 };
+  readonly #cursor: Record<Direction, number> = { read: 0, write: 0, trim: 0 };
 
   constructor(job: JobSpec, region: JobRegion, options: { rng: WorkloadRng }) {
     this.#region = region;

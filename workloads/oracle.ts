@@ -117,8 +117,12 @@ interface LvState {
   readonly durable: Map<number, number>;
   readonly pending: Map<number, PendingRecord>;
   readonly snapshots: LvState[];
-  /** Blocks a discard reached: zeros are allowed there besides what else is (until a newer write is durable). */
-  readonly mayBeZero: Set<number>;
+  /**
+   * Blocks a discard reached, each with the newest generation handed out when it came: zeros are
+   * allowed there besides what else is, until a write issued after the discard is durable (a
+   * write issued before it, made durable by a later flush, does not undo the discard).
+   */
+  readonly mayBeZero: Map<number, number>;
   /** Blocks a discard unmapped whole: they read as zeros once the next flush (pool commit) completes. */
   readonly unmapped: Set<number>;
   readonly base?: { readonly origin: LvState; readonly frozen: Map<number, FrozenRecord> };
@@ -243,7 +247,7 @@ export class ShadowOracle {
         durable: new Map(lv.durable),
         pending,
         snapshots: [],
-        mayBeZero: new Set(lv.mayBeZero),
+        mayBeZero: new Map(lv.mayBeZero),
         unmapped: new Set(lv.unmapped),
       });
     }
@@ -412,7 +416,8 @@ export class ShadowOracle {
       );
     }
     record.durable = generation;
-    lv.mayBeZero.delete(block);
+    const discardedAfter = lv.mayBeZero.get(block);
+    if (discardedAfter !== undefined && generation > discardedAfter) lv.mayBeZero.delete(block);
     record.acked = record.acked.filter((g) => g > generation);
     if (record.rivals !== undefined) {
       // Generations older than the durable one can no longer settle the block.
@@ -485,7 +490,7 @@ export class ShadowOracle {
     const endBytes = offsetBytes + lengthBytes;
     for (const block of this.#blocksOf(lv, offsetBytes, lengthBytes)) {
       this.#freezeForSnapshots(lv, block);
-      lv.mayBeZero.add(block);
+      lv.mayBeZero.set(block, this.#generation);
       if (unitBytes === undefined) continue;
       const unitStart = Math.floor((block * lv.registration.blockBytes) / unitBytes) * unitBytes;
       if (unitStart >= offsetBytes && unitStart + unitBytes <= endBytes) lv.unmapped.add(block);
@@ -807,7 +812,7 @@ function emptyLvState(id: number, registration: LvRegistration): LvState {
     durable: new Map(),
     pending: new Map(),
     snapshots: [],
-    mayBeZero: new Set(),
+    mayBeZero: new Map(),
     unmapped: new Set(),
   };
 }

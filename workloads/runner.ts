@@ -9,6 +9,13 @@
  * quiesces before a sync too). `verify_backlog=N` reads back and checks the last N written blocks
  * the same way. At the end a verifying job reads back every block it wrote.
  *
+ * Trims (`rw=trim|randtrim|trimwrite|randtrimwrite`) are discards of the LV's device, queued and
+ * timed like reads and writes. A trim waits until no queued write to its device is in flight, so
+ * a discard never overtakes a write the target has not applied yet. On an LV the oracle tracks, the
+ * oracle hears of a trim as a scenario's `discard` phase tells it: the range may read as its old
+ * data or zeros from the moment the trim is issued, and units a thin pool unmaps whole read as
+ * zeros once the next flush commits.
+ *
  * Jobs run concurrently; `stonewall` starts a new group after every earlier job has finished.
  * Writes to an LV the oracle tracks carry verify headers and go through the oracle's
  * issue/ack/flush protocol, so a crash (a SimulationHalt thrown from inside a device call)
@@ -18,14 +25,15 @@
 import type { BlockDevice, IoStats } from "../engine/block/device.js";
 import { isBlockDeviceError } from "../engine/block/errors.js";
 import { canQueueWrites } from "../engine/block/queued.js";
+import { discardUnmapUnitBytes } from "../engine/lvm/mod.js";
 import { Scheduler } from "../engine/sim/scheduler.js";
 import type { BlockSizeChooser } from "./distributions.js";
 import { createBlockSizeChooser } from "./distributions.js";
 import type { Direction, JobSpec } from "./job-spec.js";
-import { maxBlockBytes, minBlockBytes, writesData } from "./job-spec.js";
+import { isTrimWrite, maxBlockBytes, minBlockBytes, writesData } from "./job-spec.js";
 import type { CpuTime, DirectionStats, LatencySummary } from "./measure.js";
 import { LatencyRecorder, startCpuMeasurement, writeAmplification } from "./measure.js";
-import { OffsetGenerator, resolveRegion } from "./offsets.js";
+import { OffsetGenerator, type Placement, resolveRegion } from "./offsets.js";
 import type { VerifyExample } from "./oracle.js";
 import { ShadowOracle } from "./oracle.js";
 import { payloadPool } from "./payload.js";
@@ -87,6 +95,8 @@ export interface JobResult {
   readonly runtimeNs: number;
   readonly read: DirectionStats;
   readonly write: DirectionStats;
+  /** Trims (discards) the job issued; all zero unless its mode trims. */
+  readonly trim: DirectionStats;
   readonly sync: { readonly ios: number; readonly latency: LatencySummary };
   readonly fuaWrites: number;
   readonly verify: JobVerifyResult;
@@ -116,6 +126,40 @@ interface Target {
   readonly lvId: number;
 }
 
+/**
+ * Queued writes in flight per device, across every job of a run: a trim waits until its device has
+ * none, then the waiting jobs are woken.
+ */
+class QueuedWrites {
+  readonly #inflight = new Map<BlockDevice, number>();
+  readonly #waiters = new Map<BlockDevice, (() => void)[]>();
+
+  busy(device: BlockDevice): boolean {
+    return (this.#inflight.get(device) ?? 0) > 0;
+  }
+
+  begin(device: BlockDevice): void {
+    this.#inflight.set(device, (this.#inflight.get(device) ?? 0) + 1);
+  }
+
+  end(device: BlockDevice): void {
+    const left = (this.#inflight.get(device) ?? 0) - 1;
+    if (left < 0) throw new Error(`Queued write count of ${device.name} went below zero`);
+    this.#inflight.set(device, left);
+    if (left > 0) return;
+    const waiters = this.#waiters.get(device) ?? [];
+    this.#waiters.delete(device);
+    for (const wake of waiters) wake();
+  }
+
+  /** Call `wake` once the device has no queued write in flight. */
+  whenIdle(device: BlockDevice, wake: () => void): void {
+    const waiters = this.#waiters.get(device) ?? [];
+    waiters.push(wake);
+    this.#waiters.set(device, waiters);
+  }
+}
+
 interface Op {
   readonly direction: Direction;
   readonly offsetBytes: number;
@@ -132,7 +176,11 @@ function depthLevel(depth: number): number {
 }
 
 class JobRun {
-  readonly recorders = { read: new LatencyRecorder(), write: new LatencyRecorder() };
+  readonly recorders: Record<Direction, LatencyRecorder> = {
+    read: new LatencyRecorder(),
+    write: new LatencyRecorder(),
+    trim: new LatencyRecorder(),
+  };
   readonly syncRecorder = new LatencyRecorder();
   readonly depthHistogram: number[] = new Array(DEPTH_LEVELS.length).fill(0);
   readonly counts: Record<Classification, number> = Object.fromEntries(
@@ -149,11 +197,19 @@ class JobRun {
   readonly #tracked: boolean;
   readonly #totalBytes: number;
   readonly #maxIos: number;
+  readonly #queued: QueuedWrites;
   #startNs = 0;
   endNs = 0;
   #issuedIos = 0;
   #issuedBytes = 0;
-  readonly #issuedPerDir = { read: { ios: 0, bytes: 0 }, write: { ios: 0, bytes: 0 } };
+  readonly #issuedPerDir: Record<Direction, { ios: number; bytes: number }> = {
+    read: { ios: 0, bytes: 0 },
+    write: { ios: 0, bytes: 0 },
+    trim: { ios: 0, bytes: 0 },
+  };
+  /** trimwrite/randtrimwrite: the trim just chosen, whose write comes next (fio alternates them). */
+  #trimAwaitingWrite: Placement | undefined;
+  #waitingForQueue = false;
   #inflight = 0;
   #writesSinceSync = 0;
   #syncing = false;
@@ -172,8 +228,9 @@ class JobRun {
     readonly target: Target,
     readonly scheduler: Scheduler,
     readonly oracle: ShadowOracle | undefined,
-    options: { rng: WorkloadRng; maxIos: number },
+    options: { rng: WorkloadRng; maxIos: number; queued: QueuedWrites },
   ) {
+    this.#queued = options.queued;
     this.#rng = options.rng;
     this.#tracked = oracle?.has(target.lvId) === true;
     this.#unitBytes = this.#tracked ? oracle!.registration(target.lvId).blockBytes : minBlockBytes(spec);
@@ -191,6 +248,7 @@ class JobRun {
     this.#bs = {
       read: createBlockSizeChooser(spec.bs.read, { rng: this.#rng.fork("bs-read") }),
       write: createBlockSizeChooser(spec.bs.write, { rng: this.#rng.fork("bs-write") }),
+      trim: createBlockSizeChooser(spec.bs.trim, { rng: this.#rng.fork("bs-trim") }),
     };
     this.#buffer = new Uint8Array(maxBlockBytes(spec));
     // Untracked writes still carry non-zero data; a seed-derived pool slice costs one copy.
@@ -199,8 +257,11 @@ class JobRun {
       this.#buffer.set(pool.subarray(0, Math.min(pool.length, this.#buffer.length - at)), at);
     }
     const regionIo = region.lengthBytes * spec.loops;
-    this.#totalBytes = spec.timeBased ? Number.POSITIVE_INFINITY : (spec.ioSizeBytes ?? regionIo);
-    this.#maxIos = Math.min(spec.numberIos ?? Number.POSITIVE_INFINITY, options.maxIos);
+    // fio (backend.c): in trimwrite modes every byte is trimmed and then written, so the job may
+    // move twice its size and issue twice number_ios.
+    const pairs = isTrimWrite(spec.rw) ? 2 : 1;
+    this.#totalBytes = spec.timeBased ? Number.POSITIVE_INFINITY : (spec.ioSizeBytes ?? regionIo) * pairs;
+    this.#maxIos = Math.min((spec.numberIos ?? Number.POSITIVE_INFINITY) * pairs, options.maxIos);
   }
 
   get startNs(): number {
@@ -218,7 +279,8 @@ class JobRun {
     if (this.#issuedBytes >= this.#totalBytes) return true;
     if (this.#issuedIos >= this.#maxIos) {
       // Only the safety cap, not the job's own number_ios, is worth an error.
-      if (this.#maxIos < (this.spec.numberIos ?? Number.POSITIVE_INFINITY)) {
+      const ownIos = (this.spec.numberIos ?? Number.POSITIVE_INFINITY) * (isTrimWrite(this.spec.rw) ? 2 : 1);
+      if (this.#maxIos < ownIos) {
         this.error ??= {
           code: "ELIMIT",
           message: `job issued ${this.#maxIos} I/Os, the per-job cap; set number_ios, size or runtime`,
@@ -235,14 +297,24 @@ class JobRun {
     let direction: Direction;
     if (rw === "read" || rw === "randread") direction = "read";
     else if (rw === "write" || rw === "randwrite") direction = "write";
+    else if (rw === "trim" || rw === "randtrim") direction = "trim";
+    else if (isTrimWrite(rw)) direction = this.#trimAwaitingWrite === undefined ? "trim" : "write";
     else direction = this.#rng.next() * 100 < this.spec.rwmixread ? "read" : "write";
-    const wanted = this.#bs[direction]();
-    const remaining = this.#totalBytes - this.#issuedBytes;
-    const clipped = Math.max(
-      this.#unitBytes,
-      Math.min(wanted, Math.floor(remaining / this.#unitBytes) * this.#unitBytes),
-    );
-    const placement = this.#offsets.next(direction, clipped);
+    const trimmed = this.#trimAwaitingWrite;
+    let placement: Placement;
+    if (direction === "write" && trimmed !== undefined && rw === "randtrimwrite") {
+      // fio 3.33 (io_u.c): randtrimwrite writes exactly the range it just trimmed.
+      placement = trimmed;
+    } else {
+      const wanted = this.#bs[direction]();
+      const remaining = this.#totalBytes - this.#issuedBytes;
+      const clipped = Math.max(
+        this.#unitBytes,
+        Math.min(wanted, Math.floor(remaining / this.#unitBytes) * this.#unitBytes),
+      );
+      placement = this.#offsets.next(direction, clipped);
+    }
+    if (isTrimWrite(rw)) this.#trimAwaitingWrite = direction === "trim" ? placement : undefined;
     const fua =
       direction === "write" &&
       this.spec.fuaPercentage > 0 &&
@@ -288,6 +360,23 @@ class JobRun {
         if (!this.#waiting) {
           this.#waiting = true;
           this.scheduler.at(notBefore, (t) => this.#pump(t), `job ${this.spec.name} rate`);
+        }
+        return;
+      }
+      if (op.direction === "trim" && this.#queued.busy(this.target.device)) {
+        this.#pendingOp = op;
+        if (!this.#waitingForQueue) {
+          this.#waitingForQueue = true;
+          this.#queued.whenIdle(this.target.device, () =>
+            this.scheduler.at(
+              this.scheduler.nowNs,
+              (t) => {
+                this.#waitingForQueue = false;
+                this.#pump(t);
+              },
+              `job ${this.spec.name} trim`,
+            ),
+          );
         }
         return;
       }
@@ -379,26 +468,42 @@ class JobRun {
         if (canQueueWrites(device)) {
           // The target's worker batches this write with the others queued in its pass.
           this.#inflight += 1;
+          this.#queued.begin(device);
           const writeGeneration = generation;
-          device.submitWrite(op.offsetBytes, data, { issueNs: now, fua: op.fua }, (done) => {
-            if (done.error !== undefined) {
-              this.#inflight -= 1;
-              this.#fail(done.error.code, done.error.message);
-              if (this.#inflight === 0) this.#finish(done.completeNs);
-              return;
-            }
-            this.#complete(op, now, done.completeNs, writeGeneration);
-          });
+          try {
+            device.submitWrite(op.offsetBytes, data, { issueNs: now, fua: op.fua }, (done) => {
+              this.#queued.end(device);
+              if (done.error !== undefined) {
+                this.#inflight -= 1;
+                this.#fail(done.error.code, done.error.message);
+                if (this.#inflight === 0) this.#finish(done.completeNs);
+                return;
+              }
+              this.#complete(op, now, done.completeNs, writeGeneration);
+            });
+          } catch (error) {
+            // Refused at submission: nothing is in flight.
+            this.#queued.end(device);
+            this.#inflight -= 1;
+            throw error;
+          }
           return;
         }
         completion = device.write(op.offsetBytes, data, { issueNs: now, fua: op.fua });
+      } else if (op.direction === "trim") {
+        completion = this.#trim(op, now);
       } else {
         completion = device.read(op.offsetBytes, data, { issueNs: now });
         if (this.#tracked && this.spec.verify !== "none") this.#checkRead(op, data);
       }
     } catch (error) {
       if (!isBlockDeviceError(error)) throw error;
-      this.#fail(error.code, error.message);
+      // fio names the trim that failed (io_u error … trim offset=…); the device says why.
+      const message =
+        op.direction === "trim"
+          ? `trim of ${op.lengthBytes} bytes at ${op.offsetBytes} on ${device.name} failed: ${error.message}`
+          : error.message;
+      this.#fail(error.code, message);
       return;
     }
     if (!(completion >= now)) {
@@ -408,6 +513,26 @@ class JobRun {
     }
     this.#inflight += 1;
     this.scheduler.at(completion, (t) => this.#complete(op, now, t, generation), `job ${this.spec.name} io`);
+  }
+
+  /** A discard of the op's range; the oracle hears of it as `runDiscard` in scenarios/executor.ts tells it. */
+  #trim(op: Op, now: number): number {
+    const { device, lvId } = this.target;
+    const oracle = this.#tracked ? this.oracle! : undefined;
+    // From its issue on the range may read as old data or zeros, even if the power fails mid-way.
+    oracle?.discard(lvId, op.offsetBytes, op.lengthBytes);
+    const done = device.discard(op.offsetBytes, op.lengthBytes, { issueNs: now });
+    if (oracle === undefined) return done;
+    const unmapUnitBytes = discardUnmapUnitBytes(device);
+    if (unmapUnitBytes !== undefined && unmapUnitBytes % this.#unitBytes === 0) {
+      oracle.discard(lvId, op.offsetBytes, op.lengthBytes, { unmapUnitBytes });
+    }
+    // fio drops trimmed blocks from its verify list: what they read now is the oracle's to judge.
+    const first = op.offsetBytes / this.#unitBytes;
+    const last = (op.offsetBytes + op.lengthBytes) / this.#unitBytes;
+    for (let block = first; block < last; block++) this.#written.delete(block);
+    if (this.#backlog.length > 0) this.#backlog = this.#backlog.filter((b) => b < first || b >= last);
+    return done;
   }
 
   #checkRead(op: Op, data: Uint8Array): void {
@@ -510,6 +635,7 @@ class JobRun {
       runtimeNs,
       read: this.recorders.read.stats(runtimeNs),
       write: this.recorders.write.stats(runtimeNs),
+      trim: this.recorders.trim.stats(runtimeNs),
       sync: { ios: this.syncRecorder.count, latency: this.syncRecorder.summary() },
       fuaWrites: this.fuaWrites,
       verify: {
@@ -590,6 +716,7 @@ export function runJobs(
   if (options.scheduler === undefined && startNs > 0) scheduler.advanceTo(startNs);
   const pvBefore = options.pvs?.map((pv) => ({ ...pv.stats }) as IoStats);
   const workload = options.rng.fork("workload");
+  const queued = new QueuedWrites();
 
   const groups: JobRun[][] = [];
   for (const spec of jobs) {
@@ -604,6 +731,7 @@ export function runJobs(
         new JobRun(spec, clone, groups.length - 1, pickTarget(spec, targets), scheduler, oracle, {
           rng,
           maxIos: options.maxIosPerJob ?? DEFAULT_MAX_IOS_PER_JOB,
+          queued,
         }),
       );
     }

@@ -1,4 +1,5 @@
 /** LVM2's commands over block devices: the Host, the command runner, VG read/write, reports and inspect. */
+export { discardUnmapUnitBytes } from "./activation/discard-unit.js";
 export * from "./args.js";
 export * from "./command.js";
 export { OverlayDevice } from "./commands/inspect-table.js";

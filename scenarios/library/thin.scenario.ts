@@ -238,6 +238,42 @@ export default [
     expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
   }),
   defineScenario({
+    name: "thin-fio-trimwrite-crash",
+    description:
+      "fio rw=randtrimwrite over 2 MiB of a 75%-full 4 MiB pool: each 64 KiB trim unmaps one whole pool block and the write of the same range provisions afresh, so the pool has room only if the trims return their blocks; the power fails part way: trimmed ranges read as their old data, zeros or the new writes, every flushed write survives, and thin_check's recount adds up",
+    tags: ["nightly", "thin", "discard", "power-cut"],
+    seeds: "1..4",
+    pvs,
+    setup: setup("--errorwhenfull y -L 4M"),
+    phases: [
+      discardWrites("fill", "0", "3m"),
+      {
+        workload: {
+          lv: "vg0/thin",
+          jobs: [
+            {
+              name: "trimwrite",
+              rw: "randtrimwrite",
+              bs: "64k",
+              size: "2m",
+              iodepth: 4,
+              fsync: 4,
+              end_fsync: 1,
+              verify: "xxh64",
+            },
+          ],
+        },
+      },
+      { lvm: "lvs --noheadings -o lv_name,data_percent vg0/pool" },
+    ],
+    // fill provisions 48 blocks; the 16th write of the trimwrite job needs a block a trim returned.
+    faults: [
+      { kind: "power-cut", at: { event: "thin.provision", occurrence: 70 }, policy: { kind: "subset" } },
+    ],
+    recovery: ["vgchange -ay vg0"],
+    expect: { thinChecked: ["vg0/pool"], thinPoolMode: { "vg0/pool": "write" } },
+  }),
+  defineScenario({
     name: "thin-discard-reuse-cut",
     description:
       "A discard with no flush after it frees 32 blocks of a full thin LV in the pool's open transaction; another thin LV then needs more blocks than the pool has free at its last commit, and the power fails before any flush: a block freed in the open transaction may be handed out only after the commit that frees it (the pool commits first), so after the cut the discarded range reads as its old data or zeros, never as the other LV's writes",

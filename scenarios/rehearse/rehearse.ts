@@ -168,7 +168,7 @@ function row(lv: string, when: string, result: RunResult): ThroughputRow {
   let runtimeNs = 0;
   let busiest: RunResult["jobs"][number]["read"] | undefined;
   for (const job of result.jobs) {
-    for (const dir of [job.read, job.write]) {
+    for (const dir of [job.read, job.write, job.trim]) {
       ios += dir.ios;
       bytes += dir.bytes;
       if (busiest === undefined || dir.ios > busiest.ios) busiest = dir;

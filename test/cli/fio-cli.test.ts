@@ -76,6 +76,29 @@ describe("lvmlab fio", () => {
     for (const value of Object.values(iops)) expect(value).toBeGreaterThan(0);
   });
 
+  it("runs fio's trim modes on every layout and fills the trim section", async () => {
+    const file = join(dir, "trim.fio");
+    writeFileSync(
+      file,
+      "[global]\nsize=4m\nverify=crc32c\n\n[tw]\nrw=randtrimwrite\nbs=64k\niodepth=8\n\n[t]\nstonewall\nrw=trim\nbs=4k,4k,1m\n",
+    );
+    for (const layout of ["linear", "striped", "mirror", "snapshot", "pvmove"]) {
+      out = "";
+      expect(await runCli(["fio", file, "--layout", layout, "--output-format", "json"]), layout).toBe(0);
+      const [tw, t] = (
+        JSON.parse(out) as {
+          jobs: { trim: { io_bytes: number; total_ios: number }; write: { io_bytes: number } }[];
+        }
+      ).jobs;
+      expect([tw!.trim.io_bytes, tw!.write.io_bytes, tw!.trim.total_ios], layout).toEqual([
+        4 << 20,
+        4 << 20,
+        64,
+      ]);
+      expect([t!.trim.io_bytes, t!.trim.total_ios], layout).toEqual([4 << 20, 4]);
+    }
+  });
+
   it("refuses an unsupported option by name, with exit code 2", async () => {
     const file = join(dir, "bad.fio");
     writeFileSync(file, "[x]\nrw=write\nzonemode=zbd\n");

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FioSyntaxError, formatFioJobFile, jobsFromFioFile, parseFioIni } from "../../workloads/fio-ini.js";
-import { defineJob, JobSpecError } from "../../workloads/job-spec.js";
+import { defineJob, JobSpecError, minBlockBytes } from "../../workloads/job-spec.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/workloads/${name}`, import.meta.url), "utf8");
@@ -90,7 +90,9 @@ describe("fio job files", () => {
   });
 
   it.each([
-    ["[j]\nrw=trim\n", "rw", /trim modes are not modelled/],
+    ["[j]\nrw=trimread\n", "rw", /lvmlab models read, write, .*randtrimwrite; pick one/],
+    ["[j]\nbs=4k,4k,4k,4k\n", "bs", /at most read,write,trim/],
+    ["[j]\nrw=randtrim\nbs=4k,4k,1000\n", "bs", /multiples of 512/],
     ["[j]\nbs=4q\n", "bs", /"4q" is not a size/],
     ["[j]\nbs=1000\n", "bs", /multiples of 512/],
     ["[j]\nbssplit=4k/60:8k/60\n", "bssplit", /add up to 120/],
@@ -134,5 +136,82 @@ describe("fio job files", () => {
     expect(job.bs.read).toEqual({ kind: "fixed", bytes: 4096 });
     expect(() => defineJob({ name: "d", runtimeNs: -1 })).toThrow(/option runtime=-1/);
     expect(() => defineJob({ name: "d", bogus: 1 } as never)).toThrow(/option bogus=\?: is not an option/);
+  });
+});
+
+describe("fio trim modes and the trim field", () => {
+  const one = (text: string) => jobsFromFioFile(text, { file: "t.fio" })[0]!;
+  const fixed = (bytes: number) => ({ kind: "fixed", bytes });
+
+  it.each(["trim", "randtrim", "trimwrite", "randtrimwrite"] as const)("reads rw=%s", (mode) => {
+    const job = one(`[j]\nrw=${mode}\nbs=64k\n`);
+    expect(job.rw).toBe(mode);
+    expect(job.bs.trim).toEqual(fixed(65536));
+    expect(formatFioJobFile([job])).toContain(`rw=${mode}\nbs=64k\n`);
+  });
+
+  it("spreads bs=read,write,trim as fio does: a value not ended by a comma applies to the next directions", () => {
+    const cases: [string, number, number, number][] = [
+      ["bs=8k", 8192, 8192, 8192],
+      ["bs=8k,32k", 8192, 32768, 32768],
+      ["bs=8k,32k,", 8192, 32768, 4096],
+      ["bs=,8k", 4096, 8192, 8192],
+      ["bs=,8k,", 4096, 8192, 4096],
+      ["bs=8k,32k,1m", 8192, 32768, 1048576],
+      ["bs=,,1m", 4096, 4096, 1048576],
+    ];
+    for (const [line, read, write, trim] of cases) {
+      const job = one(`[j]\nrw=randtrim\n${line}\n`);
+      expect(job.bs, line).toEqual({ read: fixed(read), write: fixed(write), trim: fixed(trim) });
+    }
+  });
+
+  it("takes a trim field in bsrange, bssplit, rate and rate_iops, and prints it back", () => {
+    const job = one(
+      "[j]\nrw=randtrimwrite\nbsrange=4k-8k,4k-8k,64k-256k\nbssplit=,4k/50:8k/50,\nrate=1m,2m,3m\nrate_iops=,,100\n",
+    );
+    expect(job.bs.trim).toEqual({ kind: "range", minBytes: 65536, maxBytes: 262144 });
+    expect(job.bs.write).toEqual({
+      kind: "split",
+      entries: [
+        { bytes: 4096, percent: 50 },
+        { bytes: 8192, percent: 50 },
+      ],
+    });
+    expect(job.rateBytesPerSec).toEqual({ read: 1048576, write: 2097152, trim: 3145728 });
+    expect(job.rateIops).toEqual({ read: 0, write: 0, trim: 100 });
+    const printed = formatFioJobFile([job]);
+    expect(printed).toContain("bsrange=4k-8k,,64k-256k\n");
+    expect(printed).toContain("bssplit=,4k/50:8k/50,\n");
+    expect(printed).toContain("rate=1048576,2097152,3145728\n");
+    expect(jobsFromFioFile(printed, { file: "again.fio" })).toEqual([job]);
+  });
+
+  it("aligns trim and randtrimwrite jobs to their trim sizes, a trimwrite job to its write and trim sizes", () => {
+    expect(minBlockBytes(one("[j]\nrw=randtrim\nbs=4k,4k,64k\n"))).toBe(65536);
+    expect(minBlockBytes(one("[j]\nrw=trimwrite\nbs=4k,16k,64k\n"))).toBe(16384);
+    // randtrimwrite writes what it trimmed: only the trim sizes count.
+    expect(minBlockBytes(one("[j]\nrw=randtrimwrite\nbs=4k,16k,64k\n"))).toBe(65536);
+    // Read and write modes keep counting both read and write sizes, as before trims were modelled.
+    expect(minBlockBytes(one("[j]\nrw=randread\nbs=64k,4k,1m\n"))).toBe(4096);
+  });
+
+  it("defineJob gives a job with no trim sizes its write sizes, as fio's bs=r,w does", () => {
+    const job = defineJob({
+      name: "d",
+      rw: "trim",
+      bs: { read: { kind: "fixed", bytes: 4096 }, write: { kind: "fixed", bytes: 8192 } },
+      rateIops: { read: 0, write: 50 },
+    });
+    expect(job.bs.trim).toEqual(fixed(8192));
+    expect(job.rateIops.trim).toBe(50);
+  });
+
+  it("checks verify_interval against the trim sizes of a mode that trims", () => {
+    expect(() => one("[j]\nrw=randtrimwrite\nbs=8k,8k,12k\nverify=xxhash\nverify_interval=8k\n")).toThrow(
+      /verify_interval=8192: does not divide block size 12288/,
+    );
+    // A mode that never trims does not care about trim sizes.
+    expect(one("[j]\nrw=randwrite\nbs=8k,8k,12k\nverify=xxhash\nverify_interval=8k\n").rw).toBe("randwrite");
   });
 });

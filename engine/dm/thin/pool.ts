@@ -329,6 +329,11 @@ export class ThinPoolTarget extends Target {
     return this.#md;
   }
 
+  /** What the pool does with discards (`--discards`): passdown by default. */
+  get discards(): PoolDiscards {
+    return this.#options.discards ?? "passdown";
+  }
+
   /** Data block size in bytes. */
   get blockBytes(): number {
     return this.blockSizeSectors * SECTOR_BYTES;

@@ -319,11 +319,6 @@ export class ThinPoolTarget extends Target {
     return this.#mode;
   }
 
-  /** How the table handles discards (`passdown` unless a feature says otherwise). */
-  get discards(): PoolDiscards {
-    return this.#options.discards ?? "passdown";
-  }
-
   /** The open metadata; undefined in fail mode. */
   get metadata(): PoolMetadata | undefined {
     return this.#md;

@@ -21,7 +21,7 @@ import { findVg, scanHost } from "../engine/lvm/vg-read.js";
 import { isSimulationHalt, SimulationHalt } from "../engine/sim/halt.js";
 import { type Mutations, NO_MUTATIONS } from "../engine/sim/mutations.js";
 import { Rng } from "../engine/sim/rng.js";
-import type { FiredAt } from "../faults/mod.js";
+import type { FiredAt, PowerCutOutcome } from "../faults/mod.js";
 import { type CrashPolicySpec, type FaultSpec, parseFaultSpec } from "../faults/schema.js";
 import { ShadowOracle } from "../workloads/oracle.js";
 import { type JobResult, runJobs } from "../workloads/runner.js";
@@ -411,14 +411,36 @@ function runRecovery(state: CaseState, crashed: boolean): boolean {
     } catch (error) {
       if (!isSimulationHalt(error) || attempt >= MAX_RECOVERY_ATTEMPTS) throw error;
       // A fault cut the power again during recovery: reboot and recover from the start.
-      resolveHalt(state.machine);
+      state.failures.push(...resolveHalt(state.machine));
     }
   }
 }
 
-function resolveHalt(machine: Machine): void {
-  if (machine.injector.powerCut !== undefined) machine.injector.resolvePowerCut();
+function resolveHalt(machine: Machine): string[] {
+  const outcomes = machine.injector.powerCut !== undefined ? machine.injector.resolvePowerCut() : [];
   machine.reboot();
+  return outcomes.flatMap(implausibleSubset);
+}
+
+/** Live cached writes a subset cut must have had before keeping all or none of them is implausible. */
+const SUBSET_PLAUSIBLE_BELOW_WRITES = 24;
+
+/**
+ * A fault weaker than it claims: a subset cut keeps each cached write with probability ½, so one
+ * that kept all or none of 24 or more live writes (odds 2^-23) did not do what it says.
+ */
+function implausibleSubset(outcome: PowerCutOutcome): string[] {
+  if (outcome.policy.kind !== "subset") return [];
+  const { keptWrites, droppedWrites } = (outcome.kept ?? {}) as {
+    keptWrites?: number;
+    droppedWrites?: number;
+  };
+  if (keptWrites === undefined || droppedWrites === undefined) return [];
+  const live = keptWrites + droppedWrites;
+  if (live < SUBSET_PLAUSIBLE_BELOW_WRITES || (keptWrites > 0 && droppedWrites > 0)) return [];
+  return [
+    `the subset power cut kept ${keptWrites} of ${live} cached writes on ${outcome.device}: a subset keeps each with probability 1/2, so the crash policy did not do what it claims`,
+  ];
 }
 
 function verifyAll(state: CaseState, crashed: boolean, explored: boolean): VerifyCounts {
@@ -570,7 +592,7 @@ function afterHalt(
   // come. Left armed they would fire during recovery, into a machine the scenario never put them in.
   if (outcome.excused.size > 0) machine.injector.disarm();
   metadataWatch?.noteCut(machine);
-  resolveHalt(machine);
+  state.failures.push(...resolveHalt(machine));
   if (metadataWatch !== undefined) state.failures.push(...metadataWatch.checkAfterReboot(machine));
   if (options.keepDir !== undefined) keepImages(machine, join(options.keepDir, "crash"));
 }

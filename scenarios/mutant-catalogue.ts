@@ -7,7 +7,7 @@
  * (a trigger one late, lenient oracles) are proven by their own unit tests.
  */
 import { FUA_KEEPS_OLDER_CACHED, FUA_STAYS_VOLATILE } from "../engine/block/cache.js";
-import { TORN_NEVER_TEARS } from "../engine/block/crash-state.js";
+import { SUBSET_KEEPS_ALL, TORN_NEVER_TEARS } from "../engine/block/crash-state.js";
 import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { RAID1_MUTATIONS } from "../engine/dm/raid/raid1.js";
 import { THIN_MUTATIONS } from "../engine/dm/thin/mod.js";
@@ -43,6 +43,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   WRAP_READ_FROM_AREA_START,
   FUA_STAYS_VOLATILE,
   TORN_NEVER_TEARS,
+  SUBSET_KEEPS_ALL,
   SAME_SEQNO,
   ALLOC_STALE_FREE_SPACE,
   SNAPSHOT_MERGE_FINISH_EARLY,

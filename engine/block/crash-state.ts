@@ -69,6 +69,13 @@ export const TORN_NEVER_TEARS: MutationInfo = {
     "the torn crash policy keeps or drops every write whole, so a scenario cut with it never sees a torn block",
 };
 
+/** Mutation: the subset policy keeps every cached write (a subset that never drops one). */
+export const SUBSET_KEEPS_ALL: MutationInfo = {
+  name: "block.crash-state.subset-keeps-all",
+  description:
+    "the subset crash policy keeps every cached write, so a scenario cut with it is a keep-all cut and never loses what it claims to",
+};
+
 /** The random stream for a seeded policy, forked by policy kind so subset and torn streams differ. */
 function streamFor(kind: string, seed: number | string): () => number {
   const rng = Rng.fromSeed(seed).fork(`crash-${kind}`);
@@ -110,9 +117,11 @@ export function chooseCrashState(
     }
     case "subset": {
       const random = streamFor("subset", policy.seed);
+      const keepsAll = (options.mutations ?? NO_MUTATIONS).has(SUBSET_KEEPS_ALL.name);
       log.forEach((write, logIndex) => {
         // Draw for every write, live or not, so one write's fate never shifts another's.
-        if (random() < 0.5 && write.liveSectors > 0) kept.push(keptWhole(write, logIndex));
+        const keep = random() < 0.5 || keepsAll;
+        if (keep && write.liveSectors > 0) kept.push(keptWhole(write, logIndex));
       });
       break;
     }

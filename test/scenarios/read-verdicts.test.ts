@@ -57,4 +57,15 @@ describe("verdicts on reads", () => {
       "thinZeroed names vg0/pool, which no workload wrote, so nothing was read back",
     );
   });
+
+  it("fail a subset cut that kept every cached write, and pass the faithful one", () => {
+    const scenario = named("fua-overwrite-power-cut");
+    const mutations = new Set(["block.crash-state.subset-keeps-all"]);
+    const broken = executeCase(scenario, { scenario: scenario.name, seed: 1 }, { mutations }).record;
+    expect(
+      broken.failures.some((f) => /^the subset power cut kept (\d+) of \1 cached writes on /.test(f)),
+    ).toBe(true);
+    const faithful = executeCase(scenario, { scenario: scenario.name, seed: 1 }).record;
+    expect(faithful.status, faithful.failures.join("; ")).toBe("pass");
+  });
 });

@@ -68,6 +68,7 @@ export {
   type TextPlacement,
   type TextReadResult,
   type TextWrite,
+  WRAP_READ_FROM_AREA_START,
   writeMetadataText,
 } from "./mda-text.js";
 export {

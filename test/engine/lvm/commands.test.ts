@@ -17,6 +17,20 @@ function ok(host: Host, line: string): string {
   return run.stdout;
 }
 
+/** vg0 over a, b, c with LVs keep (on a) and lost (on c), rebooted without device c. */
+function rebootWithoutC(): Host {
+  const host = makeHost(["a", "b", "c"]);
+  ok(host, "vgcreate vg0 a b c");
+  ok(host, "lvcreate -an -l 2 -n keep vg0 a");
+  ok(host, "lvcreate -an -l 2 -n lost vg0 c");
+  return makeHost([], {
+    devices: [
+      ["a", host.device("a")!],
+      ["b", host.device("b")!],
+    ],
+  });
+}
+
 function vgsLine(host: Host, fields: string): string {
   return ok(host, `vgs --noheadings --separator , -o ${fields}`).trim();
 }
@@ -79,17 +93,7 @@ describe("volume group commands", () => {
   });
 
   it("vgreduce --removemissing drops a lost PV, refusing partial LVs without --force", () => {
-    const host = makeHost(["a", "b", "c"]);
-    ok(host, "vgcreate vg0 a b c");
-    ok(host, "lvcreate -an -l 2 -n keep vg0 a");
-    ok(host, "lvcreate -an -l 2 -n lost vg0 c");
-    // Reboot without device c.
-    const without = makeHost([], {
-      devices: [
-        ["a", host.device("a")!],
-        ["b", host.device("b")!],
-      ],
-    });
+    const without = rebootWithoutC();
     const scan = lvm(without, "vgs");
     expect(scan.stderr).toContain("WARNING: Couldn't find device with uuid");
     expect(ok(without, "vgs --noheadings -o vg_attr").trim()).toBe("wz-pn-");
@@ -108,16 +112,7 @@ describe("volume group commands", () => {
   });
 
   it("lvchange --refresh refuses only the LVs on a missing PV, as LVM2's _lv_refresh_suspend_resume does", () => {
-    const host = makeHost(["a", "b", "c"]);
-    ok(host, "vgcreate vg0 a b c");
-    ok(host, "lvcreate -an -l 2 -n keep vg0 a");
-    ok(host, "lvcreate -an -l 2 -n lost vg0 c");
-    const without = makeHost([], {
-      devices: [
-        ["a", host.device("a")!],
-        ["b", host.device("b")!],
-      ],
-    });
+    const without = rebootWithoutC();
     expect(lvm(without, "lvchange -ay vg0/keep").exitCode).toBe(0);
     const refused = lvm(without, "lvchange --refresh vg0/lost");
     expect(refused.exitCode).toBe(5);

@@ -636,8 +636,26 @@ export class PoolMetadata {
     }
     const dataSm = writeDataSm(tm, this.#data, this.#dataSmBlocks);
     const metaSm = writeMetadataSm(tm, this.#metaSmBlocks);
-    let t = tm.writeDirty(issueNs);
+    const t = this.#writeSuperblock(tm.writeDirty(issueNs), {
+      dataSm: dataSm.root,
+      metadataSm: metaSm.root,
+      mappingRoot: this.#mappingRoot,
+      detailsRoot: this.#detailsRoot,
+      metadataNrBlocks: tm.sm.nrBlocks,
+    });
+    this.#dataSmBlocks = dataSm.blocks;
+    this.#metaSmBlocks = metaSm.blocks;
+    for (const td of this.#details.values()) td.changed = false;
+    return t;
+  }
+
+  /**
+   * The end of every commit, once its blocks are written (at `writtenNs`): flush them, write the
+   * superblock with this transaction's fields and `roots`, flush it, and start the next transaction.
+   */
+  #writeSuperblock(writtenNs: number, roots: Partial<Superblock>): number {
     this.#onCommitStep("blocks-written");
+    let t = writtenNs;
     if (!this.#mutations.has(MUTATION_COMMIT_SKIPS_METADATA_FLUSH)) t = this.#device.flush({ issueNs: t });
     this.#onCommitStep("blocks-flushed");
     const sb: Superblock = {
@@ -645,21 +663,16 @@ export class PoolMetadata {
       flags: this.#flags,
       time: this.#time,
       transactionId: this.#transactionId,
-      dataSm: dataSm.root,
-      metadataSm: metaSm.root,
-      mappingRoot: this.#mappingRoot,
-      detailsRoot: this.#detailsRoot,
-      metadataNrBlocks: tm.sm.nrBlocks,
+      ...roots,
     };
     t = this.#device.write(0, encodeSuperblock(sb), { issueNs: t });
     this.#onCommitStep("superblock-written");
     t = this.#device.flush({ issueNs: t });
     this.#sb = sb;
-    this.#dataSmBlocks = dataSm.blocks;
-    this.#metaSmBlocks = metaSm.blocks;
-    tm.sm.commit({ resetCursor: true });
+    // Both space maps commit (with nothing to write after a superblock-only transaction): the
+    // metadata allocator starts over at 0.
+    this.#tm.sm.commit({ resetCursor: true });
     this.#data.commit({ resetCursor: false });
-    for (const td of this.#details.values()) td.changed = false;
     this.#changed = false;
     this.#superblockOnly = false;
     this.#lastCommitNs = t;
@@ -668,27 +681,7 @@ export class PoolMetadata {
 
   /** The commit of a transaction that changed only superblock fields: the same steps, no blocks. */
   #commitSuperblock(issueNs: number): number {
-    this.#onCommitStep("blocks-written");
-    let t = issueNs;
-    if (!this.#mutations.has(MUTATION_COMMIT_SKIPS_METADATA_FLUSH)) t = this.#device.flush({ issueNs: t });
-    this.#onCommitStep("blocks-flushed");
-    const sb: Superblock = {
-      ...this.#sb,
-      flags: this.#flags,
-      time: this.#time,
-      transactionId: this.#transactionId,
-    };
-    t = this.#device.write(0, encodeSuperblock(sb), { issueNs: t });
-    this.#onCommitStep("superblock-written");
-    t = this.#device.flush({ issueNs: t });
-    this.#sb = sb;
-    // Both space maps still commit (nothing to write): the metadata allocator starts over at 0.
-    this.#tm.sm.commit({ resetCursor: true });
-    this.#data.commit({ resetCursor: false });
-    this.#changed = false;
-    this.#superblockOnly = false;
-    this.#lastCommitNs = t;
-    return t;
+    return this.#writeSuperblock(issueNs, {});
   }
 
   /** Drops this transaction and reopens the last commit from the device (`dm_pool_abort_metadata`). */

@@ -16,6 +16,11 @@ export interface BytesMemoLimits {
   readonly perKey: number;
   /** Bytes kept in all; past it everything is dropped (a rare, cheap reset). */
   readonly totalBytes: number;
+  /**
+   * Memory one byte of a key's bytes stands for, values included (default 1): a parsed VG text
+   * holds many times its bytes, so a memo of big texts must drop sooner than one of headers.
+   */
+  readonly weight?: number;
 }
 
 interface Entry<T> {
@@ -64,19 +69,21 @@ export class BytesMemo<T> {
    * caller will never write to again.
    */
   set(key: string, bytes: Uint8Array, value: T): void {
-    if (bytes.length > this.#limits.totalBytes) return;
-    if (this.#bytesKept + bytes.length > this.#limits.totalBytes) this.clear();
+    const cost = bytes.length * (this.#limits.weight ?? 1);
+    if (cost > this.#limits.totalBytes) return;
+    if (this.#bytesKept + cost > this.#limits.totalBytes) this.clear();
     let list = this.#byKey.get(key);
     if (list === undefined) {
       list = [];
       this.#byKey.set(key, list);
     }
     list.unshift({ bytes, value });
-    this.#bytesKept += bytes.length;
-    while (list.length > this.#limits.perKey) this.#bytesKept -= list.pop()!.bytes.length;
+    this.#bytesKept += cost;
+    while (list.length > this.#limits.perKey)
+      this.#bytesKept -= list.pop()!.bytes.length * (this.#limits.weight ?? 1);
   }
 
-  /** Bytes currently kept (for tests and bounds). */
+  /** Bytes currently kept, weighted (for tests and bounds). */
   get bytesKept(): number {
     return this.#bytesKept;
   }

@@ -207,14 +207,19 @@ class ParseCache {
 // Parsed copies across scans, by mda label and exact bytes (up to the NUL): every command scans
 // again and mostly finds the copies the last scan parsed. Parsing is a function of exactly these
 // two, and the parsed tree and summary are immutable, so a hit gives what parsing again would.
-const parsedAcrossScans = new BytesMemo<ParsedCopy>({ perKey: 16, totalBytes: 16 * 1024 * 1024 });
+// A parsed tree and summary hold about 16 times the text's bytes: the budget counts them.
+const parsedAcrossScans = new BytesMemo<ParsedCopy>({
+  perKey: 16,
+  totalBytes: 16 * 1024 * 1024,
+  weight: 16,
+});
 
 // What the scan made of bytes it read before (see bytes-memo.ts): the label sectors of a device by
 // its name, a copy's text by everything its outcome names (mda headers: mda-header.ts).
 // Every read is still issued; only decoding identical bytes again is skipped.
 const MEMO_LIMITS = { perKey: 16, totalBytes: 16 * 1024 * 1024 } as const;
 const labelsRead = new BytesMemo<LabelRead>(MEMO_LIMITS);
-const copiesRead = new BytesMemo<CopyRead>(MEMO_LIMITS);
+const copiesRead = new BytesMemo<CopyRead>({ ...MEMO_LIMITS, weight: 16 });
 const labelScratch = new ScratchBuffer();
 const textScratch = new ScratchBuffer();
 

@@ -40,6 +40,21 @@ describe("BytesMemo", () => {
     expect(() => new BytesMemo({ perKey: 0, totalBytes: 1 })).toThrow(/perKey >= 1/);
   });
 
+  it("counts each byte as its weight, so a memo of big parsed values drops sooner", () => {
+    const memo = new BytesMemo<number>({ perKey: 1, totalBytes: 8, weight: 4 });
+    memo.set("a", bytes(1, 1), 1);
+    expect(memo.bytesKept).toBe(8);
+    memo.set("a", bytes(2), 2);
+    expect(memo.bytesKept).toBe(4);
+    memo.set("b", bytes(3), 3);
+    expect(memo.bytesKept).toBe(8);
+    memo.set("c", bytes(4), 4);
+    expect(memo.bytesKept).toBe(4);
+    expect(memo.get("a", bytes(2))).toBeUndefined();
+    memo.set("d", bytes(1, 2, 3), 5);
+    expect(memo.get("d", bytes(1, 2, 3))).toBeUndefined();
+  });
+
   it("compares bytes by content", () => {
     expect(sameBytes(bytes(1, 2), bytes(1, 2))).toBe(true);
     expect(sameBytes(bytes(1, 2), bytes(1, 3))).toBe(false);

@@ -23,6 +23,7 @@ export {
   chooseCrashState,
   type KeptWrite,
   type KeptWriteRef,
+  SUBSET_KEEPS_ALL,
   summariseCrashState,
   TORN_NEVER_TEARS,
 } from "./crash-state.js";

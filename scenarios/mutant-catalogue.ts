@@ -12,7 +12,7 @@ import { DM_MUTATIONS } from "../engine/dm/mod.js";
 import { RAID1_MUTATIONS } from "../engine/dm/raid/raid1.js";
 import { THIN_MUTATIONS } from "../engine/dm/thin/mod.js";
 import { COMMIT_BEFORE_TEXT, LATER_AREAS_OLD_BODY } from "../engine/format/commit.js";
-import { WRAP_READ_FROM_AREA_START } from "../engine/format/mod.js";
+import { SCAN_FIRST_MDA_ONLY, WRAP_READ_FROM_AREA_START } from "../engine/format/mod.js";
 import { SCAN_PREFERS_LOWER_SEQNO } from "../engine/format/scan.js";
 import { RAID1_CONVERT_MUTATIONS, THIN_LVCREATE_IGNORES_POOL_STATE } from "../engine/lvm/mod.js";
 import { PVMOVE_ABORT_KEEPS_RUNNING_SEGMENT } from "../engine/lvm/pvmove/abort.js";
@@ -41,6 +41,7 @@ export const MUTANT_CATALOGUE: readonly MutationInfo[] = [
   COMMIT_BEFORE_TEXT,
   SCAN_PREFERS_LOWER_SEQNO,
   WRAP_READ_FROM_AREA_START,
+  SCAN_FIRST_MDA_ONLY,
   FUA_STAYS_VOLATILE,
   TORN_NEVER_TEARS,
   SUBSET_KEEPS_ALL,

@@ -95,6 +95,7 @@ export {
   describeMdaStatus,
   type MdaRepair,
   type MdaScanStatus,
+  SCAN_FIRST_MDA_ONLY,
   type ScannedPv,
   type ScannedVg,
   type ScanResult,

@@ -50,6 +50,13 @@ export const SCAN_PREFERS_LOWER_SEQNO: MutationInfo = {
     "the metadata scan prefers the copy with the lower seqno, so a partly committed change rolls back",
 };
 
+/** Mutation: the scan reads only each PV's first metadata area. */
+export const SCAN_FIRST_MDA_ONLY: MutationInfo = {
+  name: "format.scan.first-mda-only",
+  description:
+    "the metadata scan reads only the first metadata area of each PV, so with --pvmetadatacopies 2 a VG whose first copies are damaged is not found although every disk's second copy holds it",
+};
+
 /** Options of a scan. */
 export interface ScanOptions {
   /** Deliberate bugs (mutation testing). */
@@ -424,7 +431,10 @@ export function scanDevices(devices: readonly BlockDevice[], options: ScanOption
 }
 
 function scanPv(device: BlockDevice, header: PvHeader, state: ScanState): MdaScanStatus[] {
-  const mdas = header.metadataAreas.map((area, mdaIndex) =>
+  const areas = state.mutations.has(SCAN_FIRST_MDA_ONLY.name)
+    ? header.metadataAreas.slice(0, 1)
+    : header.metadataAreas;
+  const mdas = areas.map((area, mdaIndex) =>
     scanMda(device, { pvUuid: header.pvUuid, mdaIndex, startBytes: area.offsetBytes }, state),
   );
   // label.c: a PV whose mdas all failed is still a PV, but LVM2 says it got no summary from it.

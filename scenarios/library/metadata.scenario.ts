@@ -176,6 +176,18 @@ export default [
     recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
   }),
   defineScenario({
+    name: "metadata-corrupt-every-first-mda",
+    description:
+      "PVs made with --pvmetadatacopies 2 have the text of their first metadata area damaged on every PV: the copies at the end of each disk still hold the VG, so the scan finds it there and vgck --updatemetadata rewrites the first areas",
+    tags: ["nightly", "metadata", "metadata-corruption"],
+    seeds: "1..8",
+    pvs,
+    setup: ["pvcreate --pvmetadatacopies 2 pv0 pv1 pv2", ...setup.slice(1)],
+    phases: [writes],
+    faults: [{ kind: "metadata-corruption", scope: "all", field: "text", mdaIndex: 0, at: { write: 10 } }],
+    recovery: ["vgck --updatemetadata vg0", "vgchange -ay vg0"],
+  }),
+  defineScenario({
     name: "vgcfgrestore-after-metadata-loss",
     description:
       "Every PV's metadata text is destroyed; vgcfgrestore from the backup taken at setup brings the VG and its data back",

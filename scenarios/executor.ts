@@ -281,13 +281,22 @@ function runPhase(state: CaseState, phase: Phase, index: number): string[] | und
 function noteWorkloadVerifyFailures(state: CaseState, index: number, jobs: readonly JobResult[]): void {
   const expected = new Set<string>([...state.scenario.expect.detects, ...state.scenario.expect.tolerates]);
   for (const job of jobs) {
-    const bad = Object.entries(job.verify.counts).filter(([k, n]) => k !== "ok" && n > 0 && !expected.has(k));
-    if (bad.length === 0) continue;
+    const bad = damageList(job.verify.counts, expected);
+    if (bad === undefined) continue;
     const first = job.verify.failures.find((f) => !expected.has(f.classification));
     state.failures.push(
-      `phases[${index}] job ${job.name} read back ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} block(s) while it ran${first === undefined ? "" : `: ${first.detail}`}`,
+      `phases[${index}] job ${job.name} read back ${bad} block(s) while it ran${first === undefined ? "" : `: ${first.detail}`}`,
     );
   }
+}
+
+/** "2 lost, 1 stale": the damage classes in `counts` other than ok and `excused`; undefined when none. */
+function damageList(
+  counts: Readonly<Record<string, number>>,
+  excused: ReadonlySet<string> = new Set(),
+): string | undefined {
+  const bad = Object.entries(counts).filter(([k, n]) => k !== "ok" && n > 0 && !excused.has(k));
+  return bad.length === 0 ? undefined : bad.map(([k, n]) => `${n} ${k}`).join(", ");
 }
 
 /**
@@ -732,12 +741,9 @@ function readBeforeResync(state: CaseState, crashed: boolean): void {
       issueNs: scheduler.nowNs,
       adopt: true,
     });
-    const bad = Object.entries(report.counts).filter(([k, n]) => k !== "ok" && n > 0);
-    if (bad.length > 0) {
-      state.failures.push(
-        `${path} read at ${percent.toFixed(2)}% in sync: ${bad.map(([k, n]) => `${n} ${k}`).join(", ")} block(s)`,
-      );
-    }
+    const bad = damageList(report.counts);
+    if (bad !== undefined)
+      state.failures.push(`${path} read at ${percent.toFixed(2)}% in sync: ${bad} block(s)`);
   }
 }
 

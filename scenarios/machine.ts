@@ -235,9 +235,32 @@ export class Machine {
     this.reboots += 1;
     const survives = this.#survivesReboot();
     this.scheduler.cancelWhere((event) => !survives(event));
+    // The fault injector's own timers due while the machine boots fire at their times.
+    this.scheduler.run(bootInstantNs(this.scheduler.nowNs));
+    for (const pv of this.pvs) {
+      pv.timed.queue.restartForBoot(this.reboots);
+      pv.timed.queue.bus?.restartForBoot();
+    }
     this.host = this.#newHost();
     for (const listener of this.#hostListeners) listener(this.host);
   }
+}
+
+/** Boots end on this grid of virtual time (see {@link bootInstantNs}). */
+export const BOOT_GRID_NS = 1_000_000_000;
+/** The least virtual time a reboot takes, from the cut to the boot's end. */
+export const MIN_BOOT_NS = 1_000_000_000;
+
+/**
+ * When a machine cut at `cutNs` is back up and recovery may start: at least {@link MIN_BOOT_NS}
+ * later, on the next whole second of virtual time. The boot itself is not modelled (a real one
+ * takes a minute or more; a second or two keeps the report's timelines readable). The grid makes
+ * the boot's end the same for every cut within one second, so two crash points that left the same
+ * bytes on the disks recover identically, to the nanosecond (the device queues also restart idle,
+ * on each boot's own timing stream): crash exploration shares one recovery between them.
+ */
+export function bootInstantNs(cutNs: number): number {
+  return Math.ceil((cutNs + MIN_BOOT_NS) / BOOT_GRID_NS) * BOOT_GRID_NS;
 }
 
 function makeMedia(

@@ -68,6 +68,11 @@ export class Bus {
     Object.assign(this.#counters, other.#counters);
   }
 
+  /** A reboot: nothing is on the bus any more (the counters run on). */
+  restartForBoot(): void {
+    this.#freeAtNs = 0;
+  }
+
   /** Fraction of `elapsedNs` the bus spent carrying data. */
   utilisation(elapsedNs: number): number {
     return elapsedNs > 0 ? this.#counters.busyNs / elapsedNs : 0;

@@ -5,7 +5,7 @@
  * with state bounded by the parallelism.
  */
 import { type MutationInfo, type Mutations, NO_MUTATIONS } from "../mutations.js";
-import type { Rng } from "../rng.js";
+import { Rng } from "../rng.js";
 import type { Bus } from "./bus.js";
 import { type DeviceProfile, validateProfile } from "./profile.js";
 import { type ServiceBreakdown, serviceBreakdownInto, type TimingOp, type TimingRequest } from "./service.js";
@@ -97,7 +97,9 @@ const MAX_ISSUE_NS = 2 ** 53 / 1000;
 export class DeviceQueue {
   readonly profile: DeviceProfile;
   readonly bus: Bus | undefined;
-  readonly #rng: Rng | undefined;
+  /** The stream the device was built with; each boot draws from its own fork of it. */
+  readonly #bootRng: Rng | undefined;
+  #rng: Rng | undefined;
   readonly #bandwidthPerServer: boolean;
   /** Time at which each server becomes free. */
   readonly #serverFreeNs: Float64Array;
@@ -147,6 +149,7 @@ export class DeviceQueue {
   constructor(profile: DeviceProfile, options: DeviceQueueOptions = {}) {
     this.profile = validateProfile(profile);
     this.bus = options.bus;
+    this.#bootRng = options.rng;
     this.#rng = options.rng;
     this.#bandwidthPerServer = (options.mutations ?? NO_MUTATIONS).has(MUTATION_BANDWIDTH_PER_SERVER);
     this.#serverFreeNs = new Float64Array(profile.parallelism);
@@ -175,9 +178,28 @@ export class DeviceQueue {
     Object.assign(this.#last, other.#last);
     this.#hasLast = other.#hasLast;
     Object.assign(this.#counters, other.#counters);
-    if (this.#rng !== undefined && other.#rng !== undefined) this.#rng.adoptStateOf(other.#rng);
-    else if (this.#rng !== other.#rng)
+    if (this.#rng !== undefined && other.#rng !== undefined) {
+      // The run may have rebooted before the point: continue its boot's stream.
+      if (this.#rng.seedPath !== other.#rng.seedPath) this.#rng = Rng.fromSeedPath(other.#rng.seedPath);
+      this.#rng.adoptStateOf(other.#rng);
+    } else if (this.#rng !== other.#rng)
       throw new Error("DeviceQueue cannot adopt a queue with a different timing stream");
+  }
+
+  /**
+   * A reboot: the device comes back idle (nothing in flight, nothing to merge into, the head at
+   * offset 0) and draws its jitter from boot `boot`'s own stream. What a boot does then depends on
+   * what the disks hold, never on how much the run before the cut drew or queued, which is what
+   * lets crash points with the same persisted state share one recovery (scenarios/branch-explore.ts).
+   * The counters run on.
+   */
+  restartForBoot(boot: number): void {
+    this.#serverFreeNs.fill(0);
+    this.#dataPathFreeNs = 0;
+    this.#requestSlotFreeNs = 0;
+    this.#headOffsetBytes = 0;
+    this.#hasLast = false;
+    if (this.#bootRng !== undefined) this.#rng = this.#bootRng.fork(`boot${boot}`);
   }
 
   /** Where the last read or write ended; the next request there is sequential. */

@@ -316,3 +316,20 @@ describe("QEMU-throttled disks: request rate and bytes as separate budgets", () 
     );
   });
 });
+
+describe("DeviceQueue.restartForBoot", () => {
+  it("comes back idle on the boot's own stream, whatever the run before drew or queued", () => {
+    const serve = (queue: DeviceQueue) =>
+      Array.from({ length: 6 }, (_, i) => queue.completeNs("read", (i * 37 + 5) * MiB, 4096, false, 5e9 + i));
+    const busy = new DeviceQueue(HDD_PROFILE, { rng: Rng.fromSeed(7).fork("timing").fork("pv0") });
+    for (let i = 0; i < 50; i++) busy.completeNs("write", i * 3 * MiB, 65536, false, 4e9);
+    const idle = new DeviceQueue(HDD_PROFILE, { rng: Rng.fromSeed(7).fork("timing").fork("pv0") });
+    busy.restartForBoot(1);
+    idle.restartForBoot(1);
+    expect(serve(busy)).toEqual(serve(idle));
+    // Another boot draws another stream.
+    const other = new DeviceQueue(HDD_PROFILE, { rng: Rng.fromSeed(7).fork("timing").fork("pv0") });
+    other.restartForBoot(2);
+    expect(serve(other)).not.toEqual(serve(busy));
+  });
+});

@@ -16,6 +16,7 @@ import type { CaseSpec } from "./case.js";
 import { type ExecutorOptions, executeBranch, executeCase, StopCase } from "./executor.js";
 import type { CaseResult } from "./records.js";
 import type { Scenario } from "./schema.js";
+import { SharedRecoveries } from "./shared-recoveries.js";
 import { drawCase } from "./swarm.js";
 
 /** How explored cases run: branched from one run per (scenario, seed), or each re-executed. */
@@ -23,6 +24,12 @@ export type ExploreMode = "branch" | "reexec";
 
 /** The explore modes `--explore-mode` accepts. */
 export const EXPLORE_MODES: readonly ExploreMode[] = ["branch", "reexec"];
+
+/** What an exploration by branching did besides its records. */
+export interface BranchStats {
+  /** Points judged on the recovery an earlier point with the same disks and boot ran. */
+  sharedRecoveries: number;
+}
 
 /** True when the explored cases of (scenario, seed) can be branched rather than re-executed. */
 export function canBranch(declared: Scenario, seed: number, options: ExecutorOptions): boolean {
@@ -51,7 +58,9 @@ export function exploreByBranching(
   declared: Scenario,
   cases: readonly CaseSpec[],
   options: ExecutorOptions = {},
+  stats?: BranchStats,
 ): CaseResult[] {
+  if (stats !== undefined) stats.sharedRecoveries = 0;
   const first = cases[0];
   if (first === undefined) return [];
   for (const spec of cases) {
@@ -80,6 +89,7 @@ export function exploreByBranching(
     return atWrite.size + atEvent.size;
   };
   const results: (CaseResult | undefined)[] = new Array(cases.length);
+  const recoveries = new SharedRecoveries();
   let pointsLeft = 0;
   const branchAll = (
     indices: readonly number[],
@@ -92,9 +102,11 @@ export function exploreByBranching(
           ...options,
           run,
           firedAt,
+          recoveries,
         });
-        // The branch's own pages go back to the pools for the next branch.
-        machine.close();
+        // The branch's own pages go back to the pools for the next branch, unless its recovery is
+        // kept for the points after it.
+        if (!recoveries.owns(machine)) machine.close();
         results[i] = { record, timeline };
       }
     } catch (error) {
@@ -150,7 +162,9 @@ export function exploreByBranching(
     if (!(error instanceof StopCase)) throw error;
     if (error.hookError !== undefined) throw error.hookError;
   } finally {
+    if (stats !== undefined) stats.sharedRecoveries = recoveries.hits;
     // Only now may the run's pages be reused: every branch that borrowed them is done.
+    recoveries.close();
     runMachine?.close();
   }
   // A point the run never reached is re-executed, which reports the cut that did not fire.

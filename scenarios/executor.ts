@@ -40,11 +40,20 @@ import { Machine, type MachineStorage } from "./machine.js";
 import { MetadataCommitWatch } from "./metadata-old-or-new.js";
 import { type ArmedOperatorActions, armOperatorActions } from "./operator-actions.js";
 import { parsePolicyText } from "./policy-text.js";
+import { ReadMemo } from "./read-memo.js";
 import { type CaseRecord, emptyVerifyCounts, type TimelineRecord, type VerifyCounts } from "./records.js";
 import type { Phase, Scenario } from "./schema.js";
+import {
+  type CapturedRecovery,
+  type RecoveryEvent,
+  type RecoveryKey,
+  recoveryKey,
+  type SharedRecoveries,
+  type SharedRecovery,
+} from "./shared-recoveries.js";
 import { parseSizeText } from "./size-text.js";
 import { drawCase, SWARM_CUT_ID } from "./swarm.js";
-import { Timeline } from "./timeline.js";
+import { Timeline, type TimelineInput } from "./timeline.js";
 
 /** How cases run. */
 export interface ExecutorOptions {
@@ -165,6 +174,8 @@ class CaseState {
   readonly failures: string[] = [];
   /** The scenario's operator actions, once armed after setup. */
   operator: ArmedOperatorActions | undefined;
+  /** Reads remembered between the judges of a shared recovery (see {@link judgedOn}). */
+  readMemo: ReadMemo | undefined;
 
   constructor(
     readonly scenario: Scenario,
@@ -172,14 +183,33 @@ class CaseState {
     /** The case's stream (the machine forks its own children from the same one). */
     readonly rng: Rng,
     /** Harness mutations reach the oracle too, so the library must catch a lenient oracle. */
-    mutations: Mutations,
+    readonly mutations: Mutations,
+    oracle: ShadowOracle = new ShadowOracle({ mutations }),
   ) {
-    this.oracle = new ShadowOracle({ mutations });
+    this.oracle = oracle;
     // thin-metadata-corruption finds a pool's _tmeta on whatever host is current (reboots replace it).
     machine.injector.registerThinMetadataLocator((path) => {
       const [vgName, poolName] = path.split("/") as [string, string];
       return thinMetadataOnDisk(machine.host, vgName, poolName);
     });
+  }
+
+  /**
+   * This case's state (oracle, paths, logs, failures, watch) on another machine, which ran this
+   * case's recovery for it: a shared recovery's machine judges each point that shares it.
+   */
+  judgedOn(machine: Machine, readMemo: ReadMemo): CaseState {
+    const state = new CaseState(this.scenario, machine, this.rng, this.mutations, this.oracle);
+    state.readMemo = readMemo;
+    for (const [path, id] of this.lvIds) state.lvIds.set(path, id);
+    for (const [path, seqno] of this.snapshotSeqnos) state.snapshotSeqnos.set(path, seqno);
+    for (const [vg, seqno] of this.committedSeqnos) state.committedSeqnos.set(vg, seqno);
+    for (const path of this.invalidatedSnapshots) state.invalidatedSnapshots.add(path);
+    state.lvmLog.push(...this.lvmLog);
+    state.failures.push(...this.failures);
+    state.metadataWatch = this.metadataWatch;
+    state.operator = this.operator;
+    return state;
   }
 
   lvm(line: string): { exitCode: number; stdout: string; stderr: string } {
@@ -232,7 +262,7 @@ class CaseState {
     const live = deviceMapperOf(this.machine.host).lv(lv.id);
     const device = (live ?? activateLv(this.machine.host, handle.vg, lvName)).device;
     this.registerTargets();
-    return device;
+    return this.readMemo === undefined ? device : this.readMemo.wrap(device);
   }
 }
 
@@ -532,6 +562,20 @@ interface RunOutcome {
   haltedAt: string | undefined;
   // Faults still waiting when a cut the runner placed (explored or swarm-drawn) ended the run.
   excused: Set<string>;
+  /** Virtual time recovery ended (a shared recovery's); else the judge takes the clock as it finds it. */
+  endNs?: number;
+}
+
+/** What the case's state takes from a trace event (a subscriber, or a shared recovery replayed). */
+function noteCaseEvent(state: CaseState, unknownEvents: Set<string>, event: RecoveryEvent): void {
+  if (!isKnownTraceEvent(event.name)) unknownEvents.add(event.name);
+  if (event.name === METADATA_EVENTS.write) {
+    const { vg, seqno } = event.data;
+    if (typeof vg === "string" && typeof seqno === "number") state.committedSeqnos.set(vg, seqno);
+  } else if (event.name === SNAPSHOT_INVALIDATE_EVENT.name && typeof event.data.snapshot === "string") {
+    const path = pathOfDmName(event.data.snapshot);
+    if (path !== undefined) state.invalidatedSnapshots.add(path);
+  }
 }
 
 /** Builds a case's world, subscribed in the order every run of the case subscribes. */
@@ -556,16 +600,7 @@ function buildWorld(declared: Scenario, spec: CaseSpec, options: ExecutorOptions
   const state = new CaseState(scenario, machine, rng, options.mutations ?? NO_MUTATIONS);
   const timeline = new Timeline(machine, { scenario: scenario.name, seed: spec.seed });
   const unknownEvents = new Set<string>();
-  machine.trace.subscribe((event) => {
-    if (!isKnownTraceEvent(event.name)) unknownEvents.add(event.name);
-    if (event.name === METADATA_EVENTS.write) {
-      const { vg, seqno } = event.data;
-      if (typeof vg === "string" && typeof seqno === "number") state.committedSeqnos.set(vg, seqno);
-    } else if (event.name === SNAPSHOT_INVALIDATE_EVENT.name && typeof event.data.snapshot === "string") {
-      const path = pathOfDmName(event.data.snapshot);
-      if (path !== undefined) state.invalidatedSnapshots.add(path);
-    }
-  });
+  machine.trace.subscribe((event) => noteCaseEvent(state, unknownEvents, event));
   // At a crash point the runner places (and in the run exploration branches from), every
   // scenario's metadata is judged as LVM2 promises it after a cut: the old or the new VG, its
   // copies brought in line by the operator's vgck --updatemetadata unless the scenario expects
@@ -671,7 +706,12 @@ export function executeCase(declared: Scenario, spec: CaseSpec, options: Executo
 export function executeBranch(
   declared: Scenario,
   spec: CaseSpec,
-  options: ExecutorOptions & { readonly run: CaseWorld; readonly firedAt: FiredAt },
+  options: ExecutorOptions & {
+    readonly run: CaseWorld;
+    readonly firedAt: FiredAt;
+    /** Recoveries shared between the run's points (none: every point recovers alone). */
+    readonly recoveries?: SharedRecoveries;
+  },
 ): CaseRun {
   if (spec.crashPoint === undefined) throw new Error("executeBranch runs explored cases only");
   if ((options.storage?.kind ?? "memory") !== "memory" || options.keepDir !== undefined) {
@@ -701,13 +741,86 @@ export function executeBranch(
   if (!isSimulationHalt(halt))
     throw new Error(`The explored cut of ${caseKey(spec)} did not halt the machine`);
   const outcome: RunOutcome = { crashed: false, haltedAt: undefined, excused: new Set() };
+  const recoveries = options.recoveries;
+  let key: RecoveryKey | undefined;
+  let captured: CapturedRecovery | undefined;
   try {
     afterHalt(world, halt, outcome, options);
-    recover(world, outcome, options);
+    key =
+      recoveries === undefined
+        ? undefined
+        : recoveryKey({
+            machine,
+            scenario: world.scenario,
+            hasOperator: state.operator !== undefined,
+            repairKey: world.metadataWatch?.repairKey,
+          });
+    const shared = key === undefined ? undefined : recoveries?.get(key);
+    if (shared !== undefined) return judgeOnSharedRecovery(world, spec, outcome, shared);
+    if (key === undefined) recover(world, outcome, options);
+    else captured = recoverCapturing(world, outcome, options);
   } catch (error) {
+    captured = undefined;
     noteCaseError(state, error);
   }
-  return judgeCase(world, spec, outcome);
+  if (recoveries === undefined || key === undefined || captured === undefined)
+    return judgeCase(world, spec, outcome);
+  const devicesBefore = deviceMapperOf(machine.host).names().join(" ");
+  const judged = judgeCase(world, spec, outcome);
+  // The points sharing this recovery are judged on this machine after this one: a judge that
+  // activated an LV left it different from the machine their own recovery would have left.
+  if (deviceMapperOf(machine.host).names().join(" ") === devicesBefore)
+    recoveries.keep(key, { ...captured, machine, reads: new ReadMemo() });
+  return judged;
+}
+
+/** Runs recovery as {@link recover} does, keeping what it did for other points to replay. */
+function recoverCapturing(world: CaseWorld, outcome: RunOutcome, options: ExecutorOptions): CapturedRecovery {
+  const { machine, state, timeline } = world;
+  const events: RecoveryEvent[] = [];
+  const logFrom = state.lvmLog.length;
+  const failuresFrom = state.failures.length;
+  const unsubscribe = machine.trace.subscribe((event) => events.push({ name: event.name, data: event.data }));
+  timeline.startCapture();
+  let inputs: readonly TimelineInput[];
+  try {
+    recover(world, outcome, options);
+  } finally {
+    unsubscribe();
+    inputs = timeline.endCapture();
+  }
+  return {
+    events,
+    timeline: inputs,
+    lvmLog: state.lvmLog.slice(logFrom),
+    failures: state.failures.slice(failuresFrom),
+    endNs: machine.scheduler.nowNs,
+  };
+}
+
+/**
+ * Judges a point whose recovery another point of the run ran: its state and watchers take in what
+ * that recovery did, and its verdict reads the shared machine (only the clock and device queues
+ * move there, and the record counts the case's time up to recovery's end).
+ */
+function judgeOnSharedRecovery(
+  world: CaseWorld,
+  spec: CaseSpec,
+  outcome: RunOutcome,
+  shared: SharedRecovery,
+): CaseRun {
+  const { state, timeline, unknownEvents, metadataWatch } = world;
+  for (const event of shared.events) {
+    noteCaseEvent(state, unknownEvents, event);
+    metadataWatch?.noteEvent(event);
+  }
+  timeline.replay(shared.timeline);
+  state.lvmLog.push(...shared.lvmLog);
+  state.failures.push(...shared.failures);
+  return judgeCase({ ...world, state: state.judgedOn(shared.machine, shared.reads) }, spec, {
+    ...outcome,
+    endNs: shared.endNs,
+  });
 }
 
 /**
@@ -751,6 +864,9 @@ function readBeforeResync(state: CaseState, crashed: boolean): void {
 function judgeCase(world: CaseWorld, spec: CaseSpec, outcome: RunOutcome): CaseRun {
   const { scenario, machine, state, timeline, draw } = world;
   const { crashed, haltedAt } = outcome;
+  // The case's virtual time ends with recovery: the verdict's read-back is the harness's, not the
+  // case's, so its I/O time is not counted (and a shared recovery's judges read on one machine).
+  const endNs = outcome.endNs ?? machine.scheduler.nowNs;
   const explored = spec.crashPoint !== undefined;
   for (const name of world.unknownEvents) {
     state.failures.push(
@@ -790,7 +906,7 @@ function judgeCase(world: CaseWorld, spec: CaseSpec, outcome: RunOutcome): CaseR
         : state.failures[0]!,
     failures: state.failures,
     ...(notJudged.length === 0 ? {} : { notJudged }),
-    durationNs: machine.scheduler.nowNs,
+    durationNs: endNs,
     tags: scenario.tags,
     key: caseKey(spec),
   };

@@ -13,6 +13,7 @@
 import { METADATA_EVENTS } from "../engine/format/commit.js";
 import { lvmCrc } from "../engine/format/mod.js";
 import { scanHost } from "../engine/lvm/vg-read.js";
+import type { TraceData } from "../engine/sim/trace.js";
 import type { Machine } from "./machine.js";
 
 /** Crash policies that may keep part of a metadata commit (a header without its text). */
@@ -42,20 +43,32 @@ export class MetadataCommitWatch {
   constructor(machine: Machine, options: { readonly repairDisagreeing?: boolean } = {}) {
     this.#machine = machine;
     this.#repairDisagreeing = options.repairDisagreeing ?? false;
-    machine.trace.subscribe((event) => {
-      if (event.name !== METADATA_EVENTS.write) return;
-      const { vg, seqno, checksum } = event.data;
-      if (typeof vg !== "string" || typeof seqno !== "number") return;
-      if (typeof checksum === "number") {
-        const key = `${vg}:${seqno}`;
-        this.#texts.set(key, (this.#texts.get(key) ?? new Set()).add(checksum));
-      }
-      const seen = this.#begun.get(vg);
-      this.#begun.set(vg, {
-        first: Math.min(seqno, seen?.first ?? seqno),
-        last: Math.max(seqno, seen?.last ?? 0),
-      });
+    machine.trace.subscribe((event) => this.noteEvent(event));
+  }
+
+  /** Takes in one trace event of the case (a subscriber, or a shared recovery replayed). */
+  noteEvent(event: { readonly name: string; readonly data: TraceData }): void {
+    if (event.name !== METADATA_EVENTS.write) return;
+    const { vg, seqno, checksum } = event.data;
+    if (typeof vg !== "string" || typeof seqno !== "number") return;
+    if (typeof checksum === "number") {
+      const key = `${vg}:${seqno}`;
+      this.#texts.set(key, (this.#texts.get(key) ?? new Set()).add(checksum));
+    }
+    const seen = this.#begun.get(vg);
+    this.#begun.set(vg, {
+      first: Math.min(seqno, seen?.first ?? seqno),
+      last: Math.max(seqno, seen?.last ?? 0),
     });
+  }
+
+  /**
+   * What the repair after recovery depends on besides the disks (see {@link repair}): two cases
+   * with the same disks and the same key run the same repair.
+   */
+  get repairKey(): string {
+    if (this.#atCut === undefined) return "no cut";
+    return `${this.#partial} ${this.#repairDisagreeing} ${[...this.#atCut.keys()].join(",")}`;
   }
 
   /** Take over the commits `other` has seen (crash-point branching). */

@@ -2,6 +2,18 @@ import { configurePvmove } from "../engine/lvm/pvmove/kernel.js";
 import type { Machine } from "./machine.js";
 import type { FaultMarkerRecord, ProgressRecord, TimelineRecord } from "./records.js";
 
+/** One thing a timeline was told: a pvmove sample, a resync step or a merge step. */
+export type TimelineInput =
+  | { readonly kind: "pvmove"; readonly tNs: number; readonly percent: number; readonly lv: string }
+  | {
+      readonly kind: "resync";
+      readonly tNs: number;
+      readonly synced: number;
+      readonly total: number;
+      readonly lv: string;
+    }
+  | { readonly kind: "merge"; readonly tNs: number; readonly remaining: number; readonly lv: string };
+
 /** Most samples one case keeps per series; charts need the shape, not every step. */
 const MAX_SAMPLES_PER_SERIES = 200;
 
@@ -22,28 +34,68 @@ export class Timeline {
     this.#id = id;
     machine.onHost((host) =>
       configurePvmove(host, {
-        onProgress: (sample) => this.#add("pvmove", sample.tNs, sample.percent, `${sample.vg}/${sample.lv}`),
+        onProgress: (sample) =>
+          this.#input({
+            kind: "pvmove",
+            tNs: sample.tNs,
+            percent: sample.percent,
+            lv: `${sample.vg}/${sample.lv}`,
+          }),
       }),
     );
     machine.trace.subscribe((event) => {
       if (event.name === "mirror.resync.step") {
-        const synced = Number(event.data.synced);
-        const total = Number(event.data.total);
-        if (total > 0)
-          this.#add("resync", machine.scheduler.nowNs, (100 * synced) / total, String(event.data.mirror));
+        this.#input({
+          kind: "resync",
+          tNs: machine.scheduler.nowNs,
+          synced: Number(event.data.synced),
+          total: Number(event.data.total),
+          lv: String(event.data.mirror),
+        });
       } else if (event.name === "snapshot.merge.step") {
-        this.#mergeSteps += 1;
-        const steps = this.#mergeSteps;
-        const remaining = Number(event.data.remaining ?? Number.NaN);
-        const percent = Number.isFinite(remaining) ? 100 * (steps / (steps + remaining)) : steps;
-        this.#add(
-          "merge",
-          machine.scheduler.nowNs,
-          Math.min(100, percent),
-          String(event.data.snapshot ?? ""),
-        );
+        this.#input({
+          kind: "merge",
+          tNs: machine.scheduler.nowNs,
+          remaining: Number(event.data.remaining ?? Number.NaN),
+          lv: String(event.data.snapshot ?? ""),
+        });
       }
     });
+  }
+
+  #capture: TimelineInput[] | undefined;
+
+  /**
+   * Start keeping what this timeline is told, until {@link endCapture}: crash exploration replays a
+   * recovery it shares into the timelines of the other points that recover the same way.
+   */
+  startCapture(): void {
+    this.#capture = [];
+  }
+
+  /** What this timeline was told since {@link startCapture}. */
+  endCapture(): readonly TimelineInput[] {
+    const captured = this.#capture ?? [];
+    this.#capture = undefined;
+    return captured;
+  }
+
+  /** Takes in what another timeline captured, as if this machine had run it. */
+  replay(inputs: readonly TimelineInput[]): void {
+    for (const input of inputs) this.#input(input);
+  }
+
+  #input(input: TimelineInput): void {
+    this.#capture?.push(input);
+    if (input.kind === "pvmove") this.#add("pvmove", input.tNs, input.percent, input.lv);
+    else if (input.kind === "resync") {
+      if (input.total > 0) this.#add("resync", input.tNs, (100 * input.synced) / input.total, input.lv);
+    } else {
+      this.#mergeSteps += 1;
+      const steps = this.#mergeSteps;
+      const percent = Number.isFinite(input.remaining) ? 100 * (steps / (steps + input.remaining)) : steps;
+      this.#add("merge", input.tNs, Math.min(100, percent), input.lv);
+    }
   }
 
   /** Take over `other`'s samples and counts (crash-point branching: the branch goes on from them). */

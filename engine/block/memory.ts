@@ -61,6 +61,8 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
   // Writes and discards so far; a borrower checks that its lender has not changed (see borrowContentsOf).
   #changes = 0;
   #lender: { readonly device: MemoryDevice; readonly changes: number } | undefined;
+  // This device's own change count when it borrowed (see `loan`).
+  #changesAtLoan = 0;
   #released = false;
 
   constructor(name: string, sizeBytes: number, options: MemoryDeviceOptions = {}) {
@@ -252,6 +254,18 @@ export class MemoryDevice implements BlockDevice, PageSharingDevice {
     this.#pages.shareAllOf(lender.#pages);
     Object.assign(this.stats, lender.stats);
     this.#lender = { device: lender, changes: lender.#changes };
+    this.#changesAtLoan = this.#changes;
+  }
+
+  /**
+   * While this device holds exactly what it borrowed (nothing written or discarded here since),
+   * the lender and the lender's change count at the loan: two borrowers with the same pair hold the
+   * same bytes. Crash exploration keys shared recoveries on it.
+   */
+  get loan(): { readonly device: MemoryDevice; readonly changes: number } | undefined {
+    if (this.#lender === undefined || this.#released || this.#changes !== this.#changesAtLoan)
+      return undefined;
+    return this.#lender;
   }
 
   /**

@@ -14,6 +14,11 @@ export class SyncGate {
   }
 
   /** Stops the background work of `name`. */
+  /** The closed gates, sorted (what a recovery that shares this machine's state must share too). */
+  get closed(): readonly string[] {
+    return [...this.#closed].sort();
+  }
+
   close(name: string): void {
     this.#closed.add(name);
   }

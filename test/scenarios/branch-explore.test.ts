@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MUTATION_FUA_STAYS_VOLATILE } from "../../engine/block/mod.js";
-import { canBranch, exploreByBranching } from "../../scenarios/branch-explore.js";
+import { type BranchStats, canBranch, exploreByBranching } from "../../scenarios/branch-explore.js";
 import type { CaseSpec } from "../../scenarios/case.js";
 import { discoverCrashPoints } from "../../scenarios/crash-points.js";
 import { executeCase } from "../../scenarios/executor.js";
@@ -67,6 +67,21 @@ describe("exploreByBranching gives every point the record re-execution gives", (
     const { points, branched, reexecuted } = compareEveryPoint("raid1-power-cut-ordinary-writes", 1);
     expect(points.length).toBeGreaterThan(2);
     expect(branched.map((r) => JSON.stringify(r))).toEqual(reexecuted.map((r) => JSON.stringify(r)));
+  });
+
+  it("shares one recovery between the points that left the same disks (pvmove-cut-resume, every 6th point)", () => {
+    const declared = scenario("pvmove-cut-resume");
+    const cases: CaseSpec[] = discoverCrashPoints(declared, 1)
+      .filter((_, i) => i % 6 === 0)
+      .map((crashPoint) => ({ scenario: "pvmove-cut-resume", seed: 1, crashPoint }));
+    const stats: BranchStats = { sharedRecoveries: 0 };
+    const branched = exploreByBranching(declared, cases, {}, stats);
+    // Most points of a drop-all exploration leave what the last flush left: they share.
+    expect(stats.sharedRecoveries).toBeGreaterThan(cases.length / 2);
+    expect(stats.sharedRecoveries).toBeLessThan(cases.length);
+    expect(branched.map((r) => JSON.stringify(r))).toEqual(
+      cases.map((spec) => JSON.stringify(reexecute(declared, spec))),
+    );
   });
 
   it("matches under an engine mutation too, failing cases included (every 15th point)", () => {

@@ -1,11 +1,11 @@
 /**
  * Branching against re-execution across the library: for every scenario whose points branch,
  * explore each seed by branching (recoveries shared, as `lvmlab run --explore` does) and re-execute
- * about 25 points spread over the run, comparing records and timelines byte for byte. Too slow for
+ * about 25 points spread over the run (every point with --every-point), comparing records and timelines byte for byte. Too slow for
  * CI (about 10 minutes for seeds 1..2 on two cores); run it after touching anything a branch
  * carries, a reboot resets or a shared recovery's key leaves out:
  *
- *   node dist/bench/branch-equivalence.js [SEEDS, e.g. 1,2] [SCENARIO,...]
+ *   node dist/bench/branch-equivalence.js [SEEDS, e.g. 1,2] [SCENARIO,...] [--every-point]
  *
  * Exits 1 when any compared point differs, printing where the two records first part.
  */
@@ -17,8 +17,10 @@ import { loadScenarioModules } from "../scenarios/load.js";
 
 const COMPARED_PER_EXPLORATION = 25;
 
-const seeds = (process.argv[2] ?? "1").split(",").map(Number);
-const only = process.argv[3]?.split(",");
+const everyPoint = process.argv.includes("--every-point");
+const [seedsArg, onlyArg] = process.argv.slice(2).filter((a) => a !== "--every-point");
+const seeds = (seedsArg ?? "1").split(",").map(Number);
+const only = onlyArg?.split(",");
 let differing = 0;
 let compared = 0;
 for (const { scenario } of await loadScenarioModules()) {
@@ -33,7 +35,7 @@ for (const { scenario } of await loadScenarioModules()) {
     if (cases.length === 0) continue;
     const stats = { sharedRecoveries: 0 };
     const branched = exploreByBranching(scenario, cases, {}, stats);
-    const step = Math.max(1, Math.floor(cases.length / COMPARED_PER_EXPLORATION));
+    const step = everyPoint ? 1 : Math.max(1, Math.floor(cases.length / COMPARED_PER_EXPLORATION));
     let differ = 0;
     for (let i = 0; i < cases.length; i += step) {
       const { record, timeline, machine } = executeCase(scenario, cases[i]!);

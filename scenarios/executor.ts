@@ -743,6 +743,7 @@ export function executeBranch(
   const outcome: RunOutcome = { crashed: false, haltedAt: undefined, excused: new Set() };
   const recoveries = options.recoveries;
   let key: RecoveryKey | undefined;
+  let shared: SharedRecovery | undefined;
   let captured: CapturedRecovery | undefined;
   try {
     afterHalt(world, halt, outcome, options);
@@ -755,23 +756,35 @@ export function executeBranch(
             hasOperator: state.operator !== undefined,
             repairKey: world.metadataWatch?.repairKey,
           });
-    const shared = key === undefined ? undefined : recoveries?.get(key);
-    if (shared !== undefined) return judgeOnSharedRecovery(world, spec, outcome, shared);
-    if (key === undefined) recover(world, outcome, options);
-    else captured = recoverCapturing(world, outcome, options);
+    shared = key === undefined ? undefined : recoveries?.get(key);
+    if (shared === undefined) {
+      if (key === undefined) recover(world, outcome, options);
+      else captured = recoverCapturing(world, outcome, options);
+    }
   } catch (error) {
+    shared = undefined;
     captured = undefined;
     noteCaseError(state, error);
   }
+  if (shared !== undefined) {
+    const judged = judgeOnSharedRecovery(world, spec, outcome, shared);
+    // A judge that activated an LV left the machine unlike the one the next points' own
+    // recoveries would leave them: they recover alone.
+    if (activeDevices(shared.machine) !== shared.devices) recoveries?.drop(shared);
+    return judged;
+  }
   if (recoveries === undefined || key === undefined || captured === undefined)
     return judgeCase(world, spec, outcome);
-  const devicesBefore = deviceMapperOf(machine.host).names().join(" ");
   const judged = judgeCase(world, spec, outcome);
-  // The points sharing this recovery are judged on this machine after this one: a judge that
-  // activated an LV left it different from the machine their own recovery would have left.
-  if (deviceMapperOf(machine.host).names().join(" ") === devicesBefore)
-    recoveries.keep(key, { ...captured, machine, reads: new ReadMemo() });
+  // This judge may have activated LVs recovery left inactive; every later judge's own
+  // re-execution activates the same ones before reading, so they find them active.
+  recoveries.keep(key, { ...captured, machine, devices: activeDevices(machine), reads: new ReadMemo() });
   return judged;
+}
+
+/** The machine's dm devices by name, as one string. */
+function activeDevices(machine: Machine): string {
+  return deviceMapperOf(machine.host).names().join(" ");
 }
 
 /** Runs recovery as {@link recover} does, keeping what it did for other points to replay. */

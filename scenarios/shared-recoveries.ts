@@ -29,6 +29,8 @@ export interface CapturedRecovery {
 /** One explored point's recovery, and the machine it left, for the points that recover the same way. */
 export interface SharedRecovery extends CapturedRecovery {
   readonly machine: Machine;
+  /** Its dm devices by name when recovery ended; a judge that changes them ends the sharing. */
+  readonly devices: string;
   /** What the judges on {@link machine} read, read once. */
   readonly reads: ReadMemo;
 }
@@ -107,6 +109,15 @@ export class SharedRecoveries {
     }
     this.#byRest.get(key.rest)?.machine.close();
     this.#byRest.set(key.rest, shared);
+  }
+
+  /** Stops sharing `shared` (a judge changed its machine) and closes its machine. */
+  drop(shared: SharedRecovery): void {
+    for (const [rest, kept] of this.#byRest) {
+      if (kept !== shared) continue;
+      this.#byRest.delete(rest);
+      shared.machine.close();
+    }
   }
 
   /** True while `machine` is kept here (its owner must not close it). */

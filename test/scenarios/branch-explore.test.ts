@@ -84,6 +84,19 @@ describe("exploreByBranching gives every point the record re-execution gives", (
     );
   });
 
+  it("shares recoveries whose first judge activated thin LVs (thin-discard-under-snapshot, every 2nd point)", () => {
+    const declared = scenario("thin-discard-under-snapshot");
+    const cases: CaseSpec[] = discoverCrashPoints(declared, 1)
+      .filter((_, i) => i % 2 === 0)
+      .map((crashPoint) => ({ scenario: "thin-discard-under-snapshot", seed: 1, crashPoint }));
+    const stats: BranchStats = { sharedRecoveries: 0 };
+    const branched = exploreByBranching(declared, cases, {}, stats);
+    expect(stats.sharedRecoveries).toBeGreaterThan(cases.length / 2);
+    expect(branched.map((r) => JSON.stringify(r))).toEqual(
+      cases.map((spec) => JSON.stringify(reexecute(declared, spec))),
+    );
+  });
+
   it("matches under an engine mutation too, failing cases included (every 15th point)", () => {
     const mutations = new Set([MUTATION_FUA_STAYS_VOLATILE]);
     const { branched, reexecuted } = compareEveryPoint("linear-fua-power-cut", 1, "drop-all", mutations, 15);

@@ -41,9 +41,10 @@ function compareEveryPoint(
     crashPoint,
     ...(policy === undefined ? {} : { policy }),
   }));
-  const branched = exploreByBranching(declared, cases, mutations === undefined ? {} : { mutations });
+  const stats: BranchStats = { sharedRecoveries: 0 };
+  const branched = exploreByBranching(declared, cases, mutations === undefined ? {} : { mutations }, stats);
   const reexecuted = cases.map((spec) => reexecute(declared, spec, mutations));
-  return { points, branched, reexecuted };
+  return { points, branched, reexecuted, stats };
 }
 
 describe("exploreByBranching gives every point the record re-execution gives", () => {
@@ -70,31 +71,29 @@ describe("exploreByBranching gives every point the record re-execution gives", (
   });
 
   it("shares one recovery between the points that left the same disks (pvmove-cut-resume, every 6th point)", () => {
-    const declared = scenario("pvmove-cut-resume");
-    const cases: CaseSpec[] = discoverCrashPoints(declared, 1)
-      .filter((_, i) => i % 6 === 0)
-      .map((crashPoint) => ({ scenario: "pvmove-cut-resume", seed: 1, crashPoint }));
-    const stats: BranchStats = { sharedRecoveries: 0 };
-    const branched = exploreByBranching(declared, cases, {}, stats);
-    // Most points of a drop-all exploration leave what the last flush left: they share.
-    expect(stats.sharedRecoveries).toBeGreaterThan(cases.length / 2);
-    expect(stats.sharedRecoveries).toBeLessThan(cases.length);
-    expect(branched.map((r) => JSON.stringify(r))).toEqual(
-      cases.map((spec) => JSON.stringify(reexecute(declared, spec))),
+    const { points, branched, reexecuted, stats } = compareEveryPoint(
+      "pvmove-cut-resume",
+      1,
+      undefined,
+      undefined,
+      6,
     );
+    // Most points of a drop-all exploration leave what the last flush left: they share.
+    expect(stats.sharedRecoveries).toBeGreaterThan(points.length / 2);
+    expect(stats.sharedRecoveries).toBeLessThan(points.length);
+    expect(branched.map((r) => JSON.stringify(r))).toEqual(reexecuted.map((r) => JSON.stringify(r)));
   });
 
   it("shares recoveries whose first judge activated thin LVs (thin-discard-under-snapshot, every 2nd point)", () => {
-    const declared = scenario("thin-discard-under-snapshot");
-    const cases: CaseSpec[] = discoverCrashPoints(declared, 1)
-      .filter((_, i) => i % 2 === 0)
-      .map((crashPoint) => ({ scenario: "thin-discard-under-snapshot", seed: 1, crashPoint }));
-    const stats: BranchStats = { sharedRecoveries: 0 };
-    const branched = exploreByBranching(declared, cases, {}, stats);
-    expect(stats.sharedRecoveries).toBeGreaterThan(cases.length / 2);
-    expect(branched.map((r) => JSON.stringify(r))).toEqual(
-      cases.map((spec) => JSON.stringify(reexecute(declared, spec))),
+    const { points, branched, reexecuted, stats } = compareEveryPoint(
+      "thin-discard-under-snapshot",
+      1,
+      undefined,
+      undefined,
+      2,
     );
+    expect(stats.sharedRecoveries).toBeGreaterThan(points.length / 2);
+    expect(branched.map((r) => JSON.stringify(r))).toEqual(reexecuted.map((r) => JSON.stringify(r)));
   });
 
   it("matches under an engine mutation too, failing cases included (every 15th point)", () => {

@@ -13,7 +13,7 @@
 import { METADATA_EVENTS } from "../engine/format/commit.js";
 import { lvmCrc } from "../engine/format/mod.js";
 import { scanHost } from "../engine/lvm/vg-read.js";
-import type { TraceData } from "../engine/sim/trace.js";
+import type { TraceEvent } from "../engine/sim/trace.js";
 import type { Machine } from "./machine.js";
 
 /** Crash policies that may keep part of a metadata commit (a header without its text). */
@@ -47,7 +47,7 @@ export class MetadataCommitWatch {
   }
 
   /** Takes in one trace event of the case (a subscriber, or a shared recovery replayed). */
-  noteEvent(event: { readonly name: string; readonly data: TraceData }): void {
+  noteEvent(event: Pick<TraceEvent, "name" | "data">): void {
     if (event.name !== METADATA_EVENTS.write) return;
     const { vg, seqno, checksum } = event.data;
     if (typeof vg !== "string" || typeof seqno !== "number") return;

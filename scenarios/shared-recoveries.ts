@@ -5,17 +5,14 @@
  * did that a case takes in (trace events, timeline samples, log lines, failures) is captured.
  */
 import { MemoryDevice } from "../engine/block/memory.js";
-import type { TraceData } from "../engine/sim/trace.js";
+import type { TraceEvent } from "../engine/sim/trace.js";
 import type { Machine } from "./machine.js";
 import type { ReadMemo } from "./read-memo.js";
 import type { Scenario } from "./schema.js";
 import type { TimelineInput } from "./timeline.js";
 
 /** A trace event as a shared recovery keeps it, to replay into each sharing point's watchers. */
-export interface RecoveryEvent {
-  readonly name: string;
-  readonly data: TraceData;
-}
+export type RecoveryEvent = Pick<TraceEvent, "name" | "data">;
 
 /** What a recovery did that a case's own state and watchers take in. */
 export interface CapturedRecovery {

@@ -196,6 +196,8 @@ class JobRun {
   readonly #unitBytes: number;
   readonly #tracked: boolean;
   readonly #totalBytes: number;
+  /** I/Os the job itself asks for (number_ios, twice over in trimwrite modes). */
+  readonly #ownIos: number;
   readonly #maxIos: number;
   readonly #queued: QueuedWrites;
   #startNs = 0;
@@ -261,7 +263,8 @@ class JobRun {
     // move twice its size and issue twice number_ios.
     const pairs = isTrimWrite(spec.rw) ? 2 : 1;
     this.#totalBytes = spec.timeBased ? Number.POSITIVE_INFINITY : (spec.ioSizeBytes ?? regionIo) * pairs;
-    this.#maxIos = Math.min((spec.numberIos ?? Number.POSITIVE_INFINITY) * pairs, options.maxIos);
+    this.#ownIos = (spec.numberIos ?? Number.POSITIVE_INFINITY) * pairs;
+    this.#maxIos = Math.min(this.#ownIos, options.maxIos);
   }
 
   get startNs(): number {
@@ -279,8 +282,7 @@ class JobRun {
     if (this.#issuedBytes >= this.#totalBytes) return true;
     if (this.#issuedIos >= this.#maxIos) {
       // Only the safety cap, not the job's own number_ios, is worth an error.
-      const ownIos = (this.spec.numberIos ?? Number.POSITIVE_INFINITY) * (isTrimWrite(this.spec.rw) ? 2 : 1);
-      if (this.#maxIos < ownIos) {
+      if (this.#maxIos < this.#ownIos) {
         this.error ??= {
           code: "ELIMIT",
           message: `job issued ${this.#maxIos} I/Os, the per-job cap; set number_ios, size or runtime`,

@@ -4,9 +4,9 @@
  * re-executing setup and workload for each point (the `--explore-mode reexec` path), in the same
  * run: every point of pvmove-cut-resume re-executed too, 60 points spread over the run of the others
  * (12 of each with --quick, each sample timed on its second pass); the branched exploration is
- * timed twice, its first sweep (V8 still warming the branch path) and its second. Time is this
- * process's CPU time (user + system), so
- * the rate is per core whatever else the machine runs; both paths give the same records
+ * timed over several sweeps (see `branchSweeps`), the first with V8 still warming the branch path.
+ * Time is this process's CPU time (user + system), so the rate is per core whatever else the
+ * machine runs; both paths give the same records
  * (test/scenarios/branch-explore.test.ts), and this suite checks that again for every point it
  * re-executes.
  */
